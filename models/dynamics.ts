@@ -1,0 +1,64 @@
+// State-space dynamics models of the paper: the HNN (symplectic gradient of a learned scalar H)
+// and the baseline (an MLP that predicts dx/dt directly). State layout x = [q_1..q_k, p_1..p_k].
+import * as tf from '@tensorflow/tfjs';
+import { Mlp, type NamedWeights } from './mlp.ts';
+
+export const MODEL_KINDS = ['hnn', 'baseline'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+export interface DynamicsSpec {
+  kind: ModelKind;
+  dim: number; // state dimension 2k
+  hidden: number[]; // e.g. [200, 200]
+}
+
+/** The symplectic matrix as a right-multiplier: (dH/dx) . S = [dH/dp, -dH/dq]. */
+function symplecticRight(dim: number): Float32Array {
+  const k = dim / 2;
+  const s = new Float32Array(dim * dim);
+  for (let j = 0; j < k; j++) {
+    s[(k + j) * dim + j] = 1; // dq_j/dt = dH/dp_j
+    s[j * dim + (k + j)] = -1; // dp_j/dt = -dH/dq_j
+  }
+  return s;
+}
+
+export class DynamicsModel {
+  readonly mlp: Mlp;
+  private readonly s: tf.Tensor2D | null;
+
+  constructor(readonly spec: DynamicsSpec, seedOrWeights: number | NamedWeights) {
+    if (spec.dim % 2 !== 0) throw new Error(`state dimension must be even, got ${spec.dim}`);
+    const out = spec.kind === 'hnn' ? 1 : spec.dim;
+    // The reference: tanh hidden layers, linear output layer without bias.
+    this.mlp = new Mlp({ sizes: [spec.dim, ...spec.hidden, out], activation: 'tanh', outputBias: false }, seedOrWeights, spec.kind);
+    this.s = spec.kind === 'hnn' ? tf.keep(tf.tensor2d(symplecticRight(spec.dim), [spec.dim, spec.dim])) : null;
+  }
+
+  variables(): tf.Variable[] {
+    return this.mlp.variables();
+  }
+
+  /** Learned H(x), [N, 1] (HNN only). */
+  hamiltonian(x: tf.Tensor2D): tf.Tensor2D {
+    if (this.spec.kind !== 'hnn') throw new Error('the baseline has no Hamiltonian');
+    return this.mlp.apply(x) as tf.Tensor2D;
+  }
+
+  /** Predicted dx/dt, [N, dim]. Differentiable in the weights (second order for the HNN). */
+  field(x: tf.Tensor2D): tf.Tensor2D {
+    if (!this.s) return this.mlp.apply(x) as tf.Tensor2D;
+    const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
+    return tf.matMul(dH, this.s);
+  }
+
+  /** Mean over rows and dimensions of (target - field)^2, the paper's loss. */
+  loss(x: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+    return tf.mean(tf.squaredDifference(this.field(x), target));
+  }
+
+  dispose(): void {
+    this.mlp.dispose();
+    this.s?.dispose();
+  }
+}

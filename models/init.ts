@@ -1,0 +1,44 @@
+// Parameter initialisation matching the reference (PyTorch): orthogonal weights (gain 1) and
+// biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from a seeded Rng in float64.
+import type { Rng } from '../src/util/rng.ts';
+
+/**
+ * A [fanIn, fanOut] matrix (row-major, used as x . W) whose rows or columns are orthonormal,
+ * whichever there are fewer of: the transpose of torch.nn.init.orthogonal_ on a [fanOut, fanIn] weight.
+ */
+export function orthogonal(fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const long = Math.max(fanIn, fanOut);
+  const short = Math.min(fanIn, fanOut);
+  // `short` Gaussian columns of length `long`, orthonormalised by modified Gram-Schmidt
+  // (equivalent to QR with a positive diagonal of R, torch's sign convention).
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < short; j++) {
+    const v = new Float64Array(long);
+    for (let i = 0; i < long; i++) v[i] = rng.normal();
+    for (const u of cols) {
+      let d = 0;
+      for (let i = 0; i < long; i++) d += u[i] * v[i];
+      for (let i = 0; i < long; i++) v[i] -= d * u[i];
+    }
+    let n = 0;
+    for (let i = 0; i < long; i++) n += v[i] * v[i];
+    n = Math.sqrt(n);
+    for (let i = 0; i < long; i++) v[i] /= n;
+    cols.push(v);
+  }
+  const w = new Float32Array(fanIn * fanOut);
+  for (let i = 0; i < fanIn; i++) {
+    for (let j = 0; j < fanOut; j++) {
+      // fanIn >= fanOut: columns of W are the orthonormal vectors; otherwise its rows are.
+      w[i * fanOut + j] = fanIn >= fanOut ? cols[j][i] : cols[i][j];
+    }
+  }
+  return w;
+}
+
+export function uniformBias(fanIn: number, size: number, rng: Rng): Float32Array {
+  const bound = 1 / Math.sqrt(fanIn);
+  const b = new Float32Array(size);
+  for (let i = 0; i < size; i++) b[i] = rng.range(-bound, bound);
+  return b;
+}

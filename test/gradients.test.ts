@@ -1,0 +1,124 @@
+// The HNN loss differentiates tanh twice. Its weight gradients from tfjs (with the project's fixes)
+// must match central finite differences of the same loss computed in float64.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/tf/backend.ts';
+import { DynamicsModel } from '../models/dynamics.ts';
+import { fieldFunction } from '../models/f64.ts';
+import type { NamedWeights } from '../models/mlp.ts';
+import { Rng } from '../src/util/rng.ts';
+
+function batch(rows: number, dim: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Float32Array(rows * dim).map(() => rng.range(-1.5, 1.5));
+  const y = new Float32Array(rows * dim).map(() => rng.range(-1, 1));
+  return { x, y };
+}
+
+/** The paper's loss in float64 for given weights. */
+function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, y: Float32Array, dim: number): number {
+  const f = fieldFunction(kind, w);
+  let s = 0;
+  for (let r = 0; r < x.length / dim; r++) {
+    const out = f(0, Float64Array.from(x.subarray(r * dim, (r + 1) * dim)));
+    for (let j = 0; j < dim; j++) s += (out[j] - y[r * dim + j]) ** 2;
+  }
+  return s / x.length;
+}
+
+/** Max over all weights of |analytic - fd| / max(|fd|, 1e-3 * max|fd|). */
+function maxRelativeError(kind: 'hnn' | 'baseline', model: DynamicsModel, x: Float32Array, y: Float32Array, dim: number): number {
+  const rows = x.length / dim;
+  const { grads } = tf.variableGrads(() => model.loss(tf.tensor2d(x, [rows, dim]), tf.tensor2d(y, [rows, dim])), model.variables());
+  const weights = model.mlp.read();
+  const keys = model.mlp.keys;
+  // A variable the tape lost (possible with the unsafe tanh) has gradient zero.
+  const analytic = model.variables().map((v) => (grads[v.name] ? grads[v.name].dataSync() : new Float32Array(v.size)));
+  tf.dispose(Object.values(grads));
+  const fds: number[][] = [];
+  const h = 1e-6;
+  keys.forEach((key) => {
+    const base = Float64Array.from(weights[key].values);
+    const fd: number[] = [];
+    for (let i = 0; i < base.length; i++) {
+      const at = (delta: number) => {
+        const v = Float64Array.from(base);
+        v[i] += delta;
+        return loss64(kind, { ...weights, [key]: { shape: weights[key].shape, values: v } }, x, y, dim);
+      };
+      fd.push((at(h) - at(-h)) / (2 * h));
+    }
+    fds.push(fd);
+  });
+  const scale = Math.max(...fds.flat().map(Math.abs));
+  let worst = 0;
+  fds.forEach((fd, t) => fd.forEach((g, i) => (worst = Math.max(worst, Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)))));
+  return worst;
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`HNN loss weight gradients on ${backend}`, () => {
+    it('match central finite differences (max relative error <= 1e-2)', async () => {
+      await initBackend(backend);
+      const dim = 4;
+      const model = new DynamicsModel({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
+      const { x, y } = batch(16, dim, 1);
+      const err = maxRelativeError('hnn', model, x, y, dim);
+      model.dispose();
+      expect(err).toBeLessThan(1e-2);
+    });
+
+    it('baseline gradients match too', async () => {
+      await initBackend(backend);
+      const model = new DynamicsModel({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
+      const { x, y } = batch(16, 2, 2);
+      expect(maxRelativeError('baseline', model, x, y, 2)).toBeLessThan(1e-2);
+      model.dispose();
+    });
+
+    it("plain tf.tanh gets the HNN's second-order gradient wrong (why safeTanh exists)", async () => {
+      await initBackend(backend);
+      const { x, y } = batch(16, 2, 5);
+      const model = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [12, 12] }, 6);
+      const safe = maxRelativeError('hnn', model, x, y, 2);
+      const original = (model.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor }).apply.bind(model.mlp);
+      // Same network with tfjs's own tanh in place of the safe one.
+      (model.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor }).apply = (xs: tf.Tensor) => {
+        let h = xs;
+        model.mlp.weights.forEach((w, l) => {
+          const b = model.mlp.biases[l];
+          const z = b ? tf.add(tf.matMul(h, w), b) : tf.matMul(h, w);
+          h = l + 1 < model.mlp.weights.length ? tf.tanh(z) : z; // second-order-safe: deliberately unsafe here, the point of the test
+        });
+        return h;
+      };
+      const unsafe = maxRelativeError('hnn', model, x, y, 2);
+      (model.mlp as unknown as { apply: unknown }).apply = original;
+      model.dispose();
+      expect(safe).toBeLessThan(1e-2);
+      expect(unsafe).toBeGreaterThan(0.1);
+    });
+  });
+}
+
+describe('fast matMul gradient', () => {
+  it('equals the transposed-matMul gradient for all four transpose combinations', async () => {
+    await initBackend('wasm');
+    const rng = new Rng(9);
+    const a = tf.tensor2d(new Float32Array(15).map(() => rng.normal()), [3, 5]);
+    const b = tf.tensor2d(new Float32Array(20).map(() => rng.normal()), [5, 4]);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const A = ta ? tf.transpose(a) : a;
+      const B = tb ? tf.transpose(b) : b;
+      const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.matMul(p, q, ta, tb))))([A, B]);
+      // reference by explicit algebra: d/dA sum((AB)^2) = 2 (AB) B^T, through plain ops
+      const C = tf.matMul(a, b);
+      const refA = tf.mul(2, tf.matMul(C, tf.transpose(b)));
+      const refB = tf.mul(2, tf.matMul(tf.transpose(a), C));
+      const wantA = ta ? tf.transpose(refA) : refA;
+      const wantB = tb ? tf.transpose(refB) : refB;
+      expect(tf.max(tf.abs(tf.sub(ga, wantA))).dataSync()[0]).toBeLessThan(1e-4);
+      expect(tf.max(tf.abs(tf.sub(gb, wantB))).dataSync()[0]).toBeLessThan(1e-4);
+    }
+  });
+});
