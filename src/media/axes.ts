@@ -1,0 +1,95 @@
+// One set of axes in SVG: frame, grid, ticks, tick labels, axis labels, clip region, legend box.
+import { esc, fmt, fmtPow10, linearTicks, logTicks, makeScale, n2, text, type Scale } from './svg.ts';
+
+export interface Rect { x: number; y: number; w: number; h: number }
+
+export interface Axes {
+  rect: Rect;
+  sx: Scale;
+  sy: Scale;
+  /** Id of a clipPath covering the plot area (use as clip-path="url(#id)"). */
+  clipId: string;
+  /** Background, grid and clip definition: draw before the data. */
+  under: string;
+  /** Frame, ticks and labels: draw after the data. */
+  over: string;
+}
+
+let clipCounter = 0;
+
+export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number, number], o: { logX?: boolean; logY?: boolean; xLabel?: string; yLabel?: string; title?: string; grid?: boolean } = {}): Axes {
+  const sx = makeScale(xDomain, [rect.x, rect.x + rect.w], o.logX);
+  const sy = makeScale(yDomain, [rect.y + rect.h, rect.y], o.logY);
+  const clipId = `clip${clipCounter++}`;
+  const under: string[] = [
+    `<defs><clipPath id="${clipId}"><rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}"/></clipPath></defs>`,
+    `<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="#ffffff"/>`,
+  ];
+  const over: string[] = [];
+  const grid = o.grid ?? true;
+  const bottom = rect.y + rect.h;
+
+  const xt = axisTicks(xDomain, !!o.logX, Math.max(2, Math.round(rect.w / 90)));
+  const yt = axisTicks(yDomain, !!o.logY, Math.max(2, Math.round(rect.h / 60)));
+  for (const v of xt.minor) {
+    const x = sx(v);
+    if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#f2f2f2" stroke-width="1"/>`);
+    over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 3)}" stroke="#444" stroke-width="1"/>`);
+  }
+  for (const v of yt.minor) {
+    const y = sy(v);
+    if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#f2f2f2" stroke-width="1"/>`);
+    over.push(`<line x1="${n2(rect.x - 3)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
+  }
+  for (const v of xt.major) {
+    const x = sx(v);
+    if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#e3e3e3" stroke-width="1"/>`);
+    over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 5)}" stroke="#444" stroke-width="1"/>`);
+    over.push(text(x, bottom + 18, o.logX ? fmtPow10(v) : esc(fmt(v)), { size: 11, anchor: 'middle', raw: true }));
+  }
+  let widest = 0;
+  for (const v of yt.major) {
+    const y = sy(v);
+    if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
+    over.push(`<line x1="${n2(rect.x - 5)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
+    const label = o.logY ? fmtPow10(v) : esc(fmt(v));
+    widest = Math.max(widest, o.logY ? 4 : fmt(v).length);
+    over.push(text(rect.x - 8, y + 4, label, { size: 11, anchor: 'end', raw: true }));
+  }
+  over.push(`<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`);
+  if (o.xLabel) over.push(text(rect.x + rect.w / 2, bottom + 38, o.xLabel, { size: 13, anchor: 'middle' }));
+  if (o.yLabel) {
+    const lx = rect.x - 16 - widest * 6.5;
+    over.push(text(lx, rect.y + rect.h / 2, o.yLabel, { size: 13, anchor: 'middle', rotate: true }));
+  }
+  if (o.title) over.push(text(rect.x + rect.w / 2, rect.y - 10, o.title, { size: 14, anchor: 'middle', weight: 'bold' }));
+  return { rect, sx, sy, clipId, under: under.join(''), over: over.join('') };
+}
+
+function axisTicks(d: [number, number], log: boolean, count: number): { major: number[]; minor: number[] } {
+  const lo = Math.min(d[0], d[1]);
+  const hi = Math.max(d[0], d[1]);
+  if (log) return logTicks(lo, hi);
+  return { major: linearTicks(lo, hi, count), minor: [] };
+}
+
+export interface LegendEntry { name: string; color: string; dashed?: boolean; marker?: boolean }
+
+/** A legend box in the top-right corner of a plot area. */
+export function legend(rect: Rect, entries: LegendEntry[]): string {
+  if (entries.length === 0) return '';
+  const rowH = 18;
+  const longest = Math.max(...entries.map((e) => e.name.length));
+  const w = Math.min(rect.w - 8, 44 + longest * 7);
+  const h = entries.length * rowH + 8;
+  const x0 = rect.x + rect.w - w - 8;
+  const y0 = rect.y + 8;
+  const out = [`<rect x="${n2(x0)}" y="${n2(y0)}" width="${n2(w)}" height="${h}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb" stroke-width="1"/>`];
+  entries.forEach((e, i) => {
+    const y = y0 + 4 + rowH * i + rowH / 2;
+    if (e.marker) out.push(`<circle cx="${n2(x0 + 19)}" cy="${n2(y)}" r="4" fill="${e.color}"/>`);
+    else out.push(`<line x1="${n2(x0 + 8)}" y1="${n2(y)}" x2="${n2(x0 + 30)}" y2="${n2(y)}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    out.push(text(x0 + 36, y + 4, e.name, { size: 12 }));
+  });
+  return out.join('');
+}
