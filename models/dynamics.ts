@@ -2,6 +2,7 @@
 // and the baseline (an MLP that predicts dx/dt directly). State layout x = [q_1..q_k, p_1..p_k].
 import * as tf from '@tensorflow/tfjs';
 import { Mlp, type NamedWeights } from './mlp.ts';
+import { loadArtifacts, saveArtifacts } from './io.ts';
 
 export const MODEL_KINDS = ['hnn', 'baseline'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -61,4 +62,15 @@ export class DynamicsModel {
     this.mlp.dispose();
     this.s?.dispose();
   }
+}
+
+export const STATE_MODEL_FORMAT = 'hnn-ts/state-model';
+
+export async function saveDynamicsModel(dir: string, model: DynamicsModel, metadata: Record<string, unknown> = {}): Promise<void> {
+  await saveArtifacts(dir, STATE_MODEL_FORMAT, { topology: model.spec, weights: model.mlp.read(), metadata });
+}
+
+export function loadDynamicsModel(dir: string): { model: DynamicsModel; weights: NamedWeights; metadata: Record<string, unknown> } {
+  const art = loadArtifacts<DynamicsSpec>(dir, STATE_MODEL_FORMAT);
+  return { model: new DynamicsModel(art.topology, art.weights), weights: art.weights, metadata: art.metadata };
 }
