@@ -31,6 +31,9 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
 
   const xt = axisTicks(xDomain, !!o.logX, Math.max(2, Math.round(rect.w / 90)));
   const yt = axisTicks(yDomain, !!o.logY, Math.max(2, Math.round(rect.h / 60)));
+  // 10^k labels only when every label is a power of ten; mixed 0.2 / 10^-1 reads badly.
+  const xPow = !!o.logX && xt.major.every(isPow10);
+  const yPow = !!o.logY && yt.major.every(isPow10);
   for (const v of xt.minor) {
     const x = sx(v);
     if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#f2f2f2" stroke-width="1"/>`);
@@ -45,15 +48,15 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
     const x = sx(v);
     if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 5)}" stroke="#444" stroke-width="1"/>`);
-    over.push(text(x, bottom + 18, o.logX ? fmtPow10(v) : esc(fmt(v)), { size: 11, anchor: 'middle', raw: true }));
+    over.push(text(x, bottom + 18, xPow ? fmtPow10(v) : esc(fmt(v)), { size: 11, anchor: 'middle', raw: true }));
   }
   let widest = 0;
   for (const v of yt.major) {
     const y = sy(v);
     if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 5)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
-    const label = o.logY ? fmtPow10(v) : esc(fmt(v));
-    widest = Math.max(widest, o.logY ? 4 : fmt(v).length);
+    const label = yPow ? fmtPow10(v) : esc(fmt(v));
+    widest = Math.max(widest, yPow ? 4 : fmt(v).length);
     over.push(text(rect.x - 8, y + 4, label, { size: 11, anchor: 'end', raw: true }));
   }
   over.push(`<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`);
@@ -66,6 +69,10 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
   return { rect, sx, sy, clipId, under: under.join(''), over: over.join('') };
 }
 
+function isPow10(v: number): boolean {
+  return v > 0 && Math.abs(v - 10 ** Math.round(Math.log10(v))) <= 1e-9 * v;
+}
+
 function axisTicks(d: [number, number], log: boolean, count: number): { major: number[]; minor: number[] } {
   const lo = Math.min(d[0], d[1]);
   const hi = Math.max(d[0], d[1]);
@@ -75,15 +82,33 @@ function axisTicks(d: [number, number], log: boolean, count: number): { major: n
 
 export interface LegendEntry { name: string; color: string; dashed?: boolean; marker?: boolean }
 
-/** A legend box in the top-right corner of a plot area. */
-export function legend(rect: Rect, entries: LegendEntry[]): string {
+/**
+ * A legend box in the corner of the plot area that covers the fewest of `points` (pixel positions
+ * of the drawn data), top-right when nothing is known or on a tie.
+ */
+export function legend(rect: Rect, entries: LegendEntry[], points: Array<[number, number]> = []): string {
   if (entries.length === 0) return '';
   const rowH = 18;
   const longest = Math.max(...entries.map((e) => e.name.length));
   const w = Math.min(rect.w - 8, 44 + longest * 7);
   const h = entries.length * rowH + 8;
-  const x0 = rect.x + rect.w - w - 8;
-  const y0 = rect.y + 8;
+  const corners: Array<[number, number]> = [
+    [rect.x + rect.w - w - 8, rect.y + 8],
+    [rect.x + 8, rect.y + 8],
+    [rect.x + rect.w - w - 8, rect.y + rect.h - h - 8],
+    [rect.x + 8, rect.y + rect.h - h - 8],
+  ];
+  let best = corners[0];
+  let bestCount = Infinity;
+  for (const c of corners) {
+    let count = 0;
+    for (const [px, py] of points) if (px >= c[0] - 4 && px <= c[0] + w + 4 && py >= c[1] - 4 && py <= c[1] + h + 4) count++;
+    if (count < bestCount) {
+      best = c;
+      bestCount = count;
+    }
+  }
+  const [x0, y0] = best;
   const out = [`<rect x="${n2(x0)}" y="${n2(y0)}" width="${n2(w)}" height="${h}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb" stroke-width="1"/>`];
   entries.forEach((e, i) => {
     const y = y0 + 4 + rowH * i + rowH / 2;
@@ -92,4 +117,28 @@ export function legend(rect: Rect, entries: LegendEntry[]): string {
     out.push(text(x0 + 36, y + 4, e.name, { size: 12 }));
   });
   return out.join('');
+}
+
+/**
+ * Pixel positions of the drawable points of a curve, plus points along each segment so a long
+ * straight segment through a corner still counts as covering it.
+ */
+export function pixelPoints(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: Scale, sy: Scale, out: Array<[number, number]> = []): Array<[number, number]> {
+  const n = Math.min(xs.length, ys.length);
+  const stride = Math.max(1, Math.floor(n / 4000));
+  let prev: [number, number] | null = null;
+  for (let i = 0; i < n; i += stride) {
+    if (!sx.ok(xs[i]) || !sy.ok(ys[i])) {
+      prev = null;
+      continue;
+    }
+    const p: [number, number] = [sx(xs[i]), sy(ys[i])];
+    if (prev) {
+      const steps = Math.min(50, Math.floor(Math.hypot(p[0] - prev[0], p[1] - prev[1]) / 10));
+      for (let k = 1; k < steps; k++) out.push([prev[0] + ((p[0] - prev[0]) * k) / steps, prev[1] + ((p[1] - prev[1]) * k) / steps]);
+    }
+    out.push(p);
+    prev = p;
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // phase portraits, contour maps of a learned scalar, and planar orbits. Each builds a hand-written
 // SVG and renders it with sharp. Points that cannot be drawn (NaN, infinity, <= 0 on a log axis)
 // are skipped, so a diverged rollout still gives a readable plot.
-import { legend, makeAxes, type LegendEntry, type Rect } from './axes.ts';
+import { legend, makeAxes, pixelPoints, type LegendEntry, type Rect } from './axes.ts';
 import { autoLevels, isoLines, sampleGrid } from './contour.ts';
 import { extent, fmt, makeScale, n2, pad, PALETTE, polylinePath, svgDoc, text, writeSvgPng } from './svg.ts';
 
@@ -44,7 +44,9 @@ export async function linePlot(path: string, o: LinePlotOptions): Promise<void> 
     return (d ? `<path d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>` : '') + dots;
   });
   const entries: LegendEntry[] = o.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: s.dashed }));
-  const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}</g>` + ax.over + legend(rect, entries);
+  const pts: Array<[number, number]> = [];
+  for (const s of o.series) pixelPoints(s.x, s.y, ax.sx, ax.sy, pts);
+  const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}</g>` + ax.over + legend(rect, entries, pts);
   await writeSvgPng(path, svgDoc(width, height, body));
 }
 
@@ -120,7 +122,9 @@ export async function vectorFieldPlot(path: string, o: VectorFieldPlotOptions): 
       if (t.name) entries.push({ name: t.name, color });
       return trajectorySvg(t.q, t.p, ax.sx, ax.sy, color);
     });
-    parts.push(ax.under, `<g clip-path="url(#${ax.clipId})">${arrows}${trajs.join('')}</g>`, ax.over, legend(rect, entries));
+    const pts: Array<[number, number]> = [];
+    for (const t of panel.trajectories ?? []) pixelPoints(t.q, t.p, ax.sx, ax.sy, pts);
+    parts.push(ax.under, `<g clip-path="url(#${ax.clipId})">${arrows}${trajs.join('')}</g>`, ax.over, legend(rect, entries, pts));
   });
   await writeSvgPng(path, svgDoc(width, height, parts.join('')));
 }
@@ -254,7 +258,9 @@ export async function contourPlot(path: string, o: ContourPlotOptions): Promise<
       bar.push(text(bx + barW + 5, y + 4, fmt(Number(lev.toPrecision(3))), { size: 10 }));
     });
   }
-  const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}${overlays.join('')}</g>` + ax.over + bar.join('') + legend(rect, entries);
+  const pts: Array<[number, number]> = [];
+  for (const t of o.overlay ?? []) pixelPoints(t.x, t.y, ax.sx, ax.sy, pts);
+  const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}${overlays.join('')}</g>` + ax.over + bar.join('') + legend(rect, entries, pts);
   await writeSvgPng(path, svgDoc(width, height, body));
 }
 
@@ -311,7 +317,9 @@ export async function orbitPlot(path: string, o: OrbitPlotOptions): Promise<void
       entries.push({ name: b.name ?? `body ${i + 1}`, color });
       return trajectorySvg(b.x, b.y, ax.sx, ax.sy, color, 1.8);
     });
-    parts.push(ax.under, `<g clip-path="url(#${ax.clipId})">${lines.join('')}</g>`, ax.over, k === 0 ? legend(rect, entries) : '');
+    const pts: Array<[number, number]> = [];
+    for (const b of panel.bodies) pixelPoints(b.x, b.y, ax.sx, ax.sy, pts);
+    parts.push(ax.under, `<g clip-path="url(#${ax.clipId})">${lines.join('')}</g>`, ax.over, k === 0 ? legend(rect, entries, pts) : '');
   });
   await writeSvgPng(path, svgDoc(width, height, parts.join('')));
 }

@@ -86,24 +86,36 @@ export function linearTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
-/** Powers of ten inside [lo, hi] (every k-th when there are many); linear ticks within one decade. */
+/**
+ * Log-axis ticks: powers of ten inside [lo, hi] (every k-th when there are many). When that gives
+ * fewer than three labels (a range within about a decade), 2 and 5 multiples, then every
+ * multiple, are labelled too.
+ */
 export function logTicks(lo: number, hi: number): { major: number[]; minor: number[] } {
   const a = Math.ceil(Math.log10(lo) - 1e-9);
   const b = Math.floor(Math.log10(hi) + 1e-9);
-  if (b < a) return { major: linearTicks(lo, hi, 4), minor: [] };
   const every = Math.max(1, Math.ceil((b - a + 1) / 8));
-  const major: number[] = [];
-  for (let e = a; e <= b; e += every) major.push(10 ** e);
-  const minor: number[] = [];
-  if (every === 1) {
-    for (let e = a - 1; e <= b; e++) {
-      for (let m = 2; m <= 9; m++) {
-        const v = m * 10 ** e;
-        if (v >= lo && v <= hi) minor.push(v);
+  const inRange = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+  const multiples = (ms: number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of ms) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (inRange(v)) out.push(v);
       }
     }
+    return out;
+  };
+  if (b - a + 1 >= 3) {
+    const major: number[] = [];
+    for (let e = a; e <= b; e += every) major.push(10 ** e);
+    return { major, minor: every === 1 ? multiples([2, 3, 4, 5, 6, 7, 8, 9]) : [] };
   }
-  return { major, minor };
+  for (const ms of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const major = multiples(ms);
+    if (major.length >= 3) return { major, minor: multiples([1, 2, 3, 4, 5, 6, 7, 8, 9]).filter((v) => !major.includes(v)) };
+  }
+  return { major: linearTicks(lo, hi, 4).filter((v) => v > 0), minor: [] };
 }
 
 /** Tick label: plain decimals for ordinary magnitudes, mantissa-e-exponent otherwise. */
