@@ -1,0 +1,84 @@
+// The rigid-body source: matter-js with the bob on a distance constraint to a fixed pivot. Gravity is
+// scaled so small oscillations have the ODE's frequency (w0^2 = g_eff / L). matter-js's position-based
+// constraint solver and Verlet step lose energy even with frictionAir 0, so this source is
+// NON-CONSERVATIVE: simulateMatter measures the loss, and datasets built from it are never "ideal".
+import Matter from 'matter-js';
+import { FRAME_DT, OMEGA0_SQUARED, pendulumEnergy } from './ode.ts';
+
+/** Simulation units: pixels and milliseconds; one time unit of the ODE is 1000 ms. */
+const MS_PER_TIME_UNIT = 1000;
+const ROD_PX = 100;
+/** Engine step: 1 ms (50 steps per frame). matter-js's usual 1/60 s step loses ~73% of the energy in one trial, 1 ms about 5%. */
+const DEFAULT_STEP_MS = 1;
+
+interface VerletFields {
+  deltaTime: number;
+  positionPrev: { x: number; y: number };
+}
+
+export interface MatterOptions {
+  /** Time between frames in ODE time units (default 0.05 = 3 engine steps of 1/60 s). */
+  dt?: number;
+  w2?: number;
+  /** Engine step in ms (default 1); rounded so a frame is a whole number of steps. */
+  stepMs?: number;
+}
+
+export interface MatterRun {
+  /** [phi_0, omega_0, phi_1, omega_1, ...] read back from the engine at each frame. */
+  states: Float64Array;
+  /** (E_0 - E_last) / E_0 with E = omega^2/2 + w0^2 (1 - cos phi). */
+  relativeEnergyLoss: number;
+}
+
+export const MATTER_DESCRIPTION = {
+  engine: 'matter-js',
+  conservative: false,
+  units: `1 time unit = ${MS_PER_TIME_UNIT} ms, rod ${ROD_PX} px, default engine step ${DEFAULT_STEP_MS} ms`,
+  model: 'circle body (inertia Infinity, frictionAir 0, friction 0) on a Constraint (stiffness 1, damping 0) to a fixed point; gravity.y * gravity.scale = w0^2 * rod / 1000^2 px/ms^2',
+};
+
+export function simulateMatter(phi0: number, omega0: number, frames: number, opts: MatterOptions = {}): MatterRun {
+  const dt = opts.dt ?? FRAME_DT;
+  const w2 = opts.w2 ?? OMEGA0_SQUARED;
+  if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
+  const frameMs = dt * MS_PER_TIME_UNIT;
+  const steps = Math.max(1, Math.round(frameMs / (opts.stepMs ?? DEFAULT_STEP_MS)));
+  const stepMs = frameMs / steps;
+  const { Engine, Bodies, Body, Constraint, Composite } = Matter;
+  // Acceleration (px/ms^2) = gravity.y * gravity.scale; w0^2 per ms^2 = w2 / 1000^2.
+  const gScale = 0.001;
+  const engine = Engine.create({ gravity: { x: 0, y: (w2 / MS_PER_TIME_UNIT ** 2) * ROD_PX / gScale, scale: gScale }, enableSleeping: false });
+  const px = 0, py = 0;
+  const bob = Bodies.circle(px + ROD_PX * Math.sin(phi0), py + ROD_PX * Math.cos(phi0), 10, {
+    frictionAir: 0, friction: 0, frictionStatic: 0, restitution: 0, inertia: Infinity,
+  });
+  const raw = bob as unknown as VerletFields; // fields matter-js has but its typings omit
+  raw.deltaTime = stepMs; // setVelocity converts from px per base delta using the body's step
+  // Tangential velocity in px per matter base delta (1000/60 ms).
+  const v = (omega0 * ROD_PX / MS_PER_TIME_UNIT) * (1000 / 60);
+  Body.setVelocity(bob, { x: v * Math.cos(phi0), y: -v * Math.sin(phi0) });
+  const rod = Constraint.create({ pointA: { x: px, y: py }, bodyB: bob, pointB: { x: 0, y: 0 }, length: ROD_PX, stiffness: 1, damping: 0 });
+  Composite.add(engine.world, [bob, rod]);
+
+  if (stepMs > 1000 / 60) throw new Error(`matter-js step ${stepMs} ms is longer than its 16.7 ms limit; use more steps per frame`);
+  const states = new Float64Array(2 * frames);
+  states[0] = phi0;
+  states[1] = omega0;
+  let prevPhi = phi0;
+  for (let f = 1; f < frames; f++) {
+    for (let s = 0; s < steps; s++) Engine.update(engine, stepMs);
+    const rx = bob.position.x - px, ry = bob.position.y - py;
+    // Velocity over the last step (Verlet keeps positions only), px per time unit.
+    const vx = ((bob.position.x - raw.positionPrev.x) / stepMs) * MS_PER_TIME_UNIT;
+    const vy = ((bob.position.y - raw.positionPrev.y) / stepMs) * MS_PER_TIME_UNIT;
+    let phi = Math.atan2(rx, ry);
+    phi += 2 * Math.PI * Math.round((prevPhi - phi) / (2 * Math.PI)); // unwrap: keep phi continuous
+    prevPhi = phi;
+    states[2 * f] = phi;
+    states[2 * f + 1] = (ry * vx - rx * vy) / (rx * rx + ry * ry);
+  }
+  const e0 = pendulumEnergy(phi0, omega0, w2);
+  const e1 = pendulumEnergy(states[2 * frames - 2], states[2 * frames - 1], w2);
+  return { states, relativeEnergyLoss: e0 > 0 ? (e0 - e1) / e0 : 0 };
+}
