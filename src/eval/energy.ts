@@ -1,0 +1,80 @@
+// Energy MSE along rollouts: integrate the true and the learned field from the same initial states
+// with adaptive Dormand-Prince, and compare the system's own energy along both (no time rescaling).
+import { energyEvalConfig, type EnergyEvalSettings, type StateTask } from '../../datasets/state.ts';
+import { solveIvp } from '../integrate/rk45.ts';
+import { getSimulatedSystem } from '../physics/index.ts';
+import type { Field } from '../physics/system.ts';
+import { groupedInterval, type MeanCi } from './stats.ts';
+
+export interface Rollout {
+  t: Float64Array;
+  /** states row-major [points, dim] */
+  y: Float64Array;
+  energy: Float64Array;
+  /** true when the integrator gave up before the end (the last state reached is held) */
+  failed: boolean;
+}
+
+type Sampling = Pick<EnergyEvalSettings, 't0' | 't1' | 'tEval' | 'rtol' | 'atol' | 'energy'>;
+
+/** Integrates `field` from x0 and reports states and energies at the sampling times. */
+export function rollout(field: Field, x0: Float64Array, s: Sampling): Rollout {
+  const dim = x0.length;
+  const points = s.tEval.length;
+  const y = new Float64Array(points * dim);
+  let reached = 0;
+  try {
+    const sol = solveIvp(field, [s.t0, s.t1], x0, { tEval: s.tEval, rtol: s.rtol, atol: s.atol, maxSteps: 200_000 });
+    reached = sol.t.length;
+    y.set(sol.y.subarray(0, reached * dim));
+  } catch {
+    // a learned field that blows up: keep what was reached (nothing, here) and hold it
+  }
+  if (reached === 0) {
+    y.set(x0, 0);
+    reached = 1;
+  }
+  for (let i = reached; i < points; i++) y.copyWithin(i * dim, (reached - 1) * dim, reached * dim);
+  const energy = new Float64Array(points);
+  for (let i = 0; i < points; i++) energy[i] = s.energy(y.subarray(i * dim, (i + 1) * dim));
+  return { t: Float64Array.from(s.tEval), y, energy, failed: reached < points };
+}
+
+export interface EnergyResult extends MeanCi {
+  perTrajectory: number[];
+  failed: number;
+  truth: Rollout[];
+  predicted: Rollout[];
+  description: string;
+}
+
+/** The true trajectories of a task's energy evaluation (simulated, or the measured data). */
+export function trueRollouts(settings: EnergyEvalSettings): Rollout[] {
+  if (settings.measured) {
+    const y = settings.measured;
+    const energy = Float64Array.from({ length: settings.tEval.length }, (_, i) => settings.energy(y.subarray(i * 2, i * 2 + 2)));
+    return [{ t: Float64Array.from(settings.tEval), y, energy, failed: false }];
+  }
+  const system = getSimulatedSystem(settings.task);
+  return settings.initialStates.map((x0) => rollout(system.field, x0, settings));
+}
+
+/** Mean over time and trajectories of (E_true - E_pred)^2, with the 5-group interval. */
+export function energyMseAgainst(truth: Rollout[], learned: Field, settings: EnergyEvalSettings): EnergyResult {
+  const predicted = settings.initialStates.map((x0) => rollout(learned, x0, settings));
+  const perTrajectory = predicted.map((p, k) => {
+    let s = 0;
+    for (let i = 0; i < p.energy.length; i++) s += (truth[k].energy[i] - p.energy[i]) ** 2;
+    return s / p.energy.length;
+  });
+  const stats = perTrajectory.length >= 5 ? groupedInterval(perTrajectory, 5) : { mean: perTrajectory[0], ci: NaN };
+  const description = settings.measured
+    ? `from the first test point over the ${settings.points} measured test time stamps, rtol ${settings.rtol}, atol ${settings.atol}`
+    : `${settings.initialStates.length} initial states (seed ${settings.seed}), t in [${settings.t0}, ${settings.t1}], ${settings.points} points, rtol ${settings.rtol}, atol ${settings.atol}`;
+  return { ...stats, perTrajectory, failed: predicted.filter((p) => p.failed).length, truth, predicted, description };
+}
+
+/** Energy MSE of a learned field on a task, with the task's protocol. */
+export function energyEvaluation(task: StateTask, learned: Field, settings: EnergyEvalSettings = energyEvalConfig(task)): EnergyResult {
+  return energyMseAgainst(trueRollouts(settings), learned, settings);
+}

@@ -1,0 +1,42 @@
+// Summary statistics used by the paper's tables.
+
+export interface MeanSem {
+  mean: number;
+  /** std over all elements / sqrt(rows), the paper's "+-" for losses. */
+  sem: number;
+}
+
+export interface MeanCi {
+  mean: number;
+  /** std of the means of `groups` consecutive groups / sqrt(groups), the paper's "+-" for energy MSE. */
+  ci: number;
+}
+
+/** Mean and std/sqrt(rows) of squared errors (std unbiased, as torch.std). */
+export function squaredErrorStats(squared: ArrayLike<number>, rows: number): MeanSem {
+  const n = squared.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += squared[i];
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (squared[i] - mean) ** 2;
+  const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+  return { mean, sem: std / Math.sqrt(rows) };
+}
+
+/** Mean of per-trajectory values and the spread of `groups` group means. */
+export function groupedInterval(values: ArrayLike<number>, groups = 5): MeanCi {
+  const n = values.length;
+  const all = Array.from(values);
+  const mean = all.reduce((a, b) => a + b, 0) / n;
+  const size = Math.floor(n / groups);
+  if (size === 0) return { mean, ci: NaN };
+  const means: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const part = all.slice(g * size, (g + 1) * size);
+    means.push(part.reduce((a, b) => a + b, 0) / part.length);
+  }
+  const m = means.reduce((a, b) => a + b, 0) / groups;
+  const std = Math.sqrt(means.reduce((a, b) => a + (b - m) ** 2, 0) / (groups - 1));
+  return { mean, ci: std / Math.sqrt(groups) };
+}

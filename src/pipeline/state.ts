@@ -1,0 +1,118 @@
+// One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadStateDataset, writeStateDataset, type StateDataset, type StateTask } from '../../datasets/state.ts';
+import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { fieldFunction } from '../../models/f64.ts';
+import type { NamedWeights } from '../../models/mlp.ts';
+import { derivativeLoss } from '../eval/derivative.ts';
+import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
+import type { MeanCi, MeanSem } from '../eval/stats.ts';
+import { linePlot } from '../media/plot.ts';
+import { initBackend } from '../tf/backend.ts';
+import { JsonlLog } from '../train/log.ts';
+import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
+import { trainStateModel, type StateData } from '../train/state.ts';
+import { guardOutput, writeJsonAtomic } from '../util/files.ts';
+import { packageVersions } from '../util/versions.ts';
+
+export interface StateRunOptions {
+  task: StateTask;
+  kind: ModelKind;
+  seed: number;
+  /** defaults to the task's protocol */
+  steps?: number;
+  /** an existing dataset folder; default: generate one into <out>/dataset */
+  dataDir?: string;
+  outDir: string;
+  backend?: string;
+  force?: boolean;
+  quiet?: boolean;
+  plots?: boolean;
+}
+
+export interface StateMetrics {
+  task: StateTask;
+  model: ModelKind;
+  seed: number;
+  steps: number;
+  updates: number;
+  backend: string;
+  protocol: Record<string, unknown>;
+  dataset: { dir: string; seed: number; trainRows: number; testRows: number };
+  trainLoss: MeanSem;
+  testLoss: MeanSem;
+  energyMse: MeanCi & { trajectories: number; failed: number; description: string };
+  trainSeconds: number;
+  msPerStep: number;
+  versions: Record<string, string | null>;
+}
+
+export function toStateData(ds: StateDataset): StateData {
+  return {
+    dim: ds.dim,
+    train: { x: ds.trainX, dx: ds.trainDx, rows: ds.trainRows },
+    test: { x: ds.testX, dx: ds.testDx, rows: ds.testRows },
+  };
+}
+
+/** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
+export async function runStateExperiment(opts: StateRunOptions): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+  guardOutput(opts.outDir, 'metrics.json', !!opts.force);
+  const backend = await initBackend(opts.backend ?? 'auto');
+  const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
+  const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
+  const dataset =
+    opts.dataDir || (existsSync(join(dataDir, 'manifest.json')) && !opts.force)
+      ? loadStateDataset(dataDir, opts.task)
+      : writeStateDataset(dataDir, opts.task, opts.seed).dataset;
+  const log = new JsonlLog(join(opts.outDir, 'log.jsonl'));
+  log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
+
+  const data = toStateData(dataset);
+  const trained = await trainStateModel({ kind: opts.kind, seed: opts.seed, logEvery: 200, ...protocol }, data, {
+    log,
+    quiet: opts.quiet,
+    label: `${opts.task} ${opts.kind}`,
+  });
+  const weights = trained.model.mlp.read();
+  const metadata = { task: opts.task, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
+  await saveDynamicsModel(join(opts.outDir, 'model'), trained.model, metadata);
+
+  const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
+  const testLoss = derivativeLoss(trained.model, data.test, data.dim);
+  trained.model.dispose();
+  const energy = energyEvaluation(opts.task, fieldFunction(opts.kind, weights));
+
+  const metrics: StateMetrics = {
+    task: opts.task,
+    model: opts.kind,
+    seed: opts.seed,
+    steps: protocol.steps,
+    updates: protocol.steps + 1,
+    backend: backend.name,
+    protocol,
+    dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
+    trainLoss,
+    testLoss,
+    energyMse: { mean: energy.mean, ci: energy.ci, trajectories: energy.perTrajectory.length, failed: energy.failed, description: energy.description },
+    trainSeconds: trained.seconds,
+    msPerStep: trained.msPerStep,
+    versions: packageVersions(),
+  };
+  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, trainSeconds: trained.seconds });
+  if (opts.plots !== false) {
+    await linePlot(join(opts.outDir, 'plots', 'loss.png'), {
+      title: `${opts.task} ${opts.kind}: training curve`,
+      xLabel: 'step',
+      yLabel: 'loss (MSE of dx/dt)',
+      logY: true,
+      series: [
+        { name: 'train (batch)', x: trained.history.map((h) => h.step), y: trained.history.map((h) => h.loss) },
+        { name: 'test', x: trained.history.map((h) => h.step), y: trained.history.map((h) => h.testLoss) },
+      ],
+    });
+  }
+  writeJsonAtomic(join(opts.outDir, 'metrics.json'), metrics);
+  return { metrics, weights, energy };
+}

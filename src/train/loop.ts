@@ -1,0 +1,58 @@
+// The training loop shared by every task: runs updates, reports progress with ETA, logs loss
+// terms to log.jsonl, checkpoints, and leaves tf.memory().numTensors flat.
+import * as tf from '@tensorflow/tfjs';
+import { startProgress } from '../util/progress.ts';
+import type { JsonlLog } from './log.ts';
+
+export interface LoopOptions {
+  /** Number of updates to run in total (the reference runs total_steps + 1). */
+  updates: number;
+  /** First update to run (0, or the step a checkpoint was saved at). */
+  startAt?: number;
+  /** Runs update i and returns its loss terms (at least `loss`), as plain numbers. */
+  step: (i: number) => Record<string, number>;
+  /** Extra measurements at log points (e.g. test loss); called every logEvery updates and at the end. */
+  evaluate?: (i: number) => Record<string, number>;
+  logEvery?: number;
+  log?: JsonlLog;
+  label: string;
+  quiet?: boolean;
+  /** Called after update i when (i + 1) % every === 0, and not after the last update. */
+  checkpoint?: { every: number; save: (nextStep: number) => void | Promise<void> };
+  /** Stop early (tests of resume): number of updates after which to return. */
+  stopAfter?: number;
+}
+
+export interface LoopResult {
+  history: Array<Record<string, number>>;
+  seconds: number;
+  msPerStep: number;
+  lastStep: number;
+}
+
+export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
+  const start = opts.startAt ?? 0;
+  const logEvery = opts.logEvery ?? 200;
+  const progress = startProgress(opts.updates, opts.label, opts.quiet);
+  const history: Array<Record<string, number>> = [];
+  const tensorsAtStart = tf.memory().numTensors;
+  const t0 = performance.now();
+  let done = start;
+  let last: Record<string, number> = {};
+  const end = Math.min(opts.updates, opts.stopAfter ?? Infinity);
+  for (let i = start; i < end; i++) {
+    last = opts.step(i);
+    done = i + 1;
+    const isLast = i + 1 === opts.updates;
+    if (i % logEvery === 0 || isLast) {
+      const record = { step: i, ...last, ...(opts.evaluate ? opts.evaluate(i) : {}) };
+      history.push(record);
+      opts.log?.write({ event: 'step', ...record, tensors: tf.memory().numTensors - tensorsAtStart });
+    }
+    progress.update(done, last);
+    if (opts.checkpoint && !isLast && (i + 1) % opts.checkpoint.every === 0) await opts.checkpoint.save(i + 1);
+  }
+  progress.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  return { history, seconds, msPerStep: (1000 * seconds) / Math.max(1, done - start), lastStep: done };
+}

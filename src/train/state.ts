@@ -1,0 +1,95 @@
+// Training a state-space model (HNN or baseline) on a state dataset: the paper's protocol.
+import * as tf from '@tensorflow/tfjs';
+import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { Rng } from '../util/rng.ts';
+import { Adam } from './adam.ts';
+import { runLoop, type LoopResult } from './loop.ts';
+import type { JsonlLog } from './log.ts';
+
+export interface StateSplit {
+  /** inputs row-major [rows, dim] */
+  x: Float64Array;
+  /** target derivatives row-major [rows, dim] */
+  dx: Float64Array;
+  rows: number;
+}
+
+export interface StateData {
+  dim: number;
+  train: StateSplit;
+  test: StateSplit;
+}
+
+export interface StateTrainConfig {
+  kind: ModelKind;
+  seed: number;
+  /** total_steps of the reference; the loop runs steps + 1 updates */
+  steps: number;
+  /** null = full batch */
+  batchSize: number | null;
+  weightDecay: number;
+  lr: number;
+  hidden: number[];
+  logEvery: number;
+}
+
+function toTensor(split: StateSplit, dim: number): { x: tf.Tensor2D; dx: tf.Tensor2D } {
+  return { x: tf.tensor2d(Float32Array.from(split.x), [split.rows, dim]), dx: tf.tensor2d(Float32Array.from(split.dx), [split.rows, dim]) };
+}
+
+/** Loss of the model on a whole split, in chunks (no gradient). */
+export function splitLoss(model: DynamicsModel, x: tf.Tensor2D, dx: tf.Tensor2D, chunk = 5000): number {
+  const rows = x.shape[0];
+  let sum = 0;
+  for (let start = 0; start < rows; start += chunk) {
+    const n = Math.min(chunk, rows - start);
+    sum += tf.tidy(() => model.loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1])).mul(n).dataSync()[0]);
+  }
+  return sum / rows;
+}
+
+export interface StateTrainResult extends LoopResult {
+  model: DynamicsModel;
+}
+
+export async function trainStateModel(
+  cfg: StateTrainConfig,
+  data: StateData,
+  opts: { log?: JsonlLog; quiet?: boolean; label?: string } = {},
+): Promise<StateTrainResult> {
+  const model = new DynamicsModel({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
+  const vars = model.variables();
+  const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const train = toTensor(data.train, data.dim);
+  const test = toTensor(data.test, data.dim);
+  const batchRng = new Rng(cfg.seed).fork('batches');
+  const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
+
+  const step = (): Record<string, number> =>
+    tf.tidy(() => {
+      let x = train.x;
+      let dx = train.dx;
+      if (!fullBatch) {
+        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+        const idx = tf.tensor1d(batchRng.permutation(data.train.rows).subarray(0, cfg.batchSize!), 'int32');
+        x = tf.gather(train.x, idx);
+        dx = tf.gather(train.dx, idx);
+      }
+      const { value, grads } = tf.variableGrads(() => model.loss(x, dx), vars);
+      optimiser.apply(vars.map((v) => grads[v.name]));
+      return { loss: value.dataSync()[0] };
+    });
+
+  const result = await runLoop({
+    updates: cfg.steps + 1,
+    step,
+    evaluate: () => ({ testLoss: splitLoss(model, test.x, test.dx) }),
+    logEvery: cfg.logEvery,
+    log: opts.log,
+    label: opts.label ?? `train ${cfg.kind}`,
+    quiet: opts.quiet,
+  });
+  optimiser.dispose();
+  tf.dispose([train.x, train.dx, test.x, test.dx]);
+  return { ...result, model };
+}
