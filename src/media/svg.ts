@@ -79,9 +79,10 @@ export function linearTicks(lo: number, hi: number, count = 6): number[] {
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  // Integer multiples of the step, rounded, so 3 * 0.1 is 0.3 and ends within rounding count.
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v); // avoid "-0" and 1e-17 labels
+  for (let i = Math.ceil(lo / step - 1e-9); i <= Math.floor(hi / step + 1e-9); i++) {
+    out.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
   }
   return out;
 }
@@ -108,7 +109,7 @@ export function logTicks(lo: number, hi: number): { major: number[]; minor: numb
   };
   if (b - a + 1 >= 3) {
     const major: number[] = [];
-    for (let e = a; e <= b; e += every) major.push(10 ** e);
+    for (let e = a; e <= b; e += every) major.push(Number(`1e${e}`)); // 10 ** -5 is 9.99e-6 in floating point
     return { major, minor: every === 1 ? multiples([2, 3, 4, 5, 6, 7, 8, 9]) : [] };
   }
   for (const ms of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
