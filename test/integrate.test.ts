@@ -43,7 +43,7 @@ describe('order of convergence', () => {
       const onSpring = measuredOrders(integ, spring.field, X0, 2, ns, springExact(X0, 2));
       // the nonlinear pendulum reaches the asymptotic regime at smaller steps
       const onPendulum = measuredOrders(integ, pendulum.field, pendulumX0, 2, ns.map((n) => 4 * n), pendulumExact);
-      for (const p of [...onSpring, ...onPendulum]) expect(Math.abs(p - integ.order)).toBeLessThan(0.25);
+      for (const p of [...onSpring, ...onPendulum]) expect(Math.abs(p - integ.order)).toBeLessThan(0.3);
     });
   }
 
