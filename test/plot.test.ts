@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { contourPlot, linePlot, orbitPlot, vectorFieldPlot } from '../src/media/plot.ts';
 import { autoLevels, isoLines, sampleGrid } from '../src/media/contour.ts';
-import { linearTicks, logTicks, makeScale, polylinePath } from '../src/media/svg.ts';
+import { fmtTicks, linearTicks, logTicks, makeScale, polylinePath } from '../src/media/svg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hnn-plot-'));
 
@@ -190,6 +190,9 @@ describe('plot helpers', () => {
     expect(logTicks(1e-5, 1e2).major).toEqual([1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]);
     const narrow = logTicks(0.02, 0.6).major; // within about a decade: 1-2-5 steps are labelled
     expect(narrow).toEqual([0.02, 0.05, 0.1, 0.2, 0.5]);
+    // one label style per axis
+    expect(fmtTicks([0, 50000, 100000, 150000])).toEqual(['0', '5e4', '1e5', '1.5e5']);
+    expect(fmtTicks([0, 0.25, 0.5])).toEqual(['0', '0.25', '0.5']);
   });
 
   it('breaks a polyline at points that cannot be drawn', () => {
@@ -212,5 +215,12 @@ describe('plot helpers', () => {
     expect(levels).toHaveLength(3);
     expect(levels[0]).toBeGreaterThan(0);
     expect(levels[2]).toBeLessThan(8);
+  });
+});
+
+describe('plot argument checks', () => {
+  it('rejects empty or reversed ranges', async () => {
+    await expect(vectorFieldPlot(join(dir, 'bad.png'), { title: 't', qRange: [1, 1], pRange: [0, 1], panels: [] })).rejects.toThrow(/qRange/);
+    await expect(contourPlot(join(dir, 'bad.png'), { title: 't', f: () => 0, xRange: [0, 1], yRange: [2, 1], xLabel: 'x', yLabel: 'y' })).rejects.toThrow(/yRange/);
   });
 });

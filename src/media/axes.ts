@@ -1,5 +1,5 @@
 // One set of axes in SVG: frame, grid, ticks, tick labels, axis labels, clip region, legend box.
-import { esc, fmt, fmtPow10, linearTicks, logTicks, makeScale, n2, text, type Scale } from './svg.ts';
+import { esc, fmtPow10, fmtTicks, linearTicks, logTicks, makeScale, n2, text, type Scale } from './svg.ts';
 
 export interface Rect { x: number; y: number; w: number; h: number }
 
@@ -44,21 +44,23 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
     if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#f2f2f2" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 3)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
   }
-  for (const v of xt.major) {
+  const xLabels = fmtTicks(xt.major);
+  const yLabels = fmtTicks(yt.major);
+  xt.major.forEach((v, k) => {
     const x = sx(v);
     if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 5)}" stroke="#444" stroke-width="1"/>`);
-    over.push(text(x, bottom + 18, xPow ? fmtPow10(v) : esc(fmt(v)), { size: 11, anchor: 'middle', raw: true }));
-  }
+    over.push(text(x, bottom + 18, xPow ? fmtPow10(v) : esc(xLabels[k]), { size: 11, anchor: 'middle', raw: true }));
+  });
   let widest = 0;
-  for (const v of yt.major) {
+  yt.major.forEach((v, k) => {
     const y = sy(v);
     if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 5)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
-    const label = yPow ? fmtPow10(v) : esc(fmt(v));
-    widest = Math.max(widest, yPow ? 4 : fmt(v).length);
+    const label = yPow ? fmtPow10(v) : esc(yLabels[k]);
+    widest = Math.max(widest, yPow ? 4 : yLabels[k].length);
     over.push(text(rect.x - 8, y + 4, label, { size: 11, anchor: 'end', raw: true }));
-  }
+  });
   over.push(`<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`);
   if (o.xLabel) over.push(text(rect.x + rect.w / 2, bottom + 38, o.xLabel, { size: 13, anchor: 'middle' }));
   if (o.yLabel) {

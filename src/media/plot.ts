@@ -71,6 +71,10 @@ function checkRect(r: Rect, width: number, height: number): void {
   if (!(r.w >= 40 && r.h >= 40)) throw new Error(`plot size ${width}x${height} is too small`);
 }
 
+function checkRange(name: string, r: Range): void {
+  if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[1] > r[0])) throw new Error(`${name} must be [lo, hi] with lo < hi, got [${r[0]}, ${r[1]}]`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Vector fields with phase portraits
 
@@ -104,6 +108,8 @@ const ARROW_COLOR = '#4c6a92';
 export async function vectorFieldPlot(path: string, o: VectorFieldPlotOptions): Promise<void> {
   const size = o.panelSize ?? 400;
   const grid = Math.max(2, Math.round(o.grid ?? 15));
+  checkRange('qRange', o.qRange);
+  checkRange('pRange', o.pRange);
   const left = 66;
   const right = 18;
   const top = 72;
@@ -222,6 +228,8 @@ export async function contourPlot(path: string, o: ContourPlotOptions): Promise<
   const barW = 16;
   const rect: Rect = { x: 80, y: 44, w: width - 80 - 100, h: height - 44 - 62 };
   checkRect(rect, width, height);
+  checkRange('xRange', o.xRange);
+  checkRange('yRange', o.yRange);
   const res = Math.max(8, Math.round(o.resolution ?? 100));
   const g = sampleGrid(o.f, o.xRange, o.yRange, res, res);
   const levels = Array.isArray(o.levels) ? [...o.levels].filter(Number.isFinite).sort((a, b) => a - b) : autoLevels(g.z, o.levels ?? 12);

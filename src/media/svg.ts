@@ -119,13 +119,19 @@ export function logTicks(lo: number, hi: number): { major: number[]; minor: numb
   return { major: linearTicks(lo, hi, 4).filter((v) => v > 0), minor: [] };
 }
 
-/** Tick label: plain decimals for ordinary magnitudes, mantissa-e-exponent otherwise. */
-export function fmt(v: number): string {
+/** One number: plain decimals for ordinary magnitudes, mantissa-e-exponent otherwise. */
+export function fmt(v: number, exp?: boolean): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return Number(v.toPrecision(4)).toString();
+  if (!(exp ?? (a < 1e-3 || a >= 1e5))) return Number(v.toPrecision(4)).toString();
   const [m, e] = v.toExponential(2).split('e');
   return `${Number(m)}e${Number(e)}`;
+}
+
+/** Labels for one axis' ticks in a single style, so 50000 does not sit next to 1e5. */
+export function fmtTicks(values: number[]): string[] {
+  const exp = values.some((v) => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5));
+  return values.map((v) => fmt(v, exp));
 }
 
 /** A power of ten as SVG text content, 10 with a raised exponent. */
@@ -148,6 +154,8 @@ export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: S
   const n = Math.min(xs.length, ys.length);
   const parts: string[] = [];
   let pen = false;
+  let lx = 0;
+  let ly = 0;
   for (let i = 0; i < n; i++) {
     const x = xs[i];
     const y = ys[i];
@@ -158,8 +166,14 @@ export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: S
     // Clamp far-off values so librsvg never sees astronomically large coordinates; clipping hides them.
     const px = Math.max(-1e5, Math.min(1e5, sx(x)));
     const py = Math.max(-1e5, Math.min(1e5, sy(y)));
+    // Drop points within a quarter pixel of the last one kept (but keep each run's end): long
+    // series (10^5 training steps) then give small SVGs with no visible change.
+    const runEnds = i + 1 >= n || !sx.ok(xs[i + 1]) || !sy.ok(ys[i + 1]);
+    if (pen && !runEnds && Math.abs(px - lx) < 0.25 && Math.abs(py - ly) < 0.25) continue;
     parts.push(`${pen ? 'L' : 'M'}${n2(px)} ${n2(py)}`);
     pen = true;
+    lx = px;
+    ly = py;
   }
   return parts.join('');
 }
