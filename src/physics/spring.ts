@@ -16,7 +16,11 @@ const fieldInto: FieldInto = (_t, x, out) => {
 
 const H = (x: Float64Array): number => x[0] * x[0] + x[1] * x[1];
 
-/** A point at uniformly random angle on the circle of the given radius. */
+/**
+ * A point at uniformly random angle on the circle of the given radius. (The reference code normalised
+ * a uniform point of the square [-1, 1]^2, which favours the diagonals; REFERENCE.md asks for a random
+ * direction, which this is.)
+ */
 export function randomOnCircle(rng: Rng, radius: number): Float64Array {
   const a = rng.range(0, 2 * Math.PI);
   return Float64Array.of(radius * Math.cos(a), radius * Math.sin(a));

@@ -77,7 +77,7 @@ export const threeBody: System = {
   field: fieldFromInto(12, fieldInto),
   fieldInto,
   /**
-   * Body 1 at a random direction with radius U(0.9, 1.2); bodies 2 and 3 rotated by 120 and 240
+   * Body 1 at a uniformly random direction (the reference normalised a point of a square) with radius U(0.9, 1.2); bodies 2 and 3 rotated by 120 and 240
    * degrees; circular-orbit velocities (counter-clockwise), each component multiplied by
    * (1 + 0.2 U(-1, 1)) independently.
    */
