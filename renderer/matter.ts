@@ -66,17 +66,32 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
   states[0] = phi0;
   states[1] = omega0;
   let prevPhi = phi0;
-  for (let f = 1; f < frames; f++) {
-    for (let s = 0; s < steps; s++) Engine.update(engine, stepMs);
-    const rx = bob.position.x - px, ry = bob.position.y - py;
-    // Velocity over the last step (Verlet keeps positions only), px per time unit.
-    const vx = ((bob.position.x - raw.positionPrev.x) / stepMs) * MS_PER_TIME_UNIT;
-    const vy = ((bob.position.y - raw.positionPrev.y) / stepMs) * MS_PER_TIME_UNIT;
+  // Verlet keeps positions only: a frame's velocity is the central difference (x_{+1} - x_{-1}) / 2h,
+  // second-order accurate, so it needs the position one engine step after the frame.
+  let pending: { f: number; x: number; y: number; xPrev: number; yPrev: number } | null = null;
+  const finish = () => {
+    if (!pending) return;
+    const { f, x, y, xPrev, yPrev } = pending;
+    const rx = x - px, ry = y - py;
+    const vx = ((bob.position.x - xPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT; // px per time unit
+    const vy = ((bob.position.y - yPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT;
     let phi = Math.atan2(rx, ry);
     phi += 2 * Math.PI * Math.round((prevPhi - phi) / (2 * Math.PI)); // unwrap: keep phi continuous
     prevPhi = phi;
     states[2 * f] = phi;
     states[2 * f + 1] = (ry * vx - rx * vy) / (rx * rx + ry * ry);
+    pending = null;
+  };
+  for (let f = 1; f < frames; f++) {
+    for (let s = 0; s < steps; s++) {
+      Engine.update(engine, stepMs);
+      if (s === 0) finish();
+    }
+    pending = { f, x: bob.position.x, y: bob.position.y, xPrev: raw.positionPrev.x, yPrev: raw.positionPrev.y };
+  }
+  if (pending) {
+    Engine.update(engine, stepMs);
+    finish();
   }
   const e0 = pendulumEnergy(phi0, omega0, w2);
   const e1 = pendulumEnergy(states[2 * frames - 2], states[2 * frames - 1], w2);
