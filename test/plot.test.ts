@@ -183,6 +183,28 @@ describe('orbitPlot', () => {
   });
 });
 
+describe('orbitPlot ranges', () => {
+  it('fits each panel separately when one rollout diverged, unless a shared range is asked for', async () => {
+    const a = Array.from({ length: 300 }, (_, i) => i * 0.03);
+    const circle = (r: number) => [{ x: a.map((t) => r * Math.cos(t)), y: a.map((t) => r * Math.sin(t)) }];
+    const panels = [{ name: 'truth', bodies: circle(1) }, { name: 'baseline', bodies: circle(20) }];
+    const auto = join(dir, 'orbit-auto.png');
+    const shared = join(dir, 'orbit-shared.png');
+    await orbitPlot(auto, { title: 'auto', panels });
+    await orbitPlot(shared, { title: 'shared', panels, sharedRange: true });
+    // the truth circle (left half) is drawn large when fitted, tiny on the diverged panel's scale
+    const leftBlue = async (path: string) => {
+      const img = await decode(path);
+      const half = { ...img, data: Buffer.alloc(0) };
+      const rows: Buffer[] = [];
+      for (let y = 0; y < img.height; y++) rows.push(img.data.subarray(y * img.width * 3, (y * img.width + img.width / 2) * 3));
+      half.data = Buffer.concat(rows);
+      return countColour(half, BLUE);
+    };
+    expect(await leftBlue(auto)).toBeGreaterThan(5 * (await leftBlue(shared)));
+  });
+});
+
 describe('plot helpers', () => {
   it('picks round linear ticks and decade log ticks', () => {
     expect(linearTicks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);

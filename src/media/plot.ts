@@ -298,7 +298,11 @@ export interface OrbitPlotOptions {
   panels: OrbitPanel[];
   /** Side of each square panel's plot area in pixels (default 380). */
   panelSize?: number;
-  /** One equal-aspect range for all panels (default), or a range fitted to each panel. */
+  /**
+   * true: one equal-aspect range for all panels; false: a range fitted to each panel. Default:
+   * shared unless one panel's extent is over 3x another's (a diverged rollout would otherwise
+   * shrink the others to a dot).
+   */
   sharedRange?: boolean;
 }
 
@@ -311,8 +315,12 @@ export async function orbitPlot(path: string, o: OrbitPlotOptions): Promise<void
   const pw = left + size + right;
   const width = pw * Math.max(1, o.panels.length);
   const height = top + size + bottom;
-  const shared = o.sharedRange ?? true;
   const all = o.panels.flatMap((p) => p.bodies);
+  const spans = o.panels.map((p) => {
+    const [xd] = squareDomains(extent(p.bodies.map((b) => b.x)), extent(p.bodies.map((b) => b.y)));
+    return xd[1] - xd[0];
+  });
+  const shared = o.sharedRange ?? Math.max(...spans, 0) <= 3 * Math.min(...spans, Infinity);
   const parts: string[] = [text(width / 2, 26, o.title, { size: 16, anchor: 'middle', weight: 'bold' })];
   o.panels.forEach((panel, k) => {
     const bodies = shared ? all : panel.bodies;
