@@ -57,7 +57,7 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const size = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   if (bytes.length - offset !== size * kind[2]) throw bad(`expected ${size * kind[2]} data bytes, found ${bytes.length - offset}`);
-  const copy = bytes.slice(offset).buffer; // aligned copy
+  const copy = new Uint8Array(bytes.subarray(offset)).buffer; // an aligned copy of the data alone (Buffer.slice would be a view)
   const Ctor = kind[1] as unknown as { new (b: ArrayBuffer): NpyData };
   return { data: new Ctor(copy), shape };
 }
