@@ -9,6 +9,7 @@ const HALF_DIAGONAL = Math.SQRT1_2;
 
 /** A disc or capsule (a segment thickened by radius r): a disc is a capsule with a = b. */
 interface Shape {
+  part: 'bob' | 'rod' | 'pivot';
   ax: number;
   ay: number;
   dx: number; // b - a
@@ -38,24 +39,22 @@ export class PendulumRasterizer {
     this.pixels = geometry.size * geometry.size;
     this.sub = Float64Array.from({ length: s }, (_, k) => (k + 0.5) / s);
     const g = geometry;
-    const mk = (r: number, intensity: number): Shape => ({ ax: g.pivotX, ay: g.pivotY, dx: 0, dy: 0, invLen2: 0, r, r2: r * r, intensity });
-    // Brightest first: the first shape found covering a point decides its intensity.
-    this.shapes = [mk(g.bobRadius, g.bobIntensity), mk(g.rodHalfWidth, g.rodIntensity), mk(g.pivotRadius, g.pivotIntensity)]
-      .map((sh, i) => ({ sh, i }))
-      .filter(({ sh }) => sh.intensity > 0 && sh.r > 0)
-      .sort((a, b) => b.sh.intensity - a.sh.intensity || a.i - b.i)
-      .map(({ sh, i }) => Object.assign(sh, { kind: i }) as Shape & { kind: number });
+    const mk = (part: Shape['part'], r: number, intensity: number): Shape => ({ part, ax: g.pivotX, ay: g.pivotY, dx: 0, dy: 0, invLen2: 0, r, r2: r * r, intensity });
+    // Brightest first (stable for ties): the first shape found covering a point decides its intensity.
+    this.shapes = [mk('bob', g.bobRadius, g.bobIntensity), mk('rod', g.rodHalfWidth, g.rodIntensity), mk('pivot', g.pivotRadius, g.pivotIntensity)]
+      .filter((sh) => sh.intensity > 0 && sh.r > 0)
+      .sort((a, b) => b.intensity - a.intensity);
   }
 
   /** Places the moving shapes for angle phi. */
   private pose(phi: number): void {
     const g = this.geometry;
     const b = bobCentre(phi, g);
-    for (const sh of this.shapes as Array<Shape & { kind: number }>) {
-      if (sh.kind === 0) {
+    for (const sh of this.shapes) {
+      if (sh.part === 'bob') {
         sh.ax = b.x;
         sh.ay = b.y;
-      } else if (sh.kind === 1) {
+      } else if (sh.part === 'rod') {
         sh.dx = b.x - g.pivotX;
         sh.dy = b.y - g.pivotY;
         const len2 = sh.dx * sh.dx + sh.dy * sh.dy;
