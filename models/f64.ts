@@ -3,6 +3,44 @@
 // calls would be slow (per-op dispatch) and too noisy for the adaptive integrator.
 import type { NamedWeights } from './mlp.ts';
 
+// The two kernels below are unrolled by four: about twice as fast in V8 as the plain loops,
+// which matters because the energy metric makes ~10^5 calls per model.
+
+/** z += h . W for W [fanIn, fanOut] row-major. */
+function accumulateRows(h: ArrayLike<number>, w: Float64Array, z: Float64Array, fanIn: number, fanOut: number): void {
+  let i = 0;
+  for (; i + 3 < fanIn; i += 4) {
+    const [h0, h1, h2, h3] = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+    const r0 = i * fanOut;
+    const r1 = r0 + fanOut;
+    const r2 = r1 + fanOut;
+    const r3 = r2 + fanOut;
+    for (let j = 0; j < fanOut; j++) z[j] += h0 * w[r0 + j] + h1 * w[r1 + j] + h2 * w[r2 + j] + h3 * w[r3 + j];
+  }
+  for (; i < fanIn; i++) {
+    const hi = h[i];
+    const row = i * fanOut;
+    for (let j = 0; j < fanOut; j++) z[j] += hi * w[row + j];
+  }
+}
+
+/** out[i] = W[i, :] . g for W [fanIn, fanOut] row-major. */
+function rowDots(w: Float64Array, g: Float64Array, out: Float64Array, fanIn: number, fanOut: number): void {
+  for (let i = 0; i < fanIn; i++) {
+    const row = i * fanOut;
+    let [s0, s1, s2, s3] = [0, 0, 0, 0];
+    let j = 0;
+    for (; j + 3 < fanOut; j += 4) {
+      s0 += w[row + j] * g[j];
+      s1 += w[row + j + 1] * g[j + 1];
+      s2 += w[row + j + 2] * g[j + 2];
+      s3 += w[row + j + 3] * g[j + 3];
+    }
+    for (; j < fanOut; j++) s0 += w[row + j] * g[j];
+    out[i] = s0 + s1 + s2 + s3;
+  }
+}
+
 interface Layer {
   w: Float64Array; // [fanIn, fanOut] row-major
   b: Float64Array | null;
@@ -41,12 +79,7 @@ export class TanhMlp64 {
       const z = l < this.acts.length ? this.acts[l] : new Float64Array(fanOut);
       if (b) z.set(b);
       else z.fill(0);
-      for (let i = 0; i < fanIn; i++) {
-        const hi = h[i];
-        if (hi === 0) continue;
-        const row = i * fanOut;
-        for (let j = 0; j < fanOut; j++) z[j] += hi * w[row + j];
-      }
+      accumulateRows(h, w, z, fanIn, fanOut);
       if (l < this.acts.length) for (let j = 0; j < fanOut; j++) z[j] = Math.tanh(z[j]);
       h = z;
     }
@@ -65,12 +98,7 @@ export class TanhMlp64 {
       for (let j = 0; j < g.length; j++) g[j] *= 1 - a[j] * a[j];
       const { w, fanIn, fanOut } = this.layers[l];
       const next = new Float64Array(fanIn);
-      for (let i = 0; i < fanIn; i++) {
-        let s = 0;
-        const row = i * fanOut;
-        for (let j = 0; j < fanOut; j++) s += w[row + j] * g[j];
-        next[i] = s;
-      }
+      rowDots(w, g, next, fanIn, fanOut);
       g = next;
     }
     return g;

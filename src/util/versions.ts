@@ -1,13 +1,21 @@
 // Versions recorded in every manifest and metrics file, for reproducibility.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
+/** Reads node_modules/<pkg>/package.json directly: some packages (sharp) do not export it. */
 function versionOf(pkg: string): string | null {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return null;
+  let dir = dirname(new URL(import.meta.url).pathname);
+  for (;;) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) return null;
+      dir = up;
+    }
   }
 }
 
