@@ -1,0 +1,87 @@
+// The residual MLP autoencoder of the pixel experiment (the reference's MLPAutoencoder, ReLU):
+//   encoder: h = relu(W1 x); h += relu(W2 h); h += relu(W3 h); z = W4 h
+//   decoder: h = relu(W5 z); h += relu(W6 h); h += relu(W7 h); x^ = W8 h   (linear output)
+// Every layer has a bias; weights orthogonal, biases uniform(+-1/sqrt(fan_in)), as the rest of the project.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../src/util/rng.ts';
+import { orthogonal, uniformBias } from './init.ts';
+import type { NamedWeights } from './mlp.ts';
+
+export interface AutoencoderSpec {
+  /** Input length (2 frames of N x N: 2 N^2). */
+  input: number;
+  hidden: number;
+  latent: number;
+}
+
+interface Dense {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+/** Layer sizes [fanIn, fanOut] of layers 1..8. */
+function layerSizes(s: AutoencoderSpec): Array<[number, number]> {
+  const { input: n, hidden: h, latent: d } = s;
+  return [[n, h], [h, h], [h, h], [h, d], [d, h], [h, h], [h, h], [h, n]];
+}
+
+export class Autoencoder {
+  private readonly layers: Dense[] = [];
+  /** Names of variables() in order ("<name>/w1", "<name>/b1", ...). */
+  readonly keys: string[] = [];
+
+  constructor(readonly spec: AutoencoderSpec, seedOrWeights: number | NamedWeights, readonly name = 'ae') {
+    const rng = typeof seedOrWeights === 'number' ? new Rng(seedOrWeights).fork(`init:${name}`) : null;
+    layerSizes(spec).forEach(([fanIn, fanOut], l) => {
+      const wKey = `${name}/w${l + 1}`;
+      const bKey = `${name}/b${l + 1}`;
+      const w = rng ? orthogonal(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, wKey, [fanIn, fanOut]);
+      const b = rng ? uniformBias(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, bKey, [fanOut]);
+      this.layers.push({ w: tf.variable(tf.tensor2d(w, [fanIn, fanOut])), b: tf.variable(tf.tensor1d(b)) });
+      this.keys.push(wKey, bKey);
+    });
+  }
+
+  /** All trainable variables in a stable order (Adam state is keyed by it). */
+  variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.w, l.b]);
+  }
+
+  private dense(l: number, x: tf.Tensor): tf.Tensor {
+    return tf.add(tf.matMul(x, this.layers[l].w), this.layers[l].b);
+  }
+
+  /** Three dense layers with ReLU, the last two residual, starting at layer `first`. */
+  private trunk(first: number, x: tf.Tensor): tf.Tensor {
+    let h = tf.relu(this.dense(first, x));
+    h = tf.add(h, tf.relu(this.dense(first + 1, h)));
+    return tf.add(h, tf.relu(this.dense(first + 2, h)));
+  }
+
+  /** [N, input] -> [N, latent] */
+  encode(x: tf.Tensor2D): tf.Tensor2D {
+    return this.dense(3, this.trunk(0, x)) as tf.Tensor2D;
+  }
+
+  /** [N, latent] -> [N, input] */
+  decode(z: tf.Tensor2D): tf.Tensor2D {
+    return this.dense(7, this.trunk(4, z)) as tf.Tensor2D;
+  }
+
+  read(): NamedWeights {
+    const out: NamedWeights = {};
+    this.variables().forEach((v, i) => (out[this.keys[i]] = { shape: v.shape, values: v.dataSync() as Float32Array }));
+    return out;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables());
+  }
+}
+
+function take(weights: NamedWeights, name: string, shape: number[]): Float32Array {
+  const w = weights[name];
+  if (!w) throw new Error(`weights file has no tensor "${name}"`);
+  if (w.shape.join(',') !== shape.join(',')) throw new Error(`tensor "${name}" has shape [${w.shape}], expected [${shape}]`);
+  return Float32Array.from(w.values);
+}

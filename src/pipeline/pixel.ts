@@ -1,0 +1,279 @@
+// One pixel-pendulum experiment end to end: dataset folder -> joint training (checkpoints, resume)
+// -> saved model -> losses, pixel energy MSE, VPT -> metrics.json (written last) + log + loss plot.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readDataset, type DatasetManifest } from '../../datasets/format.ts';
+import { PIXEL_DATASET_KIND, type PixelDatasetParams } from '../../datasets/pixel.ts';
+import { PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import type { NamedWeights } from '../../models/mlp.ts';
+import { renderTrial } from '../../renderer/index.ts';
+import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
+import { squaredErrorStats, type MeanCi, type MeanSem } from '../eval/stats.ts';
+import { linePlot } from '../media/plot.ts';
+import { initBackend } from '../tf/backend.ts';
+import { JsonlLog } from '../train/log.ts';
+import { pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
+import { UserError } from '../util/errors.ts';
+import { guardOutput, writeJsonAtomic } from '../util/files.ts';
+import type { NpyArray } from '../util/npy.ts';
+import { packageVersions } from '../util/versions.ts';
+
+export const PIXEL_TASK = 'pixel-pendulum';
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+/** Frames of every rollout (REFERENCE.md: 200). */
+export const ROLLOUT_FRAMES = 200;
+/** Test trials rolled out for the energy MSE interval (5 groups of one). */
+export const ENERGY_TRIALS = 5;
+
+export interface PixelDataset {
+  dir: string;
+  manifest: DatasetManifest;
+  params: PixelDatasetParams;
+  arrays: Record<string, NpyArray>;
+  data: PixelData;
+  /** Samples per trial (steps - 3): test row t * perTrial is the first pair of test trial t. */
+  perTrial: number;
+  testTrials: number;
+}
+
+/** Reads a pixel dataset folder and checks its arrays. */
+export function loadPixelDataset(dir: string): PixelDataset {
+  const { manifest, arrays } = readDataset(dir, PIXEL_DATASET_KIND);
+  const params = manifest.params as PixelDatasetParams;
+  const N = params.size;
+  const width = 2 * N * N;
+  const need = ['trainPixels', 'trainNextPixels', 'trainLabels', 'testPixels', 'testNextPixels', 'testLabels', 'trialInitial'];
+  for (const k of need) if (!arrays[k]) throw new UserError(`dataset ${dir} has no ${k} array; regenerate it with \`hnn generate --task pixel-pendulum\``);
+  const split = (x: string, next: string): PixelSplit => {
+    const a = arrays[x];
+    if (!(a.data instanceof Float32Array) || a.shape[1] !== width) throw new UserError(`dataset ${dir}: ${x} must be float32 [rows, ${width}], got ${a.data.constructor.name} [${a.shape}]; regenerate it`);
+    return { x: a.data, next: arrays[next].data as Float32Array, rows: a.shape[0] };
+  };
+  const perTrial = params.steps - 3;
+  const test = split('testPixels', 'testNextPixels');
+  return {
+    dir,
+    manifest,
+    params,
+    arrays,
+    data: { frameSize: N, train: split('trainPixels', 'trainNextPixels'), test },
+    perTrial,
+    testTrials: test.rows / perTrial,
+  };
+}
+
+/** True frames 1..frames of a trial (aligned with rollout frame 0 = the first pair's first frame) and the true energy per frame. */
+export function trialTruth(ds: PixelDataset, trial: number, frames: number): { frames: Float32Array; energy: Float64Array } {
+  const init = ds.arrays.trialInitial.data;
+  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 1, { engine: ds.params.engine, size: ds.params.size, samples: ds.params.samples });
+  const NN = ds.params.size * ds.params.size;
+  const energy = new Float64Array(frames);
+  // energy of the newer frame of each pair, the frame the dataset's labels describe
+  for (let f = 0; f < frames; f++) {
+    const s = Math.min(f + 1, frames);
+    energy[f] = pixelEnergy(r.states[2 * s], 0.25 * r.states[2 * s + 1]);
+  }
+  return { frames: r.frames.slice(NN), energy };
+}
+
+export interface PixelRunOptions {
+  kind: ModelKind;
+  seed: number;
+  /** default: the protocol's 10000 */
+  steps?: number;
+  dataDir: string;
+  outDir: string;
+  backend?: string;
+  force?: boolean;
+  resume?: boolean;
+  quiet?: boolean;
+  /** Loss weights and latent-step integrator (default: REFERENCE.md). */
+  loss?: Partial<PixelLossConfig>;
+  /** Rollout frames for VPT and energy (default 200). */
+  frames?: number;
+  integrator?: RolloutIntegrator;
+  /** Updates between checkpoints (default 250). */
+  checkpointEvery?: number;
+  /** Tests: stop after this many updates, leaving a checkpoint (no evaluation). */
+  stopAfter?: number;
+}
+
+type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
+
+export interface PixelMetrics {
+  task: typeof PIXEL_TASK;
+  model: ModelKind;
+  seed: number;
+  steps: number;
+  updates: number;
+  backend: string;
+  protocol: Record<string, unknown>;
+  dataset: { dir: string; seed: number; trainRows: number; testRows: number; frameSize: number; engine: string };
+  /** Total loss (mean, std/sqrt(N) over samples) and each term. */
+  trainLoss: MeanSem;
+  testLoss: MeanSem;
+  trainTerms: TermStats;
+  testTerms: TermStats;
+  energyMse: MeanCi & { perTrial: number[]; trials: number[]; description: string };
+  vpt: number;
+  vptMean: number;
+  vptPerTrial: number[];
+  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: [number, number] };
+  trainSeconds: number;
+  msPerStep: number;
+  resumedFrom: number | null;
+  versions: Record<string, string | null>;
+}
+
+function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64Array>): TermStats {
+  const st = (a: Float64Array) => squaredErrorStats(a, a.length);
+  return { total: st(s.total), recon: st(s.recon), consistency: st(s.consistency), hnn: st(s.hnn) };
+}
+
+export interface PixelRunResult {
+  metrics: PixelMetrics | null;
+  outDir: string;
+  modelDir: string;
+  /** Rollouts of the energy trials (trial 0 first), for plots. */
+  rollouts: PixelRollout[];
+  map: LatentMap | null;
+}
+
+/** Trains one pixel model and writes everything to opts.outDir; metrics.json is written last. */
+export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRunResult> {
+  const outDir = opts.outDir;
+  const ckpt = join(outDir, CHECKPOINT_FILE);
+  const logPath = join(outDir, 'log.jsonl');
+  guardOutput(outDir, 'metrics.json', !!opts.force && !opts.resume);
+  if (opts.resume) {
+    if (!existsSync(ckpt)) throw new UserError(`--resume: no checkpoint in ${outDir} (${CHECKPOINT_FILE} missing); run without --resume to start training`);
+  } else if (existsSync(ckpt) && !opts.force) {
+    throw new UserError(`${outDir} holds an unfinished run (${CHECKPOINT_FILE}); pass --resume to continue it or --force to start over`);
+  } else {
+    // a fresh start: earlier partial results would mix with the new ones
+    for (const f of [ckpt, logPath, join(outDir, 'metrics.json')]) rmSync(f, { force: true });
+  }
+  const backend = await initBackend(opts.backend ?? 'auto');
+  const ds = loadPixelDataset(opts.dataDir);
+  const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+  });
+  cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
+  if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
+  const log = new JsonlLog(logPath);
+  if (!opts.resume) log.write({ event: 'start', task: PIXEL_TASK, model: opts.kind, seed: opts.seed, config: cfg, backend: backend.name, dataDir: resolve(opts.dataDir) });
+
+  const trained = await trainPixelModel(cfg, ds.data, {
+    log,
+    quiet: opts.quiet,
+    label: `pixel ${opts.kind}`,
+    checkpointPath: ckpt,
+    resume: opts.resume,
+    stopAfter: opts.stopAfter,
+    evalRows: Math.min(1000, ds.data.test.rows),
+  });
+  const model = trained.model;
+  const modelDir = join(outDir, 'model');
+  if (!trained.finished) {
+    model.dispose();
+    return { metrics: null, outDir, modelDir, rollouts: [], map: null };
+  }
+  const weights = model.read();
+  const result = evaluatePixelModel(model, weights, ds, cfg.loss, opts.frames ?? ROLLOUT_FRAMES, opts.integrator ?? 'rk45');
+  const meta = { task: PIXEL_TASK, seed: opts.seed, steps: cfg.steps, backend: backend.name, dataset: resolve(opts.dataDir), latentMap: result.map };
+  await savePixelModel(modelDir, model, cfg.loss, meta);
+  model.dispose();
+
+  const metrics: PixelMetrics = {
+    task: PIXEL_TASK,
+    model: opts.kind,
+    seed: opts.seed,
+    steps: cfg.steps,
+    updates: cfg.steps + 1,
+    backend: backend.name,
+    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
+    dataset: { dir: resolve(opts.dataDir), seed: ds.manifest.seed, trainRows: ds.data.train.rows, testRows: ds.data.test.rows, frameSize: ds.params.size, engine: ds.params.engine },
+    trainLoss: result.trainTerms.total,
+    testLoss: result.testTerms.total,
+    trainTerms: result.trainTerms,
+    testTerms: result.testTerms,
+    energyMse: result.summary.energyMse,
+    vpt: result.summary.vpt,
+    vptMean: result.summary.vptMean,
+    vptPerTrial: result.summary.vptPerTrial,
+    rollout: { frames: opts.frames ?? ROLLOUT_FRAMES, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
+    trainSeconds: trained.totalSeconds,
+    msPerStep: trained.msPerStep,
+    resumedFrom: opts.resume ? trained.startStep : null,
+    versions: packageVersions(),
+  };
+  log.write({ event: 'done', trainLoss: metrics.trainLoss, testLoss: metrics.testLoss, energyMse: metrics.energyMse.mean, vpt: metrics.vpt, trainSeconds: trained.seconds });
+  await lossCurvePlot(logPath, join(outDir, 'plots', 'loss.png'), `pixel pendulum ${opts.kind}: training curve`);
+  writeJsonAtomic(join(outDir, 'metrics.json'), metrics);
+  removeCheckpoint(ckpt);
+  return { metrics, outDir, modelDir, rollouts: result.rollouts, map: result.map };
+}
+
+export interface PixelEvaluation {
+  trainTerms: TermStats;
+  testTerms: TermStats;
+  map: LatentMap;
+  rollouts: PixelRollout[];
+  summary: PixelEnergySummary;
+}
+
+/** Losses on both splits, the latent map, and rollouts of the first test trials. */
+export function evaluatePixelModel(model: PixelModel, weights: NamedWeights, ds: PixelDataset, loss: PixelLossConfig, frames: number, integrator: RolloutIntegrator): PixelEvaluation {
+  const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
+  const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
+  const map = fitTrainMap(model, ds);
+  const trials = Array.from({ length: Math.min(ENERGY_TRIALS, ds.testTrials) }, (_, t) => t);
+  const rollouts = trials.map((t) => rolloutTrial(model, weights, ds, map, t, frames, integrator));
+  return { trainTerms, testTerms, map, rollouts, summary: summariseRollouts(rollouts, trials, frames) };
+}
+
+/** The linear map latent -> (phi, p) fitted on the training set's encodings. */
+export function fitTrainMap(model: PixelModel, ds: PixelDataset): LatentMap {
+  const z = encodeRows(model, ds.data.train.x, ds.data.train.rows);
+  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows);
+}
+
+/** Rollout from the first pair of test trial `trial`, scored against its true continuation. */
+export function rolloutTrial(model: PixelModel, weights: NamedWeights, ds: PixelDataset, map: LatentMap, trial: number, frames: number, integrator: RolloutIntegrator): PixelRollout {
+  const w = model.input;
+  const row = trial * ds.perTrial;
+  const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
+  const truth = trialTruth(ds, trial, frames);
+  return pixelRollout(model, weights, x0, truth.frames, truth.energy, map, frames, integrator);
+}
+
+export function readLog(path: string): Array<Record<string, unknown>> {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Loss curve of every term from log.jsonl (all sessions of a resumed run). */
+export async function lossCurvePlot(logPath: string, out: string, title: string): Promise<void> {
+  const steps = readLog(logPath).filter((r) => r.event === 'step') as Array<Record<string, number>>;
+  if (steps.length === 0) return;
+  const x = steps.map((r) => r.step);
+  const s = (name: string, key: string, dashed = false) => ({ name, x, y: steps.map((r) => r[key] ?? NaN), dashed });
+  await linePlot(out, {
+    title,
+    xLabel: 'step',
+    yLabel: 'loss',
+    logY: true,
+    series: [s('total (batch)', 'loss'), s('reconstruction', 'recon'), s('consistency', 'consistency'), s('latent HNN (unweighted)', 'hnn'), s('total (test)', 'testLoss', true)],
+  });
+}

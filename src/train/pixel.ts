@@ -1,0 +1,275 @@
+// Joint training of the pixel model (autoencoder + latent HNN or baseline): the paper's protocol
+// (batch 200 by a fresh permutation each step, 10000 steps (+1 update, as the reference), Adam 1e-3,
+// coupled weight decay 1e-5 on every parameter), with checkpoints and exact resume.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
+import { UserError } from '../util/errors.ts';
+import { writeFileAtomic } from '../util/files.ts';
+import { Rng } from '../util/rng.ts';
+import { Adam } from './adam.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import type { JsonlLog } from './log.ts';
+import { runLoop, type LoopResult } from './loop.ts';
+
+/** Pixel pairs, row-major [rows, 2 N^2] float32. */
+export interface PixelSplit {
+  x: Float32Array;
+  next: Float32Array;
+  rows: number;
+}
+
+export interface PixelData {
+  frameSize: number;
+  train: PixelSplit;
+  test: PixelSplit;
+}
+
+export interface PixelTrainConfig {
+  spec: PixelModelSpec;
+  seed: number;
+  /** total_steps of the reference; the loop runs steps + 1 updates. */
+  steps: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  loss: PixelLossConfig;
+  logEvery: number;
+  /** Updates between checkpoints. */
+  checkpointEvery: number;
+}
+
+/** REFERENCE.md task 5. */
+export const PIXEL_PROTOCOL = { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, latent: 2, dynHidden: [200, 200] };
+
+export function pixelTrainConfig(kind: 'hnn' | 'baseline', seed: number, frameSize: number, over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {}): PixelTrainConfig {
+  const p = PIXEL_PROTOCOL;
+  return {
+    spec: { kind, frameSize, hidden: p.hidden, latent: p.latent, dynHidden: p.dynHidden },
+    seed,
+    steps: p.steps,
+    batchSize: p.batchSize,
+    lr: p.lr,
+    weightDecay: p.weightDecay,
+    loss: DEFAULT_PIXEL_LOSS,
+    logEvery: 200,
+    checkpointEvery: 250,
+    ...over,
+  };
+}
+
+/** Rows of a split copied into reusable buffers (batching in JS keeps the dataset off the tensor heap). */
+class Batcher {
+  readonly x: Float32Array;
+  readonly next: Float32Array;
+  constructor(private readonly split: PixelSplit, readonly size: number, private readonly width: number) {
+    this.x = new Float32Array(size * width);
+    this.next = new Float32Array(size * width);
+  }
+  fill(rows: ArrayLike<number>): void {
+    const w = this.width;
+    for (let i = 0; i < this.size; i++) {
+      const r = rows[i];
+      this.x.set(this.split.x.subarray(r * w, (r + 1) * w), i * w);
+      this.next.set(this.split.next.subarray(r * w, (r + 1) * w), i * w);
+    }
+  }
+}
+
+function checkData(cfg: PixelTrainConfig, data: PixelData): number {
+  const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize;
+  if (data.frameSize !== cfg.spec.frameSize) throw new UserError(`dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`);
+  for (const [name, s] of [['train', data.train], ['test', data.test]] as const) {
+    if (s.x.length !== s.rows * width || s.next.length !== s.rows * width) throw new UserError(`dataset ${name} split has ${s.x.length} values for ${s.rows} rows of ${width}; regenerate the dataset`);
+  }
+  if (data.train.rows < 1) throw new UserError('dataset has no training rows; regenerate it with more trials');
+  return width;
+}
+
+/** One optimisation step of the joint loss on a batch; returns the batch loss terms. */
+export function makeStep(model: PixelModel, optimiser: Adam, loss: PixelLossConfig): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
+  const vars = model.variables();
+  const width = model.input;
+  return (x, next, rows) =>
+    tf.tidy(() => {
+      const xt = tf.tensor2d(x, [rows, width]);
+      const nt = tf.tensor2d(next, [rows, width]);
+      // the terms are read after the update: keep them past variableGrads' own tidy
+      let terms: tf.Tensor | null = null;
+      const { grads } = tf.variableGrads(() => {
+        const t = model.loss(xt, nt, loss);
+        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
+        return t.total;
+      }, vars);
+      optimiser.apply(vars.map((v) => grads[v.name]));
+      const values = (terms as unknown as tf.Tensor).dataSync();
+      tf.dispose(terms as unknown as tf.Tensor);
+      return { total: values[0], recon: values[1], consistency: values[2], hnn: values[3] };
+    });
+}
+
+/** Per-sample loss terms over a whole split, in chunks (no weight gradients). */
+export function splitSampleLosses(model: PixelModel, split: PixelSplit, loss: PixelLossConfig = DEFAULT_PIXEL_LOSS, chunk = 1000): LossTerms<Float64Array> {
+  const out = { total: new Float64Array(split.rows), recon: new Float64Array(split.rows), consistency: new Float64Array(split.rows), hnn: new Float64Array(split.rows) };
+  const w = model.input;
+  for (let start = 0; start < split.rows; start += chunk) {
+    const n = Math.min(chunk, split.rows - start);
+    tf.tidy(() => {
+      const x = tf.tensor2d(split.x.subarray(start * w, (start + n) * w), [n, w]);
+      const nx = tf.tensor2d(split.next.subarray(start * w, (start + n) * w), [n, w]);
+      const s = model.sampleLosses(x, nx, loss);
+      for (const k of ['total', 'recon', 'consistency', 'hnn'] as const) out[k].set(s[k].dataSync(), start);
+    });
+  }
+  return out;
+}
+
+function meanOf(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+export interface PixelTrainOptions {
+  log?: JsonlLog;
+  quiet?: boolean;
+  label?: string;
+  /** Where checkpoints go; none are written without it. */
+  checkpointPath?: string;
+  /** Continue from checkpointPath. */
+  resume?: boolean;
+  /** Stop after this many updates (tests of resume); the checkpoint is then written at that step. */
+  stopAfter?: number;
+  /** Rows of the test split for the curve's test loss at log points (default all). */
+  evalRows?: number;
+}
+
+export interface PixelTrainResult extends LoopResult {
+  model: PixelModel;
+  /** Update the run started from (0, or the checkpoint's step). */
+  startStep: number;
+  /** True when every update ran (not stopped by stopAfter). */
+  finished: boolean;
+  /** Training seconds over all sessions of a resumed run. */
+  totalSeconds: number;
+}
+
+function configKey(cfg: PixelTrainConfig): Record<string, unknown> {
+  return JSON.parse(JSON.stringify({ ...cfg, logEvery: undefined, checkpointEvery: undefined }));
+}
+
+/** Trains (or resumes training of) one pixel model. */
+export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, opts: PixelTrainOptions = {}): Promise<PixelTrainResult> {
+  const width = checkData(cfg, data);
+  const batchSize = Math.min(cfg.batchSize, data.train.rows);
+  const batchRng = new Rng(cfg.seed).fork('batches');
+  let startStep = 0;
+  let priorSeconds = 0;
+  let model: PixelModel;
+  let optimiser: Adam;
+  if (opts.resume) {
+    if (!opts.checkpointPath) throw new Error('resume needs a checkpoint path');
+    const ck = loadCheckpoint(opts.checkpointPath);
+    const want = configKey(cfg);
+    if (JSON.stringify(ck.meta) !== JSON.stringify(want)) {
+      throw new UserError(`checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`);
+    }
+    model = new PixelModel(cfg.spec, ck.weights);
+    optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+    optimiser.load(ck.adam);
+    batchRng.setState(ck.rng);
+    startStep = ck.step;
+    priorSeconds = ck.elapsed;
+    if (opts.log) truncateLog(opts.log.path, startStep);
+    opts.log?.write({ event: 'resume', step: startStep });
+  } else {
+    model = new PixelModel(cfg.spec, cfg.seed);
+    optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  }
+  const step = makeStep(model, optimiser, cfg.loss);
+  const batch = new Batcher(data.train, batchSize, width);
+  const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
+  const t0 = performance.now();
+  const save = (nextStep: number) => {
+    if (!opts.checkpointPath) return;
+    const elapsed = priorSeconds + (performance.now() - t0) / 1000;
+    saveCheckpoint(opts.checkpointPath, { step: nextStep, weights: model.read(), adam: optimiser.state(), rng: batchRng.getState(), meta: configKey(cfg), elapsed });
+  };
+  const updates = cfg.steps + 1;
+  const result = await runLoop({
+    updates,
+    startAt: startStep,
+    step: () => {
+      // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+      batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
+      const t = step(batch.x, batch.next, batchSize);
+      return { loss: t.total, recon: t.recon, consistency: t.consistency, hnn: t.hnn };
+    },
+    evaluate: evalSplit.rows > 0 ? () => {
+      const s = splitSampleLosses(model, evalSplit, cfg.loss);
+      return { testLoss: meanOf(s.total), testRecon: meanOf(s.recon), testConsistency: meanOf(s.consistency), testHnn: meanOf(s.hnn) };
+    } : undefined,
+    logEvery: cfg.logEvery,
+    log: opts.log,
+    label: opts.label ?? `pixel ${cfg.spec.kind}`,
+    quiet: opts.quiet,
+    checkpoint: opts.checkpointPath ? { every: cfg.checkpointEvery, save } : undefined,
+    stopAfter: opts.stopAfter,
+  });
+  const finished = result.lastStep >= updates;
+  // a stopped run leaves a checkpoint at exactly the step it stopped
+  if (!finished) save(result.lastStep);
+  optimiser.dispose();
+  return { ...result, model, startStep, finished, totalSeconds: priorSeconds + result.seconds };
+}
+
+function subset(s: PixelSplit, rows: number, width: number): PixelSplit {
+  return { x: s.x.subarray(0, rows * width), next: s.next.subarray(0, rows * width), rows };
+}
+
+/** Drops step records at or after `step` (written by the killed run after its last checkpoint). */
+export function truncateLog(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        const r = JSON.parse(line) as { event?: string; step?: number };
+        return !(r.event === 'step' && typeof r.step === 'number' && r.step >= step);
+      } catch {
+        return false; // a line cut by the kill
+      }
+    });
+  writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+}
+
+/** Removes a finished run's checkpoint. */
+export function removeCheckpoint(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/**
+ * Milliseconds per joint training step (batch 200, full-size model) on random pairs, after warm-up:
+ * the figure `hnn bench` reports (the PyTorch CPU reference takes about 30 ms here).
+ */
+export async function benchPixelStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number; steps?: number; warmup?: number } = {}): Promise<{ msPerStep: number; steps: number; tensorsLeaked: number }> {
+  const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
+  const batchSize = opts.batchSize ?? cfg.batchSize;
+  const model = new PixelModel(cfg.spec, 0);
+  const optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const step = makeStep(model, optimiser, cfg.loss);
+  const rng = new Rng(1);
+  const x = new Float32Array(batchSize * model.input).map(() => rng.uniform());
+  const next = new Float32Array(batchSize * model.input).map(() => rng.uniform());
+  for (let i = 0; i < (opts.warmup ?? 3); i++) step(x, next, batchSize);
+  const before = tf.memory().numTensors;
+  const n = opts.steps ?? 20;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) step(x, next, batchSize);
+  const msPerStep = (performance.now() - t0) / n;
+  const tensorsLeaked = tf.memory().numTensors - before;
+  optimiser.dispose();
+  model.dispose();
+  return { msPerStep, steps: n, tensorsLeaked };
+}

@@ -1,0 +1,202 @@
+// The pixel model's joint loss: its weight gradients (autoencoder included, reached through
+// d2H/dz2) must match central finite differences of the same loss computed in float64; the
+// autoencoder has the reference's residual layout; save/load round-trips.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/tf/backend.ts';
+import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig, type PixelModelSpec } from '../models/pixel.ts';
+import { fieldFunction } from '../models/f64.ts';
+import type { NamedWeights } from '../models/mlp.ts';
+import { Rng } from '../src/util/rng.ts';
+
+/** x . W + b for one row, float64. */
+function dense(w: NamedWeights, key: string, x: number[]): number[] {
+  const W = w[`ae/w${key}`];
+  const b = w[`ae/b${key}`];
+  const [fanIn, fanOut] = W.shape;
+  const out = Array.from(b.values, Number);
+  for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) out[j] += x[i] * W.values[i * fanOut + j];
+  return out;
+}
+const relu = (v: number[]) => v.map((a) => Math.max(0, a));
+const add = (a: number[], b: number[]) => a.map((v, i) => v + b[i]);
+
+/** The residual trunk written out independently of the model code. */
+function encode64(w: NamedWeights, x: number[]): number[] {
+  let h = relu(dense(w, '1', x));
+  h = add(h, relu(dense(w, '2', h)));
+  h = add(h, relu(dense(w, '3', h)));
+  return dense(w, '4', h);
+}
+function decode64(w: NamedWeights, z: number[]): number[] {
+  let h = relu(dense(w, '5', z));
+  h = add(h, relu(dense(w, '6', h)));
+  h = add(h, relu(dense(w, '7', h)));
+  return dense(w, '8', h);
+}
+
+/** REFERENCE.md task 5's loss in float64 (Euler latent step, dt = 1). */
+function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, xn: Float32Array, width: number, cfg: PixelLossConfig): number {
+  const f = fieldFunction(kind, w);
+  const rows = x.length / width;
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = Array.from(x.subarray(r * width, (r + 1) * width));
+    const z = encode64(w, xr);
+    const zn = encode64(w, Array.from(xn.subarray(r * width, (r + 1) * width)));
+    const rec = decode64(w, z);
+    const recon = rec.reduce((s, v, i) => s + (xr[i] - v) ** 2, 0) / width;
+    const consistency = (z[1] - (zn[0] - z[0])) ** 2;
+    const fz = f(0, Float64Array.from(z));
+    const hnn = ((zn[0] - (z[0] + fz[0])) ** 2 + (zn[1] - (z[1] + fz[1])) ** 2) / 2;
+    total += cfg.recon * recon + cfg.consistency * consistency + cfg.hnn * hnn;
+  }
+  return total / rows;
+}
+
+function pairs(rows: number, width: number, seed: number) {
+  const rng = new Rng(seed);
+  return { x: new Float32Array(rows * width).map(() => rng.uniform()), xn: new Float32Array(rows * width).map(() => rng.uniform()) };
+}
+
+/** Per variable: max over entries of |analytic - fd| / max(|fd|, 1e-3 * max|fd| of all variables). */
+function gradientErrors(model: PixelModel, x: Float32Array, xn: Float32Array, cfg: PixelLossConfig): Record<string, number> {
+  const width = model.input;
+  const rows = x.length / width;
+  const vars = model.variables();
+  const { grads } = tf.variableGrads(() => model.loss(tf.tensor2d(x, [rows, width]), tf.tensor2d(xn, [rows, width]), cfg).total, vars);
+  // a variable the tape lost (possible with the unsafe tanh) has gradient zero
+  const analytic = vars.map((v) => (grads[v.name] ? grads[v.name].dataSync() : new Float32Array(v.size)));
+  tf.dispose(Object.values(grads));
+  const weights = model.read();
+  const keys = model.keys();
+  const h = 1e-6;
+  const fds = keys.map((key) => {
+    const base = Float64Array.from(weights[key].values);
+    return Array.from(base, (_, i) => {
+      const at = (delta: number) => {
+        const v = Float64Array.from(base);
+        v[i] += delta;
+        return loss64(model.spec.kind, { ...weights, [key]: { shape: weights[key].shape, values: v } }, x, xn, width, cfg);
+      };
+      return (at(h) - at(-h)) / (2 * h);
+    });
+  });
+  const scale = Math.max(...fds.flat().map(Math.abs));
+  const out: Record<string, number> = {};
+  keys.forEach((key, t) => {
+    out[key] = Math.max(...fds[t].map((g, i) => Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)));
+  });
+  return out;
+}
+
+const tiny = (kind: 'hnn' | 'baseline'): PixelModelSpec => ({ kind, frameSize: 2, hidden: 6, latent: 2, dynHidden: [8, 8] });
+
+describe('pixel model loss gradients (wasm)', () => {
+  for (const kind of ['hnn', 'baseline'] as const) {
+    it(`${kind}: every weight gradient, encoder included, matches float64 finite differences`, async () => {
+      await initBackend('wasm');
+      const model = new PixelModel(tiny(kind), 11);
+      const { x, xn } = pairs(6, model.input, 5);
+      // a large latent weight so the HNN term's path into the encoder matters
+      const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, hnn: 1 });
+      model.dispose();
+      for (const [key, err] of Object.entries(errors)) expect(err, key).toBeLessThan(2e-2);
+      expect(Object.keys(errors)).toContain('ae/w1');
+      expect(Object.keys(errors)).toContain(`${kind}/w0`);
+    });
+  }
+
+  it("with tfjs's own tanh in the HNN the encoder's gradients come out wrong (the test can fail)", async () => {
+    await initBackend('wasm');
+    const model = new PixelModel(tiny('hnn'), 11);
+    const mlp = model.dyn.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor };
+    mlp.apply = (xs: tf.Tensor) => {
+      let h = xs;
+      model.dyn.mlp.weights.forEach((w, l) => {
+        const b = model.dyn.mlp.biases[l];
+        const z = b ? tf.add(tf.matMul(h, w), b) : tf.matMul(h, w);
+        h = l + 1 < model.dyn.mlp.weights.length ? tf.tanh(z) : z; // second-order-safe: deliberately unsafe here, the point of the test
+      });
+      return h;
+    };
+    const { x, xn } = pairs(6, model.input, 5);
+    const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, hnn: 1 });
+    model.dispose();
+    expect(errors['ae/w1']).toBeGreaterThan(0.05);
+  });
+
+  it('the float32 loss equals the float64 reference', async () => {
+    await initBackend('wasm');
+    const model = new PixelModel(tiny('hnn'), 2);
+    const { x, xn } = pairs(5, model.input, 8);
+    const t = model.loss(tf.tensor2d(x, [5, model.input]), tf.tensor2d(xn, [5, model.input]));
+    const got = t.total.dataSync()[0];
+    const terms = [t.recon, t.consistency, t.hnn].map((s) => s.dataSync()[0]);
+    tf.dispose(Object.values(t));
+    const want = loss64('hnn', model.read(), x, xn, model.input, DEFAULT_PIXEL_LOSS);
+    model.dispose();
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+    expect(Math.abs(got - (terms[0] + terms[1] + 0.1 * terms[2])) / got).toBeLessThan(1e-5);
+  });
+});
+
+describe('pixel model structure', () => {
+  it('has the reference autoencoder sizes 2N^2 -> h -> h -> h -> 2 and back, plus a 2 -> h -> h -> 1 HNN', async () => {
+    await initBackend('wasm');
+    const model = new PixelModel({ kind: 'hnn', frameSize: 28, hidden: 200, latent: 2, dynHidden: [200, 200] }, 0);
+    const w = model.read();
+    expect(w['ae/w1'].shape).toEqual([1568, 200]);
+    expect(w['ae/w2'].shape).toEqual([200, 200]);
+    expect(w['ae/w4'].shape).toEqual([200, 2]);
+    expect(w['ae/w5'].shape).toEqual([2, 200]);
+    expect(w['ae/w8'].shape).toEqual([200, 1568]);
+    expect(w['ae/b8'].shape).toEqual([1568]);
+    expect(w['hnn/w2'].shape).toEqual([200, 1]);
+    expect(w['hnn/b2']).toBeUndefined(); // the reference's output layer has no bias
+    const before = tf.memory().numTensors;
+    const z = tf.tidy(() => model.encode(tf.zeros([3, 1568])));
+    expect(z.shape).toEqual([3, 2]);
+    z.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('each latent-step integrator reduces to z + h f(z) to first order and differs at second', async () => {
+    await initBackend('wasm');
+    const model = new PixelModel(tiny('hnn'), 4);
+    const z = tf.tensor2d([0.3, -0.2, 0.1, 0.4], [2, 2]);
+    const h = 1e-3;
+    const euler = model.latentStep(z, 'euler', h).dataSync();
+    for (const m of ['rk4', 'leapfrog'] as const) {
+      const other = model.latentStep(z, m, h).dataSync();
+      for (let i = 0; i < 4; i++) expect(Math.abs(other[i] - euler[i])).toBeLessThan(1e-5);
+    }
+    const big = [model.latentStep(z, 'euler', 1).dataSync(), model.latentStep(z, 'rk4', 1).dataSync()];
+    expect(Math.max(...big[0].map((v, i) => Math.abs(v - big[1][i])))).toBeGreaterThan(1e-6);
+    model.dispose();
+  });
+
+  it('saves and loads (weights bit-identical, wrong format rejected)', async () => {
+    await initBackend('wasm');
+    const dir = mkdtempSync(join(tmpdir(), 'pixel-model-'));
+    try {
+      const model = new PixelModel(tiny('baseline'), 1);
+      await savePixelModel(join(dir, 'm'), model, DEFAULT_PIXEL_LOSS, { note: 'x' });
+      const loaded = loadPixelModel(join(dir, 'm'));
+      const a = model.read();
+      const b = loaded.weights;
+      for (const k of Object.keys(a)) expect(Array.from(b[k].values)).toEqual(Array.from(a[k].values));
+      expect(loaded.topology.kind).toBe('baseline');
+      expect(loaded.metadata.note).toBe('x');
+      model.dispose();
+      loaded.model.dispose();
+      expect(() => loadPixelModel(join(dir, 'nothing'))).toThrow(/no model found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
