@@ -250,10 +250,10 @@ export function removeCheckpoint(path: string): void {
 }
 
 /**
- * Milliseconds per joint training step (batch 200, full-size model) on random pairs, after warm-up:
- * the figure `hnn bench` reports (the PyTorch CPU reference takes about 30 ms here).
+ * One full-size joint training step (batch 200 of random pairs) to time repeatedly: what
+ * `hnn bench` measures (the PyTorch CPU reference takes about 30 ms here).
  */
-export async function benchPixelStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number; steps?: number; warmup?: number } = {}): Promise<{ msPerStep: number; steps: number; tensorsLeaked: number }> {
+export async function pixelJointStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {}): Promise<{ step: () => void; dispose: () => void }> {
   const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = new PixelModel(cfg.spec, 0);
@@ -262,14 +262,25 @@ export async function benchPixelStep(opts: { kind?: 'hnn' | 'baseline'; frameSiz
   const rng = new Rng(1);
   const x = new Float32Array(batchSize * model.input).map(() => rng.uniform());
   const next = new Float32Array(batchSize * model.input).map(() => rng.uniform());
-  for (let i = 0; i < (opts.warmup ?? 3); i++) step(x, next, batchSize);
+  return {
+    step: () => void step(x, next, batchSize),
+    dispose: () => {
+      optimiser.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Milliseconds per joint training step after warm-up, and tensors left behind (should be 0). */
+export async function benchPixelStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number; steps?: number; warmup?: number } = {}): Promise<{ msPerStep: number; steps: number; tensorsLeaked: number }> {
+  const s = await pixelJointStep(opts);
+  for (let i = 0; i < (opts.warmup ?? 3); i++) s.step();
   const before = tf.memory().numTensors;
   const n = opts.steps ?? 20;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) step(x, next, batchSize);
+  for (let i = 0; i < n; i++) s.step();
   const msPerStep = (performance.now() - t0) / n;
   const tensorsLeaked = tf.memory().numTensors - before;
-  optimiser.dispose();
-  model.dispose();
+  s.dispose();
   return { msPerStep, steps: n, tensorsLeaked };
 }

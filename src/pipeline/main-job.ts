@@ -1,0 +1,138 @@
+// `npm start`: the pixel pendulum end to end on a default that finishes within about 10 minutes on
+// a 2-core machine: generate the dataset, train the HNN and the baseline (fewer steps than the
+// protocol's 10000, said in the output), write the rollout video and plots, print where they are
+// and the headline metrics. Rerunning reuses finished parts and resumes an interrupted training.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generatePixelDataset } from '../../datasets/pixel.ts';
+import { readManifest } from '../../datasets/format.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import { formatSeconds } from '../util/progress.ts';
+import { readJson, writeJsonAtomic } from '../util/files.ts';
+import { hasFfmpeg } from '../media/video.ts';
+import { initBackend } from '../tf/backend.ts';
+import { PIXEL_PROTOCOL } from '../train/pixel.ts';
+import { CHECKPOINT_FILE, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { runRollout, type RolloutResult } from './rollout.ts';
+
+/** Steps per model for `npm start` (measured: see README); the protocol's are PIXEL_PROTOCOL.steps. */
+export const MAIN_JOB_STEPS = 2000;
+
+export interface MainJobOptions {
+  outDir: string;
+  /** Training steps per model (default MAIN_JOB_STEPS). */
+  steps?: number;
+  seed?: number;
+  backend?: string;
+  quiet?: boolean;
+  /** Retrain even when finished results are present. */
+  force?: boolean;
+}
+
+export interface MainJobSummary {
+  outDir: string;
+  steps: number;
+  protocolSteps: number;
+  seconds: number;
+  backend: string;
+  dataset: string;
+  models: Record<ModelKind, { dir: string; metrics: PixelMetrics; reused: boolean }>;
+  rollout: RolloutResult;
+}
+
+export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> {
+  const t0 = performance.now();
+  const outDir = resolve(opts.outDir);
+  const steps = opts.steps ?? MAIN_JOB_STEPS;
+  const seed = opts.seed ?? 0;
+  const say = (s: string) => {
+    if (!opts.quiet) process.stdout.write(s + '\n');
+  };
+  const backend = await initBackend(opts.backend ?? 'auto');
+  say(`hnn-ts main job: pixel pendulum, HNN vs baseline, ${steps} training steps per model${steps < PIXEL_PROTOCOL.steps ? ` (reduced from the protocol's ${PIXEL_PROTOCOL.steps} to finish in minutes; \`hnn train --task pixel-pendulum\` runs the full protocol)` : ''}, backend ${backend.name}`);
+
+  const dataDir = join(outDir, 'dataset');
+  if (opts.force || !datasetReady(dataDir)) {
+    say(`generating the dataset in ${dataDir}`);
+    await generatePixelDataset({ out: dataDir, seed, quiet: opts.quiet });
+  } else {
+    say(`reusing the dataset in ${dataDir}`);
+  }
+
+  const models = {} as MainJobSummary['models'];
+  for (const kind of ['hnn', 'baseline'] as const) {
+    const dir = join(outDir, kind);
+    const done = join(dir, 'metrics.json');
+    if (!opts.force && existsSync(done)) {
+      const m = readJson<PixelMetrics>(done, 'metrics');
+      if (m.steps === steps && m.seed === seed) {
+        say(`reusing the trained ${kind} in ${dir}`);
+        models[kind] = { dir, metrics: m, reused: true };
+        continue;
+      }
+    }
+    const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
+    say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
+    const r = await runPixelExperiment({ kind, seed, steps, dataDir, outDir: dir, backend: opts.backend, force: !resume, resume, quiet: opts.quiet });
+    models[kind] = { dir, metrics: r.metrics!, reused: false };
+  }
+
+  const video = join(outDir, 'videos', hasFfmpeg() ? 'rollout.mp4' : 'rollout.gif');
+  say('rolling out both models from the first test pair');
+  const rollout = await runRollout({
+    modelDirs: { hnn: join(models.hnn.dir, 'model'), baseline: join(models.baseline.dir, 'model') },
+    dataDir,
+    out: video,
+    plotsDir: join(outDir, 'plots'),
+    backend: opts.backend,
+    quiet: true,
+  });
+  const summary: MainJobSummary = {
+    outDir,
+    steps,
+    protocolSteps: PIXEL_PROTOCOL.steps,
+    seconds: (performance.now() - t0) / 1000,
+    backend: backend.name,
+    dataset: dataDir,
+    models,
+    rollout,
+  };
+  writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  say(formatSummary(summary));
+  return summary;
+}
+
+function datasetReady(dir: string): boolean {
+  try {
+    return readManifest(dir).kind === 'pixel-pendulum';
+  } catch {
+    return false;
+  }
+}
+
+const e = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+export function formatSummary(s: MainJobSummary): string {
+  const h = s.models.hnn.metrics;
+  const b = s.models.baseline.metrics;
+  const row = (name: string, m: PixelMetrics) =>
+    `  ${name.padEnd(9)} test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}   energy MSE ${e(m.energyMse.mean)} +- ${e(m.energyMse.ci)}   VPT ${m.vpt} frames (mean ${m.vptMean.toFixed(0)} over ${m.vptPerTrial.length} test trials)   ${m.msPerStep.toFixed(0)} ms/step`;
+  const ratio = b.energyMse.mean / h.energyMse.mean;
+  const lines = [
+    '',
+    `pixel pendulum, ${s.steps} steps per model${s.steps < s.protocolSteps ? ` (reduced; protocol ${s.protocolSteps})` : ''}, ${s.backend}, done in ${formatSeconds(s.seconds)}`,
+    row('HNN', h),
+    row('baseline', b),
+    `  energy MSE: the HNN's is ${Number.isFinite(ratio) ? ratio.toFixed(1) : '?'} times below the baseline's (paper, full protocol: 0.15e-3 vs 9.3e-3)`,
+    '',
+    'outputs:',
+    ...s.rollout.videos.map((v) => `  video   ${v}  (truth | baseline | HNN)`),
+    ...(s.rollout.phasePlot ? [`  plot    ${s.rollout.phasePlot}  (learned H, encoded test trajectory)`] : []),
+    `  plot    ${s.rollout.energyPlot}  (energy over time)`,
+    `  plots   ${join(s.models.hnn.dir, 'plots', 'loss.png')}, ${join(s.models.baseline.dir, 'plots', 'loss.png')}  (loss curves)`,
+    `  metrics ${join(s.models.hnn.dir, 'metrics.json')}, ${join(s.models.baseline.dir, 'metrics.json')}`,
+    `  models  ${join(s.models.hnn.dir, 'model')}, ${join(s.models.baseline.dir, 'model')}`,
+    ...s.rollout.notes.map((n) => `  note: ${n}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,165 @@
+// `hnn rollout`: encode the first pair of a test trial, integrate each model's latent field, decode
+// every latent, and show truth | baseline | HNN side by side (GIF always, MP4 when ffmpeg is on the
+// PATH), plus a latent phase portrait (contours of the learned H with the encoded test trajectory)
+// and the energy of each rollout over time.
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { FRAME_DT } from '../../renderer/index.ts';
+import { hamiltonianFunction } from '../../models/f64.ts';
+import { loadPixelModel, type LoadedPixelModel } from '../../models/pixel.ts';
+import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
+import { contourPlot, linePlot } from '../media/plot.ts';
+import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
+import { initBackend } from '../tf/backend.ts';
+import { UserError } from '../util/errors.ts';
+import { fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
+
+export interface RolloutOptions {
+  modelDirs: { hnn?: string; baseline?: string };
+  /** Default: the dataset the models were trained on (from their metadata). */
+  dataDir?: string;
+  /** FILE.gif or FILE.mp4; a GIF is always written (FILE.gif next to an .mp4). */
+  out: string;
+  frames?: number;
+  integrator?: RolloutIntegrator;
+  /** Test trial to roll out (default 0: the first test pair). */
+  trial?: number;
+  /** Folder of the two PNGs (default: next to the video, named after it). */
+  plotsDir?: string;
+  backend?: string;
+  quiet?: boolean;
+}
+
+export interface RolloutResult {
+  /** Video files written (the GIF first). */
+  videos: string[];
+  phasePlot: string | null;
+  energyPlot: string;
+  /** Per model: VPT (frames) and energy MSE of this rollout. */
+  scores: Record<string, { vpt: number; energyMse: number }>;
+  /** Things the user should know (e.g. no ffmpeg for the MP4). */
+  notes: string[];
+}
+
+const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get install -y ffmpeg`; macOS: `brew install ffmpeg`)';
+
+export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
+  const frames = opts.frames ?? 200;
+  const integrator = opts.integrator ?? 'rk45';
+  const trial = opts.trial ?? 0;
+  if (!(Number.isInteger(frames) && frames >= 2)) throw new UserError(`--frames must be an integer >= 2, got ${frames}`);
+  if (!ROLLOUT_INTEGRATORS.includes(integrator)) throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
+  const ext = extname(opts.out).toLowerCase();
+  if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
+  const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
+  if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
+
+  await initBackend(opts.backend ?? 'auto');
+  const models: Partial<Record<'hnn' | 'baseline', LoadedPixelModel>> = {};
+  try {
+    for (const k of kinds) {
+      const m = loadPixelModel(opts.modelDirs[k]!);
+      if (m.topology.kind !== k) throw new UserError(`${opts.modelDirs[k]} holds a ${m.topology.kind} model, given as the ${k}`);
+      models[k] = m;
+    }
+    const first = models[kinds[0]]!;
+    const dataDir = opts.dataDir ?? (first.metadata.dataset as string | undefined);
+    if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
+    if (!existsSync(dataDir)) throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate --task pixel-pendulum\``);
+    const ds = loadPixelDataset(dataDir);
+    for (const k of kinds) {
+      const fs = models[k]!.topology.frameSize;
+      if (fs !== ds.params.size) throw new UserError(`the ${k} model takes ${fs}x${fs} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`);
+    }
+    if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials)) throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
+
+    const rollouts: Partial<Record<'hnn' | 'baseline', PixelRollout>> = {};
+    const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
+    for (const k of kinds) {
+      const m = models[k]!;
+      maps[k] = (m.metadata.latentMap as LatentMap | undefined) ?? fitTrainMap(m.model, ds);
+      rollouts[k] = rolloutTrial(m.model, m.weights, ds, maps[k]!, trial, frames, integrator);
+    }
+    const truth = trialTruth(ds, trial, frames);
+    const NN = ds.params.size * ds.params.size;
+    const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
+    const panels: VideoPanel[] = [{ label: 'truth', frames: split(truth.frames) }];
+    if (rollouts.baseline) panels.push({ label: 'baseline', frames: split(rollouts.baseline.frames) });
+    if (rollouts.hnn) panels.push({ label: 'HNN', frames: split(rollouts.hnn.frames) });
+    // about 168 px per panel: the 28-pixel frames at 6x
+    const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true });
+    const fps = 1 / FRAME_DT;
+    const out = resolve(opts.out);
+    const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';
+    const videos: string[] = [];
+    const notes: string[] = [];
+    await writeVideo(gif, video, { fps });
+    videos.push(gif);
+    if (ext === '.mp4') {
+      if (hasFfmpeg()) {
+        await writeVideo(out, video, { fps });
+        videos.push(out);
+      } else {
+        notes.push(`MP4 skipped: ffmpeg is not on the PATH; wrote ${gif} instead. ${FFMPEG_HINT}`);
+      }
+    }
+
+    const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
+    const energyPlot = `${stem}-energy.png`;
+    await linePlot(energyPlot, {
+      title: `pixel pendulum: energy along the rollout (test trial ${trial}, ${integrator})`,
+      xLabel: 'frame',
+      yLabel: 'H = 1.875 (1 - cos phi) + p^2',
+      series: [
+        { name: 'truth', x: range(frames), y: truth.energy, dashed: true, color: '#222222' },
+        ...kinds.map((k) => ({ name: k === 'hnn' ? 'HNN' : 'baseline', x: range(frames), y: rollouts[k]!.energy, color: k === 'hnn' ? '#1f77b4' : '#ff7f0e' })),
+      ],
+    });
+    let phasePlot: string | null = null;
+    if (models.hnn) {
+      phasePlot = `${stem}-phase.png`;
+      await phasePortrait(phasePlot, models.hnn, ds, trial, rollouts.hnn!);
+    }
+    const scores: RolloutResult['scores'] = {};
+    for (const k of kinds) scores[k] = { vpt: rollouts[k]!.vpt, energyMse: rollouts[k]!.energyMse };
+    if (!opts.quiet) for (const n of notes) process.stderr.write(n + '\n');
+    return { videos, phasePlot, energyPlot, scores, notes };
+  } finally {
+    for (const m of Object.values(models)) m?.model.dispose();
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Contours of the learned H over the latent plane, the encoded test trajectory and the HNN rollout on top. */
+async function phasePortrait(path: string, m: LoadedPixelModel, ds: PixelDataset, trial: number, rollout: PixelRollout): Promise<void> {
+  const w = m.model.input;
+  const rows = ds.perTrial;
+  const start = trial * rows;
+  const z = encodeRows(m.model, ds.data.test.x.subarray(start * w, (start + rows) * w), rows);
+  const col = (a: Float64Array, c: number) => Array.from({ length: a.length / 2 }, (_, i) => a[2 * i + c]);
+  const xs = [...col(z, 0), ...col(rollout.latent.z, 0)].filter(Number.isFinite);
+  const ys = [...col(z, 1), ...col(rollout.latent.z, 1)].filter(Number.isFinite);
+  const padded = (v: number[]): [number, number] => {
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const pad = 0.25 * (hi - lo || 1);
+    return [lo - pad, hi + pad];
+  };
+  const H = hamiltonianFunction(m.weights);
+  await contourPlot(path, {
+    title: `learned H in the latent plane (test trial ${trial})`,
+    f: (q, p) => H([q, p]),
+    xRange: padded(xs),
+    yRange: padded(ys),
+    levels: 14,
+    overlay: [
+      { x: col(z, 0), y: col(z, 1), name: 'encoded test frames' },
+      { x: col(rollout.latent.z, 0), y: col(rollout.latent.z, 1), name: 'HNN latent rollout' },
+    ],
+    xLabel: 'z_q',
+    yLabel: 'z_p',
+  });
+}

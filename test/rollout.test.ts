@@ -1,0 +1,116 @@
+// Rollouts of pixel models: the metric helpers (VPT, latent map, latent integration) and the
+// `hnn rollout` pipeline, whose video must read back with the expected frame count and size.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatePixelDataset } from '../datasets/pixel.ts';
+import { applyLatentMap, fitLatentMap, latentRollout, normalisedErrors, pixelEnergy, validPredictionTime } from '../src/eval/pixel.ts';
+import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
+import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { runRollout } from '../src/pipeline/rollout.ts';
+import { Rng } from '../src/util/rng.ts';
+
+describe('rollout metrics', () => {
+  it('VPT is the first frame whose normalised error exceeds 0.025', () => {
+    expect(validPredictionTime([0, 0.01, 0.025, 0.03, 0])).toBe(3);
+    expect(validPredictionTime([0, 0.01])).toBe(2);
+    expect(validPredictionTime([NaN, 0])).toBe(0); // a diverged prediction is not valid
+    const truth = new Float32Array([1, 1, 1, 1]);
+    const pred = new Float32Array([1, 1, 1, 0.5]);
+    expect(Array.from(normalisedErrors(truth, pred, 2, 2))).toEqual([0, 0.125]);
+  });
+
+  it('the latent map recovers an exact affine relation', () => {
+    const rng = new Rng(4);
+    const rows = 50;
+    const z = new Float64Array(2 * rows).map(() => rng.normal());
+    const labels = new Float64Array(3 * rows);
+    for (let r = 0; r < rows; r++) {
+      labels[3 * r] = 0.5 * z[2 * r] - 0.2 * z[2 * r + 1] + 0.1;
+      labels[3 * r + 2] = -0.3 * z[2 * r] + 0.7 * z[2 * r + 1] - 0.05;
+    }
+    const map = fitLatentMap(z, labels, rows);
+    const [phi, p] = applyLatentMap(map, 1, 2);
+    expect(phi).toBeCloseTo(0.5 - 0.4 + 0.1, 10);
+    expect(p).toBeCloseTo(-0.3 + 1.4 - 0.05, 10);
+    expect(map.r2[0]).toBeCloseTo(1, 10);
+    expect(pixelEnergy(0, 0.5)).toBeCloseTo(0.25, 12);
+    expect(pixelEnergy(Math.PI / 2, 0)).toBeCloseTo(1.875, 12);
+  });
+
+  it('latent rollouts (RK45 and leapfrog) follow a harmonic oscillator', () => {
+    const field = (_t: number, x: Float64Array) => Float64Array.from([x[1], -x[0]]);
+    for (const integrator of ['rk45', 'leapfrog'] as const) {
+      const r = latentRollout(field, Float64Array.from([1, 0]), 51, { integrator, dt: 0.1 });
+      expect(r.reached).toBe(51);
+      expect(r.z[100]).toBeCloseTo(Math.cos(5), integrator === 'rk45' ? 6 : 3);
+      expect(r.z[101]).toBeCloseTo(-Math.sin(5), integrator === 'rk45' ? 6 : 3);
+    }
+    // a field that blows up: the rollout holds its last finite state instead of failing
+    const bad = latentRollout((_t, x) => Float64Array.from([x[0] * x[0] * 1e3, 0]), Float64Array.from([1, 0]), 10, { integrator: 'leapfrog' });
+    expect(bad.reached).toBeLessThan(10);
+    expect(Array.from(bad.z).every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('runRollout', () => {
+  let dir: string;
+  let ds: string;
+  const SIZE = 8;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rollout-'));
+    ds = join(dir, 'ds');
+    await generatePixelDataset({ out: ds, trials: 6, steps: 24, size: SIZE, seed: 0, quiet: true, samples: 2 });
+    for (const kind of ['hnn', 'baseline'] as const) {
+      await runPixelExperiment({ kind, seed: 0, steps: 5, dataDir: ds, outDir: join(dir, kind), quiet: true, frames: 20, backend: 'wasm' });
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a GIF of truth | baseline | HNN with the requested frames, and the two plots', async () => {
+    const out = join(dir, 'v', 'roll.gif');
+    const r = await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model'), baseline: join(dir, 'baseline', 'model') }, out, frames: 24, quiet: true, backend: 'wasm' });
+    expect(r.videos).toEqual([out]);
+    const info = await readVideoInfo(out);
+    const layout = composeLayout(3, SIZE, { scale: Math.round(168 / SIZE), counter: true });
+    expect(info).toEqual({ frames: 24, width: layout.width, height: layout.height });
+    expect(layout.panel).toBeGreaterThanOrEqual(160); // upscaled enough to see
+    expect(existsSync(r.energyPlot)).toBe(true);
+    expect(r.phasePlot && existsSync(r.phasePlot)).toBe(true);
+    expect(Object.keys(r.scores).sort()).toEqual(['baseline', 'hnn']);
+    for (const s of Object.values(r.scores)) {
+      expect(s.vpt).toBeGreaterThanOrEqual(0);
+      expect(s.vpt).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('writes an MP4 next to the GIF when ffmpeg is on the PATH (leapfrog, one model)', async () => {
+    const out = join(dir, 'v', 'one.mp4');
+    const r = await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 12, integrator: 'leapfrog', quiet: true, backend: 'wasm' });
+    const gif = join(dir, 'v', 'one.gif');
+    expect(r.videos[0]).toBe(gif);
+    const layout = composeLayout(2, SIZE, { scale: Math.round(168 / SIZE), counter: true });
+    expect(await readVideoInfo(gif)).toEqual({ frames: 12, width: layout.width, height: layout.height });
+    if (hasFfmpeg()) {
+      expect(r.videos[1]).toBe(out);
+      const info = await readVideoInfo(out);
+      expect(info.frames).toBe(12);
+      expect(info.width).toBe(layout.width + (layout.width % 2));
+    } else {
+      expect(r.notes.join(' ')).toMatch(/apt-get install -y ffmpeg/);
+    }
+  });
+
+  it('refuses bad input with a message naming the fix', async () => {
+    const hnn = join(dir, 'hnn', 'model');
+    await expect(runRollout({ modelDirs: {}, out: join(dir, 'x.gif') })).rejects.toThrow(/no model given/);
+    await expect(runRollout({ modelDirs: { hnn }, out: join(dir, 'x.avi') })).rejects.toThrow(/\.gif or \.mp4/);
+    await expect(runRollout({ modelDirs: { hnn: join(dir, 'nope') }, out: join(dir, 'x.gif') })).rejects.toThrow(/no model found/);
+    await expect(runRollout({ modelDirs: { baseline: hnn }, out: join(dir, 'x.gif') })).rejects.toThrow(/holds a hnn model/);
+    const other = join(dir, 'ds16');
+    await generatePixelDataset({ out: other, trials: 6, steps: 10, size: 16, seed: 0, quiet: true, samples: 1 });
+    await expect(runRollout({ modelDirs: { hnn }, dataDir: other, out: join(dir, 'x.gif') })).rejects.toThrow(/8x8 frames but dataset/);
+  });
+});
