@@ -1,7 +1,7 @@
 // One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadStateDataset, writeStateDataset, type StateDataset, type StateTask } from '../../datasets/state.ts';
+import { loadStateDataset, writeStateDataset, type StateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -24,6 +24,8 @@ export interface StateRunOptions {
   steps?: number;
   /** an existing dataset folder; default: generate one into <out>/dataset */
   dataDir?: string;
+  /** changes to the dataset protocol when generating (reduced runs); recorded in the manifest */
+  dataOverrides?: StateOverrides;
   outDir: string;
   backend?: string;
   force?: boolean;
@@ -65,7 +67,7 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<{ metri
   const dataset =
     opts.dataDir || (existsSync(join(dataDir, 'manifest.json')) && !opts.force)
       ? loadStateDataset(dataDir, opts.task)
-      : writeStateDataset(dataDir, opts.task, opts.seed).dataset;
+      : writeStateDataset(dataDir, opts.task, opts.seed, opts.dataOverrides).dataset;
   const log = new JsonlLog(join(opts.outDir, 'log.jsonl'));
   log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 

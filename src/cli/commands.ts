@@ -1,0 +1,103 @@
+// The subcommands of `hnn`. Each validates its flags, then calls one pipeline function.
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { STATE_TASKS, writeStateDataset, type StateTask } from '../../datasets/state.ts';
+import { MODEL_KINDS, type ModelKind } from '../../models/dynamics.ts';
+import { runStateExperiment } from '../pipeline/state.ts';
+import { runReproduce } from '../pipeline/reproduce.ts';
+import { BACKEND_CHOICES } from '../tf/backend.ts';
+import { UserError } from '../util/errors.ts';
+import { guardOutput } from '../util/files.ts';
+import { listOf, nonNegativeInt, oneOf, positiveInt } from './args.ts';
+
+export const PIXEL_TASK = 'pixel-pendulum';
+const ALL_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
+
+function summariseState(m: Awaited<ReturnType<typeof runStateExperiment>>['metrics'], out: string): void {
+  const f = (v: number) => v.toExponential(3);
+  console.log(
+    [
+      `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
+      `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
+      `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
+    ].join('\n'),
+  );
+}
+
+export function registerCommands(program: Command): void {
+  program
+    .command('generate')
+    .description('generate a dataset folder (manifest.json + .npy arrays)')
+    .argument('<task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--trials <n>', 'pixel-pendulum: number of trials', positiveInt('--trials'))
+    .option('--steps <n>', 'pixel-pendulum: frames per trial', positiveInt('--steps'))
+    .option('--size <n>', 'pixel-pendulum: frame size N (N x N)', positiveInt('--size'))
+    .addOption(new Option('--engine <engine>', 'pixel-pendulum: simulation source').choices(['ode', 'matter']).default('ode'))
+    .option('--force', 'overwrite an existing dataset')
+    .action(async (task: string, o: { out: string; seed: number; trials?: number; steps?: number; size?: number; engine: 'ode' | 'matter'; force?: boolean }) => {
+      const out = resolve(o.out);
+      guardOutput(out, 'manifest.json', !!o.force);
+      if (task === PIXEL_TASK) {
+        const { generatePixelDataset } = await import('../../datasets/pixel.ts');
+        await generatePixelDataset({ out, seed: o.seed, trials: o.trials, steps: o.steps, size: o.size, engine: o.engine });
+      } else {
+        if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
+        const { dataset } = writeStateDataset(out, task as StateTask, o.seed);
+        console.log(`${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
+      }
+    });
+
+  program
+    .command('train')
+    .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
+    .requiredOption('--task <task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
+    .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
+    .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', nonNegativeInt('--seed'), 0)
+    .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
+    .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
+    .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
+    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .option('--resume', 'pixel-pendulum: continue from the last checkpoint in <out>')
+    .option('--force', 'overwrite a finished result in <out>')
+    .option('--quiet', 'no progress bar')
+    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; force?: boolean; quiet?: boolean }) => {
+      const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
+      if (o.task === PIXEL_TASK) {
+        const { runPixelTrainCommand } = await import('./pixel.ts');
+        await runPixelTrainCommand({ ...o, out });
+        return;
+      }
+      if (o.resume) throw new UserError('--resume applies to pixel-pendulum training only (state tasks train in seconds to minutes)');
+      const { metrics } = await runStateExperiment({
+        task: o.task as StateTask,
+        kind: o.model,
+        seed: o.seed,
+        steps: o.steps,
+        dataDir: o.data ? resolve(o.data) : undefined,
+        outDir: out,
+        backend: o.backend,
+        force: o.force,
+        quiet: o.quiet,
+      });
+      summariseState(metrics, out);
+    });
+
+  program
+    .command('reproduce')
+    .description("train HNN and baseline on each task and write the paper's table beside ours (markdown + JSON + plots)")
+    .option('--tasks <list>', 'comma-separated tasks', listOf('task', STATE_TASKS), [...STATE_TASKS])
+    .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
+    .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
+    .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
+    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .option('--force', 'overwrite finished results in <out>')
+    .option('--quiet', 'no progress bars')
+    .action(async (o: { tasks: StateTask[]; seeds: number; out?: string; quick?: boolean; backend: string; force?: boolean; quiet?: boolean }) => {
+      const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
+      await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
+    });
+}

@@ -1,0 +1,103 @@
+// Plots comparing baseline and HNN on one state task: training curves, energy along a rollout,
+// learned vs true vector field with phase portraits (2-D systems), orbits (body problems).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StateTask } from '../../datasets/state.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import { fieldFunction } from '../../models/f64.ts';
+import type { NamedWeights } from '../../models/mlp.ts';
+import type { EnergyResult, Rollout } from '../eval/energy.ts';
+import { linePlot, orbitPlot, vectorFieldPlot, type FieldPanel } from '../media/plot.ts';
+import { getSystem, isSimulated } from '../physics/index.ts';
+
+const KINDS = ['baseline', 'hnn'] as const;
+const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN' };
+
+export interface TaskPlotInputs {
+  /** log.jsonl of each model */
+  histories: Record<ModelKind, string>;
+  weights: Record<ModelKind, NamedWeights>;
+  /** energy evaluation of each model (rollouts included) */
+  energies: Record<ModelKind, EnergyResult>;
+}
+
+function readHistory(path: string): Array<{ step: number; loss: number; testLoss: number }> {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"event":"step"'))
+    .map((l) => JSON.parse(l));
+}
+
+/** Column j of a row-major [rows, dim] array. */
+function column(y: Float64Array, dim: number, j: number): Float64Array {
+  const rows = y.length / dim;
+  return Float64Array.from({ length: rows }, (_, i) => y[i * dim + j]);
+}
+
+function paddedRange(values: ArrayLike<number>[], pad = 0.25): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) [lo, hi] = [Math.min(lo, v[i]), Math.max(hi, v[i])];
+  const m = Math.max(hi - lo, 1e-3) * pad;
+  return [lo - m, hi + m];
+}
+
+export async function plotTaskComparison(task: StateTask, dir: string, inp: TaskPlotInputs): Promise<string[]> {
+  const written: string[] = [];
+  const system = getSystem(task);
+  const dim = system.dim;
+
+  const curves = KINDS.flatMap((k) => {
+    const h = readHistory(inp.histories[k]);
+    return [
+      { name: `${LABEL[k]} train`, x: h.map((r) => r.step), y: h.map((r) => r.loss) },
+      { name: `${LABEL[k]} test`, x: h.map((r) => r.step), y: h.map((r) => r.testLoss), dashed: true },
+    ];
+  });
+  written.push(join(dir, 'loss.png'));
+  await linePlot(written.at(-1)!, { title: `${task}: training curves`, xLabel: 'step', yLabel: 'MSE of dx/dt', logY: true, series: curves });
+
+  const truth = inp.energies.hnn.truth[0];
+  const pred: Record<ModelKind, Rollout> = { baseline: inp.energies.baseline.predicted[0], hnn: inp.energies.hnn.predicted[0] };
+  written.push(join(dir, 'energy.png'));
+  await linePlot(written.at(-1)!, {
+    title: `${task}: energy along a rollout (trajectory 0)`,
+    xLabel: 'time',
+    yLabel: 'energy',
+    series: [
+      { name: system.conservative ? 'ground truth' : 'measured / true', x: truth.t, y: truth.energy, color: '#111111' },
+      { name: 'baseline', x: pred.baseline.t, y: pred.baseline.energy, color: '#d62728' },
+      { name: 'HNN', x: pred.hnn.t, y: pred.hnn.energy, color: '#1f77b4' },
+    ],
+  });
+
+  if (dim === 2) {
+    const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
+    const panels: FieldPanel[] = [];
+    if (isSimulated(system)) {
+      panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
+    }
+    for (const k of KINDS) {
+      const f = fieldFunction(k, inp.weights[k]);
+      panels.push({ name: `${LABEL[k]} field`, field: (q, p) => f(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth'), traj(pred[k], LABEL[k])] });
+    }
+    const qs = [column(truth.y, 2, 0)];
+    const ps = [column(truth.y, 2, 1)];
+    written.push(join(dir, 'vector-field.png'));
+    await vectorFieldPlot(written.at(-1)!, { title: `${task}: vector field and phase portrait`, panels, qRange: paddedRange(qs), pRange: paddedRange(ps), xLabel: 'q', yLabel: 'p' });
+  } else {
+    const nb = dim / 4; // bodies: [qx.., qy.., px.., py..]
+    const bodies = (r: Rollout) => Array.from({ length: nb }, (_, b) => ({ x: column(r.y, dim, b), y: column(r.y, dim, nb + b), name: `body ${b + 1}` }));
+    written.push(join(dir, 'orbits.png'));
+    await orbitPlot(written.at(-1)!, {
+      title: `${task}: orbits (trajectory 0)`,
+      panels: [
+        { name: 'ground truth', bodies: bodies(truth) },
+        { name: 'baseline', bodies: bodies(pred.baseline) },
+        { name: 'HNN', bodies: bodies(pred.hnn) },
+      ],
+    });
+  }
+  return written;
+}
