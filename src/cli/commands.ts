@@ -5,10 +5,13 @@ import { STATE_TASKS, writeStateDataset, type StateTask } from '../../datasets/s
 import { MODEL_KINDS, type ModelKind } from '../../models/dynamics.ts';
 import { runStateExperiment } from '../pipeline/state.ts';
 import { runReproduce } from '../pipeline/reproduce.ts';
+import { runBench } from '../pipeline/bench.ts';
+import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/pixel.ts';
 import { BACKEND_CHOICES } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { guardOutput } from '../util/files.ts';
 import { listOf, nonNegativeInt, oneOf, positiveInt } from './args.ts';
+import { runPixelTrainCommand, runRolloutCommand, runStartCommand } from './pixel.ts';
 
 export const PIXEL_TASK = 'pixel-pendulum';
 const ALL_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
@@ -67,7 +70,6 @@ export function registerCommands(program: Command): void {
     .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; force?: boolean; quiet?: boolean }) => {
       const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
       if (o.task === PIXEL_TASK) {
-        const { runPixelTrainCommand } = await import('./pixel.ts');
         await runPixelTrainCommand({ ...o, out });
         return;
       }
@@ -99,5 +101,44 @@ export function registerCommands(program: Command): void {
     .action(async (o: { tasks: StateTask[]; seeds: number; out?: string; quick?: boolean; backend: string; force?: boolean; quiet?: boolean }) => {
       const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
       await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
+    });
+
+  program
+    .command('rollout')
+    .description('decode latent rollouts of trained pixel models into a video (truth | baseline | HNN) and plots')
+    .option('--model <dir>', 'a trained pixel model run folder (hnn or baseline)')
+    .option('--hnn <dir>', 'the HNN run folder (when --model is the baseline)')
+    .option('--baseline <dir>', 'the baseline run folder (when --model is the HNN)')
+    .option('--data <dir>', "dataset folder (default: the one the model was trained on)")
+    .requiredOption('--out <file>', 'FILE.gif or FILE.mp4 (MP4 needs ffmpeg; a GIF is always written)')
+    .option('--frames <n>', 'frames to roll out', positiveInt('--frames'), 200)
+    .option('--integrator <name>', `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')}`, oneOf('integrator', ROLLOUT_INTEGRATORS), 'rk45')
+    .option('--trial <n>', 'test trial to roll out (0 = the first test pair)', nonNegativeInt('--trial'), 0)
+    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .option('--quiet', 'no progress output')
+    .action(async (o: { model?: string; hnn?: string; baseline?: string; data?: string; out: string; frames: number; integrator: RolloutIntegrator; trial: number; backend: string; quiet?: boolean }) => {
+      await runRolloutCommand(o);
+    });
+
+  program
+    .command('start')
+    .description('the main job: pixel dataset -> joint HNN and baseline training -> rollout video, plots, metrics')
+    .option('--out <dir>', 'output folder', 'runs/main')
+    .option('--steps <n>', 'training steps per model (default: the reduced main-job setting)', positiveInt('--steps'))
+    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .option('--force', 'retrain even when finished results are present')
+    .option('--quiet', 'no progress bars')
+    .action(async (o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }) => {
+      await runStartCommand(o);
+    });
+
+  program
+    .command('bench')
+    .description('median ms per training step, implied GFLOP/s, renderer frames/s, peak memory (JSON)')
+    .option('--out <file>', 'also write the JSON to this file')
+    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .action(async (o: { out?: string; backend: string }) => {
+      const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
+      console.log(JSON.stringify(result, null, 2));
     });
 }

@@ -5,6 +5,7 @@ import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { benchRenderer } from '../../renderer/bench.ts';
 import { initBackend } from '../tf/backend.ts';
 import { Adam } from '../train/adam.ts';
+import { pixelJointStep } from '../train/pixel.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
@@ -109,7 +110,6 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
     s.dispose();
   }
   if (o.pixel !== false) {
-    const { pixelJointStep } = await import('./pixel-bench.ts');
     const s = await pixelJointStep();
     steps.push(await benchStep('pixel joint step (batch 200, autoencoder + latent HNN)', s.step, 20));
     sample();

@@ -1,0 +1,86 @@
+// The pixel-pendulum side of the CLI: `train --task pixel-pendulum`, `rollout`, `start`.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generatePixelDataset } from '../../datasets/pixel.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import type { RolloutIntegrator } from '../eval/pixel.ts';
+import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
+import { runPixelExperiment } from '../pipeline/pixel.ts';
+import { runRollout } from '../pipeline/rollout.ts';
+import { PIXEL_MODEL_FORMAT } from '../../models/pixel.ts';
+import { UserError } from '../util/errors.ts';
+import { readJson } from '../util/files.ts';
+
+const e = (v: number) => (Number.isFinite(v) ? v.toExponential(3) : String(v));
+
+export async function runPixelTrainCommand(o: {
+  model: ModelKind;
+  seed: number;
+  steps?: number;
+  data?: string;
+  out: string;
+  backend: string;
+  resume?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+}): Promise<void> {
+  let dataDir = o.data ? resolve(o.data) : join(o.out, 'dataset');
+  if (!o.data && !existsSync(join(dataDir, 'manifest.json'))) {
+    await generatePixelDataset({ out: dataDir, seed: o.seed, quiet: o.quiet });
+  }
+  const { metrics } = await runPixelExperiment({
+    kind: o.model,
+    seed: o.seed,
+    steps: o.steps,
+    dataDir,
+    outDir: o.out,
+    backend: o.backend,
+    force: o.force,
+    resume: o.resume,
+    quiet: o.quiet,
+  });
+  if (!metrics) return;
+  console.log(
+    [
+      `pixel-pendulum ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
+      `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
+      `  energy MSE ${e(metrics.energyMse.mean)} +- ${e(metrics.energyMse.ci)}   VPT ${metrics.vpt} frames`,
+      `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
+    ].join('\n'),
+  );
+}
+
+export async function runRolloutCommand(o: {
+  model?: string;
+  hnn?: string;
+  baseline?: string;
+  data?: string;
+  out: string;
+  frames: number;
+  integrator: RolloutIntegrator;
+  trial: number;
+  backend: string;
+  quiet?: boolean;
+}): Promise<void> {
+  // --model names one trained model; the other kind is taken from --hnn / --baseline
+  const dirs: { hnn?: string; baseline?: string } = { hnn: o.hnn && resolve(o.hnn), baseline: o.baseline && resolve(o.baseline) };
+  if (o.model) {
+    const dir = resolve(o.model);
+    const json = readJson<{ format?: string; modelTopology?: { kind?: ModelKind } }>(join(dir, 'model', 'model.json'), 'trained pixel model (--model DIR/model/model.json)');
+    const kind = json.modelTopology?.kind;
+    if (json.format !== PIXEL_MODEL_FORMAT || !kind) throw new UserError(`${dir} does not hold a trained pixel-pendulum model; train one with \`hnn train --task pixel-pendulum\``);
+    dirs[kind] = dir;
+  }
+  if (!dirs.hnn && !dirs.baseline) throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
+  const res = await runRollout({ modelDirs: dirs, dataDir: o.data && resolve(o.data), out: resolve(o.out), frames: o.frames, integrator: o.integrator, trial: o.trial, backend: o.backend, quiet: o.quiet });
+  for (const v of res.videos) console.log(`video ${v}`);
+  if (res.phasePlot) console.log(`plot  ${res.phasePlot}`);
+  console.log(`plot  ${res.energyPlot}`);
+  for (const [name, s] of Object.entries(res.scores)) console.log(`${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}`);
+  for (const n of res.notes) console.log(`note: ${n}`);
+}
+
+export async function runStartCommand(o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }): Promise<void> {
+  const summary = await runMainJob({ outDir: resolve(o.out), steps: o.steps, backend: o.backend, force: o.force, quiet: o.quiet });
+  console.log(formatSummary(summary));
+}
