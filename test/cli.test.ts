@@ -1,0 +1,68 @@
+// The `hnn` command end to end: bad input gets a one-line error and a non-zero exit, finished
+// results are not overwritten, and a short training run writes every promised output.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'hnn.js');
+
+function hnn(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectUserError(r: ReturnType<typeof hnn>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('hnn CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hnn-cli-'));
+  const spring = join(dir, 'spring-data');
+
+  beforeAll(() => {
+    expect(hnn('generate', 'spring', '--out', spring, '--seed', '3').code).toBe(0);
+  });
+
+  it('rejects an unknown task, model or backend', () => {
+    expectUserError(hnn('train', '--task', 'planet'), /unknown task "planet"; choose one of spring/);
+    expectUserError(hnn('train', '--task', 'spring', '--model', 'lstm'), /unknown model "lstm"; choose one of hnn, baseline/);
+    expectUserError(hnn('train', '--task', 'spring', '--backend', 'tpu'), /unknown backend "tpu"/);
+  });
+
+  it('rejects steps that are not a positive integer', () => {
+    for (const bad of ['0', '-3', '2.5', 'ten']) expectUserError(hnn('train', '--task', 'spring', '--steps', bad), /--steps must be a positive integer/);
+  });
+
+  it('rejects a missing, corrupt or mismatched dataset', () => {
+    expectUserError(hnn('train', '--task', 'spring', '--data', join(dir, 'nowhere'), '--out', join(dir, 'o1')), /dataset folder not found/);
+    expectUserError(hnn('train', '--task', 'pendulum', '--data', spring, '--out', join(dir, 'o2')), /holds task "spring", not "pendulum"/);
+    const corrupt = join(dir, 'corrupt');
+    expect(hnn('generate', 'spring', '--out', corrupt).code).toBe(0);
+    const npy = join(corrupt, 'trainX.npy');
+    const bytes = readFileSync(npy);
+    bytes[bytes.length - 3] ^= 0xff;
+    writeFileSync(npy, bytes);
+    expectUserError(hnn('train', '--task', 'spring', '--data', corrupt, '--out', join(dir, 'o3')), /does not match its checksum/);
+  });
+
+  it('trains, writes every output, and refuses to overwrite the finished result without --force', () => {
+    const out = join(dir, 'run');
+    const r = hnn('train', '--task', 'spring', '--model', 'baseline', '--steps', '30', '--data', spring, '--out', out, '--quiet', '--backend', 'wasm');
+    expect(r.code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    for (const key of ['task', 'model', 'seed', 'steps', 'backend', 'trainLoss', 'testLoss', 'energyMse', 'trainSeconds', 'msPerStep', 'versions']) expect(metrics).toHaveProperty(key);
+    expect(metrics.backend).toBe('wasm');
+    expect(metrics.steps).toBe(30);
+    expect(metrics.testLoss.mean).toBeGreaterThan(0);
+    expect(Number.isFinite(metrics.energyMse.mean)).toBe(true);
+    for (const f of ['model/model.json', 'model/weights.bin', 'log.jsonl', 'plots/loss.png']) expect(existsSync(join(out, f))).toBe(true);
+    const before = readFileSync(join(out, 'metrics.json'), 'utf8');
+    expectUserError(hnn('train', '--task', 'spring', '--model', 'baseline', '--steps', '5', '--data', spring, '--out', out), /already holds a finished result .*--force/);
+    expect(readFileSync(join(out, 'metrics.json'), 'utf8')).toBe(before);
+  });
+});
