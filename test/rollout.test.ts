@@ -8,7 +8,7 @@ import { generatePixelDataset } from '../datasets/pixel.ts';
 import { applyLatentMap, fitLatentMap, latentRollout, normalisedErrors, pixelEnergy, validPredictionTime } from '../src/eval/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
-import { runRollout } from '../src/pipeline/rollout.ts';
+import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 
 describe('rollout metrics', () => {
@@ -101,6 +101,14 @@ describe('runRollout', () => {
     } else {
       expect(r.notes.join(' ')).toMatch(/apt-get install -y ffmpeg/);
     }
+  });
+
+  it('finds the models of --model DIR: a model, an experiment or a run folder', () => {
+    expect(findPixelModels(dir)).toEqual({ hnn: join(dir, 'hnn', 'model'), baseline: join(dir, 'baseline', 'model') });
+    expect(findPixelModels(join(dir, 'hnn'))).toEqual({ hnn: join(dir, 'hnn', 'model') });
+    expect(findPixelModels(join(dir, 'baseline', 'model'))).toEqual({ baseline: join(dir, 'baseline', 'model') });
+    expect(() => findPixelModels(ds)).toThrow(/no pixel model in/);
+    expect(() => findPixelModels(join(dir, 'missing'))).toThrow(/model folder not found/);
   });
 
   it('refuses bad input with a message naming the fix', async () => {

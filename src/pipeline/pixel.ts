@@ -7,7 +7,7 @@ import { PIXEL_DATASET_KIND, type PixelDatasetParams } from '../../datasets/pixe
 import { PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { renderTrial } from '../../renderer/index.ts';
+import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
 import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanCi, type MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
@@ -66,15 +66,13 @@ export function loadPixelDataset(dir: string): PixelDataset {
 /** True frames 1..frames of a trial (aligned with rollout frame 0 = the first pair's first frame) and the true energy per frame. */
 export function trialTruth(ds: PixelDataset, trial: number, frames: number): { frames: Float32Array; energy: Float64Array } {
   const init = ds.arrays.trialInitial.data;
-  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 1, { engine: ds.params.engine, size: ds.params.size, samples: ds.params.samples });
+  // trial frames 0..frames+1: rollout frame f is the pair [trial frame f+1 | f+2]
+  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 2, { engine: ds.params.engine, size: ds.params.size, samples: ds.params.samples });
   const NN = ds.params.size * ds.params.size;
   const energy = new Float64Array(frames);
-  // energy of the newer frame of each pair, the frame the dataset's labels describe
-  for (let f = 0; f < frames; f++) {
-    const s = Math.min(f + 1, frames);
-    energy[f] = pixelEnergy(r.states[2 * s], 0.25 * r.states[2 * s + 1]);
-  }
-  return { frames: r.frames.slice(NN), energy };
+  // energy of the newer frame of each pair, the frame the dataset's labels (and so the latent map) describe
+  for (let f = 0; f < frames; f++) energy[f] = pixelEnergy(r.states[2 * (f + 2)], MOMENTUM_SCALE * r.states[2 * (f + 2) + 1]);
+  return { frames: r.frames.slice(NN, (frames + 1) * NN), energy };
 }
 
 export interface PixelRunOptions {

@@ -2,11 +2,11 @@
 // every latent, and show truth | baseline | HNN side by side (GIF always, MP4 when ffmpeg is on the
 // PATH), plus a latent phase portrait (contours of the learned H with the encoded test trajectory)
 // and the energy of each rollout over time.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FRAME_DT } from '../../renderer/index.ts';
 import { hamiltonianFunction } from '../../models/f64.ts';
-import { loadPixelModel, type LoadedPixelModel } from '../../models/pixel.ts';
+import { loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -39,6 +39,41 @@ export interface RolloutResult {
   scores: Record<string, { vpt: number; energyMse: number }>;
   /** Things the user should know (e.g. no ffmpeg for the MP4). */
   notes: string[];
+}
+
+/** The kind of the pixel model in `dir` (holding model.json), or null when it holds none. */
+function pixelModelKind(dir: string): 'hnn' | 'baseline' | null {
+  const json = join(dir, 'model.json');
+  if (!existsSync(json)) return null;
+  try {
+    const m = JSON.parse(readFileSync(json, 'utf8')) as { format?: string; modelTopology?: { kind?: string } };
+    const kind = m.modelTopology?.kind;
+    return m.format === PIXEL_MODEL_FORMAT && (kind === 'hnn' || kind === 'baseline') ? kind : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pixel models for `--model DIR`: DIR may be a model folder (model.json), an experiment folder
+ * (DIR/model/model.json), or a run folder holding experiments (e.g. npm start's hnn/ and baseline/).
+ */
+export function findPixelModels(dir: string): { hnn?: string; baseline?: string } {
+  if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task pixel-pendulum\``);
+  const out: { hnn?: string; baseline?: string } = {};
+  const consider = (d: string) => {
+    const kind = pixelModelKind(d);
+    if (kind && !out[kind]) out[kind] = d;
+    return kind !== null;
+  };
+  if (consider(dir) || consider(join(dir, 'model'))) return out;
+  if (existsSync(join(dir, 'model.json'))) throw new UserError(`${dir}/model.json is not a pixel-pendulum model; pass a model trained with \`hnn train --task pixel-pendulum\``);
+  for (const name of readdirSync(dir).sort()) {
+    const sub = join(dir, name);
+    if (statSync(sub).isDirectory()) consider(sub) || consider(join(sub, 'model'));
+  }
+  if (!out.hnn && !out.baseline) throw new UserError(`no pixel model in ${dir}: pass a model folder (with model.json), or a run folder holding hnn/ and baseline/ experiments`);
+  return out;
 }
 
 const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get install -y ffmpeg`; macOS: `brew install ffmpeg`)';
