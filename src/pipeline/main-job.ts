@@ -1,7 +1,7 @@
 // `npm start`: the pixel pendulum end to end on a default that finishes within about 10 minutes on
 // a 2-core machine: generate the dataset, train the HNN and the baseline (fewer steps than the
 // protocol's 10000, said in the output), write the rollout video and plots, print where they are
-// and the headline metrics. Rerunning reuses finished parts and resumes an interrupted training.
+// and the headline metrics (formatSummary). Rerunning reuses finished parts and resumes an interrupted training.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
@@ -98,7 +98,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     rollout,
   };
   writeJsonAtomic(join(outDir, 'summary.json'), summary);
-  say(formatSummary(summary));
+  // the caller prints formatSummary(summary) (the CLI does, also with --quiet)
   return summary;
 }
 
