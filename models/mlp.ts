@@ -2,7 +2,7 @@
 // hidden layer, a linear output layer (optionally without bias, as the reference's dynamics MLP).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/rng.ts';
-import { safeTanh } from '../src/tf/fixes.ts';
+import { safeTanh, variableOf } from '../src/tf/fixes.ts';
 import { orthogonal, uniformBias } from './init.ts';
 
 export type Activation = 'tanh' | 'relu';
@@ -35,11 +35,11 @@ export class Mlp {
       const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
       const hasBias = l + 2 < sizes.length || spec.outputBias;
       const w = rng ? orthogonal(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, `${name}/w${l}`, [fanIn, fanOut]);
-      this.weights.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut])));
+      this.weights.push(variableOf(() => tf.tensor2d(w, [fanIn, fanOut])));
       this.keys.push(`${name}/w${l}`);
       if (hasBias) {
         const b = rng ? uniformBias(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, `${name}/b${l}`, [fanOut]);
-        this.biases.push(tf.variable(tf.tensor1d(b)));
+        this.biases.push(variableOf(() => tf.tensor1d(b)));
         this.keys.push(`${name}/b${l}`);
       } else {
         this.biases.push(null);

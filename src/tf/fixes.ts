@@ -61,3 +61,8 @@ export function installNumericalFixes(): void {
     },
   });
 }
+
+/** A variable initialised from `make()`, without leaving the initial tensor alive. */
+export function variableOf(make: () => tf.Tensor, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(make(), trainable));
+}

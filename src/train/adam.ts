@@ -1,6 +1,7 @@
 // Adam as in PyTorch (eps 1e-8 inside the square root's denominator, bias correction) with COUPLED
 // L2 weight decay: wd * theta is added to every gradient, biases included (not AdamW).
 import * as tf from '@tensorflow/tfjs';
+import { variableOf } from '../tf/fixes.ts';
 
 export interface AdamOptions {
   lr?: number;
@@ -33,8 +34,8 @@ export class Adam {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map((x) => variableOf(() => tf.zerosLike(x), false));
+    this.v = vars.map((x) => variableOf(() => tf.zerosLike(x), false));
   }
 
   get steps(): number {
@@ -67,8 +68,10 @@ export class Adam {
   load(state: AdamState): void {
     if (state.m.length !== this.m.length) throw new Error('optimiser state does not match the model');
     this.t = state.t;
-    this.m.forEach((x, i) => x.assign(tf.tensor(state.m[i], x.shape)));
-    this.v.forEach((x, i) => x.assign(tf.tensor(state.v[i], x.shape)));
+    tf.tidy(() => {
+      this.m.forEach((x, i) => x.assign(tf.tensor(state.m[i], x.shape)));
+      this.v.forEach((x, i) => x.assign(tf.tensor(state.v[i], x.shape)));
+    });
   }
 
   dispose(): void {

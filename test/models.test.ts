@@ -1,0 +1,101 @@
+// State models: initialisation, save/load round trip, float64 evaluator agreement.
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../src/tf/backend.ts';
+import { DynamicsModel, loadDynamicsModel, saveDynamicsModel } from '../models/dynamics.ts';
+import { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
+import { orthogonal, uniformBias } from '../models/init.ts';
+import { Rng } from '../src/util/rng.ts';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('initialisation', () => {
+  it('orthogonal weights have orthonormal columns (tall) or rows (wide)', () => {
+    for (const [fanIn, fanOut] of [[200, 200], [2, 200], [200, 1], [30, 7]]) {
+      const w = orthogonal(fanIn, fanOut, new Rng(1));
+      const [n, m, at] = fanIn >= fanOut ? [fanOut, fanIn, (k: number, i: number) => w[i * fanOut + k]] : [fanIn, fanOut, (k: number, j: number) => w[k * fanOut + j]];
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          let dot = 0;
+          for (let i = 0; i < m; i++) dot += at(a, i) * at(b, i);
+          expect(dot).toBeCloseTo(a === b ? 1 : 0, 5);
+        }
+      }
+    }
+  });
+
+  it('biases are uniform within +-1/sqrt(fan_in) and the same seed gives the same model', () => {
+    const b = uniformBias(16, 1000, new Rng(2));
+    expect(Math.max(...b)).toBeLessThanOrEqual(0.25);
+    expect(Math.min(...b)).toBeGreaterThanOrEqual(-0.25);
+    expect(Math.max(...b)).toBeGreaterThan(0.2);
+    const a1 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
+    const a2 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
+    const a3 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 8).mlp.read();
+    expect(a1['hnn/w1'].values).toEqual(a2['hnn/w1'].values);
+    expect(a1['hnn/w1'].values).not.toEqual(a3['hnn/w1'].values);
+    expect(a1['hnn/b2']).toBeUndefined(); // no output bias
+  });
+});
+
+describe('save and load', () => {
+  for (const kind of ['hnn', 'baseline'] as const) {
+    it(`${kind}: TensorFlow.js artifacts round-trip the weights and the field exactly`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hnn-model-'));
+      const model = new DynamicsModel({ kind, dim: 4, hidden: [16, 16] }, 3);
+      await saveDynamicsModel(dir, model, { note: 'test' });
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+      expect(json.modelTopology).toEqual({ kind, dim: 4, hidden: [16, 16] });
+      const loaded = loadDynamicsModel(dir);
+      expect(loaded.metadata).toEqual({ note: 'test' });
+      const x = tf.tensor2d(new Float32Array(20).map((_, i) => Math.sin(i)), [5, 4]);
+      const a = model.field(x).dataSync();
+      const b = loaded.model.field(x).dataSync();
+      expect(Array.from(b)).toEqual(Array.from(a));
+      model.dispose();
+      loaded.model.dispose();
+    });
+  }
+});
+
+describe('float64 evaluator', () => {
+  it('matches the tfjs field and Hamiltonian to float32 precision', () => {
+    const model = new DynamicsModel({ kind: 'hnn', dim: 4, hidden: [32, 32] }, 5);
+    const weights = model.mlp.read();
+    const rng = new Rng(4);
+    const xs = Float32Array.from({ length: 40 }, () => rng.range(-1, 1));
+    const x = tf.tensor2d(xs, [10, 4]);
+    const tfField = model.field(x).dataSync();
+    const tfH = model.hamiltonian(x).dataSync();
+    const f = fieldFunction('hnn', weights);
+    const H = hamiltonianFunction(weights);
+    for (let r = 0; r < 10; r++) {
+      const row = Float64Array.from(xs.subarray(r * 4, r * 4 + 4));
+      const out = f(0, row);
+      for (let j = 0; j < 4; j++) expect(out[j]).toBeCloseTo(tfField[r * 4 + j], 5);
+      expect(H(row)).toBeCloseTo(tfH[r], 5);
+    }
+    model.dispose();
+  });
+
+  it('the HNN field is the symplectic gradient: dq/dt = dH/dp, dp/dt = -dH/dq', () => {
+    const model = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [16, 16] }, 6);
+    const weights = model.mlp.read();
+    const f = fieldFunction('hnn', weights);
+    const H = hamiltonianFunction(weights);
+    const x = Float64Array.of(0.3, -0.7);
+    const h = 1e-6;
+    const dHdq = (H([x[0] + h, x[1]]) - H([x[0] - h, x[1]])) / (2 * h);
+    const dHdp = (H([x[0], x[1] + h]) - H([x[0], x[1] - h])) / (2 * h);
+    const out = f(0, x);
+    expect(out[0]).toBeCloseTo(dHdp, 7);
+    expect(out[1]).toBeCloseTo(-dHdq, 7);
+    model.dispose();
+  });
+});

@@ -1,0 +1,107 @@
+// Training and metrics against hand-computed cases, plus a small spring run where the HNN must
+// conserve energy better than the baseline.
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/tf/backend.ts';
+import { Adam } from '../src/train/adam.ts';
+import { groupedInterval, squaredErrorStats } from '../src/eval/stats.ts';
+import { energyMseAgainst, trueRollouts } from '../src/eval/energy.ts';
+import { energyEvalConfig, buildStateDataset } from '../datasets/state.ts';
+import { spring } from '../src/physics/spring.ts';
+import { trainStateModel } from '../src/train/state.ts';
+import { toStateData } from '../src/pipeline/state.ts';
+import { fieldFunction } from '../models/f64.ts';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('Adam with coupled weight decay', () => {
+  it('matches a hand-written PyTorch-style update over several steps', () => {
+    const theta = tf.variable(tf.tensor1d([1, -2, 0.5]));
+    const lr = 0.01;
+    const wd = 0.1;
+    const adam = new Adam([theta], { lr, weightDecay: wd });
+    const ref = [1, -2, 0.5];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const grads = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0.2, 0.05]];
+    grads.forEach((g, t) => {
+      adam.apply([tf.tensor1d(g)]);
+      for (let i = 0; i < 3; i++) {
+        const gi = g[i] + wd * ref[i]; // coupled L2: added to the gradient (not AdamW)
+        m[i] = 0.9 * m[i] + 0.1 * gi;
+        v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+        const mHat = m[i] / (1 - 0.9 ** (t + 1));
+        const vHat = v[i] / (1 - 0.999 ** (t + 1));
+        ref[i] -= (lr * mHat) / (Math.sqrt(vHat) + 1e-8);
+      }
+    });
+    const got = theta.dataSync();
+    ref.forEach((r, i) => expect(got[i]).toBeCloseTo(r, 6));
+    expect(adam.steps).toBe(3);
+  });
+});
+
+describe('statistics', () => {
+  it('mean and std/sqrt(rows) of squared errors, by hand', () => {
+    // elements 1, 2, 3, 4, 5, 6 (3 rows x 2): mean 3.5, unbiased std sqrt(3.5)
+    const s = squaredErrorStats([1, 2, 3, 4, 5, 6], 3);
+    expect(s.mean).toBeCloseTo(3.5, 12);
+    expect(s.sem).toBeCloseTo(Math.sqrt(3.5) / Math.sqrt(3), 12);
+  });
+
+  it('5-group interval: std of group means / sqrt(5)', () => {
+    // groups of 2: means 1, 2, 3, 4, 5 -> std sqrt(2.5)
+    const r = groupedInterval([0, 2, 1, 3, 2, 4, 3, 5, 4, 6], 5);
+    expect(r.mean).toBeCloseTo(3, 12);
+    expect(r.ci).toBeCloseTo(Math.sqrt(2.5) / Math.sqrt(5), 12);
+  });
+});
+
+describe('energy MSE', () => {
+  const settings = { ...energyEvalConfig('spring'), rtol: 1e-10, atol: 1e-10 };
+  const truth = trueRollouts(settings);
+
+  it('is zero for the true field and for a faster conservative field', () => {
+    expect(energyMseAgainst(truth, spring.field, settings).mean).toBeLessThan(1e-16);
+    const faster = (t: number, x: Float64Array) => spring.field(t, x).map((v) => 1.3 * v);
+    expect(energyMseAgainst(truth, faster, settings).mean).toBeLessThan(1e-16);
+  });
+
+  it('matches the closed form for a damped spring: E(t) = E0 exp(-2 gamma t)', () => {
+    const gamma = 0.05;
+    const damped = (t: number, x: Float64Array) => {
+      const f = spring.field(t, x);
+      return Float64Array.of(f[0] - gamma * x[0], f[1] - gamma * x[1]);
+    };
+    const got = energyMseAgainst(truth, damped, settings);
+    const expected = settings.initialStates.map((x0) => {
+      const e0 = x0[0] ** 2 + x0[1] ** 2;
+      let s = 0;
+      for (const t of settings.tEval) s += (e0 - e0 * Math.exp(-2 * gamma * t)) ** 2;
+      return s / settings.tEval.length;
+    });
+    expected.forEach((e, k) => expect(got.perTrajectory[k]).toBeCloseTo(e, 8));
+    expect(got.mean).toBeCloseTo(expected.reduce((a, b) => a + b, 0) / expected.length, 8);
+  });
+});
+
+describe('state training', () => {
+  it('keeps tf.memory().numTensors flat and the HNN conserves energy better than the baseline', async () => {
+    const data = toStateData(buildStateDataset('spring', 0));
+    const settings = { ...energyEvalConfig('spring'), rtol: 1e-9, atol: 1e-9, initialStates: energyEvalConfig('spring').initialStates.slice(0, 5) };
+    const truth = trueRollouts(settings);
+    const energy: Record<string, number> = {};
+    for (const kind of ['baseline', 'hnn'] as const) {
+      const before = tf.memory().numTensors;
+      const res = await trainStateModel({ kind, seed: 0, steps: 400, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [64, 64], logEvery: 100 }, data, { quiet: true });
+      const weights = res.model.mlp.read();
+      res.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(res.history.at(-1)!.loss).toBeLessThan(0.06); // noise floor ~0.04
+      energy[kind] = energyMseAgainst(truth, fieldFunction(kind, weights), settings).mean;
+    }
+    expect(energy.hnn * 5).toBeLessThan(energy.baseline);
+  });
+});
