@@ -16,7 +16,7 @@ import { CHECKPOINT_FILE, runPixelExperiment, type PixelMetrics } from './pixel.
 import { runRollout, type RolloutResult } from './rollout.ts';
 
 /** Steps per model for `npm start` (measured: see README); the protocol's are PIXEL_PROTOCOL.steps. */
-export const MAIN_JOB_STEPS = 2000;
+export const MAIN_JOB_STEPS = 3000;
 
 export interface MainJobOptions {
   outDir: string;
