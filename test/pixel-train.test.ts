@@ -11,7 +11,7 @@ import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
 import { makeStep, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
 import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
-import { CHECKPOINT_FILE, runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { CHECKPOINT_FILE, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
 
 const SIZE = 8;
@@ -137,6 +137,13 @@ describe('runPixelExperiment', () => {
     a.model.dispose();
     b.model.dispose();
     expect(resumed.metrics!.testLoss).toEqual(one.metrics!.testLoss);
+
+    // re-evaluation from the saved model reproduces the metrics (and may change the rollout settings)
+    const again = await runPixelEvaluation({ outDir: join(dir, 'one'), frames: 20 });
+    expect(again.testLoss.mean).toBeCloseTo(one.metrics!.testLoss.mean, 9);
+    expect(again.rollout.frames).toBe(20);
+    expect(again.trainSeconds).toBe(one.metrics!.trainSeconds);
+    expect(JSON.parse(readFileSync(join(dir, 'one', 'metrics.json'), 'utf8')).rollout.frames).toBe(20);
 
     await expect(runPixelExperiment({ ...base, outDir: two })).rejects.toThrow(/already holds a finished result/);
     await expect(runPixelExperiment({ ...base, outDir: join(dir, 'three'), resume: true })).rejects.toThrow(/no checkpoint/);

@@ -241,23 +241,35 @@ export interface PixelEnergySummary {
   /** VPT of the first test trial (the rollout of the video). */
   vpt: number;
   vptMean: number;
+  vptMedian: number;
   vptPerTrial: number[];
+  /** Energy MSE of the first test trial alone. */
+  energyMseTrial0: number;
 }
 
-/** Combines rollouts of several test trials (5 for the interval, trial 0 first). */
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Combines rollouts of several test trials (trial 0 first): energy MSE with the 5-group interval, VPT mean and median. */
 export function summariseRollouts(rollouts: PixelRollout[], trials: number[], frames: number): PixelEnergySummary {
   const per = rollouts.map((r) => r.energyMse);
-  const ci = per.length >= 5 ? groupedInterval(per, 5) : { mean: per.reduce((a, b) => a + b, 0) / per.length, ci: NaN };
+  const groups = Math.min(5, per.length);
+  const ci = groups >= 2 ? groupedInterval(per, groups) : { mean: per.reduce((a, b) => a + b, 0) / per.length, ci: NaN };
   const vpts = rollouts.map((r) => r.vpt);
   return {
     energyMse: {
       ...ci,
       perTrial: per,
       trials,
-      description: `mean over ${per.length} test trials of mean over ${frames} frames of (H_true - H_pred)^2, H = 1.875 (1 - cos phi) + p^2, (phi, p) from a linear map of the re-encoded decoded rollout fitted on the training set; +- = std of ${Math.min(5, per.length)} group means / sqrt(${Math.min(5, per.length)})`,
+      description: `mean over ${per.length} test trials of mean over ${frames} frames of (H_true - H_pred)^2, H = 1.875 (1 - cos phi) + p^2, (phi, p) from a linear map of the re-encoded decoded rollout fitted on the training set; +- = std of ${groups} group means / sqrt(${groups})`,
     },
     vpt: vpts[0],
     vptMean: vpts.reduce((a, b) => a + b, 0) / vpts.length,
+    vptMedian: median(vpts),
     vptPerTrial: vpts,
+    energyMseTrial0: per[0],
   };
 }

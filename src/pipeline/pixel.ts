@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readDataset, type DatasetManifest } from '../../datasets/format.ts';
 import { PIXEL_DATASET_KIND, type PixelDatasetParams } from '../../datasets/pixel.ts';
-import { PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
+import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
@@ -15,7 +15,7 @@ import { initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
-import { guardOutput, writeJsonAtomic } from '../util/files.ts';
+import { guardOutput, readJson, writeJsonAtomic } from '../util/files.ts';
 import type { NpyArray } from '../util/npy.ts';
 import { packageVersions } from '../util/versions.ts';
 
@@ -23,8 +23,8 @@ export const PIXEL_TASK = 'pixel-pendulum';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 /** Frames of every rollout (REFERENCE.md: 200). */
 export const ROLLOUT_FRAMES = 200;
-/** Test trials rolled out for the energy MSE interval (5 groups of one). */
-export const ENERGY_TRIALS = 5;
+/** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them by default (40 in the protocol). */
+export const EVAL_TRIALS = Infinity;
 
 export interface PixelDataset {
   dir: string;
@@ -116,7 +116,9 @@ export interface PixelMetrics {
   energyMse: MeanCi & { perTrial: number[]; trials: number[]; description: string };
   vpt: number;
   vptMean: number;
+  vptMedian: number;
   vptPerTrial: number[];
+  energyMseTrial0: number;
   rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: [number, number] };
   trainSeconds: number;
   msPerStep: number;
@@ -200,7 +202,9 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     energyMse: result.summary.energyMse,
     vpt: result.summary.vpt,
     vptMean: result.summary.vptMean,
+    vptMedian: result.summary.vptMedian,
     vptPerTrial: result.summary.vptPerTrial,
+    energyMseTrial0: result.summary.energyMseTrial0,
     rollout: { frames: opts.frames ?? ROLLOUT_FRAMES, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
@@ -212,6 +216,39 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   writeJsonAtomic(join(outDir, 'metrics.json'), metrics);
   removeCheckpoint(ckpt);
   return { metrics, outDir, modelDir, rollouts: result.rollouts, map: result.map };
+}
+
+/**
+ * Re-runs the evaluation of a finished experiment folder from its saved model (no training) and
+ * rewrites metrics.json with the new losses, energy MSE and VPT (training fields are kept).
+ */
+export async function runPixelEvaluation(opts: { outDir: string; dataDir?: string; frames?: number; integrator?: RolloutIntegrator; backend?: string }): Promise<PixelMetrics> {
+  const path = join(opts.outDir, 'metrics.json');
+  const old = readJson<PixelMetrics>(path, 'metrics of a finished pixel experiment');
+  if (old.task !== PIXEL_TASK) throw new UserError(`${path} is not a pixel-pendulum result`);
+  await initBackend(opts.backend ?? 'auto');
+  const loaded = loadPixelModel(join(opts.outDir, 'model'));
+  try {
+    const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir);
+    if (ds.params.size !== loaded.topology.frameSize) throw new UserError(`the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`);
+    const frames = opts.frames ?? old.rollout.frames;
+    const integrator = opts.integrator ?? old.rollout.integrator;
+    const r = evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, frames, integrator);
+    const metrics: PixelMetrics = {
+      ...old,
+      trainLoss: r.trainTerms.total,
+      testLoss: r.testTerms.total,
+      trainTerms: r.trainTerms,
+      testTerms: r.testTerms,
+      ...r.summary,
+      rollout: { frames, integrator, latentMapR2: r.map.r2 },
+      versions: packageVersions(),
+    };
+    writeJsonAtomic(path, metrics);
+    return metrics;
+  } finally {
+    loaded.model.dispose();
+  }
 }
 
 export interface PixelEvaluation {
@@ -227,7 +264,7 @@ export function evaluatePixelModel(model: PixelModel, weights: NamedWeights, ds:
   const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
   const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
   const map = fitTrainMap(model, ds);
-  const trials = Array.from({ length: Math.min(ENERGY_TRIALS, ds.testTrials) }, (_, t) => t);
+  const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
   const rollouts = trials.map((t) => rolloutTrial(model, weights, ds, map, t, frames, integrator));
   return { trainTerms, testTerms, map, rollouts, summary: summariseRollouts(rollouts, trials, frames) };
 }
