@@ -1,5 +1,6 @@
 // Explicit (forward) Euler, order 1, not symplectic: the baseline whose energy visibly drifts.
 import type { Field } from '../physics/system.ts';
+import { iterateSteps } from './fixed.ts';
 
 export const name = 'euler';
 export const order = 1;
@@ -14,13 +15,5 @@ export function step(f: Field, t: number, x: Float64Array, h: number): Float64Ar
 
 /** All nSteps + 1 states (row-major, x0 first) of fixed steps dt from t0. */
 export function integrateFixed(f: Field, x0: Float64Array, t0: number, dt: number, nSteps: number): Float64Array {
-  const dim = x0.length;
-  const out = new Float64Array((nSteps + 1) * dim);
-  out.set(x0);
-  let x = x0;
-  for (let n = 0; n < nSteps; n++) {
-    x = step(f, t0 + n * dt, x, dt);
-    out.set(x, (n + 1) * dim);
-  }
-  return out;
+  return iterateSteps(step, f, x0, t0, dt, nSteps);
 }

@@ -9,6 +9,7 @@
  * Costs 3 field evaluations per step (the third cannot be reused: it is taken at p_half).
  */
 import type { Field } from '../physics/system.ts';
+import { iterateSteps } from './fixed.ts';
 
 export const name = 'leapfrog';
 export const order = 2;
@@ -29,14 +30,6 @@ export function step(f: Field, t: number, x: Float64Array, h: number): Float64Ar
 
 /** All nSteps + 1 states (row-major, x0 first) of fixed steps dt from t0. */
 export function integrateFixed(f: Field, x0: Float64Array, t0: number, dt: number, nSteps: number): Float64Array {
-  const dim = x0.length;
-  if (dim % 2 !== 0) throw new RangeError(`leapfrog needs an even state dimension [q, p], got ${dim}`);
-  const out = new Float64Array((nSteps + 1) * dim);
-  out.set(x0);
-  let x = x0;
-  for (let n = 0; n < nSteps; n++) {
-    x = step(f, t0 + n * dt, x, dt);
-    out.set(x, (n + 1) * dim);
-  }
-  return out;
+  if (x0.length % 2 !== 0) throw new RangeError(`leapfrog needs an even state dimension [q, p], got ${x0.length}`);
+  return iterateSteps(step, f, x0, t0, dt, nSteps);
 }

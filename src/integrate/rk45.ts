@@ -7,6 +7,7 @@
  * implements them, so step counts are comparable with the reference's.
  */
 import type { Field, FieldInto } from '../physics/system.ts';
+import { iterateSteps } from './fixed.ts';
 
 export const name = 'rk45';
 export const order = 5;
@@ -298,13 +299,5 @@ export function dopri5Step(f: Field, t: number, x: Float64Array, h: number): Flo
 
 /** Fixed-step Dormand-Prince: all nSteps + 1 states (row-major), x0 first. */
 export function integrateFixed(f: Field, x0: Float64Array, t0: number, dt: number, nSteps: number): Float64Array {
-  const dim = x0.length;
-  const out = new Float64Array((nSteps + 1) * dim);
-  out.set(x0);
-  let x = x0;
-  for (let n = 0; n < nSteps; n++) {
-    x = dopri5Step(f, t0 + n * dt, x, dt);
-    out.set(x, (n + 1) * dim);
-  }
-  return out;
+  return iterateSteps(dopri5Step, f, x0, t0, dt, nSteps);
 }
