@@ -4,7 +4,8 @@
 // Every layer has a bias; weights orthogonal, biases uniform(+-1/sqrt(fan_in)), as the rest of the project.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/rng.ts';
-import { orthogonal, uniformBias } from './init.ts';
+import { variableOf } from '../src/tf/fixes.ts';
+import { orthogonal, takeWeights, uniformBias } from './init.ts';
 import type { NamedWeights } from './mlp.ts';
 
 export interface AutoencoderSpec {
@@ -35,9 +36,9 @@ export class Autoencoder {
     layerSizes(spec).forEach(([fanIn, fanOut], l) => {
       const wKey = `${name}/w${l + 1}`;
       const bKey = `${name}/b${l + 1}`;
-      const w = rng ? orthogonal(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, wKey, [fanIn, fanOut]);
-      const b = rng ? uniformBias(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, bKey, [fanOut]);
-      this.layers.push({ w: tf.variable(tf.tensor2d(w, [fanIn, fanOut])), b: tf.variable(tf.tensor1d(b)) });
+      const w = rng ? orthogonal(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, wKey, [fanIn, fanOut]);
+      const b = rng ? uniformBias(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, bKey, [fanOut]);
+      this.layers.push({ w: variableOf(() => tf.tensor2d(w, [fanIn, fanOut])), b: variableOf(() => tf.tensor1d(b)) });
       this.keys.push(wKey, bKey);
     });
   }
@@ -77,11 +78,4 @@ export class Autoencoder {
   dispose(): void {
     tf.dispose(this.variables());
   }
-}
-
-function take(weights: NamedWeights, name: string, shape: number[]): Float32Array {
-  const w = weights[name];
-  if (!w) throw new Error(`weights file has no tensor "${name}"`);
-  if (w.shape.join(',') !== shape.join(',')) throw new Error(`tensor "${name}" has shape [${w.shape}], expected [${shape}]`);
-  return Float32Array.from(w.values);
 }

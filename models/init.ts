@@ -1,6 +1,7 @@
 // Parameter initialisation matching the reference (PyTorch): orthogonal weights (gain 1) and
 // biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from a seeded Rng in float64.
 import type { Rng } from '../src/util/rng.ts';
+import type { NamedWeights } from './mlp.ts';
 
 /**
  * A [fanIn, fanOut] matrix (row-major, used as x . W) whose rows or columns are orthonormal,
@@ -41,4 +42,12 @@ export function uniformBias(fanIn: number, size: number, rng: Rng): Float32Array
   const b = new Float32Array(size);
   for (let i = 0; i < size; i++) b[i] = rng.range(-bound, bound);
   return b;
+}
+
+/** The saved values of one named tensor, checked against the shape the model expects. */
+export function takeWeights(weights: NamedWeights, name: string, shape: number[]): Float32Array {
+  const w = weights[name];
+  if (!w) throw new Error(`weights file has no tensor "${name}"`);
+  if (w.shape.join(',') !== shape.join(',')) throw new Error(`tensor "${name}" has shape [${w.shape}], expected [${shape}]`);
+  return Float32Array.from(w.values);
 }

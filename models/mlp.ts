@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/rng.ts';
 import { safeTanh, variableOf } from '../src/tf/fixes.ts';
-import { orthogonal, uniformBias } from './init.ts';
+import { orthogonal, takeWeights, uniformBias } from './init.ts';
 
 export type Activation = 'tanh' | 'relu';
 
@@ -34,11 +34,11 @@ export class Mlp {
     for (let l = 0; l + 1 < sizes.length; l++) {
       const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
       const hasBias = l + 2 < sizes.length || spec.outputBias;
-      const w = rng ? orthogonal(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, `${name}/w${l}`, [fanIn, fanOut]);
+      const w = rng ? orthogonal(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, `${name}/w${l}`, [fanIn, fanOut]);
       this.weights.push(variableOf(() => tf.tensor2d(w, [fanIn, fanOut])));
       this.keys.push(`${name}/w${l}`);
       if (hasBias) {
-        const b = rng ? uniformBias(fanIn, fanOut, rng) : take(seedOrWeights as NamedWeights, `${name}/b${l}`, [fanOut]);
+        const b = rng ? uniformBias(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, `${name}/b${l}`, [fanOut]);
         this.biases.push(variableOf(() => tf.tensor1d(b)));
         this.keys.push(`${name}/b${l}`);
       } else {
@@ -79,11 +79,4 @@ export class Mlp {
   dispose(): void {
     for (const v of this.variables()) v.dispose();
   }
-}
-
-function take(weights: NamedWeights, name: string, shape: number[]): Float32Array {
-  const w = weights[name];
-  if (!w) throw new Error(`weights file has no tensor "${name}"`);
-  if (w.shape.join(',') !== shape.join(',')) throw new Error(`tensor "${name}" has shape [${w.shape}], expected [${shape}]`);
-  return Float32Array.from(w.values);
 }

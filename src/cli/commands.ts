@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { STATE_TASKS, writeStateDataset, type StateTask } from '../../datasets/state.ts';
 import { MODEL_KINDS, type ModelKind } from '../../models/dynamics.ts';
+import { LATENT_STEPS, type LatentStep } from '../../models/pixel.ts';
 import { runStateExperiment } from '../pipeline/state.ts';
 import { runReproduce } from '../pipeline/reproduce.ts';
 import { runBench } from '../pipeline/bench.ts';
@@ -65,15 +66,16 @@ export function registerCommands(program: Command): void {
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--resume', 'pixel-pendulum: continue from the last checkpoint in <out>')
+    .option('--latent-step <name>', `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`, oneOf('latent step', LATENT_STEPS))
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
-    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; force?: boolean; quiet?: boolean }) => {
       const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
       if (o.task === PIXEL_TASK) {
         await runPixelTrainCommand({ ...o, out });
         return;
       }
-      if (o.resume) throw new UserError('--resume applies to pixel-pendulum training only (state tasks train in seconds to minutes)');
+      if (o.resume || o.latentStep) throw new UserError('--resume and --latent-step apply to pixel-pendulum training only');
       const { metrics } = await runStateExperiment({
         task: o.task as StateTask,
         kind: o.model,

@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
+import type { LatentStep } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
-import { runRollout } from '../pipeline/rollout.ts';
-import { PIXEL_MODEL_FORMAT } from '../../models/pixel.ts';
+import { findPixelModels, runRollout } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
-import { readJson } from '../util/files.ts';
 
 const e = (v: number) => (Number.isFinite(v) ? v.toExponential(3) : String(v));
 
@@ -21,10 +20,11 @@ export async function runPixelTrainCommand(o: {
   out: string;
   backend: string;
   resume?: boolean;
+  latentStep?: LatentStep;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
-  let dataDir = o.data ? resolve(o.data) : join(o.out, 'dataset');
+  const dataDir = o.data ? resolve(o.data) : join(o.out, 'dataset');
   if (!o.data && !existsSync(join(dataDir, 'manifest.json'))) {
     await generatePixelDataset({ out: dataDir, seed: o.seed, quiet: o.quiet });
   }
@@ -38,6 +38,7 @@ export async function runPixelTrainCommand(o: {
     force: o.force,
     resume: o.resume,
     quiet: o.quiet,
+    loss: o.latentStep ? { latentStep: o.latentStep } : undefined,
   });
   if (!metrics) return;
   console.log(
@@ -65,11 +66,10 @@ export async function runRolloutCommand(o: {
   // --model names one trained model; the other kind is taken from --hnn / --baseline
   const dirs: { hnn?: string; baseline?: string } = { hnn: o.hnn && resolve(o.hnn), baseline: o.baseline && resolve(o.baseline) };
   if (o.model) {
-    const dir = resolve(o.model);
-    const json = readJson<{ format?: string; modelTopology?: { kind?: ModelKind } }>(join(dir, 'model', 'model.json'), 'trained pixel model (--model DIR/model/model.json)');
-    const kind = json.modelTopology?.kind;
-    if (json.format !== PIXEL_MODEL_FORMAT || !kind) throw new UserError(`${dir} does not hold a trained pixel-pendulum model; train one with \`hnn train --task pixel-pendulum\``);
-    dirs[kind] = dir;
+    // a model folder, an experiment folder, or a run folder holding both models
+    const found = findPixelModels(resolve(o.model));
+    dirs.hnn ??= found.hnn;
+    dirs.baseline ??= found.baseline;
   }
   if (!dirs.hnn && !dirs.baseline) throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
   const res = await runRollout({ modelDirs: dirs, dataDir: o.data && resolve(o.data), out: resolve(o.out), frames: o.frames, integrator: o.integrator, trial: o.trial, backend: o.backend, quiet: o.quiet });
