@@ -4,7 +4,7 @@
 // are skipped, so a diverged rollout still gives a readable plot.
 import { legend, makeAxes, pixelPoints, type LegendEntry, type Rect } from './axes.ts';
 import { autoLevels, isoLines, sampleGrid } from './contour.ts';
-import { extent, fmt, makeScale, n2, pad, PALETTE, polylinePath, svgDoc, text, writeSvgPng } from './svg.ts';
+import { extent, makeScale, n2, pad, PALETTE, polylinePath, svgDoc, text, writeSvgPng } from './svg.ts';
 
 export type Range = [number, number];
 
@@ -260,10 +260,14 @@ export async function contourPlot(path: string, o: ContourPlotOptions): Promise<
     });
     bar.push(`<rect x="${n2(bx)}" y="${n2(rect.y)}" width="${barW}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`);
     const every = Math.max(1, Math.ceil(levels.length / 8));
+    // enough significant digits that neighbouring labels differ (levels may sit close together)
+    const spacing = levels.length > 1 ? Math.abs(levels[levels.length - 1] - levels[0]) / (levels.length - 1) : 0;
+    const magnitude = Math.max(...levels.map(Math.abs));
+    const digits = spacing > 0 && magnitude > 0 ? Math.min(8, Math.max(3, Math.ceil(Math.log10(magnitude / (spacing * every))) + 2)) : 3;
     levels.forEach((lev, k) => {
       if (k % every !== 0 && k !== levels.length - 1) return;
       const y = rect.y + rect.h - (k + 0.5) * bh;
-      bar.push(text(bx + barW + 5, y + 4, fmt(Number(lev.toPrecision(3))), { size: 10 }));
+      bar.push(text(bx + barW + 5, y + 4, String(Number(lev.toPrecision(digits))), { size: 10 }));
     });
   }
   const pts: Array<[number, number]> = [];
