@@ -15,26 +15,38 @@ export interface Rollout {
   failed: boolean;
 }
 
-type Sampling = Pick<EnergyEvalSettings, 't0' | 't1' | 'tEval' | 'rtol' | 'atol' | 'energy'>;
+type Sampling = Pick<EnergyEvalSettings, 'tEval' | 'rtol' | 'atol' | 'energy'>;
+
+/**
+ * Integrates `field` from x0 with adaptive RK45, reporting the states at tEval (tEval[0] = t0) as
+ * rows of `out`. A learned field may blow up: then the states reached are kept and the last one is
+ * held to the end. Returns how many rows were reached.
+ */
+export function integrateHeld(field: Field, x0: Float64Array, tEval: Float64Array, tol: { rtol: number; atol: number }, out: Float64Array): number {
+  const dim = x0.length;
+  const points = tEval.length;
+  let reached = 0;
+  try {
+    const sol = solveIvp(field, [tEval[0], tEval[points - 1]], x0, { tEval, rtol: tol.rtol, atol: tol.atol, maxSteps: 200_000 });
+    reached = sol.t.length;
+    out.set(sol.y.subarray(0, reached * dim));
+  } catch {
+    // nothing usable was reached
+  }
+  if (reached === 0) {
+    out.set(x0, 0);
+    reached = 1;
+  }
+  for (let i = reached; i < points; i++) out.copyWithin(i * dim, (reached - 1) * dim, reached * dim);
+  return reached;
+}
 
 /** Integrates `field` from x0 and reports states and energies at the sampling times. */
 export function rollout(field: Field, x0: Float64Array, s: Sampling): Rollout {
   const dim = x0.length;
   const points = s.tEval.length;
   const y = new Float64Array(points * dim);
-  let reached = 0;
-  try {
-    const sol = solveIvp(field, [s.t0, s.t1], x0, { tEval: s.tEval, rtol: s.rtol, atol: s.atol, maxSteps: 200_000 });
-    reached = sol.t.length;
-    y.set(sol.y.subarray(0, reached * dim));
-  } catch {
-    // a learned field that blows up: keep what was reached (nothing, here) and hold it
-  }
-  if (reached === 0) {
-    y.set(x0, 0);
-    reached = 1;
-  }
-  for (let i = reached; i < points; i++) y.copyWithin(i * dim, (reached - 1) * dim, reached * dim);
+  const reached = integrateHeld(field, x0, s.tEval, s, y);
   const energy = new Float64Array(points);
   for (let i = 0; i < points; i++) energy[i] = s.energy(y.subarray(i * dim, (i + 1) * dim));
   return { t: Float64Array.from(s.tEval), y, energy, failed: reached < points };

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PixelModel } from '../../models/pixel.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { solveIvp } from '../integrate/rk45.ts';
+import { integrateHeld } from './energy.ts';
 import * as leapfrog from '../integrate/leapfrog.ts';
 import type { Field } from '../physics/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
@@ -136,31 +136,19 @@ export function latentRollout(field: Field, z0: Float64Array, frames: number, op
   const d = z0.length;
   const dt = opts.dt ?? 1;
   const z = new Float64Array(frames * d);
-  let reached = 0;
-  if ((opts.integrator ?? 'rk45') === 'leapfrog') {
-    const sub = opts.substeps ?? 10;
-    let x: Float64Array = Float64Array.from(z0);
-    z.set(x, 0);
-    reached = 1;
-    for (let f = 1; f < frames; f++) {
-      for (let s = 0; s < sub; s++) x = leapfrog.step(field, 0, x, dt / sub);
-      if (!x.every(Number.isFinite)) break;
-      z.set(x, f * d);
-      reached = f + 1;
-    }
-  } else {
+  if ((opts.integrator ?? 'rk45') === 'rk45') {
     const tEval = Float64Array.from({ length: frames }, (_, i) => i * dt);
-    try {
-      const sol = solveIvp(field, [0, (frames - 1) * dt], z0, { tEval, rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-9, maxSteps: 200_000 });
-      reached = sol.t.length;
-      z.set(sol.y.subarray(0, reached * d));
-    } catch {
-      // a learned field that blows up: hold the start
-    }
-    if (reached === 0) {
-      z.set(z0, 0);
-      reached = 1;
-    }
+    return { z, reached: integrateHeld(field, z0, tEval, { rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-9 }, z) };
+  }
+  const sub = opts.substeps ?? 10;
+  let x: Float64Array = Float64Array.from(z0);
+  z.set(x, 0);
+  let reached = 1;
+  for (let f = 1; f < frames; f++) {
+    for (let s = 0; s < sub; s++) x = leapfrog.step(field, 0, x, dt / sub);
+    if (!x.every(Number.isFinite)) break;
+    z.set(x, f * d);
+    reached = f + 1;
   }
   for (let f = reached; f < frames; f++) z.copyWithin(f * d, (reached - 1) * d, reached * d);
   return { z, reached };

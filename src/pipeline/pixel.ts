@@ -9,7 +9,7 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
 import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
-import { squaredErrorStats, type MeanCi, type MeanSem } from '../eval/stats.ts';
+import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
 import { initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
@@ -99,7 +99,7 @@ export interface PixelRunOptions {
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
-export interface PixelMetrics {
+export interface PixelMetrics extends PixelEnergySummary {
   task: typeof PIXEL_TASK;
   model: ModelKind;
   seed: number;
@@ -113,12 +113,6 @@ export interface PixelMetrics {
   testLoss: MeanSem;
   trainTerms: TermStats;
   testTerms: TermStats;
-  energyMse: MeanCi & { perTrial: number[]; trials: number[]; description: string };
-  vpt: number;
-  vptMean: number;
-  vptMedian: number;
-  vptPerTrial: number[];
-  energyMseTrial0: number;
   rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: [number, number] };
   trainSeconds: number;
   msPerStep: number;
