@@ -10,6 +10,7 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
 import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
+import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
@@ -99,25 +100,13 @@ export interface PixelRunOptions {
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
-export interface PixelMetrics extends PixelEnergySummary {
-  task: typeof PIXEL_TASK;
-  model: ModelKind;
-  seed: number;
-  steps: number;
-  updates: number;
-  backend: string;
-  protocol: Record<string, unknown>;
-  dataset: { dir: string; seed: number; trainRows: number; testRows: number; frameSize: number; engine: string };
-  /** Total loss (mean, std/sqrt(N) over samples) and each term. */
-  trainLoss: MeanSem;
-  testLoss: MeanSem;
+export interface PixelMetrics extends RunMetricsBase<typeof PIXEL_TASK>, PixelEnergySummary {
+  dataset: RunMetricsBase<typeof PIXEL_TASK>['dataset'] & { frameSize: number; engine: string };
+  /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
   trainTerms: TermStats;
   testTerms: TermStats;
   rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: [number, number] };
-  trainSeconds: number;
-  msPerStep: number;
   resumedFrom: number | null;
-  versions: Record<string, string | null>;
 }
 
 function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64Array>): TermStats {

@@ -33,8 +33,9 @@ export interface StateRunOptions {
   plots?: boolean;
 }
 
-export interface StateMetrics {
-  task: StateTask;
+/** What every metrics.json starts with, state or pixel. */
+export interface RunMetricsBase<Task extends string> {
+  task: Task;
   model: ModelKind;
   seed: number;
   steps: number;
@@ -42,12 +43,16 @@ export interface StateMetrics {
   backend: string;
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
+  /** mean, std/sqrt(rows) */
   trainLoss: MeanSem;
   testLoss: MeanSem;
-  energyMse: MeanCi & { trajectories: number; failed: number; description: string };
   trainSeconds: number;
   msPerStep: number;
   versions: Record<string, string | null>;
+}
+
+export interface StateMetrics extends RunMetricsBase<StateTask> {
+  energyMse: MeanCi & { trajectories: number; failed: number; description: string };
 }
 
 export function toStateData(ds: StateDataset): StateData {
