@@ -1,7 +1,7 @@
 // Rollouts of pixel models: the metric helpers (VPT, latent map, latent integration) and the
 // `hnn rollout` pipeline, whose video must read back with the expected frame count and size.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../datasets/pixel.ts';
@@ -84,6 +84,11 @@ describe('runRollout', () => {
       expect(s.vpt).toBeGreaterThanOrEqual(0);
       expect(s.vpt).toBeLessThanOrEqual(24);
     }
+    const record = JSON.parse(readFileSync(join(dir, 'v', 'roll.json'), 'utf8'));
+    expect(record).toMatchObject({ trial: 0, frames: 24, integrator: 'rk45', scores: r.scores });
+    // an existing video is kept unless --force
+    await expect(runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 5, quiet: true })).rejects.toThrow(/already exists.*--force/);
+    expect((await readVideoInfo(out)).frames).toBe(24);
   });
 
   it('writes an MP4 next to the GIF when ffmpeg is on the PATH (leapfrog, one model)', async () => {

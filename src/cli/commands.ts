@@ -117,8 +117,9 @@ export function registerCommands(program: Command): void {
     .option('--integrator <name>', `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')}`, oneOf('integrator', ROLLOUT_INTEGRATORS), 'rk45')
     .option('--trial <n>', 'test trial to roll out (0 = the first test pair)', nonNegativeInt('--trial'), 0)
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
-    .action(async (o: { model?: string; hnn?: string; baseline?: string; data?: string; out: string; frames: number; integrator: RolloutIntegrator; trial: number; backend: string; quiet?: boolean }) => {
+    .action(async (o: { model?: string; hnn?: string; baseline?: string; data?: string; out: string; frames: number; integrator: RolloutIntegrator; trial: number; backend: string; force?: boolean; quiet?: boolean }) => {
       await runRolloutCommand(o);
     });
 

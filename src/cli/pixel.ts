@@ -61,6 +61,7 @@ export async function runRolloutCommand(o: {
   integrator: RolloutIntegrator;
   trial: number;
   backend: string;
+  force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
   // --model names one trained model; the other kind is taken from --hnn / --baseline
@@ -72,7 +73,7 @@ export async function runRolloutCommand(o: {
     dirs.baseline ??= found.baseline;
   }
   if (!dirs.hnn && !dirs.baseline) throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
-  const res = await runRollout({ modelDirs: dirs, dataDir: o.data && resolve(o.data), out: resolve(o.out), frames: o.frames, integrator: o.integrator, trial: o.trial, backend: o.backend, quiet: o.quiet });
+  const res = await runRollout({ modelDirs: dirs, dataDir: o.data && resolve(o.data), out: resolve(o.out), frames: o.frames, integrator: o.integrator, trial: o.trial, backend: o.backend, quiet: o.quiet, force: o.force });
   for (const v of res.videos) console.log(`video ${v}`);
   if (res.phasePlot) console.log(`plot  ${res.phasePlot}`);
   console.log(`plot  ${res.energyPlot}`);

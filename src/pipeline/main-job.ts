@@ -86,6 +86,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     plotsDir: join(outDir, 'plots'),
     backend: opts.backend,
     quiet: true,
+    force: true, // the job's own video, remade from the same models
   });
   const summary: MainJobSummary = {
     outDir,

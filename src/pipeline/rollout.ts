@@ -12,6 +12,8 @@ import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
+import { writeJsonAtomic } from '../util/files.ts';
+import { packageVersions } from '../util/versions.ts';
 import { fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
 
 export interface RolloutOptions {
@@ -28,6 +30,8 @@ export interface RolloutOptions {
   plotsDir?: string;
   backend?: string;
   quiet?: boolean;
+  /** Overwrite an existing video of the same name. */
+  force?: boolean;
 }
 
 export interface RolloutResult {
@@ -86,6 +90,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   if (!ROLLOUT_INTEGRATORS.includes(integrator)) throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
   const ext = extname(opts.out).toLowerCase();
   if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
+  if (existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
   const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
 
@@ -157,6 +162,19 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     }
     const scores: RolloutResult['scores'] = {};
     for (const k of kinds) scores[k] = { vpt: rollouts[k]!.vpt, energyMse: rollouts[k]!.energyMse };
+    // what made the video, beside it
+    writeJsonAtomic(`${out.slice(0, -ext.length)}.json`, {
+      models: opts.modelDirs,
+      dataset: dataDir,
+      trial,
+      frames,
+      integrator,
+      fps,
+      videos,
+      plots: { energy: energyPlot, phase: phasePlot },
+      scores,
+      versions: packageVersions(),
+    });
     if (!opts.quiet) for (const n of notes) process.stderr.write(n + '\n');
     return { videos, phasePlot, energyPlot, scores, notes };
   } finally {
