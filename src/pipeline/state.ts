@@ -69,9 +69,12 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<{ metri
   const backend = await initBackend(opts.backend ?? 'auto');
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
-  const dataset =
-    opts.dataDir || (existsSync(join(dataDir, 'manifest.json')) && !opts.force)
-      ? loadStateDataset(dataDir, opts.task)
+  // a dataset left in <out> by an interrupted run is reused only if it was made with this seed
+  const leftOver = !opts.dataDir && !opts.force && existsSync(join(dataDir, 'manifest.json')) ? loadStateDataset(dataDir, opts.task) : null;
+  const dataset = opts.dataDir
+    ? loadStateDataset(dataDir, opts.task)
+    : leftOver && leftOver.seed === opts.seed
+      ? leftOver
       : writeStateDataset(dataDir, opts.task, opts.seed, opts.dataOverrides).dataset;
   const log = new JsonlLog(join(opts.outDir, 'log.jsonl'));
   log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
