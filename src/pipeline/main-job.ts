@@ -124,7 +124,7 @@ export function formatSummary(s: MainJobSummary): string {
     `pixel pendulum, ${s.steps} steps per model${s.steps < s.protocolSteps ? ` (reduced; protocol ${s.protocolSteps})` : ''}, ${s.backend}, done in ${formatSeconds(s.seconds)}`,
     row('HNN', h),
     row('baseline', b),
-    `  energy MSE: the HNN's is ${Number.isFinite(ratio) ? ratio.toFixed(1) : '?'} times below the baseline's (paper, full protocol: 0.15e-3 vs 9.3e-3)`,
+    `  energy MSE: the HNN's is ${!Number.isFinite(ratio) ? '?' : ratio >= 1 ? `${ratio.toFixed(1)} times below` : `${(1 / ratio).toFixed(1)} times above`} the baseline's (paper, full protocol: 0.15e-3 vs 9.3e-3)`,
     '',
     'outputs:',
     ...s.rollout.videos.map((v) => `  video   ${v}  (truth | baseline | HNN)`),
