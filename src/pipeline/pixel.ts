@@ -12,7 +12,7 @@ import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts,
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
-import { initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
@@ -138,6 +138,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     for (const f of [ckpt, logPath, join(outDir, 'metrics.json')]) rmSync(f, { force: true });
   }
   const backend = await initBackend(opts.backend ?? 'auto');
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const ds = loadPixelDataset(opts.dataDir);
   const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),

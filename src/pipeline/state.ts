@@ -9,7 +9,7 @@ import { derivativeLoss } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
-import { initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { trainStateModel, type StateData } from '../train/state.ts';
@@ -67,6 +67,7 @@ export function toStateData(ds: StateDataset): StateData {
 export async function runStateExperiment(opts: StateRunOptions): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   guardOutput(opts.outDir, 'metrics.json', !!opts.force);
   const backend = await initBackend(opts.backend ?? 'auto');
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
   // a dataset left in <out> by an interrupted run is reused only if it was made with this seed

@@ -70,3 +70,9 @@ export function currentBackend(): BackendInfo {
   if (!current) throw new Error('initBackend() has not been called');
   return current;
 }
+
+/** One line for the user: which backend runs, and why better ones did not. */
+export function describeBackend(info: BackendInfo): string {
+  const skipped = info.skipped.map((s) => s.replace(/ \(.*\)$/, '')).join('; ');
+  return `backend: ${info.name} (${info.package})${skipped ? `; ${skipped}` : ''}`;
+}
