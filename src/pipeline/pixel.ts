@@ -137,9 +137,9 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     // a fresh start: earlier partial results would mix with the new ones
     for (const f of [ckpt, logPath, join(outDir, 'metrics.json')]) rmSync(f, { force: true });
   }
+  const ds = loadPixelDataset(opts.dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const ds = loadPixelDataset(opts.dataDir);
   const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
     ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),

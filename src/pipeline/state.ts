@@ -66,8 +66,6 @@ export function toStateData(ds: StateDataset): StateData {
 /** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
 export async function runStateExperiment(opts: StateRunOptions): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   guardOutput(opts.outDir, 'metrics.json', !!opts.force);
-  const backend = await initBackend(opts.backend ?? 'auto');
-  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
   // a dataset left in <out> by an interrupted run is reused only if it was made with this seed
@@ -77,6 +75,8 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<{ metri
     : leftOver && leftOver.seed === opts.seed
       ? leftOver
       : writeStateDataset(dataDir, opts.task, opts.seed, opts.dataOverrides).dataset;
+  const backend = await initBackend(opts.backend ?? 'auto');
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const log = new JsonlLog(join(opts.outDir, 'log.jsonl'));
   log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
