@@ -66,11 +66,6 @@ function backendMatches(info: BackendInfo, choice: BackendChoice): boolean {
   return ({ gpu: 'tensorflow-gpu', native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' } as Record<string, string>)[choice] === info.name;
 }
 
-export function currentBackend(): BackendInfo {
-  if (!current) throw new Error('initBackend() has not been called');
-  return current;
-}
-
 /** One line for the user: which backend runs, and why better ones did not. */
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => s.replace(/ \(.*\)$/, '')).join('; ');

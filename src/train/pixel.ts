@@ -270,17 +270,3 @@ export async function pixelJointStep(opts: { kind?: 'hnn' | 'baseline'; frameSiz
     },
   };
 }
-
-/** Milliseconds per joint training step after warm-up, and tensors left behind (should be 0). */
-export async function benchPixelStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number; steps?: number; warmup?: number } = {}): Promise<{ msPerStep: number; steps: number; tensorsLeaked: number }> {
-  const s = await pixelJointStep(opts);
-  for (let i = 0; i < (opts.warmup ?? 3); i++) s.step();
-  const before = tf.memory().numTensors;
-  const n = opts.steps ?? 20;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) s.step();
-  const msPerStep = (performance.now() - t0) / n;
-  const tensorsLeaked = tf.memory().numTensors - before;
-  s.dispose();
-  return { msPerStep, steps: n, tensorsLeaked };
-}
