@@ -5,7 +5,7 @@ import { STATE_TASKS, writeStateDataset, type StateTask } from '../../datasets/s
 import { MODEL_KINDS, type ModelKind } from '../../models/dynamics.ts';
 import { LATENT_STEPS, type LatentStep } from '../../models/pixel.ts';
 import { runStateExperiment } from '../pipeline/state.ts';
-import { runReproduce } from '../pipeline/reproduce.ts';
+import { REPRO_TASKS, runReproduce, type ReproTask } from '../pipeline/reproduce.ts';
 import { runBench } from '../pipeline/bench.ts';
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/pixel.ts';
 import { BACKEND_CHOICES } from '../tf/backend.ts';
@@ -92,15 +92,15 @@ export function registerCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description("train HNN and baseline on each task and write the paper's table beside ours (markdown + JSON + plots)")
-    .option('--tasks <list>', 'comma-separated tasks', listOf('task', STATE_TASKS), [...STATE_TASKS])
+    .description("train HNN and baseline on every task of the paper's Table 1 and write ours beside it (markdown + JSON + plots)")
+    .option('--tasks <list>', `comma-separated tasks (default all: ${REPRO_TASKS.join(',')})`, listOf('task', REPRO_TASKS), [...REPRO_TASKS])
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--force', 'overwrite finished results in <out>')
     .option('--quiet', 'no progress bars')
-    .action(async (o: { tasks: StateTask[]; seeds: number; out?: string; quick?: boolean; backend: string; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { tasks: ReproTask[]; seeds: number; out?: string; quick?: boolean; backend: string; force?: boolean; quiet?: boolean }) => {
       const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
       await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
     });

@@ -1,24 +1,36 @@
-// `hnn reproduce`: HNN and baseline on every state task, over seeds, beside the paper's Table 1.
-// Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
+// `hnn reproduce`: HNN and baseline on every task of the paper's Table 1 (state tasks and the pixel
+// pendulum), over seeds, beside the published numbers. Finished runs are reused (a killed
+// reproduction resumes where it stopped); --force retrains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
+import { generatePixelDataset } from '../../datasets/pixel.ts';
+import { STATE_TASKS, writeStateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { getSystem } from '../physics/index.ts';
 import type { PublishedResult } from '../physics/system.ts';
+import type { MeanCi } from '../eval/stats.ts';
+import { PIXEL_PROTOCOL } from '../train/pixel.ts';
 import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { UserError } from '../util/errors.ts';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison } from './task-plots.ts';
-import { runStateExperiment, type StateMetrics } from './state.ts';
+import { CHECKPOINT_FILE, PIXEL_TASK, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { runRollout } from './rollout.ts';
+import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
+
+export const REPRO_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
+export type ReproTask = (typeof REPRO_TASKS)[number];
+
+/** The part of metrics.json the table reads, common to state and pixel runs. */
+type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi };
 
 export interface ReproduceOptions {
-  tasks: StateTask[];
+  tasks: ReproTask[];
   seeds: number;
   outDir: string;
   quick: boolean;
@@ -28,14 +40,38 @@ export interface ReproduceOptions {
 }
 
 /** Reduced settings of --quick: fewer steps (and fewer three-body trajectories); the protocol otherwise. */
-export const QUICK: Record<StateTask, { steps: number; data?: StateOverrides }> = {
+export const QUICK: Record<ReproTask, { steps: number; data?: StateOverrides }> = {
   spring: { steps: 600 },
   pendulum: { steps: 600 },
   'damped-pendulum': { steps: 600 },
   'real-pendulum': { steps: 600 },
   'two-body': { steps: 1500 },
   'three-body': { steps: 800, data: { trajectories: 1000 } },
+  'pixel-pendulum': { steps: 300 },
 };
+
+function protocolSteps(task: ReproTask): number {
+  return task === PIXEL_TASK ? PIXEL_PROTOCOL.steps : TRAIN_PROTOCOLS[task].steps;
+}
+
+/** The paper's pixel-pendulum row: losses printed x 1e5, energy x 1e3 (REFERENCE.md). */
+const PIXEL_PUBLISHED: PublishedResult = {
+  scale: 1,
+  trainBaseline: [18e-5, 0.2e-5],
+  trainHnn: [19e-5, 0.2e-5],
+  testBaseline: [17e-5, 0.3e-5],
+  testHnn: [18e-5, 0.3e-5],
+  energyBaseline: [9.3e-3, 1e-3],
+  energyHnn: [0.15e-3, 0.01e-3],
+};
+
+/** Published values of a task and the scale each metric is printed at. */
+function published(task: ReproTask): { values: PublishedResult | undefined; scales: Record<MetricKey, number> } {
+  if (task === PIXEL_TASK) return { values: PIXEL_PUBLISHED, scales: { trainLoss: 1e5, testLoss: 1e5, energyMse: 1e3 } };
+  const values = getSystem(task).published;
+  const scale = values?.scale ?? 1e3;
+  return { values, scales: { trainLoss: scale, testLoss: scale, energyMse: scale } };
+}
 
 const METRICS = [
   ['trainLoss', 'train loss'],
@@ -55,12 +91,13 @@ export interface Cell {
 }
 
 export interface TaskRow {
-  task: StateTask;
-  scale: number;
+  task: ReproTask;
+  /** what each metric is multiplied by when printed, as in the paper */
+  scales: Record<MetricKey, number>;
   cells: Record<ModelKind, Record<MetricKey, Cell>>;
 }
 
-function spreadOf(runs: StateMetrics[], key: MetricKey): [number, number] {
+function spreadOf(runs: RunMetrics[], key: MetricKey): [number, number] {
   const values = runs.map((r) => r[key].mean);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   if (values.length > 1) {
@@ -78,8 +115,8 @@ function paperValue(pub: PublishedResult | undefined, kind: ModelKind, key: Metr
   return [v[0] / pub.scale, v[1] / pub.scale];
 }
 
-export function tableRow(task: StateTask, runs: Record<ModelKind, StateMetrics[]>): TaskRow {
-  const pub = getSystem(task).published;
+export function tableRow(task: ReproTask, runs: Record<ModelKind, RunMetrics[]>): TaskRow {
+  const { values: pub, scales } = published(task);
   const cells = {} as TaskRow['cells'];
   for (const kind of ['baseline', 'hnn'] as const) {
     cells[kind] = {} as Record<MetricKey, Cell>;
@@ -89,7 +126,7 @@ export function tableRow(task: StateTask, runs: Record<ModelKind, StateMetrics[]
       cells[kind][key] = { ours, oursSpread, paper: paper?.[0] ?? null, paperSpread: paper?.[1] ?? null, ratio: paper ? ours / paper[0] : null };
     }
   }
-  return { task, scale: pub?.scale ?? 1e3, cells };
+  return { task, scales, cells };
 }
 
 function fmt(v: number | null, spread: number | null, scale: number): string {
@@ -109,8 +146,9 @@ export function markdownTable(rows: TaskRow[], note: string): string {
       const b = r.cells.baseline[key];
       const h = r.cells.hnn[key];
       const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : c.ratio.toPrecision(2));
+      const scale = r.scales[key];
       lines.push(
-        `| ${r.task} (x ${r.scale.toExponential(0)}) | ${label} | ${fmt(b.ours, b.oursSpread, r.scale)} | ${fmt(b.paper, b.paperSpread, r.scale)} | ${ratio(b)} | ${fmt(h.ours, h.oursSpread, r.scale)} | ${fmt(h.paper, h.paperSpread, r.scale)} | ${ratio(h)} |`,
+        `| ${r.task} (x ${scale.toExponential(0)}) | ${label} | ${fmt(b.ours, b.oursSpread, scale)} | ${fmt(b.paper, b.paperSpread, scale)} | ${ratio(b)} | ${fmt(h.ours, h.oursSpread, scale)} | ${fmt(h.paper, h.paperSpread, scale)} | ${ratio(h)} |`,
       );
     }
   }
@@ -126,7 +164,7 @@ interface RunOutcome {
 async function runOrReuse(task: StateTask, kind: ModelKind, seed: number, dir: string, dataDir: string, o: ReproduceOptions): Promise<RunOutcome> {
   if (!o.force && existsSync(join(dir, 'metrics.json'))) {
     const metrics = readJson<StateMetrics>(join(dir, 'metrics.json'), 'metrics');
-    const expected = o.quick ? QUICK[task].steps : TRAIN_PROTOCOLS[task].steps;
+    const expected = o.quick ? QUICK[task].steps : protocolSteps(task);
     if (metrics.steps !== expected) {
       throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
     }
@@ -153,8 +191,14 @@ async function runOrReuse(task: StateTask, kind: ModelKind, seed: number, dir: s
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const t0 = performance.now();
   const rows: TaskRow[] = [];
-  const runsJson: Record<string, Record<ModelKind, StateMetrics[]>> = {};
+  const runsJson: Record<string, Record<ModelKind, RunMetrics[]>> = {};
   for (const task of o.tasks) {
+    if (task === PIXEL_TASK) {
+      const runs = await reproducePixel(o);
+      rows.push(tableRow(task, runs));
+      runsJson[task] = runs;
+      continue;
+    }
     const runs: Record<ModelKind, StateMetrics[]> = { hnn: [], baseline: [] };
     let first: Partial<Record<ModelKind, RunOutcome>> = {};
     for (let seed = 0; seed < o.seeds; seed++) {
@@ -186,7 +230,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
   const seconds = (performance.now() - t0) / 1000;
   const mode = o.quick
     ? `QUICK MODE (reduced steps: ${o.tasks.map((t) => `${t} ${QUICK[t].steps}${QUICK[t].data ? `, ${JSON.stringify(QUICK[t].data)}` : ''}`).join('; ')}): not the paper's protocol`
-    : `full protocol (${o.tasks.map((t) => `${t} ${TRAIN_PROTOCOLS[t].steps} steps`).join(', ')})`;
+    : `full protocol (${o.tasks.map((t) => `${t} ${protocolSteps(t)} steps`).join(', ')})`;
   const note = [
     `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
@@ -199,4 +243,32 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
   console.log(md);
   console.log(`wrote ${join(o.outDir, 'table.md')}, ${join(o.outDir, 'table.json')} and plots under ${o.outDir}/<task>/plots/`);
   return { rows };
+}
+
+/** The pixel pendulum: one dataset per seed, both models jointly trained, a rollout video of seed 0. */
+async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, PixelMetrics[]>> {
+  const task = PIXEL_TASK;
+  const runs: Record<ModelKind, PixelMetrics[]> = { hnn: [], baseline: [] };
+  const steps = o.quick ? QUICK[task].steps : protocolSteps(task);
+  for (let seed = 0; seed < o.seeds; seed++) {
+    const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
+    if (o.force || !existsSync(join(dataDir, 'manifest.json'))) await generatePixelDataset({ out: dataDir, seed, quiet: o.quiet });
+    for (const kind of ['baseline', 'hnn'] as const) {
+      const dir = join(o.outDir, task, `seed${seed}`, kind);
+      if (!o.force && existsSync(join(dir, 'metrics.json'))) {
+        const metrics = readJson<PixelMetrics>(join(dir, 'metrics.json'), 'metrics');
+        if (metrics.steps !== steps) throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${steps}: use another --out or pass --force`);
+        if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
+        runs[kind].push(metrics);
+        continue;
+      }
+      // resume an interrupted run of the same reproduction
+      const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
+      const res = await runPixelExperiment({ kind, seed, steps, dataDir, outDir: dir, backend: o.backend, force: !resume, resume, quiet: o.quiet });
+      runs[kind].push(res.metrics!);
+    }
+  }
+  const seed0 = join(o.outDir, task, 'seed0');
+  await runRollout({ modelDirs: { hnn: join(seed0, 'hnn', 'model'), baseline: join(seed0, 'baseline', 'model') }, dataDir: join(seed0, 'dataset'), out: join(o.outDir, task, 'plots', 'rollout.gif'), backend: o.backend, quiet: true, force: true });
+  return runs;
 }

@@ -1,0 +1,41 @@
+// The paper-table logic of `hnn reproduce`: published values, scales, ratios and spreads.
+import { describe, expect, it } from 'vitest';
+import { markdownTable, tableRow } from '../src/pipeline/reproduce.ts';
+
+function run(train: number, test: number, energy: number) {
+  return {
+    task: 't', model: 'hnn' as const, seed: 0, steps: 1, updates: 2, backend: 'wasm', protocol: {},
+    dataset: { dir: '', seed: 0, trainRows: 1, testRows: 1 },
+    trainLoss: { mean: train, sem: train / 10 }, testLoss: { mean: test, sem: test / 10 },
+    energyMse: { mean: energy, ci: energy / 5 }, trainSeconds: 1, msPerStep: 1, versions: {},
+  };
+}
+
+describe('reproduce table', () => {
+  it('compares with the paper at its printed scale (spring x1e3)', () => {
+    const row = tableRow('spring', { hnn: [run(0.037, 0.036, 0.00038)], baseline: [run(0.037, 0.037, 0.17)] });
+    expect(row.scales.testLoss).toBe(1e3);
+    expect(row.cells.hnn.testLoss.paper).toBeCloseTo(0.036, 12);
+    expect(row.cells.hnn.testLoss.ratio).toBeCloseTo(1, 12);
+    expect(row.cells.baseline.energyMse.ratio).toBeCloseTo(1, 12);
+    expect(row.cells.hnn.energyMse.oursSpread).toBeCloseTo(0.00038 / 5, 12); // single seed: the run's own interval
+  });
+
+  it('uses the pixel row’s two scales (losses x1e5, energy x1e3) and spreads across seeds', () => {
+    const row = tableRow('pixel-pendulum', { hnn: [run(18e-5, 17e-5, 0.1e-3), run(20e-5, 19e-5, 0.2e-3)], baseline: [run(18e-5, 17e-5, 9.3e-3)] });
+    expect(row.scales).toEqual({ trainLoss: 1e5, testLoss: 1e5, energyMse: 1e3 });
+    expect(row.cells.hnn.trainLoss.ours).toBeCloseTo(19e-5, 15);
+    expect(row.cells.hnn.trainLoss.ratio).toBeCloseTo(1, 12);
+    // two seeds: std / sqrt(2) of (0.1e-3, 0.2e-3)
+    expect(row.cells.hnn.energyMse.oursSpread).toBeCloseTo(Math.sqrt(0.5e-8) / Math.sqrt(2), 12);
+    const md = markdownTable([row], 'note');
+    expect(md).toContain('| pixel-pendulum (x 1e+5) | train loss | 18 ± 1.8 | 18 ± 0.2 | 1.0 |');
+    expect(md).toContain('| pixel-pendulum (x 1e+3) | energy MSE |');
+  });
+
+  it('marks tasks the paper does not have', () => {
+    const row = tableRow('damped-pendulum', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] });
+    expect(row.cells.hnn.energyMse.paper).toBeNull();
+    expect(markdownTable([row], '')).toContain('n/a');
+  });
+});
