@@ -161,16 +161,23 @@ interface RunOutcome {
   energy: EnergyResult | null;
 }
 
+/** The metrics of a finished run in `dir` to reuse (none with --force); refuses a run of another mode. */
+function finishedRun<M extends RunMetrics>(task: ReproTask, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
+  if (o.force || !existsSync(join(dir, 'metrics.json'))) return null;
+  const metrics = readJson<M>(join(dir, 'metrics.json'), 'metrics');
+  const expected = o.quick ? QUICK[task].steps : protocolSteps(task);
+  if (metrics.steps !== expected) {
+    throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
+  }
+  if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
+  return metrics;
+}
+
 async function runOrReuse(task: StateTask, kind: ModelKind, seed: number, dir: string, dataDir: string, o: ReproduceOptions): Promise<RunOutcome> {
-  if (!o.force && existsSync(join(dir, 'metrics.json'))) {
-    const metrics = readJson<StateMetrics>(join(dir, 'metrics.json'), 'metrics');
-    const expected = o.quick ? QUICK[task].steps : protocolSteps(task);
-    if (metrics.steps !== expected) {
-      throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
-    }
+  const metrics = finishedRun<StateMetrics>(task, kind, seed, dir, o);
+  if (metrics) {
     const { model, weights } = loadDynamicsModel(join(dir, 'model'));
     model.dispose();
-    if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
     return { metrics, weights, energy: null };
   }
   const quick = o.quick ? QUICK[task] : null;
@@ -255,11 +262,9 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
     if (o.force || !existsSync(join(dataDir, 'manifest.json'))) await generatePixelDataset({ out: dataDir, seed, quiet: o.quiet });
     for (const kind of ['baseline', 'hnn'] as const) {
       const dir = join(o.outDir, task, `seed${seed}`, kind);
-      if (!o.force && existsSync(join(dir, 'metrics.json'))) {
-        const metrics = readJson<PixelMetrics>(join(dir, 'metrics.json'), 'metrics');
-        if (metrics.steps !== steps) throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${steps}: use another --out or pass --force`);
-        if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
-        runs[kind].push(metrics);
+      const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);
+      if (finished) {
+        runs[kind].push(finished);
         continue;
       }
       // resume an interrupted run of the same reproduction
