@@ -107,19 +107,25 @@ describe('writeVideo', () => {
     expect(Buffer.compare(data, Buffer.from(video.frames[3]))).toBe(0);
   });
 
-  it('writes an MP4 when ffmpeg is on the PATH', async (ctx) => {
-    if (!hasFfmpeg()) ctx.skip();
+  it('writes an MP4 when ffmpeg is on the PATH (and refuses with the install hint otherwise)', async () => {
     const path = join(dir, 'rollout.mp4');
+    if (!hasFfmpeg()) {
+      await expect(writeVideo(path, video, { fps: 25 })).rejects.toThrow(/apt-get install -y ffmpeg/);
+      return;
+    }
     await writeVideo(path, video, { fps: 25 });
     const info = await readVideoInfo(path);
     expect(info).toEqual({ frames: 12, width: video.width + (video.width % 2), height: video.height + (video.height % 2) });
   });
 
-  it('pads odd-sized MP4 frames to even dimensions', async (ctx) => {
-    if (!hasFfmpeg()) ctx.skip();
+  it('pads odd-sized MP4 frames to even dimensions', async () => {
     const odd = composePanels([{ label: 'odd', frames: movingDot(3) }], N, { scale: 1 }); // 28 x 43
     expect(odd.height % 2).toBe(1);
     const path = join(dir, 'odd.mp4');
+    if (!hasFfmpeg()) {
+      await expect(writeVideo(path, odd, { fps: 5 })).rejects.toThrow(/ffmpeg/);
+      return;
+    }
     await writeVideo(path, odd, { fps: 5 });
     expect(await readVideoInfo(path)).toEqual({ frames: 3, width: 28, height: 44 });
   });
