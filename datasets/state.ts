@@ -2,6 +2,7 @@
 // REFERENCE.md describes each task. Arrays are float64, row-major [rows, dim]; rows of a trajectory
 // are consecutive and in time order, trajectories follow each other in sampling order.
 import { UserError } from '../src/util/errors.ts';
+import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
 import type { NpyArray } from '../src/util/npy.ts';
 import { solveIvpInto } from '../src/integrate/rk45.ts';
@@ -16,7 +17,7 @@ export type StateTask = (typeof STATE_TASKS)[number];
 export type SimulatedTask = Exclude<StateTask, 'real-pendulum'>;
 
 /** Generator version, recorded in the manifest; bump it when the bytes for a seed change. */
-export const STATE_GENERATOR_VERSION = 1;
+export const STATE_GENERATOR_VERSION = 2;
 
 /** Protocol of a simulated task. Tolerances: atol = rtol (scipy's default atol 1e-6 would override the small rtol). */
 export interface SimulatedTaskConfig {
@@ -35,15 +36,24 @@ export interface SimulatedTaskConfig {
   first: 'train' | 'test';
   /** friction, damped pendulum only */
   gamma?: number;
+  /**
+   * Where the random draws come from. 'numpy-legacy': the reference code's own draws (numpy's legacy
+   * generator seeded with the seed, in its order: per trajectory a point of the square [-1, 1]^2
+   * normalised to radius r = u * scale + offset, then the q noise, then the p noise), so seed s gives
+   * the reference's dataset at seed s. 'rng': this project's Rng streams and each system's sampler.
+   */
+  randomSource: 'numpy-legacy' | 'rng';
+  /** radius r = u * scale + offset of a numpy-legacy initial state (as the reference writes it) */
+  radius?: { scale: number; offset: number };
 }
 
 export const TASK_CONFIGS: Record<SimulatedTask, SimulatedTaskConfig> = {
-  spring: { trajectories: 50, t0: 0, t1: 3, points: 30, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train' },
-  pendulum: { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train' },
-  // Not in the paper: the ideal pendulum's protocol (sizes, noise, split) with friction gamma.
-  'damped-pendulum': { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', gamma: DEFAULT_GAMMA },
-  'two-body': { trajectories: 1000, t0: 0, t1: 20, points: 50, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test' },
-  'three-body': { trajectories: 5000, t0: 0, t1: 5, points: 20, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test' },
+  spring: { trajectories: 50, t0: 0, t1: 3, points: 30, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy', radius: { scale: 0.9, offset: 0.1 } },
+  pendulum: { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy', radius: { scale: 1, offset: 1.3 } },
+  // Not in the paper: the ideal pendulum's protocol (sizes, noise, split, draws) with friction gamma.
+  'damped-pendulum': { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', gamma: DEFAULT_GAMMA, randomSource: 'numpy-legacy', radius: { scale: 1, offset: 1.3 } },
+  'two-body': { trajectories: 1000, t0: 0, t1: 20, points: 50, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
+  'three-body': { trajectories: 5000, t0: 0, t1: 5, points: 20, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
 };
 
 /** Real pendulum: forward finite differences, first 80% (time order) train, no noise. */
@@ -130,14 +140,52 @@ function split(task: StateTask, seed: number, dim: number, x: Float64Array, dx: 
   };
 }
 
+/** Clean trajectories (rows of x) and the noise to add to them, drawn as `cfg.randomSource` says. */
+interface Draws {
+  initial: (k: number) => Float64Array;
+  /** noise of trajectory k, [points, dim] row-major (called once per trajectory, after initial(k)) */
+  noise: (k: number) => Float64Array;
+  description: Record<string, string>;
+}
+
+function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws {
+  const dim = system.dim;
+  if (cfg.randomSource === 'numpy-legacy') {
+    if (dim !== 2 || !cfg.radius) throw new Error(`numpy-legacy draws need a 2-D system and a radius rule (${system.name})`);
+    const np = new NumpyLegacyRandom(seed);
+    const { scale, offset } = cfg.radius;
+    return {
+      initial: () => {
+        const y0 = [np.randomSample() * 2 - 1, np.randomSample() * 2 - 1];
+        const radius = np.randomSample() * scale + offset;
+        const norm = Math.sqrt(y0[0] ** 2 + y0[1] ** 2);
+        return Float64Array.of((y0[0] / norm) * radius, (y0[1] / norm) * radius);
+      },
+      noise: () => {
+        // all q noise of the trajectory, then all p noise (drawn even at noise 0, as the reference does)
+        const n = new Float64Array(cfg.points * 2);
+        for (let c = 0; c < 2; c++) for (let i = 0; i < cfg.points; i++) n[2 * i + c] = np.standardNormal();
+        return n;
+      },
+      description: { generator: `numpy legacy MT19937, np.random.seed(${seed})`, order: 'per trajectory: rand(2) direction from the square, rand() radius, randn(points) q noise, randn(points) p noise' },
+    };
+  }
+  const root = new Rng(seed);
+  const initRng = root.fork('initial-states');
+  const noiseRng = root.fork('noise');
+  return {
+    initial: () => system.sampleInitial(initRng),
+    noise: () => Float64Array.from({ length: cfg.points * dim }, () => (cfg.noiseStd > 0 ? noiseRng.normal() : 0)),
+    description: { initialStates: 'Rng(seed).fork("initial-states")', noise: 'Rng(seed).fork("noise")' },
+  };
+}
+
 function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverrides): StateDataset {
   const cfg = resolveConfig(task, overrides);
   const system = systemFor(task, cfg);
   const f = fieldIntoOf(system);
   const dim = system.dim;
-  const root = new Rng(seed);
-  const initRng = root.fork('initial-states');
-  const noiseRng = root.fork('noise');
+  const draws = drawsFor(system, cfg, seed);
   const tEval = linspace(cfg.t0, cfg.t1, cfg.points);
   const rows = cfg.trajectories * cfg.points;
   const x = new Float64Array(rows * dim);
@@ -145,15 +193,17 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
   const t = new Float64Array(rows);
   let nfev = 0;
   for (let k = 0; k < cfg.trajectories; k++) {
-    const x0 = system.sampleInitial(initRng);
+    const x0 = draws.initial(k);
     const sol = solveIvpInto(f, [cfg.t0, cfg.t1], x0, { tEval, rtol: cfg.rtol, atol: cfg.atol });
     nfev += sol.nfev;
-    x.set(sol.y, k * cfg.points * dim);
+    const at = k * cfg.points * dim;
+    x.set(sol.y, at);
     t.set(tEval, k * cfg.points);
+    // Targets: the exact field at the clean states; only then is noise added to the inputs.
+    for (let r = k * cfg.points; r < (k + 1) * cfg.points; r++) f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
+    const noise = draws.noise(k);
+    if (cfg.noiseStd > 0) for (let i = 0; i < noise.length; i++) x[at + i] += noise[i] * cfg.noiseStd;
   }
-  // Targets: the exact field at the clean states; only then is noise added to the inputs.
-  for (let r = 0; r < rows; r++) f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
-  if (cfg.noiseStd > 0) for (let i = 0; i < x.length; i++) x[i] += cfg.noiseStd * noiseRng.normal();
   const testTrajectories = Math.round(cfg.trajectories * cfg.testFraction);
   const cutTrajectories = cfg.first === 'train' ? cfg.trajectories - testTrajectories : testTrajectories;
   const params = {
@@ -164,7 +214,7 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
     integrator: 'rk45 (Dormand-Prince 5(4), dense output at t_eval)',
     targets: 'exact field at the clean states',
     noise: cfg.noiseStd > 0 ? 'Gaussian, added to x after the targets' : 'none',
-    rngStreams: { initialStates: 'Rng(seed).fork("initial-states")', noise: 'Rng(seed).fork("noise")' },
+    randomDraws: draws.description,
     split: `${cfg.first === 'train' ? 'first' : 'last'} ${cfg.trajectories - testTrajectories} trajectories train, ${cfg.first === 'test' ? 'first' : 'last'} ${testTrajectories} test`,
     generatorVersion: STATE_GENERATOR_VERSION,
     totalFieldEvaluations: nfev,
