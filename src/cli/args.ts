@@ -27,3 +27,11 @@ export function oneOf<T extends string>(flag: string, choices: readonly T[]) {
 export function listOf<T extends string>(flag: string, choices: readonly T[]) {
   return (value: string): T[] => value.split(',').map((v) => oneOf(flag, choices)(v.trim()));
 }
+
+export function nonNegativeNumber(flag: string) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a non-negative number, got "${value}"`);
+    return v;
+  };
+}

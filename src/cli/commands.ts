@@ -11,7 +11,7 @@ import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/pixel.ts';
 import { BACKEND_CHOICES } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { guardOutput } from '../util/files.ts';
-import { listOf, nonNegativeInt, oneOf, positiveInt } from './args.ts';
+import { listOf, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from './args.ts';
 import { runPixelTrainCommand, runRolloutCommand, runStartCommand } from './pixel.ts';
 
 export const PIXEL_TASK = 'pixel-pendulum';
@@ -67,15 +67,19 @@ export function registerCommands(program: Command): void {
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--resume', 'pixel-pendulum: continue from the last checkpoint in <out>')
     .option('--latent-step <name>', `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`, oneOf('latent step', LATENT_STEPS))
+    .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', nonNegativeNumber('--hnn-weight'))
+    .option('--consistency-weight <w>', 'pixel-pendulum: weight of the latent consistency term (protocol: 1)', nonNegativeNumber('--consistency-weight'))
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
-    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number; force?: boolean; quiet?: boolean }) => {
       const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
       if (o.task === PIXEL_TASK) {
         await runPixelTrainCommand({ ...o, out });
         return;
       }
-      if (o.resume || o.latentStep) throw new UserError('--resume and --latent-step apply to pixel-pendulum training only');
+      if (o.resume || o.latentStep || o.hnnWeight !== undefined || o.consistencyWeight !== undefined) {
+        throw new UserError('--resume, --latent-step, --hnn-weight and --consistency-weight apply to pixel-pendulum training only');
+      }
       const { metrics } = await runStateExperiment({
         task: o.task as StateTask,
         kind: o.model,

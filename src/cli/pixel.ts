@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
-import type { LatentStep } from '../../models/pixel.ts';
+import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
@@ -21,6 +21,8 @@ export async function runPixelTrainCommand(o: {
   backend: string;
   resume?: boolean;
   latentStep?: LatentStep;
+  hnnWeight?: number;
+  consistencyWeight?: number;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
@@ -38,7 +40,7 @@ export async function runPixelTrainCommand(o: {
     force: o.force,
     resume: o.resume,
     quiet: o.quiet,
-    loss: o.latentStep ? { latentStep: o.latentStep } : undefined,
+    loss: lossOverrides(o),
   });
   if (!metrics) return;
   console.log(
@@ -49,6 +51,15 @@ export async function runPixelTrainCommand(o: {
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
     ].join('\n'),
   );
+}
+
+/** The loss settings given on the command line (the rest stay at the protocol's). */
+function lossOverrides(o: { latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number }): Partial<PixelLossConfig> | undefined {
+  const over: Partial<PixelLossConfig> = {};
+  if (o.latentStep) over.latentStep = o.latentStep;
+  if (o.hnnWeight !== undefined) over.hnn = o.hnnWeight;
+  if (o.consistencyWeight !== undefined) over.consistency = o.consistencyWeight;
+  return Object.keys(over).length ? over : undefined;
 }
 
 export async function runRolloutCommand(o: {
