@@ -38,6 +38,12 @@ describe('hnn CLI', () => {
     for (const bad of ['0', '-3', '2.5', 'ten']) expectUserError(hnn('train', '--task', 'spring', '--steps', bad), /--steps must be a positive integer/);
   });
 
+  it('rejects loss weights that are not non-negative numbers, and pixel-only options on state tasks', () => {
+    for (const bad of ['-1', 'heavy', '']) expectUserError(hnn('train', '--task', 'pixel-pendulum', '--hnn-weight', bad), /--hnn-weight must be a non-negative number/);
+    expectUserError(hnn('train', '--task', 'pixel-pendulum', '--consistency-weight', 'NaN'), /--consistency-weight must be a non-negative number/);
+    expectUserError(hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')), /apply to pixel-pendulum training only/);
+  });
+
   it('rejects a missing, corrupt or mismatched dataset', () => {
     expectUserError(hnn('train', '--task', 'spring', '--data', join(dir, 'nowhere'), '--out', join(dir, 'o1')), /dataset folder not found/);
     expectUserError(hnn('train', '--task', 'pendulum', '--data', spring, '--out', join(dir, 'o2')), /holds task "spring", not "pendulum"/);
