@@ -1,6 +1,11 @@
 // The paper-table logic of `hnn reproduce`: published values, scales, ratios and spreads.
 import { describe, expect, it } from 'vitest';
-import { markdownTable, tableRow } from '../src/pipeline/reproduce.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeStateDataset } from '../datasets/state.ts';
+import { markdownTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
+import { UserError } from '../src/util/errors.ts';
 
 function run(train: number, test: number, energy: number) {
   return {
@@ -37,5 +42,17 @@ describe('reproduce table', () => {
     const row = tableRow('damped-pendulum', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] });
     expect(row.cells.hnn.energyMse.paper).toBeNull();
     expect(markdownTable([row], '')).toContain('n/a');
+  });
+
+  it('refuses to reuse a dataset made by another generator version', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hnn-repro-'));
+    const dataDir = join(out, 'spring', 'seed0', 'dataset');
+    writeStateDataset(dataDir, 'spring', 0);
+    const manifestPath = join(dataDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.params.generatorVersion = 1;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const run = runReproduce({ tasks: ['spring'], seeds: 1, outDir: out, quick: true, backend: 'cpu', force: false, quiet: true });
+    await expect(run).rejects.toThrow(new UserError(`${dataDir} was made by dataset generator version 1, this version makes 2: use another --out or pass --force to regenerate it and retrain`));
   });
 });

@@ -1,7 +1,7 @@
 // One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadStateDataset, writeStateDataset, type StateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
+import { loadStateDataset, STATE_GENERATOR_VERSION, writeStateDataset, type StateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -68,11 +68,11 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<{ metri
   guardOutput(opts.outDir, 'metrics.json', !!opts.force);
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
-  // a dataset left in <out> by an interrupted run is reused only if it was made with this seed
+  // a dataset left in <out> by an interrupted run is reused only if this generator made it with this seed
   const leftOver = !opts.dataDir && !opts.force && existsSync(join(dataDir, 'manifest.json')) ? loadStateDataset(dataDir, opts.task) : null;
   const dataset = opts.dataDir
     ? loadStateDataset(dataDir, opts.task)
-    : leftOver && leftOver.seed === opts.seed
+    : leftOver && leftOver.seed === opts.seed && leftOver.params.generatorVersion === STATE_GENERATOR_VERSION
       ? leftOver
       : writeStateDataset(dataDir, opts.task, opts.seed, opts.dataOverrides).dataset;
   const backend = await initBackend(opts.backend ?? 'auto');
