@@ -9,7 +9,7 @@ import { initBackend } from '../src/tf/backend.ts';
 import { buildPixelDataset, generatePixelDataset } from '../datasets/pixel.ts';
 import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
-import { makeStep, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
+import { makeStep, pixelAdam, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
 import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
 import { CHECKPOINT_FILE, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
@@ -150,3 +150,19 @@ describe('runPixelExperiment', () => {
     await expect(runPixelExperiment({ ...base, outDir: join(dir, 'four'), dataDir: join(dir, 'missing') })).rejects.toThrow(/dataset folder not found/);
   });
 });
+
+describe('pixel optimiser', () => {
+  it('decays every parameter by weightDecay, or the latent model by dynamicsWeightDecay when given', () => {
+    const model = new PixelModel(tinyConfig().spec, 0);
+    const ae = model.ae.variables().length;
+    const dyn = model.dyn.variables().length;
+    const same = pixelAdam(model, tinyConfig());
+    expect(same.weightDecay).toEqual(Array(ae + dyn).fill(1e-5));
+    const split = pixelAdam(model, tinyConfig({ dynamicsWeightDecay: 1e-6 }));
+    expect(split.weightDecay).toEqual([...Array(ae).fill(1e-5), ...Array(dyn).fill(1e-6)]);
+    same.dispose();
+    split.dispose();
+    model.dispose();
+  });
+});
+

@@ -17,18 +17,13 @@ beforeAll(async () => {
 });
 
 describe('Adam with coupled weight decay', () => {
-  it('matches a hand-written PyTorch-style update over several steps', () => {
-    const theta = tf.variable(tf.tensor1d([1, -2, 0.5]));
-    const lr = 0.01;
-    const wd = 0.1;
-    const adam = new Adam([theta], { lr, weightDecay: wd });
-    const ref = [1, -2, 0.5];
-    const m = [0, 0, 0];
-    const v = [0, 0, 0];
-    const grads = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0.2, 0.05]];
+  /** PyTorch's Adam by hand: theta after each gradient of `grads`, with coupled L2 coefficient wd. */
+  function reference(theta0: number[], grads: number[][], lr: number, wd: number): number[] {
+    const ref = [...theta0];
+    const m = ref.map(() => 0);
+    const v = ref.map(() => 0);
     grads.forEach((g, t) => {
-      adam.apply([tf.tensor1d(g)]);
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < ref.length; i++) {
         const gi = g[i] + wd * ref[i]; // coupled L2: added to the gradient (not AdamW)
         m[i] = 0.9 * m[i] + 0.1 * gi;
         v[i] = 0.999 * v[i] + 0.001 * gi * gi;
@@ -37,9 +32,28 @@ describe('Adam with coupled weight decay', () => {
         ref[i] -= (lr * mHat) / (Math.sqrt(vHat) + 1e-8);
       }
     });
+    return ref;
+  }
+  const grads = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0.2, 0.05]];
+
+  it('matches a hand-written PyTorch-style update over several steps', () => {
+    const theta = tf.variable(tf.tensor1d([1, -2, 0.5]));
+    const adam = new Adam([theta], { lr: 0.01, weightDecay: 0.1 });
+    for (const g of grads) adam.apply([tf.tensor1d(g)]);
     const got = theta.dataSync();
-    ref.forEach((r, i) => expect(got[i]).toBeCloseTo(r, 6));
+    reference([1, -2, 0.5], grads, 0.01, 0.1).forEach((r, i) => expect(got[i]).toBeCloseTo(r, 6));
     expect(adam.steps).toBe(3);
+  });
+
+  it('takes one decay coefficient per variable', () => {
+    const a = tf.variable(tf.tensor1d([1, -2, 0.5]));
+    const b = tf.variable(tf.tensor1d([1, -2, 0.5]));
+    const adam = new Adam([a, b], { lr: 0.01, weightDecay: [0.1, 0] });
+    for (const g of grads) adam.apply([tf.tensor1d(g), tf.tensor1d(g)]);
+    const [ga, gb] = [a.dataSync(), b.dataSync()];
+    reference([1, -2, 0.5], grads, 0.01, 0.1).forEach((r, i) => expect(ga[i]).toBeCloseTo(r, 6));
+    reference([1, -2, 0.5], grads, 0.01, 0).forEach((r, i) => expect(gb[i]).toBeCloseTo(r, 6));
+    expect(() => new Adam([a, b], { weightDecay: [0.1] })).toThrow(/1 weight decay coefficients for 2 variables/);
   });
 });
 

@@ -69,16 +69,17 @@ export function registerCommands(program: Command): void {
     .option('--latent-step <name>', `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`, oneOf('latent step', LATENT_STEPS))
     .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', nonNegativeNumber('--hnn-weight'))
     .option('--consistency-weight <w>', 'pixel-pendulum: weight of the latent consistency term (protocol: 1)', nonNegativeNumber('--consistency-weight'))
+    .option('--dynamics-weight-decay <w>', 'pixel-pendulum: weight decay of the latent HNN/baseline alone (protocol: 1e-5, as every parameter)', nonNegativeNumber('--dynamics-weight-decay'))
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
-    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number; dynamicsWeightDecay?: number; force?: boolean; quiet?: boolean }) => {
       const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
       if (o.task === PIXEL_TASK) {
         await runPixelTrainCommand({ ...o, out });
         return;
       }
-      if (o.resume || o.latentStep || o.hnnWeight !== undefined || o.consistencyWeight !== undefined) {
-        throw new UserError('--resume, --latent-step, --hnn-weight and --consistency-weight apply to pixel-pendulum training only');
+      if (o.resume || o.latentStep || o.hnnWeight !== undefined || o.consistencyWeight !== undefined || o.dynamicsWeightDecay !== undefined) {
+        throw new UserError('--resume, --latent-step, --hnn-weight, --consistency-weight and --dynamics-weight-decay apply to pixel-pendulum training only');
       }
       const { metrics } = await runStateExperiment({
         task: o.task as StateTask,

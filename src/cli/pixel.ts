@@ -23,6 +23,7 @@ export async function runPixelTrainCommand(o: {
   latentStep?: LatentStep;
   hnnWeight?: number;
   consistencyWeight?: number;
+  dynamicsWeightDecay?: number;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
@@ -41,6 +42,7 @@ export async function runPixelTrainCommand(o: {
     resume: o.resume,
     quiet: o.quiet,
     loss: lossOverrides(o),
+    dynamicsWeightDecay: o.dynamicsWeightDecay,
   });
   if (!metrics) return;
   console.log(

@@ -89,6 +89,8 @@ export interface PixelRunOptions {
   quiet?: boolean;
   /** Loss weights and latent-step integrator (default: REFERENCE.md). */
   loss?: Partial<PixelLossConfig>;
+  /** Weight decay of the latent dynamics model (default: the protocol's 1e-5, as every parameter). */
+  dynamicsWeightDecay?: number;
   /** Rollout frames for VPT and energy (default 200). */
   frames?: number;
   integrator?: RolloutIntegrator;
@@ -143,6 +145,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
     ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+    ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
   });
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
@@ -177,7 +180,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     steps: cfg.steps,
     updates: cfg.steps + 1,
     backend: backend.name,
-    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
+    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: cfg.dynamicsWeightDecay ?? cfg.weightDecay, hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
     dataset: { dir: resolve(opts.dataDir), seed: ds.manifest.seed, trainRows: ds.data.train.rows, testRows: ds.data.test.rows, frameSize: ds.params.size, engine: ds.params.engine },
     trainLoss: result.trainTerms.total,
     testLoss: result.testTerms.total,

@@ -8,7 +8,8 @@ export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   eps?: number;
-  weightDecay?: number;
+  /** One coefficient for every variable, or one per variable (in the order of `vars`). */
+  weightDecay?: number | readonly number[];
 }
 
 export interface AdamState {
@@ -22,7 +23,8 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
-  readonly weightDecay: number;
+  /** Weight decay coefficient of each variable. */
+  readonly weightDecay: readonly number[];
   private t = 0;
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
@@ -33,7 +35,9 @@ export class Adam {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
+    const wd = opts.weightDecay ?? 0;
+    if (typeof wd !== 'number' && wd.length !== vars.length) throw new Error(`${wd.length} weight decay coefficients for ${vars.length} variables`);
+    this.weightDecay = typeof wd === 'number' ? vars.map(() => wd) : [...wd];
     this.m = vars.map((x) => variableOf(() => tf.zerosLike(x), false));
     this.v = vars.map((x) => variableOf(() => tf.zerosLike(x), false));
   }
@@ -45,11 +49,12 @@ export class Adam {
   /** Applies one update from gradients given in the order of the variables. */
   apply(grads: tf.Tensor[]): void {
     this.t += 1;
-    const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
+    const { beta1: b1, beta2: b2, eps } = this;
     const stepSize = this.lr / (1 - b1 ** this.t);
     const sqrtBc2 = Math.sqrt(1 - b2 ** this.t);
     tf.tidy(() => {
       this.vars.forEach((theta, i) => {
+        const wd = this.weightDecay[i];
         const g = wd > 0 ? tf.add(grads[i], tf.mul(theta, wd)) : grads[i];
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));

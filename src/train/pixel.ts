@@ -33,6 +33,11 @@ export interface PixelTrainConfig {
   batchSize: number;
   lr: number;
   weightDecay: number;
+  /**
+   * Weight decay of the latent dynamics model (HNN or baseline) when it should differ from the
+   * autoencoder's; default: weightDecay, as the protocol ("1e-5 on all parameters").
+   */
+  dynamicsWeightDecay?: number;
   loss: PixelLossConfig;
   logEvery: number;
   /** Updates between checkpoints. */
@@ -74,6 +79,13 @@ class Batcher {
       this.next.set(this.split.next.subarray(r * w, (r + 1) * w), i * w);
     }
   }
+}
+
+/** Adam for a pixel model: coupled weight decay per variable (autoencoder, then latent model). */
+export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
+  const aeCount = model.ae.variables().length;
+  const wd = model.variables().map((_, i) => (i < aeCount ? cfg.weightDecay : (cfg.dynamicsWeightDecay ?? cfg.weightDecay)));
+  return new Adam(model.variables(), { lr: cfg.lr, weightDecay: wd });
 }
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
@@ -175,7 +187,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
       throw new UserError(`checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`);
     }
     model = new PixelModel(cfg.spec, ck.weights);
-    optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+    optimiser = pixelAdam(model, cfg);
     optimiser.load(ck.adam);
     batchRng.setState(ck.rng);
     startStep = ck.step;
@@ -184,7 +196,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     opts.log?.write({ event: 'resume', step: startStep });
   } else {
     model = new PixelModel(cfg.spec, cfg.seed);
-    optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+    optimiser = pixelAdam(model, cfg);
   }
   const step = makeStep(model, optimiser, cfg.loss);
   const batch = new Batcher(data.train, batchSize, width);
@@ -257,7 +269,7 @@ export async function pixelJointStep(opts: { kind?: 'hnn' | 'baseline'; frameSiz
   const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = new PixelModel(cfg.spec, 0);
-  const optimiser = new Adam(model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const optimiser = pixelAdam(model, cfg);
   const step = makeStep(model, optimiser, cfg.loss);
   const rng = new Rng(1);
   const x = new Float32Array(batchSize * model.input).map(() => rng.uniform());
