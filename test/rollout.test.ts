@@ -5,7 +5,7 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../datasets/pixel.ts';
-import { applyLatentMap, fitLatentMap, latentRollout, normalisedErrors, pixelEnergy, validPredictionTime } from '../src/eval/pixel.ts';
+import { applyLatentMap, fitLatentMap, latentRollout, meanPeriod, normalisedErrors, pixelEnergy, validPredictionTime } from '../src/eval/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
@@ -19,6 +19,18 @@ describe('rollout metrics', () => {
     const truth = new Float32Array([1, 1, 1, 1]);
     const pred = new Float32Array([1, 1, 1, 0.5]);
     expect(Array.from(normalisedErrors(truth, pred, 2, 2))).toEqual([0, 0.125]);
+  });
+
+  it('the swing period is the mean interval between upward crossings of the mean', () => {
+    // 200 frames of a swing with a period of 32.49 frames and an offset: steady, then decaying
+    const period = 32.49;
+    const swing = (decay: number) => Float64Array.from({ length: 200 }, (_, f) => 0.3 + Math.exp(-f / decay) * Math.sin((2 * Math.PI * f) / period + 0.4));
+    expect(Math.abs(meanPeriod(swing(Infinity)) / period - 1)).toBeLessThan(1e-3);
+    // a decaying swing crosses its overall mean a little off its centre line: still within 1%
+    expect(Math.abs(meanPeriod(swing(150)) / period - 1)).toBeLessThan(1e-2);
+    // crossings by hand: -1, 1, -1, 1, -1 crosses its mean (-0.2) upward at 0.5 and 2.5
+    expect(meanPeriod([-1, 1, -1, 1, -1])).toBe(2);
+    expect(meanPeriod([0, 1, 2, 3])).toBeNaN(); // never swings back
   });
 
   it('the latent map recovers an exact affine relation', () => {
@@ -83,7 +95,12 @@ describe('runRollout', () => {
     for (const s of Object.values(r.scores)) {
       expect(s.vpt).toBeGreaterThanOrEqual(0);
       expect(s.vpt).toBeLessThanOrEqual(24);
+      expect(s.periodRatio === null || s.periodRatio > 0).toBe(true);
     }
+    // metrics.json of each run holds the period ratio of every test trial's rollout
+    const metrics = JSON.parse(readFileSync(join(dir, 'hnn', 'metrics.json'), 'utf8'));
+    expect(metrics.periodRatioPerTrial).toHaveLength(metrics.vptPerTrial.length);
+    expect(metrics).toHaveProperty('periodErrorMean');
     const record = JSON.parse(readFileSync(join(dir, 'v', 'roll.json'), 'utf8'));
     expect(record).toMatchObject({ trial: 0, frames: 24, integrator: 'rk45', scores: r.scores });
     // an existing video is kept unless --force

@@ -90,7 +90,7 @@ export async function runRolloutCommand(o: {
   for (const v of res.videos) console.log(`video ${v}`);
   if (res.phasePlot) console.log(`plot  ${res.phasePlot}`);
   console.log(`plot  ${res.energyPlot}`);
-  for (const [name, s] of Object.entries(res.scores)) console.log(`${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}`);
+  for (const [name, s] of Object.entries(res.scores)) console.log(`${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}, swing period ${s.periodRatio === null ? 'n/a (fewer than two swings)' : `x${s.periodRatio.toFixed(3)} the true one`}`);
   for (const n of res.notes) console.log(`note: ${n}`);
 }
 

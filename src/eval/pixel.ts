@@ -175,6 +175,39 @@ export function validPredictionTime(errors: ArrayLike<number>, threshold = VPT_T
   return errors.length;
 }
 
+/**
+ * Mean swing period, in frames: the mean interval between upward crossings of the signal's own
+ * mean, located by linear interpolation. NaN with fewer than two crossings.
+ */
+export function meanPeriod(x: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i];
+  mean /= x.length;
+  let first = NaN;
+  let last = NaN;
+  let count = 0;
+  for (let i = 1; i < x.length; i++) {
+    const a = x[i - 1] - mean;
+    const b = x[i] - mean;
+    if (a < 0 && b >= 0) {
+      const at = i - 1 + a / (a - b);
+      if (count === 0) first = at;
+      last = at;
+      count++;
+    }
+  }
+  return count >= 2 ? (last - first) / (count - 1) : NaN;
+}
+
+/** What a rollout is scored against: true frames, energy and angle per rollout frame. */
+export interface RolloutTruth {
+  /** [frames, N^2] */
+  frames: Float32Array;
+  energy: ArrayLike<number>;
+  /** angle of the frame the latent map describes (the pair's newer frame) */
+  phi: ArrayLike<number>;
+}
+
 export interface PixelRollout {
   latent: LatentRollout;
   /** Decoded pairs [frames, 2 N^2]. */
@@ -189,19 +222,19 @@ export interface PixelRollout {
   vpt: number;
   /** mean over frames of (E_true - E_pred)^2 */
   energyMse: number;
+  /** swing period of the latent rollout (its angle under the latent map) over the true one */
+  periodRatio: number;
 }
 
 /**
  * Rolls a trained pixel model out from the pair x0 for `frames` frames, decodes, re-encodes and scores
- * against the true frames ([frames, N^2], truth frame i aligned with decoded pair i's first frame) and
- * the true energy per frame.
+ * against the truth (frame i aligned with decoded pair i's first frame; energy and angle per frame).
  */
 export function pixelRollout(
   model: PixelModel,
   weights: NamedWeights,
   x0: Float32Array,
-  truthFrames: Float32Array,
-  truthEnergy: ArrayLike<number>,
+  truth: RolloutTruth,
   map: LatentMap,
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
@@ -218,10 +251,12 @@ export function pixelRollout(
   for (let f = 0; f < frames; f++) {
     const [phi, p] = applyLatentMap(map, reencoded[2 * f], reencoded[2 * f + 1]);
     energy[f] = pixelEnergy(phi, p);
-    se += (truthEnergy[f] - energy[f]) ** 2;
+    se += (truth.energy[f] - energy[f]) ** 2;
   }
-  const errors = normalisedErrors(truthFrames, first, NN, frames);
-  return { latent, decoded, frames: first, energy, reencoded, errors, vpt: validPredictionTime(errors), energyMse: se / frames };
+  const errors = normalisedErrors(truth.frames, first, NN, frames);
+  const latentPhi = Float64Array.from({ length: frames }, (_, f) => applyLatentMap(map, latent.z[2 * f], latent.z[2 * f + 1])[0]);
+  const periodRatio = meanPeriod(latentPhi) / meanPeriod(truth.phi);
+  return { latent, decoded, frames: first, energy, reencoded, errors, vpt: validPredictionTime(errors), energyMse: se / frames, periodRatio };
 }
 
 export interface PixelEnergySummary {
@@ -233,12 +268,21 @@ export interface PixelEnergySummary {
   vptPerTrial: number[];
   /** Energy MSE of the first test trial alone. */
   energyMseTrial0: number;
+  /** Swing period of each latent rollout over the true one (NaN where either swings less than twice). */
+  periodRatioPerTrial: number[];
+  /** mean over trials of |period ratio - 1| */
+  periodErrorMean: number;
 }
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function meanAbsError(ratios: number[]): number {
+  const ok = ratios.filter(Number.isFinite);
+  return ok.length ? ok.reduce((a, r) => a + Math.abs(r - 1), 0) / ok.length : NaN;
 }
 
 /** Combines rollouts of several test trials (trial 0 first): energy MSE with the 5-group interval, VPT mean and median. */
@@ -259,5 +303,7 @@ export function summariseRollouts(rollouts: PixelRollout[], trials: number[], fr
     vptMedian: median(vpts),
     vptPerTrial: vpts,
     energyMseTrial0: per[0],
+    periodRatioPerTrial: rollouts.map((r) => r.periodRatio),
+    periodErrorMean: meanAbsError(rollouts.map((r) => r.periodRatio)),
   };
 }

@@ -8,7 +8,7 @@ import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
-import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
+import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator, type RolloutTruth } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
@@ -64,8 +64,8 @@ export function loadPixelDataset(dir: string): PixelDataset {
   };
 }
 
-/** True frames 1..frames of a trial (aligned with rollout frame 0 = the first pair's first frame) and the true energy per frame. */
-export function trialTruth(ds: PixelDataset, trial: number, frames: number): { frames: Float32Array; energy: Float64Array } {
+/** True frames 1..frames of a trial (aligned with rollout frame 0 = the first pair's first frame), and the true energy and angle per frame. */
+export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth & { energy: Float64Array; phi: Float64Array } {
   const init = ds.arrays.trialInitial.data;
   // trial frames 0..frames+1: rollout frame f is the pair [trial frame f+1 | f+2]
   const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 2, { engine: ds.params.engine, size: ds.params.size, samples: ds.params.samples });
@@ -73,7 +73,8 @@ export function trialTruth(ds: PixelDataset, trial: number, frames: number): { f
   const energy = new Float64Array(frames);
   // energy of the newer frame of each pair, the frame the dataset's labels (and so the latent map) describe
   for (let f = 0; f < frames; f++) energy[f] = pixelEnergy(r.states[2 * (f + 2)], MOMENTUM_SCALE * r.states[2 * (f + 2) + 1]);
-  return { frames: r.frames.slice(NN, (frames + 1) * NN), energy };
+  const phi = Float64Array.from({ length: frames }, (_, f) => r.states[2 * (f + 2)]);
+  return { frames: r.frames.slice(NN, (frames + 1) * NN), energy, phi };
 }
 
 export interface PixelRunOptions {
@@ -192,6 +193,8 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     vptMedian: result.summary.vptMedian,
     vptPerTrial: result.summary.vptPerTrial,
     energyMseTrial0: result.summary.energyMseTrial0,
+    periodRatioPerTrial: result.summary.periodRatioPerTrial,
+    periodErrorMean: result.summary.periodErrorMean,
     rollout: { frames: opts.frames ?? ROLLOUT_FRAMES, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
@@ -268,7 +271,7 @@ export function rolloutTrial(model: PixelModel, weights: NamedWeights, ds: Pixel
   const row = trial * ds.perTrial;
   const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
   const truth = trialTruth(ds, trial, frames);
-  return pixelRollout(model, weights, x0, truth.frames, truth.energy, map, frames, integrator);
+  return pixelRollout(model, weights, x0, truth, map, frames, integrator);
 }
 
 export function readLog(path: string): Array<Record<string, unknown>> {

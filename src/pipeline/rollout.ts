@@ -40,7 +40,8 @@ export interface RolloutResult {
   phasePlot: string | null;
   energyPlot: string;
   /** Per model: VPT (frames) and energy MSE of this rollout. */
-  scores: Record<string, { vpt: number; energyMse: number }>;
+  /** periodRatio: null when the rollout or the truth swings less than twice */
+  scores: Record<string, { vpt: number; energyMse: number; periodRatio: number | null }>;
   /** Things the user should know (e.g. no ffmpeg for the MP4). */
   notes: string[];
 }
@@ -161,7 +162,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       await phasePortrait(phasePlot, models.hnn, ds, trial, rollouts.hnn!);
     }
     const scores: RolloutResult['scores'] = {};
-    for (const k of kinds) scores[k] = { vpt: rollouts[k]!.vpt, energyMse: rollouts[k]!.energyMse };
+    for (const k of kinds) scores[k] = { vpt: rollouts[k]!.vpt, energyMse: rollouts[k]!.energyMse, periodRatio: Number.isFinite(rollouts[k]!.periodRatio) ? rollouts[k]!.periodRatio : null };
     // what made the video, beside it
     writeJsonAtomic(`${out.slice(0, -ext.length)}.json`, {
       models: opts.modelDirs,
