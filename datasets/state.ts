@@ -39,19 +39,17 @@ export interface SimulatedTaskConfig {
   /**
    * Where the random draws come from. 'numpy-legacy': the reference code's own draws (numpy's legacy
    * generator seeded with the seed, in its order: per trajectory a point of the square [-1, 1]^2
-   * normalised to radius r = u * scale + offset, then the q noise, then the p noise), so seed s gives
-   * the reference's dataset at seed s. 'rng': this project's Rng streams and each system's sampler.
+   * normalised to the system's initialRadius rule, then the q noise, then the p noise), so seed s
+   * gives the reference's dataset at seed s. 'rng': this project's Rng streams and each system's sampler.
    */
   randomSource: 'numpy-legacy' | 'rng';
-  /** radius r = u * scale + offset of a numpy-legacy initial state (as the reference writes it) */
-  radius?: { scale: number; offset: number };
 }
 
 export const TASK_CONFIGS: Record<SimulatedTask, SimulatedTaskConfig> = {
-  spring: { trajectories: 50, t0: 0, t1: 3, points: 30, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy', radius: { scale: 0.9, offset: 0.1 } },
-  pendulum: { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy', radius: { scale: 1, offset: 1.3 } },
+  spring: { trajectories: 50, t0: 0, t1: 3, points: 30, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' },
+  pendulum: { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' },
   // Not in the paper: the ideal pendulum's protocol (sizes, noise, split, draws) with friction gamma.
-  'damped-pendulum': { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', gamma: DEFAULT_GAMMA, randomSource: 'numpy-legacy', radius: { scale: 1, offset: 1.3 } },
+  'damped-pendulum': { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', gamma: DEFAULT_GAMMA, randomSource: 'numpy-legacy' },
   'two-body': { trajectories: 1000, t0: 0, t1: 20, points: 50, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
   'three-body': { trajectories: 5000, t0: 0, t1: 5, points: 20, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
 };
@@ -142,18 +140,19 @@ function split(task: StateTask, seed: number, dim: number, x: Float64Array, dx: 
 
 /** Clean trajectories (rows of x) and the noise to add to them, drawn as `cfg.randomSource` says. */
 interface Draws {
-  initial: (k: number) => Float64Array;
-  /** noise of trajectory k, [points, dim] row-major (called once per trajectory, after initial(k)) */
-  noise: (k: number) => Float64Array;
+  /** the next trajectory's initial state */
+  initial: () => Float64Array;
+  /** that trajectory's noise, [points, dim] row-major (called once per trajectory, after initial) */
+  noise: () => Float64Array;
   description: Record<string, string>;
 }
 
 function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws {
   const dim = system.dim;
   if (cfg.randomSource === 'numpy-legacy') {
-    if (dim !== 2 || !cfg.radius) throw new Error(`numpy-legacy draws need a 2-D system and a radius rule (${system.name})`);
+    if (dim !== 2 || !system.initialRadius) throw new Error(`numpy-legacy draws need a 2-D system with a radius rule (${system.name})`);
     const np = new NumpyLegacyRandom(seed);
-    const { scale, offset } = cfg.radius;
+    const { scale, offset } = system.initialRadius;
     return {
       initial: () => {
         const y0 = [np.randomSample() * 2 - 1, np.randomSample() * 2 - 1];
@@ -167,7 +166,11 @@ function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws
         for (let c = 0; c < 2; c++) for (let i = 0; i < cfg.points; i++) n[2 * i + c] = np.standardNormal();
         return n;
       },
-      description: { generator: `numpy legacy MT19937, np.random.seed(${seed})`, order: 'per trajectory: rand(2) direction from the square, rand() radius, randn(points) q noise, randn(points) p noise' },
+      description: {
+        generator: `numpy legacy MT19937, np.random.seed(${seed})`,
+        order: 'per trajectory: rand(2) direction from the square, rand() radius, randn(points) q noise, randn(points) p noise',
+        radius: `rand() * ${scale} + ${offset}`,
+      },
     };
   }
   const root = new Rng(seed);
@@ -193,7 +196,7 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
   const t = new Float64Array(rows);
   let nfev = 0;
   for (let k = 0; k < cfg.trajectories; k++) {
-    const x0 = draws.initial(k);
+    const x0 = draws.initial();
     const sol = solveIvpInto(f, [cfg.t0, cfg.t1], x0, { tEval, rtol: cfg.rtol, atol: cfg.atol });
     nfev += sol.nfev;
     const at = k * cfg.points * dim;
@@ -201,7 +204,7 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
     t.set(tEval, k * cfg.points);
     // Targets: the exact field at the clean states; only then is noise added to the inputs.
     for (let r = k * cfg.points; r < (k + 1) * cfg.points; r++) f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
-    const noise = draws.noise(k);
+    const noise = draws.noise();
     if (cfg.noiseStd > 0) for (let i = 0; i < noise.length; i++) x[at + i] += noise[i] * cfg.noiseStd;
   }
   const testTrajectories = Math.round(cfg.trajectories * cfg.testFraction);

@@ -39,6 +39,7 @@ export function makeDampedPendulum(gamma = DEFAULT_GAMMA): System & { readonly g
     field: fieldFromInto(2, fieldInto),
     fieldInto,
     /** As the ideal pendulum: random direction, radius r ~ U(1.3, 2.3). */
+    initialRadius: pendulum.initialRadius,
     sampleInitial: (rng: Rng) => pendulum.sampleInitial(rng),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { Rng } from '../util/rng.ts';
 import { fieldFromInto, type FieldInto, type System } from './system.ts';
-import { randomOnCircle } from './spring.ts';
+import { radiusOf, randomOnCircle } from './spring.ts';
 
 const fieldInto: FieldInto = (_t, x, out) => {
   out[0] = 2 * x[1];
@@ -26,10 +26,10 @@ export const pendulum: System = {
   energy: H,
   field: fieldFromInto(2, fieldInto),
   fieldInto,
+  initialRadius: { scale: 1, offset: 1.3 },
   /** Random direction, radius r ~ U(1.3, 2.3). */
   sampleInitial(rng: Rng): Float64Array {
-    const r = rng.range(1.3, 2.3);
-    return randomOnCircle(rng, r);
+    return randomOnCircle(rng, radiusOf(rng, pendulum));
   },
   published: {
     scale: 1e3,

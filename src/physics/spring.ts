@@ -26,6 +26,12 @@ export function randomOnCircle(rng: Rng, radius: number): Float64Array {
   return Float64Array.of(radius * Math.cos(a), radius * Math.sin(a));
 }
 
+/** A radius drawn by the system's rule, uniform in [offset, offset + scale). */
+export function radiusOf(rng: Rng, system: System): number {
+  const { scale, offset } = system.initialRadius!;
+  return rng.range(offset, offset + scale);
+}
+
 export const spring: System = {
   name: 'spring',
   dim: 2,
@@ -35,10 +41,10 @@ export const spring: System = {
   energy: H,
   field: fieldFromInto(2, fieldInto),
   fieldInto,
+  initialRadius: { scale: 0.9, offset: 0.1 },
   /** Random direction, radius r ~ U(0.1, 1.0). */
   sampleInitial(rng: Rng): Float64Array {
-    const r = rng.range(0.1, 1.0);
-    return randomOnCircle(rng, r);
+    return randomOnCircle(rng, radiusOf(rng, spring));
   },
   published: {
     scale: 1e3,

@@ -34,6 +34,11 @@ export interface System {
   energy(x: Float64Array): number;
   /** Samples one initial state for the training data, as REFERENCE.md says for this task. */
   sampleInitial(rng: Rng): Float64Array;
+  /**
+   * 2-D systems started on a circle: the radius rule r = u * scale + offset, u ~ U(0, 1), written
+   * as the reference code writes it (numpy-legacy datasets replay it bit for bit).
+   */
+  readonly initialRadius?: { scale: number; offset: number };
   /** Optional allocation-free form of `field` (same values). */
   fieldInto?: FieldInto;
   /** Optional names of the state coordinates, in layout order (for plots and manifests). */

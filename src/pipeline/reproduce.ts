@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
-import { loadStateDataset, STATE_GENERATOR_VERSION, STATE_TASKS, writeStateDataset, type StateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
+import { readManifest } from '../../datasets/format.ts';
+import { STATE_GENERATOR_VERSION, STATE_TASKS, writeStateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -162,8 +163,8 @@ interface RunOutcome {
 }
 
 /** Refuses to reuse a dataset made by another version of the generator (its runs would not be this version's). */
-function checkGenerator(ds: StateDataset, dir: string): void {
-  const made = ds.params.generatorVersion;
+function checkGenerator(dir: string): void {
+  const made = readManifest(dir).params.generatorVersion;
   if (made !== STATE_GENERATOR_VERSION) {
     throw new UserError(`${dir} was made by dataset generator version ${made}, this version makes ${STATE_GENERATOR_VERSION}: use another --out or pass --force to regenerate it and retrain`);
   }
@@ -220,7 +221,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
       // both models of a seed train on one dataset folder
       const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
       if (o.force || !existsSync(join(dataDir, 'manifest.json'))) writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined);
-      else checkGenerator(loadStateDataset(dataDir, task), dataDir);
+      else checkGenerator(dataDir);
       for (const kind of ['baseline', 'hnn'] as const) {
         const dir = join(o.outDir, task, `seed${seed}`, kind);
         const outcome = await runOrReuse(task, kind, seed, dir, dataDir, o);
