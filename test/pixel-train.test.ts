@@ -9,7 +9,7 @@ import { initBackend } from '../src/tf/backend.ts';
 import { buildPixelDataset, generatePixelDataset } from '../datasets/pixel.ts';
 import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
-import { makeStep, pixelAdam, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
+import { latentWeightDecay, makeStep, pixelAdam, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
 import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
 import { CHECKPOINT_FILE, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
@@ -109,6 +109,8 @@ describe('pixel training', () => {
     const run = await trainPixelModel(tinyConfig(), data, { quiet: true, checkpointPath: ck, stopAfter: 5 });
     run.model.dispose();
     await expect(trainPixelModel(tinyConfig({ lr: 5e-4 }), data, { quiet: true, checkpointPath: ck, resume: true })).rejects.toThrow(/different configuration/);
+    // the checkpoint holds the resolved latent decay (1e-6 by default), not "whatever the default is"
+    await expect(trainPixelModel(tinyConfig({ dynamicsWeightDecay: 1e-5 }), data, { quiet: true, checkpointPath: ck, resume: true })).rejects.toThrow(/different configuration/);
     await expect(trainPixelModel(tinyConfig(), data, { quiet: true, checkpointPath: join(dir, 'none.bin'), resume: true })).rejects.toThrow(/no checkpoint/);
     await expect(trainPixelModel(tinyConfig({ spec: { ...tinyConfig().spec, frameSize: 28 } }), data, { quiet: true })).rejects.toThrow(/frames are 8x8/);
   });
@@ -152,16 +154,21 @@ describe('runPixelExperiment', () => {
 });
 
 describe('pixel optimiser', () => {
-  it('decays every parameter by weightDecay, or the latent model by dynamicsWeightDecay when given', () => {
+  it('decays the autoencoder by weightDecay and the latent model by weightDecay x the HNN weight, unless told', () => {
     const model = new PixelModel(tinyConfig().spec, 0);
     const ae = model.ae.variables().length;
     const dyn = model.dyn.variables().length;
+    const split = (aeWd: number, dynWd: number) => [...Array(ae).fill(aeWd), ...Array(dyn).fill(dynWd)];
     const same = pixelAdam(model, tinyConfig());
-    expect(same.weightDecay).toEqual(Array(ae + dyn).fill(1e-5));
-    const split = pixelAdam(model, tinyConfig({ dynamicsWeightDecay: 1e-6 }));
-    expect(split.weightDecay).toEqual([...Array(ae).fill(1e-5), ...Array(dyn).fill(1e-6)]);
+    expect(latentWeightDecay(tinyConfig())).toBe(1e-6);
+    expect(same.weightDecay).toEqual(split(1e-5, 1e-6));
+    const heavier = pixelAdam(model, tinyConfig({ loss: { ...DEFAULT_PIXEL_LOSS, hnn: 1 } }));
+    expect(heavier.weightDecay).toEqual(split(1e-5, 1e-5));
+    const literal = pixelAdam(model, tinyConfig({ dynamicsWeightDecay: 1e-5 }));
+    expect(literal.weightDecay).toEqual(split(1e-5, 1e-5));
+    heavier.dispose();
+    literal.dispose();
     same.dispose();
-    split.dispose();
     model.dispose();
   });
 });

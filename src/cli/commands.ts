@@ -69,7 +69,7 @@ export function registerCommands(program: Command): void {
     .option('--latent-step <name>', `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`, oneOf('latent step', LATENT_STEPS))
     .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', nonNegativeNumber('--hnn-weight'))
     .option('--consistency-weight <w>', 'pixel-pendulum: weight of the latent consistency term (protocol: 1)', nonNegativeNumber('--consistency-weight'))
-    .option('--dynamics-weight-decay <w>', 'pixel-pendulum: weight decay of the latent HNN/baseline alone (protocol: 1e-5, as every parameter)', nonNegativeNumber('--dynamics-weight-decay'))
+    .option('--dynamics-weight-decay <w>', 'pixel-pendulum: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)', nonNegativeNumber('--dynamics-weight-decay'))
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
     .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number; dynamicsWeightDecay?: number; force?: boolean; quiet?: boolean }) => {

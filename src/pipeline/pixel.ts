@@ -14,7 +14,7 @@ import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
-import { pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
+import { latentWeightDecay, pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
 import { guardOutput, readJson, writeJsonAtomic } from '../util/files.ts';
 import type { NpyArray } from '../util/npy.ts';
@@ -90,7 +90,7 @@ export interface PixelRunOptions {
   quiet?: boolean;
   /** Loss weights and latent-step integrator (default: REFERENCE.md). */
   loss?: Partial<PixelLossConfig>;
-  /** Weight decay of the latent dynamics model (default: the protocol's 1e-5, as every parameter). */
+  /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
   /** Rollout frames for VPT and energy (default 200). */
   frames?: number;
@@ -181,7 +181,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     steps: cfg.steps,
     updates: cfg.steps + 1,
     backend: backend.name,
-    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: cfg.dynamicsWeightDecay ?? cfg.weightDecay, hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
+    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: latentWeightDecay(cfg), hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
     dataset: { dir: resolve(opts.dataDir), seed: ds.manifest.seed, trainRows: ds.data.train.rows, testRows: ds.data.test.rows, frameSize: ds.params.size, engine: ds.params.engine },
     trainLoss: result.trainTerms.total,
     testLoss: result.testTerms.total,
