@@ -11,6 +11,7 @@ import { spring } from '../src/physics/spring.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { fieldFunction } from '../models/f64.ts';
+import { formatSeconds } from '../src/util/progress.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -54,6 +55,13 @@ describe('Adam with coupled weight decay', () => {
     reference([1, -2, 0.5], grads, 0.01, 0.1).forEach((r, i) => expect(ga[i]).toBeCloseTo(r, 6));
     reference([1, -2, 0.5], grads, 0.01, 0).forEach((r, i) => expect(gb[i]).toBeCloseTo(r, 6));
     expect(() => new Adam([a, b], { weightDecay: [0.1] })).toThrow(/1 weight decay coefficients for 2 variables/);
+  });
+});
+
+describe('progress times', () => {
+  it('rounds before splitting into units, so no field reads 60', () => {
+    expect([0.4, 59.4, 59.6, 61, 299.7, 3599.4, 3599.6, 7170, 7199].map(formatSeconds)).toEqual(['0s', '59s', '1m00s', '1m01s', '5m00s', '59m59s', '1h00m', '2h00m', '2h00m']);
+    expect(formatSeconds(Infinity)).toBe('?');
   });
 });
 
