@@ -11,7 +11,7 @@ import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
 import { latentWeightDecay, makeStep, pixelAdam, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
 import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
-import { CHECKPOINT_FILE, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
 
 const SIZE = 8;
@@ -126,6 +126,12 @@ describe('runPixelExperiment', () => {
     expect(Number.isFinite(one.metrics!.testLoss.mean)).toBe(true);
     expect(existsSync(join(dir, 'one', 'plots', 'loss.png'))).toBe(true);
     expect(existsSync(join(dir, 'one', CHECKPOINT_FILE))).toBe(false);
+    // a default run records the resolved latent decay; a run under the literal protocol is not reused as a default one
+    const m = one.metrics!;
+    expect(m.protocol.dynamicsWeightDecay).toBe(1e-6);
+    expect(pixelProtocolMismatch(m)).toBeNull();
+    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } })).toMatch(/weight decay 1e-5, the default is now 1e-6/);
+    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(/non-default settings/);
 
     const two = join(dir, 'two');
     const stopped = await runPixelExperiment({ ...base, outDir: two, stopAfter: 7 });

@@ -12,7 +12,7 @@ import { readJson, writeJsonAtomic } from '../util/files.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { PIXEL_PROTOCOL } from '../train/pixel.ts';
-import { CHECKPOINT_FILE, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';
 
 /** Steps per model for `npm start` (measured: see README); the protocol's are PIXEL_PROTOCOL.steps. */
@@ -65,11 +65,13 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     const done = join(dir, 'metrics.json');
     if (!opts.force && existsSync(done)) {
       const m = readJson<PixelMetrics>(done, 'metrics');
-      if (m.steps === steps && m.seed === seed) {
+      const stale = pixelProtocolMismatch(m);
+      if (m.steps === steps && m.seed === seed && !stale) {
         say(`reusing the trained ${kind} in ${dir}`);
         models[kind] = { dir, metrics: m, reused: true };
         continue;
       }
+      if (stale) say(`retraining the ${kind} in ${dir}: ${stale}`);
     }
     const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);

@@ -126,6 +126,25 @@ export interface PixelRunResult {
   map: LatentMap | null;
 }
 
+/** The training settings a pixel run records in metrics.json. */
+function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
+  return { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: latentWeightDecay(cfg), hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss };
+}
+
+/**
+ * Why a finished pixel run was not trained with this version's default settings (null when it was):
+ * a reproduction or the main job must not reuse a run made under another default or with options.
+ */
+export function pixelProtocolMismatch(m: PixelMetrics): string | null {
+  const want = pixelProtocol(pixelTrainConfig(m.model, m.seed, m.dataset.frameSize));
+  if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
+  const decay = Number(m.protocol.dynamicsWeightDecay ?? m.protocol.weightDecay);
+  const wantDecay = Number(want.dynamicsWeightDecay);
+  return decay !== wantDecay
+    ? `its latent model was trained with weight decay ${decay.toExponential()}, the default is now ${wantDecay.toExponential()}`
+    : `it was trained with non-default settings (${JSON.stringify(m.protocol)})`;
+}
+
 /** Trains one pixel model and writes everything to opts.outDir; metrics.json is written last. */
 export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRunResult> {
   const outDir = opts.outDir;
@@ -181,7 +200,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     steps: cfg.steps,
     updates: cfg.steps + 1,
     backend: backend.name,
-    protocol: { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: latentWeightDecay(cfg), hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss },
+    protocol: pixelProtocol(cfg),
     dataset: { dir: resolve(opts.dataDir), seed: ds.manifest.seed, trainRows: ds.data.train.rows, testRows: ds.data.test.rows, frameSize: ds.params.size, engine: ds.params.engine },
     trainLoss: result.trainTerms.total,
     testLoss: result.testTerms.total,

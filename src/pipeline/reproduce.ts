@@ -20,7 +20,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison } from './task-plots.ts';
-import { CHECKPOINT_FILE, PIXEL_TASK, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, PIXEL_TASK, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
 import { runRollout } from './rollout.ts';
 import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
 
@@ -178,6 +178,8 @@ function finishedRun<M extends RunMetrics>(task: ReproTask, kind: ModelKind, see
   if (metrics.steps !== expected) {
     throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
   }
+  const stale = task === PIXEL_TASK ? pixelProtocolMismatch(metrics as unknown as PixelMetrics) : null;
+  if (stale) throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
   if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
   return metrics;
 }
