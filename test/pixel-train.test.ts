@@ -130,7 +130,8 @@ describe('runPixelExperiment', () => {
     const m = one.metrics!;
     expect(m.protocol.dynamicsWeightDecay).toBe(1e-6);
     expect(pixelProtocolMismatch(m)).toBeNull();
-    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } })).toMatch(/weight decay 1e-5, the default is now 1e-6/);
+    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } })).toMatch(/weight decay 1e-5, not 1e-6/);
+    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } }, 1e-5)).toBeNull();
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(/non-default settings/);
 
     const two = join(dir, 'two');

@@ -44,6 +44,11 @@ describe('reproduce table', () => {
     expect(markdownTable([row], '')).toContain('n/a');
   });
 
+  it('refuses a pixel-only option without the pixel task', async () => {
+    const run = runReproduce({ tasks: ['spring'], seeds: 1, outDir: join(tmpdir(), 'unused'), quick: true, backend: 'cpu', force: false, quiet: true, dynamicsWeightDecay: 1e-5 });
+    await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to the pixel-pendulum task only/);
+  });
+
   it('refuses to reuse a dataset made by another generator version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hnn-repro-'));
     const dataDir = join(out, 'spring', 'seed0', 'dataset');

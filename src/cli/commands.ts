@@ -102,12 +102,13 @@ export function registerCommands(program: Command): void {
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
+    .option('--dynamics-weight-decay <w>', "pixel-pendulum: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)", nonNegativeNumber('--dynamics-weight-decay'))
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--force', 'overwrite finished results in <out>')
     .option('--quiet', 'no progress bars')
-    .action(async (o: { tasks: ReproTask[]; seeds: number; out?: string; quick?: boolean; backend: string; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { tasks: ReproTask[]; seeds: number; out?: string; quick?: boolean; dynamicsWeightDecay?: number; backend: string; force?: boolean; quiet?: boolean }) => {
       const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
-      await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
+      await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, dynamicsWeightDecay: o.dynamicsWeightDecay, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
     });
 
   program

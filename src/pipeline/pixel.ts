@@ -132,16 +132,16 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
 }
 
 /**
- * Why a finished pixel run was not trained with this version's default settings (null when it was):
- * a reproduction or the main job must not reuse a run made under another default or with options.
+ * Why a finished pixel run was not trained with the default settings, or with the given latent
+ * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
  */
-export function pixelProtocolMismatch(m: PixelMetrics): string | null {
-  const want = pixelProtocol(pixelTrainConfig(m.model, m.seed, m.dataset.frameSize));
+export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number): string | null {
+  const want = pixelProtocol(pixelTrainConfig(m.model, m.seed, m.dataset.frameSize, dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {}));
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
   const decay = Number(m.protocol.dynamicsWeightDecay ?? m.protocol.weightDecay);
   const wantDecay = Number(want.dynamicsWeightDecay);
   return decay !== wantDecay
-    ? `its latent model was trained with weight decay ${decay.toExponential()}, the default is now ${wantDecay.toExponential()}`
+    ? `its latent model was trained with weight decay ${decay.toExponential()}, not ${wantDecay.toExponential()}`
     : `it was trained with non-default settings (${JSON.stringify(m.protocol)})`;
 }
 
