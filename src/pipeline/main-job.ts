@@ -8,7 +8,7 @@ import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
-import { readJson, writeJsonAtomic } from '../util/files.ts';
+import { moveAside, readJson, writeJsonAtomic } from '../util/files.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { PIXEL_PROTOCOL } from '../train/pixel.ts';
@@ -65,13 +65,13 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     const done = join(dir, 'metrics.json');
     if (!opts.force && existsSync(done)) {
       const m = readJson<PixelMetrics>(done, 'metrics');
-      const stale = pixelProtocolMismatch(m);
-      if (m.steps === steps && m.seed === seed && !stale) {
+      const unfit = m.steps !== steps ? `it ran ${m.steps} steps, this job runs ${steps}` : m.seed !== seed ? `its seed is ${m.seed}, this job's ${seed}` : pixelProtocolMismatch(m);
+      if (!unfit) {
         say(`reusing the trained ${kind} in ${dir}`);
         models[kind] = { dir, metrics: m, reused: true };
         continue;
       }
-      if (stale) say(`retraining the ${kind} in ${dir}: ${stale}`);
+      say(`the finished ${kind} in ${dir} does not fit (${unfit}): kept as ${moveAside(dir)}`);
     }
     const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);

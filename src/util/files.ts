@@ -39,3 +39,14 @@ export function guardOutput(dir: string, marker: string, force: boolean): void {
     throw new UserError(`${dir} already holds a finished result (${marker}); choose another --out or pass --force to overwrite it`);
   }
 }
+
+/** Renames `path` to the first free `<path>.previous-N` and returns it: a superseded result is kept, not overwritten. */
+export function moveAside(path: string): string {
+  for (let n = 1; ; n++) {
+    const to = `${path}.previous-${n}`;
+    if (!existsSync(to)) {
+      renameSync(path, to);
+      return to;
+    }
+  }
+}
