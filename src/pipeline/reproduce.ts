@@ -13,7 +13,7 @@ import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { getSystem } from '../physics/index.ts';
 import type { PublishedResult } from '../physics/system.ts';
 import type { MeanCi } from '../eval/stats.ts';
-import { latentWeightDecay, PIXEL_PROTOCOL, pixelTrainConfig } from '../train/pixel.ts';
+import { PIXEL_PROTOCOL } from '../train/pixel.ts';
 import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { UserError } from '../util/errors.ts';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
@@ -180,8 +180,6 @@ function finishedRun<M extends RunMetrics>(task: ReproTask, kind: ModelKind, see
   if (metrics.steps !== expected) {
     throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
   }
-  const stale = task === PIXEL_TASK ? pixelProtocolMismatch(metrics as unknown as PixelMetrics, o.dynamicsWeightDecay) : null;
-  if (stale) throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
   if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
   return metrics;
 }
@@ -252,7 +250,8 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
     runsJson[task] = runs;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const latentDecay = latentWeightDecay({ ...pixelTrainConfig('hnn', 0, 28), dynamicsWeightDecay: o.dynamicsWeightDecay });
+  // the latent decay the pixel runs recorded (reuse guarantees they all share it)
+  const latentDecay = runsJson[PIXEL_TASK] ? Number(runsJson[PIXEL_TASK].hnn[0].protocol.dynamicsWeightDecay) : null;
   const mode = o.quick
     ? `QUICK MODE (reduced steps: ${o.tasks.map((t) => `${t} ${QUICK[t].steps}${QUICK[t].data ? `, ${JSON.stringify(QUICK[t].data)}` : ''}`).join('; ')}): not the paper's protocol`
     : `full protocol (${o.tasks.map((t) => `${t} ${protocolSteps(t)} steps`).join(', ')})`;
@@ -260,12 +259,12 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
     `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
     `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time.`,
-    ...(o.tasks.includes(PIXEL_TASK) ? [`Pixel pendulum: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`] : []),
+    ...(latentDecay !== null ? [`Pixel pendulum: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`] : []),
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
   ].join('\n');
   const md = markdownTable(rows, note);
   writeFileAtomic(join(o.outDir, 'table.md'), md);
-  writeJsonAtomic(join(o.outDir, 'table.json'), { mode: o.quick ? 'quick' : 'full', seeds: o.seeds, seconds, pixelDynamicsWeightDecay: o.tasks.includes(PIXEL_TASK) ? latentDecay : null, rows, runs: runsJson, versions: packageVersions() });
+  writeJsonAtomic(join(o.outDir, 'table.json'), { mode: o.quick ? 'quick' : 'full', seeds: o.seeds, seconds, pixelDynamicsWeightDecay: latentDecay, rows, runs: runsJson, versions: packageVersions() });
   console.log(md);
   console.log(`wrote ${join(o.outDir, 'table.md')}, ${join(o.outDir, 'table.json')} and plots under ${o.outDir}/<task>/plots/`);
   return { rows };
@@ -282,6 +281,8 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
     for (const kind of ['baseline', 'hnn'] as const) {
       const dir = join(o.outDir, task, `seed${seed}`, kind);
       const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);
+      const stale = finished && pixelProtocolMismatch(finished, o.dynamicsWeightDecay);
+      if (stale) throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
       if (finished) {
         runs[kind].push(finished);
         continue;
