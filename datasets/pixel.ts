@@ -53,7 +53,14 @@ export interface PixelDatasetParams {
 }
 
 function resolve(opts: Omit<PixelDatasetOptions, 'out'>): PixelDatasetParams {
-  const p = { trials: opts.trials ?? 200, steps: opts.steps ?? 103, size: opts.size ?? 28, engine: opts.engine ?? 'ode', seed: opts.seed ?? 0, samples: opts.samples ?? 8 };
+  const p = {
+    trials: opts.trials ?? 200,
+    steps: opts.steps ?? 103,
+    size: opts.size ?? 28,
+    engine: opts.engine ?? 'ode',
+    seed: opts.seed ?? 0,
+    samples: opts.samples ?? 8,
+  };
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer >= ${min}, got ${v}`);
   };
@@ -105,7 +112,11 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
   const raster = new PendulumRasterizer(geometry, { samples: p.samples });
   const initial = sampleInitialStates(trials, p.seed);
 
-  const alloc = (n: number) => ({ px: new Float32Array(n * perTrial * 2 * NN), next: new Float32Array(n * perTrial * 2 * NN), labels: new Float64Array(n * perTrial * 3) });
+  const alloc = (n: number) => ({
+    px: new Float32Array(n * perTrial * 2 * NN),
+    next: new Float32Array(n * perTrial * 2 * NN),
+    labels: new Float64Array(n * perTrial * 3),
+  });
   const train = alloc(nTrain);
   const test = alloc(nTest);
   const trialStates = new Float64Array(trials * steps * 2);
@@ -121,7 +132,8 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
     trialStates.set(sim.states, t * steps * 2);
     energyLoss[t] = sim.relativeEnergyLoss;
     const e0 = pendulumEnergy(sim.states[0], sim.states[1]);
-    for (let f = 1; f < steps; f++) maxDrift = Math.max(maxDrift, Math.abs(pendulumEnergy(sim.states[2 * f], sim.states[2 * f + 1]) - e0) / e0);
+    for (let f = 1; f < steps; f++)
+      maxDrift = Math.max(maxDrift, Math.abs(pendulumEnergy(sim.states[2 * f], sim.states[2 * f + 1]) - e0) / e0);
     renderStates(sim.states, raster, frames);
     if (t === 0) previewFrames = frames.slice();
     const isTest = t < nTest;
@@ -132,7 +144,8 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
       const row = (base + k) * 2 * NN;
       dst.px.set(frames.subarray((k + 1) * NN, (k + 3) * NN), row); // frames k+1, k+2 are adjacent in memory
       dst.next.set(frames.subarray((k + 2) * NN, (k + 4) * NN), row);
-      const phi = sim.states[2 * (k + 2)], omega = sim.states[2 * (k + 2) + 1];
+      const phi = sim.states[2 * (k + 2)],
+        omega = sim.states[2 * (k + 2) + 1];
       dst.labels.set([phi, omega, MOMENTUM_SCALE * omega], (base + k) * 3);
     }
     progress.update(t + 1, engine === 'matter' ? { energyLoss: energyLoss[t] } : undefined);
@@ -152,7 +165,9 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
   };
   const extra: Record<string, unknown> = {
     ideal: info.conservative,
-    label: info.conservative ? 'ideal pixel pendulum (exact ODE)' : `NON-CONSERVATIVE pixel pendulum (matter-js loses ${(100 * mean).toFixed(1)}% energy per trial): not an ideal dataset`,
+    label: info.conservative
+      ? 'ideal pixel pendulum (exact ODE)'
+      : `NON-CONSERVATIVE pixel pendulum (matter-js loses ${(100 * mean).toFixed(1)}% energy per trial): not an ideal dataset`,
     source: { ...info, energy },
     physics: {
       equation: `phi'' = -${OMEGA0_SQUARED} sin phi (phi from hanging down, positive = bob to the right)`,
@@ -160,9 +175,27 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
       frameDt: FRAME_DT,
       momentum: `p = ${MOMENTUM_SCALE} dphi/dt`,
     },
-    geometry: { ...geometry, units: 'pixels; pivot at frame centre, image rows grow downward', antialiasing: `covered area, ${p.samples}x${p.samples} subsamples on edge pixels` },
-    sampling: { initialAngle: `|phi0| ~ U(0, pi/6), random sign`, initialOmega: `dphi/dt ~ U(-${MAX_INITIAL_OMEGA}, ${MAX_INITIAL_OMEGA}) rad per time unit`, rngStream: 'Rng(seed).fork("pixel-pendulum-initial")' },
-    counts: { trials, steps, samplesPerTrial: perTrial, trainTrials: nTrain, testTrials: nTest, trainSamples: nTrain * perTrial, testSamples: nTest * perTrial, frameSize: size, sampleLength: 2 * NN },
+    geometry: {
+      ...geometry,
+      units: 'pixels; pivot at frame centre, image rows grow downward',
+      antialiasing: `covered area, ${p.samples}x${p.samples} subsamples on edge pixels`,
+    },
+    sampling: {
+      initialAngle: `|phi0| ~ U(0, pi/6), random sign`,
+      initialOmega: `dphi/dt ~ U(-${MAX_INITIAL_OMEGA}, ${MAX_INITIAL_OMEGA}) rad per time unit`,
+      rngStream: 'Rng(seed).fork("pixel-pendulum-initial")',
+    },
+    counts: {
+      trials,
+      steps,
+      samplesPerTrial: perTrial,
+      trainTrials: nTrain,
+      testTrials: nTest,
+      trainSamples: nTrain * perTrial,
+      testSamples: nTest * perTrial,
+      frameSize: size,
+      sampleLength: 2 * NN,
+    },
     split: { test: `first ${nTest} trials (${TEST_FRACTION * 100}%)`, train: `trials ${nTest}..${trials - 1}` },
     layout: {
       pixels: 'sample k of a trial: [frame k+1 | frame k+2], each frame N*N row-major, float32 in [0, 1], background 0',
@@ -197,7 +230,9 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
 export async function generatePixelDataset(opts: PixelDatasetOptions): Promise<DatasetManifest> {
   const engine = opts.engine ?? 'ode';
   if (engine === 'matter' && /ideal/i.test(basename(opts.out))) {
-    throw new UserError(`the matter-js source is not energy-conserving, so it cannot make a dataset named "${basename(opts.out)}"; choose an --out without "ideal" or use --engine ode`);
+    throw new UserError(
+      `the matter-js source is not energy-conserving, so it cannot make a dataset named "${basename(opts.out)}"; choose an --out without "ideal" or use --engine ode`,
+    );
   }
   const built = buildPixelDataset(opts);
   const { params, arrays, extra, previewFrames } = built;
@@ -205,10 +240,11 @@ export async function generatePixelDataset(opts: PixelDatasetOptions): Promise<D
   writePreviews(opts.out, previewFrames, params.size, params.steps);
   if (!opts.quiet) {
     const e = (extra.source as { energy: { meanRelativeLossPerTrial: number; maxRelativeDriftAlongTrials: number } }).energy;
-    const msg = engine === 'matter'
-      ? `matter-js source is NON-CONSERVATIVE: it lost ${(100 * e.meanRelativeLossPerTrial).toFixed(2)}% of the energy per trial on average (recorded in manifest.json)`
-      : `exact source: max relative energy drift along a trial ${e.maxRelativeDriftAlongTrials.toExponential(2)}`;
-    process.stderr.write(`${msg}\nwrote ${opts.out} (${(arrays.trainPixels.shape[0])} train + ${arrays.testPixels.shape[0]} test samples)\n`);
+    const msg =
+      engine === 'matter'
+        ? `matter-js source is NON-CONSERVATIVE: it lost ${(100 * e.meanRelativeLossPerTrial).toFixed(2)}% of the energy per trial on average (recorded in manifest.json)`
+        : `exact source: max relative energy drift along a trial ${e.maxRelativeDriftAlongTrials.toExponential(2)}`;
+    process.stderr.write(`${msg}\nwrote ${opts.out} (${arrays.trainPixels.shape[0]} train + ${arrays.testPixels.shape[0]} test samples)\n`);
   }
   return manifest;
 }
@@ -218,7 +254,12 @@ function writePreviews(dir: string, frames: Float32Array, size: number, steps: n
   const list = Array.from({ length: steps }, (_, f) => frames.subarray(f * NN, (f + 1) * NN));
   const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(steps)), Math.max(1, Math.round(56 / size)));
   writeFileAtomic(join(dir, PREVIEW_PNG), encodeGreyPng(sheet.pixels, sheet.width, sheet.height));
-  const gif = encodeGif(list.map((f) => greyToBytes(f).slice()), size, size, { delayMs: FRAME_DT * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) });
+  const gif = encodeGif(
+    list.map((f) => greyToBytes(f).slice()),
+    size,
+    size,
+    { delayMs: FRAME_DT * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
+  );
   writeFileAtomic(join(dir, PREVIEW_GIF), gif);
 }
 
@@ -227,12 +268,22 @@ function writePreviews(dir: string, frames: Float32Array, size: number, steps: n
  * (frame 0 = the trial's initial state), re-rendered with the dataset's own source and geometry:
  * the truth for rollouts of any length. Returns [frames * N*N] float32.
  */
-export function renderPixelTruth(dataset: string | { manifest: DatasetManifest; arrays: Record<string, NpyArray> }, trial: number, frames: number, startFrame = 0): Float32Array {
+export function renderPixelTruth(
+  dataset: string | { manifest: DatasetManifest; arrays: Record<string, NpyArray> },
+  trial: number,
+  frames: number,
+  startFrame = 0,
+): Float32Array {
   const ds = typeof dataset === 'string' ? readDataset(dataset, PIXEL_DATASET_KIND) : dataset;
   const params = ds.manifest.params as PixelDatasetParams;
   const init = ds.arrays.trialInitial;
   if (!init) throw new UserError('dataset has no trialInitial array; regenerate it with `hnn generate`');
-  if (!Number.isInteger(trial) || trial < 0 || trial >= init.shape[0]) throw new UserError(`trial must be in 0..${init.shape[0] - 1}, got ${trial}`);
-  const r = renderTrial({ phi: init.data[2 * trial], omega: init.data[2 * trial + 1] }, startFrame + frames, { engine: params.engine, size: params.size, samples: params.samples });
+  if (!Number.isInteger(trial) || trial < 0 || trial >= init.shape[0])
+    throw new UserError(`trial must be in 0..${init.shape[0] - 1}, got ${trial}`);
+  const r = renderTrial({ phi: init.data[2 * trial], omega: init.data[2 * trial + 1] }, startFrame + frames, {
+    engine: params.engine,
+    size: params.size,
+    samples: params.samples,
+  });
   return r.frames.slice(startFrame * params.size * params.size);
 }

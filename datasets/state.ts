@@ -46,12 +46,68 @@ export interface SimulatedTaskConfig {
 }
 
 export const TASK_CONFIGS: Record<SimulatedTask, SimulatedTaskConfig> = {
-  spring: { trajectories: 50, t0: 0, t1: 3, points: 30, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' },
-  pendulum: { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' },
+  spring: {
+    trajectories: 50,
+    t0: 0,
+    t1: 3,
+    points: 30,
+    rtol: 1e-10,
+    atol: 1e-10,
+    noiseStd: 0.1,
+    testFraction: 0.5,
+    first: 'train',
+    randomSource: 'numpy-legacy',
+  },
+  pendulum: {
+    trajectories: 50,
+    t0: 0,
+    t1: 3,
+    points: 45,
+    rtol: 1e-10,
+    atol: 1e-10,
+    noiseStd: 0.1,
+    testFraction: 0.5,
+    first: 'train',
+    randomSource: 'numpy-legacy',
+  },
   // Not in the paper: the ideal pendulum's protocol (sizes, noise, split, draws) with friction gamma.
-  'damped-pendulum': { trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1, testFraction: 0.5, first: 'train', gamma: DEFAULT_GAMMA, randomSource: 'numpy-legacy' },
-  'two-body': { trajectories: 1000, t0: 0, t1: 20, points: 50, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
-  'three-body': { trajectories: 5000, t0: 0, t1: 5, points: 20, rtol: 1e-9, atol: 1e-9, noiseStd: 0, testFraction: 0.2, first: 'test', randomSource: 'rng' },
+  'damped-pendulum': {
+    trajectories: 50,
+    t0: 0,
+    t1: 3,
+    points: 45,
+    rtol: 1e-10,
+    atol: 1e-10,
+    noiseStd: 0.1,
+    testFraction: 0.5,
+    first: 'train',
+    gamma: DEFAULT_GAMMA,
+    randomSource: 'numpy-legacy',
+  },
+  'two-body': {
+    trajectories: 1000,
+    t0: 0,
+    t1: 20,
+    points: 50,
+    rtol: 1e-9,
+    atol: 1e-9,
+    noiseStd: 0,
+    testFraction: 0.2,
+    first: 'test',
+    randomSource: 'rng',
+  },
+  'three-body': {
+    trajectories: 5000,
+    t0: 0,
+    t1: 5,
+    points: 20,
+    rtol: 1e-9,
+    atol: 1e-9,
+    noiseStd: 0,
+    testFraction: 0.2,
+    first: 'test',
+    randomSource: 'rng',
+  },
 };
 
 /** Real pendulum: forward finite differences, first 80% (time order) train, no noise. */
@@ -108,7 +164,8 @@ export function resolveConfig(task: SimulatedTask, overrides: StateOverrides = {
   if (!(cfg.rtol > 0 && cfg.rtol < 1)) throw new UserError(`rtol must be in (0, 1), got ${cfg.rtol}`);
   if (!(cfg.atol > 0)) throw new UserError(`atol must be > 0, got ${cfg.atol}`);
   if (!(cfg.noiseStd >= 0) || !Number.isFinite(cfg.noiseStd)) throw new UserError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  if (cfg.gamma !== undefined && !(cfg.gamma >= 0 && Number.isFinite(cfg.gamma))) throw new UserError(`gamma must be >= 0, got ${cfg.gamma}`);
+  if (cfg.gamma !== undefined && !(cfg.gamma >= 0 && Number.isFinite(cfg.gamma)))
+    throw new UserError(`gamma must be >= 0, got ${cfg.gamma}`);
   return cfg;
 }
 
@@ -117,7 +174,17 @@ function systemFor(task: SimulatedTask, cfg: SimulatedTaskConfig): System {
 }
 
 /** Splits `rows` of x, dx, t at row `cut`: the first part goes to the split named by `first`. */
-function split(task: StateTask, seed: number, dim: number, x: Float64Array, dx: Float64Array, t: Float64Array, cut: number, first: 'train' | 'test', params: Record<string, unknown>): StateDataset {
+function split(
+  task: StateTask,
+  seed: number,
+  dim: number,
+  x: Float64Array,
+  dx: Float64Array,
+  t: Float64Array,
+  cut: number,
+  first: 'train' | 'test',
+  params: Record<string, unknown>,
+): StateDataset {
   const rows = t.length;
   const a = { x: x.slice(0, cut * dim), dx: dx.slice(0, cut * dim), t: t.slice(0, cut) };
   const b = { x: x.slice(cut * dim), dx: dx.slice(cut * dim), t: t.slice(cut) };
@@ -203,7 +270,8 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
     x.set(sol.y, at);
     t.set(tEval, k * cfg.points);
     // Targets: the exact field at the clean states; only then is noise added to the inputs.
-    for (let r = k * cfg.points; r < (k + 1) * cfg.points; r++) f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
+    for (let r = k * cfg.points; r < (k + 1) * cfg.points; r++)
+      f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
     const noise = draws.noise();
     if (cfg.noiseStd > 0) for (let i = 0; i < noise.length; i++) x[at + i] += noise[i] * cfg.noiseStd;
   }
@@ -258,7 +326,8 @@ export function buildStateDataset(task: StateTask, seed: number, overrides: Stat
   checkTask(task);
   if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`);
   if (task === 'real-pendulum') {
-    if (Object.values(overrides).some((v) => v !== undefined)) throw new UserError('the real pendulum dataset takes no options: it is measured data');
+    if (Object.values(overrides).some((v) => v !== undefined))
+      throw new UserError('the real pendulum dataset takes no options: it is measured data');
     return buildRealPendulum(seed);
   }
   return buildSimulated(task, seed, overrides);
@@ -284,7 +353,12 @@ export function saveStateDataset(dir: string, ds: StateDataset): DatasetManifest
 }
 
 /** Builds and writes a state dataset; returns both. */
-export function writeStateDataset(dir: string, task: StateTask, seed: number, overrides: StateOverrides = {}): { dataset: StateDataset; manifest: DatasetManifest } {
+export function writeStateDataset(
+  dir: string,
+  task: StateTask,
+  seed: number,
+  overrides: StateOverrides = {},
+): { dataset: StateDataset; manifest: DatasetManifest } {
   const dataset = buildStateDataset(task, seed, overrides);
   return { dataset, manifest: saveStateDataset(dir, dataset) };
 }
@@ -293,8 +367,10 @@ export function writeStateDataset(dir: string, task: StateTask, seed: number, ov
 export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
   if (task !== undefined) checkTask(task);
   const { manifest, arrays } = readDataset(dir, task);
-  if (!isStateTask(manifest.kind)) throw new UserError(`dataset ${dir} holds "${manifest.kind}", which is not a state dataset (${STATE_TASKS.join(', ')})`);
-  const bad = (why: string) => new UserError(`dataset ${dir} is not a valid ${manifest.kind} state dataset (${why}); regenerate it with \`hnn generate\``);
+  if (!isStateTask(manifest.kind))
+    throw new UserError(`dataset ${dir} holds "${manifest.kind}", which is not a state dataset (${STATE_TASKS.join(', ')})`);
+  const bad = (why: string) =>
+    new UserError(`dataset ${dir} is not a valid ${manifest.kind} state dataset (${why}); regenerate it with \`hnn generate\``);
   for (const name of ARRAYS) {
     if (!arrays[name]) throw bad(`array ${name} is missing from manifest.json`);
     if (!(arrays[name].data instanceof Float64Array)) throw bad(`array ${name} is not float64`);
@@ -311,7 +387,8 @@ export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
     testT: [testRows],
   };
   for (const name of ARRAYS) {
-    if (arrays[name].shape.join(',') !== want[name].join(',')) throw bad(`${name} has shape [${arrays[name].shape}], expected [${want[name]}]`);
+    if (arrays[name].shape.join(',') !== want[name].join(','))
+      throw bad(`${name} has shape [${arrays[name].shape}], expected [${want[name]}]`);
   }
   const expectDim = manifest.kind === 'real-pendulum' ? 2 : getSimulatedSystem(manifest.kind).dim;
   if (dim !== expectDim) throw bad(`state dimension ${dim}, expected ${expectDim}`);

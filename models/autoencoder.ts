@@ -23,7 +23,16 @@ interface Dense {
 /** Layer sizes [fanIn, fanOut] of layers 1..8. */
 function layerSizes(s: AutoencoderSpec): Array<[number, number]> {
   const { input: n, hidden: h, latent: d } = s;
-  return [[n, h], [h, h], [h, h], [h, d], [d, h], [h, h], [h, h], [h, n]];
+  return [
+    [n, h],
+    [h, h],
+    [h, h],
+    [h, d],
+    [d, h],
+    [h, h],
+    [h, h],
+    [h, n],
+  ];
 }
 
 export class Autoencoder {
@@ -31,7 +40,11 @@ export class Autoencoder {
   /** Names of variables() in order ("<name>/w1", "<name>/b1", ...). */
   readonly keys: string[] = [];
 
-  constructor(readonly spec: AutoencoderSpec, seedOrWeights: number | NamedWeights, readonly name = 'ae') {
+  constructor(
+    readonly spec: AutoencoderSpec,
+    seedOrWeights: number | NamedWeights,
+    readonly name = 'ae',
+  ) {
     const rng = typeof seedOrWeights === 'number' ? new Rng(seedOrWeights).fork(`init:${name}`) : null;
     layerSizes(spec).forEach(([fanIn, fanOut], l) => {
       const wKey = `${name}/w${l + 1}`;

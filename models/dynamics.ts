@@ -28,7 +28,10 @@ export class DynamicsModel {
   readonly mlp: Mlp;
   private readonly s: tf.Tensor2D | null;
 
-  constructor(readonly spec: DynamicsSpec, seedOrWeights: number | NamedWeights) {
+  constructor(
+    readonly spec: DynamicsSpec,
+    seedOrWeights: number | NamedWeights,
+  ) {
     if (spec.dim % 2 !== 0) throw new Error(`state dimension must be even, got ${spec.dim}`);
     const out = spec.kind === 'hnn' ? 1 : spec.dim;
     // The reference: tanh hidden layers, linear output layer without bias.

@@ -57,7 +57,12 @@ export class TanhMlp64 {
       const w = weights[`${prefix}/w${l}`];
       if (!w) break;
       const b = weights[`${prefix}/b${l}`];
-      this.layers.push({ w: Float64Array.from(w.values), b: b ? Float64Array.from(b.values) : null, fanIn: w.shape[0], fanOut: w.shape[1] });
+      this.layers.push({
+        w: Float64Array.from(w.values),
+        b: b ? Float64Array.from(b.values) : null,
+        fanIn: w.shape[0],
+        fanOut: w.shape[1],
+      });
     }
     if (this.layers.length === 0) throw new Error(`no layers named ${prefix}/w0...`);
     this.acts = this.layers.slice(0, -1).map((l) => new Float64Array(l.fanOut));

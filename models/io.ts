@@ -34,7 +34,12 @@ export async function saveArtifacts<T>(dir: string, format: string, art: ModelAr
 export function loadArtifacts<T>(dir: string, format: string): ModelArtifacts<T> {
   const jsonPath = join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new UserError(`no model found at ${dir} (model.json missing); train one with \`hnn train\``);
-  let json: { format?: string; modelTopology: T; weightsManifest: tf.io.WeightsManifestConfig; userDefinedMetadata?: Record<string, unknown> };
+  let json: {
+    format?: string;
+    modelTopology: T;
+    weightsManifest: tf.io.WeightsManifestConfig;
+    userDefinedMetadata?: Record<string, unknown>;
+  };
   try {
     json = JSON.parse(readFileSync(jsonPath, 'utf8'));
   } catch (e) {
@@ -46,7 +51,8 @@ export function loadArtifacts<T>(dir: string, format: string): ModelArtifacts<T>
   if (!existsSync(bin)) throw new UserError(`model weights missing: ${bin}; retrain the model`);
   const buf = readFileSync(bin);
   const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
-  if (buf.byteLength !== expected) throw new UserError(`${bin} holds ${buf.byteLength} bytes, model.json expects ${expected}; retrain the model`);
+  if (buf.byteLength !== expected)
+    throw new UserError(`${bin} holds ${buf.byteLength} bytes, model.json expects ${expected}; retrain the model`);
   const tensors = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
   const weights: NamedWeights = {};
   for (const [name, t] of Object.entries(tensors)) weights[name] = { shape: t.shape, values: t.dataSync() as Float32Array };

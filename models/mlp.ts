@@ -28,7 +28,11 @@ export class Mlp {
   /** Names of variables() in order ("<name>/w0", "<name>/b0", ...); tfjs variable names must be globally unique, these need not be. */
   readonly keys: string[] = [];
 
-  constructor(readonly spec: MlpSpec, seedOrWeights: number | NamedWeights, readonly name = 'mlp') {
+  constructor(
+    readonly spec: MlpSpec,
+    seedOrWeights: number | NamedWeights,
+    readonly name = 'mlp',
+  ) {
     const { sizes } = spec;
     const rng = typeof seedOrWeights === 'number' ? new Rng(seedOrWeights).fork(`init:${name}`) : null;
     for (let l = 0; l + 1 < sizes.length; l++) {

@@ -57,7 +57,10 @@ export class PixelModel {
   readonly dyn: DynamicsModel;
   readonly input: number;
 
-  constructor(readonly spec: PixelModelSpec, seedOrWeights: number | NamedWeights) {
+  constructor(
+    readonly spec: PixelModelSpec,
+    seedOrWeights: number | NamedWeights,
+  ) {
     if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
     this.input = 2 * spec.frameSize * spec.frameSize;
     this.ae = new Autoencoder({ input: this.input, hidden: spec.hidden, latent: spec.latent }, seedOrWeights, 'ae');
@@ -143,7 +146,12 @@ export interface PixelTopology extends PixelModelSpec {
   loss: PixelLossConfig;
 }
 
-export async function savePixelModel(dir: string, model: PixelModel, loss: PixelLossConfig, metadata: Record<string, unknown> = {}): Promise<void> {
+export async function savePixelModel(
+  dir: string,
+  model: PixelModel,
+  loss: PixelLossConfig,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
   const topology: PixelTopology = { ...model.spec, loss };
   await saveArtifacts(dir, PIXEL_MODEL_FORMAT, { topology, weights: model.read(), metadata });
 }

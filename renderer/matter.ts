@@ -35,7 +35,8 @@ export const MATTER_DESCRIPTION = {
   engine: 'matter-js',
   conservative: false,
   units: `1 time unit = ${MS_PER_TIME_UNIT} ms, rod ${ROD_PX} px, default engine step ${DEFAULT_STEP_MS} ms`,
-  model: 'circle body (inertia Infinity, frictionAir 0, friction 0) on a Constraint (stiffness 1, damping 0) to a fixed point; gravity.y * gravity.scale = w0^2 * rod / 1000^2 px/ms^2',
+  model:
+    'circle body (inertia Infinity, frictionAir 0, friction 0) on a Constraint (stiffness 1, damping 0) to a fixed point; gravity.y * gravity.scale = w0^2 * rod / 1000^2 px/ms^2',
 };
 
 export function simulateMatter(phi0: number, omega0: number, frames: number, opts: MatterOptions = {}): MatterRun {
@@ -48,15 +49,23 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
   const { Engine, Bodies, Body, Constraint, Composite } = Matter;
   // Acceleration (px/ms^2) = gravity.y * gravity.scale; w0^2 per ms^2 = w2 / 1000^2.
   const gScale = 0.001;
-  const engine = Engine.create({ gravity: { x: 0, y: (w2 / MS_PER_TIME_UNIT ** 2) * ROD_PX / gScale, scale: gScale }, enableSleeping: false });
-  const px = 0, py = 0;
+  const engine = Engine.create({
+    gravity: { x: 0, y: ((w2 / MS_PER_TIME_UNIT ** 2) * ROD_PX) / gScale, scale: gScale },
+    enableSleeping: false,
+  });
+  const px = 0,
+    py = 0;
   const bob = Bodies.circle(px + ROD_PX * Math.sin(phi0), py + ROD_PX * Math.cos(phi0), 10, {
-    frictionAir: 0, friction: 0, frictionStatic: 0, restitution: 0, inertia: Infinity,
+    frictionAir: 0,
+    friction: 0,
+    frictionStatic: 0,
+    restitution: 0,
+    inertia: Infinity,
   });
   const raw = bob as unknown as VerletFields; // fields matter-js has but its typings omit
   raw.deltaTime = stepMs; // setVelocity converts from px per base delta using the body's step
   // Tangential velocity in px per matter base delta (1000/60 ms).
-  const v = (omega0 * ROD_PX / MS_PER_TIME_UNIT) * (1000 / 60);
+  const v = ((omega0 * ROD_PX) / MS_PER_TIME_UNIT) * (1000 / 60);
   Body.setVelocity(bob, { x: v * Math.cos(phi0), y: -v * Math.sin(phi0) });
   const rod = Constraint.create({ pointA: { x: px, y: py }, bodyB: bob, pointB: { x: 0, y: 0 }, length: ROD_PX, stiffness: 1, damping: 0 });
   Composite.add(engine.world, [bob, rod]);
@@ -72,7 +81,8 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
   const finish = () => {
     if (!pending) return;
     const { f, x, y, xPrev, yPrev } = pending;
-    const rx = x - px, ry = y - py;
+    const rx = x - px,
+      ry = y - py;
     const vx = ((bob.position.x - xPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT; // px per time unit
     const vy = ((bob.position.y - yPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT;
     let phi = Math.atan2(rx, ry);

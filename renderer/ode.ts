@@ -34,15 +34,20 @@ export function simulateExact(phi0: number, omega0: number, frames: number, opts
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
   const h = dt / n;
   const out = new Float64Array(2 * frames);
-  let q = phi0, w = omega0;
+  let q = phi0,
+    w = omega0;
   out[0] = q;
   out[1] = w;
   for (let f = 1; f < frames; f++) {
     for (let s = 0; s < n; s++) {
-      const k1q = w, k1w = -w2 * Math.sin(q);
-      const k2q = w + 0.5 * h * k1w, k2w = -w2 * Math.sin(q + 0.5 * h * k1q);
-      const k3q = w + 0.5 * h * k2w, k3w = -w2 * Math.sin(q + 0.5 * h * k2q);
-      const k4q = w + h * k3w, k4w = -w2 * Math.sin(q + h * k3q);
+      const k1q = w,
+        k1w = -w2 * Math.sin(q);
+      const k2q = w + 0.5 * h * k1w,
+        k2w = -w2 * Math.sin(q + 0.5 * h * k1q);
+      const k3q = w + 0.5 * h * k2w,
+        k3w = -w2 * Math.sin(q + 0.5 * h * k2q);
+      const k4q = w + h * k3w,
+        k4w = -w2 * Math.sin(q + h * k3q);
       q += (h / 6) * (k1q + 2 * k2q + 2 * k3q + k4q);
       w += (h / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
     }

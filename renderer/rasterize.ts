@@ -32,16 +32,33 @@ export class PendulumRasterizer {
   private readonly shapes: Shape[];
   private readonly edge: Shape[] = [];
 
-  constructor(readonly geometry: PendulumGeometry, opts: RasterOptions = {}) {
+  constructor(
+    readonly geometry: PendulumGeometry,
+    opts: RasterOptions = {},
+  ) {
     const s = opts.samples ?? 8;
     if (!Number.isInteger(s) || s < 1 || s > 64) throw new Error(`samples per axis must be an integer in 1..64, got ${s}`);
     this.size = geometry.size;
     this.pixels = geometry.size * geometry.size;
     this.sub = Float64Array.from({ length: s }, (_, k) => (k + 0.5) / s);
     const g = geometry;
-    const mk = (part: Shape['part'], r: number, intensity: number): Shape => ({ part, ax: g.pivotX, ay: g.pivotY, dx: 0, dy: 0, invLen2: 0, r, r2: r * r, intensity });
+    const mk = (part: Shape['part'], r: number, intensity: number): Shape => ({
+      part,
+      ax: g.pivotX,
+      ay: g.pivotY,
+      dx: 0,
+      dy: 0,
+      invLen2: 0,
+      r,
+      r2: r * r,
+      intensity,
+    });
     // Brightest first (stable for ties): the first shape found covering a point decides its intensity.
-    this.shapes = [mk('bob', g.bobRadius, g.bobIntensity), mk('rod', g.rodHalfWidth, g.rodIntensity), mk('pivot', g.pivotRadius, g.pivotIntensity)]
+    this.shapes = [
+      mk('bob', g.bobRadius, g.bobIntensity),
+      mk('rod', g.rodHalfWidth, g.rodIntensity),
+      mk('pivot', g.pivotRadius, g.pivotIntensity),
+    ]
       .filter((sh) => sh.intensity > 0 && sh.r > 0)
       .sort((a, b) => b.intensity - a.intensity);
   }
@@ -70,22 +87,28 @@ export class PendulumRasterizer {
   render(phi: number, out?: Float32Array, offset = 0): Float32Array {
     const N = this.size;
     const frame = out ?? new Float32Array(this.pixels);
-    if (offset < 0 || offset + this.pixels > frame.length) throw new Error(`render: frame at offset ${offset} does not fit in ${frame.length} values`);
+    if (offset < 0 || offset + this.pixels > frame.length)
+      throw new Error(`render: frame at offset ${offset} does not fit in ${frame.length} values`);
     frame.fill(0, offset, offset + this.pixels);
     this.pose(phi);
     const shapes = this.shapes;
     const ns = shapes.length;
     if (ns === 0) return frame;
     // Bounding box of all shapes, in whole pixels.
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      x1 = -Infinity,
+      y0 = Infinity,
+      y1 = -Infinity;
     for (const s of shapes) {
       x0 = Math.min(x0, s.ax - s.r, s.ax + s.dx - s.r);
       x1 = Math.max(x1, s.ax + s.r, s.ax + s.dx + s.r);
       y0 = Math.min(y0, s.ay - s.r, s.ay + s.dy - s.r);
       y1 = Math.max(y1, s.ay + s.r, s.ay + s.dy + s.r);
     }
-    const j0 = Math.max(0, Math.floor(x0)), j1 = Math.min(N - 1, Math.ceil(x1) - 1);
-    const i0 = Math.max(0, Math.floor(y0)), i1 = Math.min(N - 1, Math.ceil(y1) - 1);
+    const j0 = Math.max(0, Math.floor(x0)),
+      j1 = Math.min(N - 1, Math.ceil(x1) - 1);
+    const i0 = Math.max(0, Math.floor(y0)),
+      i1 = Math.min(N - 1, Math.ceil(y1) - 1);
     const sub = this.sub;
     const S = sub.length;
     const inv = 1 / (S * S);
@@ -137,18 +160,22 @@ export class PendulumRasterizer {
 
 /** Exact Euclidean signed distance from (px, py) to the capsule (negative inside). */
 function signedDistance(s: Shape, px: number, py: number): number {
-  const qx = px - s.ax, qy = py - s.ay;
+  const qx = px - s.ax,
+    qy = py - s.ay;
   let t = (qx * s.dx + qy * s.dy) * s.invLen2;
   t = t < 0 ? 0 : t > 1 ? 1 : t;
-  const ex = qx - t * s.dx, ey = qy - t * s.dy;
+  const ex = qx - t * s.dx,
+    ey = qy - t * s.dy;
   return Math.sqrt(ex * ex + ey * ey) - s.r;
 }
 
 function contains(s: Shape, px: number, py: number): boolean {
-  const qx = px - s.ax, qy = py - s.ay;
+  const qx = px - s.ax,
+    qy = py - s.ay;
   let t = (qx * s.dx + qy * s.dy) * s.invLen2;
   t = t < 0 ? 0 : t > 1 ? 1 : t;
-  const ex = qx - t * s.dx, ey = qy - t * s.dy;
+  const ex = qx - t * s.dx,
+    ey = qy - t * s.dy;
   return ex * ex + ey * ey <= s.r2;
 }
 

@@ -23,7 +23,11 @@ export function sourceInfo(engine: SceneEngine): SourceInfo {
       description: `exact ideal pendulum phi'' = -${OMEGA0_SQUARED} sin phi, RK4 with 64 substeps per frame (energy drift < 1e-9 relative per trial)`,
     };
   }
-  return { engine, conservative: false, description: `NON-CONSERVATIVE matter-js rigid body: ${MATTER_DESCRIPTION.model}; ${MATTER_DESCRIPTION.units}` };
+  return {
+    engine,
+    conservative: false,
+    description: `NON-CONSERVATIVE matter-js rigid body: ${MATTER_DESCRIPTION.model}; ${MATTER_DESCRIPTION.units}`,
+  };
 }
 
 export interface Simulation {

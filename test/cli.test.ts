@@ -35,13 +35,21 @@ describe('hnn CLI', () => {
   });
 
   it('rejects steps that are not a positive integer', () => {
-    for (const bad of ['0', '-3', '2.5', 'ten']) expectUserError(hnn('train', '--task', 'spring', '--steps', bad), /--steps must be a positive integer/);
+    for (const bad of ['0', '-3', '2.5', 'ten'])
+      expectUserError(hnn('train', '--task', 'spring', '--steps', bad), /--steps must be a positive integer/);
   });
 
   it('rejects loss weights that are not non-negative numbers, and pixel-only options on state tasks', () => {
-    for (const bad of ['-1', 'heavy', '']) expectUserError(hnn('train', '--task', 'pixel-pendulum', '--hnn-weight', bad), /--hnn-weight must be a non-negative number/);
-    expectUserError(hnn('train', '--task', 'pixel-pendulum', '--consistency-weight', 'NaN'), /--consistency-weight must be a non-negative number/);
-    expectUserError(hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')), /apply to pixel-pendulum training only/);
+    for (const bad of ['-1', 'heavy', ''])
+      expectUserError(hnn('train', '--task', 'pixel-pendulum', '--hnn-weight', bad), /--hnn-weight must be a non-negative number/);
+    expectUserError(
+      hnn('train', '--task', 'pixel-pendulum', '--consistency-weight', 'NaN'),
+      /--consistency-weight must be a non-negative number/,
+    );
+    expectUserError(
+      hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')),
+      /apply to pixel-pendulum training only/,
+    );
   });
 
   it('rejects a missing, corrupt or mismatched dataset', () => {
@@ -58,17 +66,48 @@ describe('hnn CLI', () => {
 
   it('trains, writes every output, and refuses to overwrite the finished result without --force', () => {
     const out = join(dir, 'run');
-    const r = hnn('train', '--task', 'spring', '--model', 'baseline', '--steps', '30', '--data', spring, '--out', out, '--quiet', '--backend', 'wasm');
+    const r = hnn(
+      'train',
+      '--task',
+      'spring',
+      '--model',
+      'baseline',
+      '--steps',
+      '30',
+      '--data',
+      spring,
+      '--out',
+      out,
+      '--quiet',
+      '--backend',
+      'wasm',
+    );
     expect(r.code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
-    for (const key of ['task', 'model', 'seed', 'steps', 'backend', 'trainLoss', 'testLoss', 'energyMse', 'trainSeconds', 'msPerStep', 'versions']) expect(metrics).toHaveProperty(key);
+    for (const key of [
+      'task',
+      'model',
+      'seed',
+      'steps',
+      'backend',
+      'trainLoss',
+      'testLoss',
+      'energyMse',
+      'trainSeconds',
+      'msPerStep',
+      'versions',
+    ])
+      expect(metrics).toHaveProperty(key);
     expect(metrics.backend).toBe('wasm');
     expect(metrics.steps).toBe(30);
     expect(metrics.testLoss.mean).toBeGreaterThan(0);
     expect(Number.isFinite(metrics.energyMse.mean)).toBe(true);
     for (const f of ['model/model.json', 'model/weights.bin', 'log.jsonl', 'plots/loss.png']) expect(existsSync(join(out, f))).toBe(true);
     const before = readFileSync(join(out, 'metrics.json'), 'utf8');
-    expectUserError(hnn('train', '--task', 'spring', '--model', 'baseline', '--steps', '5', '--data', spring, '--out', out), /already holds a finished result .*--force/);
+    expectUserError(
+      hnn('train', '--task', 'spring', '--model', 'baseline', '--steps', '5', '--data', spring, '--out', out),
+      /already holds a finished result .*--force/,
+    );
     expect(readFileSync(join(out, 'metrics.json'), 'utf8')).toBe(before);
   });
 });

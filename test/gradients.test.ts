@@ -52,7 +52,9 @@ function maxRelativeError(kind: 'hnn' | 'baseline', model: DynamicsModel, x: Flo
   });
   const scale = Math.max(...fds.flat().map(Math.abs));
   let worst = 0;
-  fds.forEach((fd, t) => fd.forEach((g, i) => (worst = Math.max(worst, Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)))));
+  fds.forEach((fd, t) =>
+    fd.forEach((g, i) => (worst = Math.max(worst, Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)))),
+  );
   return worst;
 }
 
@@ -105,9 +107,20 @@ describe('fast matMul gradient', () => {
   it('equals the transposed-matMul gradient for all four transpose combinations', async () => {
     await initBackend('wasm');
     const rng = new Rng(9);
-    const a = tf.tensor2d(new Float32Array(15).map(() => rng.normal()), [3, 5]);
-    const b = tf.tensor2d(new Float32Array(20).map(() => rng.normal()), [5, 4]);
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const a = tf.tensor2d(
+      new Float32Array(15).map(() => rng.normal()),
+      [3, 5],
+    );
+    const b = tf.tensor2d(
+      new Float32Array(20).map(() => rng.normal()),
+      [5, 4],
+    );
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const A = ta ? tf.transpose(a) : a;
       const B = tb ? tf.transpose(b) : b;
       const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.matMul(p, q, ta, tb))))([A, B]);

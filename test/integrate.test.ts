@@ -15,14 +15,28 @@ import { UserError } from '../src/util/errors.ts';
 const X0 = Float64Array.of(0.3, -0.7);
 
 /** Final-state error of fixed steps over [0, T] against `exact`. */
-function finalError(integrate: (typeof FIXED_STEP_INTEGRATORS)[string], f: typeof spring.field, x0: Float64Array, T: number, n: number, exact: Float64Array): number {
+function finalError(
+  integrate: (typeof FIXED_STEP_INTEGRATORS)[string],
+  f: typeof spring.field,
+  x0: Float64Array,
+  T: number,
+  n: number,
+  exact: Float64Array,
+): number {
   const ys = integrate.integrateFixed(f, x0, 0, T / n, n);
   const last = ys.subarray(n * x0.length);
   return Math.max(...Array.from(last, (v, i) => Math.abs(v - exact[i])));
 }
 
 /** log2 of successive error ratios when the step is halved. */
-function measuredOrders(integrate: (typeof FIXED_STEP_INTEGRATORS)[string], f: typeof spring.field, x0: Float64Array, T: number, ns: number[], exact: Float64Array): number[] {
+function measuredOrders(
+  integrate: (typeof FIXED_STEP_INTEGRATORS)[string],
+  f: typeof spring.field,
+  x0: Float64Array,
+  T: number,
+  ns: number[],
+  exact: Float64Array,
+): number[] {
   const errs = ns.map((n) => finalError(integrate, f, x0, T, n, exact));
   return errs.slice(1).map((e, i) => Math.log2(errs[i] / e));
 }
@@ -42,7 +56,14 @@ describe('order of convergence', () => {
       const integ = FIXED_STEP_INTEGRATORS[name];
       const onSpring = measuredOrders(integ, spring.field, X0, 2, ns, springExact(X0, 2));
       // the nonlinear pendulum reaches the asymptotic regime at smaller steps
-      const onPendulum = measuredOrders(integ, pendulum.field, pendulumX0, 2, ns.map((n) => 4 * n), pendulumExact);
+      const onPendulum = measuredOrders(
+        integ,
+        pendulum.field,
+        pendulumX0,
+        2,
+        ns.map((n) => 4 * n),
+        pendulumExact,
+      );
       for (const p of [...onSpring, ...onPendulum]) expect(Math.abs(p - integ.order)).toBeLessThan(0.3);
     });
   }
@@ -59,7 +80,8 @@ describe('order of convergence', () => {
 });
 
 describe('long-run energy', () => {
-  const energies = (ys: Float64Array) => Float64Array.from({ length: ys.length / 2 }, (_, i) => spring.energy(ys.subarray(2 * i, 2 * i + 2)));
+  const energies = (ys: Float64Array) =>
+    Float64Array.from({ length: ys.length / 2 }, (_, i) => spring.energy(ys.subarray(2 * i, 2 * i + 2)));
   const E0 = spring.energy(X0);
 
   it('leapfrog keeps the spring energy bounded over 100000 steps; RK4 drifts; Euler blows up', () => {
@@ -109,7 +131,9 @@ describe('adaptive RK45 (Dormand-Prince 5(4))', () => {
   it('takes the same steps as scipy solve_ivp(method="RK45") and agrees with its output', () => {
     // nfev printed by scipy 1.x for this problem with rtol = atol = 1e-3, 1e-6, 1e-9, 1e-12
     const scipyNfev = [218, 848, 3392, 13520];
-    [1e-3, 1e-6, 1e-9, 1e-12].forEach((rtol, i) => expect(solveIvp(spring.field, [0, 20], X0, { tEval, rtol, atol: rtol }).nfev).toBe(scipyNfev[i]));
+    [1e-3, 1e-6, 1e-9, 1e-12].forEach((rtol, i) =>
+      expect(solveIvp(spring.field, [0, 20], X0, { tEval, rtol, atol: rtol }).nfev).toBe(scipyNfev[i]),
+    );
     // pendulum from (1.5, 0.3), default tolerances, t_eval = 0, 0.5, ..., 3: scipy's last row and nfev
     const sol = solveIvp(pendulum.field, [0, 3], Float64Array.of(1.5, 0.3), { tEval: [0, 0.5, 1, 1.5, 2, 2.5, 3] });
     expect(sol.nfev).toBe(62);

@@ -104,10 +104,15 @@ describe('gif', () => {
 
 describe('grey png', () => {
   it('writes an 8-bit greyscale PNG whose pixels decode to round(255 v)', () => {
-    const w = 5, h = 3;
+    const w = 5,
+      h = 3;
     const px = Float32Array.from({ length: w * h }, (_, i) => i / (w * h - 1));
     const bytes = encodeGreyPng(px, w, h);
-    expect(Array.from(bytes.subarray(1, 4)).map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    expect(
+      Array.from(bytes.subarray(1, 4))
+        .map((c) => String.fromCharCode(c))
+        .join(''),
+    ).toBe('PNG');
     expect(bytes[25]).toBe(0); // IHDR colour type 0 = greyscale
     expect(bytes[24]).toBe(8); // bit depth
     const img = PNG.sync.read(Buffer.from(bytes));
@@ -144,8 +149,15 @@ describe('contact sheet', () => {
     expect(at(1, 1 + tile + 1)).toBeCloseTo(0.4, 6); // frame 3 starts row 2
     expect(at(1 + tile, 1)).toBe(SHEET_GRID_LEVEL); // separator column
     // the bright pixel of frame 1 covers a 2x2 block at tile offset (2, 4)
-    const ox = 1 + tile + 1, oy = 1;
-    for (const [dx, dy] of [[2, 4], [3, 4], [2, 5], [3, 5]]) expect(at(ox + dx, oy + dy)).toBe(1);
+    const ox = 1 + tile + 1,
+      oy = 1;
+    for (const [dx, dy] of [
+      [2, 4],
+      [3, 4],
+      [2, 5],
+      [3, 5],
+    ])
+      expect(at(ox + dx, oy + dy)).toBe(1);
     expect(at(ox + 4, oy + 4)).toBeCloseTo(0.2, 6);
     // the empty sixth cell is blank
     expect(at(1 + 2 * (tile + 1), 1 + tile + 1)).toBe(0);

@@ -16,9 +16,17 @@ beforeAll(async () => {
 
 describe('initialisation', () => {
   it('orthogonal weights have orthonormal columns (tall) or rows (wide)', () => {
-    for (const [fanIn, fanOut] of [[200, 200], [2, 200], [200, 1], [30, 7]]) {
+    for (const [fanIn, fanOut] of [
+      [200, 200],
+      [2, 200],
+      [200, 1],
+      [30, 7],
+    ]) {
       const w = orthogonal(fanIn, fanOut, new Rng(1));
-      const [n, m, at] = fanIn >= fanOut ? [fanOut, fanIn, (k: number, i: number) => w[i * fanOut + k]] : [fanIn, fanOut, (k: number, j: number) => w[k * fanOut + j]];
+      const [n, m, at] =
+        fanIn >= fanOut
+          ? [fanOut, fanIn, (k: number, i: number) => w[i * fanOut + k]]
+          : [fanIn, fanOut, (k: number, j: number) => w[k * fanOut + j]];
       for (let a = 0; a < n; a++) {
         for (let b = 0; b < n; b++) {
           let dot = 0;
@@ -54,7 +62,10 @@ describe('save and load', () => {
       expect(json.modelTopology).toEqual({ kind, dim: 4, hidden: [16, 16] });
       const loaded = loadDynamicsModel(dir);
       expect(loaded.metadata).toEqual({ note: 'test' });
-      const x = tf.tensor2d(new Float32Array(20).map((_, i) => Math.sin(i)), [5, 4]);
+      const x = tf.tensor2d(
+        new Float32Array(20).map((_, i) => Math.sin(i)),
+        [5, 4],
+      );
       const a = model.field(x).dataSync();
       const b = loaded.model.field(x).dataSync();
       expect(Array.from(b)).toEqual(Array.from(a));

@@ -15,7 +15,13 @@ import { pendulum } from '../src/physics/pendulum.ts';
 import { dampedPendulum, energyLossRate, makeDampedPendulum } from '../src/physics/damped-pendulum.ts';
 import { twoBody, circularSpeed as twoBodySpeed, mirroredState } from '../src/physics/two-body.ts';
 import { threeBody, circularSpeed as threeBodySpeed } from '../src/physics/three-body.ts';
-import { loadRealPendulum, parseRealPendulum, realPendulum, REAL_PENDULUM_PATH, REAL_PENDULUM_SHA256 } from '../src/physics/real-pendulum.ts';
+import {
+  loadRealPendulum,
+  parseRealPendulum,
+  realPendulum,
+  REAL_PENDULUM_PATH,
+  REAL_PENDULUM_SHA256,
+} from '../src/physics/real-pendulum.ts';
 
 /** (dH/dp, -dH/dq) by central differences. */
 function symplecticGradientFd(H: (x: Float64Array) => number, x: Float64Array, eps = 1e-6): Float64Array {
@@ -71,7 +77,8 @@ describe('energy along accurate trajectories', () => {
       const sol = solveIvp(system.field, [0, t1], x0, { rtol: 1e-10, atol: 1e-10 });
       const h0 = system.energy(x0);
       let worst = 0;
-      for (let i = 0; i < sol.t.length; i++) worst = Math.max(worst, Math.abs(system.energy(sol.y.subarray(i * system.dim, (i + 1) * system.dim)) - h0));
+      for (let i = 0; i < sol.t.length; i++)
+        worst = Math.max(worst, Math.abs(system.energy(sol.y.subarray(i * system.dim, (i + 1) * system.dim)) - h0));
       expect(sol.t.length).toBeGreaterThan(10);
       expect(worst / Math.abs(h0)).toBeLessThan(1e-7);
     });
@@ -106,7 +113,11 @@ describe('energy along accurate trajectories', () => {
 
 describe('samplers follow REFERENCE.md', () => {
   it('spring and pendulum radii', () => {
-    for (const [sys, lo, hi] of [[spring, 0.1, 1.0], [pendulum, 1.3, 2.3], [dampedPendulum, 1.3, 2.3]] as const) {
+    for (const [sys, lo, hi] of [
+      [spring, 0.1, 1.0],
+      [pendulum, 1.3, 2.3],
+      [dampedPendulum, 1.3, 2.3],
+    ] as const) {
       const radii = states(sys, 500, 11).map((x) => Math.hypot(x[0], x[1]));
       expect(Math.min(...radii)).toBeGreaterThanOrEqual(lo);
       expect(Math.max(...radii)).toBeLessThan(hi);
@@ -204,7 +215,9 @@ describe('registry', () => {
   it('knows every system and rejects unknown names with the list', () => {
     for (const name of SYSTEM_NAMES) expect(getSystem(name).name).toBe(name);
     expect(() => getSystem('double-pendulum')).toThrow(UserError);
-    expect(() => getSystem('double-pendulum')).toThrow(/valid names: spring, pendulum, damped-pendulum, real-pendulum, two-body, three-body/);
+    expect(() => getSystem('double-pendulum')).toThrow(
+      /valid names: spring, pendulum, damped-pendulum, real-pendulum, two-body, three-body/,
+    );
     expect(() => getSystem('toString')).toThrow(UserError);
   });
 

@@ -48,7 +48,11 @@ describe('pixel-pendulum dataset', () => {
     // Sample k of test trial t = [frame k+1 | frame k+2]; next = [frame k+2 | frame k+3]; label at frame k+2.
     const frames = arrays.testFrames.data as Float32Array;
     const states = arrays.trialStates.data as Float64Array;
-    for (const [t, k] of [[0, 0], [1, 9], [0, 4]]) {
+    for (const [t, k] of [
+      [0, 0],
+      [1, 9],
+      [0, 4],
+    ]) {
       const row = (t * per + k) * 2 * NN;
       const f = (idx: number) => Array.from(frames.subarray((t * 13 + idx) * NN, (t * 13 + idx + 1) * NN));
       expect(Array.from(arrays.testPixels.data.subarray(row, row + NN))).toEqual(f(k + 1));
@@ -61,13 +65,16 @@ describe('pixel-pendulum dataset', () => {
     }
     // The next pair is the same pair one step later: next[k] == pixels[k+1] within a trial (train too).
     const rowLen = 2 * NN;
-    expect(Array.from(arrays.trainNextPixels.data.subarray(3 * rowLen, 4 * rowLen))).toEqual(Array.from(arrays.trainPixels.data.subarray(4 * rowLen, 5 * rowLen)));
+    expect(Array.from(arrays.trainNextPixels.data.subarray(3 * rowLen, 4 * rowLen))).toEqual(
+      Array.from(arrays.trainPixels.data.subarray(4 * rowLen, 5 * rowLen)),
+    );
     // Train trials are the last 80%: train sample 0 is trial 2's frames 1, 2.
     const trial2 = renderPixelTruth(dir, 2, 2, 1);
     expect(Array.from(arrays.trainPixels.data.subarray(0, rowLen))).toEqual(Array.from(trial2));
 
     const px = arrays.trainPixels.data;
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (const v of px) {
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
@@ -77,7 +84,8 @@ describe('pixel-pendulum dataset', () => {
     // Exact source: energy conserved along every trial to 1e-6 relative.
     for (let t = 0; t < 10; t++) {
       const e0 = pendulumEnergy(states[t * 26], states[t * 26 + 1]);
-      for (let f = 1; f < 13; f++) expect(Math.abs(pendulumEnergy(states[t * 26 + 2 * f], states[t * 26 + 2 * f + 1]) - e0) / e0).toBeLessThan(1e-6);
+      for (let f = 1; f < 13; f++)
+        expect(Math.abs(pendulumEnergy(states[t * 26 + 2 * f], states[t * 26 + 2 * f + 1]) - e0) / e0).toBeLessThan(1e-6);
     }
     expect((m.source as { energy: { maxRelativeDriftAlongTrials: number } }).energy.maxRelativeDriftAlongTrials).toBeLessThan(1e-6);
   });
@@ -105,7 +113,9 @@ describe('pixel-pendulum dataset', () => {
   });
 
   it('same seed gives identical bytes; another seed differs', async () => {
-    const a = join(root, 'a'), b = join(root, 'b'), c = join(root, 'c');
+    const a = join(root, 'a'),
+      b = join(root, 'b'),
+      c = join(root, 'c');
     await generatePixelDataset({ out: a, ...small });
     await generatePixelDataset({ out: b, ...small });
     await generatePixelDataset({ out: c, ...small, seed: 4 });
@@ -141,7 +151,9 @@ describe('pixel-pendulum dataset', () => {
     expect(src.energy.meanRelativeLossPerTrial).toBeGreaterThan(0);
     const loss = readDataset(dir).arrays.trialEnergyLoss.data;
     expect(Array.from(loss).every((v) => v > 0)).toBe(true);
-    await expect(generatePixelDataset({ out: join(root, 'pixel-ideal'), ...small, engine: 'matter' })).rejects.toThrow(/not energy-conserving/);
+    await expect(generatePixelDataset({ out: join(root, 'pixel-ideal'), ...small, engine: 'matter' })).rejects.toThrow(
+      /not energy-conserving/,
+    );
     expect(existsSync(join(root, 'pixel-ideal'))).toBe(false);
   });
 

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
-import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig, type PixelModelSpec } from '../models/pixel.ts';
+import {
+  DEFAULT_PIXEL_LOSS,
+  loadPixelModel,
+  PixelModel,
+  savePixelModel,
+  type PixelLossConfig,
+  type PixelModelSpec,
+} from '../models/pixel.ts';
 import { fieldFunction } from '../models/f64.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';

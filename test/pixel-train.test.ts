@@ -9,7 +9,15 @@ import { initBackend } from '../src/tf/backend.ts';
 import { buildPixelDataset, generatePixelDataset } from '../datasets/pixel.ts';
 import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
-import { latentWeightDecay, makeStep, pixelAdam, splitSampleLosses, trainPixelModel, type PixelData, type PixelTrainConfig } from '../src/train/pixel.ts';
+import {
+  latentWeightDecay,
+  makeStep,
+  pixelAdam,
+  splitSampleLosses,
+  trainPixelModel,
+  type PixelData,
+  type PixelTrainConfig,
+} from '../src/train/pixel.ts';
 import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
@@ -100,7 +108,12 @@ describe('pixel training', () => {
     const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     for (const k of Object.keys(want)) expect(bytes(got[k].values).equals(bytes(want[k].values)), k).toBe(true);
     // the log holds each logged step once across the two sessions
-    const steps = readFileSync(join(dir, 'b.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.event === 'step').map((r) => r.step);
+    const steps = readFileSync(join(dir, 'b.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.event === 'step')
+      .map((r) => r.step);
     expect(steps).toEqual([0, 10, 20, 29]);
   });
 
@@ -108,11 +121,19 @@ describe('pixel training', () => {
     const ck = join(dir, 'c.bin');
     const run = await trainPixelModel(tinyConfig(), data, { quiet: true, checkpointPath: ck, stopAfter: 5 });
     run.model.dispose();
-    await expect(trainPixelModel(tinyConfig({ lr: 5e-4 }), data, { quiet: true, checkpointPath: ck, resume: true })).rejects.toThrow(/different configuration/);
+    await expect(trainPixelModel(tinyConfig({ lr: 5e-4 }), data, { quiet: true, checkpointPath: ck, resume: true })).rejects.toThrow(
+      /different configuration/,
+    );
     // the checkpoint holds the resolved latent decay (1e-6 by default), not "whatever the default is"
-    await expect(trainPixelModel(tinyConfig({ dynamicsWeightDecay: 1e-5 }), data, { quiet: true, checkpointPath: ck, resume: true })).rejects.toThrow(/different configuration/);
-    await expect(trainPixelModel(tinyConfig(), data, { quiet: true, checkpointPath: join(dir, 'none.bin'), resume: true })).rejects.toThrow(/no checkpoint/);
-    await expect(trainPixelModel(tinyConfig({ spec: { ...tinyConfig().spec, frameSize: 28 } }), data, { quiet: true })).rejects.toThrow(/frames are 8x8/);
+    await expect(
+      trainPixelModel(tinyConfig({ dynamicsWeightDecay: 1e-5 }), data, { quiet: true, checkpointPath: ck, resume: true }),
+    ).rejects.toThrow(/different configuration/);
+    await expect(trainPixelModel(tinyConfig(), data, { quiet: true, checkpointPath: join(dir, 'none.bin'), resume: true })).rejects.toThrow(
+      /no checkpoint/,
+    );
+    await expect(trainPixelModel(tinyConfig({ spec: { ...tinyConfig().spec, frameSize: 28 } }), data, { quiet: true })).rejects.toThrow(
+      /frames are 8x8/,
+    );
   });
 });
 
@@ -132,7 +153,9 @@ describe('runPixelExperiment', () => {
     expect(pixelProtocolMismatch(m)).toBeNull();
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } })).toMatch(/weight decay 1e-5, not 1e-6/);
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } }, 1e-5)).toBeNull();
-    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(/non-default settings/);
+    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(
+      /non-default settings/,
+    );
 
     const two = join(dir, 'two');
     const stopped = await runPixelExperiment({ ...base, outDir: two, stopAfter: 7 });
@@ -156,7 +179,9 @@ describe('runPixelExperiment', () => {
 
     await expect(runPixelExperiment({ ...base, outDir: two })).rejects.toThrow(/already holds a finished result/);
     await expect(runPixelExperiment({ ...base, outDir: join(dir, 'three'), resume: true })).rejects.toThrow(/no checkpoint/);
-    await expect(runPixelExperiment({ ...base, outDir: join(dir, 'four'), dataDir: join(dir, 'missing') })).rejects.toThrow(/dataset folder not found/);
+    await expect(runPixelExperiment({ ...base, outDir: join(dir, 'four'), dataDir: join(dir, 'missing') })).rejects.toThrow(
+      /dataset folder not found/,
+    );
   });
 });
 
@@ -179,4 +204,3 @@ describe('pixel optimiser', () => {
     model.dispose();
   });
 });
-

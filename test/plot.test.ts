@@ -9,7 +9,11 @@ import { fmtTicks, linearTicks, logTicks, makeScale, polylinePath } from '../src
 
 const dir = mkdtempSync(join(tmpdir(), 'hnn-plot-'));
 
-interface Decoded { width: number; height: number; data: Buffer }
+interface Decoded {
+  width: number;
+  height: number;
+  data: Buffer;
+}
 
 async function decode(path: string): Promise<Decoded> {
   const bytes = readFileSync(path);
@@ -46,7 +50,12 @@ describe('linePlot', () => {
   it('renders a log-y training curve at the requested size with both series visible', async () => {
     const path = join(dir, 'loss.png');
     await linePlot(path, {
-      title: 'loss', xLabel: 'step', yLabel: 'MSE', logY: true, width: 640, height: 400,
+      title: 'loss',
+      xLabel: 'step',
+      yLabel: 'MSE',
+      logY: true,
+      width: 640,
+      height: 400,
       series: [
         { name: 'train', x: steps, y: steps.map((i) => 10 * Math.exp(-i / 50) + 1e-3) },
         { name: 'test', x: steps, y: steps.map((i) => 12 * Math.exp(-i / 60) + 2e-3), dashed: true },
@@ -63,7 +72,9 @@ describe('linePlot', () => {
     const path = join(dir, 'energy.png');
     const t = steps.map((i) => i * 0.04);
     await linePlot(path, {
-      title: 'energy', xLabel: 't', yLabel: 'E',
+      title: 'energy',
+      xLabel: 't',
+      yLabel: 'E',
       series: [
         { name: 'truth', x: t, y: t.map(() => 1) },
         { name: 'baseline', x: t, y: t.map((v) => 1 + 0.05 * v) },
@@ -86,7 +97,13 @@ describe('linePlot', () => {
 
   it('renders empty axes when no value can be drawn', async () => {
     const path = join(dir, 'allnan.png');
-    await linePlot(path, { title: 'nothing', xLabel: 'x', yLabel: 'y', logY: true, series: [{ name: 's', x: [0, 1, 2], y: [NaN, -1, 0] }] });
+    await linePlot(path, {
+      title: 'nothing',
+      xLabel: 'x',
+      yLabel: 'y',
+      logY: true,
+      series: [{ name: 's', x: [0, 1, 2], y: [NaN, -1, 0] }],
+    });
     const img = await decode(path);
     expect([img.width, img.height]).toEqual([800, 500]);
     expect(countColour(img, BLUE)).toBeLessThan(150); // only the legend swatch
@@ -120,15 +137,19 @@ describe('vectorFieldPlot', () => {
   it('survives a field that is NaN or throws in part of the plane', async () => {
     const path = join(dir, 'field-nan.png');
     await vectorFieldPlot(path, {
-      title: 'partial', qRange: [-1, 1], pRange: [-1, 1],
-      panels: [{
-        name: 'learned',
-        field: (q, p) => {
-          if (q > 0.5) throw new Error('undefined here');
-          return q < 0 ? [NaN, 1] : [p, -q];
+      title: 'partial',
+      qRange: [-1, 1],
+      pRange: [-1, 1],
+      panels: [
+        {
+          name: 'learned',
+          field: (q, p) => {
+            if (q > 0.5) throw new Error('undefined here');
+            return q < 0 ? [NaN, 1] : [p, -q];
+          },
+          trajectories: [{ q: [0, 0.1, NaN, 0.3], p: [0, 0.1, 0.2, Infinity] }],
         },
-        trajectories: [{ q: [0, 0.1, NaN, 0.3], p: [0, 0.1, 0.2, Infinity] }],
-      }],
+      ],
     });
     const img = await decode(path);
     expect(countColour(img, ARROW)).toBeGreaterThan(50);
@@ -140,9 +161,16 @@ describe('contourPlot', () => {
     const path = join(dir, 'contour.png');
     const a = Array.from({ length: 200 }, (_, i) => i * 0.05);
     await contourPlot(path, {
-      title: 'learned H', f: (x, y) => x * x + y * y, xRange: [-2, 2], yRange: [-2, 2], levels: 10,
-      xLabel: 'z1', yLabel: 'z2', overlay: [{ x: a.map((t) => Math.cos(t)), y: a.map((t) => Math.sin(t)), name: 'rollout' }],
-      width: 500, height: 450,
+      title: 'learned H',
+      f: (x, y) => x * x + y * y,
+      xRange: [-2, 2],
+      yRange: [-2, 2],
+      levels: 10,
+      xLabel: 'z1',
+      yLabel: 'z2',
+      overlay: [{ x: a.map((t) => Math.cos(t)), y: a.map((t) => Math.sin(t)), name: 'rollout' }],
+      width: 500,
+      height: 450,
     });
     const img = await decode(path);
     expect([img.width, img.height]).toEqual([500, 450]);
@@ -154,8 +182,14 @@ describe('contourPlot', () => {
   it('survives a scalar with a singularity and explicit levels', async () => {
     const path = join(dir, 'contour-sing.png');
     await contourPlot(path, {
-      title: 'singular', f: (x, y) => (x === 0 ? Infinity : 1 / Math.hypot(x, y)), xRange: [-1, 1], yRange: [-1, 1],
-      levels: [1, 2, 4, NaN], xLabel: 'x', yLabel: 'y', resolution: 41,
+      title: 'singular',
+      f: (x, y) => (x === 0 ? Infinity : 1 / Math.hypot(x, y)),
+      xRange: [-1, 1],
+      yRange: [-1, 1],
+      levels: [1, 2, 4, NaN],
+      xLabel: 'x',
+      yLabel: 'y',
+      resolution: 41,
     });
     const img = await decode(path);
     expect([img.width, img.height]).toEqual([640, 560]);
@@ -173,7 +207,14 @@ describe('orbitPlot', () => {
       { x: a.map((t) => -r * Math.cos(t)), y: a.map((t) => (t > 5 ? NaN : -r * Math.sin(t))) },
     ];
     await orbitPlot(one, { title: 'two-body', panels: [{ name: 'truth', bodies: bodies(1) }] });
-    await orbitPlot(three, { title: 'two-body', panels: [{ name: 'truth', bodies: bodies(1) }, { name: 'baseline', bodies: bodies(1.2) }, { name: 'HNN', bodies: bodies(1) }] });
+    await orbitPlot(three, {
+      title: 'two-body',
+      panels: [
+        { name: 'truth', bodies: bodies(1) },
+        { name: 'baseline', bodies: bodies(1.2) },
+        { name: 'HNN', bodies: bodies(1) },
+      ],
+    });
     const i1 = await decode(one);
     const i3 = await decode(three);
     expect(i3.width).toBe(3 * i1.width);
@@ -187,7 +228,10 @@ describe('orbitPlot ranges', () => {
   it('fits each panel separately when one rollout diverged, unless a shared range is asked for', async () => {
     const a = Array.from({ length: 300 }, (_, i) => i * 0.03);
     const circle = (r: number) => [{ x: a.map((t) => r * Math.cos(t)), y: a.map((t) => r * Math.sin(t)) }];
-    const panels = [{ name: 'truth', bodies: circle(1) }, { name: 'baseline', bodies: circle(20) }];
+    const panels = [
+      { name: 'truth', bodies: circle(1) },
+      { name: 'baseline', bodies: circle(20) },
+    ];
     const auto = join(dir, 'orbit-auto.png');
     const shared = join(dir, 'orbit-shared.png');
     await orbitPlot(auto, { title: 'auto', panels });
@@ -242,7 +286,11 @@ describe('plot helpers', () => {
 
 describe('plot argument checks', () => {
   it('rejects empty or reversed ranges', async () => {
-    await expect(vectorFieldPlot(join(dir, 'bad.png'), { title: 't', qRange: [1, 1], pRange: [0, 1], panels: [] })).rejects.toThrow(/qRange/);
-    await expect(contourPlot(join(dir, 'bad.png'), { title: 't', f: () => 0, xRange: [0, 1], yRange: [2, 1], xLabel: 'x', yLabel: 'y' })).rejects.toThrow(/yRange/);
+    await expect(vectorFieldPlot(join(dir, 'bad.png'), { title: 't', qRange: [1, 1], pRange: [0, 1], panels: [] })).rejects.toThrow(
+      /qRange/,
+    );
+    await expect(
+      contourPlot(join(dir, 'bad.png'), { title: 't', f: () => 0, xRange: [0, 1], yRange: [2, 1], xLabel: 'x', yLabel: 'y' }),
+    ).rejects.toThrow(/yRange/);
   });
 });

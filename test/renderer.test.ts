@@ -17,7 +17,9 @@ import {
 
 /** Intensity-weighted centroid in pixel coordinates (pixel (i, j) has centre (j + 0.5, i + 0.5)). */
 function centroid(f: Float32Array, n: number): { x: number; y: number; mass: number } {
-  let m = 0, sx = 0, sy = 0;
+  let m = 0,
+    sx = 0,
+    sy = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = f[i * n + j];
@@ -51,7 +53,9 @@ describe('rasteriser', () => {
     const g = defaultGeometry(28);
     const f = renderPendulum(0.4, g);
     // Centroid of the fully bright (bob) pixels is near the bob centre.
-    let m = 0, sx = 0, sy = 0;
+    let m = 0,
+      sx = 0,
+      sy = 0;
     for (let k = 0; k < f.length; k++) {
       if (f[k] > 0.99) {
         m++;
@@ -140,7 +144,12 @@ describe('rasteriser', () => {
 
 describe('simulation sources', () => {
   it('the exact source conserves energy along a trial to 1e-6 relative', () => {
-    for (const [phi0, w0] of [[0.5, 0.9], [-0.1, -1], [0.001, 0.0], [2.8, 0.5]]) {
+    for (const [phi0, w0] of [
+      [0.5, 0.9],
+      [-0.1, -1],
+      [0.001, 0.0],
+      [2.8, 0.5],
+    ]) {
       const s = simulateExact(phi0, w0, 1000);
       const e0 = pendulumEnergy(phi0, w0);
       let worst = 0;
@@ -150,7 +159,7 @@ describe('simulation sources', () => {
     }
   });
 
-  it('the exact source follows phi\'\' = -15 sin phi: small-angle period 2 pi / sqrt(15)', () => {
+  it("the exact source follows phi'' = -15 sin phi: small-angle period 2 pi / sqrt(15)", () => {
     const period = (2 * Math.PI) / Math.sqrt(OMEGA0_SQUARED);
     const n = Math.round(period / FRAME_DT) + 1;
     const dt = period / (n - 1); // land exactly on one period

@@ -9,10 +9,20 @@ import { UserError } from '../src/util/errors.ts';
 
 function run(train: number, test: number, energy: number) {
   return {
-    task: 't', model: 'hnn' as const, seed: 0, steps: 1, updates: 2, backend: 'wasm', protocol: {},
+    task: 't',
+    model: 'hnn' as const,
+    seed: 0,
+    steps: 1,
+    updates: 2,
+    backend: 'wasm',
+    protocol: {},
     dataset: { dir: '', seed: 0, trainRows: 1, testRows: 1 },
-    trainLoss: { mean: train, sem: train / 10 }, testLoss: { mean: test, sem: test / 10 },
-    energyMse: { mean: energy, ci: energy / 5 }, trainSeconds: 1, msPerStep: 1, versions: {},
+    trainLoss: { mean: train, sem: train / 10 },
+    testLoss: { mean: test, sem: test / 10 },
+    energyMse: { mean: energy, ci: energy / 5 },
+    trainSeconds: 1,
+    msPerStep: 1,
+    versions: {},
   };
 }
 
@@ -27,7 +37,10 @@ describe('reproduce table', () => {
   });
 
   it('uses the pixel row’s two scales (losses x1e5, energy x1e3) and spreads across seeds', () => {
-    const row = tableRow('pixel-pendulum', { hnn: [run(18e-5, 17e-5, 0.1e-3), run(20e-5, 19e-5, 0.2e-3)], baseline: [run(18e-5, 17e-5, 9.3e-3)] });
+    const row = tableRow('pixel-pendulum', {
+      hnn: [run(18e-5, 17e-5, 0.1e-3), run(20e-5, 19e-5, 0.2e-3)],
+      baseline: [run(18e-5, 17e-5, 9.3e-3)],
+    });
     expect(row.scales).toEqual({ trainLoss: 1e5, testLoss: 1e5, energyMse: 1e3 });
     expect(row.cells.hnn.trainLoss.ours).toBeCloseTo(19e-5, 15);
     expect(row.cells.hnn.trainLoss.ratio).toBeCloseTo(1, 12);
@@ -45,7 +58,16 @@ describe('reproduce table', () => {
   });
 
   it('refuses a pixel-only option without the pixel task', async () => {
-    const run = runReproduce({ tasks: ['spring'], seeds: 1, outDir: join(tmpdir(), 'unused'), quick: true, backend: 'cpu', force: false, quiet: true, dynamicsWeightDecay: 1e-5 });
+    const run = runReproduce({
+      tasks: ['spring'],
+      seeds: 1,
+      outDir: join(tmpdir(), 'unused'),
+      quick: true,
+      backend: 'cpu',
+      force: false,
+      quiet: true,
+      dynamicsWeightDecay: 1e-5,
+    });
     await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to the pixel-pendulum task only/);
   });
 
@@ -58,6 +80,10 @@ describe('reproduce table', () => {
     manifest.params.generatorVersion = 1;
     writeFileSync(manifestPath, JSON.stringify(manifest));
     const run = runReproduce({ tasks: ['spring'], seeds: 1, outDir: out, quick: true, backend: 'cpu', force: false, quiet: true });
-    await expect(run).rejects.toThrow(new UserError(`${dataDir} was made by dataset generator version 1, this version makes 2: use another --out or pass --force to regenerate it and retrain`));
+    await expect(run).rejects.toThrow(
+      new UserError(
+        `${dataDir} was made by dataset generator version 1, this version makes 2: use another --out or pass --force to regenerate it and retrain`,
+      ),
+    );
   });
 });

@@ -5,7 +5,15 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../datasets/pixel.ts';
-import { applyLatentMap, fitLatentMap, latentRollout, meanPeriod, normalisedErrors, pixelEnergy, validPredictionTime } from '../src/eval/pixel.ts';
+import {
+  applyLatentMap,
+  fitLatentMap,
+  latentRollout,
+  meanPeriod,
+  normalisedErrors,
+  pixelEnergy,
+  validPredictionTime,
+} from '../src/eval/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
@@ -24,7 +32,8 @@ describe('rollout metrics', () => {
   it('the swing period is the mean interval between upward crossings of the mean', () => {
     // 200 frames of a swing with a period of 32.49 frames and an offset: steady, then decaying
     const period = 32.49;
-    const swing = (decay: number) => Float64Array.from({ length: 200 }, (_, f) => 0.3 + Math.exp(-f / decay) * Math.sin((2 * Math.PI * f) / period + 0.4));
+    const swing = (decay: number) =>
+      Float64Array.from({ length: 200 }, (_, f) => 0.3 + Math.exp(-f / decay) * Math.sin((2 * Math.PI * f) / period + 0.4));
     expect(Math.abs(meanPeriod(swing(Infinity)) / period - 1)).toBeLessThan(1e-3);
     // a decaying swing crosses its overall mean a little off its centre line: still within 1%
     expect(Math.abs(meanPeriod(swing(150)) / period - 1)).toBeLessThan(1e-2);
@@ -60,7 +69,9 @@ describe('rollout metrics', () => {
       expect(r.z[101]).toBeCloseTo(-Math.sin(5), integrator === 'rk45' ? 6 : 3);
     }
     // a field that blows up: the rollout holds its last finite state instead of failing
-    const bad = latentRollout((_t, x) => Float64Array.from([x[0] * x[0] * 1e3, 0]), Float64Array.from([1, 0]), 10, { integrator: 'leapfrog' });
+    const bad = latentRollout((_t, x) => Float64Array.from([x[0] * x[0] * 1e3, 0]), Float64Array.from([1, 0]), 10, {
+      integrator: 'leapfrog',
+    });
     expect(bad.reached).toBeLessThan(10);
     expect(Array.from(bad.z).every(Number.isFinite)).toBe(true);
   });
@@ -83,7 +94,13 @@ describe('runRollout', () => {
 
   it('writes a GIF of truth | baseline | HNN with the requested frames, and the two plots', async () => {
     const out = join(dir, 'v', 'roll.gif');
-    const r = await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model'), baseline: join(dir, 'baseline', 'model') }, out, frames: 24, quiet: true, backend: 'wasm' });
+    const r = await runRollout({
+      modelDirs: { hnn: join(dir, 'hnn', 'model'), baseline: join(dir, 'baseline', 'model') },
+      out,
+      frames: 24,
+      quiet: true,
+      backend: 'wasm',
+    });
     expect(r.videos).toEqual([out]);
     const info = await readVideoInfo(out);
     const layout = composeLayout(3, SIZE, { scale: Math.round(168 / SIZE), counter: true });
@@ -104,13 +121,22 @@ describe('runRollout', () => {
     const record = JSON.parse(readFileSync(join(dir, 'v', 'roll.json'), 'utf8'));
     expect(record).toMatchObject({ trial: 0, frames: 24, integrator: 'rk45', scores: r.scores });
     // an existing video is kept unless --force
-    await expect(runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 5, quiet: true })).rejects.toThrow(/already exists.*--force/);
+    await expect(runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 5, quiet: true })).rejects.toThrow(
+      /already exists.*--force/,
+    );
     expect((await readVideoInfo(out)).frames).toBe(24);
   });
 
   it('writes an MP4 next to the GIF when ffmpeg is on the PATH (leapfrog, one model)', async () => {
     const out = join(dir, 'v', 'one.mp4');
-    const r = await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 12, integrator: 'leapfrog', quiet: true, backend: 'wasm' });
+    const r = await runRollout({
+      modelDirs: { hnn: join(dir, 'hnn', 'model') },
+      out,
+      frames: 12,
+      integrator: 'leapfrog',
+      quiet: true,
+      backend: 'wasm',
+    });
     const gif = join(dir, 'v', 'one.gif');
     expect(r.videos[0]).toBe(gif);
     const layout = composeLayout(2, SIZE, { scale: Math.round(168 / SIZE), counter: true });

@@ -9,11 +9,17 @@ import { UserError } from '../src/util/errors.ts';
 import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
 import { getSimulatedSystem } from '../src/physics/index.ts';
-import { spring } from '../src/physics/spring.ts';
 import { twoBody } from '../src/physics/two-body.ts';
 import { threeBody } from '../src/physics/three-body.ts';
 import { loadRealPendulum } from '../src/physics/real-pendulum.ts';
-import { buildStateDataset, energyEvalConfig, loadStateDataset, linspace, writeStateDataset, type StateDataset } from '../datasets/state.ts';
+import {
+  buildStateDataset,
+  energyEvalConfig,
+  loadStateDataset,
+  linspace,
+  writeStateDataset,
+  type StateDataset,
+} from '../datasets/state.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hnn-state-'));
 
@@ -57,7 +63,10 @@ describe('protocol sizes and splits', () => {
     }
     // inputs = clean + noise with std 0.1
     const noise: number[] = [];
-    for (const [x, dx, rows] of [[ds.trainX, ds.trainDx, 750], [ds.testX, ds.testDx, 750]] as const) {
+    for (const [x, dx, rows] of [
+      [ds.trainX, ds.trainDx, 750],
+      [ds.testX, ds.testDx, 750],
+    ] as const) {
       for (let r = 0; r < rows; r++) {
         const c = clean(row(dx, 2, r));
         noise.push(x[2 * r] - c[0], x[2 * r + 1] - c[1]);
@@ -70,18 +79,26 @@ describe('protocol sizes and splits', () => {
     expect(std).toBeLessThan(0.105);
   });
 
-
-  it('spring and pendulum hold the reference code\'s random draws at the same seed (numpy legacy generator)', () => {
+  it("spring and pendulum hold the reference code's random draws at the same seed (numpy legacy generator)", () => {
     // Values from numpy: np.random.seed(0), then per trajectory y0 = rand(2)*2-1 normalised to
     // radius rand()*0.9+0.1 (spring) or rand()+1.3 (pendulum), then randn(points) q and p noise.
     const expected = {
-      spring: { first: [0.1421307141877984, 0.626568794849635, -0.084702105930239, 0.8053171994059353], test: [-0.7347552099411191, -0.15169034953536867, -0.848114492504965, -0.1275699531134734] },
-      pendulum: { first: [0.4209285189905053, 1.8556205558303185, 0.19409569887246791, 1.75637757866446], test: [-0.6782239614557214, 1.547105281320706, -0.5816303496097512, 1.5038620834628615] },
+      spring: {
+        first: [0.1421307141877984, 0.626568794849635, -0.084702105930239, 0.8053171994059353],
+        test: [-0.7347552099411191, -0.15169034953536867, -0.848114492504965, -0.1275699531134734],
+      },
+      pendulum: {
+        first: [0.4209285189905053, 1.8556205558303185, 0.19409569887246791, 1.75637757866446],
+        test: [-0.6782239614557214, 1.547105281320706, -0.5816303496097512, 1.5038620834628615],
+      },
     };
     for (const task of ['spring', 'pendulum'] as const) {
       const ds = buildStateDataset(task, 0);
       const sys = getSimulatedSystem(task);
-      for (const [x, dx, e] of [[ds.trainX, ds.trainDx, expected[task].first], [ds.testX, ds.testDx, expected[task].test]] as const) {
+      for (const [x, dx, e] of [
+        [ds.trainX, ds.trainDx, expected[task].first],
+        [ds.testX, ds.testDx, expected[task].test],
+      ] as const) {
         // the clean initial state, recovered from the exact target dx = (2p, -dV/dq)
         expect(dx[0] / 2).toBeCloseTo(e[1], 14);
         expect(Array.from(sys.field(0, Float64Array.of(e[0], e[1])))).toEqual([dx[0], dx[1]]);
@@ -106,7 +123,8 @@ describe('protocol sizes and splits', () => {
     const starts = Array.from({ length: 201 }, () => twoBody.sampleInitial(init));
     expect(Array.from(row(ds.testX, 8, 0))).toEqual(Array.from(starts[0]));
     expect(Array.from(row(ds.trainX, 8, 0))).toEqual(Array.from(starts[200]));
-    for (const r of [0, 17, 49, 12345]) expect(Array.from(row(ds.trainDx, 8, r))).toEqual(Array.from(twoBody.field(0, row(ds.trainX, 8, r))));
+    for (const r of [0, 17, 49, 12345])
+      expect(Array.from(row(ds.trainDx, 8, r))).toEqual(Array.from(twoBody.field(0, row(ds.trainX, 8, r))));
     // energy of each trajectory is conserved to integrator accuracy
     const e0 = twoBody.energy(row(ds.testX, 8, 0));
     expect(Math.abs(twoBody.energy(row(ds.testX, 8, 49)) - e0)).toBeLessThan(1e-6 * Math.abs(e0));
@@ -141,7 +159,8 @@ describe('files', () => {
     const dir = join(tmp(), 'pendulum');
     const { dataset } = writeStateDataset(dir, 'pendulum', 4);
     const back = loadStateDataset(dir, 'pendulum');
-    for (const k of ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as const) expect(Array.from(back[k])).toEqual(Array.from(dataset[k]));
+    for (const k of ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as const)
+      expect(Array.from(back[k])).toEqual(Array.from(dataset[k]));
     expect([back.task, back.seed, back.dim, back.trainRows, back.testRows]).toEqual(['pendulum', 4, 2, 1125, 1125]);
     expect(back.params).toMatchObject({ trajectories: 50, points: 45, rtol: 1e-10, noiseStd: 0.1 });
     // any-task load reports the task
@@ -150,7 +169,12 @@ describe('files', () => {
 
   it('same seed -> identical bytes; another seed -> different data', () => {
     const base = tmp();
-    const files = (d: string) => Object.fromEntries(readdirSync(d).sort().map((f) => [f, readFileSync(join(d, f)).toString('base64')]));
+    const files = (d: string) =>
+      Object.fromEntries(
+        readdirSync(d)
+          .sort()
+          .map((f) => [f, readFileSync(join(d, f)).toString('base64')]),
+      );
     for (const task of ['spring', 'two-body', 'real-pendulum'] as const) {
       writeStateDataset(join(base, `${task}-a`), task, 11, task === 'two-body' ? { trajectories: 20 } : {});
       writeStateDataset(join(base, `${task}-b`), task, 11, task === 'two-body' ? { trajectories: 20 } : {});
@@ -218,7 +242,10 @@ print(json.dumps(out))`;
     const check = (k: keyof StateDataset & string, a: Float64Array, shape: number[]) => {
       expect(out[k][0]).toEqual(shape);
       expect(out[k][1]).toBe('float64');
-      expect(out[k][2]).toBeCloseTo(a.reduce((s, v) => s + v, 0), 8);
+      expect(out[k][2]).toBeCloseTo(
+        a.reduce((s, v) => s + v, 0),
+        8,
+      );
       expect(out[k][3]).toBe(a[0]);
     };
     check('trainX', dataset.trainX, [400, 8]);
@@ -271,7 +298,7 @@ describe('energy-evaluation settings', () => {
 });
 
 describe('numpy legacy generator', () => {
-  it('gives numpy\'s draws: np.random.seed(s); rand(); randn()', () => {
+  it("gives numpy's draws: np.random.seed(s); rand(); randn()", () => {
     // reference values printed by numpy 2.4 (np.random.seed(0); rand(3); randn(3)), and sums over long runs
     const r = new NumpyLegacyRandom(0);
     expect([r.randomSample(), r.randomSample(), r.randomSample()]).toEqual([0.5488135039273248, 0.7151893663724195, 0.6027633760716439]);

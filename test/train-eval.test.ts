@@ -35,7 +35,11 @@ describe('Adam with coupled weight decay', () => {
     });
     return ref;
   }
-  const grads = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0.2, 0.05]];
+  const grads = [
+    [0.5, -1, 2],
+    [0.1, 0.3, -0.2],
+    [-0.4, 0.2, 0.05],
+  ];
 
   it('matches a hand-written PyTorch-style update over several steps', () => {
     const theta = tf.variable(tf.tensor1d([1, -2, 0.5]));
@@ -60,7 +64,17 @@ describe('Adam with coupled weight decay', () => {
 
 describe('progress times', () => {
   it('rounds before splitting into units, so no field reads 60', () => {
-    expect([0.4, 59.4, 59.6, 61, 299.7, 3599.4, 3599.6, 7170, 7199].map(formatSeconds)).toEqual(['0s', '59s', '1m00s', '1m01s', '5m00s', '59m59s', '1h00m', '2h00m', '2h00m']);
+    expect([0.4, 59.4, 59.6, 61, 299.7, 3599.4, 3599.6, 7170, 7199].map(formatSeconds)).toEqual([
+      '0s',
+      '59s',
+      '1m00s',
+      '1m01s',
+      '5m00s',
+      '59m59s',
+      '1h00m',
+      '2h00m',
+      '2h00m',
+    ]);
     expect(formatSeconds(Infinity)).toBe('?');
   });
 });
@@ -112,12 +126,21 @@ describe('energy MSE', () => {
 describe('state training', () => {
   it('keeps tf.memory().numTensors flat and the HNN conserves energy better than the baseline', async () => {
     const data = toStateData(buildStateDataset('spring', 0));
-    const settings = { ...energyEvalConfig('spring'), rtol: 1e-9, atol: 1e-9, initialStates: energyEvalConfig('spring').initialStates.slice(0, 5) };
+    const settings = {
+      ...energyEvalConfig('spring'),
+      rtol: 1e-9,
+      atol: 1e-9,
+      initialStates: energyEvalConfig('spring').initialStates.slice(0, 5),
+    };
     const truth = trueRollouts(settings);
     const energy: Record<string, number> = {};
     for (const kind of ['baseline', 'hnn'] as const) {
       const before = tf.memory().numTensors;
-      const res = await trainStateModel({ kind, seed: 0, steps: 400, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [64, 64], logEvery: 100 }, data, { quiet: true });
+      const res = await trainStateModel(
+        { kind, seed: 0, steps: 400, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [64, 64], logEvery: 100 },
+        data,
+        { quiet: true },
+      );
       const weights = res.model.mlp.read();
       res.model.dispose();
       expect(tf.memory().numTensors).toBe(before);

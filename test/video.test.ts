@@ -44,11 +44,23 @@ describe('composePanels', () => {
     a[0] = 1; // top-left source pixel
     const b = new Float32Array(N * N);
     b[N * N - 1] = 0.5; // bottom-right source pixel
-    const v = composePanels([{ label: 'a', frames: [a] }, { label: 'b', frames: [b] }], N, { scale: 3, gap: 4 });
+    const v = composePanels(
+      [
+        { label: 'a', frames: [a] },
+        { label: 'b', frames: [b] },
+      ],
+      N,
+      { scale: 3, gap: 4 },
+    );
     const L = composeLayout(2, N, { scale: 3, gap: 4 });
     const f = v.frames[0];
     const top = L.labelHeight;
-    for (const [x, y] of [[0, 0], [2, 2], [1, 2]]) expect(pixel(f, v.width, x, top + y)).toEqual([255, 255, 255]);
+    for (const [x, y] of [
+      [0, 0],
+      [2, 2],
+      [1, 2],
+    ])
+      expect(pixel(f, v.width, x, top + y)).toEqual([255, 255, 255]);
     expect(pixel(f, v.width, 3, top)).toEqual([0, 0, 0]);
     const x0 = 84 + 4; // second panel starts after 28 * 3 px and the gap
     expect(pixel(f, v.width, x0 + 83, top + 83)).toEqual([128, 128, 128]);
@@ -74,7 +86,14 @@ describe('composePanels', () => {
   it('holds the last frame of shorter panels, clamps values and draws NaN black', () => {
     const short = movingDot(2, 7); // out-of-range value
     short[1][5] = NaN;
-    const v = composePanels([{ label: 'long', frames: movingDot(6) }, { label: 'short', frames: short }], N, { scale: 1, gap: 2 });
+    const v = composePanels(
+      [
+        { label: 'long', frames: movingDot(6) },
+        { label: 'short', frames: short },
+      ],
+      N,
+      { scale: 1, gap: 2 },
+    );
     expect(v.frames).toHaveLength(6);
     const top = composeLayout(2, N, { scale: 1, gap: 2 }).labelHeight;
     const x0 = N + 2;
@@ -91,7 +110,10 @@ describe('composePanels', () => {
 });
 
 describe('writeVideo', () => {
-  const panels: VideoPanel[] = [{ label: 'truth', frames: movingDot(12) }, { label: 'HNN', frames: movingDot(12, 0.6) }];
+  const panels: VideoPanel[] = [
+    { label: 'truth', frames: movingDot(12) },
+    { label: 'HNN', frames: movingDot(12, 0.6) },
+  ];
   const video = composePanels(panels, N, { scale: 4, counter: true });
   const savedPath = process.env.PATH;
   afterEach(() => {

@@ -12,14 +12,16 @@ export function positiveInt(flag: string) {
 
 export function nonNegativeInt(flag: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UserError(`${flag} must be a non-negative integer, got "${value}"`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+      throw new UserError(`${flag} must be a non-negative integer, got "${value}"`);
     return Number(value);
   };
 }
 
 export function oneOf<T extends string>(flag: string, choices: readonly T[]) {
   return (value: string): T => {
-    if (!(choices as readonly string[]).includes(value)) throw new UserError(`unknown ${flag} "${value}"; choose one of ${choices.join(', ')}`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new UserError(`unknown ${flag} "${value}"; choose one of ${choices.join(', ')}`);
     return value as T;
   };
 }

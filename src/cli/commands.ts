@@ -42,18 +42,25 @@ export function registerCommands(program: Command): void {
     .option('--size <n>', 'pixel-pendulum: frame size N (N x N)', positiveInt('--size'))
     .addOption(new Option('--engine <engine>', 'pixel-pendulum: simulation source').choices(['ode', 'matter']).default('ode'))
     .option('--force', 'overwrite an existing dataset')
-    .action(async (task: string, o: { out: string; seed: number; trials?: number; steps?: number; size?: number; engine: 'ode' | 'matter'; force?: boolean }) => {
-      const out = resolve(o.out);
-      guardOutput(out, 'manifest.json', !!o.force);
-      if (task === PIXEL_TASK) {
-        const { generatePixelDataset } = await import('../../datasets/pixel.ts');
-        await generatePixelDataset({ out, seed: o.seed, trials: o.trials, steps: o.steps, size: o.size, engine: o.engine });
-      } else {
-        if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
-        const { dataset } = writeStateDataset(out, task as StateTask, o.seed);
-        console.log(`${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
-      }
-    });
+    .action(
+      async (
+        task: string,
+        o: { out: string; seed: number; trials?: number; steps?: number; size?: number; engine: 'ode' | 'matter'; force?: boolean },
+      ) => {
+        const out = resolve(o.out);
+        guardOutput(out, 'manifest.json', !!o.force);
+        if (task === PIXEL_TASK) {
+          const { generatePixelDataset } = await import('../../datasets/pixel.ts');
+          await generatePixelDataset({ out, seed: o.seed, trials: o.trials, steps: o.steps, size: o.size, engine: o.engine });
+        } else {
+          if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
+          const { dataset } = writeStateDataset(out, task as StateTask, o.seed);
+          console.log(
+            `${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`,
+          );
+        }
+      },
+    );
 
   program
     .command('train')
@@ -66,50 +73,113 @@ export function registerCommands(program: Command): void {
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--resume', 'pixel-pendulum: continue from the last checkpoint in <out>')
-    .option('--latent-step <name>', `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`, oneOf('latent step', LATENT_STEPS))
+    .option(
+      '--latent-step <name>',
+      `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
+      oneOf('latent step', LATENT_STEPS),
+    )
     .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', nonNegativeNumber('--hnn-weight'))
-    .option('--consistency-weight <w>', 'pixel-pendulum: weight of the latent consistency term (protocol: 1)', nonNegativeNumber('--consistency-weight'))
-    .option('--dynamics-weight-decay <w>', 'pixel-pendulum: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)', nonNegativeNumber('--dynamics-weight-decay'))
+    .option(
+      '--consistency-weight <w>',
+      'pixel-pendulum: weight of the latent consistency term (protocol: 1)',
+      nonNegativeNumber('--consistency-weight'),
+    )
+    .option(
+      '--dynamics-weight-decay <w>',
+      'pixel-pendulum: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)',
+      nonNegativeNumber('--dynamics-weight-decay'),
+    )
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
-    .action(async (o: { task: string; model: ModelKind; seed: number; steps?: number; data?: string; out?: string; backend: string; resume?: boolean; latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number; dynamicsWeightDecay?: number; force?: boolean; quiet?: boolean }) => {
-      const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
-      if (o.task === PIXEL_TASK) {
-        await runPixelTrainCommand({ ...o, out });
-        return;
-      }
-      if (o.resume || o.latentStep || o.hnnWeight !== undefined || o.consistencyWeight !== undefined || o.dynamicsWeightDecay !== undefined) {
-        throw new UserError('--resume, --latent-step, --hnn-weight, --consistency-weight and --dynamics-weight-decay apply to pixel-pendulum training only');
-      }
-      const { metrics } = await runStateExperiment({
-        task: o.task as StateTask,
-        kind: o.model,
-        seed: o.seed,
-        steps: o.steps,
-        dataDir: o.data ? resolve(o.data) : undefined,
-        outDir: out,
-        backend: o.backend,
-        force: o.force,
-        quiet: o.quiet,
-      });
-      summariseState(metrics, out);
-    });
+    .action(
+      async (o: {
+        task: string;
+        model: ModelKind;
+        seed: number;
+        steps?: number;
+        data?: string;
+        out?: string;
+        backend: string;
+        resume?: boolean;
+        latentStep?: LatentStep;
+        hnnWeight?: number;
+        consistencyWeight?: number;
+        dynamicsWeightDecay?: number;
+        force?: boolean;
+        quiet?: boolean;
+      }) => {
+        const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
+        if (o.task === PIXEL_TASK) {
+          await runPixelTrainCommand({ ...o, out });
+          return;
+        }
+        if (
+          o.resume ||
+          o.latentStep ||
+          o.hnnWeight !== undefined ||
+          o.consistencyWeight !== undefined ||
+          o.dynamicsWeightDecay !== undefined
+        ) {
+          throw new UserError(
+            '--resume, --latent-step, --hnn-weight, --consistency-weight and --dynamics-weight-decay apply to pixel-pendulum training only',
+          );
+        }
+        const { metrics } = await runStateExperiment({
+          task: o.task as StateTask,
+          kind: o.model,
+          seed: o.seed,
+          steps: o.steps,
+          dataDir: o.data ? resolve(o.data) : undefined,
+          outDir: out,
+          backend: o.backend,
+          force: o.force,
+          quiet: o.quiet,
+        });
+        summariseState(metrics, out);
+      },
+    );
 
   program
     .command('reproduce')
     .description("train HNN and baseline on every task of the paper's Table 1 and write ours beside it (markdown + JSON + plots)")
-    .option('--tasks <list>', `comma-separated tasks (default all: ${REPRO_TASKS.join(',')})`, listOf('task', REPRO_TASKS), [...REPRO_TASKS])
+    .option('--tasks <list>', `comma-separated tasks (default all: ${REPRO_TASKS.join(',')})`, listOf('task', REPRO_TASKS), [
+      ...REPRO_TASKS,
+    ])
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
-    .option('--dynamics-weight-decay <w>', "pixel-pendulum: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)", nonNegativeNumber('--dynamics-weight-decay'))
+    .option(
+      '--dynamics-weight-decay <w>',
+      "pixel-pendulum: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
+      nonNegativeNumber('--dynamics-weight-decay'),
+    )
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--force', 'overwrite finished results in <out>')
     .option('--quiet', 'no progress bars')
-    .action(async (o: { tasks: ReproTask[]; seeds: number; out?: string; quick?: boolean; dynamicsWeightDecay?: number; backend: string; force?: boolean; quiet?: boolean }) => {
-      const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
-      await runReproduce({ tasks: o.tasks, seeds: o.seeds, outDir: resolve(out), quick: !!o.quick, dynamicsWeightDecay: o.dynamicsWeightDecay, backend: o.backend, force: !!o.force, quiet: !!o.quiet });
-    });
+    .action(
+      async (o: {
+        tasks: ReproTask[];
+        seeds: number;
+        out?: string;
+        quick?: boolean;
+        dynamicsWeightDecay?: number;
+        backend: string;
+        force?: boolean;
+        quiet?: boolean;
+      }) => {
+        const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
+        await runReproduce({
+          tasks: o.tasks,
+          seeds: o.seeds,
+          outDir: resolve(out),
+          quick: !!o.quick,
+          dynamicsWeightDecay: o.dynamicsWeightDecay,
+          backend: o.backend,
+          force: !!o.force,
+          quiet: !!o.quiet,
+        });
+      },
+    );
 
   program
     .command('rollout')
@@ -117,7 +187,7 @@ export function registerCommands(program: Command): void {
     .option('--model <dir>', 'a trained pixel model run folder (hnn or baseline)')
     .option('--hnn <dir>', 'the HNN run folder (when --model is the baseline)')
     .option('--baseline <dir>', 'the baseline run folder (when --model is the HNN)')
-    .option('--data <dir>', "dataset folder (default: the one the model was trained on)")
+    .option('--data <dir>', 'dataset folder (default: the one the model was trained on)')
     .requiredOption('--out <file>', 'FILE.gif or FILE.mp4 (MP4 needs ffmpeg; a GIF is always written)')
     .option('--frames <n>', 'frames to roll out', positiveInt('--frames'), 200)
     .option('--integrator <name>', `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')}`, oneOf('integrator', ROLLOUT_INTEGRATORS), 'rk45')
@@ -125,9 +195,23 @@ export function registerCommands(program: Command): void {
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
-    .action(async (o: { model?: string; hnn?: string; baseline?: string; data?: string; out: string; frames: number; integrator: RolloutIntegrator; trial: number; backend: string; force?: boolean; quiet?: boolean }) => {
-      await runRolloutCommand(o);
-    });
+    .action(
+      async (o: {
+        model?: string;
+        hnn?: string;
+        baseline?: string;
+        data?: string;
+        out: string;
+        frames: number;
+        integrator: RolloutIntegrator;
+        trial: number;
+        backend: string;
+        force?: boolean;
+        quiet?: boolean;
+      }) => {
+        await runRolloutCommand(o);
+      },
+    );
 
   program
     .command('start')

@@ -56,7 +56,11 @@ export async function runPixelTrainCommand(o: {
 }
 
 /** The loss settings given on the command line (the rest stay at the protocol's). */
-function lossOverrides(o: { latentStep?: LatentStep; hnnWeight?: number; consistencyWeight?: number }): Partial<PixelLossConfig> | undefined {
+function lossOverrides(o: {
+  latentStep?: LatentStep;
+  hnnWeight?: number;
+  consistencyWeight?: number;
+}): Partial<PixelLossConfig> | undefined {
   const over: Partial<PixelLossConfig> = {};
   if (o.latentStep) over.latentStep = o.latentStep;
   if (o.hnnWeight !== undefined) over.hnn = o.hnnWeight;
@@ -85,16 +89,36 @@ export async function runRolloutCommand(o: {
     dirs.hnn ??= found.hnn;
     dirs.baseline ??= found.baseline;
   }
-  if (!dirs.hnn && !dirs.baseline) throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
-  const res = await runRollout({ modelDirs: dirs, dataDir: o.data && resolve(o.data), out: resolve(o.out), frames: o.frames, integrator: o.integrator, trial: o.trial, backend: o.backend, quiet: o.quiet, force: o.force });
+  if (!dirs.hnn && !dirs.baseline)
+    throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
+  const res = await runRollout({
+    modelDirs: dirs,
+    dataDir: o.data && resolve(o.data),
+    out: resolve(o.out),
+    frames: o.frames,
+    integrator: o.integrator,
+    trial: o.trial,
+    backend: o.backend,
+    quiet: o.quiet,
+    force: o.force,
+  });
   for (const v of res.videos) console.log(`video ${v}`);
   if (res.phasePlot) console.log(`plot  ${res.phasePlot}`);
   console.log(`plot  ${res.energyPlot}`);
-  for (const [name, s] of Object.entries(res.scores)) console.log(`${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}, swing period ${s.periodRatio === null ? 'n/a (fewer than two swings)' : `x${s.periodRatio.toFixed(3)} the true one`}`);
+  for (const [name, s] of Object.entries(res.scores))
+    console.log(
+      `${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}, swing period ${s.periodRatio === null ? 'n/a (fewer than two swings)' : `x${s.periodRatio.toFixed(3)} the true one`}`,
+    );
   for (const n of res.notes) console.log(`note: ${n}`);
 }
 
-export async function runStartCommand(o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }): Promise<void> {
+export async function runStartCommand(o: {
+  out: string;
+  steps?: number;
+  backend: string;
+  force?: boolean;
+  quiet?: boolean;
+}): Promise<void> {
   const summary = await runMainJob({ outDir: resolve(o.out), steps: o.steps, backend: o.backend, force: o.force, quiet: o.quiet });
   console.log(formatSummary(summary));
 }

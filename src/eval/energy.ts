@@ -22,7 +22,13 @@ type Sampling = Pick<EnergyEvalSettings, 'tEval' | 'rtol' | 'atol' | 'energy'>;
  * rows of `out`. A learned field may blow up: then the states reached are kept and the last one is
  * held to the end. Returns how many rows were reached.
  */
-export function integrateHeld(field: Field, x0: Float64Array, tEval: Float64Array, tol: { rtol: number; atol: number }, out: Float64Array): number {
+export function integrateHeld(
+  field: Field,
+  x0: Float64Array,
+  tEval: Float64Array,
+  tol: { rtol: number; atol: number },
+  out: Float64Array,
+): number {
   const dim = x0.length;
   const points = tEval.length;
   let reached = 0;

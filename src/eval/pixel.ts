@@ -42,7 +42,9 @@ export function decodeLatents(model: PixelModel, z: Float64Array, chunk = 2000):
   const out = new Float32Array(n * model.input);
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
-    tf.tidy(() => out.set(model.decode(tf.tensor2d(Float32Array.from(z.subarray(s * d, (s + m) * d)), [m, d])).dataSync(), s * model.input));
+    tf.tidy(() =>
+      out.set(model.decode(tf.tensor2d(Float32Array.from(z.subarray(s * d, (s + m) * d)), [m, d])).dataSync(), s * model.input),
+    );
   }
   return out;
 }
@@ -58,7 +60,11 @@ export interface LatentMap {
 /** Least squares fit of (phi, p) on (z0, z1, 1): labels row-major [rows, >= 3] as the dataset's (phi, dphi/dt, p). */
 export function fitLatentMap(z: Float64Array, labels: ArrayLike<number>, rows: number, labelWidth = 3): LatentMap {
   const targets = [(r: number) => labels[r * labelWidth], (r: number) => labels[r * labelWidth + 2]];
-  const ata = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const ata = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   for (let r = 0; r < rows; r++) {
     const a = [z[2 * r], z[2 * r + 1], 1];
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) ata[i][j] += a[i] * a[j];
@@ -132,7 +138,12 @@ export interface LatentRollout {
  * Integrates the latent field from z0 for `frames` frames (z0 is frame 0) at `dt` latent time units
  * per frame: adaptive RK45 by default, or leapfrog with `substeps` steps per frame.
  */
-export function latentRollout(field: Field, z0: Float64Array, frames: number, opts: { integrator?: RolloutIntegrator; dt?: number; rtol?: number; atol?: number; substeps?: number } = {}): LatentRollout {
+export function latentRollout(
+  field: Field,
+  z0: Float64Array,
+  frames: number,
+  opts: { integrator?: RolloutIntegrator; dt?: number; rtol?: number; atol?: number; substeps?: number } = {},
+): LatentRollout {
   const d = z0.length;
   const dt = opts.dt ?? 1;
   const z = new Float64Array(frames * d);
@@ -256,7 +267,17 @@ export function pixelRollout(
   const errors = normalisedErrors(truth.frames, first, NN, frames);
   const latentPhi = Float64Array.from({ length: frames }, (_, f) => applyLatentMap(map, latent.z[2 * f], latent.z[2 * f + 1])[0]);
   const periodRatio = meanPeriod(latentPhi) / meanPeriod(truth.phi);
-  return { latent, decoded, frames: first, energy, reencoded, errors, vpt: validPredictionTime(errors), energyMse: se / frames, periodRatio };
+  return {
+    latent,
+    decoded,
+    frames: first,
+    energy,
+    reencoded,
+    errors,
+    vpt: validPredictionTime(errors),
+    energyMse: se / frames,
+    periodRatio,
+  };
 }
 
 export interface PixelEnergySummary {

@@ -112,8 +112,10 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
   if (tEval) {
     for (let i = 0; i < nEval; i++) {
       const te = tEval[i];
-      if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0)) throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
-      if (i > 0 && dir * (te - tEval[i - 1]) < 0) throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
+      if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0))
+        throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
+      if (i > 0 && dir * (te - tEval[i - 1]) < 0)
+        throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
     }
   }
   // Growable output for the every-step mode; fixed for tEval.
@@ -177,7 +179,10 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
 
     let attempts = 0;
     while (dir * (t1 - t) > 0) {
-      if (++attempts > maxSteps) throw new Error(`rk45: gave up after ${maxSteps} steps at t = ${t} (rtol ${rtol}, atol ${atol}); the problem may be stiff or singular`);
+      if (++attempts > maxSteps)
+        throw new Error(
+          `rk45: gave up after ${maxSteps} steps at t = ${t} (rtol ${rtol}, atol ${atol}); the problem may be stiff or singular`,
+        );
       const minStep = 10 * Math.abs(nextUp(Math.abs(t)) - Math.abs(t));
       let rejectedHere = false;
       let accepted = false;

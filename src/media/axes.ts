@@ -1,7 +1,12 @@
 // One set of axes in SVG: frame, grid, ticks, tick labels, axis labels, clip region, legend box.
 import { esc, fmtPow10, fmtTicks, linearTicks, logTicks, makeScale, n2, text, type Scale } from './svg.ts';
 
-export interface Rect { x: number; y: number; w: number; h: number }
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 export interface Axes {
   rect: Rect;
@@ -17,7 +22,12 @@ export interface Axes {
 
 let clipCounter = 0;
 
-export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number, number], o: { logX?: boolean; logY?: boolean; xLabel?: string; yLabel?: string; title?: string; grid?: boolean } = {}): Axes {
+export function makeAxes(
+  rect: Rect,
+  xDomain: [number, number],
+  yDomain: [number, number],
+  o: { logX?: boolean; logY?: boolean; xLabel?: string; yLabel?: string; title?: string; grid?: boolean } = {},
+): Axes {
   const sx = makeScale(xDomain, [rect.x, rect.x + rect.w], o.logX);
   const sy = makeScale(yDomain, [rect.y + rect.h, rect.y], o.logY);
   const clipId = `clip${clipCounter++}`;
@@ -41,7 +51,8 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
   }
   for (const v of yt.minor) {
     const y = sy(v);
-    if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#f2f2f2" stroke-width="1"/>`);
+    if (grid)
+      under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#f2f2f2" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 3)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
   }
   const xLabels = fmtTicks(xt.major);
@@ -55,13 +66,16 @@ export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number
   let widest = 0;
   yt.major.forEach((v, k) => {
     const y = sy(v);
-    if (grid) under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
+    if (grid)
+      under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 5)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
     const label = yPow ? fmtPow10(v) : esc(yLabels[k]);
     widest = Math.max(widest, yPow ? 4 : yLabels[k].length);
     over.push(text(rect.x - 8, y + 4, label, { size: 11, anchor: 'end', raw: true }));
   });
-  over.push(`<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`);
+  over.push(
+    `<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`,
+  );
   if (o.xLabel) over.push(text(rect.x + rect.w / 2, bottom + 38, o.xLabel, { size: 13, anchor: 'middle' }));
   if (o.yLabel) {
     const lx = rect.x - 16 - widest * 6.5;
@@ -82,7 +96,12 @@ function axisTicks(d: [number, number], log: boolean, count: number): { major: n
   return { major: linearTicks(lo, hi, count), minor: [] };
 }
 
-export interface LegendEntry { name: string; color: string; dashed?: boolean; marker?: boolean }
+export interface LegendEntry {
+  name: string;
+  color: string;
+  dashed?: boolean;
+  marker?: boolean;
+}
 
 /**
  * A legend box in the corner of the plot area that covers the fewest of `points` (pixel positions
@@ -111,11 +130,16 @@ export function legend(rect: Rect, entries: LegendEntry[], points: Array<[number
     }
   }
   const [x0, y0] = best;
-  const out = [`<rect x="${n2(x0)}" y="${n2(y0)}" width="${n2(w)}" height="${h}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb" stroke-width="1"/>`];
+  const out = [
+    `<rect x="${n2(x0)}" y="${n2(y0)}" width="${n2(w)}" height="${h}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb" stroke-width="1"/>`,
+  ];
   entries.forEach((e, i) => {
     const y = y0 + 4 + rowH * i + rowH / 2;
     if (e.marker) out.push(`<circle cx="${n2(x0 + 19)}" cy="${n2(y)}" r="4" fill="${e.color}"/>`);
-    else out.push(`<line x1="${n2(x0 + 8)}" y1="${n2(y)}" x2="${n2(x0 + 30)}" y2="${n2(y)}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    else
+      out.push(
+        `<line x1="${n2(x0 + 8)}" y1="${n2(y)}" x2="${n2(x0 + 30)}" y2="${n2(y)}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      );
     out.push(text(x0 + 36, y + 4, e.name, { size: 12 }));
   });
   return out.join('');
@@ -125,7 +149,13 @@ export function legend(rect: Rect, entries: LegendEntry[], points: Array<[number
  * Pixel positions of the drawable points of a curve, plus points along each segment so a long
  * straight segment through a corner still counts as covering it.
  */
-export function pixelPoints(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: Scale, sy: Scale, out: Array<[number, number]> = []): Array<[number, number]> {
+export function pixelPoints(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  sx: Scale,
+  sy: Scale,
+  out: Array<[number, number]> = [],
+): Array<[number, number]> {
   const n = Math.min(xs.length, ys.length);
   const stride = Math.max(1, Math.floor(n / 4000));
   let prev: [number, number] | null = null;

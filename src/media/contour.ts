@@ -1,9 +1,19 @@
 // Marching squares: iso-lines of a scalar sampled on a regular grid.
 
 /** A scalar sampled at xs[i] x ys[j]; z[j * xs.length + i]. */
-export interface Grid { xs: number[]; ys: number[]; z: Float64Array }
+export interface Grid {
+  xs: number[];
+  ys: number[];
+  z: Float64Array;
+}
 
-export function sampleGrid(f: (x: number, y: number) => number, xRange: [number, number], yRange: [number, number], nx: number, ny: number): Grid {
+export function sampleGrid(
+  f: (x: number, y: number) => number,
+  xRange: [number, number],
+  yRange: [number, number],
+  nx: number,
+  ny: number,
+): Grid {
   const xs = Array.from({ length: nx }, (_, i) => xRange[0] + ((xRange[1] - xRange[0]) * i) / (nx - 1));
   const ys = Array.from({ length: ny }, (_, j) => yRange[0] + ((yRange[1] - yRange[0]) * j) / (ny - 1));
   const z = new Float64Array(nx * ny);

@@ -95,12 +95,14 @@ export function encodeGif(frames: Uint8Array[], width: number, height: number, o
   const { delayMs, channels } = opts;
   const scale = opts.scale ?? 1;
   if (frames.length === 0) throw new Error('encodeGif: no frames');
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`encodeGif: bad size ${width}x${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new Error(`encodeGif: bad size ${width}x${height}`);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`encodeGif: scale must be a positive integer, got ${scale}`);
   if (channels !== 1 && channels !== 3) throw new Error(`encodeGif: channels must be 1 or 3, got ${channels}`);
   const expected = width * height * channels;
   frames.forEach((f, i) => {
-    if (f.length !== expected) throw new Error(`encodeGif: frame ${i} has ${f.length} bytes, expected ${expected} (${width}x${height}x${channels})`);
+    if (f.length !== expected)
+      throw new Error(`encodeGif: frame ${i} has ${f.length} bytes, expected ${expected} (${width}x${height}x${channels})`);
   });
   const W = width * scale;
   const H = height * scale;

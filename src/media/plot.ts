@@ -35,15 +35,31 @@ export async function linePlot(path: string, o: LinePlotOptions): Promise<void> 
   const rect: Rect = { x: 84, y: 40, w: width - 84 - 24, h: height - 40 - 62 };
   checkRect(rect, width, height);
   const xd = pad(extent(o.series.map((s) => s.x)), false, 0.02);
-  const yd = pad(extent(o.series.map((s) => finiteY(s, logY)), logY), logY);
+  const yd = pad(
+    extent(
+      o.series.map((s) => finiteY(s, logY)),
+      logY,
+    ),
+    logY,
+  );
   const ax = makeAxes(rect, xd, yd, { logY, xLabel: o.xLabel, yLabel: o.yLabel, title: o.title });
   const lines = o.series.map((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const d = polylinePath(s.x, s.y, ax.sx, ax.sy);
-    const dots = isolatedPoints(s.x, s.y, ax.sx.ok, ax.sy.ok).map(([x, y]) => `<circle cx="${n2(ax.sx(x))}" cy="${n2(ax.sy(y))}" r="2" fill="${color}"/>`).join('');
-    return (d ? `<path d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>` : '') + dots;
+    const dots = isolatedPoints(s.x, s.y, ax.sx.ok, ax.sy.ok)
+      .map(([x, y]) => `<circle cx="${n2(ax.sx(x))}" cy="${n2(ax.sy(y))}" r="2" fill="${color}"/>`)
+      .join('');
+    return (
+      (d
+        ? `<path d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>`
+        : '') + dots
+    );
   });
-  const entries: LegendEntry[] = o.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: s.dashed }));
+  const entries: LegendEntry[] = o.series.map((s, i) => ({
+    name: s.name,
+    color: s.color ?? PALETTE[i % PALETTE.length],
+    dashed: s.dashed,
+  }));
   const pts: Array<[number, number]> = [];
   for (const s of o.series) pixelPoints(s.x, s.y, ax.sx, ax.sy, pts);
   const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}</g>` + ax.over + legend(rect, entries, pts);
@@ -59,7 +75,12 @@ function finiteY(s: LineSeries, logY: boolean): number[] {
 }
 
 /** Drawable points with no drawable neighbour: a path would not show them, so they get a dot. */
-function isolatedPoints(xs: ArrayLike<number>, ys: ArrayLike<number>, okX: (v: number) => boolean, okY: (v: number) => boolean): Array<[number, number]> {
+function isolatedPoints(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  okX: (v: number) => boolean,
+  okY: (v: number) => boolean,
+): Array<[number, number]> {
   const n = Math.min(xs.length, ys.length);
   const ok = (i: number) => i >= 0 && i < n && okX(xs[i]) && okY(ys[i]);
   const out: Array<[number, number]> = [];
@@ -72,7 +93,8 @@ function checkRect(r: Rect, width: number, height: number): void {
 }
 
 function checkRange(name: string, r: Range): void {
-  if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[1] > r[0])) throw new Error(`${name} must be [lo, hi] with lo < hi, got [${r[0]}, ${r[1]}]`);
+  if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[1] > r[0]))
+    throw new Error(`${name} must be [lo, hi] with lo < hi, got [${r[0]}, ${r[1]}]`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,14 +201,23 @@ function quiver(field: FieldPanel['field'], qr: Range, pr: Range, grid: number, 
     const ly = y1 + h * by + 0.5 * h * bx;
     const rx = x1 + h * bx + 0.5 * h * by;
     const ry = y1 + h * by - 0.5 * h * bx;
-    out.push(`<line x1="${n2(x0)}" y1="${n2(y0)}" x2="${n2(x1 + 0.6 * h * bx)}" y2="${n2(y1 + 0.6 * h * by)}" stroke="${ARROW_COLOR}" stroke-width="1.3"/>`);
+    out.push(
+      `<line x1="${n2(x0)}" y1="${n2(y0)}" x2="${n2(x1 + 0.6 * h * bx)}" y2="${n2(y1 + 0.6 * h * by)}" stroke="${ARROW_COLOR}" stroke-width="1.3"/>`,
+    );
     out.push(`<path d="M${n2(x1)} ${n2(y1)}L${n2(lx)} ${n2(ly)}L${n2(rx)} ${n2(ry)}Z" fill="${ARROW_COLOR}"/>`);
   }
   return out.join('');
 }
 
 /** A trajectory line with a hollow circle at its start and a filled one at its end. */
-function trajectorySvg(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: ReturnType<typeof makeScale>, sy: ReturnType<typeof makeScale>, color: string, width = 2): string {
+function trajectorySvg(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  sx: ReturnType<typeof makeScale>,
+  sy: ReturnType<typeof makeScale>,
+  color: string,
+  width = 2,
+): string {
   const d = polylinePath(xs, ys, sx, sy);
   if (!d) return '';
   const n = Math.min(xs.length, ys.length);
@@ -198,8 +229,13 @@ function trajectorySvg(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: ReturnT
       last = i;
     }
   }
-  const mark = (i: number, fill: string) => `<circle cx="${n2(sx(xs[i]))}" cy="${n2(sy(ys[i]))}" r="3.5" fill="${fill}" stroke="${color}" stroke-width="1.5"/>`;
-  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round" stroke-linecap="round"/>` + mark(first, '#ffffff') + mark(last, color);
+  const mark = (i: number, fill: string) =>
+    `<circle cx="${n2(sx(xs[i]))}" cy="${n2(sy(ys[i]))}" r="3.5" fill="${fill}" stroke="${color}" stroke-width="1.5"/>`;
+  return (
+    `<path d="${d}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round" stroke-linecap="round"/>` +
+    mark(first, '#ffffff') +
+    mark(last, color)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,15 +308,27 @@ export async function contourPlot(path: string, o: ContourPlotOptions): Promise<
   }
   const pts: Array<[number, number]> = [];
   for (const t of o.overlay ?? []) pixelPoints(t.x, t.y, ax.sx, ax.sy, pts);
-  const body = ax.under + `<g clip-path="url(#${ax.clipId})">${lines.join('')}${overlays.join('')}</g>` + ax.over + bar.join('') + legend(rect, entries, pts);
+  const body =
+    ax.under +
+    `<g clip-path="url(#${ax.clipId})">${lines.join('')}${overlays.join('')}</g>` +
+    ax.over +
+    bar.join('') +
+    legend(rect, entries, pts);
   await writeSvgPng(path, svgDoc(width, height, body));
 }
 
 /** Viridis colour map, piecewise linear through 9 of its stops; t in [0, 1]. */
 export function viridis(t: number): string {
   const stops = [
-    [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-    [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+    [68, 1, 84],
+    [71, 44, 122],
+    [59, 81, 139],
+    [44, 113, 142],
+    [33, 144, 141],
+    [39, 173, 129],
+    [92, 200, 99],
+    [170, 220, 50],
+    [253, 231, 37],
   ];
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
@@ -349,6 +397,8 @@ function squareDomains(xe: Range, ye: Range): [Range, Range] {
   const half = Math.max(xe[1] - xe[0], ye[1] - ye[0], 1e-9) * 0.54;
   const cx = (xe[0] + xe[1]) / 2;
   const cy = (ye[0] + ye[1]) / 2;
-  return [[cx - half, cx + half], [cy - half, cy + half]];
+  return [
+    [cx - half, cx + half],
+    [cy - half, cy + half],
+  ];
 }
-

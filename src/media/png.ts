@@ -33,7 +33,12 @@ export const SHEET_GRID_LEVEL = 0.25;
  * Tiles square size x size frames into a grid with `cols` columns, each frame upscaled by an integer
  * `scale` (nearest neighbour, default 1), with 1-pixel separator lines between and around tiles.
  */
-export function contactSheet(frames: Float32Array[], size: number, cols: number, scale = 1): { pixels: Float32Array; width: number; height: number } {
+export function contactSheet(
+  frames: Float32Array[],
+  size: number,
+  cols: number,
+  scale = 1,
+): { pixels: Float32Array; width: number; height: number } {
   if (frames.length === 0) throw new Error('contactSheet: no frames');
   if (!Number.isInteger(cols) || cols < 1) throw new Error(`contactSheet: cols must be a positive integer, got ${cols}`);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`contactSheet: scale must be a positive integer, got ${scale}`);

@@ -59,7 +59,10 @@ export function pad(d: [number, number], log = false, frac = 0.04): [number, num
   if (log) {
     let a = Math.log10(d[0]);
     let b = Math.log10(d[1]);
-    if (b - a < 1e-9) { a -= 0.5; b += 0.5; }
+    if (b - a < 1e-9) {
+      a -= 0.5;
+      b += 0.5;
+    }
     const m = (b - a) * frac;
     return [10 ** (a - m), 10 ** (b + m)];
   }
@@ -112,7 +115,10 @@ export function logTicks(lo: number, hi: number): { major: number[]; minor: numb
     for (let e = a; e <= b; e += every) major.push(Number(`1e${e}`)); // 10 ** -5 is 9.99e-6 in floating point
     return { major, minor: every === 1 ? multiples([2, 3, 4, 5, 6, 7, 8, 9]) : [] };
   }
-  for (const ms of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  for (const ms of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
     const major = multiples(ms);
     if (major.length >= 3) return { major, minor: multiples([1, 2, 3, 4, 5, 6, 7, 8, 9]).filter((v) => !major.includes(v)) };
   }
@@ -141,7 +147,12 @@ export function fmtPow10(v: number): string {
   return `10<tspan dy="-6" font-size="10">${e}</tspan>`;
 }
 
-export function text(x: number, y: number, s: string, o: { size?: number; anchor?: 'start' | 'middle' | 'end'; weight?: string; rotate?: boolean; fill?: string; raw?: boolean } = {}): string {
+export function text(
+  x: number,
+  y: number,
+  s: string,
+  o: { size?: number; anchor?: 'start' | 'middle' | 'end'; weight?: string; rotate?: boolean; fill?: string; raw?: boolean } = {},
+): string {
   const rot = o.rotate ? ` transform="rotate(-90 ${n2(x)} ${n2(y)})"` : '';
   return `<text x="${n2(x)}" y="${n2(y)}" font-family="${FONT}" font-size="${o.size ?? 12}" text-anchor="${o.anchor ?? 'start'}"${o.weight ? ` font-weight="${o.weight}"` : ''} fill="${o.fill ?? '#222'}"${rot}>${o.raw ? s : esc(s)}</text>`;
 }
@@ -179,8 +190,10 @@ export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>, sx: S
 }
 
 export function svgDoc(width: number, height: number, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>${body}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>${body}</svg>`
+  );
 }
 
 /** Renders an SVG document to an opaque PNG and writes it atomically. */

@@ -114,7 +114,8 @@ export function composePanels(panels: VideoPanel[], size: number, opts: ComposeO
   panels.forEach((p, k) => {
     if (p.frames.length === 0) throw new Error(`composePanels: panel ${k} ("${p.label}") has no frames`);
     p.frames.forEach((f, i) => {
-      if (f.length !== size * size) throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}`);
+      if (f.length !== size * size)
+        throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}`);
     });
   });
   const nFrames = Math.max(...panels.map((p) => p.frames.length));
@@ -154,7 +155,11 @@ export function composePanels(panels: VideoPanel[], size: number, opts: ComposeO
     });
     if (opts.counter) {
       const s = fitLabel(`frame ${t + 1}/${nFrames}`, width, fontScale);
-      drawText(img, width, height, Math.floor((width - textWidth(s, fontScale)) / 2), labelHeight + P + textY, s, fontScale, [INK, INK, INK]);
+      drawText(img, width, height, Math.floor((width - textWidth(s, fontScale)) / 2), labelHeight + P + textY, s, fontScale, [
+        INK,
+        INK,
+        INK,
+      ]);
     }
     frames.push(img);
   }
@@ -201,25 +206,50 @@ async function ffmpegMp4(path: string, video: ComposedVideo, fps: number): Promi
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${video.width}x${video.height}`, '-r', String(fps), '-i', '-',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${video.width}x${video.height}`,
+    '-r',
+    String(fps),
+    '-i',
+    '-',
     // yuv420p (what players expect) needs even width and height
-    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
-    '-f', 'mp4', tmp,
+    '-vf',
+    'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    tmp,
   ];
   const child = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const done = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? -1));
   });
-  const closed = done.then(() => undefined, () => undefined);
+  const closed = done.then(
+    () => undefined,
+    () => undefined,
+  );
   // If ffmpeg exits early, writes fail with EPIPE; the exit code and stderr explain why.
   child.stdin.on('error', () => {});
   try {
     for (const f of video.frames) {
-      if (f.length !== video.width * video.height * 3) throw new Error(`writeVideo: frame has ${f.length} bytes, expected ${video.width}x${video.height}x3`);
+      if (f.length !== video.width * video.height * 3)
+        throw new Error(`writeVideo: frame has ${f.length} bytes, expected ${video.width}x${video.height}x3`);
       if (!child.stdin.write(f)) await Promise.race([once(child.stdin, 'drain').catch(() => undefined), closed]);
       if (child.exitCode !== null) break;
     }
@@ -238,7 +268,11 @@ async function ffmpegMp4(path: string, video: ComposedVideo, fps: number): Promi
   renameSync(tmp, path);
 }
 
-export interface VideoInfo { frames: number; width: number; height: number }
+export interface VideoInfo {
+  frames: number;
+  width: number;
+  height: number;
+}
 
 /** Frame count and frame size of a .gif (via sharp) or .mp4 (via ffprobe) file. */
 export async function readVideoInfo(path: string): Promise<VideoInfo> {
@@ -249,8 +283,24 @@ export async function readVideoInfo(path: string): Promise<VideoInfo> {
     return { frames: m.pages ?? 1, width: m.width ?? 0, height: m.pageHeight ?? m.height ?? 0 };
   }
   if (ext === '.mp4') {
-    if (!commandWorks('ffprobe')) throw new UserError(`reading ${path} needs ffprobe (part of ffmpeg), which is not on the PATH: ${FFMPEG_HELP}`);
-    const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames,width,height', '-of', 'json', path], { encoding: 'utf8' });
+    if (!commandWorks('ffprobe'))
+      throw new UserError(`reading ${path} needs ffprobe (part of ffmpeg), which is not on the PATH: ${FFMPEG_HELP}`);
+    const r = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-count_frames',
+        '-show_entries',
+        'stream=nb_read_frames,width,height',
+        '-of',
+        'json',
+        path,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new UserError(`ffprobe cannot read ${path}: ${(r.stderr || '').trim()}`);
     const s = (JSON.parse(r.stdout) as { streams?: Array<{ nb_read_frames?: string; width?: number; height?: number }> }).streams?.[0];
     if (!s) throw new UserError(`${path} has no video stream`);
@@ -258,4 +308,3 @@ export async function readVideoInfo(path: string): Promise<VideoInfo> {
   }
   throw new UserError(`unsupported video format "${ext || '(none)'}" for ${path}: use .gif or .mp4`);
 }
-

@@ -21,7 +21,10 @@ export const REAL_PENDULUM_PATH = fileURLToPath(new URL('../../data/real_pend_h_
  * A measured system: it has an energy for analysis but no exact field and no sampler, so it is not a
  * `System`. `measured: true` tells the two apart.
  */
-export interface MeasuredSystem extends Pick<System, 'name' | 'dim' | 'conservative' | 'hamiltonian' | 'energy' | 'stateLabels' | 'published'> {
+export interface MeasuredSystem extends Pick<
+  System,
+  'name' | 'dim' | 'conservative' | 'hamiltonian' | 'energy' | 'stateLabels' | 'published'
+> {
   readonly measured: true;
 }
 
@@ -57,7 +60,10 @@ export const realPendulum: MeasuredSystem = {
 
 /** Parses the file's text: a header line starting with '%', then rows "trial t theta omega". */
 export function parseRealPendulum(text: string, source = 'real pendulum data'): Omit<RealPendulumData, 'sha256'> {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('%'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('%'));
   const n = lines.length;
   const cols = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
   lines.forEach((line, i) => {
@@ -86,7 +92,9 @@ export function loadRealPendulum(path: string = REAL_PENDULUM_PATH): RealPendulu
   }
   const digest = sha256(bytes);
   if (path === REAL_PENDULUM_PATH && digest !== REAL_PENDULUM_SHA256) {
-    throw new UserError(`${path} does not match its sha256 (${digest} instead of ${REAL_PENDULUM_SHA256}); restore it from the repository (see data/README.md)`);
+    throw new UserError(
+      `${path} does not match its sha256 (${digest} instead of ${REAL_PENDULUM_SHA256}); restore it from the repository (see data/README.md)`,
+    );
   }
   const parsed = parseRealPendulum(bytes.toString('latin1'), path);
   if (path === REAL_PENDULUM_PATH && parsed.rows !== REAL_PENDULUM_ROWS) {

@@ -67,8 +67,14 @@ export function stateStep(kind: ModelKind, dim: number, rows: number, batch: num
   const model = new DynamicsModel({ kind, dim, hidden: [200, 200] }, 0);
   const vars = model.variables();
   const adam = new Adam(vars, { weightDecay: 1e-4 });
-  const x = tf.tensor2d(Float32Array.from({ length: rows * dim }, () => rng.normal()), [rows, dim]);
-  const y = tf.tensor2d(Float32Array.from({ length: rows * dim }, () => rng.normal()), [rows, dim]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: rows * dim }, () => rng.normal()),
+    [rows, dim],
+  );
+  const y = tf.tensor2d(
+    Float32Array.from({ length: rows * dim }, () => rng.normal()),
+    [rows, dim],
+  );
   const step = () =>
     tf.tidy(() => {
       let xb: tf.Tensor2D = x;

@@ -49,7 +49,9 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     if (!opts.quiet) process.stdout.write(s + '\n');
   };
   const backend = await initBackend(opts.backend ?? 'auto');
-  say(`hnn-ts main job: pixel pendulum, HNN vs baseline, ${steps} training steps per model${steps < PIXEL_PROTOCOL.steps ? ` (reduced from the protocol's ${PIXEL_PROTOCOL.steps} to finish in minutes; \`hnn train --task pixel-pendulum\` runs the full protocol)` : ''}, backend ${backend.name}`);
+  say(
+    `hnn-ts main job: pixel pendulum, HNN vs baseline, ${steps} training steps per model${steps < PIXEL_PROTOCOL.steps ? ` (reduced from the protocol's ${PIXEL_PROTOCOL.steps} to finish in minutes; \`hnn train --task pixel-pendulum\` runs the full protocol)` : ''}, backend ${backend.name}`,
+  );
 
   const dataDir = join(outDir, 'dataset');
   if (opts.force || !datasetReady(dataDir)) {
@@ -65,7 +67,12 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     const done = join(dir, 'metrics.json');
     if (!opts.force && existsSync(done)) {
       const m = readJson<PixelMetrics>(done, 'metrics');
-      const unfit = m.steps !== steps ? `it ran ${m.steps} steps, this job runs ${steps}` : m.seed !== seed ? `its seed is ${m.seed}, this job's ${seed}` : pixelProtocolMismatch(m);
+      const unfit =
+        m.steps !== steps
+          ? `it ran ${m.steps} steps, this job runs ${steps}`
+          : m.seed !== seed
+            ? `its seed is ${m.seed}, this job's ${seed}`
+            : pixelProtocolMismatch(m);
       if (!unfit) {
         say(`reusing the trained ${kind} in ${dir}`);
         models[kind] = { dir, metrics: m, reused: true };
@@ -75,7 +82,17 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
     }
     const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
-    const r = await runPixelExperiment({ kind, seed, steps, dataDir, outDir: dir, backend: opts.backend, force: !resume, resume, quiet: opts.quiet });
+    const r = await runPixelExperiment({
+      kind,
+      seed,
+      steps,
+      dataDir,
+      outDir: dir,
+      backend: opts.backend,
+      force: !resume,
+      resume,
+      quiet: opts.quiet,
+    });
     models[kind] = { dir, metrics: r.metrics!, reused: false };
   }
 

@@ -8,13 +8,33 @@ import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
-import { encodeRows, fitLatentMap, pixelEnergy, pixelRollout, summariseRollouts, type LatentMap, type PixelEnergySummary, type PixelRollout, type RolloutIntegrator, type RolloutTruth } from '../eval/pixel.ts';
+import {
+  encodeRows,
+  fitLatentMap,
+  pixelEnergy,
+  pixelRollout,
+  summariseRollouts,
+  type LatentMap,
+  type PixelEnergySummary,
+  type PixelRollout,
+  type RolloutIntegrator,
+  type RolloutTruth,
+} from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
-import { latentWeightDecay, pixelTrainConfig, removeCheckpoint, splitSampleLosses, trainPixelModel, type PixelData, type PixelSplit, type PixelTrainConfig } from '../train/pixel.ts';
+import {
+  latentWeightDecay,
+  pixelTrainConfig,
+  removeCheckpoint,
+  splitSampleLosses,
+  trainPixelModel,
+  type PixelData,
+  type PixelSplit,
+  type PixelTrainConfig,
+} from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
 import { guardOutput, readJson, writeJsonAtomic } from '../util/files.ts';
 import type { NpyArray } from '../util/npy.ts';
@@ -45,10 +65,14 @@ export function loadPixelDataset(dir: string): PixelDataset {
   const N = params.size;
   const width = 2 * N * N;
   const need = ['trainPixels', 'trainNextPixels', 'trainLabels', 'testPixels', 'testNextPixels', 'testLabels', 'trialInitial'];
-  for (const k of need) if (!arrays[k]) throw new UserError(`dataset ${dir} has no ${k} array; regenerate it with \`hnn generate --task pixel-pendulum\``);
+  for (const k of need)
+    if (!arrays[k]) throw new UserError(`dataset ${dir} has no ${k} array; regenerate it with \`hnn generate --task pixel-pendulum\``);
   const split = (x: string, next: string): PixelSplit => {
     const a = arrays[x];
-    if (!(a.data instanceof Float32Array) || a.shape[1] !== width) throw new UserError(`dataset ${dir}: ${x} must be float32 [rows, ${width}], got ${a.data.constructor.name} [${a.shape}]; regenerate it`);
+    if (!(a.data instanceof Float32Array) || a.shape[1] !== width)
+      throw new UserError(
+        `dataset ${dir}: ${x} must be float32 [rows, ${width}], got ${a.data.constructor.name} [${a.shape}]; regenerate it`,
+      );
     return { x: a.data, next: arrays[next].data as Float32Array, rows: a.shape[0] };
   };
   const perTrial = params.steps - 3;
@@ -68,7 +92,11 @@ export function loadPixelDataset(dir: string): PixelDataset {
 export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth & { energy: Float64Array; phi: Float64Array } {
   const init = ds.arrays.trialInitial.data;
   // trial frames 0..frames+1: rollout frame f is the pair [trial frame f+1 | f+2]
-  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 2, { engine: ds.params.engine, size: ds.params.size, samples: ds.params.samples });
+  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 2, {
+    engine: ds.params.engine,
+    size: ds.params.size,
+    samples: ds.params.samples,
+  });
   const NN = ds.params.size * ds.params.size;
   const energy = new Float64Array(frames);
   // energy of the newer frame of each pair, the frame the dataset's labels (and so the latent map) describe
@@ -128,7 +156,16 @@ export interface PixelRunResult {
 
 /** The training settings a pixel run records in metrics.json. */
 function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
-  return { batchSize: cfg.batchSize, lr: cfg.lr, weightDecay: cfg.weightDecay, dynamicsWeightDecay: latentWeightDecay(cfg), hidden: cfg.spec.hidden, latent: cfg.spec.latent, dynHidden: cfg.spec.dynHidden, loss: cfg.loss };
+  return {
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    weightDecay: cfg.weightDecay,
+    dynamicsWeightDecay: latentWeightDecay(cfg),
+    hidden: cfg.spec.hidden,
+    latent: cfg.spec.latent,
+    dynHidden: cfg.spec.dynHidden,
+    loss: cfg.loss,
+  };
 }
 
 /**
@@ -136,7 +173,9 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
  * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
  */
 export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number): string | null {
-  const want = pixelProtocol(pixelTrainConfig(m.model, m.seed, m.dataset.frameSize, dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {}));
+  const want = pixelProtocol(
+    pixelTrainConfig(m.model, m.seed, m.dataset.frameSize, dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {}),
+  );
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
   const decay = Number(m.protocol.dynamicsWeightDecay ?? m.protocol.weightDecay);
   const wantDecay = Number(want.dynamicsWeightDecay);
@@ -152,7 +191,8 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   const logPath = join(outDir, 'log.jsonl');
   guardOutput(outDir, 'metrics.json', !!opts.force && !opts.resume);
   if (opts.resume) {
-    if (!existsSync(ckpt)) throw new UserError(`--resume: no checkpoint in ${outDir} (${CHECKPOINT_FILE} missing); run without --resume to start training`);
+    if (!existsSync(ckpt))
+      throw new UserError(`--resume: no checkpoint in ${outDir} (${CHECKPOINT_FILE} missing); run without --resume to start training`);
   } else if (existsSync(ckpt) && !opts.force) {
     throw new UserError(`${outDir} holds an unfinished run (${CHECKPOINT_FILE}); pass --resume to continue it or --force to start over`);
   } else {
@@ -170,7 +210,16 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
   const log = new JsonlLog(logPath);
-  if (!opts.resume) log.write({ event: 'start', task: PIXEL_TASK, model: opts.kind, seed: opts.seed, config: cfg, backend: backend.name, dataDir: resolve(opts.dataDir) });
+  if (!opts.resume)
+    log.write({
+      event: 'start',
+      task: PIXEL_TASK,
+      model: opts.kind,
+      seed: opts.seed,
+      config: cfg,
+      backend: backend.name,
+      dataDir: resolve(opts.dataDir),
+    });
 
   const trained = await trainPixelModel(cfg, ds.data, {
     log,
@@ -189,7 +238,14 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   }
   const weights = model.read();
   const result = evaluatePixelModel(model, weights, ds, cfg.loss, opts.frames ?? ROLLOUT_FRAMES, opts.integrator ?? 'rk45');
-  const meta = { task: PIXEL_TASK, seed: opts.seed, steps: cfg.steps, backend: backend.name, dataset: resolve(opts.dataDir), latentMap: result.map };
+  const meta = {
+    task: PIXEL_TASK,
+    seed: opts.seed,
+    steps: cfg.steps,
+    backend: backend.name,
+    dataset: resolve(opts.dataDir),
+    latentMap: result.map,
+  };
   await savePixelModel(modelDir, model, cfg.loss, meta);
   model.dispose();
 
@@ -201,7 +257,14 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     updates: cfg.steps + 1,
     backend: backend.name,
     protocol: pixelProtocol(cfg),
-    dataset: { dir: resolve(opts.dataDir), seed: ds.manifest.seed, trainRows: ds.data.train.rows, testRows: ds.data.test.rows, frameSize: ds.params.size, engine: ds.params.engine },
+    dataset: {
+      dir: resolve(opts.dataDir),
+      seed: ds.manifest.seed,
+      trainRows: ds.data.train.rows,
+      testRows: ds.data.test.rows,
+      frameSize: ds.params.size,
+      engine: ds.params.engine,
+    },
     trainLoss: result.trainTerms.total,
     testLoss: result.testTerms.total,
     trainTerms: result.trainTerms,
@@ -213,7 +276,14 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     resumedFrom: opts.resume ? trained.startStep : null,
     versions: packageVersions(),
   };
-  log.write({ event: 'done', trainLoss: metrics.trainLoss, testLoss: metrics.testLoss, energyMse: metrics.energyMse.mean, vpt: metrics.vpt, trainSeconds: trained.seconds });
+  log.write({
+    event: 'done',
+    trainLoss: metrics.trainLoss,
+    testLoss: metrics.testLoss,
+    energyMse: metrics.energyMse.mean,
+    vpt: metrics.vpt,
+    trainSeconds: trained.seconds,
+  });
   await lossCurvePlot(logPath, join(outDir, 'plots', 'loss.png'), `pixel pendulum ${opts.kind}: training curve`);
   writeJsonAtomic(join(outDir, 'metrics.json'), metrics);
   removeCheckpoint(ckpt);
@@ -224,7 +294,13 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
  * Re-runs the evaluation of a finished experiment folder from its saved model (no training) and
  * rewrites metrics.json with the new losses, energy MSE and VPT (training fields are kept).
  */
-export async function runPixelEvaluation(opts: { outDir: string; dataDir?: string; frames?: number; integrator?: RolloutIntegrator; backend?: string }): Promise<PixelMetrics> {
+export async function runPixelEvaluation(opts: {
+  outDir: string;
+  dataDir?: string;
+  frames?: number;
+  integrator?: RolloutIntegrator;
+  backend?: string;
+}): Promise<PixelMetrics> {
   const path = join(opts.outDir, 'metrics.json');
   const old = readJson<PixelMetrics>(path, 'metrics of a finished pixel experiment');
   if (old.task !== PIXEL_TASK) throw new UserError(`${path} is not a pixel-pendulum result`);
@@ -232,7 +308,10 @@ export async function runPixelEvaluation(opts: { outDir: string; dataDir?: strin
   const loaded = loadPixelModel(join(opts.outDir, 'model'));
   try {
     const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir);
-    if (ds.params.size !== loaded.topology.frameSize) throw new UserError(`the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`);
+    if (ds.params.size !== loaded.topology.frameSize)
+      throw new UserError(
+        `the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`,
+      );
     const frames = opts.frames ?? old.rollout.frames;
     const integrator = opts.integrator ?? old.rollout.integrator;
     const r = evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, frames, integrator);
@@ -262,7 +341,14 @@ export interface PixelEvaluation {
 }
 
 /** Losses on both splits, the latent map, and rollouts of the first test trials. */
-export function evaluatePixelModel(model: PixelModel, weights: NamedWeights, ds: PixelDataset, loss: PixelLossConfig, frames: number, integrator: RolloutIntegrator): PixelEvaluation {
+export function evaluatePixelModel(
+  model: PixelModel,
+  weights: NamedWeights,
+  ds: PixelDataset,
+  loss: PixelLossConfig,
+  frames: number,
+  integrator: RolloutIntegrator,
+): PixelEvaluation {
   const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
   const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
   const map = fitTrainMap(model, ds);
@@ -278,7 +364,15 @@ export function fitTrainMap(model: PixelModel, ds: PixelDataset): LatentMap {
 }
 
 /** Rollout from the first pair of test trial `trial`, scored against its true continuation. */
-export function rolloutTrial(model: PixelModel, weights: NamedWeights, ds: PixelDataset, map: LatentMap, trial: number, frames: number, integrator: RolloutIntegrator): PixelRollout {
+export function rolloutTrial(
+  model: PixelModel,
+  weights: NamedWeights,
+  ds: PixelDataset,
+  map: LatentMap,
+  trial: number,
+  frames: number,
+  integrator: RolloutIntegrator,
+): PixelRollout {
   const w = model.input;
   const row = trial * ds.perTrial;
   const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
@@ -311,6 +405,12 @@ export async function lossCurvePlot(logPath: string, out: string, title: string)
     xLabel: 'step',
     yLabel: 'loss',
     logY: true,
-    series: [s('total (batch)', 'loss'), s('reconstruction', 'recon'), s('consistency', 'consistency'), s('latent HNN (unweighted)', 'hnn'), s('total (test)', 'testLoss', true)],
+    series: [
+      s('total (batch)', 'loss'),
+      s('reconstruction', 'recon'),
+      s('consistency', 'consistency'),
+      s('latent HNN (unweighted)', 'hnn'),
+      s('total (test)', 'testLoss', true),
+    ],
   });
 }

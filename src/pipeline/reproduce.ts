@@ -113,7 +113,8 @@ function spreadOf(runs: RunMetrics[], key: MetricKey): [number, number] {
 
 function paperValue(pub: PublishedResult | undefined, kind: ModelKind, key: MetricKey): [number, number] | null {
   if (!pub) return null;
-  const name = `${{ trainLoss: 'train', testLoss: 'test', energyMse: 'energy' }[key]}${kind === 'hnn' ? 'Hnn' : 'Baseline'}` as keyof PublishedResult;
+  const name =
+    `${{ trainLoss: 'train', testLoss: 'test', energyMse: 'energy' }[key]}${kind === 'hnn' ? 'Hnn' : 'Baseline'}` as keyof PublishedResult;
   const v = pub[name] as [number, number];
   return [v[0] / pub.scale, v[1] / pub.scale];
 }
@@ -126,7 +127,13 @@ export function tableRow(task: ReproTask, runs: Record<ModelKind, RunMetrics[]>)
     for (const [key] of METRICS) {
       const [ours, oursSpread] = spreadOf(runs[kind], key);
       const paper = paperValue(pub, kind, key);
-      cells[kind][key] = { ours, oursSpread, paper: paper?.[0] ?? null, paperSpread: paper?.[1] ?? null, ratio: paper ? ours / paper[0] : null };
+      cells[kind][key] = {
+        ours,
+        oursSpread,
+        paper: paper?.[0] ?? null,
+        paperSpread: paper?.[1] ?? null,
+        ratio: paper ? ours / paper[0] : null,
+      };
     }
   }
   return { task, scales, cells };
@@ -168,7 +175,9 @@ interface RunOutcome {
 function checkGenerator(dir: string): void {
   const made = readManifest(dir).params.generatorVersion;
   if (made !== STATE_GENERATOR_VERSION) {
-    throw new UserError(`${dir} was made by dataset generator version ${made}, this version makes ${STATE_GENERATOR_VERSION}: use another --out or pass --force to regenerate it and retrain`);
+    throw new UserError(
+      `${dir} was made by dataset generator version ${made}, this version makes ${STATE_GENERATOR_VERSION}: use another --out or pass --force to regenerate it and retrain`,
+    );
   }
 }
 
@@ -178,13 +187,22 @@ function finishedRun<M extends RunMetrics>(task: ReproTask, kind: ModelKind, see
   const metrics = readJson<M>(join(dir, 'metrics.json'), 'metrics');
   const expected = o.quick ? QUICK[task].steps : protocolSteps(task);
   if (metrics.steps !== expected) {
-    throw new UserError(`${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`);
+    throw new UserError(
+      `${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`,
+    );
   }
   if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
   return metrics;
 }
 
-async function runOrReuse(task: StateTask, kind: ModelKind, seed: number, dir: string, dataDir: string, o: ReproduceOptions): Promise<RunOutcome> {
+async function runOrReuse(
+  task: StateTask,
+  kind: ModelKind,
+  seed: number,
+  dir: string,
+  dataDir: string,
+  o: ReproduceOptions,
+): Promise<RunOutcome> {
   const metrics = finishedRun<StateMetrics>(task, kind, seed, dir, o);
   if (metrics) {
     const { model, weights } = loadDynamicsModel(join(dir, 'model'));
@@ -225,7 +243,8 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
     for (let seed = 0; seed < o.seeds; seed++) {
       // both models of a seed train on one dataset folder
       const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
-      if (o.force || !existsSync(join(dataDir, 'manifest.json'))) writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined);
+      if (o.force || !existsSync(join(dataDir, 'manifest.json')))
+        writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined);
       else checkGenerator(dataDir);
       for (const kind of ['baseline', 'hnn'] as const) {
         const dir = join(o.outDir, task, `seed${seed}`, kind);
@@ -241,7 +260,10 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
       energies[kind] = f.energy ?? energyEvaluation(task, fieldFunction(kind, f.weights));
     }
     await plotTaskComparison(task, join(o.outDir, task, 'plots'), {
-      histories: { baseline: join(o.outDir, task, 'seed0', 'baseline', 'log.jsonl'), hnn: join(o.outDir, task, 'seed0', 'hnn', 'log.jsonl') },
+      histories: {
+        baseline: join(o.outDir, task, 'seed0', 'baseline', 'log.jsonl'),
+        hnn: join(o.outDir, task, 'seed0', 'hnn', 'log.jsonl'),
+      },
       weights: { baseline: first.baseline!.weights, hnn: first.hnn!.weights },
       energies,
     });
@@ -259,12 +281,24 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
     `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
     `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time.`,
-    ...(latentDecay !== null ? [`Pixel pendulum: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`] : []),
+    ...(latentDecay !== null
+      ? [
+          `Pixel pendulum: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
+        ]
+      : []),
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
   ].join('\n');
   const md = markdownTable(rows, note);
   writeFileAtomic(join(o.outDir, 'table.md'), md);
-  writeJsonAtomic(join(o.outDir, 'table.json'), { mode: o.quick ? 'quick' : 'full', seeds: o.seeds, seconds, pixelDynamicsWeightDecay: latentDecay, rows, runs: runsJson, versions: packageVersions() });
+  writeJsonAtomic(join(o.outDir, 'table.json'), {
+    mode: o.quick ? 'quick' : 'full',
+    seeds: o.seeds,
+    seconds,
+    pixelDynamicsWeightDecay: latentDecay,
+    rows,
+    runs: runsJson,
+    versions: packageVersions(),
+  });
   console.log(md);
   console.log(`wrote ${join(o.outDir, 'table.md')}, ${join(o.outDir, 'table.json')} and plots under ${o.outDir}/<task>/plots/`);
   return { rows };
@@ -282,18 +316,37 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
       const dir = join(o.outDir, task, `seed${seed}`, kind);
       const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);
       const stale = finished && pixelProtocolMismatch(finished, o.dynamicsWeightDecay);
-      if (stale) throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
+      if (stale)
+        throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
       if (finished) {
         runs[kind].push(finished);
         continue;
       }
       // resume an interrupted run of the same reproduction
       const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
-      const res = await runPixelExperiment({ kind, seed, steps, dataDir, outDir: dir, backend: o.backend, force: !resume, resume, quiet: o.quiet, dynamicsWeightDecay: o.dynamicsWeightDecay });
+      const res = await runPixelExperiment({
+        kind,
+        seed,
+        steps,
+        dataDir,
+        outDir: dir,
+        backend: o.backend,
+        force: !resume,
+        resume,
+        quiet: o.quiet,
+        dynamicsWeightDecay: o.dynamicsWeightDecay,
+      });
       runs[kind].push(res.metrics!);
     }
   }
   const seed0 = join(o.outDir, task, 'seed0');
-  await runRollout({ modelDirs: { hnn: join(seed0, 'hnn', 'model'), baseline: join(seed0, 'baseline', 'model') }, dataDir: join(seed0, 'dataset'), out: join(o.outDir, task, 'plots', 'rollout.gif'), backend: o.backend, quiet: true, force: true });
+  await runRollout({
+    modelDirs: { hnn: join(seed0, 'hnn', 'model'), baseline: join(seed0, 'baseline', 'model') },
+    dataDir: join(seed0, 'dataset'),
+    out: join(o.outDir, task, 'plots', 'rollout.gif'),
+    backend: o.backend,
+    quiet: true,
+    force: true,
+  });
   return runs;
 }

@@ -72,12 +72,16 @@ export function findPixelModels(dir: string): { hnn?: string; baseline?: string 
     return kind !== null;
   };
   if (consider(dir) || consider(join(dir, 'model'))) return out;
-  if (existsSync(join(dir, 'model.json'))) throw new UserError(`${dir}/model.json is not a pixel-pendulum model; pass a model trained with \`hnn train --task pixel-pendulum\``);
+  if (existsSync(join(dir, 'model.json')))
+    throw new UserError(`${dir}/model.json is not a pixel-pendulum model; pass a model trained with \`hnn train --task pixel-pendulum\``);
   for (const name of readdirSync(dir).sort()) {
     const sub = join(dir, name);
-    if (statSync(sub).isDirectory()) consider(sub) || consider(join(sub, 'model'));
+    if (statSync(sub).isDirectory() && !consider(sub)) consider(join(sub, 'model'));
   }
-  if (!out.hnn && !out.baseline) throw new UserError(`no pixel model in ${dir}: pass a model folder (with model.json), or a run folder holding hnn/ and baseline/ experiments`);
+  if (!out.hnn && !out.baseline)
+    throw new UserError(
+      `no pixel model in ${dir}: pass a model folder (with model.json), or a run folder holding hnn/ and baseline/ experiments`,
+    );
   return out;
 }
 
@@ -88,10 +92,12 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   const integrator = opts.integrator ?? 'rk45';
   const trial = opts.trial ?? 0;
   if (!(Number.isInteger(frames) && frames >= 2)) throw new UserError(`--frames must be an integer >= 2, got ${frames}`);
-  if (!ROLLOUT_INTEGRATORS.includes(integrator)) throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
+  if (!ROLLOUT_INTEGRATORS.includes(integrator))
+    throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
   const ext = extname(opts.out).toLowerCase();
   if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
-  if (existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
+  if (existsSync(opts.out) && !opts.force)
+    throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
   const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
 
@@ -106,13 +112,20 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const first = models[kinds[0]]!;
     const dataDir = opts.dataDir ?? (first.metadata.dataset as string | undefined);
     if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
-    if (!existsSync(dataDir)) throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate --task pixel-pendulum\``);
+    if (!existsSync(dataDir))
+      throw new UserError(
+        `dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate --task pixel-pendulum\``,
+      );
     const ds = loadPixelDataset(dataDir);
     for (const k of kinds) {
       const fs = models[k]!.topology.frameSize;
-      if (fs !== ds.params.size) throw new UserError(`the ${k} model takes ${fs}x${fs} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`);
+      if (fs !== ds.params.size)
+        throw new UserError(
+          `the ${k} model takes ${fs}x${fs} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`,
+        );
     }
-    if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials)) throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
+    if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials))
+      throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
 
     const rollouts: Partial<Record<'hnn' | 'baseline', PixelRollout>> = {};
     const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
@@ -153,7 +166,12 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       yLabel: 'H = 1.875 (1 - cos phi) + p^2',
       series: [
         { name: 'truth', x: range(frames), y: truth.energy, dashed: true, color: '#222222' },
-        ...kinds.map((k) => ({ name: k === 'hnn' ? 'HNN' : 'baseline', x: range(frames), y: rollouts[k]!.energy, color: k === 'hnn' ? '#1f77b4' : '#ff7f0e' })),
+        ...kinds.map((k) => ({
+          name: k === 'hnn' ? 'HNN' : 'baseline',
+          x: range(frames),
+          y: rollouts[k]!.energy,
+          color: k === 'hnn' ? '#1f77b4' : '#ff7f0e',
+        })),
       ],
     });
     let phasePlot: string | null = null;
@@ -162,7 +180,12 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       await phasePortrait(phasePlot, models.hnn, ds, trial, rollouts.hnn!);
     }
     const scores: RolloutResult['scores'] = {};
-    for (const k of kinds) scores[k] = { vpt: rollouts[k]!.vpt, energyMse: rollouts[k]!.energyMse, periodRatio: Number.isFinite(rollouts[k]!.periodRatio) ? rollouts[k]!.periodRatio : null };
+    for (const k of kinds)
+      scores[k] = {
+        vpt: rollouts[k]!.vpt,
+        energyMse: rollouts[k]!.energyMse,
+        periodRatio: Number.isFinite(rollouts[k]!.periodRatio) ? rollouts[k]!.periodRatio : null,
+      };
     // what made the video, beside it
     writeJsonAtomic(`${out.slice(0, -ext.length)}.json`, {
       models: opts.modelDirs,

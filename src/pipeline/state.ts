@@ -1,7 +1,14 @@
 // One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadStateDataset, STATE_GENERATOR_VERSION, writeStateDataset, type StateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
+import {
+  loadStateDataset,
+  STATE_GENERATOR_VERSION,
+  writeStateDataset,
+  type StateDataset,
+  type StateOverrides,
+  type StateTask,
+} from '../../datasets/state.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -64,7 +71,9 @@ export function toStateData(ds: StateDataset): StateData {
 }
 
 /** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
-export async function runStateExperiment(opts: StateRunOptions): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+export async function runStateExperiment(
+  opts: StateRunOptions,
+): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   guardOutput(opts.outDir, 'metrics.json', !!opts.force);
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
@@ -106,7 +115,13 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<{ metri
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,
     testLoss,
-    energyMse: { mean: energy.mean, ci: energy.ci, trajectories: energy.perTrajectory.length, failed: energy.failed, description: energy.description },
+    energyMse: {
+      mean: energy.mean,
+      ci: energy.ci,
+      trajectories: energy.perTrajectory.length,
+      failed: energy.failed,
+      description: energy.description,
+    },
     trainSeconds: trained.seconds,
     msPerStep: trained.msPerStep,
     versions: packageVersions(),

@@ -56,7 +56,13 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     ];
   });
   written.push(join(dir, 'loss.png'));
-  await linePlot(written.at(-1)!, { title: `${task}: training curves`, xLabel: 'step', yLabel: 'MSE of dx/dt', logY: true, series: curves });
+  await linePlot(written.at(-1)!, {
+    title: `${task}: training curves`,
+    xLabel: 'step',
+    yLabel: 'MSE of dx/dt',
+    logY: true,
+    series: curves,
+  });
 
   const truth = inp.energies.hnn.truth[0];
   const pred: Record<ModelKind, Rollout> = { baseline: inp.energies.baseline.predicted[0], hnn: inp.energies.hnn.predicted[0] };
@@ -80,15 +86,27 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     }
     for (const k of KINDS) {
       const f = fieldFunction(k, inp.weights[k]);
-      panels.push({ name: `${LABEL[k]} field`, field: (q, p) => f(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth'), traj(pred[k], LABEL[k])] });
+      panels.push({
+        name: `${LABEL[k]} field`,
+        field: (q, p) => f(0, Float64Array.of(q, p)),
+        trajectories: [traj(truth, 'truth'), traj(pred[k], LABEL[k])],
+      });
     }
     const qs = [column(truth.y, 2, 0)];
     const ps = [column(truth.y, 2, 1)];
     written.push(join(dir, 'vector-field.png'));
-    await vectorFieldPlot(written.at(-1)!, { title: `${task}: vector field and phase portrait`, panels, qRange: paddedRange(qs), pRange: paddedRange(ps), xLabel: 'q', yLabel: 'p' });
+    await vectorFieldPlot(written.at(-1)!, {
+      title: `${task}: vector field and phase portrait`,
+      panels,
+      qRange: paddedRange(qs),
+      pRange: paddedRange(ps),
+      xLabel: 'q',
+      yLabel: 'p',
+    });
   } else {
     const nb = dim / 4; // bodies: [qx.., qy.., px.., py..]
-    const bodies = (r: Rollout) => Array.from({ length: nb }, (_, b) => ({ x: column(r.y, dim, b), y: column(r.y, dim, nb + b), name: `body ${b + 1}` }));
+    const bodies = (r: Rollout) =>
+      Array.from({ length: nb }, (_, b) => ({ x: column(r.y, dim, b), y: column(r.y, dim, nb + b), name: `body ${b + 1}` }));
     written.push(join(dir, 'orbits.png'));
     await orbitPlot(written.at(-1)!, {
       title: `${task}: orbits (trajectory 0)`,

@@ -46,7 +46,9 @@ export async function initBackend(choice: string = 'auto'): Promise<BackendInfo>
     ['wasm', '@tensorflow/tfjs-backend-wasm', tryWasm],
     ['cpu', '@tensorflow/tfjs (pure JS)', async () => ((await tf.setBackend('cpu')) ? null : 'cpu backend did not initialise')],
   ];
-  const wanted = { auto: candidates, gpu: [candidates[0]], native: [candidates[1]], wasm: [candidates[2]], cpu: [candidates[3]] }[choice as BackendChoice];
+  const wanted = { auto: candidates, gpu: [candidates[0]], native: [candidates[1]], wasm: [candidates[2]], cpu: [candidates[3]] }[
+    choice as BackendChoice
+  ];
   const skipped: string[] = [];
   for (const [name, pkg, load] of wanted) {
     const why = await load();
@@ -58,7 +60,12 @@ export async function initBackend(choice: string = 'auto'): Promise<BackendInfo>
     }
     skipped.push(why);
   }
-  const hint = choice === 'gpu' ? 'install @tensorflow/tfjs-node-gpu (needs CUDA)' : choice === 'native' ? 'install @tensorflow/tfjs-node' : 'use --backend auto';
+  const hint =
+    choice === 'gpu'
+      ? 'install @tensorflow/tfjs-node-gpu (needs CUDA)'
+      : choice === 'native'
+        ? 'install @tensorflow/tfjs-node'
+        : 'use --backend auto';
   throw new UserError(`backend "${choice}" could not be loaded: ${skipped.join('; ')}; ${hint}`);
 }
 

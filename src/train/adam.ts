@@ -30,13 +30,17 @@ export class Adam {
   private readonly v: tf.Variable[];
 
   /** One optimiser per model: its state is keyed by the position of each variable in `vars`. */
-  constructor(private readonly vars: tf.Variable[], opts: AdamOptions = {}) {
+  constructor(
+    private readonly vars: tf.Variable[],
+    opts: AdamOptions = {},
+  ) {
     this.lr = opts.lr ?? 1e-3;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     const wd = opts.weightDecay ?? 0;
-    if (typeof wd !== 'number' && wd.length !== vars.length) throw new Error(`${wd.length} weight decay coefficients for ${vars.length} variables`);
+    if (typeof wd !== 'number' && wd.length !== vars.length)
+      throw new Error(`${wd.length} weight decay coefficients for ${vars.length} variables`);
     this.weightDecay = typeof wd === 'number' ? vars.map(() => wd) : [...wd];
     this.m = vars.map((x) => variableOf(() => tf.zerosLike(x), false));
     this.v = vars.map((x) => variableOf(() => tf.zerosLike(x), false));

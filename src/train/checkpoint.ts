@@ -45,7 +45,14 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
     return t;
   });
   // JSON has no NaN: the Rng marks "no spare normal" with NaN
-  const header: Header = { step: c.step, rng: c.rng.map((x) => (Number.isNaN(x) ? null : x)), meta: c.meta, adamT: c.adam.t, elapsed: c.elapsed, tensors };
+  const header: Header = {
+    step: c.step,
+    rng: c.rng.map((x) => (Number.isNaN(x) ? null : x)),
+    meta: c.meta,
+    adamT: c.adam.t,
+    elapsed: c.elapsed,
+    tensors,
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = Math.ceil((MAGIC.length + 4 + json.length) / 4) * 4;
   const bytes = new Uint8Array(dataStart + 4 * offset);
@@ -85,5 +92,12 @@ export function loadCheckpoint(path: string): Checkpoint {
     else if (rest[0] === 'm') m[Number(rest[1])] = values;
     else v[Number(rest[1])] = values;
   }
-  return { step: header.step, weights, adam: { t: header.adamT, m, v }, rng: header.rng.map((x) => (x === null ? NaN : x)), meta: header.meta, elapsed: header.elapsed ?? 0 };
+  return {
+    step: header.step,
+    weights,
+    adam: { t: header.adamT, m, v },
+    rng: header.rng.map((x) => (x === null ? NaN : x)),
+    meta: header.meta,
+    elapsed: header.elapsed ?? 0,
+  };
 }

@@ -48,7 +48,12 @@ export interface PixelTrainConfig {
 /** REFERENCE.md task 5. */
 export const PIXEL_PROTOCOL = { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, latent: 2, dynHidden: [200, 200] };
 
-export function pixelTrainConfig(kind: 'hnn' | 'baseline', seed: number, frameSize: number, over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {}): PixelTrainConfig {
+export function pixelTrainConfig(
+  kind: 'hnn' | 'baseline',
+  seed: number,
+  frameSize: number,
+  over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},
+): PixelTrainConfig {
   const p = PIXEL_PROTOCOL;
   return {
     spec: { kind, frameSize, hidden: p.hidden, latent: p.latent, dynHidden: p.dynHidden },
@@ -68,7 +73,11 @@ export function pixelTrainConfig(kind: 'hnn' | 'baseline', seed: number, frameSi
 class Batcher {
   readonly x: Float32Array;
   readonly next: Float32Array;
-  constructor(private readonly split: PixelSplit, readonly size: number, private readonly width: number) {
+  constructor(
+    private readonly split: PixelSplit,
+    readonly size: number,
+    private readonly width: number,
+  ) {
     this.x = new Float32Array(size * width);
     this.next = new Float32Array(size * width);
   }
@@ -105,16 +114,27 @@ export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
   const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize;
-  if (data.frameSize !== cfg.spec.frameSize) throw new UserError(`dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`);
-  for (const [name, s] of [['train', data.train], ['test', data.test]] as const) {
-    if (s.x.length !== s.rows * width || s.next.length !== s.rows * width) throw new UserError(`dataset ${name} split has ${s.x.length} values for ${s.rows} rows of ${width}; regenerate the dataset`);
+  if (data.frameSize !== cfg.spec.frameSize)
+    throw new UserError(
+      `dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`,
+    );
+  for (const [name, s] of [
+    ['train', data.train],
+    ['test', data.test],
+  ] as const) {
+    if (s.x.length !== s.rows * width || s.next.length !== s.rows * width)
+      throw new UserError(`dataset ${name} split has ${s.x.length} values for ${s.rows} rows of ${width}; regenerate the dataset`);
   }
   if (data.train.rows < 1) throw new UserError('dataset has no training rows; regenerate it with more trials');
   return width;
 }
 
 /** One optimisation step of the joint loss on a batch; returns the batch loss terms. */
-export function makeStep(model: PixelModel, optimiser: Adam, loss: PixelLossConfig): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
+export function makeStep(
+  model: PixelModel,
+  optimiser: Adam,
+  loss: PixelLossConfig,
+): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
   const vars = model.variables();
   const width = model.input;
   return (x, next, rows) =>
@@ -136,8 +156,18 @@ export function makeStep(model: PixelModel, optimiser: Adam, loss: PixelLossConf
 }
 
 /** Per-sample loss terms over a whole split, in chunks (no weight gradients). */
-export function splitSampleLosses(model: PixelModel, split: PixelSplit, loss: PixelLossConfig = DEFAULT_PIXEL_LOSS, chunk = 1000): LossTerms<Float64Array> {
-  const out = { total: new Float64Array(split.rows), recon: new Float64Array(split.rows), consistency: new Float64Array(split.rows), hnn: new Float64Array(split.rows) };
+export function splitSampleLosses(
+  model: PixelModel,
+  split: PixelSplit,
+  loss: PixelLossConfig = DEFAULT_PIXEL_LOSS,
+  chunk = 1000,
+): LossTerms<Float64Array> {
+  const out = {
+    total: new Float64Array(split.rows),
+    recon: new Float64Array(split.rows),
+    consistency: new Float64Array(split.rows),
+    hnn: new Float64Array(split.rows),
+  };
   const w = model.input;
   for (let start = 0; start < split.rows; start += chunk) {
     const n = Math.min(chunk, split.rows - start);
@@ -183,7 +213,9 @@ export interface PixelTrainResult extends LoopResult {
 
 function configKey(cfg: PixelTrainConfig): Record<string, unknown> {
   // the resolved latent decay: a checkpoint made under another default is refused, not resumed
-  return JSON.parse(JSON.stringify({ ...cfg, dynamicsWeightDecay: latentWeightDecay(cfg), logEvery: undefined, checkpointEvery: undefined }));
+  return JSON.parse(
+    JSON.stringify({ ...cfg, dynamicsWeightDecay: latentWeightDecay(cfg), logEvery: undefined, checkpointEvery: undefined }),
+  );
 }
 
 /** Trains (or resumes training of) one pixel model. */
@@ -200,7 +232,9 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     const ck = loadCheckpoint(opts.checkpointPath);
     const want = configKey(cfg);
     if (JSON.stringify(ck.meta) !== JSON.stringify(want)) {
-      throw new UserError(`checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`);
+      throw new UserError(
+        `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
+      );
     }
     model = new PixelModel(cfg.spec, ck.weights);
     optimiser = pixelAdam(model, cfg);
@@ -221,7 +255,14 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   const save = (nextStep: number) => {
     if (!opts.checkpointPath) return;
     const elapsed = priorSeconds + (performance.now() - t0) / 1000;
-    saveCheckpoint(opts.checkpointPath, { step: nextStep, weights: model.read(), adam: optimiser.state(), rng: batchRng.getState(), meta: configKey(cfg), elapsed });
+    saveCheckpoint(opts.checkpointPath, {
+      step: nextStep,
+      weights: model.read(),
+      adam: optimiser.state(),
+      rng: batchRng.getState(),
+      meta: configKey(cfg),
+      elapsed,
+    });
   };
   const updates = cfg.steps + 1;
   const result = await runLoop({
@@ -233,10 +274,18 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
       const t = step(batch.x, batch.next, batchSize);
       return { loss: t.total, recon: t.recon, consistency: t.consistency, hnn: t.hnn };
     },
-    evaluate: evalSplit.rows > 0 ? () => {
-      const s = splitSampleLosses(model, evalSplit, cfg.loss);
-      return { testLoss: meanOf(s.total), testRecon: meanOf(s.recon), testConsistency: meanOf(s.consistency), testHnn: meanOf(s.hnn) };
-    } : undefined,
+    evaluate:
+      evalSplit.rows > 0
+        ? () => {
+            const s = splitSampleLosses(model, evalSplit, cfg.loss);
+            return {
+              testLoss: meanOf(s.total),
+              testRecon: meanOf(s.recon),
+              testConsistency: meanOf(s.consistency),
+              testHnn: meanOf(s.hnn),
+            };
+          }
+        : undefined,
     logEvery: cfg.logEvery,
     log: opts.log,
     label: opts.label ?? `pixel ${cfg.spec.kind}`,
@@ -281,7 +330,9 @@ export function removeCheckpoint(path: string): void {
  * One full-size joint training step (batch 200 of random pairs) to time repeatedly: what
  * `hnn bench` measures (the PyTorch CPU reference takes about 30 ms here).
  */
-export async function pixelJointStep(opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {}): Promise<{ step: () => void; dispose: () => void }> {
+export async function pixelJointStep(
+  opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {},
+): Promise<{ step: () => void; dispose: () => void }> {
   const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = new PixelModel(cfg.spec, 0);

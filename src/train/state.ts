@@ -43,7 +43,13 @@ export function splitLoss(model: DynamicsModel, x: tf.Tensor2D, dx: tf.Tensor2D,
   let sum = 0;
   for (let start = 0; start < rows; start += chunk) {
     const n = Math.min(chunk, rows - start);
-    sum += tf.tidy(() => model.loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1])).mul(n).dataSync()[0]);
+    sum += tf.tidy(
+      () =>
+        model
+          .loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1]))
+          .mul(n)
+          .dataSync()[0],
+    );
   }
   return sum / rows;
 }

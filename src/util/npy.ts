@@ -53,7 +53,11 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   if (/'fortran_order':\s*True/.test(header)) throw bad('Fortran order is not supported');
   const kind = DESCR.find(([d]) => d === descr);
   if (!kind) throw bad(`unsupported dtype ${descr}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   const size = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   if (bytes.length - offset !== size * kind[2]) throw bad(`expected ${size * kind[2]} data bytes, found ${bytes.length - offset}`);

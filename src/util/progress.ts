@@ -50,7 +50,9 @@ export function startProgress(total: number, label: string, quiet = false): Prog
       lastPrint = now;
       const elapsed = (now - t0) / 1000;
       const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
-      stream.write(`${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) elapsed ${formatSeconds(elapsed)} ETA ${formatSeconds(eta)}${fields ? '  ' + formatFields(fields) : ''}\n`);
+      stream.write(
+        `${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) elapsed ${formatSeconds(elapsed)} ETA ${formatSeconds(eta)}${fields ? '  ' + formatFields(fields) : ''}\n`,
+      );
     },
     stop() {},
   };

@@ -22,7 +22,10 @@ export class Rng {
   private gen: RandomGenerator;
   private spareNormal: number | null = null;
 
-  constructor(readonly seed: number, state?: readonly number[]) {
+  constructor(
+    readonly seed: number,
+    state?: readonly number[],
+  ) {
     if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
     this.gen = xoroshiro128plus(splitmix32(seed));
     if (state) this.setState(state);
@@ -87,4 +90,3 @@ export class Rng {
     this.spareNormal = Number.isNaN(spare) ? null : spare;
   }
 }
-
