@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Mlp, type NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 
-export const MODEL_KINDS = ['hnn', 'baseline'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
+import type { ModelKind } from './kinds.ts';
+export { MODEL_KINDS, type ModelKind } from './kinds.ts';
 
 export interface DynamicsSpec {
   kind: ModelKind;

@@ -12,9 +12,8 @@ import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
 
-/** Integrators for the latent step inside the loss (tensor form, differentiable). */
-export const LATENT_STEPS = ['euler', 'rk4', 'leapfrog'] as const;
-export type LatentStep = (typeof LATENT_STEPS)[number];
+import type { LatentStep } from './kinds.ts';
+export { LATENT_STEPS, type LatentStep } from './kinds.ts';
 
 export interface PixelLossConfig {
   recon: number;

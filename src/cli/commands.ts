@@ -1,23 +1,21 @@
 // The subcommands of `hnn`. Each validates its flags, then calls one pipeline function.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { STATE_TASKS, writeStateDataset, type StateTask } from '../../datasets/state.ts';
-import { MODEL_KINDS, type ModelKind } from '../../models/dynamics.ts';
-import { LATENT_STEPS, type LatentStep } from '../../models/pixel.ts';
-import { runStateExperiment } from '../pipeline/state.ts';
-import { REPRO_TASKS, runReproduce, type ReproTask } from '../pipeline/reproduce.ts';
-import { runBench } from '../pipeline/bench.ts';
-import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/pixel.ts';
-import { BACKEND_CHOICES } from '../tf/backend.ts';
+// Only modules without tensors load here: `hnn --help` must answer fast. Pipelines load in their action.
+import { STATE_TASKS, type StateTask } from '../../datasets/state.ts';
+import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
+import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
+import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { UserError } from '../util/errors.ts';
 import { guardOutput } from '../util/files.ts';
 import { listOf, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from './args.ts';
-import { runPixelTrainCommand, runRolloutCommand, runStartCommand } from './pixel.ts';
 
 export const PIXEL_TASK = 'pixel-pendulum';
 const ALL_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
+const REPRO_TASKS = ALL_TASKS;
+type ReproTask = (typeof REPRO_TASKS)[number];
 
-function summariseState(m: Awaited<ReturnType<typeof runStateExperiment>>['metrics'], out: string): void {
+function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
   console.log(
     [
@@ -54,6 +52,7 @@ export function registerCommands(program: Command): void {
           await generatePixelDataset({ out, seed: o.seed, trials: o.trials, steps: o.steps, size: o.size, engine: o.engine });
         } else {
           if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
+          const { writeStateDataset } = await import('../../datasets/state.ts');
           const { dataset } = writeStateDataset(out, task as StateTask, o.seed);
           console.log(
             `${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`,
@@ -110,6 +109,7 @@ export function registerCommands(program: Command): void {
       }) => {
         const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
         if (o.task === PIXEL_TASK) {
+          const { runPixelTrainCommand } = await import('./pixel.ts');
           await runPixelTrainCommand({ ...o, out });
           return;
         }
@@ -124,6 +124,7 @@ export function registerCommands(program: Command): void {
             '--resume, --latent-step, --hnn-weight, --consistency-weight and --dynamics-weight-decay apply to pixel-pendulum training only',
           );
         }
+        const { runStateExperiment } = await import('../pipeline/state.ts');
         const { metrics } = await runStateExperiment({
           task: o.task as StateTask,
           kind: o.model,
@@ -168,6 +169,7 @@ export function registerCommands(program: Command): void {
         quiet?: boolean;
       }) => {
         const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
+        const { runReproduce } = await import('../pipeline/reproduce.ts');
         await runReproduce({
           tasks: o.tasks,
           seeds: o.seeds,
@@ -209,6 +211,7 @@ export function registerCommands(program: Command): void {
         force?: boolean;
         quiet?: boolean;
       }) => {
+        const { runRolloutCommand } = await import('./pixel.ts');
         await runRolloutCommand(o);
       },
     );
@@ -222,6 +225,7 @@ export function registerCommands(program: Command): void {
     .option('--force', 'retrain even when finished results are present')
     .option('--quiet', 'no progress bars')
     .action(async (o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }) => {
+      const { runStartCommand } = await import('./pixel.ts');
       await runStartCommand(o);
     });
 
@@ -231,6 +235,7 @@ export function registerCommands(program: Command): void {
     .option('--out <file>', 'also write the JSON to this file')
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .action(async (o: { out?: string; backend: string }) => {
+      const { runBench } = await import('../pipeline/bench.ts');
       const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
     });

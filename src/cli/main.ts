@@ -2,11 +2,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { registerCommands } from './commands.ts';
+import { packageVersions } from '../util/versions.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('hnn')
     .description('Hamiltonian Neural Networks: datasets, training, evaluation, rollouts and the paper table')
     .showHelpAfterError('(run `hnn --help` for usage)')
+    .version(packageVersions()['hnn-ts'] ?? 'unknown', '-V, --version', 'print the version')
     .exitOverride();
   registerCommands(program);
   try {

@@ -20,8 +20,8 @@ export function pixelEnergy(phi: number, p: number): number {
 /** VPT threshold of the DeepMind suite: mean((truth - pred)^2) / mean(truth^2). */
 export const VPT_THRESHOLD = 0.025;
 
-export const ROLLOUT_INTEGRATORS = ['rk45', 'leapfrog'] as const;
-export type RolloutIntegrator = (typeof ROLLOUT_INTEGRATORS)[number];
+import type { RolloutIntegrator } from './integrators.ts';
+export { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from './integrators.ts';
 
 /** Encodes rows of pixel pairs, [rows, latent] in float64. */
 export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number, chunk = 2000): Float64Array {

@@ -6,16 +6,16 @@
  * damped, so E is not conserved along the data.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { sha256 } from '../util/files.ts';
+import { packageFile } from '../util/package-root.ts';
 import type { System } from './system.ts';
 
 export const REAL_PENDULUM_SHA256 = '45d92988198b89a5933f5a53e67aa819d06937516f71a462ac09e1307d8b3411';
 export const REAL_PENDULUM_ROWS = 556;
 
 /** Path of the shipped measurement file. */
-export const REAL_PENDULUM_PATH = fileURLToPath(new URL('../../data/real_pend_h_1.txt', import.meta.url));
+export const REAL_PENDULUM_PATH = packageFile('data/real_pend_h_1.txt');
 
 /**
  * A measured system: it has an energy for analysis but no exact field and no sampler, so it is not a

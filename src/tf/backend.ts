@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors.ts';
 import { installNumericalFixes } from './fixes.ts';
 
-export const BACKEND_CHOICES = ['auto', 'gpu', 'native', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import { BACKEND_CHOICES, type BackendChoice } from './choices.ts';
+export { BACKEND_CHOICES, type BackendChoice } from './choices.ts';
 
 export interface BackendInfo {
   /** What ran: "tensorflow-gpu", "tensorflow", "wasm" or "cpu". */

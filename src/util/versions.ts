@@ -1,13 +1,11 @@
 // Versions recorded in every manifest and metrics file, for reproducibility.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-
-const require = createRequire(import.meta.url);
+import { packageRoot } from './package-root.ts';
 
 /** Reads node_modules/<pkg>/package.json directly: some packages (sharp) do not export it. */
 function versionOf(pkg: string): string | null {
-  let dir = dirname(new URL(import.meta.url).pathname);
+  let dir = packageRoot();
   for (;;) {
     try {
       return (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
@@ -20,7 +18,7 @@ function versionOf(pkg: string): string | null {
 }
 
 export function packageVersions(): Record<string, string | null> {
-  const self = require('../../package.json') as { name: string; version: string };
+  const self = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
   return {
     [self.name]: self.version,
     node: process.versions.node,
