@@ -1,14 +1,21 @@
 // On-disk dataset format: a folder with manifest.json and one .npy file per array.
 // The manifest records what made the data (system, parameters, seed, versions), the shapes and a
-// sha256 per array, so a corrupt or mismatched dataset is caught when it is read.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// sha256 per array, so a corrupt or mismatched dataset is caught when it is read; every value is
+// checked to be finite when it is loaded. Writing never destroys anything unasked: the folder is
+// claimed first (src/util/output.ts), the dataset is built beside it and published whole.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../src/util/errors.ts';
-import { readJson, sha256, writeFileAtomic, writeJsonAtomic } from '../src/util/files.ts';
+import { makeDir, sha256, writeFileAtomic, writeJsonAtomic } from '../src/util/files.ts';
 import { decodeNpy, encodeNpy, type NpyArray } from '../src/util/npy.ts';
+import { claimOutput, partialPathFor, publishFolder, type Claim } from '../src/util/output.ts';
 import { packageVersions } from '../src/util/versions.ts';
+import { checkMemory } from '../src/util/memory.ts';
 
 export const FORMAT_VERSION = 1;
+
+const BYTES_PER: Record<string, number> = { Float64Array: 8, Float32Array: 4, Int32Array: 4, Uint8Array: 1 };
 
 export interface ArrayEntry {
   file: string;
@@ -28,57 +35,161 @@ export interface DatasetManifest {
   [extra: string]: unknown;
 }
 
+const manifestSchema = z.looseObject({
+  format: z.literal('hnn-dataset'),
+  formatVersion: z.number().int(),
+  kind: z.string().min(1),
+  seed: z.number().int().nonnegative(),
+  createdBy: z.record(z.string(), z.string().nullable()),
+  params: z.record(z.string(), z.unknown()),
+  arrays: z.record(
+    z.string(),
+    z.object({
+      file: z.string().regex(/^[\w.-]+\.npy$/, 'a plain .npy file name inside the folder'),
+      dtype: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  ),
+});
+
+export interface DatasetMeta {
+  kind: string;
+  seed: number;
+  params: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+}
+
+/** A dataset folder claimed for writing: build the data, then `write` publishes it whole. */
+export interface DatasetOutput {
+  /** The final folder. */
+  dir: string;
+  /** Where the files go until the dataset is complete. */
+  partial: string;
+  /** Writes arrays, extra files (previews) and, last, the manifest; then publishes the folder. */
+  write(meta: DatasetMeta, arrays: Record<string, NpyArray>, files?: Record<string, Uint8Array>): DatasetManifest;
+  /** Gives the folder up (always call it: it removes an unpublished build and the lock). */
+  release(): void;
+}
+
 /**
- * Writes a dataset folder. Arrays go to a temporary folder that is renamed into place at the end,
- * so a killed writer never leaves a dataset that looks complete. The manifest holds no timestamp:
- * the same seed gives the same bytes.
+ * Claims `dir` for a new dataset before any work: refuses user files and other kinds of results
+ * always, and an existing dataset unless `force` (then the old one stays until the new one is
+ * complete). Holds the folder's lock until release().
  */
+export function openDatasetOutput(dir: string, opts: { force?: boolean; command?: string } = {}): DatasetOutput {
+  const claim: Claim = claimOutput(dir, 'dataset', opts.command ?? 'hnn generate');
+  if (claim.before.state === 'ours' && !opts.force) {
+    claim.release();
+    throw new UserError(`${claim.dir} already holds a dataset; choose another --out or pass --force to replace it`);
+  }
+  const partial = partialPathFor(claim.dir);
+  makeDir(partial);
+  let published = false;
+  return {
+    dir: claim.dir,
+    partial,
+    write(meta, arrays, files = {}) {
+      const entries: Record<string, ArrayEntry> = {};
+      for (const [name, arr] of Object.entries(arrays)) {
+        const bytes = encodeNpy(arr);
+        const file = `${name}.npy`;
+        writeFileAtomic(join(partial, file), bytes);
+        entries[name] = { file, dtype: arr.data.constructor.name, shape: arr.shape, sha256: sha256(bytes) };
+      }
+      for (const [name, bytes] of Object.entries(files)) writeFileAtomic(join(partial, name), bytes);
+      // The manifest holds no timestamp: the same seed gives the same bytes.
+      const manifest: DatasetManifest = {
+        format: 'hnn-dataset',
+        formatVersion: FORMAT_VERSION,
+        kind: meta.kind,
+        seed: meta.seed,
+        createdBy: packageVersions(),
+        params: meta.params,
+        arrays: entries,
+        ...(meta.extra ?? {}),
+      };
+      writeJsonAtomic(join(partial, 'manifest.json'), manifest);
+      publishFolder(partial, claim.dir);
+      published = true;
+      return manifest;
+    },
+    release() {
+      if (!published && existsSync(partial)) removeQuietly(partial);
+      claim.release();
+    },
+  };
+}
+
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // the next claim of this folder removes it (recoverLeftovers)
+  }
+}
+
+/** Claims, writes and publishes a dataset whose arrays are already built. */
 export function writeDataset(
   dir: string,
-  meta: { kind: string; seed: number; params: Record<string, unknown>; extra?: Record<string, unknown> },
+  meta: DatasetMeta,
   arrays: Record<string, NpyArray>,
+  opts: { force?: boolean; files?: Record<string, Uint8Array> } = {},
 ): DatasetManifest {
-  const tmp = `${dir}.partial-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const entries: Record<string, ArrayEntry> = {};
-  for (const [name, arr] of Object.entries(arrays)) {
-    const bytes = encodeNpy(arr);
-    const file = `${name}.npy`;
-    writeFileAtomic(join(tmp, file), bytes);
-    entries[name] = { file, dtype: arr.data.constructor.name, shape: arr.shape, sha256: sha256(bytes) };
+  const out = openDatasetOutput(dir, opts);
+  try {
+    return out.write(meta, arrays, opts.files);
+  } finally {
+    out.release();
   }
-  const manifest: DatasetManifest = {
-    format: 'hnn-dataset',
-    formatVersion: FORMAT_VERSION,
-    kind: meta.kind,
-    seed: meta.seed,
-    createdBy: packageVersions(),
-    params: meta.params,
-    arrays: entries,
-    ...(meta.extra ?? {}),
-  };
-  writeJsonAtomic(join(tmp, 'manifest.json'), manifest);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return manifest;
 }
 
 export function readManifest(dir: string): DatasetManifest {
-  const manifest = readJson<DatasetManifest>(join(dir, 'manifest.json'), 'dataset manifest');
-  if (manifest.format !== 'hnn-dataset' || typeof manifest.arrays !== 'object') {
-    throw new UserError(`${dir}/manifest.json is not an hnn dataset manifest; regenerate it with \`hnn generate\``);
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new UserError(`dataset manifest not found: ${path}; create the dataset with \`hnn generate\``);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${path} is not valid JSON (${(e as Error).message}); regenerate the dataset with \`hnn generate\``);
   }
-  return manifest;
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(
+      `${path} is not an hnn dataset manifest (${issue.path.join('.') || 'top level'}: ${issue.message}); regenerate it with \`hnn generate\``,
+    );
+  }
+  return parsed.data as DatasetManifest;
 }
 
-/** Reads every array of a dataset folder, checking each file's sha256 against the manifest. */
+/** The dataset's identity: the sha256 of its manifest (which holds the sha256 of every array). */
+export function datasetChecksum(dir: string): string {
+  return sha256(readFileSync(join(dir, 'manifest.json')));
+}
+
+/** Index of the first value that is not finite, or -1. */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+/**
+ * Reads every array of a dataset folder, checking each file's sha256 against the manifest, its
+ * shape, and that every value is finite (a NaN or Inf would silently poison training).
+ */
 export function readDataset(dir: string, expectKind?: string): { manifest: DatasetManifest; arrays: Record<string, NpyArray> } {
   if (!existsSync(dir)) throw new UserError(`dataset folder not found: ${dir}; create it with \`hnn generate\``);
   const manifest = readManifest(dir);
   if (expectKind && manifest.kind !== expectKind) {
     throw new UserError(`dataset ${dir} holds task "${manifest.kind}", not "${expectKind}"; pass a ${expectKind} dataset or regenerate it`);
   }
+  const sizes = Object.values(manifest.arrays).map((e) => e.shape.reduce((a, b) => a * b, 1) * (BYTES_PER[e.dtype] ?? 8));
+  checkMemory(
+    `loading dataset ${dir}`,
+    { arrays: sizes.reduce((a, b) => a + b, 0), 'file buffer of the largest array': Math.max(0, ...sizes) },
+    'use a smaller dataset',
+  );
   const arrays: Record<string, NpyArray> = {};
   for (const [name, entry] of Object.entries(manifest.arrays)) {
     const path = join(dir, entry.file);
@@ -90,6 +201,10 @@ export function readDataset(dir: string, expectKind?: string): { manifest: Datas
     const arr = decodeNpy(bytes, path);
     if (arr.shape.join(',') !== entry.shape.join(',')) {
       throw new UserError(`dataset array ${path} has shape [${arr.shape}] but the manifest says [${entry.shape}]; regenerate the dataset`);
+    }
+    const bad = firstNonFinite(arr.data);
+    if (bad >= 0) {
+      throw new UserError(`dataset array ${path} holds a non-finite value (${arr.data[bad]}) at flat index ${bad}; regenerate the dataset`);
     }
     arrays[name] = arr;
   }

@@ -6,12 +6,13 @@
 // frame k+3], and its label is the state at frame k+2 (the newer frame of the pair):
 // (phi, dphi/dt, p = 0.25 dphi/dt). Test = the first 20% of trials, train = the rest.
 // Initial state: |phi0| ~ U(0, pi/6) with a random sign, dphi/dt ~ U(-1, 1) rad per time unit.
-import { basename, join } from 'node:path';
-import { writeDataset, readDataset, type DatasetManifest } from './format.ts';
+import { basename } from 'node:path';
+import { openDatasetOutput, readDataset, type DatasetManifest } from './format.ts';
+import { checkMemory } from '../src/util/memory.ts';
+import { MAX_SEED } from '../src/util/rng.ts';
 import type { NpyArray } from '../src/util/npy.ts';
 import { Rng } from '../src/util/rng.ts';
 import { UserError } from '../src/util/errors.ts';
-import { writeFileAtomic } from '../src/util/files.ts';
 import { startProgress } from '../src/util/progress.ts';
 import { contactSheet, encodeGreyPng, greyToBytes } from '../src/media/png.ts';
 import { encodeGif } from '../src/media/gif.ts';
@@ -68,6 +69,7 @@ function resolve(opts: Omit<PixelDatasetOptions, 'out'>): PixelDatasetParams {
   int('steps', p.steps, 4);
   int('size', p.size, 4);
   int('seed', p.seed, 0);
+  if (p.seed > MAX_SEED) throw new UserError(`seed must be at most ${MAX_SEED} (2^32 - 1), got ${p.seed}`);
   int('samples', p.samples, 1);
   if (!SCENE_ENGINES.includes(p.engine)) throw new UserError(`engine must be one of ${SCENE_ENGINES.join(', ')}, got "${p.engine}"`);
   return p;
@@ -100,6 +102,20 @@ export interface BuiltPixelDataset {
   previewFrames: Float32Array;
 }
 
+/** The large allocations of a build, in bytes: the arrays and the copy each one is encoded through. */
+export function pixelDatasetBytes(p: Pick<PixelDatasetParams, 'trials' | 'steps' | 'size'>): Record<string, number> {
+  const NN = p.size * p.size;
+  const samples = p.trials * (p.steps - 3);
+  const pairs = samples * 2 * NN * 4;
+  const testFrames = testTrialCount(p.trials) * p.steps * NN * 4;
+  return {
+    'pixel pairs (train and test)': pairs,
+    'next pairs': pairs,
+    'test frames': testFrames,
+    'encoding copy of the largest array': pairs,
+  };
+}
+
 /** Builds every array in memory (no files). */
 export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): BuiltPixelDataset {
   const p = resolve(opts);
@@ -108,6 +124,12 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
   const perTrial = steps - 3;
   const nTest = testTrialCount(trials);
   const nTrain = trials - nTest;
+  const bytes = pixelDatasetBytes(p);
+  checkMemory(
+    `the pixel dataset (${trials} trials of ${steps} frames of ${size}x${size})`,
+    bytes,
+    'use fewer --trials or --steps, or a smaller --size',
+  );
   const geometry = defaultGeometry(size);
   const raster = new PendulumRasterizer(geometry, { samples: p.samples });
   const initial = sampleInitialStates(trials, p.seed);
@@ -227,40 +249,56 @@ export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): 
  * Generates the dataset and writes it to opts.out: manifest.json + .npy arrays (checksummed), plus a
  * contact sheet (preview.png) and an animated GIF (preview.gif) of trial 0.
  */
-export async function generatePixelDataset(opts: PixelDatasetOptions): Promise<DatasetManifest> {
+export async function generatePixelDataset(opts: PixelDatasetOptions & { force?: boolean }): Promise<DatasetManifest> {
   const engine = opts.engine ?? 'ode';
   if (engine === 'matter' && /ideal/i.test(basename(opts.out))) {
     throw new UserError(
       `the matter-js source is not energy-conserving, so it cannot make a dataset named "${basename(opts.out)}"; choose an --out without "ideal" or use --engine ode`,
     );
   }
-  const built = buildPixelDataset(opts);
-  const { params, arrays, extra, previewFrames } = built;
-  const manifest = writeDataset(opts.out, { kind: PIXEL_DATASET_KIND, seed: params.seed, params, extra }, arrays);
-  writePreviews(opts.out, previewFrames, params.size, params.steps);
+  resolve(opts); // bad options are refused before the folder is claimed
+  const out = openDatasetOutput(opts.out, { force: opts.force });
+  let manifest: DatasetManifest;
+  let built: BuiltPixelDataset;
+  try {
+    built = buildPixelDataset(opts);
+    const { params, arrays, extra, previewFrames } = built;
+    // previews go in with the arrays: the dataset is published complete
+    manifest = out.write(
+      { kind: PIXEL_DATASET_KIND, seed: params.seed, params, extra },
+      arrays,
+      previews(previewFrames, params.size, params.steps),
+    );
+  } finally {
+    out.release();
+  }
   if (!opts.quiet) {
-    const e = (extra.source as { energy: { meanRelativeLossPerTrial: number; maxRelativeDriftAlongTrials: number } }).energy;
+    const e = (built.extra.source as { energy: { meanRelativeLossPerTrial: number; maxRelativeDriftAlongTrials: number } }).energy;
     const msg =
       engine === 'matter'
         ? `matter-js source is NON-CONSERVATIVE: it lost ${(100 * e.meanRelativeLossPerTrial).toFixed(2)}% of the energy per trial on average (recorded in manifest.json)`
         : `exact source: max relative energy drift along a trial ${e.maxRelativeDriftAlongTrials.toExponential(2)}`;
-    process.stderr.write(`${msg}\nwrote ${opts.out} (${arrays.trainPixels.shape[0]} train + ${arrays.testPixels.shape[0]} test samples)\n`);
+    process.stderr.write(
+      `${msg}\nwrote ${out.dir} (${built.arrays.trainPixels.shape[0]} train + ${built.arrays.testPixels.shape[0]} test samples)\n`,
+    );
   }
   return manifest;
 }
 
-function writePreviews(dir: string, frames: Float32Array, size: number, steps: number): void {
+/** The contact sheet and the animated GIF of trial 0, as file bytes. */
+function previews(frames: Float32Array, size: number, steps: number): Record<string, Uint8Array> {
   const NN = size * size;
   const list = Array.from({ length: steps }, (_, f) => frames.subarray(f * NN, (f + 1) * NN));
   const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(steps)), Math.max(1, Math.round(56 / size)));
-  writeFileAtomic(join(dir, PREVIEW_PNG), encodeGreyPng(sheet.pixels, sheet.width, sheet.height));
-  const gif = encodeGif(
-    list.map((f) => greyToBytes(f).slice()),
-    size,
-    size,
-    { delayMs: FRAME_DT * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
-  );
-  writeFileAtomic(join(dir, PREVIEW_GIF), gif);
+  return {
+    [PREVIEW_PNG]: encodeGreyPng(sheet.pixels, sheet.width, sheet.height),
+    [PREVIEW_GIF]: encodeGif(
+      list.map((f) => greyToBytes(f).slice()),
+      size,
+      size,
+      { delayMs: FRAME_DT * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
+    ),
+  };
 }
 
 /**

@@ -10,7 +10,9 @@ import { getSimulatedSystem } from '../src/physics/index.ts';
 import { fieldIntoOf, type System } from '../src/physics/system.ts';
 import { makeDampedPendulum, DEFAULT_GAMMA } from '../src/physics/damped-pendulum.ts';
 import { loadRealPendulum, realPendulum, REAL_PENDULUM_SHA256 } from '../src/physics/real-pendulum.ts';
-import { readDataset, writeDataset, type DatasetManifest } from './format.ts';
+import { readDataset, openDatasetOutput, type DatasetManifest, type DatasetOutput } from './format.ts';
+import { checkMemory } from '../src/util/memory.ts';
+import { MAX_SEED } from '../src/util/rng.ts';
 
 export const STATE_TASKS = ['spring', 'pendulum', 'damped-pendulum', 'real-pendulum', 'two-body', 'three-body'] as const;
 export type StateTask = (typeof STATE_TASKS)[number];
@@ -258,6 +260,12 @@ function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverr
   const draws = drawsFor(system, cfg, seed);
   const tEval = linspace(cfg.t0, cfg.t1, cfg.points);
   const rows = cfg.trajectories * cfg.points;
+  // x, dx and t, then their train/test copies
+  checkMemory(
+    `the ${task} dataset (${rows} rows)`,
+    { 'x and dx': 2 * 2 * rows * dim * 8, t: 2 * rows * 8 },
+    'use fewer trajectories or points',
+  );
   const x = new Float64Array(rows * dim);
   const dx = new Float64Array(rows * dim);
   const t = new Float64Array(rows);
@@ -324,7 +332,8 @@ function buildRealPendulum(seed: number): StateDataset {
 /** Builds a state dataset in memory. Same (task, seed, overrides) -> identical arrays. */
 export function buildStateDataset(task: StateTask, seed: number, overrides: StateOverrides = {}): StateDataset {
   checkTask(task);
-  if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw new UserError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   if (task === 'real-pendulum') {
     if (Object.values(overrides).some((v) => v !== undefined))
       throw new UserError('the real pendulum dataset takes no options: it is measured data');
@@ -335,11 +344,10 @@ export function buildStateDataset(task: StateTask, seed: number, overrides: Stat
 
 const ARRAYS = ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as const;
 
-/** Writes a built dataset to `dir` (manifest.json + .npy files). */
-export function saveStateDataset(dir: string, ds: StateDataset): DatasetManifest {
+/** Writes a built dataset through a claimed output (manifest.json + .npy files). */
+export function saveStateDataset(out: DatasetOutput, ds: StateDataset): DatasetManifest {
   const mat = (data: Float64Array, rows: number): NpyArray => ({ data, shape: [rows, ds.dim] });
-  return writeDataset(
-    dir,
+  return out.write(
     { kind: ds.task, seed: ds.seed, params: ds.params, extra: { dim: ds.dim, trainRows: ds.trainRows, testRows: ds.testRows } },
     {
       trainX: mat(ds.trainX, ds.trainRows),
@@ -352,15 +360,25 @@ export function saveStateDataset(dir: string, ds: StateDataset): DatasetManifest
   );
 }
 
-/** Builds and writes a state dataset; returns both. */
+/**
+ * Builds and writes a state dataset; returns both. The folder is claimed before the work: user
+ * files and other results are refused, an existing dataset is replaced only with `force`.
+ */
 export function writeStateDataset(
   dir: string,
   task: StateTask,
   seed: number,
   overrides: StateOverrides = {},
+  opts: { force?: boolean; command?: string } = {},
 ): { dataset: StateDataset; manifest: DatasetManifest } {
-  const dataset = buildStateDataset(task, seed, overrides);
-  return { dataset, manifest: saveStateDataset(dir, dataset) };
+  checkTask(task);
+  const out = openDatasetOutput(dir, opts);
+  try {
+    const dataset = buildStateDataset(task, seed, overrides);
+    return { dataset, manifest: saveStateDataset(out, dataset) };
+  } finally {
+    out.release();
+  }
 }
 
 /** Reads a state dataset, checking its task, checksums and shapes; UserError on any mismatch. */
@@ -392,6 +410,15 @@ export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
   }
   const expectDim = manifest.kind === 'real-pendulum' ? 2 : getSimulatedSystem(manifest.kind).dim;
   if (dim !== expectDim) throw bad(`state dimension ${dim}, expected ${expectDim}`);
+  if (trainRows < 1 || testRows < 1)
+    throw bad(`${trainRows} train and ${testRows} test rows; training and evaluation need at least one of each`);
+  for (const [name, rows] of [
+    ['trainRows', trainRows],
+    ['testRows', testRows],
+  ] as const) {
+    const recorded = manifest[name];
+    if (recorded !== undefined && recorded !== rows) throw bad(`manifest.json says ${name} ${String(recorded)}, the arrays hold ${rows}`);
+  }
   const f64 = (name: (typeof ARRAYS)[number]) => arrays[name].data as Float64Array;
   return {
     task: manifest.kind,

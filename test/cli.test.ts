@@ -41,10 +41,10 @@ describe('hnn CLI', () => {
 
   it('rejects loss weights that are not non-negative numbers, and pixel-only options on state tasks', () => {
     for (const bad of ['-1', 'heavy', ''])
-      expectUserError(hnn('train', '--task', 'pixel-pendulum', '--hnn-weight', bad), /--hnn-weight must be a non-negative number/);
+      expectUserError(hnn('train', '--task', 'pixel-pendulum', '--hnn-weight', bad), /--hnn-weight must be a number in \[0, 1000000\]/);
     expectUserError(
       hnn('train', '--task', 'pixel-pendulum', '--consistency-weight', 'NaN'),
-      /--consistency-weight must be a non-negative number/,
+      /--consistency-weight must be a number in \[0, 1000000\]/,
     );
     expectUserError(
       hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')),

@@ -1,5 +1,6 @@
 // Validation of command-line values: each failure is a UserError naming the flag and the fix.
 import { UserError } from '../util/errors.ts';
+import { MAX_SEED } from '../util/rng.ts';
 
 export function positiveInt(flag: string) {
   return (value: string): number => {
@@ -30,10 +31,22 @@ export function listOf<T extends string>(flag: string, choices: readonly T[]) {
   return (value: string): T[] => value.split(',').map((v) => oneOf(flag, choices)(v.trim()));
 }
 
-export function nonNegativeNumber(flag: string) {
+/** A seed every generator honours: an integer in [0, 2^32 - 1] (larger ones would wrap onto smaller ones). */
+export function seed(flag: string) {
+  return (value: string): number => {
+    const v = nonNegativeInt(flag)(value);
+    if (v > MAX_SEED)
+      throw new UserError(`${flag} must be at most ${MAX_SEED} (2^32 - 1): the generators are seeded from 32 bits, got "${value}"`);
+    return v;
+  };
+}
+
+/** A finite number in [min, max], e.g. a loss weight (a huge weight overflows float32 and trains on NaN). */
+export function numberIn(flag: string, min: number, max: number) {
   return (value: string): number => {
     const v = Number(value);
-    if (value.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a non-negative number, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(v) || v < min || v > max)
+      throw new UserError(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
     return v;
   };
 }

@@ -7,8 +7,8 @@ import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../.
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { UserError } from '../util/errors.ts';
-import { guardOutput } from '../util/files.ts';
-import { listOf, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from './args.ts';
+import { checkWritable } from '../util/files.ts';
+import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 export const PIXEL_TASK = 'pixel-pendulum';
 const ALL_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
@@ -34,26 +34,33 @@ export function registerCommands(program: Command): void {
     .description('generate a dataset folder (manifest.json + .npy arrays)')
     .argument('<task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
     .requiredOption('--out <dir>', 'output folder')
-    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'random seed', seed('--seed'), 0)
     .option('--trials <n>', 'pixel-pendulum: number of trials', positiveInt('--trials'))
     .option('--steps <n>', 'pixel-pendulum: frames per trial', positiveInt('--steps'))
     .option('--size <n>', 'pixel-pendulum: frame size N (N x N)', positiveInt('--size'))
     .addOption(new Option('--engine <engine>', 'pixel-pendulum: simulation source').choices(['ode', 'matter']).default('ode'))
-    .option('--force', 'overwrite an existing dataset')
+    .option('--force', 'replace an existing dataset (the old one stays until the new one is complete)')
     .action(
       async (
         task: string,
         o: { out: string; seed: number; trials?: number; steps?: number; size?: number; engine: 'ode' | 'matter'; force?: boolean },
       ) => {
         const out = resolve(o.out);
-        guardOutput(out, 'manifest.json', !!o.force);
         if (task === PIXEL_TASK) {
           const { generatePixelDataset } = await import('../../datasets/pixel.ts');
-          await generatePixelDataset({ out, seed: o.seed, trials: o.trials, steps: o.steps, size: o.size, engine: o.engine });
+          await generatePixelDataset({
+            out,
+            seed: o.seed,
+            trials: o.trials,
+            steps: o.steps,
+            size: o.size,
+            engine: o.engine,
+            force: o.force,
+          });
         } else {
           if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
           const { writeStateDataset } = await import('../../datasets/state.ts');
-          const { dataset } = writeStateDataset(out, task as StateTask, o.seed);
+          const { dataset } = writeStateDataset(out, task as StateTask, o.seed, {}, { force: o.force });
           console.log(
             `${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`,
           );
@@ -66,7 +73,7 @@ export function registerCommands(program: Command): void {
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
     .requiredOption('--task <task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
-    .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
     .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
@@ -77,16 +84,16 @@ export function registerCommands(program: Command): void {
       `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
       oneOf('latent step', LATENT_STEPS),
     )
-    .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', nonNegativeNumber('--hnn-weight'))
+    .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(
       '--consistency-weight <w>',
       'pixel-pendulum: weight of the latent consistency term (protocol: 1)',
-      nonNegativeNumber('--consistency-weight'),
+      numberIn('--consistency-weight', 0, 1e6),
     )
     .option(
       '--dynamics-weight-decay <w>',
       'pixel-pendulum: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)',
-      nonNegativeNumber('--dynamics-weight-decay'),
+      numberIn('--dynamics-weight-decay', 0, 1),
     )
     .option('--force', 'overwrite a finished result in <out>')
     .option('--quiet', 'no progress bar')
@@ -152,7 +159,7 @@ export function registerCommands(program: Command): void {
     .option(
       '--dynamics-weight-decay <w>',
       "pixel-pendulum: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
-      nonNegativeNumber('--dynamics-weight-decay'),
+      numberIn('--dynamics-weight-decay', 0, 1),
     )
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .option('--force', 'overwrite finished results in <out>')
@@ -235,6 +242,7 @@ export function registerCommands(program: Command): void {
     .option('--out <file>', 'also write the JSON to this file')
     .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
     .action(async (o: { out?: string; backend: string }) => {
+      if (o.out) checkWritable(resolve(o.out), 'file');
       const { runBench } = await import('../pipeline/bench.ts');
       const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));

@@ -1,14 +1,18 @@
-// The `hnn` command. Bad input ends with a one-line message and a non-zero exit, no stack trace.
-import { Command, CommanderError, Option } from 'commander';
-import { UserError } from '../util/errors.ts';
+// The `hnn` command. Every failure ends with one line on stderr, `hnn: error: ...`, naming the
+// problem and the fix, and a non-zero exit (2 for bad input, 1 for an internal error); never a
+// stack trace for the user's mistakes.
+import { Command, CommanderError } from 'commander';
+import { fileSystemMessage, UserError } from '../util/errors.ts';
 import { registerCommands } from './commands.ts';
 import { packageVersions } from '../util/versions.ts';
 
 export async function main(argv: string[]): Promise<void> {
+  guardPipes();
   const program = new Command('hnn')
     .description('Hamiltonian Neural Networks: datasets, training, evaluation, rollouts and the paper table')
-    .showHelpAfterError('(run `hnn --help` for usage)')
     .version(packageVersions()['hnn-ts'] ?? 'unknown', '-V, --version', 'print the version')
+    // commander's own messages ("error: unknown option ...") get the same prefix and stay on one line
+    .configureOutput({ outputError: (str, write) => write(`hnn: ${str.trim()} (see \`hnn --help\`)\n`) })
     .exitOverride();
   registerCommands(program);
   try {
@@ -18,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-function exitCodeFor(e: unknown): number {
+export function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) {
     // commander already printed its one-line message (or the help / version)
     return e.exitCode === 0 ? 0 : 2;
@@ -28,8 +32,20 @@ function exitCodeFor(e: unknown): number {
     process.stderr.write(`hnn: error: ${cause.message}\n`);
     return 2;
   }
+  const fs = fileSystemMessage(cause);
+  if (fs) {
+    process.stderr.write(`hnn: error: ${fs}\n`);
+    return 2;
+  }
   process.stderr.write(`hnn: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 1;
 }
 
-export { Option };
+/** A reader that closes our output early (`hnn ... | head`) ends the command with one line, not a crash. */
+function guardPipes(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.stderr.write('hnn: error: standard output was closed by its reader (EPIPE); the command stopped\n');
+    process.exit(141);
+  });
+}

@@ -1,7 +1,5 @@
 // The pixel-pendulum side of the CLI: `train --task pixel-pendulum`, `rollout`, `start`.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { generatePixelDataset } from '../../datasets/pixel.ts';
+import { resolve } from 'node:path';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
@@ -27,15 +25,11 @@ export async function runPixelTrainCommand(o: {
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
-  const dataDir = o.data ? resolve(o.data) : join(o.out, 'dataset');
-  if (!o.data && !existsSync(join(dataDir, 'manifest.json'))) {
-    await generatePixelDataset({ out: dataDir, seed: o.seed, quiet: o.quiet });
-  }
   const { metrics } = await runPixelExperiment({
     kind: o.model,
     seed: o.seed,
     steps: o.steps,
-    dataDir,
+    dataDir: o.data ? resolve(o.data) : undefined,
     outDir: o.out,
     backend: o.backend,
     force: o.force,

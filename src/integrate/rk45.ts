@@ -8,6 +8,7 @@
  */
 import type { Field, FieldInto } from '../physics/system.ts';
 import { iterateSteps } from './fixed.ts';
+import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
 
 export const name = 'rk45';
 export const order = 5;
@@ -48,7 +49,7 @@ export interface SolveOptions {
   rtol?: number;
   /** Absolute tolerance (default 1e-6, as scipy). */
   atol?: number;
-  /** Give up after this many attempted steps (default 1e6). */
+  /** Give up after this many attempted steps, rejected ones included (default 1e6). */
   maxSteps?: number;
   /** Largest step magnitude (default unbounded). */
   maxStep?: number;
@@ -149,6 +150,8 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
   const scale = new Float64Array(dim);
 
   try {
+    const bad0 = firstNonFiniteIndex(x0);
+    if (bad0 >= 0) throw new IntegrationError('non-finite', `rk45: the initial state is not finite (component ${bad0} is ${x0[bad0]})`, t0);
     for (let i = 0; i < dim; i++) y[i] = x0[i];
     let t = t0;
     if (tEval) while (nOut < nEval && tEval[nOut] === t0) push(t0, y);
@@ -160,6 +163,8 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
 
     f(t, y, K[0]);
     nfev++;
+    if (firstNonFiniteIndex(K[0]) >= 0)
+      throw new IntegrationError('non-finite', `rk45: the field is not finite at the initial state (t = ${t})`, t);
 
     // Initial step (Hairer's heuristic, as scipy's select_initial_step).
     let h: number;
@@ -175,21 +180,35 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
       const d2 = rmsNorm(K[1], scale) / h0;
       const h1 = d1 <= 1e-15 && d2 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / Math.max(d1, d2), 1 / 5);
       h = Math.min(100 * h0, h1, Math.abs(t1 - t0), maxStep);
+      if (!(h > 0 && Number.isFinite(h)))
+        throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
     }
 
+    // Every attempt, rejected ones included, counts towards maxSteps: no input can loop forever.
     let attempts = 0;
+    let nonFinite = false;
     while (dir * (t1 - t) > 0) {
-      if (++attempts > maxSteps)
-        throw new Error(
-          `rk45: gave up after ${maxSteps} steps at t = ${t} (rtol ${rtol}, atol ${atol}); the problem may be stiff or singular`,
-        );
       const minStep = 10 * Math.abs(nextUp(Math.abs(t)) - Math.abs(t));
       let rejectedHere = false;
       let accepted = false;
       let tNew = t;
       let hs = 0;
       while (!accepted) {
-        if (h < minStep) throw new Error(`rk45: step size fell below ${minStep} at t = ${t}; the solution may be singular (collision?)`);
+        if (++attempts > maxSteps)
+          throw new IntegrationError(
+            'step-limit',
+            `rk45: gave up after ${maxSteps} steps at t = ${t} (rtol ${rtol}, atol ${atol}); the problem may be stiff or singular`,
+            t,
+          );
+        if (h < minStep) {
+          if (nonFinite)
+            throw new IntegrationError('non-finite', `rk45: the solution became non-finite at t = ${t} (the field blew up)`, t);
+          throw new IntegrationError(
+            'step-too-small',
+            `rk45: step size fell below ${minStep} at t = ${t}; the solution may be singular (collision?)`,
+            t,
+          );
+        }
         tNew = t + dir * h;
         if (dir * (tNew - t1) > 0) tNew = t1;
         hs = tNew - t;
@@ -217,7 +236,13 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
           scale[i] = atol + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
         }
         const err = rmsNorm(tmp, scale);
-        if (err < 1) {
+        // A non-finite error (the field overflowed or returned NaN) rejects the step and shrinks it.
+        nonFinite = !Number.isFinite(err);
+        if (nonFinite) {
+          h = Math.abs(hs) * 0.2;
+          rejectedHere = true;
+          nrejected++;
+        } else if (err < 1) {
           let factor = err === 0 ? 10 : Math.min(10, 0.9 * Math.pow(err, -0.2));
           if (rejectedHere) factor = Math.min(1, factor);
           h = Math.min(Math.abs(hs) * factor, maxStep);

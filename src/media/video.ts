@@ -1,7 +1,8 @@
 // Rollout videos: grey N x N frame sequences side by side (truth | baseline | HNN), labelled, as an
 // animated GIF (always available) or an MP4 (needs ffmpeg on the PATH).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { makeDir } from '../util/files.ts';
 import { once } from 'node:events';
 import { dirname, extname } from 'node:path';
 import sharp from 'sharp';
@@ -203,7 +204,7 @@ export async function writeVideo(path: string, video: ComposedVideo, opts: { fps
 }
 
 async function ffmpegMp4(path: string, video: ComposedVideo, fps: number): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   const args = [
     '-hide_banner',

@@ -9,6 +9,7 @@ import { readManifest } from '../../datasets/format.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { moveAside, readJson, writeJsonAtomic } from '../util/files.ts';
+import { claimOutput, markOutput } from '../util/output.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { PIXEL_PROTOCOL } from '../train/pixel.ts';
@@ -41,6 +42,17 @@ export interface MainJobSummary {
 }
 
 export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> {
+  const claim = claimOutput(opts.outDir, 'main-job', 'hnn start');
+  try {
+    markOutput(claim.dir, 'main-job');
+    if (!opts.quiet) for (const n of claim.recovered) process.stdout.write(n + '\n');
+    return await mainJobIn(opts);
+  } finally {
+    claim.release();
+  }
+}
+
+async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   const t0 = performance.now();
   const outDir = resolve(opts.outDir);
   const steps = opts.steps ?? MAIN_JOB_STEPS;
@@ -56,7 +68,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
   const dataDir = join(outDir, 'dataset');
   if (opts.force || !datasetReady(dataDir)) {
     say(`generating the dataset in ${dataDir}`);
-    await generatePixelDataset({ out: dataDir, seed, quiet: opts.quiet });
+    await generatePixelDataset({ out: dataDir, seed, quiet: opts.quiet, force: true });
   } else {
     say(`reusing the dataset in ${dataDir}`);
   }

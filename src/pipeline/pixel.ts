@@ -1,9 +1,9 @@
 // One pixel-pendulum experiment end to end: dataset folder -> joint training (checkpoints, resume)
 // -> saved model -> losses, pixel energy MSE, VPT -> metrics.json (written last) + log + loss plot.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readDataset, type DatasetManifest } from '../../datasets/format.ts';
-import { PIXEL_DATASET_KIND, type PixelDatasetParams } from '../../datasets/pixel.ts';
+import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
+import { generatePixelDataset, PIXEL_DATASET_KIND, testTrialCount, type PixelDatasetParams } from '../../datasets/pixel.ts';
 import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -36,12 +36,14 @@ import {
   type PixelTrainConfig,
 } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
-import { guardOutput, readJson, writeJsonAtomic } from '../util/files.ts';
+import { readJson, writeJsonAtomic } from '../util/files.ts';
+import { checkMetricsFinite } from './metrics.ts';
+import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
+export { CHECKPOINT_FILE } from './run-output.ts';
 import type { NpyArray } from '../util/npy.ts';
 import { packageVersions } from '../util/versions.ts';
 
 export const PIXEL_TASK = 'pixel-pendulum';
-export const CHECKPOINT_FILE = 'checkpoint.bin';
 /** Frames of every rollout (REFERENCE.md: 200). */
 export const ROLLOUT_FRAMES = 200;
 /** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them by default (40 in the protocol). */
@@ -58,33 +60,54 @@ export interface PixelDataset {
   testTrials: number;
 }
 
-/** Reads a pixel dataset folder and checks its arrays. */
+/**
+ * Reads a pixel dataset folder and checks it against itself: every array present with its dtype and
+ * shape, the manifest's parameters (trials, frames, size) consistent with the arrays, at least one
+ * train and one test trial. A failure names what disagrees and says to regenerate.
+ */
 export function loadPixelDataset(dir: string): PixelDataset {
   const { manifest, arrays } = readDataset(dir, PIXEL_DATASET_KIND);
   const params = manifest.params as PixelDatasetParams;
+  const bad = (why: string) =>
+    new UserError(`dataset ${dir} is not a valid pixel-pendulum dataset (${why}); regenerate it with \`hnn generate pixel-pendulum\``);
+  for (const k of ['trials', 'steps', 'size'] as const) {
+    if (!Number.isInteger(params[k]) || params[k] < 1)
+      throw bad(`manifest.json params.${k} is ${String(params[k])}, not a positive integer`);
+  }
+  if (params.steps < 4) throw bad(`params.steps is ${params.steps}; a trial needs at least 4 frames`);
   const N = params.size;
   const width = 2 * N * N;
-  const need = ['trainPixels', 'trainNextPixels', 'trainLabels', 'testPixels', 'testNextPixels', 'testLabels', 'trialInitial'];
-  for (const k of need)
-    if (!arrays[k]) throw new UserError(`dataset ${dir} has no ${k} array; regenerate it with \`hnn generate --task pixel-pendulum\``);
-  const split = (x: string, next: string): PixelSplit => {
-    const a = arrays[x];
-    if (!(a.data instanceof Float32Array) || a.shape[1] !== width)
-      throw new UserError(
-        `dataset ${dir}: ${x} must be float32 [rows, ${width}], got ${a.data.constructor.name} [${a.shape}]; regenerate it`,
-      );
-    return { x: a.data, next: arrays[next].data as Float32Array, rows: a.shape[0] };
-  };
   const perTrial = params.steps - 3;
-  const test = split('testPixels', 'testNextPixels');
+  const testTrials = testTrialCount(params.trials);
+  const trainTrials = params.trials - testTrials;
+  if (trainTrials < 1 || testTrials < 1)
+    throw bad(`${trainTrials} train and ${testTrials} test trials; training and evaluation need at least one of each`);
+  const want: Record<string, [typeof Float32Array | typeof Float64Array, number[]]> = {
+    trainPixels: [Float32Array, [trainTrials * perTrial, width]],
+    trainNextPixels: [Float32Array, [trainTrials * perTrial, width]],
+    trainLabels: [Float64Array, [trainTrials * perTrial, 3]],
+    testPixels: [Float32Array, [testTrials * perTrial, width]],
+    testNextPixels: [Float32Array, [testTrials * perTrial, width]],
+    testLabels: [Float64Array, [testTrials * perTrial, 3]],
+    trialInitial: [Float64Array, [params.trials, 2]],
+  };
+  for (const [name, [type, shape]] of Object.entries(want)) {
+    const a = arrays[name];
+    if (!a) throw bad(`no ${name} array`);
+    if (!(a.data instanceof type)) throw bad(`${name} is ${a.data.constructor.name}, expected ${type.name}`);
+    if (a.shape.join(',') !== shape.join(','))
+      throw bad(`${name} has shape [${a.shape}], but trials ${params.trials}, steps ${params.steps} and size ${N} make it [${shape}]`);
+  }
+  const f32 = (name: string) => arrays[name].data as Float32Array;
+  const split = (x: string, next: string): PixelSplit => ({ x: f32(x), next: f32(next), rows: arrays[x].shape[0] });
   return {
     dir,
     manifest,
     params,
     arrays,
-    data: { frameSize: N, train: split('trainPixels', 'trainNextPixels'), test },
+    data: { frameSize: N, train: split('trainPixels', 'trainNextPixels'), test: split('testPixels', 'testNextPixels') },
     perTrial,
-    testTrials: test.rows / perTrial,
+    testTrials,
   };
 }
 
@@ -110,7 +133,8 @@ export interface PixelRunOptions {
   seed: number;
   /** default: the protocol's 10000 */
   steps?: number;
-  dataDir: string;
+  /** The dataset folder; default: generate one (seed = the run seed) into <out>/dataset. */
+  dataDir?: string;
   outDir: string;
   backend?: string;
   force?: boolean;
@@ -184,22 +208,42 @@ export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: num
     : `it was trained with non-default settings (${JSON.stringify(m.protocol)})`;
 }
 
+/**
+ * The dataset of a pixel run: the given folder, or one generated into the run's own dataset/
+ * subfolder (a complete one left there by an interrupted run with the same seed is reused).
+ */
+async function pixelRunDataset(opts: PixelRunOptions, work: string): Promise<string> {
+  if (opts.dataDir) return opts.dataDir;
+  const dir = join(work, RUN_DATASET);
+  if (existsSync(join(dir, 'manifest.json')) && readManifest(dir).seed === opts.seed) return dir;
+  await generatePixelDataset({ out: dir, seed: opts.seed, quiet: opts.quiet, force: true });
+  return dir;
+}
+
 /** Trains one pixel model and writes everything to opts.outDir; metrics.json is written last. */
 export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRunResult> {
-  const outDir = opts.outDir;
-  const ckpt = join(outDir, CHECKPOINT_FILE);
-  const logPath = join(outDir, 'log.jsonl');
-  guardOutput(outDir, 'metrics.json', !!opts.force && !opts.resume);
-  if (opts.resume) {
-    if (!existsSync(ckpt))
-      throw new UserError(`--resume: no checkpoint in ${outDir} (${CHECKPOINT_FILE} missing); run without --resume to start training`);
-  } else if (existsSync(ckpt) && !opts.force) {
-    throw new UserError(`${outDir} holds an unfinished run (${CHECKPOINT_FILE}); pass --resume to continue it or --force to start over`);
-  } else {
-    // a fresh start: earlier partial results would mix with the new ones
-    for (const f of [ckpt, logPath, join(outDir, 'metrics.json')]) rmSync(f, { force: true });
+  const out = openRunOutput(opts.outDir, {
+    force: opts.force,
+    resume: opts.resume,
+    command: `hnn train --task ${PIXEL_TASK} --model ${opts.kind}`,
+    info: { task: PIXEL_TASK, model: opts.kind, seed: opts.seed },
+  });
+  try {
+    const r = await runPixelIn(out, opts);
+    if (r.metrics) out.publish();
+    return { ...r, outDir: out.dir, modelDir: join(out.dir, 'model') };
+  } finally {
+    out.release();
   }
-  const ds = loadPixelDataset(opts.dataDir);
+}
+
+async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<PixelRunResult, 'outDir' | 'modelDir'>> {
+  if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
+  const ckpt = join(out.work, CHECKPOINT_FILE);
+  const logPath = join(out.work, 'log.jsonl');
+  const workDataDir = await pixelRunDataset(opts, out.work);
+  const dataDir = resolve(out.final(workDataDir));
+  const ds = loadPixelDataset(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
@@ -210,7 +254,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
   const log = new JsonlLog(logPath);
-  if (!opts.resume)
+  if (!out.resume)
     log.write({
       event: 'start',
       task: PIXEL_TASK,
@@ -218,7 +262,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
       seed: opts.seed,
       config: cfg,
       backend: backend.name,
-      dataDir: resolve(opts.dataDir),
+      dataDir,
     });
 
   const trained = await trainPixelModel(cfg, ds.data, {
@@ -226,15 +270,17 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     quiet: opts.quiet,
     label: `pixel ${opts.kind}`,
     checkpointPath: ckpt,
-    resume: opts.resume,
+    resume: out.resume,
+    datasetId: datasetChecksum(workDataDir),
+    datasetDir: dataDir,
     stopAfter: opts.stopAfter,
     evalRows: Math.min(1000, ds.data.test.rows),
   });
   const model = trained.model;
-  const modelDir = join(outDir, 'model');
+  const modelDir = join(out.work, 'model');
   if (!trained.finished) {
     model.dispose();
-    return { metrics: null, outDir, modelDir, rollouts: [], map: null };
+    return { metrics: null, rollouts: [], map: null };
   }
   const weights = model.read();
   const result = evaluatePixelModel(model, weights, ds, cfg.loss, opts.frames ?? ROLLOUT_FRAMES, opts.integrator ?? 'rk45');
@@ -243,7 +289,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     seed: opts.seed,
     steps: cfg.steps,
     backend: backend.name,
-    dataset: resolve(opts.dataDir),
+    dataset: dataDir,
     latentMap: result.map,
   };
   await savePixelModel(modelDir, model, cfg.loss, meta);
@@ -258,7 +304,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     backend: backend.name,
     protocol: pixelProtocol(cfg),
     dataset: {
-      dir: resolve(opts.dataDir),
+      dir: dataDir,
       seed: ds.manifest.seed,
       trainRows: ds.data.train.rows,
       testRows: ds.data.test.rows,
@@ -273,7 +319,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     rollout: { frames: opts.frames ?? ROLLOUT_FRAMES, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
-    resumedFrom: opts.resume ? trained.startStep : null,
+    resumedFrom: out.resume ? trained.startStep : null,
     versions: packageVersions(),
   };
   log.write({
@@ -284,10 +330,12 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
     vpt: metrics.vpt,
     trainSeconds: trained.seconds,
   });
-  await lossCurvePlot(logPath, join(outDir, 'plots', 'loss.png'), `pixel pendulum ${opts.kind}: training curve`);
-  writeJsonAtomic(join(outDir, 'metrics.json'), metrics);
+  await lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `pixel pendulum ${opts.kind}: training curve`);
+  checkMetricsFinite(metrics);
+  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
+  // after metrics.json: a kill in between leaves a finished run whose checkpoint the next claim removes
   removeCheckpoint(ckpt);
-  return { metrics, outDir, modelDir, rollouts: result.rollouts, map: result.map };
+  return { metrics, rollouts: result.rollouts, map: result.map };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { MeanCi } from '../eval/stats.ts';
 import { PIXEL_PROTOCOL } from '../train/pixel.ts';
 import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { UserError } from '../util/errors.ts';
+import { claimOutput, markOutput } from '../util/output.ts';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
@@ -228,6 +229,18 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
   if (o.dynamicsWeightDecay !== undefined && !o.tasks.includes(PIXEL_TASK)) {
     throw new UserError('--dynamics-weight-decay applies to the pixel-pendulum task only; add it to --tasks or drop the option');
   }
+  // the whole reproduction folder is ours while it runs; each run and dataset in it has its own lock too
+  const claim = claimOutput(o.outDir, 'reproduction', 'hnn reproduce');
+  try {
+    if (!o.quiet) for (const n of claim.recovered) console.log(n);
+    markOutput(claim.dir, 'reproduction', { tasks: o.tasks, seeds: o.seeds, quick: o.quick });
+    return await reproduceIn(o);
+  } finally {
+    claim.release();
+  }
+}
+
+async function reproduceIn(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const t0 = performance.now();
   const rows: TaskRow[] = [];
   const runsJson: Record<string, Record<ModelKind, RunMetrics[]>> = {};
@@ -244,7 +257,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
       // both models of a seed train on one dataset folder
       const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
       if (o.force || !existsSync(join(dataDir, 'manifest.json')))
-        writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined);
+        writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined, { force: true, command: 'hnn reproduce' });
       else checkGenerator(dataDir);
       for (const kind of ['baseline', 'hnn'] as const) {
         const dir = join(o.outDir, task, `seed${seed}`, kind);
@@ -311,7 +324,8 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
   const steps = o.quick ? QUICK[task].steps : protocolSteps(task);
   for (let seed = 0; seed < o.seeds; seed++) {
     const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
-    if (o.force || !existsSync(join(dataDir, 'manifest.json'))) await generatePixelDataset({ out: dataDir, seed, quiet: o.quiet });
+    if (o.force || !existsSync(join(dataDir, 'manifest.json')))
+      await generatePixelDataset({ out: dataDir, seed, quiet: o.quiet, force: true });
     for (const kind of ['baseline', 'hnn'] as const) {
       const dir = join(o.outDir, task, `seed${seed}`, kind);
       const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);

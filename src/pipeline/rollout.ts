@@ -12,7 +12,10 @@ import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
-import { writeJsonAtomic } from '../util/files.ts';
+import { checkWritable, writeJsonAtomic } from '../util/files.ts';
+import { acquireLock } from '../util/lock.ts';
+import { checkMemory } from '../util/memory.ts';
+import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
 
@@ -98,9 +101,14 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
   if (existsSync(opts.out) && !opts.force)
     throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
+  // where the video goes is checked before any work, and held against a second writer
+  checkWritable(opts.out, 'file');
+  checkMemory(`a rollout of ${frames} frames`, rolloutBytes(frames), 'roll out fewer --frames');
   const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
 
+  for (const k of kinds) refuseUnfinished(opts.modelDirs[k]!);
+  const lock = acquireLock(opts.out, 'hnn rollout');
   await initBackend(opts.backend ?? 'auto');
   const models: Partial<Record<'hnn' | 'baseline', LoadedPixelModel>> = {};
   try {
@@ -203,6 +211,27 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     return { videos, phasePlot, energyPlot, scores, notes };
   } finally {
     for (const m of Object.values(models)) m?.model.dispose();
+    lock.release();
+  }
+}
+
+/**
+ * Memory of a rollout per frame, for two models: latents, decoded pairs and their first frames,
+ * re-encodings, and three video panels of at most 168 x 168 RGB (plus the GIF's palette copy).
+ */
+function rolloutBytes(frames: number): Record<string, number> {
+  const pair = 2 * 64 * 64 * 4; // frames of up to 64 x 64
+  return { 'decoded frames': frames * 2 * (pair + pair / 2), 'video frames': frames * 2 * (3 * 176) * (176 + 48) * 3 };
+}
+
+/** A model inside a run folder that holds no metrics.json is unfinished (killed, or still training). */
+function refuseUnfinished(modelDir: string): void {
+  const run = dirname(resolve(modelDir));
+  if (existsSync(join(run, 'metrics.json'))) return;
+  if (existsSync(join(run, CHECKPOINT_FILE)) || existsSync(join(run, 'log.jsonl'))) {
+    throw new UserError(
+      `${run} is an unfinished training run (no metrics.json): finish it with \`hnn train ... --resume\` (or retrain it) before rolling it out`,
+    );
   }
 }
 

@@ -20,7 +20,9 @@ import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { trainStateModel, type StateData } from '../train/state.ts';
-import { guardOutput, writeJsonAtomic } from '../util/files.ts';
+import { writeJsonAtomic } from '../util/files.ts';
+import { checkMetricsFinite } from './metrics.ts';
+import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 
 export interface StateRunOptions {
@@ -70,23 +72,52 @@ export function toStateData(ds: StateDataset): StateData {
   };
 }
 
+/**
+ * The dataset of a run: the given folder, or one generated into the run's own dataset/ subfolder
+ * (a complete one left there by an interrupted run is reused when it was made the same way).
+ */
+function runDataset(opts: StateRunOptions, work: string): { dataset: StateDataset; dir: string } {
+  if (opts.dataDir) return { dataset: loadStateDataset(opts.dataDir, opts.task), dir: opts.dataDir };
+  const dir = join(work, RUN_DATASET);
+  const sameOverrides = (p: Record<string, unknown>) =>
+    Object.entries(opts.dataOverrides ?? {}).every(([k, v]) => v === undefined || p[k] === v);
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const left = loadStateDataset(dir, opts.task);
+    if (left.seed === opts.seed && left.params.generatorVersion === STATE_GENERATOR_VERSION && sameOverrides(left.params))
+      return { dataset: left, dir };
+  }
+  return { dataset: writeStateDataset(dir, opts.task, opts.seed, opts.dataOverrides, { force: true, command: 'hnn train' }).dataset, dir };
+}
+
 /** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
 export async function runStateExperiment(
   opts: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
-  guardOutput(opts.outDir, 'metrics.json', !!opts.force);
+  const out = openRunOutput(opts.outDir, {
+    force: opts.force,
+    command: `hnn train --task ${opts.task} --model ${opts.kind}`,
+    info: { task: opts.task, model: opts.kind, seed: opts.seed },
+  });
+  try {
+    const result = await runStateIn(out, opts);
+    out.publish();
+    return result;
+  } finally {
+    out.release();
+  }
+}
+
+async function runStateIn(
+  out: RunOutput,
+  opts: StateRunOptions,
+): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+  if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
-  const dataDir = opts.dataDir ?? join(opts.outDir, 'dataset');
-  // a dataset left in <out> by an interrupted run is reused only if this generator made it with this seed
-  const leftOver = !opts.dataDir && !opts.force && existsSync(join(dataDir, 'manifest.json')) ? loadStateDataset(dataDir, opts.task) : null;
-  const dataset = opts.dataDir
-    ? loadStateDataset(dataDir, opts.task)
-    : leftOver && leftOver.seed === opts.seed && leftOver.params.generatorVersion === STATE_GENERATOR_VERSION
-      ? leftOver
-      : writeStateDataset(dataDir, opts.task, opts.seed, opts.dataOverrides).dataset;
+  const { dataset, dir: workDataDir } = runDataset(opts, out.work);
+  const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const log = new JsonlLog(join(opts.outDir, 'log.jsonl'));
+  const log = new JsonlLog(join(out.work, 'log.jsonl'));
   log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
   const data = toStateData(dataset);
@@ -97,7 +128,7 @@ export async function runStateExperiment(
   });
   const weights = trained.model.mlp.read();
   const metadata = { task: opts.task, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
-  await saveDynamicsModel(join(opts.outDir, 'model'), trained.model, metadata);
+  await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
 
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
@@ -128,7 +159,7 @@ export async function runStateExperiment(
   };
   log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, trainSeconds: trained.seconds });
   if (opts.plots !== false) {
-    await linePlot(join(opts.outDir, 'plots', 'loss.png'), {
+    await linePlot(join(out.work, 'plots', 'loss.png'), {
       title: `${opts.task} ${opts.kind}: training curve`,
       xLabel: 'step',
       yLabel: 'loss (MSE of dx/dt)',
@@ -139,6 +170,7 @@ export async function runStateExperiment(
       ],
     });
   }
-  writeJsonAtomic(join(opts.outDir, 'metrics.json'), metrics);
+  checkMetricsFinite(metrics);
+  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
   return { metrics, weights, energy };
 }

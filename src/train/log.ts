@@ -1,10 +1,11 @@
 // log.jsonl: one JSON object per line, appended as training goes (a resumed job keeps appending).
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { makeDir } from '../util/files.ts';
 import { dirname } from 'node:path';
 
 export class JsonlLog {
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDir(dirname(path));
   }
 
   write(record: Record<string, unknown>): void {

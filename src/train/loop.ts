@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { startProgress } from '../util/progress.ts';
 import type { JsonlLog } from './log.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface LoopOptions {
   /** Number of updates to run in total (the reference runs total_steps + 1). */
@@ -42,10 +43,13 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   const end = Math.min(opts.updates, opts.stopAfter ?? Infinity);
   for (let i = start; i < end; i++) {
     last = opts.step(i);
+    checkFinite(last, i, opts.label, 'training batch');
     done = i + 1;
     const isLast = i + 1 === opts.updates;
     if (i % logEvery === 0 || isLast) {
-      const record = { step: i, ...last, ...(opts.evaluate ? opts.evaluate(i) : {}) };
+      const measured = opts.evaluate ? opts.evaluate(i) : {};
+      checkFinite(measured, i, opts.label, 'test split');
+      const record = { step: i, ...last, ...measured };
       history.push(record);
       opts.log?.write({ event: 'step', ...record, tensors: tf.memory().numTensors - tensorsAtStart });
     }
@@ -55,4 +59,18 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
   return { history, seconds, msPerStep: (1000 * seconds) / Math.max(1, done - start), lastStep: done };
+}
+
+/**
+ * Stops training at the first non-finite loss term, naming the step and the term: weights that have
+ * become NaN cannot recover, and every later metric would be garbage.
+ */
+function checkFinite(terms: Record<string, number>, step: number, label: string, on: string): void {
+  for (const [term, value] of Object.entries(terms)) {
+    if (!Number.isFinite(value)) {
+      throw new UserError(
+        `${label}: training diverged at step ${step}: the ${term} loss on the ${on} is ${value}; lower the learning rate or the loss weights, or check the dataset (nothing was written as finished)`,
+      );
+    }
+  }
 }

@@ -199,6 +199,10 @@ export interface PixelTrainOptions {
   stopAfter?: number;
   /** Rows of the test split for the curve's test loss at log points (default all). */
   evalRows?: number;
+  /** The dataset's identity (its manifest's sha256), recorded in checkpoints: a resume on other data is refused. */
+  datasetId?: string;
+  /** The dataset folder, for messages. */
+  datasetDir?: string;
 }
 
 export interface PixelTrainResult extends LoopResult {
@@ -230,8 +234,14 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   if (opts.resume) {
     if (!opts.checkpointPath) throw new Error('resume needs a checkpoint path');
     const ck = loadCheckpoint(opts.checkpointPath);
+    const { dataset: ckDataset, ...ckConfig } = ck.meta as { dataset?: string };
+    if (opts.datasetId !== undefined && ckDataset !== opts.datasetId) {
+      throw new UserError(
+        `checkpoint ${opts.checkpointPath} was made on another dataset (manifest sha256 ${String(ckDataset).slice(0, 12)}...), not on ${opts.datasetDir ?? 'this one'} (${opts.datasetId.slice(0, 12)}...); resume with --data set to the dataset it was trained on, or run with --force to start over`,
+      );
+    }
     const want = configKey(cfg);
-    if (JSON.stringify(ck.meta) !== JSON.stringify(want)) {
+    if (JSON.stringify(ckConfig) !== JSON.stringify(want)) {
       throw new UserError(
         `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
       );
@@ -260,7 +270,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
       weights: model.read(),
       adam: optimiser.state(),
       rng: batchRng.getState(),
-      meta: configKey(cfg),
+      meta: { ...configKey(cfg), ...(opts.datasetId !== undefined ? { dataset: opts.datasetId } : {}) },
       elapsed,
     });
   };

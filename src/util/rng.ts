@@ -18,6 +18,12 @@ function hashLabel(label: string): number {
   return h >>> 0;
 }
 
+/**
+ * The largest seed: generators are seeded from 32 bits (splitmix32 here, MT19937 for the numpy
+ * replay), so a larger seed would wrap around onto a smaller one's stream.
+ */
+export const MAX_SEED = 0xffffffff;
+
 export class Rng {
   private gen: RandomGenerator;
   private spareNormal: number | null = null;
@@ -26,7 +32,8 @@ export class Rng {
     readonly seed: number,
     state?: readonly number[],
   ) {
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+      throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
     this.gen = xoroshiro128plus(splitmix32(seed));
     if (state) this.setState(state);
   }

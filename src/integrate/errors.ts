@@ -1,0 +1,22 @@
+// Typed integration failures: a caller can tell a solution that blew up (non-finite values), one
+// that needs more steps than allowed, and one whose step size collapsed (a singularity).
+
+export type IntegrationFailure = 'non-finite' | 'step-limit' | 'step-too-small';
+
+export class IntegrationError extends Error {
+  constructor(
+    readonly reason: IntegrationFailure,
+    message: string,
+    /** Time reached when the integrator stopped. */
+    readonly t: number,
+  ) {
+    super(message);
+    this.name = 'IntegrationError';
+  }
+}
+
+/** Index of the first non-finite component, or -1. */
+export function firstNonFiniteIndex(x: ArrayLike<number>): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
+}
