@@ -5,7 +5,7 @@ import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
-import { findPixelModels, runRollout } from '../pipeline/rollout.ts';
+import { checkRolloutRequest, findPixelModels, runRollout } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
 
 const e = (v: number) => (Number.isFinite(v) ? v.toExponential(3) : String(v));
@@ -75,6 +75,7 @@ export async function runRolloutCommand(o: {
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
+  checkRolloutRequest({ frames: o.frames, integrator: o.integrator, out: resolve(o.out), force: o.force });
   // --model names one trained model; the other kind is taken from --hnn / --baseline
   const dirs: { hnn?: string; baseline?: string } = { hnn: o.hnn && resolve(o.hnn), baseline: o.baseline && resolve(o.baseline) };
   if (o.model) {

@@ -25,7 +25,9 @@ import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
+import { loadCheckpoint } from '../train/checkpoint.ts';
 import {
+  checkCheckpointDataset,
   latentWeightDecay,
   pixelTrainConfig,
   removeCheckpoint,
@@ -244,6 +246,9 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
   const workDataDir = await pixelRunDataset(opts, out.work);
   const dataDir = resolve(out.final(workDataDir));
   const ds = loadPixelDataset(workDataDir);
+  const datasetId = datasetChecksum(workDataDir);
+  // a resume on other data is refused before anything else is said or loaded
+  if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
@@ -271,7 +276,7 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
     label: `pixel ${opts.kind}`,
     checkpointPath: ckpt,
     resume: out.resume,
-    datasetId: datasetChecksum(workDataDir),
+    datasetId,
     datasetDir: dataDir,
     stopAfter: opts.stopAfter,
     evalRows: Math.min(1000, ds.data.test.rows),

@@ -90,10 +90,10 @@ export function findPixelModels(dir: string): { hnn?: string; baseline?: string 
 
 const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get install -y ffmpeg`; macOS: `brew install ffmpeg`)';
 
-export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
+/** Checks a rollout request before any work: frame count and its memory, integrator, where the video goes. */
+export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integrator' | 'out' | 'force'>): void {
   const frames = opts.frames ?? 200;
   const integrator = opts.integrator ?? 'rk45';
-  const trial = opts.trial ?? 0;
   if (!(Number.isInteger(frames) && frames >= 2)) throw new UserError(`--frames must be an integer >= 2, got ${frames}`);
   if (!ROLLOUT_INTEGRATORS.includes(integrator))
     throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
@@ -101,9 +101,16 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
   if (existsSync(opts.out) && !opts.force)
     throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
-  // where the video goes is checked before any work, and held against a second writer
   checkWritable(opts.out, 'file');
   checkMemory(`a rollout of ${frames} frames`, rolloutBytes(frames), 'roll out fewer --frames');
+}
+
+export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
+  const frames = opts.frames ?? 200;
+  const integrator = opts.integrator ?? 'rk45';
+  const trial = opts.trial ?? 0;
+  const ext = extname(opts.out).toLowerCase();
+  checkRolloutRequest(opts);
   const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
 

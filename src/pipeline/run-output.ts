@@ -63,8 +63,6 @@ function decide(claim: Claim, o: RunOutputOptions): RunOutput {
       throw new UserError(`${dir} holds a finished run: there is nothing to resume; pass --force (without --resume) to train it again`);
     if (!o.force)
       throw new UserError(`${dir} already holds a finished result (${METRICS_FILE}); choose another --out or pass --force to replace it`);
-    // a checkpoint beside metrics.json was left by a kill between the two writes: the run is finished
-    rmSync(join(dir, CHECKPOINT_FILE), { force: true });
     work = partialPathFor(dir);
     notes.push(`the finished run in ${dir} stays until this one is complete`);
   } else if (s.state === 'ours') {

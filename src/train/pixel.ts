@@ -222,6 +222,20 @@ function configKey(cfg: PixelTrainConfig): Record<string, unknown> {
   );
 }
 
+/** Refuses a checkpoint made on another dataset than `datasetId` (a manifest's sha256). */
+export function checkCheckpointDataset(
+  path: string,
+  meta: Record<string, unknown>,
+  datasetId: string | undefined,
+  datasetDir?: string,
+): void {
+  const made = meta.dataset;
+  if (datasetId === undefined || made === datasetId) return;
+  throw new UserError(
+    `checkpoint ${path} was made on another dataset (manifest sha256 ${String(made).slice(0, 12)}...), not on ${datasetDir ?? 'this one'} (${datasetId.slice(0, 12)}...); resume with --data set to the dataset it was trained on, or run with --force to start over`,
+  );
+}
+
 /** Trains (or resumes training of) one pixel model. */
 export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, opts: PixelTrainOptions = {}): Promise<PixelTrainResult> {
   const width = checkData(cfg, data);
@@ -234,12 +248,8 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   if (opts.resume) {
     if (!opts.checkpointPath) throw new Error('resume needs a checkpoint path');
     const ck = loadCheckpoint(opts.checkpointPath);
-    const { dataset: ckDataset, ...ckConfig } = ck.meta as { dataset?: string };
-    if (opts.datasetId !== undefined && ckDataset !== opts.datasetId) {
-      throw new UserError(
-        `checkpoint ${opts.checkpointPath} was made on another dataset (manifest sha256 ${String(ckDataset).slice(0, 12)}...), not on ${opts.datasetDir ?? 'this one'} (${opts.datasetId.slice(0, 12)}...); resume with --data set to the dataset it was trained on, or run with --force to start over`,
-      );
-    }
+    const { dataset: _ckDataset, ...ckConfig } = ck.meta as { dataset?: string };
+    checkCheckpointDataset(opts.checkpointPath, ck.meta, opts.datasetId, opts.datasetDir);
     const want = configKey(cfg);
     if (JSON.stringify(ckConfig) !== JSON.stringify(want)) {
       throw new UserError(

@@ -106,6 +106,12 @@ export function recoverLeftovers(dir: string): string[] {
     notes.push(`removed ${partial} (an unfinished build of a killed run)`);
   }
   for (const tmp of removeStaleTmpFiles(dir)) notes.push(`removed ${tmp} (a file a killed writer left half-written)`);
+  // a run killed between writing metrics.json and removing its checkpoint is finished
+  const checkpoint = join(dir, 'checkpoint.bin');
+  if (existsSync(join(dir, FINISHED_BY.run)) && existsSync(checkpoint)) {
+    rmSync(checkpoint, { force: true });
+    notes.push(`removed ${checkpoint} (a finished run's checkpoint that a kill left behind)`);
+  }
   return notes;
 }
 
