@@ -3,12 +3,13 @@
 // sha256 per array, so a corrupt or mismatched dataset is caught when it is read; every value is
 // checked to be finite when it is loaded. Writing never destroys anything unasked: the folder is
 // claimed first (src/util/output.ts), the dataset is built beside it and published whole.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../src/util/errors.ts';
 import { makeDir, sha256, writeFileAtomic, writeJsonAtomic } from '../src/util/files.ts';
-import { decodeNpy, encodeNpy, type NpyArray } from '../src/util/npy.ts';
+import { decodeNpy, encodeNpy, npyHeader, type NpyArray } from '../src/util/npy.ts';
 import { claimOutput, partialPathFor, publishFolder, type Claim } from '../src/util/output.ts';
 import { packageVersions } from '../src/util/versions.ts';
 import { checkMemory } from '../src/util/memory.ts';
@@ -60,12 +61,19 @@ export interface DatasetMeta {
   extra?: Record<string, unknown>;
 }
 
+/** An array written row by row as it is made (large datasets never sit whole in memory). */
+export interface ArrayStream {
+  append(values: Float32Array | Float64Array): void;
+}
+
 /** A dataset folder claimed for writing: build the data, then `write` publishes it whole. */
 export interface DatasetOutput {
   /** The final folder. */
   dir: string;
   /** Where the files go until the dataset is complete. */
   partial: string;
+  /** Opens an array of known shape to be appended to; `write` checks it was filled exactly. */
+  stream(name: string, dtype: 'float32' | 'float64', shape: number[]): ArrayStream;
   /** Writes arrays, extra files (previews) and, last, the manifest; then publishes the folder. */
   write(meta: DatasetMeta, arrays: Record<string, NpyArray>, files?: Record<string, Uint8Array>): DatasetManifest;
   /** Gives the folder up (always call it: it removes an unpublished build and the lock). */
@@ -86,11 +94,18 @@ export function openDatasetOutput(dir: string, opts: { force?: boolean; command?
   const partial = partialPathFor(claim.dir);
   makeDir(partial);
   let published = false;
+  const streams = new Map<string, OpenStream>();
   return {
     dir: claim.dir,
     partial,
+    stream(name, dtype, shape) {
+      const s = openStream(join(partial, `${name}.npy`), dtype, shape);
+      streams.set(name, s);
+      return s;
+    },
     write(meta, arrays, files = {}) {
       const entries: Record<string, ArrayEntry> = {};
+      for (const [name, s] of streams) entries[name] = { file: `${name}.npy`, ...s.close() };
       for (const [name, arr] of Object.entries(arrays)) {
         const bytes = encodeNpy(arr);
         const file = `${name}.npy`;
@@ -117,6 +132,37 @@ export function openDatasetOutput(dir: string, opts: { force?: boolean; command?
     release() {
       if (!published && existsSync(partial)) removeQuietly(partial);
       claim.release();
+    },
+  };
+}
+
+interface OpenStream extends ArrayStream {
+  /** Checks the array is complete and closes its file. */
+  close(): Omit<ArrayEntry, 'file'>;
+}
+
+/** A .npy file written as it grows, hashed on the way (same bytes as writing the whole array at once). */
+function openStream(path: string, dtype: 'float32' | 'float64', shape: number[]): OpenStream {
+  const Type = dtype === 'float32' ? Float32Array : Float64Array;
+  const total = shape.reduce((a, b) => a * b, 1);
+  const header = npyHeader(dtype === 'float32' ? '<f4' : '<f8', shape);
+  const hash = createHash('sha256').update(header);
+  const fd = openSync(path, 'w');
+  writeSync(fd, header);
+  let written = 0;
+  return {
+    append(values) {
+      if (!(values instanceof Type)) throw new Error(`${path}: appended ${values.constructor.name}, the array is ${dtype}`);
+      if (written + values.length > total) throw new Error(`${path}: more than the ${total} values of shape [${shape}]`);
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      writeSync(fd, bytes);
+      hash.update(bytes);
+      written += values.length;
+    },
+    close() {
+      closeSync(fd);
+      if (written !== total) throw new Error(`${path}: ${written} values written, shape [${shape}] holds ${total}`);
+      return { dtype: Type.name, shape, sha256: hash.digest('hex') };
     },
   };
 }

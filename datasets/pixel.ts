@@ -1,327 +1,387 @@
-// The pixel-pendulum dataset (paper task 5): 200 trials of 103 rendered frames; a sample is two
-// consecutive frames (first frame first), its target the same pair one frame later.
+// Pixel datasets of any system that can draw itself: `trials` trials of `frames` rendered frames; a
+// sample is two consecutive frames (first frame first), its target the same pair one frame later.
 //
-// Layout, per trial (frame 0 = the sampled initial state, frames FRAME_DT apart), as the reference
-// code: sample k = 0..steps-4 holds pixels = [frame k+1 | frame k+2], nextPixels = [frame k+2 |
-// frame k+3], and its label is the state at frame k+2 (the newer frame of the pair):
-// (phi, dphi/dt, p = 0.25 dphi/dt). Test = the first 20% of trials, train = the rest.
-// Initial state: |phi0| ~ U(0, pi/6) with a random sign, dphi/dt ~ U(-1, 1) rad per time unit.
+// Layout, per trial (frame 0 = the sampled initial state, frames `frameDt` apart), as the reference
+// code: sample k = 0..frames-4 holds pixels = [frame k+1 | frame k+2], nextPixels = [frame k+2 |
+// frame k+3], and its label is the state at frame k+2 (the newer frame of the pair), followed by the
+// task's extra label columns. Test = the first trials (the task's test fraction), train = the rest.
+// Arrays are written to disk as they are made (a trial at a time), so size is bounded by the disk.
 import { basename } from 'node:path';
-import { openDatasetOutput, readDataset, type DatasetManifest } from './format.ts';
-import { checkMemory } from '../src/util/memory.ts';
-import { MAX_SEED } from '../src/util/rng.ts';
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { openDatasetOutput, readDataset, type ArrayStream, type DatasetManifest, type DatasetOutput } from './format.ts';
 import type { NpyArray } from '../src/util/npy.ts';
-import { Rng } from '../src/util/rng.ts';
+import { MAX_SEED, Rng } from '../src/util/rng.ts';
 import { UserError } from '../src/util/errors.ts';
+import { checkMemory, formatBytes, MAX_ARRAY_BYTES } from '../src/util/memory.ts';
 import { startProgress } from '../src/util/progress.ts';
 import { contactSheet, encodeGreyPng, greyToBytes } from '../src/media/png.ts';
 import { encodeGif } from '../src/media/gif.ts';
-import { defaultGeometry } from '../renderer/geometry.ts';
-import { PendulumRasterizer } from '../renderer/rasterize.ts';
-import { FRAME_DT, MOMENTUM_SCALE, OMEGA0_SQUARED, pendulumEnergy } from '../renderer/ode.ts';
-import { renderStates, renderTrial, simulate, sourceInfo, SCENE_ENGINES, type SceneEngine } from '../renderer/scene.ts';
+import type { PixelTask } from '../src/tasks/task.ts';
+import { getPixelTask } from '../src/tasks/registry.ts';
+import { Rasterizer } from '../renderer/rasterize.ts';
+import { simulateFrames } from '../renderer/simulate.ts';
+import { sourceNames, sourceOf, type TaskSource } from '../renderer/sources.ts';
 
-export const PIXEL_DATASET_KIND = 'pixel-pendulum';
-export const MAX_INITIAL_ANGLE = Math.PI / 6;
-export const MAX_INITIAL_OMEGA = 1;
-export const TEST_FRACTION = 0.2;
 export const PREVIEW_PNG = 'preview.png';
 export const PREVIEW_GIF = 'preview.gif';
 
+/** Generator version of pixel datasets, recorded in the manifest; bump it when the bytes for a seed change. */
+export const PIXEL_GENERATOR_VERSION = 2;
+
+export type PixelTaskRef = string | PixelTask;
+
+export function pixelTaskOf(ref: PixelTaskRef): PixelTask {
+  return typeof ref === 'string' ? getPixelTask(ref) : ref;
+}
+
 export interface PixelDatasetOptions {
-  /** Output folder (replaced atomically). */
+  /** Output folder. */
   out: string;
   trials?: number;
-  /** Frames per trial (default 103 -> 100 samples per trial). */
-  steps?: number;
-  /** Frame side N (default 28). */
+  /** Frames per trial (default: the task's; a trial of F frames gives F - 3 samples). */
+  frames?: number;
+  /** Frame side N (default: the task's). */
   size?: number;
-  engine?: SceneEngine;
+  /** Simulation source: 'ode' (the exact field, default) or one the task offers (the pendulum's 'matter'). */
+  engine?: string;
   seed?: number;
   quiet?: boolean;
-  /** Rasteriser subsamples per axis on edge pixels (default 8). */
+  /** Rasteriser subsamples per axis on edge pixels (default: the task's). */
   samples?: number;
+  /** Replace an existing dataset in `out` (the old one stays until the new one is complete). */
+  force?: boolean;
 }
 
 export interface PixelDatasetParams {
+  task: string;
   trials: number;
-  steps: number;
+  frames: number;
   size: number;
-  engine: SceneEngine;
+  engine: string;
   seed: number;
   samples: number;
+  frameDt: number;
+  substeps: number;
   [k: string]: unknown;
 }
 
-function resolve(opts: Omit<PixelDatasetOptions, 'out'>): PixelDatasetParams {
+/** Merges and checks the options against the task's protocol. */
+export function resolvePixelParams(task: PixelTask, opts: Omit<PixelDatasetOptions, 'out'>): PixelDatasetParams {
+  const d = task.data;
   const p = {
-    trials: opts.trials ?? 200,
-    steps: opts.steps ?? 103,
-    size: opts.size ?? 28,
+    task: task.name,
+    trials: opts.trials ?? d.trials,
+    frames: opts.frames ?? d.frames,
+    size: opts.size ?? d.size,
     engine: opts.engine ?? 'ode',
     seed: opts.seed ?? 0,
-    samples: opts.samples ?? 8,
+    samples: opts.samples ?? d.samples,
+    frameDt: d.frameDt,
+    substeps: d.substeps,
   };
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer >= ${min}, got ${v}`);
   };
   int('trials', p.trials, 2);
-  int('steps', p.steps, 4);
+  int('frames', p.frames, 4);
   int('size', p.size, 4);
   int('seed', p.seed, 0);
-  if (p.seed > MAX_SEED) throw new UserError(`seed must be at most ${MAX_SEED} (2^32 - 1), got ${p.seed}`);
   int('samples', p.samples, 1);
-  if (!SCENE_ENGINES.includes(p.engine)) throw new UserError(`engine must be one of ${SCENE_ENGINES.join(', ')}, got "${p.engine}"`);
+  if (p.seed > MAX_SEED) throw new UserError(`seed must be at most ${MAX_SEED} (2^32 - 1), got ${p.seed}`);
+  const engines = sourceNames(task);
+  if (!engines.includes(p.engine)) throw new UserError(`engine must be one of ${engines.join(', ')} for ${task.name}, got "${p.engine}"`);
   return p;
 }
 
-/** Number of test trials: the first 20% (at least one, and at least one trial left to train on). */
-export function testTrialCount(trials: number): number {
-  return Math.min(trials - 1, Math.max(1, Math.round(TEST_FRACTION * trials)));
+/** Number of test trials: the task's fraction of the first trials (at least one, and one left to train on). */
+export function testTrialCount(trials: number, fraction = 0.2): number {
+  return Math.min(trials - 1, Math.max(1, Math.round(fraction * trials)));
 }
 
-/** Initial (phi0, omega0) of every trial, from the seed: [phi0_0, omega0_0, phi0_1, ...]. */
-export function sampleInitialStates(trials: number, seed: number): Float64Array {
-  const rng = new Rng(seed).fork('pixel-pendulum-initial');
-  const out = new Float64Array(2 * trials);
-  for (let t = 0; t < trials; t++) {
-    let mag = 0;
-    while (mag === 0) mag = rng.range(0, MAX_INITIAL_ANGLE); // open interval (0, pi/6)
-    const sign = rng.uniform() < 0.5 ? -1 : 1;
-    out[2 * t] = sign * mag;
-    out[2 * t + 1] = rng.range(-MAX_INITIAL_OMEGA, MAX_INITIAL_OMEGA);
-  }
+/** Initial state of every trial, from the seed: [trials, dim] row-major. */
+export function sampleInitialStates(ref: PixelTaskRef, trials: number, seed: number): Float64Array {
+  const task = pixelTaskOf(ref);
+  const rng = new Rng(seed).fork(`${task.name}-initial`);
+  const dim = task.system.dim;
+  const out = new Float64Array(dim * trials);
+  for (let t = 0; t < trials; t++) out.set(task.data.sample(rng), t * dim);
   return out;
 }
 
-export interface BuiltPixelDataset {
-  params: PixelDatasetParams;
-  arrays: Record<string, NpyArray>;
-  extra: Record<string, unknown>;
-  /** Frames of trial 0, for previews. */
-  previewFrames: Float32Array;
+/** The label columns of a pixel task: the state, then the task's extra labels. */
+export function labelNames(task: PixelTask): string[] {
+  return [...task.system.stateLabels, ...(task.data.extraLabels ?? []).map((l) => l.name)];
 }
 
-/** The large allocations of a build, in bytes: the arrays and the copy each one is encoded through. */
-export function pixelDatasetBytes(p: Pick<PixelDatasetParams, 'trials' | 'steps' | 'size'>): Record<string, number> {
-  const NN = p.size * p.size;
-  const samples = p.trials * (p.steps - 3);
-  const pairs = samples * 2 * NN * 4;
-  const testFrames = testTrialCount(p.trials) * p.steps * NN * 4;
+/** The large allocations of a build in bytes, and the size of the largest array (files). */
+export function pixelDatasetBytes(
+  task: PixelTask,
+  p: Pick<PixelDatasetParams, 'trials' | 'frames' | 'size'>,
+): { memory: Record<string, number>; largestArray: number; disk: number } {
+  const values = p.size * p.size * channelsOf(task);
+  const samples = p.trials * (p.frames - 3);
+  const nTest = testTrialCount(p.trials, task.data.testFraction);
+  const pairs = (n: number) => n * (p.frames - 3) * 2 * values * 4;
+  const trainPairs = pairs(p.trials - nTest);
+  const testFrames = nTest * p.frames * values * 4;
   return {
-    'pixel pairs (train and test)': pairs,
-    'next pairs': pairs,
-    'test frames': testFrames,
-    'encoding copy of the largest array': pairs,
+    memory: { 'frames of one trial': p.frames * values * 4, 'preview frames': p.frames * values * 4 },
+    largestArray: Math.max(trainPairs, testFrames),
+    disk: 2 * pairs(p.trials) + testFrames + samples * 8 * (task.system.dim + 3),
   };
 }
 
-/** Builds every array in memory (no files). */
-export function buildPixelDataset(opts: Omit<PixelDatasetOptions, 'out'> = {}): BuiltPixelDataset {
-  const p = resolve(opts);
-  const { trials, steps, size, engine } = p;
-  const NN = size * size;
-  const perTrial = steps - 3;
-  const nTest = testTrialCount(trials);
-  const nTrain = trials - nTest;
-  const bytes = pixelDatasetBytes(p);
-  checkMemory(
-    `the pixel dataset (${trials} trials of ${steps} frames of ${size}x${size})`,
-    bytes,
-    'use fewer --trials or --steps, or a smaller --size',
-  );
-  const geometry = defaultGeometry(size);
-  const raster = new PendulumRasterizer(geometry, { samples: p.samples });
-  const initial = sampleInitialStates(trials, p.seed);
+function channelsOf(_task: PixelTask): 1 | 3 {
+  return 1;
+}
 
-  const alloc = (n: number) => ({
-    px: new Float32Array(n * perTrial * 2 * NN),
-    next: new Float32Array(n * perTrial * 2 * NN),
-    labels: new Float64Array(n * perTrial * 3),
+/** Refuses a dataset whose arrays could not be read back, or that would not fit on the disk. */
+function checkSizes(task: PixelTask, p: PixelDatasetParams, out: string): void {
+  const what = `the ${task.name} dataset (${p.trials} trials of ${p.frames} frames of ${p.size}x${p.size})`;
+  const fix = 'use fewer --trials or --frames, or a smaller --size';
+  const b = pixelDatasetBytes(task, p);
+  checkMemory(what, b.memory, fix);
+  if (b.largestArray > MAX_ARRAY_BYTES)
+    throw new UserError(
+      `${what}: its largest array would be ${formatBytes(b.largestArray)}, over the 2.1 GB that one array may hold: ${fix}`,
+    );
+  let free = Infinity;
+  try {
+    const s = statfsSync(dirname(out));
+    free = s.bavail * s.bsize;
+  } catch {
+    // the parent does not exist yet: the claim creates it, the write fails with ENOSPC if it must
+  }
+  if (b.disk > free) throw new UserError(`${what} would need ${formatBytes(b.disk)} on disk, ${formatBytes(free)} are free: ${fix}`);
+}
+
+interface Streams {
+  px: ArrayStream;
+  next: ArrayStream;
+  labels: ArrayStream;
+}
+
+/**
+ * Builds the dataset into a claimed output, streaming each trial's rows to disk. Returns the
+ * manifest's parameters and extra fields, and trial 0's frames for the previews.
+ */
+function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, quiet: boolean) {
+  const { trials, frames, size } = p;
+  const system = task.system;
+  const dim = system.dim;
+  const view = system.view;
+  const scene = system.scene;
+  if (!view || !scene) throw new UserError(`system ${system.name} has no scene: it cannot be rendered to pixels`);
+  const NN = size * size;
+  const perTrial = frames - 3;
+  const nTest = testTrialCount(trials, task.data.testFraction);
+  const nTrain = trials - nTest;
+  const extras = task.data.extraLabels ?? [];
+  const labelWidth = dim + extras.length;
+  const S = 2 * NN;
+  const open = (split: string, n: number): Streams => ({
+    px: out.stream(`${split}Pixels`, 'float32', [n * perTrial, S]),
+    next: out.stream(`${split}NextPixels`, 'float32', [n * perTrial, S]),
+    labels: out.stream(`${split}Labels`, 'float64', [n * perTrial, labelWidth]),
   });
-  const train = alloc(nTrain);
-  const test = alloc(nTest);
-  const trialStates = new Float64Array(trials * steps * 2);
-  const testFrames = new Float32Array(nTest * steps * NN);
+  const train = open('train', nTrain);
+  const test = open('test', nTest);
+  const testFrames = out.stream('testFrames', 'float32', [nTest, frames, NN]);
+  const trialStates = out.stream('trialStates', 'float64', [trials, frames, dim]);
+  const raster = new Rasterizer(size, { samples: p.samples });
+  const source: TaskSource = sourceOf(task, p.engine, p);
+  const initial = sampleInitialStates(task, trials, p.seed);
   const energyLoss = new Float64Array(trials);
-  const frames = new Float32Array(steps * NN);
+  const frameBuf = new Float32Array(frames * NN);
+  const labelBuf = new Float64Array(perTrial * labelWidth);
   let previewFrames = new Float32Array(0);
   let maxDrift = 0;
 
-  const progress = startProgress(trials, `pixel dataset (${engine})`, opts.quiet);
+  const progress = startProgress(trials, `${task.name} dataset (${p.engine})`, quiet);
   for (let t = 0; t < trials; t++) {
-    const sim = simulate(engine, initial[2 * t], initial[2 * t + 1], steps);
-    trialStates.set(sim.states, t * steps * 2);
-    energyLoss[t] = sim.relativeEnergyLoss;
-    const e0 = pendulumEnergy(sim.states[0], sim.states[1]);
-    for (let f = 1; f < steps; f++)
-      maxDrift = Math.max(maxDrift, Math.abs(pendulumEnergy(sim.states[2 * f], sim.states[2 * f + 1]) - e0) / e0);
-    renderStates(sim.states, raster, frames);
-    if (t === 0) previewFrames = frames.slice();
+    const states = source.simulate(initial.subarray(t * dim, (t + 1) * dim), frames, p);
+    trialStates.append(states);
+    const e0 = system.energy(states.subarray(0, dim));
+    const eLast = system.energy(states.subarray((frames - 1) * dim));
+    energyLoss[t] = e0 > 0 ? (e0 - eLast) / e0 : 0;
+    for (let f = 1; f < frames; f++)
+      maxDrift = Math.max(maxDrift, Math.abs(system.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0);
+    for (let f = 0; f < frames; f++) raster.render(scene(states.subarray(f * dim, (f + 1) * dim)), view, frameBuf, f * NN);
+    if (t === 0) previewFrames = frameBuf.slice();
     const isTest = t < nTest;
-    if (isTest) testFrames.set(frames, t * steps * NN);
+    if (isTest) testFrames.append(frameBuf);
     const dst = isTest ? test : train;
-    const base = (isTest ? t : t - nTest) * perTrial;
     for (let k = 0; k < perTrial; k++) {
-      const row = (base + k) * 2 * NN;
-      dst.px.set(frames.subarray((k + 1) * NN, (k + 3) * NN), row); // frames k+1, k+2 are adjacent in memory
-      dst.next.set(frames.subarray((k + 2) * NN, (k + 4) * NN), row);
-      const phi = sim.states[2 * (k + 2)],
-        omega = sim.states[2 * (k + 2) + 1];
-      dst.labels.set([phi, omega, MOMENTUM_SCALE * omega], (base + k) * 3);
+      // frames k+1, k+2 (and k+2, k+3) are adjacent in memory
+      dst.px.append(frameBuf.subarray((k + 1) * NN, (k + 3) * NN));
+      dst.next.append(frameBuf.subarray((k + 2) * NN, (k + 4) * NN));
+      const x = states.subarray((k + 2) * dim, (k + 3) * dim);
+      labelBuf.set(x, k * labelWidth);
+      extras.forEach((l, c) => (labelBuf[k * labelWidth + dim + c] = l.of(x)));
     }
-    progress.update(t + 1, engine === 'matter' ? { energyLoss: energyLoss[t] } : undefined);
+    dst.labels.append(labelBuf);
+    progress.update(t + 1, source.conservative ? undefined : { energyLoss: energyLoss[t] });
   }
   progress.stop();
 
   const mean = energyLoss.reduce((a, b) => a + b, 0) / trials;
-  const duration = (steps - 1) * FRAME_DT;
-  const info = sourceInfo(engine);
-  const energy = {
-    formula: `E = (dphi/dt)^2 / 2 + ${OMEGA0_SQUARED} (1 - cos phi)`,
-    meanRelativeLossPerTrial: mean,
-    maxRelativeLossPerTrial: Math.max(...energyLoss),
-    meanRelativeLossPerTimeUnit: mean / duration,
-    maxRelativeDriftAlongTrials: maxDrift,
-    trialDuration: duration,
-  };
+  const duration = (frames - 1) * p.frameDt;
   const extra: Record<string, unknown> = {
-    ideal: info.conservative,
-    label: info.conservative
-      ? 'ideal pixel pendulum (exact ODE)'
-      : `NON-CONSERVATIVE pixel pendulum (matter-js loses ${(100 * mean).toFixed(1)}% energy per trial): not an ideal dataset`,
-    source: { ...info, energy },
-    physics: {
-      equation: `phi'' = -${OMEGA0_SQUARED} sin phi (phi from hanging down, positive = bob to the right)`,
-      w2: OMEGA0_SQUARED,
-      frameDt: FRAME_DT,
-      momentum: `p = ${MOMENTUM_SCALE} dphi/dt`,
+    ideal: source.conservative,
+    label: source.conservative
+      ? `ideal ${task.name} (exact field)`
+      : `NON-CONSERVATIVE ${task.name} (${p.engine} loses ${(100 * mean).toFixed(1)}% energy per trial): not an ideal dataset`,
+    source: {
+      engine: p.engine,
+      conservative: source.conservative,
+      description: source.description,
+      energy: {
+        formula: `H of ${system.description}`,
+        meanRelativeLossPerTrial: mean,
+        maxRelativeLossPerTrial: Math.max(...energyLoss),
+        meanRelativeLossPerTimeUnit: mean / duration,
+        maxRelativeDriftAlongTrials: maxDrift,
+        trialDuration: duration,
+      },
     },
-    geometry: {
-      ...geometry,
-      units: 'pixels; pivot at frame centre, image rows grow downward',
-      antialiasing: `covered area, ${p.samples}x${p.samples} subsamples on edge pixels`,
-    },
-    sampling: {
-      initialAngle: `|phi0| ~ U(0, pi/6), random sign`,
-      initialOmega: `dphi/dt ~ U(-${MAX_INITIAL_OMEGA}, ${MAX_INITIAL_OMEGA}) rad per time unit`,
-      rngStream: 'Rng(seed).fork("pixel-pendulum-initial")',
-    },
+    system: { name: system.name, description: system.description, stateLabels: system.stateLabels, friction: system.friction },
+    view: { ...view, units: 'world units; a frame shows the view centre at its centre, one world unit spans `scale` frame sides' },
+    sampling: { ...task.data.sampling, rngStream: `Rng(seed).fork("${task.name}-initial")` },
     counts: {
       trials,
-      steps,
+      frames,
       samplesPerTrial: perTrial,
       trainTrials: nTrain,
       testTrials: nTest,
       trainSamples: nTrain * perTrial,
       testSamples: nTest * perTrial,
       frameSize: size,
-      sampleLength: 2 * NN,
+      sampleLength: S,
     },
-    split: { test: `first ${nTest} trials (${TEST_FRACTION * 100}%)`, train: `trials ${nTest}..${trials - 1}` },
+    split: { test: `first ${nTest} trials (${task.data.testFraction * 100}%)`, train: `trials ${nTest}..${trials - 1}` },
     layout: {
       pixels: 'sample k of a trial: [frame k+1 | frame k+2], each frame N*N row-major, float32 in [0, 1], background 0',
       nextPixels: '[frame k+2 | frame k+3]',
-      labels: '[phi, dphi/dt, p = 0.25 dphi/dt] at frame k+2 (the newer frame of the pair)',
-      trialInitial: '[phi0, omega0] at frame 0 of each trial: renderPixelTruth re-renders any continuation',
-      trialStates: '[trial, frame, (phi, dphi/dt)]',
+      labels: `[${labelNames(task).join(', ')}] at frame k+2 (the newer frame of the pair)`,
+      labelDescriptions: Object.fromEntries(extras.map((l) => [l.name, l.description])),
+      trialInitial: '[trial, state] at frame 0 of each trial: the truth of any continuation is re-rendered from it',
+      trialStates: '[trial, frame, state]',
       testFrames: '[test trial, frame, N*N]',
     },
     previews: { contactSheet: PREVIEW_PNG, gif: PREVIEW_GIF, trial: 0 },
+    generatorVersion: PIXEL_GENERATOR_VERSION,
   };
-  const S = 2 * NN;
   const arrays: Record<string, NpyArray> = {
-    trainPixels: { data: train.px, shape: [nTrain * perTrial, S] },
-    trainNextPixels: { data: train.next, shape: [nTrain * perTrial, S] },
-    trainLabels: { data: train.labels, shape: [nTrain * perTrial, 3] },
-    testPixels: { data: test.px, shape: [nTest * perTrial, S] },
-    testNextPixels: { data: test.next, shape: [nTest * perTrial, S] },
-    testLabels: { data: test.labels, shape: [nTest * perTrial, 3] },
-    trialInitial: { data: initial, shape: [trials, 2] },
-    trialStates: { data: trialStates, shape: [trials, steps, 2] },
+    trialInitial: { data: initial, shape: [trials, dim] },
     trialEnergyLoss: { data: energyLoss, shape: [trials] },
-    testFrames: { data: testFrames, shape: [nTest, steps, NN] },
   };
-  return { params: p, arrays, extra, previewFrames };
+  return { extra, arrays, previewFrames };
 }
 
 /**
- * Generates the dataset and writes it to opts.out: manifest.json + .npy arrays (checksummed), plus a
- * contact sheet (preview.png) and an animated GIF (preview.gif) of trial 0.
+ * Generates a pixel dataset and writes it to opts.out: manifest.json + .npy arrays (checksummed),
+ * a contact sheet (preview.png) and an animated GIF (preview.gif) of trial 0. The folder is claimed
+ * before any work, and the dataset (previews included) appears only when complete.
  */
-export async function generatePixelDataset(opts: PixelDatasetOptions & { force?: boolean }): Promise<DatasetManifest> {
-  const engine = opts.engine ?? 'ode';
-  if (engine === 'matter' && /ideal/i.test(basename(opts.out))) {
+export async function generatePixelDataset(ref: PixelTaskRef, opts: PixelDatasetOptions): Promise<DatasetManifest> {
+  const task = pixelTaskOf(ref);
+  const p = resolvePixelParams(task, opts); // bad options are refused before the folder is claimed
+  if (!sourceOf(task, p.engine, p).conservative && /ideal/i.test(basename(opts.out))) {
     throw new UserError(
-      `the matter-js source is not energy-conserving, so it cannot make a dataset named "${basename(opts.out)}"; choose an --out without "ideal" or use --engine ode`,
+      `the ${p.engine} source is not energy-conserving, so it cannot make a dataset named "${basename(opts.out)}"; choose an --out without "ideal" or use --engine ode`,
     );
   }
-  resolve(opts); // bad options are refused before the folder is claimed
+  checkSizes(task, p, opts.out);
   const out = openDatasetOutput(opts.out, { force: opts.force });
   let manifest: DatasetManifest;
-  let built: BuiltPixelDataset;
+  let built: ReturnType<typeof buildInto>;
   try {
-    built = buildPixelDataset(opts);
-    const { params, arrays, extra, previewFrames } = built;
-    // previews go in with the arrays: the dataset is published complete
-    manifest = out.write(
-      { kind: PIXEL_DATASET_KIND, seed: params.seed, params, extra },
-      arrays,
-      previews(previewFrames, params.size, params.steps),
-    );
+    built = buildInto(task, p, out, !!opts.quiet);
+    const files = previews(built.previewFrames, p.size, p.frames, p.frameDt);
+    manifest = out.write({ kind: task.name, seed: p.seed, params: p, extra: built.extra }, built.arrays, files);
   } finally {
     out.release();
   }
   if (!opts.quiet) {
     const e = (built.extra.source as { energy: { meanRelativeLossPerTrial: number; maxRelativeDriftAlongTrials: number } }).energy;
-    const msg =
-      engine === 'matter'
-        ? `matter-js source is NON-CONSERVATIVE: it lost ${(100 * e.meanRelativeLossPerTrial).toFixed(2)}% of the energy per trial on average (recorded in manifest.json)`
-        : `exact source: max relative energy drift along a trial ${e.maxRelativeDriftAlongTrials.toExponential(2)}`;
-    process.stderr.write(
-      `${msg}\nwrote ${out.dir} (${built.arrays.trainPixels.shape[0]} train + ${built.arrays.testPixels.shape[0]} test samples)\n`,
-    );
+    const conservative = (built.extra.source as { conservative: boolean }).conservative;
+    const msg = conservative
+      ? `exact source: max relative energy drift along a trial ${e.maxRelativeDriftAlongTrials.toExponential(2)}`
+      : `${p.engine} source is NON-CONSERVATIVE: it lost ${(100 * e.meanRelativeLossPerTrial).toFixed(2)}% of the energy per trial on average (recorded in manifest.json)`;
+    const counts = built.extra.counts as { trainSamples: number; testSamples: number };
+    process.stderr.write(`${msg}\nwrote ${out.dir} (${counts.trainSamples} train + ${counts.testSamples} test samples)\n`);
   }
   return manifest;
 }
 
 /** The contact sheet and the animated GIF of trial 0, as file bytes. */
-function previews(frames: Float32Array, size: number, steps: number): Record<string, Uint8Array> {
+function previews(frames: Float32Array, size: number, count: number, frameDt: number): Record<string, Uint8Array> {
   const NN = size * size;
-  const list = Array.from({ length: steps }, (_, f) => frames.subarray(f * NN, (f + 1) * NN));
-  const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(steps)), Math.max(1, Math.round(56 / size)));
+  const list = Array.from({ length: count }, (_, f) => frames.subarray(f * NN, (f + 1) * NN));
+  const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(count)), Math.max(1, Math.round(56 / size)));
   return {
     [PREVIEW_PNG]: encodeGreyPng(sheet.pixels, sheet.width, sheet.height),
     [PREVIEW_GIF]: encodeGif(
       list.map((f) => greyToBytes(f).slice()),
       size,
       size,
-      { delayMs: FRAME_DT * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
+      { delayMs: frameDt * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
     ),
   };
 }
 
+/** The parameters of a pixel dataset's manifest (older manifests called frames "steps"). */
+export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
+  const p = manifest.params as Partial<PixelDatasetParams> & { steps?: number };
+  const task = pixelTaskOf(manifest.kind);
+  return {
+    ...p,
+    task: manifest.kind,
+    trials: p.trials as number,
+    frames: (p.frames ?? p.steps) as number,
+    size: p.size as number,
+    engine: p.engine ?? 'ode',
+    seed: manifest.seed,
+    samples: (p.samples ?? task.data.samples) as number,
+    frameDt: p.frameDt ?? task.data.frameDt,
+    substeps: p.substeps ?? task.data.substeps,
+  };
+}
+
 /**
- * The true frames of trial `trial` of a written dataset, frames startFrame .. startFrame+frames-1
- * (frame 0 = the trial's initial state), re-rendered with the dataset's own source and geometry:
- * the truth for rollouts of any length. Returns [frames * N*N] float32.
+ * The true frames of trial `trial` of a dataset, frames startFrame .. startFrame+count-1 (frame 0 =
+ * the trial's initial state), re-rendered with the dataset's own source and settings: the truth for
+ * rollouts of any length. Returns the frames [count * N*N] float32 and the states [count, dim].
  */
-export function renderPixelTruth(
+export function renderTruth(
   dataset: string | { manifest: DatasetManifest; arrays: Record<string, NpyArray> },
   trial: number,
-  frames: number,
+  count: number,
   startFrame = 0,
-): Float32Array {
-  const ds = typeof dataset === 'string' ? readDataset(dataset, PIXEL_DATASET_KIND) : dataset;
-  const params = ds.manifest.params as PixelDatasetParams;
+): { frames: Float32Array; states: Float64Array } {
+  const ds = typeof dataset === 'string' ? readDataset(dataset) : dataset;
+  const task = pixelTaskOf(ds.manifest.kind);
+  const p = pixelParamsOf(ds.manifest);
   const init = ds.arrays.trialInitial;
   if (!init) throw new UserError('dataset has no trialInitial array; regenerate it with `hnn generate`');
   if (!Number.isInteger(trial) || trial < 0 || trial >= init.shape[0])
     throw new UserError(`trial must be in 0..${init.shape[0] - 1}, got ${trial}`);
-  const r = renderTrial({ phi: init.data[2 * trial], omega: init.data[2 * trial + 1] }, startFrame + frames, {
-    engine: params.engine,
-    size: params.size,
-    samples: params.samples,
-  });
-  return r.frames.slice(startFrame * params.size * params.size);
+  const dim = task.system.dim;
+  const x0 = (init.data as Float64Array).subarray(trial * dim, (trial + 1) * dim);
+  const total = startFrame + count;
+  const states = sourceOf(task, p.engine, p).simulate(x0, total, p);
+  const NN = p.size * p.size;
+  const raster = new Rasterizer(p.size, { samples: p.samples });
+  const frames = new Float32Array(count * NN);
+  for (let f = 0; f < count; f++)
+    raster.render(
+      task.system.scene!(states.subarray((startFrame + f) * dim, (startFrame + f + 1) * dim)),
+      task.system.view!,
+      frames,
+      f * NN,
+    );
+  return { frames, states: states.slice(startFrame * dim) };
 }
+
+export { simulateFrames };

@@ -1,124 +1,31 @@
-// State datasets (paper tasks 1-4b): rows of (x, dx/dt) split into train and test, exactly as
-// REFERENCE.md describes each task. Arrays are float64, row-major [rows, dim]; rows of a trajectory
-// are consecutive and in time order, trajectories follow each other in sampling order.
+// State datasets: rows of (x, dx/dt) split into train and test, made as each task's record says
+// (src/systems/*.ts; docs/PROTOCOLS.md). Arrays are float64, row-major [rows, dim]; rows of a
+// trajectory are consecutive and in time order, trajectories follow each other in sampling order.
+// Any system works: a simulated task integrates its system's exact field from sampled initial
+// states; a measured task reads its shipped file and takes forward finite differences.
 import { UserError } from '../src/util/errors.ts';
 import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
-import { Rng } from '../src/util/rng.ts';
+import { MAX_SEED, Rng } from '../src/util/rng.ts';
 import type { NpyArray } from '../src/util/npy.ts';
-import { solveIvpInto } from '../src/integrate/rk45.ts';
-import { getSimulatedSystem } from '../src/physics/index.ts';
-import { fieldIntoOf, type System } from '../src/physics/system.ts';
-import { makeDampedPendulum, DEFAULT_GAMMA } from '../src/physics/damped-pendulum.ts';
-import { loadRealPendulum, realPendulum, REAL_PENDULUM_SHA256 } from '../src/physics/real-pendulum.ts';
-import { readDataset, openDatasetOutput, type DatasetManifest, type DatasetOutput } from './format.ts';
 import { checkMemory } from '../src/util/memory.ts';
-import { MAX_SEED } from '../src/util/rng.ts';
-
-export const STATE_TASKS = ['spring', 'pendulum', 'damped-pendulum', 'real-pendulum', 'two-body', 'three-body'] as const;
-export type StateTask = (typeof STATE_TASKS)[number];
-export type SimulatedTask = Exclude<StateTask, 'real-pendulum'>;
+import { solveIvpInto } from '../src/integrate/rk45.ts';
+import type { System } from '../src/systems/system.ts';
+import type { MeasuredData, SimulatedData, SimulatedEnergyEval, StateTask } from '../src/tasks/task.ts';
+import { getStateTask } from '../src/tasks/registry.ts';
+import { loadMeasured } from './measured.ts';
+import { openDatasetOutput, readDataset, type DatasetManifest, type DatasetOutput } from './format.ts';
 
 /** Generator version, recorded in the manifest; bump it when the bytes for a seed change. */
 export const STATE_GENERATOR_VERSION = 2;
 
-/** Protocol of a simulated task. Tolerances: atol = rtol (scipy's default atol 1e-6 would override the small rtol). */
-export interface SimulatedTaskConfig {
-  trajectories: number;
-  t0: number;
-  t1: number;
-  /** evenly spaced samples per trajectory, t0 and t1 included */
-  points: number;
-  rtol: number;
-  atol: number;
-  /** std of the Gaussian noise added to the inputs x after the targets are computed (0 = none) */
-  noiseStd: number;
-  /** fraction of trajectories in the test split */
-  testFraction: number;
-  /** which split takes the first trajectories */
-  first: 'train' | 'test';
-  /** friction, damped pendulum only */
-  gamma?: number;
-  /**
-   * Where the random draws come from. 'numpy-legacy': the reference code's own draws (numpy's legacy
-   * generator seeded with the seed, in its order: per trajectory a point of the square [-1, 1]^2
-   * normalised to the system's initialRadius rule, then the q noise, then the p noise), so seed s
-   * gives the reference's dataset at seed s. 'rng': this project's Rng streams and each system's sampler.
-   */
-  randomSource: 'numpy-legacy' | 'rng';
-}
-
-export const TASK_CONFIGS: Record<SimulatedTask, SimulatedTaskConfig> = {
-  spring: {
-    trajectories: 50,
-    t0: 0,
-    t1: 3,
-    points: 30,
-    rtol: 1e-10,
-    atol: 1e-10,
-    noiseStd: 0.1,
-    testFraction: 0.5,
-    first: 'train',
-    randomSource: 'numpy-legacy',
-  },
-  pendulum: {
-    trajectories: 50,
-    t0: 0,
-    t1: 3,
-    points: 45,
-    rtol: 1e-10,
-    atol: 1e-10,
-    noiseStd: 0.1,
-    testFraction: 0.5,
-    first: 'train',
-    randomSource: 'numpy-legacy',
-  },
-  // Not in the paper: the ideal pendulum's protocol (sizes, noise, split, draws) with friction gamma.
-  'damped-pendulum': {
-    trajectories: 50,
-    t0: 0,
-    t1: 3,
-    points: 45,
-    rtol: 1e-10,
-    atol: 1e-10,
-    noiseStd: 0.1,
-    testFraction: 0.5,
-    first: 'train',
-    gamma: DEFAULT_GAMMA,
-    randomSource: 'numpy-legacy',
-  },
-  'two-body': {
-    trajectories: 1000,
-    t0: 0,
-    t1: 20,
-    points: 50,
-    rtol: 1e-9,
-    atol: 1e-9,
-    noiseStd: 0,
-    testFraction: 0.2,
-    first: 'test',
-    randomSource: 'rng',
-  },
-  'three-body': {
-    trajectories: 5000,
-    t0: 0,
-    t1: 5,
-    points: 20,
-    rtol: 1e-9,
-    atol: 1e-9,
-    noiseStd: 0,
-    testFraction: 0.2,
-    first: 'test',
-    randomSource: 'rng',
-  },
+/** Changes to a simulated task's protocol (flags, --quick); recorded in the manifest. */
+export type StateOverrides = Partial<Pick<SimulatedData, 'trajectories' | 'points' | 't1' | 'rtol' | 'atol' | 'noiseStd'>> & {
+  /** Friction gamma of the system (dp/dt = -dH/dq - gamma dH/dp). */
+  friction?: number;
 };
 
-/** Real pendulum: forward finite differences, first 80% (time order) train, no noise. */
-export const REAL_PENDULUM_CONFIG = { trainFraction: 0.8, targets: 'forward finite differences', noiseStd: 0 } as const;
-
-export type StateOverrides = Partial<Pick<SimulatedTaskConfig, 'trajectories' | 'points' | 't1' | 'rtol' | 'atol' | 'noiseStd' | 'gamma'>>;
-
 export interface StateDataset {
-  task: StateTask;
+  task: string;
   seed: number;
   dim: number;
   trainRows: number;
@@ -136,12 +43,11 @@ export interface StateDataset {
   params: Record<string, unknown>;
 }
 
-export function isStateTask(task: string): task is StateTask {
-  return (STATE_TASKS as readonly string[]).includes(task);
-}
+/** A task given by name (the registry) or as a record (e.g. a user's own system). */
+export type TaskRef = string | StateTask;
 
-function checkTask(task: string): asserts task is StateTask {
-  if (!isStateTask(task)) throw new UserError(`unknown state task "${task}"; valid tasks: ${STATE_TASKS.join(', ')}`);
+export function stateTaskOf(ref: TaskRef): StateTask {
+  return typeof ref === 'string' ? getStateTask(ref) : ref;
 }
 
 export function linspace(a: number, b: number, n: number): Float64Array {
@@ -149,35 +55,37 @@ export function linspace(a: number, b: number, n: number): Float64Array {
 }
 
 /** Merges and validates overrides (they may come from command-line flags). */
-export function resolveConfig(task: SimulatedTask, overrides: StateOverrides = {}): SimulatedTaskConfig {
-  const cfg: SimulatedTaskConfig = { ...TASK_CONFIGS[task] };
-  for (const [key, value] of Object.entries(overrides)) {
+export function resolveData(task: StateTask, overrides: StateOverrides = {}): { data: SimulatedData; system: System } {
+  if (task.data.source !== 'simulated') {
+    if (Object.values(overrides).some((v) => v !== undefined))
+      throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);
+    throw new Error(`${task.name} is measured data`);
+  }
+  const { friction, ...rest } = overrides;
+  const data: SimulatedData = { ...task.data };
+  for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) continue;
-    if (!(key in cfg) && key !== 'gamma') throw new UserError(`unknown dataset option "${key}"`);
-    if (key === 'gamma' && task !== 'damped-pendulum') throw new UserError(`gamma applies only to damped-pendulum, not ${task}`);
-    (cfg as unknown as Record<string, number>)[key] = value;
+    if (!(key in data)) throw new UserError(`unknown dataset option "${key}"`);
+    (data as unknown as Record<string, number>)[key] = value;
   }
   const int = (k: 'trajectories' | 'points', min: number) => {
-    if (!Number.isInteger(cfg[k]) || cfg[k] < min) throw new UserError(`${k} must be an integer >= ${min}, got ${cfg[k]}`);
+    if (!Number.isInteger(data[k]) || data[k] < min) throw new UserError(`${k} must be an integer >= ${min}, got ${data[k]}`);
   };
   int('trajectories', 2);
   int('points', 2);
-  if (!(cfg.t1 > cfg.t0) || !Number.isFinite(cfg.t1)) throw new UserError(`t1 must be a finite number > ${cfg.t0}, got ${cfg.t1}`);
-  if (!(cfg.rtol > 0 && cfg.rtol < 1)) throw new UserError(`rtol must be in (0, 1), got ${cfg.rtol}`);
-  if (!(cfg.atol > 0)) throw new UserError(`atol must be > 0, got ${cfg.atol}`);
-  if (!(cfg.noiseStd >= 0) || !Number.isFinite(cfg.noiseStd)) throw new UserError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  if (cfg.gamma !== undefined && !(cfg.gamma >= 0 && Number.isFinite(cfg.gamma)))
-    throw new UserError(`gamma must be >= 0, got ${cfg.gamma}`);
-  return cfg;
+  if (!(data.t1 > data.t0) || !Number.isFinite(data.t1)) throw new UserError(`t1 must be a finite number > ${data.t0}, got ${data.t1}`);
+  if (!(data.rtol > 0 && data.rtol < 1)) throw new UserError(`rtol must be in (0, 1), got ${data.rtol}`);
+  if (!(data.atol > 0)) throw new UserError(`atol must be > 0, got ${data.atol}`);
+  if (!(data.noiseStd >= 0) || !Number.isFinite(data.noiseStd)) throw new UserError(`noiseStd must be >= 0, got ${data.noiseStd}`);
+  if (friction !== undefined && !(friction >= 0 && Number.isFinite(friction)))
+    throw new UserError(`friction must be a finite number >= 0, got ${friction}`);
+  const system = friction === undefined || friction === task.system.friction ? task.system : task.system.withFriction(friction);
+  return { data, system };
 }
 
-function systemFor(task: SimulatedTask, cfg: SimulatedTaskConfig): System {
-  return task === 'damped-pendulum' ? makeDampedPendulum(cfg.gamma ?? DEFAULT_GAMMA) : getSimulatedSystem(task);
-}
-
-/** Splits `rows` of x, dx, t at row `cut`: the first part goes to the split named by `first`. */
+/** Splits rows of x, dx, t at row `cut`: the first part goes to the split named by `first`. */
 function split(
-  task: StateTask,
+  task: string,
   seed: number,
   dim: number,
   x: Float64Array,
@@ -207,7 +115,7 @@ function split(
   };
 }
 
-/** Clean trajectories (rows of x) and the noise to add to them, drawn as `cfg.randomSource` says. */
+/** Clean trajectories' initial states and the noise to add to them, drawn as `data.randomSource` says. */
 interface Draws {
   /** the next trajectory's initial state */
   initial: () => Float64Array;
@@ -216,9 +124,9 @@ interface Draws {
   description: Record<string, string>;
 }
 
-function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws {
+function drawsFor(system: System, data: SimulatedData, seed: number): Draws {
   const dim = system.dim;
-  if (cfg.randomSource === 'numpy-legacy') {
+  if (data.randomSource === 'numpy-legacy') {
     if (dim !== 2 || !system.initialRadius) throw new Error(`numpy-legacy draws need a 2-D system with a radius rule (${system.name})`);
     const np = new NumpyLegacyRandom(seed);
     const { scale, offset } = system.initialRadius;
@@ -231,8 +139,8 @@ function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws
       },
       noise: () => {
         // all q noise of the trajectory, then all p noise (drawn even at noise 0, as the reference does)
-        const n = new Float64Array(cfg.points * 2);
-        for (let c = 0; c < 2; c++) for (let i = 0; i < cfg.points; i++) n[2 * i + c] = np.standardNormal();
+        const n = new Float64Array(data.points * 2);
+        for (let c = 0; c < 2; c++) for (let i = 0; i < data.points; i++) n[2 * i + c] = np.standardNormal();
         return n;
       },
       description: {
@@ -247,102 +155,104 @@ function drawsFor(system: System, cfg: SimulatedTaskConfig, seed: number): Draws
   const noiseRng = root.fork('noise');
   return {
     initial: () => system.sampleInitial(initRng),
-    noise: () => Float64Array.from({ length: cfg.points * dim }, () => (cfg.noiseStd > 0 ? noiseRng.normal() : 0)),
+    noise: () => Float64Array.from({ length: data.points * dim }, () => (data.noiseStd > 0 ? noiseRng.normal() : 0)),
     description: { initialStates: 'Rng(seed).fork("initial-states")', noise: 'Rng(seed).fork("noise")' },
   };
 }
 
-function buildSimulated(task: SimulatedTask, seed: number, overrides: StateOverrides): StateDataset {
-  const cfg = resolveConfig(task, overrides);
-  const system = systemFor(task, cfg);
-  const f = fieldIntoOf(system);
+function buildSimulated(task: StateTask, seed: number, overrides: StateOverrides): StateDataset {
+  const { data, system } = resolveData(task, overrides);
+  const f = system.fieldInto;
   const dim = system.dim;
-  const draws = drawsFor(system, cfg, seed);
-  const tEval = linspace(cfg.t0, cfg.t1, cfg.points);
-  const rows = cfg.trajectories * cfg.points;
+  const tEval = linspace(data.t0, data.t1, data.points);
+  const rows = data.trajectories * data.points;
   // x, dx and t, then their train/test copies
   checkMemory(
-    `the ${task} dataset (${rows} rows)`,
+    `the ${task.name} dataset (${rows} rows)`,
     { 'x and dx': 2 * 2 * rows * dim * 8, t: 2 * rows * 8 },
     'use fewer trajectories or points',
   );
+  const draws = drawsFor(system, data, seed);
   const x = new Float64Array(rows * dim);
   const dx = new Float64Array(rows * dim);
   const t = new Float64Array(rows);
   let nfev = 0;
-  for (let k = 0; k < cfg.trajectories; k++) {
+  for (let k = 0; k < data.trajectories; k++) {
     const x0 = draws.initial();
-    const sol = solveIvpInto(f, [cfg.t0, cfg.t1], x0, { tEval, rtol: cfg.rtol, atol: cfg.atol });
+    const sol = solveIvpInto(f, [data.t0, data.t1], x0, { tEval, rtol: data.rtol, atol: data.atol });
     nfev += sol.nfev;
-    const at = k * cfg.points * dim;
+    const at = k * data.points * dim;
     x.set(sol.y, at);
-    t.set(tEval, k * cfg.points);
+    t.set(tEval, k * data.points);
     // Targets: the exact field at the clean states; only then is noise added to the inputs.
-    for (let r = k * cfg.points; r < (k + 1) * cfg.points; r++)
+    for (let r = k * data.points; r < (k + 1) * data.points; r++)
       f(t[r], x.subarray(r * dim, (r + 1) * dim), dx.subarray(r * dim, (r + 1) * dim));
     const noise = draws.noise();
-    if (cfg.noiseStd > 0) for (let i = 0; i < noise.length; i++) x[at + i] += noise[i] * cfg.noiseStd;
+    if (data.noiseStd > 0) for (let i = 0; i < noise.length; i++) x[at + i] += noise[i] * data.noiseStd;
   }
-  const testTrajectories = Math.round(cfg.trajectories * cfg.testFraction);
-  const cutTrajectories = cfg.first === 'train' ? cfg.trajectories - testTrajectories : testTrajectories;
+  const testTrajectories = Math.round(data.trajectories * data.testFraction);
+  const cutTrajectories = data.first === 'train' ? data.trajectories - testTrajectories : testTrajectories;
   const params = {
-    task,
+    task: task.name,
     system: system.name,
-    stateLabels: system.stateLabels ?? null,
-    ...cfg,
+    systemDescription: system.description,
+    stateLabels: system.stateLabels,
+    friction: system.friction,
+    ...data,
     integrator: 'rk45 (Dormand-Prince 5(4), dense output at t_eval)',
     targets: 'exact field at the clean states',
-    noise: cfg.noiseStd > 0 ? 'Gaussian, added to x after the targets' : 'none',
+    noise: data.noiseStd > 0 ? 'Gaussian, added to x after the targets' : 'none',
     randomDraws: draws.description,
-    split: `${cfg.first === 'train' ? 'first' : 'last'} ${cfg.trajectories - testTrajectories} trajectories train, ${cfg.first === 'test' ? 'first' : 'last'} ${testTrajectories} test`,
+    split: `${data.first === 'train' ? 'first' : 'last'} ${data.trajectories - testTrajectories} trajectories train, ${data.first === 'test' ? 'first' : 'last'} ${testTrajectories} test`,
     generatorVersion: STATE_GENERATOR_VERSION,
     totalFieldEvaluations: nfev,
   };
-  return split(task, seed, dim, x, dx, t, cutTrajectories * cfg.points, cfg.first, params);
+  return split(task.name, seed, dim, x, dx, t, cutTrajectories * data.points, data.first, params);
 }
 
-function buildRealPendulum(seed: number): StateDataset {
-  const d = loadRealPendulum();
+/** Forward finite differences of measured rows, the first part (time order) train. */
+function buildMeasured(task: StateTask, data: MeasuredData, seed: number): StateDataset {
+  const d = loadMeasured(data);
   const rows = d.rows - 1;
   const x = new Float64Array(rows * 2);
   const dx = new Float64Array(rows * 2);
   const t = d.t.slice(0, rows);
   for (let i = 0; i < rows; i++) {
     const h = d.t[i + 1] - d.t[i];
-    x[2 * i] = d.theta[i];
-    x[2 * i + 1] = d.omega[i];
-    dx[2 * i] = (d.theta[i + 1] - d.theta[i]) / h;
-    dx[2 * i + 1] = (d.omega[i + 1] - d.omega[i]) / h;
+    x[2 * i] = d.q[i];
+    x[2 * i + 1] = d.p[i];
+    dx[2 * i] = (d.q[i + 1] - d.q[i]) / h;
+    dx[2 * i + 1] = (d.p[i + 1] - d.p[i]) / h;
   }
-  const cut = Math.floor(rows * REAL_PENDULUM_CONFIG.trainFraction);
+  const cut = Math.floor(rows * data.trainFraction);
   const params = {
-    task: 'real-pendulum',
-    system: realPendulum.name,
-    stateLabels: realPendulum.stateLabels ?? null,
-    source: 'data/real_pend_h_1.txt (Schmidt & Lipson 2009)',
-    sourceSha256: REAL_PENDULUM_SHA256,
-    ...REAL_PENDULUM_CONFIG,
+    task: task.name,
+    system: task.system.name,
+    stateLabels: task.system.stateLabels,
+    source: data.provenance,
+    sourceSha256: data.sha256,
+    trainFraction: data.trainFraction,
+    targets: 'forward finite differences',
+    noiseStd: 0,
     split: `first ${cut} rows (time order) train, remaining ${rows - cut} test`,
     note: 'the seed is recorded but unused: the data are measured, nothing is random',
     generatorVersion: STATE_GENERATOR_VERSION,
   };
-  return split('real-pendulum', seed, 2, x, dx, t, cut, 'train', params);
+  return split(task.name, seed, 2, x, dx, t, cut, 'train', params);
 }
 
 /** Builds a state dataset in memory. Same (task, seed, overrides) -> identical arrays. */
-export function buildStateDataset(task: StateTask, seed: number, overrides: StateOverrides = {}): StateDataset {
-  checkTask(task);
+export function buildStateDataset(ref: TaskRef, seed: number, overrides: StateOverrides = {}): StateDataset {
+  const task = stateTaskOf(ref);
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
     throw new UserError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
-  if (task === 'real-pendulum') {
+  if (task.data.source === 'measured') {
     if (Object.values(overrides).some((v) => v !== undefined))
-      throw new UserError('the real pendulum dataset takes no options: it is measured data');
-    return buildRealPendulum(seed);
+      throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);
+    return buildMeasured(task, task.data, seed);
   }
   return buildSimulated(task, seed, overrides);
 }
-
-const ARRAYS = ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as const;
 
 /** Writes a built dataset through a claimed output (manifest.json + .npy files). */
 export function saveStateDataset(out: DatasetOutput, ds: StateDataset): DatasetManifest {
@@ -366,12 +276,12 @@ export function saveStateDataset(out: DatasetOutput, ds: StateDataset): DatasetM
  */
 export function writeStateDataset(
   dir: string,
-  task: StateTask,
+  ref: TaskRef,
   seed: number,
   overrides: StateOverrides = {},
   opts: { force?: boolean; command?: string } = {},
 ): { dataset: StateDataset; manifest: DatasetManifest } {
-  checkTask(task);
+  const task = stateTaskOf(ref);
   const out = openDatasetOutput(dir, opts);
   try {
     const dataset = buildStateDataset(task, seed, overrides);
@@ -381,12 +291,13 @@ export function writeStateDataset(
   }
 }
 
-/** Reads a state dataset, checking its task, checksums and shapes; UserError on any mismatch. */
-export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
-  if (task !== undefined) checkTask(task);
-  const { manifest, arrays } = readDataset(dir, task);
-  if (!isStateTask(manifest.kind))
-    throw new UserError(`dataset ${dir} holds "${manifest.kind}", which is not a state dataset (${STATE_TASKS.join(', ')})`);
+const ARRAYS = ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as const;
+
+/** Reads a state dataset, checking its task, checksums, shapes and row counts; UserError on any mismatch. */
+export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
+  const wanted = ref === undefined ? undefined : stateTaskOf(ref);
+  const { manifest, arrays } = readDataset(dir, wanted?.name);
+  const task = wanted ?? getStateTask(manifest.kind);
   const bad = (why: string) =>
     new UserError(`dataset ${dir} is not a valid ${manifest.kind} state dataset (${why}); regenerate it with \`hnn generate\``);
   for (const name of ARRAYS) {
@@ -408,8 +319,7 @@ export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
     if (arrays[name].shape.join(',') !== want[name].join(','))
       throw bad(`${name} has shape [${arrays[name].shape}], expected [${want[name]}]`);
   }
-  const expectDim = manifest.kind === 'real-pendulum' ? 2 : getSimulatedSystem(manifest.kind).dim;
-  if (dim !== expectDim) throw bad(`state dimension ${dim}, expected ${expectDim}`);
+  if (dim !== task.system.dim) throw bad(`state dimension ${dim}, expected ${task.system.dim}`);
   if (trainRows < 1 || testRows < 1)
     throw bad(`${trainRows} train and ${testRows} test rows; training and evaluation need at least one of each`);
   for (const [name, rows] of [
@@ -437,10 +347,12 @@ export function loadStateDataset(dir: string, task?: StateTask): StateDataset {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Energy-evaluation settings (REFERENCE.md "Energy MSE" per task), as data.
+// Energy-evaluation settings (docs/PROTOCOLS.md, "Energy MSE"), from each task's record.
 
 export interface EnergyEvalSettings {
-  task: StateTask;
+  task: string;
+  /** the system whose energy is compared (and whose field makes the truth, when simulated) */
+  system: System;
   /** the seed the initial states were drawn from */
   seed: number;
   t0: number;
@@ -448,40 +360,28 @@ export interface EnergyEvalSettings {
   points: number;
   rtol: number;
   atol: number;
-  /** output times: evenly spaced on [t0, t1], or the measured test time stamps (real pendulum) */
+  /** output times: evenly spaced on [t0, t1], or the measured test time stamps */
   tEval: Float64Array;
   /** the energy compared along true and predicted trajectories */
   energy: (x: Float64Array) => number;
   initialStates: Float64Array[];
-  /** real pendulum only: the measured states at tEval, row-major [points, 2] (the "true" trajectory) */
+  /** measured tasks only: the measured states at tEval, row-major [points, dim] (the "true" trajectory) */
   measured?: Float64Array;
 }
 
-/** Horizon, sampling and tolerance per task; atol = rtol except where the reference uses scipy defaults. */
-export const ENERGY_EVAL: Record<SimulatedTask, { count: number; t1: number; points: number; rtol: number; atol: number }> = {
-  spring: { count: 15, t1: 20, points: 100, rtol: 1e-12, atol: 1e-12 },
-  pendulum: { count: 15, t1: 20, points: 100, rtol: 1e-12, atol: 1e-12 },
-  'damped-pendulum': { count: 15, t1: 20, points: 100, rtol: 1e-12, atol: 1e-12 },
-  'two-body': { count: 15, t1: 25, points: 500, rtol: 1e-9, atol: 1e-9 },
-  // REFERENCE.md gives horizon and points only; the two-body tolerance is used.
-  'three-body': { count: 15, t1: 3, points: 500, rtol: 1e-9, atol: 1e-9 },
-};
-
 /**
- * Initial states for the energy metric. Spring and pendulums: `count` states, each coordinate
- * uniform in +-[0.2, 1.0) (magnitude U(0.2, 1), random sign), from Rng(seed).fork("energy-eval").
- * Two- and three-body: the training sampler run with seeds seed, seed+1, ... (default 0..14).
+ * Initial states for the energy metric. 'box': `count` states, each coordinate uniform in +-[0.2, 1.0)
+ * (magnitude U(0.2, 1), random sign), from Rng(seed).fork("energy-eval"). 'sampler': the system's own
+ * sampler run with seeds seed, seed + 1, ... (default 0..14).
  */
-export function energyEvalStates(task: SimulatedTask, seed = 0): Float64Array[] {
-  const { count } = ENERGY_EVAL[task];
-  if (task === 'two-body' || task === 'three-body') {
-    const system = getSimulatedSystem(task);
-    return Array.from({ length: count }, (_, i) => system.sampleInitial(new Rng(seed + i)));
-  }
+export function energyEvalStates(task: StateTask, spec: SimulatedEnergyEval, seed = 0): Float64Array[] {
+  const { count } = spec;
+  const dim = task.system.dim;
+  if (spec.states === 'sampler') return Array.from({ length: count }, (_, i) => task.system.sampleInitial(new Rng(seed + i)));
   const rng = new Rng(seed).fork('energy-eval');
   return Array.from({ length: count }, () => {
-    const x = new Float64Array(2);
-    for (let i = 0; i < 2; i++) {
+    const x = new Float64Array(dim);
+    for (let i = 0; i < dim; i++) {
       const magnitude = rng.range(0.2, 1.0);
       x[i] = rng.uniform() < 0.5 ? -magnitude : magnitude;
     }
@@ -490,40 +390,43 @@ export function energyEvalStates(task: SimulatedTask, seed = 0): Float64Array[] 
 }
 
 /**
- * The energy-evaluation settings of a task. For the real pendulum: start at the first test point,
- * report at the test time stamps, default tolerances (rtol 1e-3, atol 1e-6), and compare with the
- * energy of the measured states (`measured`).
+ * The energy-evaluation settings of a task. For measured data: start at the first test point,
+ * report at the test time stamps, and compare with the energy of the measured states (`measured`).
  */
-export function energyEvalConfig(task: StateTask, seed = 0): EnergyEvalSettings {
-  checkTask(task);
-  if (task === 'real-pendulum') {
-    const ds = buildRealPendulum(seed);
+export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
+  const task = stateTaskOf(ref);
+  const system = task.system;
+  const energy = (x: Float64Array) => system.energy(x);
+  if (task.data.source === 'measured') {
+    const spec = task.energy;
+    const ds = buildMeasured(task, task.data, seed);
     return {
-      task,
+      task: task.name,
+      system,
       seed,
       t0: ds.testT[0],
       t1: ds.testT[ds.testRows - 1],
       points: ds.testRows,
-      rtol: 1e-3,
-      atol: 1e-6,
+      rtol: spec.rtol,
+      atol: spec.atol,
       tEval: ds.testT,
-      energy: realPendulum.energy,
-      initialStates: [ds.testX.slice(0, 2)],
+      energy,
+      initialStates: [ds.testX.slice(0, ds.dim)],
       measured: ds.testX,
     };
   }
-  const e = ENERGY_EVAL[task];
-  const system = getSimulatedSystem(task);
+  const spec = task.energy as SimulatedEnergyEval;
   return {
-    task,
+    task: task.name,
+    system,
     seed,
     t0: 0,
-    t1: e.t1,
-    points: e.points,
-    rtol: e.rtol,
-    atol: e.atol,
-    tEval: linspace(0, e.t1, e.points),
-    energy: (x) => system.energy(x),
-    initialStates: energyEvalStates(task, seed),
+    t1: spec.t1,
+    points: spec.points,
+    rtol: spec.rtol,
+    atol: spec.atol,
+    tEval: linspace(0, spec.t1, spec.points),
+    energy,
+    initialStates: energyEvalStates(task, spec, seed),
   };
 }

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultGeometry } from './geometry.ts';
-import { PendulumRasterizer } from './rasterize.ts';
+import { Rasterizer } from './rasterize.ts';
 import { generatePixelDataset } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/systems/pendulum.ts';
 
 export interface RendererBench {
   /** Frames rendered per second at size x size on one core (angles sweep (-pi, pi)). */
@@ -17,15 +17,17 @@ export interface RendererBench {
 
 export async function benchRenderer(opts: { seconds?: number; size?: number; dataset?: boolean } = {}): Promise<RendererBench> {
   const size = opts.size ?? 28;
-  const raster = new PendulumRasterizer(defaultGeometry(size));
+  const raster = new Rasterizer(size);
+  const system = pixelPendulumTask.system;
+  const draw = (phi: number) => raster.render(system.scene!(Float64Array.of(phi, 0)), system.view!, out);
   const out = new Float32Array(size * size);
   const budget = (opts.seconds ?? 1) * 1000;
-  for (let k = 0; k < 2000; k++) raster.render(k * 1e-3, out); // warm up the JIT
+  for (let k = 0; k < 2000; k++) draw(k * 1e-3); // warm up the JIT
   let frames = 0;
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < budget) {
-    for (let k = 0; k < 1000; k++) raster.render(((frames + k) % 6283) * 1e-3 - Math.PI, out);
+    for (let k = 0; k < 1000; k++) draw(((frames + k) % 6283) * 1e-3 - Math.PI);
     frames += 1000;
     t = performance.now();
   }
@@ -35,7 +37,7 @@ export async function benchRenderer(opts: { seconds?: number; size?: number; dat
     const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-pixel-'));
     try {
       const s0 = performance.now();
-      await generatePixelDataset({ out: join(dir, 'pixel'), quiet: true });
+      await generatePixelDataset(pixelPendulumTask, { out: join(dir, 'pixel'), quiet: true });
       defaultDatasetSeconds = (performance.now() - s0) / 1000;
     } finally {
       rmSync(dir, { recursive: true, force: true });

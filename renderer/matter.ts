@@ -3,7 +3,11 @@
 // constraint solver and Verlet step lose energy even with frictionAir 0, so this source is
 // NON-CONSERVATIVE: simulateMatter measures the loss, and datasets built from it are never "ideal".
 import Matter from 'matter-js';
-import { FRAME_DT, OMEGA0_SQUARED, pendulumEnergy } from './ode.ts';
+
+/** Energy per unit moment of inertia: E = omega^2 / 2 + w0^2 (1 - cos phi). */
+function pendulumEnergy(phi: number, omega: number, w2: number): number {
+  return 0.5 * omega * omega + w2 * (1 - Math.cos(phi));
+}
 
 /** Simulation units: pixels and milliseconds; one time unit of the ODE is 1000 ms. */
 const MS_PER_TIME_UNIT = 1000;
@@ -17,9 +21,10 @@ interface VerletFields {
 }
 
 export interface MatterOptions {
-  /** Time between frames in ODE time units (default 0.05 = 3 engine steps of 1/60 s). */
-  dt?: number;
-  w2?: number;
+  /** Time between frames in ODE time units (0.05 = 3 engine steps of 1/60 s). */
+  dt: number;
+  /** g / l: small oscillations have angular frequency sqrt(w2). */
+  w2: number;
   /** Engine step in ms (default 1); rounded so a frame is a whole number of steps. */
   stepMs?: number;
 }
@@ -39,9 +44,8 @@ export const MATTER_DESCRIPTION = {
     'circle body (inertia Infinity, frictionAir 0, friction 0) on a Constraint (stiffness 1, damping 0) to a fixed point; gravity.y * gravity.scale = w0^2 * rod / 1000^2 px/ms^2',
 };
 
-export function simulateMatter(phi0: number, omega0: number, frames: number, opts: MatterOptions = {}): MatterRun {
-  const dt = opts.dt ?? FRAME_DT;
-  const w2 = opts.w2 ?? OMEGA0_SQUARED;
+export function simulateMatter(phi0: number, omega0: number, frames: number, opts: MatterOptions): MatterRun {
+  const { dt, w2 } = opts;
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
   const frameMs = dt * MS_PER_TIME_UNIT;
   const steps = Math.max(1, Math.round(frameMs / (opts.stepMs ?? DEFAULT_STEP_MS)));

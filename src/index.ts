@@ -1,3 +1,3 @@
 // The public API of hnn-ts (the package entry point). Everything not exported here is internal.
-export { getSystem, getSimulatedSystem, SYSTEM_NAMES } from './physics/index.ts';
-export type { System, Field, FieldInto } from './physics/system.ts';
+export { defineSystem, type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { springShapes, type Shape, type Disc, type Rod, type View, type Colour } from './systems/scene.ts';

@@ -48,7 +48,7 @@ describe('hnn CLI', () => {
     );
     expectUserError(
       hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')),
-      /apply to pixel-pendulum training only/,
+      /--hnn-weight apply to pixel tasks only, not spring/,
     );
   });
 

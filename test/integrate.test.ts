@@ -7,9 +7,9 @@ import * as rk4 from '../src/integrate/rk4.ts';
 import * as leapfrog from '../src/integrate/leapfrog.ts';
 import * as rk45 from '../src/integrate/rk45.ts';
 import { solveIvp, solveIvpInto } from '../src/integrate/rk45.ts';
-import { spring, springExact } from '../src/physics/spring.ts';
-import { pendulum } from '../src/physics/pendulum.ts';
-import { twoBody } from '../src/physics/two-body.ts';
+import { spring, springExact } from '../src/systems/spring.ts';
+import { pendulum } from '../src/systems/pendulum.ts';
+import { twoBody } from '../src/systems/two-body.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const X0 = Float64Array.of(0.3, -0.7);

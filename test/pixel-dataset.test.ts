@@ -5,28 +5,34 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { readDataset } from '../datasets/format.ts';
 import {
-  buildPixelDataset,
-  generatePixelDataset,
-  PIXEL_DATASET_KIND,
+  generatePixelDataset as generate,
   PREVIEW_GIF,
   PREVIEW_PNG,
-  renderPixelTruth,
+  renderTruth,
+  resolvePixelParams,
   sampleInitialStates,
   testTrialCount,
+  type PixelDatasetOptions,
 } from '../datasets/pixel.ts';
-import { pendulumEnergy } from '../renderer/ode.ts';
+import { gymPendulum, pixelPendulumTask } from '../src/systems/pendulum.ts';
 import { UserError } from '../src/util/errors.ts';
+
+const TASK = pixelPendulumTask.name;
+const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
+const pendulumEnergy = (phi: number, omega: number) => gymPendulum.energy(Float64Array.of(phi, omega));
+const renderPixelTruth = (ds: Parameters<typeof renderTruth>[0], trial: number, count: number, start = 0) =>
+  renderTruth(ds, trial, count, start).frames;
 
 const root = mkdtempSync(join(tmpdir(), 'pixel-ds-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const small = { trials: 10, steps: 13, size: 16, seed: 3, quiet: true } as const;
+const small = { trials: 10, frames: 13, size: 16, seed: 3, quiet: true } as const;
 
 describe('pixel-pendulum dataset', () => {
   it('generate -> write -> read round trip with the documented layout', async () => {
     const dir = join(root, 'small');
     const manifest = await generatePixelDataset({ out: dir, ...small });
-    const { manifest: m, arrays } = readDataset(dir, PIXEL_DATASET_KIND);
+    const { manifest: m, arrays } = readDataset(dir, TASK);
     expect(m).toEqual(JSON.parse(JSON.stringify(manifest)));
     const NN = 16 * 16;
     const per = 13 - 3;
@@ -40,7 +46,7 @@ describe('pixel-pendulum dataset', () => {
     expect(arrays.testFrames.shape).toEqual([2, 13, NN]);
     expect(arrays.trialStates.shape).toEqual([10, 13, 2]);
     expect(arrays.trainPixels.data).toBeInstanceOf(Float32Array);
-    expect(m.params).toMatchObject({ trials: 10, steps: 13, size: 16, engine: 'ode', seed: 3 });
+    expect(m.params).toMatchObject({ trials: 10, frames: 13, size: 16, engine: 'ode', seed: 3 });
     expect(m.ideal).toBe(true);
     expect((m.source as { conservative: boolean }).conservative).toBe(true);
     expect(m.counts).toMatchObject({ trainSamples: 80, testSamples: 20, samplesPerTrial: 10 });
@@ -102,7 +108,7 @@ describe('pixel-pendulum dataset', () => {
 
   it('renders the true continuation of any trial beyond the stored frames', () => {
     const dir = join(root, 'small');
-    const ds = readDataset(dir, PIXEL_DATASET_KIND);
+    const ds = readDataset(dir, TASK);
     const long = renderPixelTruth(ds, 1, 40);
     expect(long.length).toBe(40 * 256);
     const stored = ds.arrays.testFrames.data.subarray(13 * 256, 26 * 256);
@@ -127,7 +133,7 @@ describe('pixel-pendulum dataset', () => {
   });
 
   it('samples initial states as documented: |phi0| in (0, pi/6), dphi/dt in [-1, 1)', () => {
-    const s = sampleInitialStates(2000, 0);
+    const s = sampleInitialStates(TASK, 2000, 0);
     let neg = 0;
     for (let t = 0; t < 2000; t++) {
       expect(Math.abs(s[2 * t])).toBeGreaterThan(0);
@@ -137,7 +143,7 @@ describe('pixel-pendulum dataset', () => {
     }
     expect(neg).toBeGreaterThan(900);
     expect(neg).toBeLessThan(1100);
-    expect(Array.from(sampleInitialStates(5, 7))).toEqual(Array.from(sampleInitialStates(5, 7)));
+    expect(Array.from(sampleInitialStates(TASK, 5, 7))).toEqual(Array.from(sampleInitialStates(TASK, 5, 7)));
   });
 
   it('the matter-js source is labelled non-conservative, its energy loss is recorded, and it never makes an "ideal" dataset', async () => {
@@ -158,9 +164,10 @@ describe('pixel-pendulum dataset', () => {
   });
 
   it('rejects bad options with a clear message', () => {
-    expect(() => buildPixelDataset({ trials: 1 })).toThrow(/trials must be an integer >= 2/);
-    expect(() => buildPixelDataset({ steps: 3 })).toThrow(/steps/);
-    expect(() => buildPixelDataset({ engine: 'bullet' as never })).toThrow(/engine must be one of ode, matter/);
+    expect(() => resolvePixelParams(pixelPendulumTask, { trials: 1 })).toThrow(/trials must be an integer >= 2/);
+    expect(() => resolvePixelParams(pixelPendulumTask, { frames: 3 })).toThrow(/frames must be an integer >= 4/);
+    expect(() => resolvePixelParams(pixelPendulumTask, { engine: 'bullet' })).toThrow(/engine must be one of ode, matter/);
+    expect(() => resolvePixelParams(pixelPendulumTask, { seed: 2 ** 32 })).toThrow(/seed must be at most 4294967295/);
   });
 
   it('generates the default dataset (200 trials x 103 frames, 20000 samples of 2 x 28 x 28)', async () => {

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
-import { buildPixelDataset, generatePixelDataset } from '../datasets/pixel.ts';
+import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { loadPixelDataset } from '../src/pipeline/pixel.ts';
+
+const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
 import { Adam } from '../src/train/adam.ts';
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
 import {
@@ -48,13 +52,8 @@ function mean(a: Float64Array): number {
 beforeAll(async () => {
   await initBackend('wasm');
   dir = mkdtempSync(join(tmpdir(), 'pixel-train-'));
-  const built = buildPixelDataset({ trials: 6, steps: 24, size: SIZE, seed: 1, quiet: true, samples: 2 });
-  const a = built.arrays;
-  data = {
-    frameSize: SIZE,
-    train: { x: a.trainPixels.data as Float32Array, next: a.trainNextPixels.data as Float32Array, rows: a.trainPixels.shape[0] },
-    test: { x: a.testPixels.data as Float32Array, next: a.testNextPixels.data as Float32Array, rows: a.testPixels.shape[0] },
-  };
+  await generatePixelDataset({ out: join(dir, 'data'), trials: 6, frames: 24, size: SIZE, seed: 1, quiet: true, samples: 2 });
+  data = loadPixelDataset(join(dir, 'data')).data;
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,7 +139,7 @@ describe('pixel training', () => {
 describe('runPixelExperiment', () => {
   it('kill + --resume gives the same model as one run; guards finished results and checkpoints', async () => {
     const ds = join(dir, 'ds');
-    await generatePixelDataset({ out: ds, trials: 6, steps: 24, size: SIZE, seed: 2, quiet: true, samples: 2 });
+    await generatePixelDataset({ out: ds, trials: 6, frames: 24, size: SIZE, seed: 2, quiet: true, samples: 2 });
     const base = { kind: 'hnn' as const, seed: 0, steps: 12, dataDir: ds, quiet: true, checkpointEvery: 5, frames: 30, backend: 'wasm' };
     const one = await runPixelExperiment({ ...base, outDir: join(dir, 'one') });
     expect(one.metrics?.energyMse.perTrial.length).toBe(1); // 6 trials -> 1 test trial

@@ -68,7 +68,7 @@ describe('reproduce table', () => {
       quiet: true,
       dynamicsWeightDecay: 1e-5,
     });
-    await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to the pixel-pendulum task only/);
+    await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to pixel tasks only/);
   });
 
   it('refuses to reuse a dataset made by another generator version', async () => {

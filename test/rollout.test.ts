@@ -4,16 +4,11 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePixelDataset } from '../datasets/pixel.ts';
-import {
-  applyLatentMap,
-  fitLatentMap,
-  latentRollout,
-  meanPeriod,
-  normalisedErrors,
-  pixelEnergy,
-  validPredictionTime,
-} from '../src/eval/pixel.ts';
+import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+
+const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
+import { applyLatentMap, fitLatentMap, latentRollout, meanPeriod, normalisedErrors, validPredictionTime } from '../src/eval/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
@@ -46,18 +41,24 @@ describe('rollout metrics', () => {
     const rng = new Rng(4);
     const rows = 50;
     const z = new Float64Array(2 * rows).map(() => rng.normal());
+    // labels: the state (q, p), then an extra column the map must ignore
     const labels = new Float64Array(3 * rows);
     for (let r = 0; r < rows; r++) {
       labels[3 * r] = 0.5 * z[2 * r] - 0.2 * z[2 * r + 1] + 0.1;
-      labels[3 * r + 2] = -0.3 * z[2 * r] + 0.7 * z[2 * r + 1] - 0.05;
+      labels[3 * r + 1] = -0.3 * z[2 * r] + 0.7 * z[2 * r + 1] - 0.05;
+      labels[3 * r + 2] = rng.normal();
     }
-    const map = fitLatentMap(z, labels, rows);
-    const [phi, p] = applyLatentMap(map, 1, 2);
-    expect(phi).toBeCloseTo(0.5 - 0.4 + 0.1, 10);
+    const map = fitLatentMap(z, labels, rows, 3, 2);
+    const [q, p] = applyLatentMap(map, [1, 2]);
+    expect(q).toBeCloseTo(0.5 - 0.4 + 0.1, 10);
     expect(p).toBeCloseTo(-0.3 + 1.4 - 0.05, 10);
     expect(map.r2[0]).toBeCloseTo(1, 10);
-    expect(pixelEnergy(0, 0.5)).toBeCloseTo(0.25, 12);
-    expect(pixelEnergy(Math.PI / 2, 0)).toBeCloseTo(1.875, 12);
+    // a 4-D latent onto a 4-D state works the same way
+    const z4 = new Float64Array(4 * rows).map(() => rng.normal());
+    const l4 = new Float64Array(4 * rows);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < 4; c++) l4[4 * r + c] = (c + 1) * z4[4 * r + ((c + 1) % 4)] - c;
+    const m4 = fitLatentMap(z4, l4, rows, 4, 4);
+    expect(Array.from(applyLatentMap(m4, [1, 1, 1, 1])).map((v) => +v.toFixed(9))).toEqual([1, 1, 1, 1]);
   });
 
   it('latent rollouts (RK45 and leapfrog) follow a harmonic oscillator', () => {
@@ -85,7 +86,7 @@ describe('runRollout', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rollout-'));
     ds = join(dir, 'ds');
-    await generatePixelDataset({ out: ds, trials: 6, steps: 24, size: SIZE, seed: 0, quiet: true, samples: 2 });
+    await generatePixelDataset({ out: ds, trials: 6, frames: 24, size: SIZE, seed: 0, quiet: true, samples: 2 });
     for (const kind of ['hnn', 'baseline'] as const) {
       await runPixelExperiment({ kind, seed: 0, steps: 5, dataDir: ds, outDir: join(dir, kind), quiet: true, frames: 20, backend: 'wasm' });
     }
@@ -166,7 +167,7 @@ describe('runRollout', () => {
     await expect(runRollout({ modelDirs: { hnn: join(dir, 'nope') }, out: join(dir, 'x.gif') })).rejects.toThrow(/no model found/);
     await expect(runRollout({ modelDirs: { baseline: hnn }, out: join(dir, 'x.gif') })).rejects.toThrow(/holds a hnn model/);
     const other = join(dir, 'ds16');
-    await generatePixelDataset({ out: other, trials: 6, steps: 10, size: 16, seed: 0, quiet: true, samples: 1 });
+    await generatePixelDataset({ out: other, trials: 6, frames: 10, size: 16, seed: 0, quiet: true, samples: 1 });
     await expect(runRollout({ modelDirs: { hnn }, dataDir: other, out: join(dir, 'x.gif') })).rejects.toThrow(/8x8 frames but dataset/);
   });
 });

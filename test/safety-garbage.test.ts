@@ -27,7 +27,7 @@ const trainPixel = (data: string, out: string) =>
   hnn(['train', '--task', 'pixel-pendulum', '--steps', '3', '--data', data, '--out', join(root, out), '--quiet', '--backend', 'cpu']);
 
 beforeAll(() => {
-  expect(hnn(['generate', 'pixel-pendulum', '--out', pixel, '--trials', '5', '--steps', '7', '--size', '8']).code).toBe(0);
+  expect(hnn(['generate', 'pixel-pendulum', '--out', pixel, '--trials', '5', '--frames', '7', '--size', '8']).code).toBe(0);
 });
 
 describe('datasets are checked against themselves when read', () => {
@@ -44,16 +44,16 @@ describe('datasets are checked against themselves when read', () => {
   it('refuses labels of the wrong width', () => {
     const dir = variant('narrow-labels');
     editArray(dir, 'trainLabels', (d, shape) => ({ data: d.slice(0, shape[0] * 2), shape: [shape[0], 2] }));
-    expectOneLineError(trainPixel(dir, 'o2'), /trainLabels has shape \[16,2\], but trials 5, steps 7 and size 8 make it \[16,3\]/);
+    expectOneLineError(trainPixel(dir, 'o2'), /trainLabels has shape \[16,2\], but trials 5, frames 7 and size 8 make it \[16,3\]/);
   });
 
   it('refuses a manifest whose parameters disagree with the arrays', () => {
     const dir = variant('wrong-steps');
     const path = join(dir, 'manifest.json');
     const m = JSON.parse(readFileSync(path, 'utf8'));
-    m.params.steps = 6; // the arrays hold 4 samples per trial, this would cut trials at 3
+    m.params.frames = 6; // the arrays hold 4 samples per trial, this would cut trials at 3
     writeFileSync(path, JSON.stringify(m));
-    expectOneLineError(trainPixel(dir, 'o3'), /trainPixels has shape \[16,128\], but trials 5, steps 6 and size 8 make it \[12,128\]/);
+    expectOneLineError(trainPixel(dir, 'o3'), /trainPixels has shape \[16,128\], but trials 5, frames 6 and size 8 make it \[12,128\]/);
   });
 
   it('refuses a state dataset without test rows', () => {

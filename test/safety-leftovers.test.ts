@@ -38,17 +38,17 @@ describe('replacement publishes first, and killed runs leave nothing that lasts'
   it('publishes a pixel dataset with its previews, and cleans what killed writers left', () => {
     const dir = join(root, 'pix');
     mkdirSync(`${dir}.partial-${DEAD_PID}`); // a build killed earlier
-    expect(hnn(['generate', 'pixel-pendulum', '--out', dir, '--trials', '4', '--steps', '6', '--size', '8']).code).toBe(0);
+    expect(hnn(['generate', 'pixel-pendulum', '--out', dir, '--trials', '4', '--frames', '6', '--size', '8']).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(['manifest.json', 'preview.gif', 'preview.png']));
     expect(existsSync(`${dir}.partial-${DEAD_PID}`)).toBe(false);
     writeFileSync(join(dir, `manifest.json.${DEAD_PID}.tmp`), '{');
-    expect(hnn(['generate', 'pixel-pendulum', '--out', dir, '--trials', '4', '--steps', '6', '--size', '8', '--force']).code).toBe(0);
+    expect(hnn(['generate', 'pixel-pendulum', '--out', dir, '--trials', '4', '--frames', '6', '--size', '8', '--force']).code).toBe(0);
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('removes a stale checkpoint from a finished run, and refuses to roll out an unfinished one', () => {
     const data = join(root, 'pdata');
-    expect(hnn(['generate', 'pixel-pendulum', '--out', data, '--trials', '5', '--steps', '8', '--size', '8']).code).toBe(0);
+    expect(hnn(['generate', 'pixel-pendulum', '--out', data, '--trials', '5', '--frames', '8', '--size', '8']).code).toBe(0);
     const run = join(root, 'prun');
     expect(
       hnn([

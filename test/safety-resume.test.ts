@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePixelDataset } from '../datasets/pixel.ts';
+import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+
+const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { MARKER } from '../src/util/output.ts';
 import { hnn, expectOneLineError } from './helpers/cli.ts';
@@ -16,7 +19,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('resume is tied to its inputs', () => {
   it('refuses to resume a pixel run on another dataset, and resumes on its own', async () => {
-    const small = { trials: 5, steps: 8, size: 8, quiet: true, samples: 1 } as const;
+    const small = { trials: 5, frames: 8, size: 8, quiet: true, samples: 1 } as const;
     const dsA = join(root, 'a');
     const dsB = join(root, 'b');
     await generatePixelDataset({ out: dsA, seed: 1, ...small });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStateDataset } from '../datasets/state.ts';
 import { pixelDatasetBytes } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/systems/pendulum.ts';
 import { checkMemory, formatBytes, memoryBudget } from '../src/util/memory.ts';
 import { UserError } from '../src/util/errors.ts';
 import { expectOneLineError, hnn } from './helpers/cli.ts';
@@ -15,19 +16,25 @@ const root = mkdtempSync(join(tmpdir(), 'hnn-safety-size-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('sizes are bounded before work starts', () => {
-  it('refuses a pixel dataset that cannot fit, naming its size, and writes nothing', () => {
+  it('refuses a pixel dataset whose arrays could not be read back, naming its size, and writes nothing', () => {
     const out = join(root, 'huge');
     const r = hnn(['generate', 'pixel-pendulum', '--out', out, '--size', '2000']);
     expectOneLineError(
       r,
-      /the pixel dataset \(200 trials of 103 frames of 2000x2000\) would need about [\d.]+ TB of memory .*: use fewer --trials or --steps, or a smaller --size/,
+      /the pixel-pendulum dataset \(200 trials of 103 frames of 2000x2000\): its largest array would be [\d.]+ [GT]B, .*: use fewer --trials or --frames, or a smaller --size/,
     );
     expect(existsSync(out)).toBe(false);
   });
 
   it('refuses a single array over the 2 GiB limit even when memory would allow it', () => {
-    // 60 trials at 100x100: about 0.5 GB per pair array, fine; at 300x300 one array is 4.3 GB
-    expect(pixelDatasetBytes({ trials: 60, steps: 103, size: 300 })['pixel pairs (train and test)']).toBeGreaterThan(2 ** 31);
+    // at 300x300 the train pairs of 60 trials are 3.5 GB: refused before any work, whatever the disk
+    expect(pixelDatasetBytes(pixelPendulumTask, { trials: 60, frames: 103, size: 300 }).largestArray).toBeGreaterThan(2 ** 31);
+    const out = join(root, 'big-array');
+    expectOneLineError(
+      hnn(['generate', 'pixel-pendulum', '--out', out, '--trials', '60', '--size', '300']),
+      /its largest array would be 3\.\d+ GB, over the 2\.1 GB that one array may hold/,
+    );
+    expect(existsSync(out)).toBe(false);
     expect(() => checkMemory('x', { big: 3e9 }, 'fix')).toThrow(
       memoryBudget() > 3e9 ? /over the 2\.1 GB limit of one array/ : /would need about/,
     );

@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { UserError } from '../src/util/errors.ts';
 import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
-import { getSimulatedSystem } from '../src/physics/index.ts';
-import { twoBody } from '../src/physics/two-body.ts';
-import { threeBody } from '../src/physics/three-body.ts';
-import { loadRealPendulum } from '../src/physics/real-pendulum.ts';
+import { getTask } from '../src/tasks/registry.ts';
+import { realPendulumTask } from '../src/systems/pendulum.ts';
+import { twoBody } from '../src/systems/two-body.ts';
+import { threeBody } from '../src/systems/three-body.ts';
+import { loadMeasured } from '../datasets/measured.ts';
 import {
   buildStateDataset,
   energyEvalConfig,
@@ -94,7 +95,7 @@ describe('protocol sizes and splits', () => {
     };
     for (const task of ['spring', 'pendulum'] as const) {
       const ds = buildStateDataset(task, 0);
-      const sys = getSimulatedSystem(task);
+      const sys = getTask(task).system;
       for (const [x, dx, e] of [
         [ds.trainX, ds.trainDx, expected[task].first],
         [ds.testX, ds.testDx, expected[task].test],
@@ -111,10 +112,10 @@ describe('protocol sizes and splits', () => {
   });
   it('damped pendulum: targets include friction and energy falls along each clean trajectory', () => {
     const ds = buildStateDataset('damped-pendulum', 1, { noiseStd: 0 });
-    const sys = getSimulatedSystem('damped-pendulum');
+    const sys = getTask('damped-pendulum').system;
     for (let r = 0; r < 45; r++) expect(Array.from(row(ds.trainDx, 2, r))).toEqual(Array.from(sys.field(0, row(ds.trainX, 2, r))));
     expect(sys.energy(row(ds.trainX, 2, 44))).toBeLessThan(sys.energy(row(ds.trainX, 2, 0)));
-    expect(ds.params.gamma).toBe(0.1);
+    expect(ds.params.friction).toBe(0.05);
   });
 
   it('two-body: test = first 200 trajectories, targets are the exact field, no noise', () => {
@@ -139,15 +140,15 @@ describe('protocol sizes and splits', () => {
   });
 
   it('real pendulum: forward differences in time order, 80/20 split, no noise', () => {
-    const d = loadRealPendulum();
+    const d = loadMeasured(realPendulumTask.data as Parameters<typeof loadMeasured>[0]);
     const ds = buildStateDataset('real-pendulum', 0);
     const x = (i: number) => (i < 444 ? row(ds.trainX, 2, i) : row(ds.testX, 2, i - 444));
     const dx = (i: number) => (i < 444 ? row(ds.trainDx, 2, i) : row(ds.testDx, 2, i - 444));
     for (const i of [0, 100, 443, 444, 554]) {
-      expect(x(i)[0]).toBe(d.theta[i]);
-      expect(x(i)[1]).toBe(d.omega[i]);
-      expect(dx(i)[0]).toBe((d.theta[i + 1] - d.theta[i]) / (d.t[i + 1] - d.t[i]));
-      expect(dx(i)[1]).toBe((d.omega[i + 1] - d.omega[i]) / (d.t[i + 1] - d.t[i]));
+      expect(x(i)[0]).toBe(d.q[i]);
+      expect(x(i)[1]).toBe(d.p[i]);
+      expect(dx(i)[0]).toBe((d.q[i + 1] - d.q[i]) / (d.t[i + 1] - d.t[i]));
+      expect(dx(i)[1]).toBe((d.p[i + 1] - d.p[i]) / (d.t[i + 1] - d.t[i]));
     }
     expect(ds.testT[0]).toBe(d.t[444]);
     expect(() => buildStateDataset('real-pendulum', 0, { points: 3 })).toThrow(UserError);
@@ -192,7 +193,7 @@ describe('files', () => {
     const dir = join(base, 'spring');
     writeStateDataset(dir, 'spring', 0);
     expect(() => loadStateDataset(dir, 'two-body')).toThrow(/holds task "spring"/);
-    expect(() => loadStateDataset(dir, 'bogus' as 'spring')).toThrow(/unknown state task/);
+    expect(() => loadStateDataset(dir, 'bogus' as 'spring')).toThrow(/unknown task "bogus"; choose one of/);
     const file = join(dir, 'trainX.npy');
     const bytes = readFileSync(file);
     bytes[bytes.length - 1] ^= 0xff;
@@ -215,9 +216,14 @@ describe('files', () => {
   it('rejects bad options with UserError', () => {
     expect(() => buildStateDataset('spring', 0, { trajectories: 0 })).toThrow(/trajectories must be an integer/);
     expect(() => buildStateDataset('spring', 0, { rtol: -1 })).toThrow(/rtol/);
-    expect(() => buildStateDataset('spring', 0, { gamma: 0.2 })).toThrow(/gamma applies only/);
+    expect(() => buildStateDataset('spring', 0, { friction: -0.2 })).toThrow(/friction must be a finite number >= 0/);
+    // friction applies to any simulated system: the spring with gamma 0.3 loses energy along a trajectory
+    const damped = buildStateDataset('spring', 0, { friction: 0.3, noiseStd: 0 });
+    expect(damped.params.friction).toBe(0.3);
+    const H = (r: number) => damped.trainX[2 * r] ** 2 + damped.trainX[2 * r + 1] ** 2;
+    expect(H(29)).toBeLessThan(0.5 * H(0));
     expect(() => buildStateDataset('spring', -1)).toThrow(/seed/);
-    expect(() => buildStateDataset('double-pendulum' as 'spring', 0)).toThrow(/valid tasks: spring, pendulum/);
+    expect(() => buildStateDataset('planet', 0)).toThrow(/unknown task "planet"; choose one of spring, pendulum/);
   });
 
   it('numpy reads the arrays as written', () => {

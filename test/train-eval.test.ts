@@ -7,7 +7,7 @@ import { Adam } from '../src/train/adam.ts';
 import { groupedInterval, squaredErrorStats } from '../src/eval/stats.ts';
 import { energyMseAgainst, trueRollouts } from '../src/eval/energy.ts';
 import { energyEvalConfig, buildStateDataset } from '../datasets/state.ts';
-import { spring } from '../src/physics/spring.ts';
+import { spring } from '../src/systems/spring.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { fieldFunction } from '../models/f64.ts';

@@ -1,19 +1,18 @@
-// The subcommands of `hnn`. Each validates its flags, then calls one pipeline function.
+// The subcommands of `hnn`. Each validates its flags, then calls one pipeline function. Only modules
+// without tensors load here (the registry, the option names): `hnn --help` must answer fast, and
+// every pipeline loads in its action.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-// Only modules without tensors load here: `hnn --help` must answer fast. Pipelines load in their action.
-import { STATE_TASKS, type StateTask } from '../../datasets/state.ts';
 import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
+import { getTask, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
-export const PIXEL_TASK = 'pixel-pendulum';
-const ALL_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
-const REPRO_TASKS = ALL_TASKS;
-type ReproTask = (typeof REPRO_TASKS)[number];
+/** Flags that only pixel tasks take, for the refusal message on state tasks. */
+const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -28,145 +27,157 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
   );
 }
 
+interface GenerateFlags {
+  out: string;
+  seed: number;
+  trials?: number;
+  frames?: number;
+  size?: number;
+  engine?: string;
+  force?: boolean;
+}
+
+async function generate(name: string, o: GenerateFlags): Promise<void> {
+  const task = getTask(name);
+  const out = resolve(o.out);
+  if (task.kind === 'pixel') {
+    const { generatePixelDataset } = await import('../../datasets/pixel.ts');
+    await generatePixelDataset(task, {
+      out,
+      seed: o.seed,
+      trials: o.trials,
+      frames: o.frames,
+      size: o.size,
+      engine: o.engine,
+      force: o.force,
+    });
+    return;
+  }
+  if (o.trials || o.frames || o.size || o.engine)
+    throw new UserError(`--trials, --frames, --size and --engine apply to pixel tasks, not ${task.name}`);
+  const { writeStateDataset } = await import('../../datasets/state.ts');
+  const { dataset } = writeStateDataset(out, task, o.seed, {}, { force: o.force });
+  console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
+}
+
+interface TrainFlags {
+  task: string;
+  model: ModelKind;
+  seed: number;
+  steps?: number;
+  data?: string;
+  out?: string;
+  backend: string;
+  resume?: boolean;
+  latentStep?: LatentStep;
+  hnnWeight?: number;
+  consistencyWeight?: number;
+  dynamicsWeightDecay?: number;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+async function train(o: TrainFlags): Promise<void> {
+  const task = getTask(o.task);
+  const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
+  if (task.kind === 'pixel') {
+    const { runPixelTrainCommand } = await import('./pixel.ts');
+    await runPixelTrainCommand({ ...o, task, out });
+    return;
+  }
+  const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
+  if (given.length) {
+    const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
+  }
+  const { runStateExperiment } = await import('../pipeline/state.ts');
+  const { metrics } = await runStateExperiment({
+    task,
+    kind: o.model,
+    seed: o.seed,
+    steps: o.steps,
+    dataDir: o.data ? resolve(o.data) : undefined,
+    outDir: out,
+    backend: o.backend,
+    force: o.force,
+    quiet: o.quiet,
+  });
+  summariseState(metrics, out);
+}
+
 export function registerCommands(program: Command): void {
+  const backend = () =>
+    new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
+
+  program
+    .command('tasks')
+    .description('list the tasks (systems and their experiments)')
+    .action(() => {
+      for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+    });
+
   program
     .command('generate')
     .description('generate a dataset folder (manifest.json + .npy arrays)')
-    .argument('<task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
+    .argument('<task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', seed('--seed'), 0)
-    .option('--trials <n>', 'pixel-pendulum: number of trials', positiveInt('--trials'))
-    .option('--steps <n>', 'pixel-pendulum: frames per trial', positiveInt('--steps'))
-    .option('--size <n>', 'pixel-pendulum: frame size N (N x N)', positiveInt('--size'))
-    .addOption(new Option('--engine <engine>', 'pixel-pendulum: simulation source').choices(['ode', 'matter']).default('ode'))
+    .option('--trials <n>', 'pixel tasks: number of trials', positiveInt('--trials'))
+    .option('--frames <n>', 'pixel tasks: frames per trial', positiveInt('--frames'))
+    .option('--size <n>', 'pixel tasks: frame size N (N x N)', positiveInt('--size'))
+    .option('--engine <name>', 'pixel tasks: simulation source (ode, the exact field; the pendulum also offers matter)')
     .option('--force', 'replace an existing dataset (the old one stays until the new one is complete)')
-    .action(
-      async (
-        task: string,
-        o: { out: string; seed: number; trials?: number; steps?: number; size?: number; engine: 'ode' | 'matter'; force?: boolean },
-      ) => {
-        const out = resolve(o.out);
-        if (task === PIXEL_TASK) {
-          const { generatePixelDataset } = await import('../../datasets/pixel.ts');
-          await generatePixelDataset({
-            out,
-            seed: o.seed,
-            trials: o.trials,
-            steps: o.steps,
-            size: o.size,
-            engine: o.engine,
-            force: o.force,
-          });
-        } else {
-          if (o.trials || o.steps || o.size) throw new UserError('--trials, --steps and --size apply to pixel-pendulum only');
-          const { writeStateDataset } = await import('../../datasets/state.ts');
-          const { dataset } = writeStateDataset(out, task as StateTask, o.seed, {}, { force: o.force });
-          console.log(
-            `${task}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`,
-          );
-        }
-      },
-    );
+    .action(generate);
 
   program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .requiredOption('--task <task>', `one of ${ALL_TASKS.join(', ')}`, oneOf('task', ALL_TASKS))
+    .requiredOption('--task <task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
     .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
-    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
-    .option('--resume', 'pixel-pendulum: continue from the last checkpoint in <out>')
+    .addOption(backend())
+    .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
-      `pixel-pendulum: integrator of the latent HNN loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
+      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
       oneOf('latent step', LATENT_STEPS),
     )
-    .option('--hnn-weight <w>', 'pixel-pendulum: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
+    .option('--hnn-weight <w>', 'pixel tasks: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(
       '--consistency-weight <w>',
-      'pixel-pendulum: weight of the latent consistency term (protocol: 1)',
+      'pixel tasks: weight of the latent consistency term (protocol: 1)',
       numberIn('--consistency-weight', 0, 1e6),
     )
     .option(
       '--dynamics-weight-decay <w>',
-      'pixel-pendulum: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)',
+      'pixel tasks: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)',
       numberIn('--dynamics-weight-decay', 0, 1),
     )
-    .option('--force', 'overwrite a finished result in <out>')
+    .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
     .option('--quiet', 'no progress bar')
-    .action(
-      async (o: {
-        task: string;
-        model: ModelKind;
-        seed: number;
-        steps?: number;
-        data?: string;
-        out?: string;
-        backend: string;
-        resume?: boolean;
-        latentStep?: LatentStep;
-        hnnWeight?: number;
-        consistencyWeight?: number;
-        dynamicsWeightDecay?: number;
-        force?: boolean;
-        quiet?: boolean;
-      }) => {
-        const out = resolve(o.out ?? `runs/${o.task}-${o.model}-seed${o.seed}`);
-        if (o.task === PIXEL_TASK) {
-          const { runPixelTrainCommand } = await import('./pixel.ts');
-          await runPixelTrainCommand({ ...o, out });
-          return;
-        }
-        if (
-          o.resume ||
-          o.latentStep ||
-          o.hnnWeight !== undefined ||
-          o.consistencyWeight !== undefined ||
-          o.dynamicsWeightDecay !== undefined
-        ) {
-          throw new UserError(
-            '--resume, --latent-step, --hnn-weight, --consistency-weight and --dynamics-weight-decay apply to pixel-pendulum training only',
-          );
-        }
-        const { runStateExperiment } = await import('../pipeline/state.ts');
-        const { metrics } = await runStateExperiment({
-          task: o.task as StateTask,
-          kind: o.model,
-          seed: o.seed,
-          steps: o.steps,
-          dataDir: o.data ? resolve(o.data) : undefined,
-          outDir: out,
-          backend: o.backend,
-          force: o.force,
-          quiet: o.quiet,
-        });
-        summariseState(metrics, out);
-      },
-    );
+    .action(train);
 
   program
     .command('reproduce')
-    .description("train HNN and baseline on every task of the paper's Table 1 and write ours beside it (markdown + JSON + plots)")
-    .option('--tasks <list>', `comma-separated tasks (default all: ${REPRO_TASKS.join(',')})`, listOf('task', REPRO_TASKS), [
-      ...REPRO_TASKS,
-    ])
+    .description('train HNN and baseline on every task and write ours beside the published numbers (markdown + JSON + plots)')
+    .option('--tasks <list>', `comma-separated tasks (default all: ${TASK_NAMES.join(',')})`, listOf('task', TASK_NAMES), [...TASK_NAMES])
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
     .option(
       '--dynamics-weight-decay <w>',
-      "pixel-pendulum: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
+      "pixel tasks: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
       numberIn('--dynamics-weight-decay', 0, 1),
     )
-    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
-    .option('--force', 'overwrite finished results in <out>')
+    .addOption(backend())
+    .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars')
     .action(
       async (o: {
-        tasks: ReproTask[];
+        tasks: string[];
         seeds: number;
         out?: string;
         quick?: boolean;
@@ -193,7 +204,7 @@ export function registerCommands(program: Command): void {
   program
     .command('rollout')
     .description('decode latent rollouts of trained pixel models into a video (truth | baseline | HNN) and plots')
-    .option('--model <dir>', 'a trained pixel model run folder (hnn or baseline)')
+    .option('--model <dir>', 'a trained pixel model run folder (hnn or baseline), or a folder holding both')
     .option('--hnn <dir>', 'the HNN run folder (when --model is the baseline)')
     .option('--baseline <dir>', 'the baseline run folder (when --model is the HNN)')
     .option('--data <dir>', 'dataset folder (default: the one the model was trained on)')
@@ -201,7 +212,7 @@ export function registerCommands(program: Command): void {
     .option('--frames <n>', 'frames to roll out', positiveInt('--frames'), 200)
     .option('--integrator <name>', `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')}`, oneOf('integrator', ROLLOUT_INTEGRATORS), 'rk45')
     .option('--trial <n>', 'test trial to roll out (0 = the first test pair)', nonNegativeInt('--trial'), 0)
-    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .addOption(backend())
     .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
     .action(
@@ -228,7 +239,7 @@ export function registerCommands(program: Command): void {
     .description('the main job: pixel dataset -> joint HNN and baseline training -> rollout video, plots, metrics')
     .option('--out <dir>', 'output folder', 'runs/main')
     .option('--steps <n>', 'training steps per model (default: the reduced main-job setting)', positiveInt('--steps'))
-    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .addOption(backend())
     .option('--force', 'retrain even when finished results are present')
     .option('--quiet', 'no progress bars')
     .action(async (o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }) => {
@@ -238,9 +249,9 @@ export function registerCommands(program: Command): void {
 
   program
     .command('bench')
-    .description('median ms per training step, implied GFLOP/s, renderer frames/s, peak memory (JSON)')
+    .description('median ms per training step against PyTorch, kernels per step, renderer frames/s, peak memory (JSON)')
     .option('--out <file>', 'also write the JSON to this file')
-    .option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, oneOf('backend', BACKEND_CHOICES), 'auto')
+    .addOption(backend())
     .action(async (o: { out?: string; backend: string }) => {
       if (o.out) checkWritable(resolve(o.out), 'file');
       const { runBench } = await import('../pipeline/bench.ts');

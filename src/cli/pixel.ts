@@ -1,4 +1,4 @@
-// The pixel-pendulum side of the CLI: `train --task pixel-pendulum`, `rollout`, `start`.
+// The pixel side of the CLI: `train --task <pixel task>`, `rollout`, `start`.
 import { resolve } from 'node:path';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
@@ -7,10 +7,12 @@ import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
 import { checkRolloutRequest, findPixelModels, runRollout } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
+import type { PixelTask } from '../tasks/task.ts';
 
 const e = (v: number) => (Number.isFinite(v) ? v.toExponential(3) : String(v));
 
 export async function runPixelTrainCommand(o: {
+  task: PixelTask;
   model: ModelKind;
   seed: number;
   steps?: number;
@@ -26,6 +28,7 @@ export async function runPixelTrainCommand(o: {
   quiet?: boolean;
 }): Promise<void> {
   const { metrics } = await runPixelExperiment({
+    task: o.task,
     kind: o.model,
     seed: o.seed,
     steps: o.steps,
@@ -41,7 +44,7 @@ export async function runPixelTrainCommand(o: {
   if (!metrics) return;
   console.log(
     [
-      `pixel-pendulum ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
+      `${metrics.task} ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
       `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
       `  energy MSE ${e(metrics.energyMse.mean)} +- ${e(metrics.energyMse.ci)}   VPT ${metrics.vpt} frames`,
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,

@@ -1,9 +1,8 @@
 // Energy MSE along rollouts: integrate the true and the learned field from the same initial states
 // with adaptive Dormand-Prince, and compare the system's own energy along both (no time rescaling).
-import { energyEvalConfig, type EnergyEvalSettings, type StateTask } from '../../datasets/state.ts';
+import { energyEvalConfig, type EnergyEvalSettings, type TaskRef } from '../../datasets/state.ts';
 import { solveIvp } from '../integrate/rk45.ts';
-import { getSimulatedSystem } from '../physics/index.ts';
-import type { Field } from '../physics/system.ts';
+import type { Field } from '../systems/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
 
 export interface Rollout {
@@ -73,8 +72,7 @@ export function trueRollouts(settings: EnergyEvalSettings): Rollout[] {
     const energy = Float64Array.from({ length: settings.tEval.length }, (_, i) => settings.energy(y.subarray(i * 2, i * 2 + 2)));
     return [{ t: Float64Array.from(settings.tEval), y, energy, failed: false }];
   }
-  const system = getSimulatedSystem(settings.task);
-  return settings.initialStates.map((x0) => rollout(system.field, x0, settings));
+  return settings.initialStates.map((x0) => rollout(settings.system.field, x0, settings));
 }
 
 /** Mean over time and trajectories of (E_true - E_pred)^2, with the 5-group interval. */
@@ -93,6 +91,6 @@ export function energyMseAgainst(truth: Rollout[], learned: Field, settings: Ene
 }
 
 /** Energy MSE of a learned field on a task, with the task's protocol. */
-export function energyEvaluation(task: StateTask, learned: Field, settings: EnergyEvalSettings = energyEvalConfig(task)): EnergyResult {
+export function energyEvaluation(task: TaskRef, learned: Field, settings: EnergyEvalSettings = energyEvalConfig(task)): EnergyResult {
   return energyMseAgainst(trueRollouts(settings), learned, settings);
 }

@@ -1,21 +1,15 @@
-// Evaluation of pixel models: latent rollouts decoded to frames, the pixel energy MSE of
-// REFERENCE.md (a linear map latent -> (phi, p) fitted on the training set, applied to the
-// re-encoded decoded rollout), and the valid prediction time (VPT).
+// Evaluation of pixel models of any system: latent rollouts decoded to frames, the pixel energy MSE
+// (docs/PROTOCOLS.md: an affine map latent -> state fitted on the training set, applied to the
+// re-encoded decoded rollout, then the system's own H), the valid prediction time (VPT), and the
+// swing or orbit period of the rollout against the truth.
 import * as tf from '@tensorflow/tfjs';
 import type { PixelModel } from '../../models/pixel.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { integrateHeld } from './energy.ts';
 import * as leapfrog from '../integrate/leapfrog.ts';
-import type { Field } from '../physics/system.ts';
+import type { Field } from '../systems/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
-
-/** Renderer energy E = omega^2/2 + 15 (1 - cos phi), scaled by 1/8, in (phi, p = omega/4): H = 1.875 (1 - cos phi) + p^2. */
-export const PIXEL_ENERGY_W = 15 / 8;
-
-export function pixelEnergy(phi: number, p: number): number {
-  return PIXEL_ENERGY_W * (1 - Math.cos(phi)) + p * p;
-}
 
 /** VPT threshold of the DeepMind suite: mean((truth - pred)^2) / mean(truth^2). */
 export const VPT_THRESHOLD = 0.025;
@@ -49,77 +43,79 @@ export function decodeLatents(model: PixelModel, z: Float64Array, chunk = 2000):
   return out;
 }
 
-/** Affine map from a 2-D latent to (phi, p): [phi, p] = A [z0, z1, 1]. */
+/** Affine map from the latent z (d values) to the system's state x (dim values): x = A [z, 1]. */
 export interface LatentMap {
-  /** rows: phi, p; columns: z0, z1, 1 */
-  coef: [number[], number[]];
-  /** R^2 of each output on the fit data. */
-  r2: [number, number];
+  /** one row per state coordinate: d coefficients, then the offset */
+  coef: number[][];
+  /** R^2 of each state coordinate on the fit data. */
+  r2: number[];
 }
 
-/** Least squares fit of (phi, p) on (z0, z1, 1): labels row-major [rows, >= 3] as the dataset's (phi, dphi/dt, p). */
-export function fitLatentMap(z: Float64Array, labels: ArrayLike<number>, rows: number, labelWidth = 3): LatentMap {
-  const targets = [(r: number) => labels[r * labelWidth], (r: number) => labels[r * labelWidth + 2]];
-  const ata = [
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-  ];
-  for (let r = 0; r < rows; r++) {
-    const a = [z[2 * r], z[2 * r + 1], 1];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) ata[i][j] += a[i] * a[j];
-  }
-  const coef = targets.map((y) => {
-    const aty = [0, 0, 0];
-    for (let r = 0; r < rows; r++) {
-      const v = y(r);
-      aty[0] += z[2 * r] * v;
-      aty[1] += z[2 * r + 1] * v;
-      aty[2] += v;
-    }
-    return solve3(ata, aty);
-  }) as [number[], number[]];
-  const r2 = targets.map((y, k) => {
+/**
+ * Least-squares fit of the state (the first `dim` label columns) on (z, 1): labels row-major
+ * [rows, labelWidth], latents [rows, d]. Solved by the normal equations (d + 1 unknowns per output).
+ */
+export function fitLatentMap(z: Float64Array, labels: ArrayLike<number>, rows: number, labelWidth: number, dim: number): LatentMap {
+  const d = z.length / rows;
+  const n = d + 1;
+  const ata = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const feature = (r: number, i: number) => (i < d ? z[r * d + i] : 1);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ata[i][j] += feature(r, i) * feature(r, j);
+  const coef: number[][] = [];
+  const r2: number[] = [];
+  for (let c = 0; c < dim; c++) {
+    const y = (r: number) => labels[r * labelWidth + c];
+    const aty = new Array<number>(n).fill(0);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) aty[i] += feature(r, i) * y(r);
+    const w = solve(ata, aty);
+    coef.push(w);
     let mean = 0;
     for (let r = 0; r < rows; r++) mean += y(r);
     mean /= rows;
     let ssRes = 0;
     let ssTot = 0;
     for (let r = 0; r < rows; r++) {
-      const pred = coef[k][0] * z[2 * r] + coef[k][1] * z[2 * r + 1] + coef[k][2];
+      let pred = 0;
+      for (let i = 0; i < n; i++) pred += w[i] * feature(r, i);
       ssRes += (y(r) - pred) ** 2;
       ssTot += (y(r) - mean) ** 2;
     }
-    return ssTot > 0 ? 1 - ssRes / ssTot : NaN;
-  }) as [number, number];
+    r2.push(ssTot > 0 ? 1 - ssRes / ssTot : NaN);
+  }
   return { coef, r2 };
 }
 
-/** Gaussian elimination with partial pivoting on a 3x3 system. */
-function solve3(a: number[][], b: number[]): number[] {
+/** Gaussian elimination with partial pivoting. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
   const m = a.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < n; c++) {
     let piv = c;
-    for (let r = c + 1; r < 3; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
     [m[c], m[piv]] = [m[piv], m[c]];
     if (m[c][c] === 0) throw new Error('latent map: singular system (the encoder collapsed the latent)');
-    for (let r = c + 1; r < 3; r++) {
+    for (let r = c + 1; r < n; r++) {
       const f = m[r][c] / m[c][c];
-      for (let k = c; k < 4; k++) m[r][k] -= f * m[c][k];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
     }
   }
-  const x = [0, 0, 0];
-  for (let r = 2; r >= 0; r--) {
-    let s = m[r][3];
-    for (let k = r + 1; k < 3; k++) s -= m[r][k] * x[k];
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let k = r + 1; k < n; k++) s -= m[r][k] * x[k];
     x[r] = s / m[r][r];
   }
   return x;
 }
 
-export function applyLatentMap(map: LatentMap, z0: number, z1: number): [number, number] {
-  const [a, b] = map.coef;
-  return [a[0] * z0 + a[1] * z1 + a[2], b[0] * z0 + b[1] * z1 + b[2]];
+/** The state the map gives for latent z. */
+export function applyLatentMap(map: LatentMap, z: ArrayLike<number>): Float64Array {
+  const d = map.coef[0].length - 1;
+  return Float64Array.from(map.coef, (w) => {
+    let v = w[d];
+    for (let i = 0; i < d; i++) v += w[i] * z[i];
+    return v;
+  });
 }
 
 /** The learned latent field in float64 (HNN symplectic gradient or baseline output). */
@@ -210,13 +206,19 @@ export function meanPeriod(x: ArrayLike<number>): number {
   return count >= 2 ? (last - first) / (count - 1) : NaN;
 }
 
-/** What a rollout is scored against: true frames, energy and angle per rollout frame. */
+/** What a rollout is scored against: true frames, and the true energy and periodic coordinate per rollout frame. */
 export interface RolloutTruth {
-  /** [frames, N^2] */
+  /** [frames, N^2 * channels] */
   frames: Float32Array;
   energy: ArrayLike<number>;
-  /** angle of the frame the latent map describes (the pair's newer frame) */
-  phi: ArrayLike<number>;
+  /** the coordinate whose oscillation gives the period, at the frame the latent map describes (the pair's newer frame); empty if none */
+  periodic: ArrayLike<number>;
+}
+
+/** How a task scores rollouts: its energy of a state, and which state coordinate oscillates (null: none). */
+export interface RolloutScoring {
+  energy(x: Float64Array): number;
+  periodCoordinate: number | null;
 }
 
 export interface PixelRollout {
@@ -233,7 +235,7 @@ export interface PixelRollout {
   vpt: number;
   /** mean over frames of (E_true - E_pred)^2 */
   energyMse: number;
-  /** swing period of the latent rollout (its angle under the latent map) over the true one */
+  /** swing or orbit period of the latent rollout (its periodic coordinate under the latent map) over the true one; NaN if none */
   periodRatio: number;
 }
 
@@ -247,10 +249,12 @@ export function pixelRollout(
   x0: Float32Array,
   truth: RolloutTruth,
   map: LatentMap,
+  scoring: RolloutScoring,
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
 ): PixelRollout {
   const NN = model.input / 2;
+  const d = model.spec.latent;
   const z0 = encodeRows(model, x0, 1);
   const latent = latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator });
   const decoded = decodeLatents(model, latent.z);
@@ -260,13 +264,14 @@ export function pixelRollout(
   const energy = new Float64Array(frames);
   let se = 0;
   for (let f = 0; f < frames; f++) {
-    const [phi, p] = applyLatentMap(map, reencoded[2 * f], reencoded[2 * f + 1]);
-    energy[f] = pixelEnergy(phi, p);
+    energy[f] = scoring.energy(applyLatentMap(map, reencoded.subarray(f * d, (f + 1) * d)));
     se += (truth.energy[f] - energy[f]) ** 2;
   }
   const errors = normalisedErrors(truth.frames, first, NN, frames);
-  const latentPhi = Float64Array.from({ length: frames }, (_, f) => applyLatentMap(map, latent.z[2 * f], latent.z[2 * f + 1])[0]);
-  const periodRatio = meanPeriod(latentPhi) / meanPeriod(truth.phi);
+  const c = scoring.periodCoordinate;
+  const periodic =
+    c === null ? null : Float64Array.from({ length: frames }, (_, f) => applyLatentMap(map, latent.z.subarray(f * d, (f + 1) * d))[c]);
+  const periodRatio = periodic ? meanPeriod(periodic) / meanPeriod(truth.periodic) : NaN;
   return {
     latent,
     decoded,
@@ -307,7 +312,7 @@ function meanAbsError(ratios: number[]): number {
 }
 
 /** Combines rollouts of several test trials (trial 0 first): energy MSE with the 5-group interval, VPT mean and median. */
-export function summariseRollouts(rollouts: PixelRollout[], trials: number[], frames: number): PixelEnergySummary {
+export function summariseRollouts(rollouts: PixelRollout[], trials: number[], frames: number, energyName: string): PixelEnergySummary {
   const per = rollouts.map((r) => r.energyMse);
   const groups = Math.min(5, per.length);
   const ci = groups >= 2 ? groupedInterval(per, groups) : { mean: per.reduce((a, b) => a + b, 0) / per.length, ci: NaN };
@@ -317,7 +322,7 @@ export function summariseRollouts(rollouts: PixelRollout[], trials: number[], fr
       ...ci,
       perTrial: per,
       trials,
-      description: `mean over ${per.length} test trials of mean over ${frames} frames of (H_true - H_pred)^2, H = 1.875 (1 - cos phi) + p^2, (phi, p) from a linear map of the re-encoded decoded rollout fitted on the training set; +- = std of ${groups} group means / sqrt(${groups})`,
+      description: `mean over ${per.length} test trials of mean over ${frames} frames of (H_true - H_pred)^2, H = ${energyName}, the state from an affine map of the re-encoded decoded rollout fitted on the training set; +- = std of ${groups} group means / sqrt(${groups})`,
     },
     vpt: vpts[0],
     vptMean: vpts.reduce((a, b) => a + b, 0) / vpts.length,

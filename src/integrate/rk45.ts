@@ -6,7 +6,7 @@
  * Step control and the initial step follow Hairer, Norsett & Wanner (Solving ODEs I, II.4) as scipy
  * implements them, so step counts are comparable with the reference's.
  */
-import type { Field, FieldInto } from '../physics/system.ts';
+import type { Field, FieldInto } from '../systems/system.ts';
 import { iterateSteps } from './fixed.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
 

@@ -12,11 +12,14 @@ import { moveAside, readJson, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
-import { PIXEL_PROTOCOL } from '../train/pixel.ts';
+import { pixelPendulumTask } from '../systems/pendulum.ts';
+
+/** The main job's task: the paper's pixel experiment. */
+export const MAIN_TASK = pixelPendulumTask;
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';
 
-/** Steps per model for `npm start` (measured: see README); the protocol's are PIXEL_PROTOCOL.steps. */
+/** Steps per model for `npm start` (measured: see README); the protocol's are MAIN_TASK.train.steps. */
 export const MAIN_JOB_STEPS = 3000;
 
 export interface MainJobOptions {
@@ -62,13 +65,13 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   };
   const backend = await initBackend(opts.backend ?? 'auto');
   say(
-    `hnn-ts main job: pixel pendulum, HNN vs baseline, ${steps} training steps per model${steps < PIXEL_PROTOCOL.steps ? ` (reduced from the protocol's ${PIXEL_PROTOCOL.steps} to finish in minutes; \`hnn train --task pixel-pendulum\` runs the full protocol)` : ''}, backend ${backend.name}`,
+    `hnn-ts main job: ${MAIN_TASK.name}, HNN vs baseline, ${steps} training steps per model${steps < MAIN_TASK.train.steps ? ` (reduced from the protocol's ${MAIN_TASK.train.steps} to finish in minutes; \`hnn train --task ${MAIN_TASK.name}\` runs the full protocol)` : ''}, backend ${backend.name}`,
   );
 
   const dataDir = join(outDir, 'dataset');
   if (opts.force || !datasetReady(dataDir)) {
     say(`generating the dataset in ${dataDir}`);
-    await generatePixelDataset({ out: dataDir, seed, quiet: opts.quiet, force: true });
+    await generatePixelDataset(MAIN_TASK, { out: dataDir, seed, quiet: opts.quiet, force: true });
   } else {
     say(`reusing the dataset in ${dataDir}`);
   }
@@ -95,6 +98,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
     const r = await runPixelExperiment({
+      task: MAIN_TASK,
       kind,
       seed,
       steps,
@@ -122,7 +126,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   const summary: MainJobSummary = {
     outDir,
     steps,
-    protocolSteps: PIXEL_PROTOCOL.steps,
+    protocolSteps: MAIN_TASK.train.steps,
     seconds: (performance.now() - t0) / 1000,
     backend: backend.name,
     dataset: dataDir,
@@ -136,7 +140,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
 
 function datasetReady(dir: string): boolean {
   try {
-    return readManifest(dir).kind === 'pixel-pendulum';
+    return readManifest(dir).kind === MAIN_TASK.name;
   } catch {
     return false;
   }
@@ -152,10 +156,10 @@ export function formatSummary(s: MainJobSummary): string {
   const ratio = b.energyMse.mean / h.energyMse.mean;
   const lines = [
     '',
-    `pixel pendulum, ${s.steps} steps per model${s.steps < s.protocolSteps ? ` (reduced; protocol ${s.protocolSteps})` : ''}, ${s.backend}, done in ${formatSeconds(s.seconds)}`,
+    `${MAIN_TASK.name}, ${s.steps} steps per model${s.steps < s.protocolSteps ? ` (reduced; protocol ${s.protocolSteps})` : ''}, ${s.backend}, done in ${formatSeconds(s.seconds)}`,
     row('HNN', h),
     row('baseline', b),
-    `  energy MSE: the HNN's is ${!Number.isFinite(ratio) ? '?' : ratio >= 1 ? `${ratio.toFixed(1)} times below` : `${(1 / ratio).toFixed(1)} times above`} the baseline's (paper, full protocol: 0.15e-3 vs 9.3e-3)`,
+    `  energy MSE: the HNN's is ${!Number.isFinite(ratio) ? '?' : ratio >= 1 ? `${ratio.toFixed(1)} times below` : `${(1 / ratio).toFixed(1)} times above`} the baseline's${paperEnergy()}`,
     '',
     'outputs:',
     ...s.rollout.videos.map((v) => `  video   ${v}  (truth | baseline | HNN)`),
@@ -167,4 +171,12 @@ export function formatSummary(s: MainJobSummary): string {
     ...s.rollout.notes.map((n) => `  note: ${n}`),
   ];
   return lines.join('\n');
+}
+
+/** The published energy MSEs of the main task, for the summary line. */
+function paperEnergy(): string {
+  const p = MAIN_TASK.published;
+  if (!p) return '';
+  const e = (v: number) => (v / p.scale).toExponential(2);
+  return ` (paper, full protocol: ${e(p.energyHnn[0])} vs ${e(p.energyBaseline[0])})`;
 }

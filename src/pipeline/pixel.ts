@@ -1,23 +1,31 @@
-// One pixel-pendulum experiment end to end: dataset folder -> joint training (checkpoints, resume)
-// -> saved model -> losses, pixel energy MSE, VPT -> metrics.json (written last) + log + loss plot.
+// One pixel experiment end to end, for any pixel task: dataset folder -> joint training
+// (checkpoints, resume) -> saved model -> losses, pixel energy MSE, VPT, period -> metrics.json
+// (written last) + log + loss plot.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
-import { generatePixelDataset, PIXEL_DATASET_KIND, testTrialCount, type PixelDatasetParams } from '../../datasets/pixel.ts';
+import {
+  generatePixelDataset,
+  pixelParamsOf,
+  pixelTaskOf,
+  renderTruth,
+  testTrialCount,
+  type PixelDatasetParams,
+  type PixelTaskRef,
+} from '../../datasets/pixel.ts';
 import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { MOMENTUM_SCALE, renderTrial } from '../../renderer/index.ts';
 import {
   encodeRows,
   fitLatentMap,
-  pixelEnergy,
   pixelRollout,
   summariseRollouts,
   type LatentMap,
   type PixelEnergySummary,
   type PixelRollout,
   type RolloutIntegrator,
+  type RolloutScoring,
   type RolloutTruth,
 } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
@@ -37,29 +45,30 @@ import {
   type PixelSplit,
   type PixelTrainConfig,
 } from '../train/pixel.ts';
+import type { PixelTask } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
 import { readJson, writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
-export { CHECKPOINT_FILE } from './run-output.ts';
 import type { NpyArray } from '../util/npy.ts';
 import { packageVersions } from '../util/versions.ts';
+export { CHECKPOINT_FILE } from './run-output.ts';
 
-export const PIXEL_TASK = 'pixel-pendulum';
-/** Frames of every rollout (REFERENCE.md: 200). */
-export const ROLLOUT_FRAMES = 200;
-/** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them by default (40 in the protocol). */
+/** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them (40 in the pendulum's protocol). */
 export const EVAL_TRIALS = Infinity;
 
 export interface PixelDataset {
   dir: string;
+  task: PixelTask;
   manifest: DatasetManifest;
   params: PixelDatasetParams;
   arrays: Record<string, NpyArray>;
   data: PixelData;
-  /** Samples per trial (steps - 3): test row t * perTrial is the first pair of test trial t. */
+  /** Samples per trial (frames - 3): test row t * perTrial is the first pair of test trial t. */
   perTrial: number;
   testTrials: number;
+  /** Values per label row: the state, then the task's extra labels. */
+  labelWidth: number;
 }
 
 /**
@@ -67,70 +76,90 @@ export interface PixelDataset {
  * shape, the manifest's parameters (trials, frames, size) consistent with the arrays, at least one
  * train and one test trial. A failure names what disagrees and says to regenerate.
  */
-export function loadPixelDataset(dir: string): PixelDataset {
-  const { manifest, arrays } = readDataset(dir, PIXEL_DATASET_KIND);
-  const params = manifest.params as PixelDatasetParams;
+export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset {
+  const wanted = ref === undefined ? undefined : pixelTaskOf(ref);
+  const { manifest, arrays } = readDataset(dir, wanted?.name);
+  const task = wanted ?? pixelTaskOf(manifest.kind);
+  const params = pixelParamsOf(manifest);
   const bad = (why: string) =>
-    new UserError(`dataset ${dir} is not a valid pixel-pendulum dataset (${why}); regenerate it with \`hnn generate pixel-pendulum\``);
-  for (const k of ['trials', 'steps', 'size'] as const) {
+    new UserError(`dataset ${dir} is not a valid ${task.name} dataset (${why}); regenerate it with \`hnn generate ${task.name}\``);
+  for (const k of ['trials', 'frames', 'size'] as const) {
     if (!Number.isInteger(params[k]) || params[k] < 1)
       throw bad(`manifest.json params.${k} is ${String(params[k])}, not a positive integer`);
   }
-  if (params.steps < 4) throw bad(`params.steps is ${params.steps}; a trial needs at least 4 frames`);
+  if (params.frames < 4) throw bad(`params.frames is ${params.frames}; a trial needs at least 4 frames`);
   const N = params.size;
   const width = 2 * N * N;
-  const perTrial = params.steps - 3;
-  const testTrials = testTrialCount(params.trials);
+  const perTrial = params.frames - 3;
+  const testTrials = testTrialCount(params.trials, task.data.testFraction);
   const trainTrials = params.trials - testTrials;
+  const dim = task.system.dim;
+  const labelWidth = dim + (task.data.extraLabels?.length ?? 0);
   if (trainTrials < 1 || testTrials < 1)
     throw bad(`${trainTrials} train and ${testTrials} test trials; training and evaluation need at least one of each`);
   const want: Record<string, [typeof Float32Array | typeof Float64Array, number[]]> = {
     trainPixels: [Float32Array, [trainTrials * perTrial, width]],
     trainNextPixels: [Float32Array, [trainTrials * perTrial, width]],
-    trainLabels: [Float64Array, [trainTrials * perTrial, 3]],
+    trainLabels: [Float64Array, [trainTrials * perTrial, labelWidth]],
     testPixels: [Float32Array, [testTrials * perTrial, width]],
     testNextPixels: [Float32Array, [testTrials * perTrial, width]],
-    testLabels: [Float64Array, [testTrials * perTrial, 3]],
-    trialInitial: [Float64Array, [params.trials, 2]],
+    testLabels: [Float64Array, [testTrials * perTrial, labelWidth]],
+    trialInitial: [Float64Array, [params.trials, dim]],
   };
   for (const [name, [type, shape]] of Object.entries(want)) {
     const a = arrays[name];
     if (!a) throw bad(`no ${name} array`);
     if (!(a.data instanceof type)) throw bad(`${name} is ${a.data.constructor.name}, expected ${type.name}`);
     if (a.shape.join(',') !== shape.join(','))
-      throw bad(`${name} has shape [${a.shape}], but trials ${params.trials}, steps ${params.steps} and size ${N} make it [${shape}]`);
+      throw bad(`${name} has shape [${a.shape}], but trials ${params.trials}, frames ${params.frames} and size ${N} make it [${shape}]`);
   }
   const f32 = (name: string) => arrays[name].data as Float32Array;
   const split = (x: string, next: string): PixelSplit => ({ x: f32(x), next: f32(next), rows: arrays[x].shape[0] });
   return {
     dir,
+    task,
     manifest,
     params,
     arrays,
     data: { frameSize: N, train: split('trainPixels', 'trainNextPixels'), test: split('testPixels', 'testNextPixels') },
     perTrial,
     testTrials,
+    labelWidth,
   };
 }
 
-/** True frames 1..frames of a trial (aligned with rollout frame 0 = the first pair's first frame), and the true energy and angle per frame. */
-export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth & { energy: Float64Array; phi: Float64Array } {
-  const init = ds.arrays.trialInitial.data;
-  // trial frames 0..frames+1: rollout frame f is the pair [trial frame f+1 | f+2]
-  const r = renderTrial({ phi: init[2 * trial], omega: init[2 * trial + 1] }, frames + 2, {
-    engine: ds.params.engine,
-    size: ds.params.size,
-    samples: ds.params.samples,
-  });
-  const NN = ds.params.size * ds.params.size;
-  const energy = new Float64Array(frames);
-  // energy of the newer frame of each pair, the frame the dataset's labels (and so the latent map) describe
-  for (let f = 0; f < frames; f++) energy[f] = pixelEnergy(r.states[2 * (f + 2)], MOMENTUM_SCALE * r.states[2 * (f + 2) + 1]);
-  const phi = Float64Array.from({ length: frames }, (_, f) => r.states[2 * (f + 2)]);
-  return { frames: r.frames.slice(NN, (frames + 1) * NN), energy, phi };
+/** How the task scores rollouts: its system's H times the task's energy scale, and its periodic coordinate. */
+export function rolloutScoring(task: PixelTask): RolloutScoring {
+  const scale = task.evaluation.energyScale;
+  return { energy: (x) => task.system.energy(x) * scale, periodCoordinate: task.evaluation.periodCoordinate };
+}
+
+/** The energy the pixel metric compares, for descriptions and plot labels. */
+export function energyName(task: PixelTask): string {
+  const scale = task.evaluation.energyScale;
+  return `${scale === 1 ? '' : `${scale} x `}H of ${task.system.description}`;
+}
+
+/**
+ * True frames 1..frames of a trial (rollout frame f is the pair [trial frame f+1 | f+2], and shows
+ * its first frame), with the true energy and periodic coordinate of the newer frame of each pair,
+ * the frame the dataset's labels (and so the latent map) describe.
+ */
+export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth {
+  const r = renderTruth({ manifest: ds.manifest, arrays: ds.arrays }, trial, frames + 2);
+  const values = ds.params.size * ds.params.size;
+  const dim = ds.task.system.dim;
+  const scoring = rolloutScoring(ds.task);
+  const at = (f: number) => r.states.subarray((f + 2) * dim, (f + 3) * dim);
+  const energy = Float64Array.from({ length: frames }, (_, f) => scoring.energy(at(f)));
+  const c = scoring.periodCoordinate;
+  const periodic = c === null ? new Float64Array(0) : Float64Array.from({ length: frames }, (_, f) => at(f)[c]);
+  return { frames: r.frames.slice(values, (frames + 1) * values), energy, periodic };
 }
 
 export interface PixelRunOptions {
+  /** The pixel task (by name, or a record); default: the dataset's. */
+  task?: PixelTaskRef;
   kind: ModelKind;
   seed: number;
   /** default: the protocol's 10000 */
@@ -146,7 +175,7 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
-  /** Rollout frames for VPT and energy (default 200). */
+  /** Rollout frames for VPT and energy (default: the task's). */
   frames?: number;
   integrator?: RolloutIntegrator;
   /** Updates between checkpoints (default 250). */
@@ -157,12 +186,12 @@ export interface PixelRunOptions {
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
-export interface PixelMetrics extends RunMetricsBase<typeof PIXEL_TASK>, PixelEnergySummary {
-  dataset: RunMetricsBase<typeof PIXEL_TASK>['dataset'] & { frameSize: number; engine: string };
+export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {
+  dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string };
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
   trainTerms: TermStats;
   testTerms: TermStats;
-  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: [number, number] };
+  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: number[] };
   resumedFrom: number | null;
 }
 
@@ -200,7 +229,13 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
  */
 export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number): string | null {
   const want = pixelProtocol(
-    pixelTrainConfig(m.model, m.seed, m.dataset.frameSize, dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {}),
+    pixelTrainConfig(
+      pixelTaskOf(m.task),
+      m.model,
+      m.seed,
+      m.dataset.frameSize,
+      dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {},
+    ),
   );
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
   const decay = Number(m.protocol.dynamicsWeightDecay ?? m.protocol.weightDecay);
@@ -214,24 +249,36 @@ export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: num
  * The dataset of a pixel run: the given folder, or one generated into the run's own dataset/
  * subfolder (a complete one left there by an interrupted run with the same seed is reused).
  */
-async function pixelRunDataset(opts: PixelRunOptions, work: string): Promise<string> {
+async function pixelRunDataset(task: PixelTask, opts: PixelRunOptions, work: string): Promise<string> {
   if (opts.dataDir) return opts.dataDir;
   const dir = join(work, RUN_DATASET);
-  if (existsSync(join(dir, 'manifest.json')) && readManifest(dir).seed === opts.seed) return dir;
-  await generatePixelDataset({ out: dir, seed: opts.seed, quiet: opts.quiet, force: true });
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const m = readManifest(dir);
+    if (m.kind === task.name && m.seed === opts.seed) return dir;
+  }
+  await generatePixelDataset(task, { out: dir, seed: opts.seed, quiet: opts.quiet, force: true });
   return dir;
+}
+
+/** The run's task: the one asked for, else the dataset's. */
+function runTask(opts: PixelRunOptions): PixelTask {
+  if (opts.task !== undefined) return pixelTaskOf(opts.task);
+  if (!opts.dataDir) throw new UserError('a pixel run needs its task (--task) or a dataset (--data)');
+  if (!existsSync(opts.dataDir)) throw new UserError(`dataset folder not found: ${opts.dataDir}; create it with \`hnn generate\``);
+  return pixelTaskOf(readManifest(opts.dataDir).kind);
 }
 
 /** Trains one pixel model and writes everything to opts.outDir; metrics.json is written last. */
 export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRunResult> {
+  const task = runTask(opts);
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
     resume: opts.resume,
-    command: `hnn train --task ${PIXEL_TASK} --model ${opts.kind}`,
-    info: { task: PIXEL_TASK, model: opts.kind, seed: opts.seed },
+    command: `hnn train --task ${task.name} --model ${opts.kind}`,
+    info: { task: task.name, model: opts.kind, seed: opts.seed },
   });
   try {
-    const r = await runPixelIn(out, opts);
+    const r = await runPixelIn(task, out, opts);
     if (r.metrics) out.publish();
     return { ...r, outDir: out.dir, modelDir: join(out.dir, 'model') };
   } finally {
@@ -239,19 +286,19 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   }
 }
 
-async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<PixelRunResult, 'outDir' | 'modelDir'>> {
+async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions): Promise<Omit<PixelRunResult, 'outDir' | 'modelDir'>> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const ckpt = join(out.work, CHECKPOINT_FILE);
   const logPath = join(out.work, 'log.jsonl');
-  const workDataDir = await pixelRunDataset(opts, out.work);
+  const workDataDir = await pixelRunDataset(task, opts, out.work);
   const dataDir = resolve(out.final(workDataDir));
-  const ds = loadPixelDataset(workDataDir);
+  const ds = loadPixelDataset(workDataDir, task);
   const datasetId = datasetChecksum(workDataDir);
   // a resume on other data is refused before anything else is said or loaded
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const cfg: PixelTrainConfig = pixelTrainConfig(opts.kind, opts.seed, ds.params.size, {
+  const cfg: PixelTrainConfig = pixelTrainConfig(task, opts.kind, opts.seed, ds.params.size, {
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
     ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
     ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
@@ -262,7 +309,7 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
   if (!out.resume)
     log.write({
       event: 'start',
-      task: PIXEL_TASK,
+      task: task.name,
       model: opts.kind,
       seed: opts.seed,
       config: cfg,
@@ -288,20 +335,22 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
     return { metrics: null, rollouts: [], map: null };
   }
   const weights = model.read();
-  const result = evaluatePixelModel(model, weights, ds, cfg.loss, opts.frames ?? ROLLOUT_FRAMES, opts.integrator ?? 'rk45');
+  const frames = opts.frames ?? task.evaluation.rolloutFrames;
+  const result = evaluatePixelModel(model, weights, ds, cfg.loss, frames, opts.integrator ?? 'rk45');
   const meta = {
-    task: PIXEL_TASK,
+    task: task.name,
     seed: opts.seed,
     steps: cfg.steps,
     backend: backend.name,
     dataset: dataDir,
     latentMap: result.map,
+    latentMapTarget: 'state',
   };
   await savePixelModel(modelDir, model, cfg.loss, meta);
   model.dispose();
 
   const metrics: PixelMetrics = {
-    task: PIXEL_TASK,
+    task: task.name,
     model: opts.kind,
     seed: opts.seed,
     steps: cfg.steps,
@@ -321,7 +370,7 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
     trainTerms: result.trainTerms,
     testTerms: result.testTerms,
     ...result.summary,
-    rollout: { frames: opts.frames ?? ROLLOUT_FRAMES, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
+    rollout: { frames, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
     resumedFrom: out.resume ? trained.startStep : null,
@@ -335,7 +384,7 @@ async function runPixelIn(out: RunOutput, opts: PixelRunOptions): Promise<Omit<P
     vpt: metrics.vpt,
     trainSeconds: trained.seconds,
   });
-  await lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `pixel pendulum ${opts.kind}: training curve`);
+  await lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
   checkMetricsFinite(metrics);
   writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
   // after metrics.json: a kill in between leaves a finished run whose checkpoint the next claim removes
@@ -356,11 +405,12 @@ export async function runPixelEvaluation(opts: {
 }): Promise<PixelMetrics> {
   const path = join(opts.outDir, 'metrics.json');
   const old = readJson<PixelMetrics>(path, 'metrics of a finished pixel experiment');
-  if (old.task !== PIXEL_TASK) throw new UserError(`${path} is not a pixel-pendulum result`);
+  if (typeof old.task !== 'string' || pixelTaskOf(old.task).kind !== 'pixel')
+    throw new UserError(`${path} is not the result of a pixel task`);
   await initBackend(opts.backend ?? 'auto');
   const loaded = loadPixelModel(join(opts.outDir, 'model'));
   try {
-    const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir);
+    const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir, old.task);
     if (ds.params.size !== loaded.topology.frameSize)
       throw new UserError(
         `the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`,
@@ -407,13 +457,13 @@ export function evaluatePixelModel(
   const map = fitTrainMap(model, ds);
   const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
   const rollouts = trials.map((t) => rolloutTrial(model, weights, ds, map, t, frames, integrator));
-  return { trainTerms, testTerms, map, rollouts, summary: summariseRollouts(rollouts, trials, frames) };
+  return { trainTerms, testTerms, map, rollouts, summary: summariseRollouts(rollouts, trials, frames, energyName(ds.task)) };
 }
 
-/** The linear map latent -> (phi, p) fitted on the training set's encodings. */
+/** The affine map latent -> state fitted on the training set's encodings. */
 export function fitTrainMap(model: PixelModel, ds: PixelDataset): LatentMap {
   const z = encodeRows(model, ds.data.train.x, ds.data.train.rows);
-  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows);
+  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows, ds.labelWidth, ds.task.system.dim);
 }
 
 /** Rollout from the first pair of test trial `trial`, scored against its true continuation. */
@@ -430,7 +480,7 @@ export function rolloutTrial(
   const row = trial * ds.perTrial;
   const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
   const truth = trialTruth(ds, trial, frames);
-  return pixelRollout(model, weights, x0, truth, map, frames, integrator);
+  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task), frames, integrator);
 }
 
 export function readLog(path: string): Array<Record<string, unknown>> {

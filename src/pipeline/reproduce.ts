@@ -1,80 +1,64 @@
-// `hnn reproduce`: HNN and baseline on every task of the paper's Table 1 (state tasks and the pixel
-// pendulum), over seeds, beside the published numbers. Finished runs are reused (a killed
-// reproduction resumes where it stopped); --force retrains.
+// `hnn reproduce`: HNN and baseline on every task of the registry (the paper's Table 1, the
+// three-body appendix, our damped pendulum, the pixel tasks), over seeds, beside the published
+// numbers. Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
-import { STATE_GENERATOR_VERSION, STATE_TASKS, writeStateDataset, type StateOverrides, type StateTask } from '../../datasets/state.ts';
+import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
-import { getSystem } from '../physics/index.ts';
-import type { PublishedResult } from '../physics/system.ts';
+import type { PublishedResult } from '../systems/system.ts';
 import type { MeanCi } from '../eval/stats.ts';
-import { PIXEL_PROTOCOL } from '../train/pixel.ts';
-import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
+import { getTask, TASKS } from '../tasks/registry.ts';
+import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison } from './task-plots.ts';
-import { CHECKPOINT_FILE, PIXEL_TASK, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
 import { runRollout } from './rollout.ts';
 import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
 
-export const REPRO_TASKS = [...STATE_TASKS, PIXEL_TASK] as const;
-export type ReproTask = (typeof REPRO_TASKS)[number];
+/** The tasks `hnn reproduce` runs by default: every task of the registry. */
+export const REPRO_TASKS: readonly string[] = TASKS.map((t) => t.name);
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi };
 
 export interface ReproduceOptions {
-  tasks: ReproTask[];
+  tasks: string[];
   seeds: number;
   outDir: string;
   quick: boolean;
   backend: string;
   force: boolean;
   quiet: boolean;
-  /** Pixel pendulum: the latent model's weight decay (default: latentWeightDecay's rule; 1e-5 is the literal protocol). */
+  /** Pixel tasks: the latent model's weight decay (default: latentWeightDecay's rule; 1e-5 is the literal protocol). */
   dynamicsWeightDecay?: number;
 }
 
-/** Reduced settings of --quick: fewer steps (and fewer three-body trajectories); the protocol otherwise. */
-export const QUICK: Record<ReproTask, { steps: number; data?: StateOverrides }> = {
-  spring: { steps: 600 },
-  pendulum: { steps: 600 },
-  'damped-pendulum': { steps: 600 },
-  'real-pendulum': { steps: 600 },
-  'two-body': { steps: 1500 },
-  'three-body': { steps: 800, data: { trajectories: 1000 } },
-  'pixel-pendulum': { steps: 300 },
-};
-
-function protocolSteps(task: ReproTask): number {
-  return task === PIXEL_TASK ? PIXEL_PROTOCOL.steps : TRAIN_PROTOCOLS[task].steps;
+function stepsOf(task: Task, quick: boolean): number {
+  return quick ? task.quick.steps : task.train.steps;
 }
 
-/** The paper's pixel-pendulum row: losses printed x 1e5, energy x 1e3 (REFERENCE.md). */
-const PIXEL_PUBLISHED: PublishedResult = {
-  scale: 1,
-  trainBaseline: [18e-5, 0.2e-5],
-  trainHnn: [19e-5, 0.2e-5],
-  testBaseline: [17e-5, 0.3e-5],
-  testHnn: [18e-5, 0.3e-5],
-  energyBaseline: [9.3e-3, 1e-3],
-  energyHnn: [0.15e-3, 0.01e-3],
-};
+/** What --quick changes for a task, in words. */
+function quickNote(task: Task): string {
+  const data = task.kind === 'state' && task.quick.data ? `, ${JSON.stringify(task.quick.data)}` : '';
+  return `${task.name} ${task.quick.steps}${data}`;
+}
 
 /** Published values of a task and the scale each metric is printed at. */
-function published(task: ReproTask): { values: PublishedResult | undefined; scales: Record<MetricKey, number> } {
-  if (task === PIXEL_TASK) return { values: PIXEL_PUBLISHED, scales: { trainLoss: 1e5, testLoss: 1e5, energyMse: 1e3 } };
-  const values = getSystem(task).published;
+function published(task: Task): { values: PublishedResult | undefined; scales: Record<MetricKey, number> } {
+  const values = task.published;
   const scale = values?.scale ?? 1e3;
-  return { values, scales: { trainLoss: scale, testLoss: scale, energyMse: scale } };
+  const own = task.kind === 'pixel' ? task.publishedScales : undefined;
+  const loss = own?.loss ?? scale;
+  return { values, scales: { trainLoss: loss, testLoss: loss, energyMse: own?.energy ?? scale } };
 }
 
 const METRICS = [
@@ -95,7 +79,7 @@ export interface Cell {
 }
 
 export interface TaskRow {
-  task: ReproTask;
+  task: string;
   /** what each metric is multiplied by when printed, as in the paper */
   scales: Record<MetricKey, number>;
   cells: Record<ModelKind, Record<MetricKey, Cell>>;
@@ -120,7 +104,8 @@ function paperValue(pub: PublishedResult | undefined, kind: ModelKind, key: Metr
   return [v[0] / pub.scale, v[1] / pub.scale];
 }
 
-export function tableRow(task: ReproTask, runs: Record<ModelKind, RunMetrics[]>): TaskRow {
+export function tableRow(ref: string | Task, runs: Record<ModelKind, RunMetrics[]>): TaskRow {
+  const task = typeof ref === 'string' ? getTask(ref) : ref;
   const { values: pub, scales } = published(task);
   const cells = {} as TaskRow['cells'];
   for (const kind of ['baseline', 'hnn'] as const) {
@@ -137,7 +122,7 @@ export function tableRow(task: ReproTask, runs: Record<ModelKind, RunMetrics[]>)
       };
     }
   }
-  return { task, scales, cells };
+  return { task: task.name, scales, cells };
 }
 
 function fmt(v: number | null, spread: number | null, scale: number): string {
@@ -183,16 +168,16 @@ function checkGenerator(dir: string): void {
 }
 
 /** The metrics of a finished run in `dir` to reuse (none with --force); refuses a run of another mode. */
-function finishedRun<M extends RunMetrics>(task: ReproTask, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
+function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
   if (o.force || !existsSync(join(dir, 'metrics.json'))) return null;
   const metrics = readJson<M>(join(dir, 'metrics.json'), 'metrics');
-  const expected = o.quick ? QUICK[task].steps : protocolSteps(task);
+  const expected = stepsOf(task, o.quick);
   if (metrics.steps !== expected) {
     throw new UserError(
       `${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`,
     );
   }
-  if (!o.quiet) console.log(`${task} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
+  if (!o.quiet) console.log(`${task.name} ${kind} seed ${seed}: reusing the finished run in ${dir}`);
   return metrics;
 }
 
@@ -210,12 +195,11 @@ async function runOrReuse(
     model.dispose();
     return { metrics, weights, energy: null };
   }
-  const quick = o.quick ? QUICK[task] : null;
   const res = await runStateExperiment({
     task,
     kind,
     seed,
-    steps: quick?.steps,
+    steps: o.quick ? task.quick.steps : undefined,
     dataDir,
     outDir: dir,
     backend: o.backend,
@@ -226,77 +210,44 @@ async function runOrReuse(
 }
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
-  if (o.dynamicsWeightDecay !== undefined && !o.tasks.includes(PIXEL_TASK)) {
-    throw new UserError('--dynamics-weight-decay applies to the pixel-pendulum task only; add it to --tasks or drop the option');
+  const tasks = o.tasks.map(getTask);
+  if (o.dynamicsWeightDecay !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
+    throw new UserError('--dynamics-weight-decay applies to pixel tasks only; add one to --tasks or drop the option');
   }
   // the whole reproduction folder is ours while it runs; each run and dataset in it has its own lock too
   const claim = claimOutput(o.outDir, 'reproduction', 'hnn reproduce');
   try {
     if (!o.quiet) for (const n of claim.recovered) console.log(n);
     markOutput(claim.dir, 'reproduction', { tasks: o.tasks, seeds: o.seeds, quick: o.quick });
-    return await reproduceIn(o);
+    return await reproduceIn(o, tasks);
   } finally {
     claim.release();
   }
 }
 
-async function reproduceIn(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
+async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: TaskRow[] }> {
   const t0 = performance.now();
   const rows: TaskRow[] = [];
   const runsJson: Record<string, Record<ModelKind, RunMetrics[]>> = {};
-  for (const task of o.tasks) {
-    if (task === PIXEL_TASK) {
-      const runs = await reproducePixel(o);
-      rows.push(tableRow(task, runs));
-      runsJson[task] = runs;
-      continue;
-    }
-    const runs: Record<ModelKind, StateMetrics[]> = { hnn: [], baseline: [] };
-    let first: Partial<Record<ModelKind, RunOutcome>> = {};
-    for (let seed = 0; seed < o.seeds; seed++) {
-      // both models of a seed train on one dataset folder
-      const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
-      if (o.force || !existsSync(join(dataDir, 'manifest.json')))
-        writeStateDataset(dataDir, task, seed, o.quick ? QUICK[task].data : undefined, { force: true, command: 'hnn reproduce' });
-      else checkGenerator(dataDir);
-      for (const kind of ['baseline', 'hnn'] as const) {
-        const dir = join(o.outDir, task, `seed${seed}`, kind);
-        const outcome = await runOrReuse(task, kind, seed, dir, dataDir, o);
-        runs[kind].push(outcome.metrics);
-        if (seed === 0) first[kind] = outcome;
-      }
-    }
-    // plots from seed 0: energy rollouts are recomputed for reused runs
-    const energies = {} as Record<ModelKind, EnergyResult>;
-    for (const kind of ['baseline', 'hnn'] as const) {
-      const f = first[kind]!;
-      energies[kind] = f.energy ?? energyEvaluation(task, fieldFunction(kind, f.weights));
-    }
-    await plotTaskComparison(task, join(o.outDir, task, 'plots'), {
-      histories: {
-        baseline: join(o.outDir, task, 'seed0', 'baseline', 'log.jsonl'),
-        hnn: join(o.outDir, task, 'seed0', 'hnn', 'log.jsonl'),
-      },
-      weights: { baseline: first.baseline!.weights, hnn: first.hnn!.weights },
-      energies,
-    });
-    first = {};
+  for (const task of tasks) {
+    const runs = task.kind === 'pixel' ? await reproducePixel(task, o) : await reproduceState(task, o);
     rows.push(tableRow(task, runs));
-    runsJson[task] = runs;
+    runsJson[task.name] = runs;
   }
   const seconds = (performance.now() - t0) / 1000;
   // the latent decay the pixel runs recorded (reuse guarantees they all share it)
-  const latentDecay = runsJson[PIXEL_TASK] ? Number(runsJson[PIXEL_TASK].hnn[0].protocol.dynamicsWeightDecay) : null;
+  const pixelRuns = tasks.filter((t) => t.kind === 'pixel').map((t) => runsJson[t.name]);
+  const latentDecay = pixelRuns.length ? Number(pixelRuns[0].hnn[0].protocol.dynamicsWeightDecay) : null;
   const mode = o.quick
-    ? `QUICK MODE (reduced steps: ${o.tasks.map((t) => `${t} ${QUICK[t].steps}${QUICK[t].data ? `, ${JSON.stringify(QUICK[t].data)}` : ''}`).join('; ')}): not the paper's protocol`
-    : `full protocol (${o.tasks.map((t) => `${t} ${protocolSteps(t)} steps`).join(', ')})`;
+    ? `QUICK MODE (reduced steps: ${tasks.map(quickNote).join('; ')}): not the paper's protocol`
+    : `full protocol (${tasks.map((t) => `${t.name} ${t.train.steps} steps`).join(', ')})`;
   const note = [
     `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
     `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time.`,
     ...(latentDecay !== null
       ? [
-          `Pixel pendulum: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
+          `Pixel tasks: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
         ]
       : []),
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
@@ -317,17 +268,50 @@ async function reproduceIn(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   return { rows };
 }
 
-/** The pixel pendulum: one dataset per seed, both models jointly trained, a rollout video of seed 0. */
-async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, PixelMetrics[]>> {
-  const task = PIXEL_TASK;
-  const runs: Record<ModelKind, PixelMetrics[]> = { hnn: [], baseline: [] };
-  const steps = o.quick ? QUICK[task].steps : protocolSteps(task);
+/** A state task: one dataset per seed (both models train on it), comparison plots of seed 0. */
+async function reproduceState(task: StateTask, o: ReproduceOptions): Promise<Record<ModelKind, StateMetrics[]>> {
+  const runs: Record<ModelKind, StateMetrics[]> = { hnn: [], baseline: [] };
+  const first: Partial<Record<ModelKind, RunOutcome>> = {};
   for (let seed = 0; seed < o.seeds; seed++) {
-    const dataDir = join(o.outDir, task, `seed${seed}`, 'dataset');
+    // both models of a seed train on one dataset folder
+    const dataDir = join(o.outDir, task.name, `seed${seed}`, 'dataset');
     if (o.force || !existsSync(join(dataDir, 'manifest.json')))
-      await generatePixelDataset({ out: dataDir, seed, quiet: o.quiet, force: true });
+      writeStateDataset(dataDir, task, seed, o.quick ? task.quick.data : undefined, { force: true, command: 'hnn reproduce' });
+    else checkGenerator(dataDir);
     for (const kind of ['baseline', 'hnn'] as const) {
-      const dir = join(o.outDir, task, `seed${seed}`, kind);
+      const dir = join(o.outDir, task.name, `seed${seed}`, kind);
+      const outcome = await runOrReuse(task, kind, seed, dir, dataDir, o);
+      runs[kind].push(outcome.metrics);
+      if (seed === 0) first[kind] = outcome;
+    }
+  }
+  // plots from seed 0: energy rollouts are recomputed for reused runs
+  const energies = {} as Record<ModelKind, EnergyResult>;
+  for (const kind of ['baseline', 'hnn'] as const) {
+    const f = first[kind]!;
+    energies[kind] = f.energy ?? energyEvaluation(task, fieldFunction(kind, f.weights));
+  }
+  await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), {
+    histories: {
+      baseline: join(o.outDir, task.name, 'seed0', 'baseline', 'log.jsonl'),
+      hnn: join(o.outDir, task.name, 'seed0', 'hnn', 'log.jsonl'),
+    },
+    weights: { baseline: first.baseline!.weights, hnn: first.hnn!.weights },
+    energies,
+  });
+  return runs;
+}
+
+/** A pixel task: one dataset per seed, both models jointly trained, a rollout video of seed 0. */
+async function reproducePixel(task: PixelTask, o: ReproduceOptions): Promise<Record<ModelKind, PixelMetrics[]>> {
+  const runs: Record<ModelKind, PixelMetrics[]> = { hnn: [], baseline: [] };
+  const steps = stepsOf(task, o.quick);
+  for (let seed = 0; seed < o.seeds; seed++) {
+    const dataDir = join(o.outDir, task.name, `seed${seed}`, 'dataset');
+    if (o.force || !existsSync(join(dataDir, 'manifest.json')))
+      await generatePixelDataset(task, { out: dataDir, seed, quiet: o.quiet, force: true });
+    for (const kind of ['baseline', 'hnn'] as const) {
+      const dir = join(o.outDir, task.name, `seed${seed}`, kind);
       const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);
       const stale = finished && pixelProtocolMismatch(finished, o.dynamicsWeightDecay);
       if (stale)
@@ -339,6 +323,7 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
       // resume an interrupted run of the same reproduction
       const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
       const res = await runPixelExperiment({
+        task,
         kind,
         seed,
         steps,
@@ -353,11 +338,11 @@ async function reproducePixel(o: ReproduceOptions): Promise<Record<ModelKind, Pi
       runs[kind].push(res.metrics!);
     }
   }
-  const seed0 = join(o.outDir, task, 'seed0');
+  const seed0 = join(o.outDir, task.name, 'seed0');
   await runRollout({
     modelDirs: { hnn: join(seed0, 'hnn', 'model'), baseline: join(seed0, 'baseline', 'model') },
     dataDir: join(seed0, 'dataset'),
-    out: join(o.outDir, task, 'plots', 'rollout.gif'),
+    out: join(o.outDir, task.name, 'plots', 'rollout.gif'),
     backend: o.backend,
     quiet: true,
     force: true,

@@ -4,7 +4,6 @@
 // and the energy of each rollout over time.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { FRAME_DT } from '../../renderer/index.ts';
 import { hamiltonianFunction } from '../../models/f64.ts';
 import { loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
@@ -17,7 +16,7 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
+import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
 
 export interface RolloutOptions {
   modelDirs: { hnn?: string; baseline?: string };
@@ -67,7 +66,7 @@ function pixelModelKind(dir: string): 'hnn' | 'baseline' | null {
  * (DIR/model/model.json), or a run folder holding experiments (e.g. npm start's hnn/ and baseline/).
  */
 export function findPixelModels(dir: string): { hnn?: string; baseline?: string } {
-  if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task pixel-pendulum\``);
+  if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task <pixel task>\``);
   const out: { hnn?: string; baseline?: string } = {};
   const consider = (d: string) => {
     const kind = pixelModelKind(d);
@@ -76,7 +75,7 @@ export function findPixelModels(dir: string): { hnn?: string; baseline?: string 
   };
   if (consider(dir) || consider(join(dir, 'model'))) return out;
   if (existsSync(join(dir, 'model.json')))
-    throw new UserError(`${dir}/model.json is not a pixel-pendulum model; pass a model trained with \`hnn train --task pixel-pendulum\``);
+    throw new UserError(`${dir}/model.json is not a pixel model; pass a model trained with \`hnn train --task <pixel task>\``);
   for (const name of readdirSync(dir).sort()) {
     const sub = join(dir, name);
     if (statSync(sub).isDirectory() && !consider(sub)) consider(join(sub, 'model'));
@@ -128,9 +127,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const dataDir = opts.dataDir ?? (first.metadata.dataset as string | undefined);
     if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
     if (!existsSync(dataDir))
-      throw new UserError(
-        `dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate --task pixel-pendulum\``,
-      );
+      throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
     const ds = loadPixelDataset(dataDir);
     for (const k of kinds) {
       const fs = models[k]!.topology.frameSize;
@@ -146,7 +143,9 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
     for (const k of kinds) {
       const m = models[k]!;
-      maps[k] = (m.metadata.latentMap as LatentMap | undefined) ?? fitTrainMap(m.model, ds);
+      // a map saved with the model is reused when it maps to the state (older models mapped elsewhere)
+      const saved = m.metadata.latentMapTarget === 'state' ? (m.metadata.latentMap as LatentMap | undefined) : undefined;
+      maps[k] = saved ?? fitTrainMap(m.model, ds);
       rollouts[k] = rolloutTrial(m.model, m.weights, ds, maps[k]!, trial, frames, integrator);
     }
     const truth = trialTruth(ds, trial, frames);
@@ -157,7 +156,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     if (rollouts.hnn) panels.push({ label: 'HNN', frames: split(rollouts.hnn.frames) });
     // about 168 px per panel: the 28-pixel frames at 6x
     const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true });
-    const fps = 1 / FRAME_DT;
+    const fps = 1 / ds.params.frameDt;
     const out = resolve(opts.out);
     const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';
     const videos: string[] = [];
@@ -176,9 +175,9 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
     const energyPlot = `${stem}-energy.png`;
     await linePlot(energyPlot, {
-      title: `pixel pendulum: energy along the rollout (test trial ${trial}, ${integrator})`,
+      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${integrator})`,
       xLabel: 'frame',
-      yLabel: 'H = 1.875 (1 - cos phi) + p^2',
+      yLabel: energyName(ds.task),
       series: [
         { name: 'truth', x: range(frames), y: truth.energy, dashed: true, color: '#222222' },
         ...kinds.map((k) => ({
@@ -190,7 +189,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       ],
     });
     let phasePlot: string | null = null;
-    if (models.hnn) {
+    if (models.hnn && ds.task.system.dof === 1) {
       phasePlot = `${stem}-phase.png`;
       await phasePortrait(phasePlot, models.hnn, ds, trial, rollouts.hnn!);
     }

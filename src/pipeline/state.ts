@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import {
   loadStateDataset,
   STATE_GENERATOR_VERSION,
+  stateTaskOf,
   writeStateDataset,
   type StateDataset,
   type StateOverrides,
-  type StateTask,
+  type TaskRef,
 } from '../../datasets/state.ts';
+import type { StateTask } from '../tasks/task.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -18,7 +20,6 @@ import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
-import { TRAIN_PROTOCOLS } from '../train/protocol.ts';
 import { trainStateModel, type StateData } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
@@ -26,7 +27,8 @@ import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-
 import { packageVersions } from '../util/versions.ts';
 
 export interface StateRunOptions {
-  task: StateTask;
+  /** a task of the registry by name, or a task record (e.g. a user's own system) */
+  task: TaskRef;
   kind: ModelKind;
   seed: number;
   /** defaults to the task's protocol */
@@ -60,7 +62,7 @@ export interface RunMetricsBase<Task extends string> {
   versions: Record<string, string | null>;
 }
 
-export interface StateMetrics extends RunMetricsBase<StateTask> {
+export interface StateMetrics extends RunMetricsBase<string> {
   energyMse: MeanCi & { trajectories: number; failed: number; description: string };
 }
 
@@ -76,30 +78,31 @@ export function toStateData(ds: StateDataset): StateData {
  * The dataset of a run: the given folder, or one generated into the run's own dataset/ subfolder
  * (a complete one left there by an interrupted run is reused when it was made the same way).
  */
-function runDataset(opts: StateRunOptions, work: string): { dataset: StateDataset; dir: string } {
-  if (opts.dataDir) return { dataset: loadStateDataset(opts.dataDir, opts.task), dir: opts.dataDir };
+function runDataset(task: StateTask, opts: StateRunOptions, work: string): { dataset: StateDataset; dir: string } {
+  if (opts.dataDir) return { dataset: loadStateDataset(opts.dataDir, task), dir: opts.dataDir };
   const dir = join(work, RUN_DATASET);
   const sameOverrides = (p: Record<string, unknown>) =>
     Object.entries(opts.dataOverrides ?? {}).every(([k, v]) => v === undefined || p[k] === v);
   if (existsSync(join(dir, 'manifest.json'))) {
-    const left = loadStateDataset(dir, opts.task);
+    const left = loadStateDataset(dir, task);
     if (left.seed === opts.seed && left.params.generatorVersion === STATE_GENERATOR_VERSION && sameOverrides(left.params))
       return { dataset: left, dir };
   }
-  return { dataset: writeStateDataset(dir, opts.task, opts.seed, opts.dataOverrides, { force: true, command: 'hnn train' }).dataset, dir };
+  return { dataset: writeStateDataset(dir, task, opts.seed, opts.dataOverrides, { force: true, command: 'hnn train' }).dataset, dir };
 }
 
 /** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
 export async function runStateExperiment(
   opts: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+  const task = stateTaskOf(opts.task);
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
-    command: `hnn train --task ${opts.task} --model ${opts.kind}`,
-    info: { task: opts.task, model: opts.kind, seed: opts.seed },
+    command: `hnn train --task ${task.name} --model ${opts.kind}`,
+    info: { task: task.name, model: opts.kind, seed: opts.seed },
   });
   try {
-    const result = await runStateIn(out, opts);
+    const result = await runStateIn(task, out, opts);
     out.publish();
     return result;
   } finally {
@@ -108,35 +111,36 @@ export async function runStateExperiment(
 }
 
 async function runStateIn(
+  task: StateTask,
   out: RunOutput,
   opts: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
-  const protocol = { ...TRAIN_PROTOCOLS[opts.task], ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
-  const { dataset, dir: workDataDir } = runDataset(opts, out.work);
+  const protocol = { ...task.train, ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
+  const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
   const log = new JsonlLog(join(out.work, 'log.jsonl'));
-  log.write({ event: 'start', task: opts.task, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
+  log.write({ event: 'start', task: task.name, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
   const data = toStateData(dataset);
   const trained = await trainStateModel({ kind: opts.kind, seed: opts.seed, logEvery: 200, ...protocol }, data, {
     log,
     quiet: opts.quiet,
-    label: `${opts.task} ${opts.kind}`,
+    label: `${task.name} ${opts.kind}`,
   });
   const weights = trained.model.mlp.read();
-  const metadata = { task: opts.task, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
+  const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
 
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
-  const energy = energyEvaluation(opts.task, fieldFunction(opts.kind, weights));
+  const energy = energyEvaluation(task, fieldFunction(opts.kind, weights));
 
   const metrics: StateMetrics = {
-    task: opts.task,
+    task: task.name,
     model: opts.kind,
     seed: opts.seed,
     steps: protocol.steps,
@@ -160,7 +164,7 @@ async function runStateIn(
   log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, trainSeconds: trained.seconds });
   if (opts.plots !== false) {
     await linePlot(join(out.work, 'plots', 'loss.png'), {
-      title: `${opts.task} ${opts.kind}: training curve`,
+      title: `${task.name} ${opts.kind}: training curve`,
       xLabel: 'step',
       yLabel: 'loss (MSE of dx/dt)',
       logY: true,

@@ -2,13 +2,12 @@
 // learned vs true vector field with phase portraits (2-D systems), orbits (body problems).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StateTask } from '../../datasets/state.ts';
+import type { StateTask } from '../tasks/task.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import type { EnergyResult, Rollout } from '../eval/energy.ts';
 import { linePlot, orbitPlot, vectorFieldPlot, type FieldPanel } from '../media/plot.ts';
-import { getSystem, isSimulated } from '../physics/index.ts';
 
 const KINDS = ['baseline', 'hnn'] as const;
 const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN' };
@@ -45,8 +44,9 @@ function paddedRange(values: ArrayLike<number>[], pad = 0.25): [number, number] 
 
 export async function plotTaskComparison(task: StateTask, dir: string, inp: TaskPlotInputs): Promise<string[]> {
   const written: string[] = [];
-  const system = getSystem(task);
+  const system = task.system;
   const dim = system.dim;
+  const name = task.name;
 
   const curves = KINDS.flatMap((k) => {
     const h = readHistory(inp.histories[k]);
@@ -57,7 +57,7 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
   });
   written.push(join(dir, 'loss.png'));
   await linePlot(written.at(-1)!, {
-    title: `${task}: training curves`,
+    title: `${name}: training curves`,
     xLabel: 'step',
     yLabel: 'MSE of dx/dt',
     logY: true,
@@ -68,7 +68,7 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
   const pred: Record<ModelKind, Rollout> = { baseline: inp.energies.baseline.predicted[0], hnn: inp.energies.hnn.predicted[0] };
   written.push(join(dir, 'energy.png'));
   await linePlot(written.at(-1)!, {
-    title: `${task}: energy along a rollout (trajectory 0)`,
+    title: `${name}: energy along a rollout (trajectory 0)`,
     xLabel: 'time',
     yLabel: 'energy',
     series: [
@@ -78,10 +78,10 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     ],
   });
 
-  if (dim === 2) {
+  if (system.dof === 1) {
     const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
     const panels: FieldPanel[] = [];
-    if (isSimulated(system)) {
+    if (task.data.source === 'simulated') {
       panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
     }
     for (const k of KINDS) {
@@ -96,20 +96,18 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     const ps = [column(truth.y, 2, 1)];
     written.push(join(dir, 'vector-field.png'));
     await vectorFieldPlot(written.at(-1)!, {
-      title: `${task}: vector field and phase portrait`,
+      title: `${name}: vector field and phase portrait`,
       panels,
       qRange: paddedRange(qs),
       pRange: paddedRange(ps),
       xLabel: 'q',
       yLabel: 'p',
     });
-  } else {
-    const nb = dim / 4; // bodies: [qx.., qy.., px.., py..]
-    const bodies = (r: Rollout) =>
-      Array.from({ length: nb }, (_, b) => ({ x: column(r.y, dim, b), y: column(r.y, dim, nb + b), name: `body ${b + 1}` }));
+  } else if (system.bodies) {
+    const bodies = (r: Rollout) => bodyTracks(system.bodies!, r.y, dim);
     written.push(join(dir, 'orbits.png'));
     await orbitPlot(written.at(-1)!, {
-      title: `${task}: orbits (trajectory 0)`,
+      title: `${name}: orbits (trajectory 0)`,
       panels: [
         { name: 'ground truth', bodies: bodies(truth) },
         { name: 'baseline', bodies: bodies(pred.baseline) },
@@ -118,4 +116,18 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     });
   }
   return written;
+}
+
+/** The track of every body along a rollout, from the system's own body positions. */
+function bodyTracks(positions: (x: Float64Array) => Array<[number, number]>, y: Float64Array, dim: number) {
+  const rows = y.length / dim;
+  const count = positions(y.subarray(0, dim)).length;
+  const tracks = Array.from({ length: count }, (_, b) => ({ x: new Float64Array(rows), y: new Float64Array(rows), name: `body ${b + 1}` }));
+  for (let i = 0; i < rows; i++) {
+    positions(y.subarray(i * dim, (i + 1) * dim)).forEach(([bx, by], b) => {
+      tracks[b].x[i] = bx;
+      tracks[b].y[i] = by;
+    });
+  }
+  return tracks;
 }

@@ -6,6 +6,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
 import { UserError } from '../util/errors.ts';
+import type { PixelTask } from '../tasks/task.ts';
+import { pixelPendulumTask } from '../systems/pendulum.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { Rng } from '../util/rng.ts';
 import { Adam } from './adam.ts';
@@ -45,18 +47,20 @@ export interface PixelTrainConfig {
   checkpointEvery: number;
 }
 
-/** REFERENCE.md task 5. */
-export const PIXEL_PROTOCOL = { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, latent: 2, dynHidden: [200, 200] };
-
+/**
+ * The training configuration of a pixel task's protocol (its record; docs/PROTOCOLS.md): the latent
+ * holds (q, p), two values per degree of freedom of the task's system.
+ */
 export function pixelTrainConfig(
+  task: PixelTask,
   kind: 'hnn' | 'baseline',
   seed: number,
   frameSize: number,
   over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},
 ): PixelTrainConfig {
-  const p = PIXEL_PROTOCOL;
+  const p = task.train;
   return {
-    spec: { kind, frameSize, hidden: p.hidden, latent: p.latent, dynHidden: p.dynHidden },
+    spec: { kind, frameSize, hidden: p.hidden, latent: 2 * task.system.dof, dynHidden: p.dynHidden },
     seed,
     steps: p.steps,
     batchSize: p.batchSize,
@@ -353,7 +357,7 @@ export function removeCheckpoint(path: string): void {
 export async function pixelJointStep(
   opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {},
 ): Promise<{ step: () => void; dispose: () => void }> {
-  const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
+  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = new PixelModel(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);

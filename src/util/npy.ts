@@ -16,7 +16,22 @@ const DESCR: Array<[string, new (n: number) => NpyData, number]> = [
   ['|u1', Uint8Array, 1],
 ];
 
-function descrOf(data: NpyData): string {
+/** The .npy header (magic, version, length, dict padded to 64 bytes) for an array of `descr` and `shape`. */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  // magic(6) + version(2) + len(2) + header + '\n' must be a multiple of 64.
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const out = new Uint8Array(10 + header.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  out[8] = header.length & 0xff;
+  out[9] = header.length >> 8;
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  return out;
+}
+
+export function descrOf(data: NpyData): string {
   if (data instanceof Float64Array) return '<f8';
   if (data instanceof Float32Array) return '<f4';
   if (data instanceof Int32Array) return '<i4';
@@ -26,17 +41,10 @@ function descrOf(data: NpyData): string {
 export function encodeNpy(arr: NpyArray): Uint8Array {
   const size = arr.shape.reduce((a, b) => a * b, 1);
   if (size !== arr.data.length) throw new Error(`npy: shape [${arr.shape}] holds ${size} values, data has ${arr.data.length}`);
-  const shape = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
-  let header = `{'descr': '${descrOf(arr.data)}', 'fortran_order': False, 'shape': ${shape}, }`;
-  // magic(6) + version(2) + len(2) + header + '\n' must be a multiple of 64.
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + arr.data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  out[8] = header.length & 0xff;
-  out[9] = header.length >> 8;
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength), 10 + header.length);
+  const header = npyHeader(descrOf(arr.data), arr.shape);
+  const out = new Uint8Array(header.length + arr.data.byteLength);
+  out.set(header, 0);
+  out.set(new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength), header.length);
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Physics: each field is the symplectic gradient of its Hamiltonian, energy behaves as the theory
-// says along accurate trajectories, samplers follow REFERENCE.md, and the real data are intact.
+// Systems: each field is the symplectic gradient of its Hamiltonian (plus friction on the momenta),
+// energy behaves as the theory says along accurate trajectories, samplers follow docs/PROTOCOLS.md,
+// the registry knows every task, and the real data are intact.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,20 +9,19 @@ import { createHash } from 'node:crypto';
 import { Rng } from '../src/util/rng.ts';
 import { UserError } from '../src/util/errors.ts';
 import { solveIvp } from '../src/integrate/rk45.ts';
-import { getSimulatedSystem, getSystem, isSimulated, SIMULATED_SYSTEMS, SYSTEM_NAMES } from '../src/physics/index.ts';
-import type { System } from '../src/physics/system.ts';
-import { spring, springExact } from '../src/physics/spring.ts';
-import { pendulum } from '../src/physics/pendulum.ts';
-import { dampedPendulum, energyLossRate, makeDampedPendulum } from '../src/physics/damped-pendulum.ts';
-import { twoBody, circularSpeed as twoBodySpeed, mirroredState } from '../src/physics/two-body.ts';
-import { threeBody, circularSpeed as threeBodySpeed } from '../src/physics/three-body.ts';
-import {
-  loadRealPendulum,
-  parseRealPendulum,
-  realPendulum,
-  REAL_PENDULUM_PATH,
-  REAL_PENDULUM_SHA256,
-} from '../src/physics/real-pendulum.ts';
+import { defineSystem, type System } from '../src/systems/system.ts';
+import { spring, springExact, springTask } from '../src/systems/spring.ts';
+import { dampedPendulumTask, pendulum, pixelPendulumTask, realPendulumTask } from '../src/systems/pendulum.ts';
+import { twoBody, twoBodyTask, circularSpeed as twoBodySpeed, mirroredState } from '../src/systems/two-body.ts';
+import { threeBody, circularSpeed as threeBodySpeed } from '../src/systems/three-body.ts';
+import { getStateTask, getTask, TASK_NAMES, TASKS } from '../src/tasks/registry.ts';
+import { loadMeasured, parseMeasured } from '../datasets/measured.ts';
+import { packageFile } from '../src/util/package-root.ts';
+
+const dampedPendulum = dampedPendulumTask.system;
+const realData = realPendulumTask.data as Extract<typeof realPendulumTask.data, { source: 'measured' }>;
+/** Every simulated system of the registry, with its task's name. */
+const SIMULATED = TASKS.filter((t) => t.kind === 'pixel' || t.data.source === 'simulated').map((t) => [t.name, t.system] as const);
 
 /** (dH/dp, -dH/dq) by central differences. */
 function symplecticGradientFd(H: (x: Float64Array) => number, x: Float64Array, eps = 1e-6): Float64Array {
@@ -49,16 +49,16 @@ function states(system: System, n: number, seed: number): Float64Array[] {
 }
 
 describe('fields are symplectic gradients of their Hamiltonians', () => {
-  for (const name of SIMULATED_SYSTEMS) {
+  for (const [name, system] of SIMULATED) {
     it(name, () => {
-      const system = getSimulatedSystem(name);
       for (const x of states(system, 20, 1)) {
         const fd = symplecticGradientFd((y) => system.hamiltonian(y), x);
         const f = system.field(0, x);
-        // Friction is the only non-Hamiltonian part: dp/dt gets -gamma p.
-        if (name === 'damped-pendulum') fd[1] -= (system as typeof dampedPendulum).gamma * x[1];
+        // Friction is the only non-Hamiltonian part: dp/dt gets -gamma dH/dp = -gamma dq/dt.
+        const k = system.dof;
+        for (let j = 0; j < k; j++) fd[k + j] -= system.friction * fd[j];
         const out = new Float64Array(system.dim);
-        system.fieldInto!(0, x, out);
+        system.fieldInto(0, x, out);
         for (let i = 0; i < system.dim; i++) {
           expect(Math.abs(f[i] - fd[i])).toBeLessThan(1e-6 * (1 + Math.abs(f[i])));
           expect(out[i]).toBe(f[i]);
@@ -71,7 +71,7 @@ describe('fields are symplectic gradients of their Hamiltonians', () => {
 describe('energy along accurate trajectories', () => {
   for (const name of ['spring', 'pendulum', 'two-body', 'three-body'] as const) {
     it(`${name}: conserved by RK45 at rtol 1e-10`, () => {
-      const system = getSimulatedSystem(name);
+      const system = getTask(name).system;
       const [x0] = states(system, 1, 7);
       const t1 = name === 'three-body' ? 5 : 20;
       const sol = solveIvp(system.field, [0, t1], x0, { rtol: 1e-10, atol: 1e-10 });
@@ -84,8 +84,8 @@ describe('energy along accurate trajectories', () => {
     });
   }
 
-  it('damped pendulum: measured dH/dt matches -2 gamma p^2, and energy decreases', () => {
-    const sys = makeDampedPendulum(0.3);
+  it('damped pendulum: measured dH/dt matches -gamma (dH/dp)^2 = -4 gamma p^2, and energy decreases', () => {
+    const sys = pendulum.withFriction(0.3);
     const dt = 1e-3;
     const tEval = Float64Array.from({ length: 5001 }, (_, i) => i * dt);
     const sol = solveIvp(sys.field, [0, 5], Float64Array.of(1.8, 0.4), { tEval, rtol: 1e-12, atol: 1e-12 });
@@ -93,7 +93,8 @@ describe('energy along accurate trajectories', () => {
     let checked = 0;
     for (let i = 1; i < tEval.length - 1; i += 50) {
       const measured = (H(i + 1) - H(i - 1)) / (2 * dt);
-      const theory = energyLossRate(sol.y.subarray(2 * i, 2 * i + 2), 0.3);
+      const p = sol.y[2 * i + 1];
+      const theory = -0.3 * (2 * p) ** 2; // dH/dt = dH/dp * (-gamma dH/dp)
       expect(Math.abs(measured - theory)).toBeLessThan(1e-5 * (1 + Math.abs(theory)));
       expect(H(i + 1)).toBeLessThanOrEqual(H(i - 1) + 1e-12);
       checked++;
@@ -101,13 +102,33 @@ describe('energy along accurate trajectories', () => {
     expect(checked).toBeGreaterThan(90);
     expect(H(5000)).toBeLessThan(0.5 * H(0));
     expect(dampedPendulum.conservative).toBe(false);
-    expect(dampedPendulum.gamma).toBe(0.1);
+    // the paper-style damped pendulum: dp/dt = -3 sin q - 0.1 p, bit for bit
+    expect(dampedPendulum.friction).toBe(0.05);
+    for (const x of states(pendulum, 20, 4)) expect(dampedPendulum.field(0, x)[1]).toBe(-3 * Math.sin(x[0]) - 0.1 * x[1]);
   });
 
-  it('damped pendulum with gamma 0 is the ideal pendulum', () => {
-    const sys = makeDampedPendulum(0);
+  it('friction 0 is the ideal system; friction is validated', () => {
+    const sys = pendulum.withFriction(0);
     for (const x of states(pendulum, 5, 3)) expect(Array.from(sys.field(0, x))).toEqual(Array.from(pendulum.field(0, x)));
-    expect(() => makeDampedPendulum(-1)).toThrow(/gamma/);
+    expect(() => pendulum.withFriction(-1)).toThrow(/friction/);
+  });
+
+  it('defineSystem derives the field of a user system from H and its gradient', () => {
+    const quartic = defineSystem({
+      name: 'quartic',
+      description: 'H = q^4/4 + p^2/2',
+      coordinates: ['q'],
+      hamiltonian: (x) => x[0] ** 4 / 4 + x[1] ** 2 / 2,
+      gradient(x, out) {
+        out[0] = x[0] ** 3;
+        out[1] = x[1];
+      },
+    });
+    expect(quartic.dim).toBe(2);
+    expect(quartic.stateLabels).toEqual(['q', 'p_q']);
+    expect(Array.from(quartic.field(0, Float64Array.of(2, 3)))).toEqual([3, -8]);
+    expect(() => quartic.sampleInitial(new Rng(0))).toThrow(/no initial-state sampler/);
+    expect(() => defineSystem({ ...quartic, name: 'Bad Name', gradient: quartic.gradient })).toThrow(/lower case/);
   });
 });
 
@@ -117,7 +138,7 @@ describe('samplers follow REFERENCE.md', () => {
       [spring, 0.1, 1.0],
       [pendulum, 1.3, 2.3],
       [dampedPendulum, 1.3, 2.3],
-    ] as const) {
+    ] as const satisfies ReadonlyArray<readonly [System, number, number]>) {
       const radii = states(sys, 500, 11).map((x) => Math.hypot(x[0], x[1]));
       expect(Math.min(...radii)).toBeGreaterThanOrEqual(lo);
       expect(Math.max(...radii)).toBeLessThan(hi);
@@ -212,53 +233,59 @@ describe('samplers follow REFERENCE.md', () => {
 });
 
 describe('registry', () => {
-  it('knows every system and rejects unknown names with the list', () => {
-    for (const name of SYSTEM_NAMES) expect(getSystem(name).name).toBe(name);
-    expect(() => getSystem('double-pendulum')).toThrow(UserError);
-    expect(() => getSystem('double-pendulum')).toThrow(
-      /valid names: spring, pendulum, damped-pendulum, real-pendulum, two-body, three-body/,
-    );
-    expect(() => getSystem('toString')).toThrow(UserError);
+  it('knows every task and rejects unknown names with the list', () => {
+    for (const name of TASK_NAMES) expect(getTask(name).name).toBe(name);
+    expect(new Set(TASK_NAMES).size).toBe(TASK_NAMES.length);
+    expect(() => getTask('planet')).toThrow(UserError);
+    expect(() => getTask('planet')).toThrow(/choose one of spring, pendulum, damped-pendulum, real-pendulum, two-body, three-body/);
+    expect(() => getTask('toString')).toThrow(UserError);
+    expect(() => getStateTask('pixel-pendulum')).toThrow(/is a pixel task/);
   });
 
-  it('marks the real pendulum as measured: no field, refused where one is needed', () => {
-    const real = getSystem('real-pendulum');
-    expect(isSimulated(real)).toBe(false);
-    expect('field' in real).toBe(false);
-    expect(() => getSimulatedSystem('real-pendulum')).toThrow(/measured data/);
-    expect(isSimulated(getSystem('spring'))).toBe(true);
+  it('every task is consistent: latent and label sizes follow the system, pixel systems can draw themselves', () => {
+    for (const t of TASKS) {
+      expect(t.system.dim).toBe(2 * t.system.dof);
+      if (t.kind === 'pixel') {
+        expect(t.system.scene).toBeDefined();
+        expect(t.system.view).toBeDefined();
+        expect(t.data.sample(new Rng(1))).toHaveLength(t.system.dim);
+      } else if (t.data.source === 'simulated') {
+        expect(t.system.sampleInitial(new Rng(1))).toHaveLength(t.system.dim);
+      }
+    }
   });
 
   it('carries the published reference values', () => {
-    expect(spring.published?.energyHnn).toEqual([0.38, 0.1]);
-    expect(twoBody.published?.scale).toBe(1e6);
-    expect(realPendulum.published?.testHnn).toEqual([6.0, 0.6]);
+    expect(springTask.published?.energyHnn).toEqual([0.38, 0.1]);
+    expect(twoBodyTask.published?.scale).toBe(1e6);
+    expect(realPendulumTask.published?.testHnn).toEqual([6.0, 0.6]);
+    expect(pixelPendulumTask.publishedScales).toEqual({ loss: 1e5, energy: 1e3 });
   });
 });
 
 describe('real pendulum data', () => {
   it('is the published file, byte for byte, and parses to 556 rows', () => {
-    const bytes = readFileSync(REAL_PENDULUM_PATH);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(REAL_PENDULUM_SHA256);
-    const d = loadRealPendulum();
+    const bytes = readFileSync(packageFile(realData.file));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(realData.sha256);
+    const d = loadMeasured(realData);
     expect(d.rows).toBe(556);
     expect(d.t[0]).toBe(5);
     expect(d.t[555]).toBeCloseTo(99.5, 10);
     expect(d.trial.every((v) => v === 0)).toBe(true);
     const steps = Array.from({ length: 555 }, (_, i) => d.t[i + 1] - d.t[i]);
     expect(steps.filter((s) => Math.abs(s - 1 / 6) < 1e-6).length).toBe(545);
-    expect(Math.max(...Array.from(d.theta))).toBeGreaterThan(1.4);
-    // analysis energy of the first point
-    const x = Float64Array.of(d.theta[0], d.omega[0]);
-    expect(realPendulum.energy(x)).toBeCloseTo(2.4 * (1 - Math.cos(d.theta[0])) + d.omega[0] ** 2, 14);
+    expect(Math.max(...Array.from(d.q))).toBeGreaterThan(1.4);
+    // analysis energy of the first point: 2.4 (1 - cos q) + p^2
+    const x = Float64Array.of(d.q[0], d.p[0]);
+    expect(realPendulumTask.system.energy(x)).toBeCloseTo(2.4 * (1 - Math.cos(d.q[0])) + d.p[0] ** 2, 14);
   });
 
   it('reports missing or malformed files as UserError', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hnn-real-'));
-    expect(() => loadRealPendulum(join(dir, 'absent.txt'))).toThrow(UserError);
+    expect(() => loadMeasured(realData, join(dir, 'absent.txt'))).toThrow(UserError);
     const bad = join(dir, 'bad.txt');
     writeFileSync(bad, '%o v\r\n 0 5.0 1.0\r\n');
-    expect(() => loadRealPendulum(bad)).toThrow(/line 2 is not 4 numbers/);
-    expect(() => parseRealPendulum('%o v\n0 2 0.1 0.2\n0 1 0.1 0.2\n')).toThrow(/do not increase/);
+    expect(() => loadMeasured(realData, bad)).toThrow(/line 2 is not 4 numbers/);
+    expect(() => parseMeasured('%o v\n0 2 0.1 0.2\n0 1 0.1 0.2\n')).toThrow(/do not increase/);
   });
 });

@@ -1,0 +1,182 @@
+/**
+ * The pendulum: angle q from hanging straight down (q > 0 swings the bob right), angular momentum p,
+ * a bob of mass m on a massless rod of length l under gravity g.
+ *
+ *   H(q, p) = p^2 / (2 m l^2) + m g l (1 - cos q),   dq/dt = p / (m l^2),   dp/dt = -m g l sin q
+ *
+ * Four tasks use it (docs/PROTOCOLS.md):
+ * - pendulum (paper task 2): m = 1/2, l = 1, g = 6, so H = 3 (1 - cos q) + p^2 (the reference code's
+ *   scaling; the paper prints 6 (1 - cos q) + p^2 / 2);
+ * - damped-pendulum (ours): the same with friction gamma = 0.05 in dp/dt = ... - gamma dH/dp, which is
+ *   dp/dt = -3 sin q - 0.1 p (theta'' = -6 sin theta - 0.1 theta');
+ * - real-pendulum (paper task 3): Schmidt & Lipson's measurements; the reference analyses them with
+ *   H = 2.4 (1 - cos q) + p^2 (m = 1/2, l = 1, g = 4.8), which the data do not conserve (friction);
+ * - pixel-pendulum (paper task 5): the reference rendered Gym's Pendulum (a uniform rod, g = 10,
+ *   l = 1, so phi'' = -3g/(2l) sin phi = -15 sin phi), frames dt = 0.05 apart. Here: m = 1, l = 1,
+ *   g = 15 in (phi, omega = dphi/dt), drawn by this project's renderer.
+ */
+import type { Rng } from '../util/rng.ts';
+import type { PixelTask, StateTask } from '../tasks/task.ts';
+import { defineSystem, type System } from './system.ts';
+import { radiusOf, randomOnCircle } from './spring.ts';
+
+export interface PendulumParams {
+  mass: number;
+  length: number;
+  gravity: number;
+}
+
+/** The rod reaches this fraction of the frame side per unit of length (bob edge 1 px from the border at 28 px). */
+const VIEW_SCALE = 0.36;
+
+export function pendulumSystem(p: PendulumParams, friction = 0): System {
+  const { mass: m, length: l, gravity: g } = p;
+  const initialRadius = { scale: 1, offset: 1.3 };
+  return defineSystem({
+    name: 'pendulum',
+    description: `pendulum, H = p^2/(2 m l^2) + m g l (1 - cos q) with m = ${m}, l = ${l}, g = ${g}`,
+    coordinates: ['q'],
+    friction,
+    params: { mass: m, length: l, gravity: g },
+    hamiltonian: (x) => (x[1] * x[1]) / (2 * m * l * l) + m * g * l * (1 - Math.cos(x[0])),
+    gradient(x, out) {
+      out[0] = m * g * l * Math.sin(x[0]);
+      out[1] = x[1] / (m * l * l);
+    },
+    initialRadius,
+    /** Random direction, radius r ~ U(1.3, 2.3) (the radius is drawn first). */
+    sample: (rng) => {
+      const r = radiusOf(rng, initialRadius);
+      return randomOnCircle(rng, r);
+    },
+    // pivot at the frame centre; sizes as fractions of the frame (a bright bob makes the angle easy
+    // to read from one frame, unlike Gym's rod alone)
+    view: { centre: [0, 0], scale: VIEW_SCALE / l },
+    scene: (x) => {
+      const bx = l * Math.sin(x[0]);
+      const by = -l * Math.cos(x[0]);
+      return [
+        { kind: 'disc', x: bx, y: by, radius: 0.1, shade: 1, colour: [0.95, 0.75, 0.2] },
+        { kind: 'rod', x0: 0, y0: 0, x1: bx, y1: by, halfWidth: 0.04, shade: 0.5, colour: [0.55, 0.55, 0.6] },
+        { kind: 'disc', x: 0, y: 0, radius: 0.06, shade: 0.5, colour: [0.4, 0.4, 0.45] },
+      ];
+    },
+  });
+}
+
+const train = { lr: 1e-3, hidden: [200, 200] };
+const paperData = { source: 'simulated', trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1 } as const;
+const split = { testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' } as const;
+const energy = { count: 15, t1: 20, points: 100, rtol: 1e-12, atol: 1e-12, states: 'box' } as const;
+
+/** The paper's ideal pendulum: H = 3 (1 - cos q) + p^2. */
+export const pendulum = pendulumSystem({ mass: 0.5, length: 1, gravity: 6 });
+
+export const pendulumTask: StateTask = {
+  kind: 'state',
+  name: 'pendulum',
+  description: 'ideal pendulum (paper task 2), H = 3 (1 - cos q) + p^2',
+  system: pendulum,
+  // radius r ~ U(1.3, 2.3): the pendulum swings far from the linear regime
+  data: { ...paperData, ...split },
+  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-4 },
+  energy,
+  quick: { steps: 600 },
+  published: {
+    scale: 1e3,
+    trainBaseline: [33, 2],
+    trainHnn: [33, 2],
+    testBaseline: [35, 2],
+    testHnn: [36, 2],
+    energyBaseline: [42, 10],
+    energyHnn: [25, 5],
+  },
+};
+
+export const dampedPendulumTask: StateTask = {
+  kind: 'state',
+  name: 'damped-pendulum',
+  description: 'damped pendulum (ours), the ideal one with friction 0.05: dp/dt = -3 sin q - 0.1 p',
+  system: pendulum.withFriction(0.05),
+  data: { ...paperData, ...split },
+  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-4 },
+  energy,
+  quick: { steps: 600 },
+};
+
+export const realPendulumTask: StateTask = {
+  kind: 'state',
+  name: 'real-pendulum',
+  description: 'real pendulum (paper task 3): measurements of Schmidt & Lipson (2009), analysed with H = 2.4 (1 - cos q) + p^2',
+  system: pendulumSystem({ mass: 0.5, length: 1, gravity: 4.8 }),
+  data: {
+    source: 'measured',
+    file: 'data/real_pend_h_1.txt',
+    sha256: '45d92988198b89a5933f5a53e67aa819d06937516f71a462ac09e1307d8b3411',
+    rows: 556,
+    provenance: 'data/real_pend_h_1.txt (Schmidt & Lipson 2009; see data/README.md)',
+    trainFraction: 0.8,
+  },
+  // the reference code's weight decay 1e-5 (its paper says 1e-4)
+  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-5 },
+  // scipy's default tolerances, as the reference
+  energy: { rtol: 1e-3, atol: 1e-6 },
+  quick: { steps: 600 },
+  published: {
+    scale: 1e3,
+    trainBaseline: [2.7, 0.2],
+    trainHnn: [9.2, 0.5],
+    testBaseline: [2.2, 0.3],
+    testHnn: [6.0, 0.6],
+    energyBaseline: [390, 70],
+    energyHnn: [14, 5],
+  },
+};
+
+/** Gym's pendulum in (phi, omega = dphi/dt): phi'' = -15 sin phi. */
+export const gymPendulum = pendulumSystem({ mass: 1, length: 1, gravity: 15 });
+
+/** |phi0| ~ U(0, pi/6) with a random sign, omega0 ~ U(-1, 1): small swings, as the reference's trials. */
+function smallSwing(rng: Rng): Float64Array {
+  let magnitude = 0;
+  while (magnitude === 0) magnitude = rng.range(0, Math.PI / 6); // the open interval (0, pi/6)
+  const sign = rng.uniform() < 0.5 ? -1 : 1;
+  return Float64Array.of(sign * magnitude, rng.range(-1, 1));
+}
+
+export const pixelPendulumTask: PixelTask = {
+  kind: 'pixel',
+  name: 'pixel-pendulum',
+  description: "pendulum from pixels (paper task 5): 28x28 frames of phi'' = -15 sin phi, dt = 0.05",
+  system: gymPendulum,
+  data: {
+    trials: 200,
+    frames: 103,
+    size: 28,
+    frameDt: 0.05,
+    substeps: 64,
+    testFraction: 0.2,
+    sample: smallSwing,
+    sampling: { initialAngle: '|phi0| ~ U(0, pi/6), random sign', initialOmega: 'dphi/dt ~ U(-1, 1) rad per time unit' },
+    // matter-js's rigid body as an alternative (NOT energy-conserving) source: --engine matter
+    engines: ['matter'],
+    // the reference's momentum label: p = 0.25 dphi/dt
+    extraLabels: [{ name: 'p_ref', description: "the reference's momentum, 0.25 dphi/dt", of: (x) => 0.25 * x[1] }],
+    samples: 8,
+  },
+  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  // The reference measured the energy as 1.875 (1 - cos phi) + p_ref^2 = H / 8 in (phi, omega).
+  evaluation: { rolloutFrames: 200, energyScale: 1 / 8, periodCoordinate: 0 },
+  quick: { steps: 300 },
+  // the paper's row: losses printed x 1e5, energy x 1e3
+  publishedScales: { loss: 1e5, energy: 1e3 },
+  published: {
+    scale: 1,
+    trainBaseline: [18e-5, 0.2e-5],
+    trainHnn: [19e-5, 0.2e-5],
+    testBaseline: [17e-5, 0.3e-5],
+    testHnn: [18e-5, 0.3e-5],
+    energyBaseline: [9.3e-3, 1e-3],
+    energyHnn: [0.15e-3, 0.01e-3],
+  },
+};

@@ -1,0 +1,160 @@
+// A task is a system plus everything its experiment needs, as one typed record: how its dataset is
+// made, how models train on it, how the energy metric is measured, what --quick reduces, and the
+// published numbers it is compared with. Code loops over tasks and reads these fields; it never
+// branches on a task's name. The protocols come from the paper and its code (docs/PROTOCOLS.md).
+import type { Rng } from '../util/rng.ts';
+import type { PublishedResult, System } from '../systems/system.ts';
+
+/** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
+export interface StateTrainProtocol {
+  steps: number;
+  /** null = full batch */
+  batchSize: number | null;
+  weightDecay: number;
+  lr: number;
+  hidden: number[];
+}
+
+/** A dataset integrated from sampled initial states. Tolerances: atol = rtol where the reference sets only rtol. */
+export interface SimulatedData {
+  source: 'simulated';
+  trajectories: number;
+  t0: number;
+  t1: number;
+  /** evenly spaced samples per trajectory, t0 and t1 included */
+  points: number;
+  rtol: number;
+  atol: number;
+  /** std of the Gaussian noise added to the inputs x after the targets are computed (0 = none) */
+  noiseStd: number;
+  /** fraction of trajectories in the test split */
+  testFraction: number;
+  /** which split takes the first trajectories */
+  first: 'train' | 'test';
+  /**
+   * Where the random draws come from. 'numpy-legacy': the reference code's own draws (numpy's legacy
+   * generator seeded with the seed, in its order: per trajectory a point of the square [-1, 1]^2
+   * normalised to the system's initialRadius rule, then the q noise, then the p noise), so seed s
+   * gives the reference's dataset at seed s. 'rng': this project's Rng streams and the system's sampler.
+   */
+  randomSource: 'numpy-legacy' | 'rng';
+}
+
+/** Measured data: rows (trial, t, q, p) of a text file shipped with the package. */
+export interface MeasuredData {
+  source: 'measured';
+  /** Package-relative path of the file. */
+  file: string;
+  sha256: string;
+  rows: number;
+  /** Where the data come from (recorded in manifests). */
+  provenance: string;
+  /** First part (time order) train, the rest test. */
+  trainFraction: number;
+}
+
+export type StateData = SimulatedData | MeasuredData;
+
+/** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"). */
+export interface SimulatedEnergyEval {
+  count: number;
+  t1: number;
+  points: number;
+  rtol: number;
+  atol: number;
+  /**
+   * 'box': each coordinate uniform in +-[0.2, 1.0) with a random sign, from Rng(seed).fork("energy-eval");
+   * 'sampler': the system's own sampler with seeds seed, seed + 1, ...
+   */
+  states: 'box' | 'sampler';
+}
+
+/** Energy MSE of measured data: from the first test point over the test time stamps. */
+export interface MeasuredEnergyEval {
+  rtol: number;
+  atol: number;
+}
+
+interface TaskBase {
+  name: string;
+  /** One line for --help and tables. */
+  description: string;
+  system: System;
+  published?: PublishedResult;
+}
+
+export interface StateTask extends TaskBase {
+  kind: 'state';
+  data: StateData;
+  train: StateTrainProtocol;
+  energy: SimulatedEnergyEval | MeasuredEnergyEval;
+  /** What `hnn reproduce --quick` changes (documented in its output). */
+  quick: { steps: number; data?: Partial<Pick<SimulatedData, 'trajectories' | 'points'>> };
+}
+
+/** A label column beyond the state, kept for the reference's conventions. */
+export interface ExtraLabel {
+  name: string;
+  description: string;
+  of(x: Float64Array): number;
+}
+
+/** How the frames of a pixel task are made. */
+export interface PixelData {
+  trials: number;
+  /** Frames per trial (a trial of F frames gives F - 3 samples). */
+  frames: number;
+  /** Frame side N (N x N). */
+  size: number;
+  /** Time between frames. */
+  frameDt: number;
+  /** Classical RK4 substeps per frame of the exact field (frames far more accurate than float32 pixels). */
+  substeps: number;
+  testFraction: number;
+  /** Initial state of each trial. */
+  sample(rng: Rng): Float64Array;
+  /** What `sample` draws, for the manifest. */
+  sampling: Record<string, string>;
+  /** Simulation sources besides the exact field ('ode') this task offers (renderer/sources.ts). */
+  engines?: readonly string[];
+  /** Label columns after the state (default none). */
+  extraLabels?: readonly ExtraLabel[];
+  /** Rasteriser subsamples per axis on edge pixels. */
+  samples: number;
+}
+
+/** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"). */
+export interface PixelTrainProtocol {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  /** Autoencoder width. */
+  hidden: number;
+  /** Hidden sizes of the latent MLP. */
+  dynHidden: number[];
+}
+
+export interface PixelEvaluation {
+  /** Frames of every rollout. */
+  rolloutFrames: number;
+  /**
+   * Factor on the system's H in the pixel energy metric, so the numbers compare with the published
+   * ones (the pendulum's reference measured H / 8; see its file).
+   */
+  energyScale: number;
+  /** State coordinate whose oscillation gives the swing or orbit period; null where there is none (chaos). */
+  periodCoordinate: number | null;
+}
+
+export interface PixelTask extends TaskBase {
+  kind: 'pixel';
+  data: PixelData;
+  train: PixelTrainProtocol;
+  evaluation: PixelEvaluation;
+  quick: { steps: number };
+  /** How to print the published numbers: losses and energy at their own scales. */
+  publishedScales?: { loss: number; energy: number };
+}
+
+export type Task = StateTask | PixelTask;
