@@ -1,5 +1,5 @@
 // The pixel model of the paper's task 5: the residual autoencoder plus a latent dynamics model (HNN
-// or baseline) on z = (q, p), trained jointly on three losses (REFERENCE.md, task 5):
+// or baseline) on z = (q, p), trained jointly on three losses (docs/PROTOCOLS.md, task 5):
 //   reconstruction  mean over pixels of (x - dec(enc(x)))^2
 //   consistency     (z_p - (z_q_next - z_q))^2         (the code's sign)
 //   latent HNN      mean over z of (z_next - step(z))^2 (one Euler step of one frame by default)

@@ -1,3 +1,70 @@
-// The public API of hnn-ts (the package entry point). Everything not exported here is internal.
+// The public API of hnn-ts: the package entry point (`import { ... } from 'hnn-ts'`). Everything not
+// exported here is internal and may change. Grouped as data flows: systems -> tasks -> datasets ->
+// models -> training -> rollouts and metrics -> rendering and media.
+
+// Systems: define your own, or use the paper's
 export { defineSystem, type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
 export { springShapes, type Shape, type Disc, type Rod, type View, type Colour } from './systems/scene.ts';
+export { massSpring, spring, springExact } from './systems/spring.ts';
+export { pendulumSystem, pendulum, gymPendulum } from './systems/pendulum.ts';
+export { gravitySystem } from './systems/gravity.ts';
+export { twoBody } from './systems/two-body.ts';
+export { threeBody } from './systems/three-body.ts';
+
+// Tasks: a system plus its protocol, and the registry of the built-in ones
+export { TASKS, TASK_NAMES, getTask, getStateTask, getPixelTask, stateTasks, pixelTasks } from './tasks/registry.ts';
+export { defineStateTask, type StateTaskOptions } from './tasks/define.ts';
+export type { Task, StateTask, PixelTask, SimulatedData, MeasuredData, StateTrainProtocol, PixelTrainProtocol } from './tasks/task.ts';
+
+// Datasets
+export {
+  buildStateDataset,
+  writeStateDataset,
+  loadStateDataset,
+  energyEvalConfig,
+  linspace,
+  type StateDataset,
+  type StateOverrides,
+  type EnergyEvalSettings,
+} from '../datasets/state.ts';
+export { generatePixelDataset, renderTruth, sampleInitialStates, type PixelDatasetOptions } from '../datasets/pixel.ts';
+export { readDataset, readManifest, type DatasetManifest } from '../datasets/format.ts';
+
+// Models
+export { MODEL_KINDS, type ModelKind } from '../models/kinds.ts';
+export { DynamicsModel, saveDynamicsModel, loadDynamicsModel, type DynamicsSpec } from '../models/dynamics.ts';
+export {
+  PixelModel,
+  savePixelModel,
+  loadPixelModel,
+  DEFAULT_PIXEL_LOSS,
+  type PixelModelSpec,
+  type PixelLossConfig,
+} from '../models/pixel.ts';
+export { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
+export type { NamedWeights } from '../models/mlp.ts';
+
+// Training (and the experiments the CLI runs, writing every output to a folder)
+export { initBackend, describeBackend, type BackendInfo } from './tf/backend.ts';
+export { trainStateModel, type StateTrainConfig, type StateData } from './train/state.ts';
+export { trainPixelModel, pixelTrainConfig, type PixelTrainConfig } from './train/pixel.ts';
+export { Adam, type AdamOptions } from './train/adam.ts';
+export { runStateExperiment, toStateData, type StateMetrics } from './pipeline/state.ts';
+export { runPixelExperiment, loadPixelDataset, type PixelMetrics } from './pipeline/pixel.ts';
+export { runReproduce } from './pipeline/reproduce.ts';
+
+// Rollouts and metrics
+export { solveIvp, solveIvpInto, FIXED_STEP_INTEGRATORS, type SolveOptions, type SolveResult } from './integrate/index.ts';
+export { IntegrationError } from './integrate/errors.ts';
+export { rollout, energyEvaluation, energyMseAgainst, trueRollouts, type EnergyResult, type Rollout } from './eval/energy.ts';
+export { derivativeLoss } from './eval/derivative.ts';
+export { latentRollout, normalisedErrors, validPredictionTime, meanPeriod, VPT_THRESHOLD } from './eval/pixel.ts';
+
+// Rendering and media
+export { Rasterizer, simulateFrames } from '../renderer/index.ts';
+export { composePanels, writeVideo, type VideoPanel } from './media/video.ts';
+export { linePlot, contourPlot, vectorFieldPlot, orbitPlot } from './media/plot.ts';
+
+// Utilities
+export { Rng, MAX_SEED } from './util/rng.ts';
+export { UserError } from './util/errors.ts';

@@ -45,7 +45,7 @@ function decode64(w: NamedWeights, z: number[]): number[] {
   return dense(w, '8', h);
 }
 
-/** REFERENCE.md task 5's loss in float64 (Euler latent step, dt = 1). */
+/** docs/PROTOCOLS.md task 5's loss in float64 (Euler latent step, dt = 1). */
 function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, xn: Float32Array, width: number, cfg: PixelLossConfig): number {
   const f = fieldFunction(kind, w);
   const rows = x.length / width;

@@ -1,4 +1,4 @@
-// State datasets: protocol sizes and splits, targets and noise as REFERENCE.md says, the
+// State datasets: protocol sizes and splits, targets and noise as docs/PROTOCOLS.md says, the
 // generate -> write -> read round trip, byte-identical output per seed, clear errors, numpy interop.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';

@@ -132,7 +132,7 @@ describe('energy along accurate trajectories', () => {
   });
 });
 
-describe('samplers follow REFERENCE.md', () => {
+describe('samplers follow docs/PROTOCOLS.md', () => {
   it('spring and pendulum radii', () => {
     for (const [sys, lo, hi] of [
       [spring, 0.1, 1.0],

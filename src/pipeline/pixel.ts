@@ -171,7 +171,7 @@ export interface PixelRunOptions {
   force?: boolean;
   resume?: boolean;
   quiet?: boolean;
-  /** Loss weights and latent-step integrator (default: REFERENCE.md). */
+  /** Loss weights and latent-step integrator (default: the task protocol, docs/PROTOCOLS.md). */
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;

@@ -30,7 +30,8 @@ export interface StateTrainConfig {
   weightDecay: number;
   lr: number;
   hidden: number[];
-  logEvery: number;
+  /** updates between log lines (default 200) */
+  logEvery?: number;
 }
 
 function toTensor(split: StateSplit, dim: number): { x: tf.Tensor2D; dx: tf.Tensor2D } {
@@ -90,7 +91,7 @@ export async function trainStateModel(
     updates: cfg.steps + 1,
     step,
     evaluate: () => ({ testLoss: splitLoss(model, test.x, test.dx) }),
-    logEvery: cfg.logEvery,
+    logEvery: cfg.logEvery ?? 200,
     log: opts.log,
     label: opts.label ?? `train ${cfg.kind}`,
     quiet: opts.quiet,
