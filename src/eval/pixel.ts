@@ -3,6 +3,7 @@
 // re-encoded decoded rollout, then the system's own H), the valid prediction time (VPT), and the
 // swing or orbit period of the rollout against the truth.
 import * as tf from '@tensorflow/tfjs';
+import { inChunks } from '../tf/chunks.ts';
 import type { PixelModel } from '../../models/pixel.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -22,10 +23,7 @@ export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number
   const w = model.input;
   const d = model.spec.latent;
   const out = new Float64Array(rows * d);
-  for (let s = 0; s < rows; s += chunk) {
-    const n = Math.min(chunk, rows - s);
-    tf.tidy(() => out.set(model.encode(tf.tensor2d(pixels.subarray(s * w, (s + n) * w), [n, w])).dataSync(), s * d));
-  }
+  inChunks(rows, chunk, (s, n) => out.set(model.encode(tf.tensor2d(pixels.subarray(s * w, (s + n) * w), [n, w])).dataSync(), s * d));
   return out;
 }
 
@@ -34,12 +32,9 @@ export function decodeLatents(model: PixelModel, z: Float64Array, chunk = 2000):
   const d = model.spec.latent;
   const n = z.length / d;
   const out = new Float32Array(n * model.input);
-  for (let s = 0; s < n; s += chunk) {
-    const m = Math.min(chunk, n - s);
-    tf.tidy(() =>
-      out.set(model.decode(tf.tensor2d(Float32Array.from(z.subarray(s * d, (s + m) * d)), [m, d])).dataSync(), s * model.input),
-    );
-  }
+  inChunks(n, chunk, (s, m) =>
+    out.set(model.decode(tf.tensor2d(Float32Array.from(z.subarray(s * d, (s + m) * d)), [m, d])).dataSync(), s * model.input),
+  );
   return out;
 }
 

@@ -8,7 +8,7 @@ import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
-import { moveAside, readJson, writeJsonAtomic } from '../util/files.ts';
+import { moveAside, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
@@ -17,6 +17,7 @@ import { pixelPendulumTask } from '../systems/pendulum.ts';
 /** The main job's task: the paper's pixel experiment. */
 export const MAIN_TASK = pixelPendulumTask;
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { readMetrics } from './metrics.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';
 
 /** Steps per model for `npm start` (measured: see README); the protocol's are MAIN_TASK.train.steps. */
@@ -81,7 +82,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     const dir = join(outDir, kind);
     const done = join(dir, 'metrics.json');
     if (!opts.force && existsSync(done)) {
-      const m = readJson<PixelMetrics>(done, 'metrics');
+      const m = readMetrics<PixelMetrics>(done);
       const unfit =
         m.steps !== steps
           ? `it ran ${m.steps} steps, this job runs ${steps}`

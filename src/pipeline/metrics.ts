@@ -1,7 +1,10 @@
 // The last check before a run is marked finished: its headline numbers must be finite. A NaN here
 // means garbage went in (the dataset checks should have caught it), and a metrics.json holding
 // null where a number belongs would look finished to every later command.
+import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
+import { readJson } from '../util/files.ts';
+import type { RunMetricsBase } from './state.ts';
 
 /** The fields every metrics.json must hold as finite numbers. */
 const HEADLINE = ['trainLoss.mean', 'testLoss.mean', 'energyMse.mean'] as const;
@@ -19,4 +22,24 @@ export function checkMetricsFinite(metrics: object): void {
       );
     }
   }
+}
+
+const meanAnd = z.looseObject({ mean: z.number() });
+
+/** What every metrics.json must hold for later commands (reuse checks, tables) to read it. */
+const metricsSchema = z.looseObject({
+  task: z.string(),
+  model: z.enum(['hnn', 'baseline']),
+  seed: z.number().int().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  protocol: z.record(z.string(), z.unknown()),
+  dataset: z.looseObject({ dir: z.string(), seed: z.number() }),
+  trainLoss: meanAnd,
+  testLoss: meanAnd,
+  energyMse: meanAnd,
+});
+
+/** Reads a finished run's metrics.json, checked against the fields every run writes. */
+export function readMetrics<M extends RunMetricsBase<string>>(path: string): M {
+  return readJson(path, 'metrics of a finished run', metricsSchema) as unknown as M;
 }

@@ -47,8 +47,8 @@ import {
 } from '../train/pixel.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
-import { readJson, writeJsonAtomic } from '../util/files.ts';
-import { checkMetricsFinite } from './metrics.ts';
+import { writeJsonAtomic } from '../util/files.ts';
+import { checkMetricsFinite, readMetrics } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import type { NpyArray } from '../util/npy.ts';
 import { packageVersions } from '../util/versions.ts';
@@ -404,7 +404,7 @@ export async function runPixelEvaluation(opts: {
   backend?: string;
 }): Promise<PixelMetrics> {
   const path = join(opts.outDir, 'metrics.json');
-  const old = readJson<PixelMetrics>(path, 'metrics of a finished pixel experiment');
+  const old = readMetrics<PixelMetrics>(path);
   if (typeof old.task !== 'string' || pixelTaskOf(old.task).kind !== 'pixel')
     throw new UserError(`${path} is not the result of a pixel task`);
   await initBackend(opts.backend ?? 'auto');

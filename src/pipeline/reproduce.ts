@@ -16,11 +16,12 @@ import { getTask, TASKS } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison } from './task-plots.ts';
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
 import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
 
@@ -170,7 +171,7 @@ function checkGenerator(dir: string): void {
 /** The metrics of a finished run in `dir` to reuse (none with --force); refuses a run of another mode. */
 function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
   if (o.force || !existsSync(join(dir, 'metrics.json'))) return null;
-  const metrics = readJson<M>(join(dir, 'metrics.json'), 'metrics');
+  const metrics = readMetrics<M>(join(dir, 'metrics.json'));
   const expected = stepsOf(task, o.quick);
   if (metrics.steps !== expected) {
     throw new UserError(

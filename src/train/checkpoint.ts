@@ -9,6 +9,7 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import type { AdamState } from './adam.ts';
+import { z } from 'zod';
 
 const MAGIC = 'HNNCKPT1';
 
@@ -33,6 +34,22 @@ interface Header {
   elapsed: number;
   tensors: Array<{ name: string; shape: number[]; offset: number; length: number }>;
 }
+
+const headerSchema = z.object({
+  step: z.number().int().nonnegative(),
+  rng: z.array(z.number().nullable()),
+  meta: z.record(z.string(), z.unknown()),
+  adamT: z.number().int().nonnegative(),
+  elapsed: z.number().nonnegative(),
+  tensors: z.array(
+    z.object({
+      name: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      offset: z.number().int().nonnegative(),
+      length: z.number().int().nonnegative(),
+    }),
+  ),
+});
 
 export function saveCheckpoint(path: string, c: Checkpoint): void {
   const named: Array<[string, number[], ArrayLike<number>]> = Object.entries(c.weights).map(([k, w]) => [`w:${k}`, w.shape, w.values]);
@@ -73,7 +90,9 @@ export function loadCheckpoint(path: string): Checkpoint {
   const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + len)));
+    const parsed = headerSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + len))));
+    if (!parsed.success) throw new Error(`${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    header = parsed.data;
   } catch (e) {
     throw bad((e as Error).message);
   }

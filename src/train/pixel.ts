@@ -4,6 +4,7 @@
 // latent model's decay is scaled by its loss term's weight (see latentWeightDecay).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { inChunks } from '../tf/chunks.ts';
 import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
@@ -173,15 +174,12 @@ export function splitSampleLosses(
     hnn: new Float64Array(split.rows),
   };
   const w = model.input;
-  for (let start = 0; start < split.rows; start += chunk) {
-    const n = Math.min(chunk, split.rows - start);
-    tf.tidy(() => {
-      const x = tf.tensor2d(split.x.subarray(start * w, (start + n) * w), [n, w]);
-      const nx = tf.tensor2d(split.next.subarray(start * w, (start + n) * w), [n, w]);
-      const s = model.sampleLosses(x, nx, loss);
-      for (const k of ['total', 'recon', 'consistency', 'hnn'] as const) out[k].set(s[k].dataSync(), start);
-    });
-  }
+  inChunks(split.rows, chunk, (start, n) => {
+    const x = tf.tensor2d(split.x.subarray(start * w, (start + n) * w), [n, w]);
+    const nx = tf.tensor2d(split.next.subarray(start * w, (start + n) * w), [n, w]);
+    const s = model.sampleLosses(x, nx, loss);
+    for (const k of ['total', 'recon', 'consistency', 'hnn'] as const) out[k].set(s[k].dataSync(), start);
+  });
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Training a state-space model (HNN or baseline) on a state dataset: the paper's protocol.
 import * as tf from '@tensorflow/tfjs';
+import { inChunks } from '../tf/chunks.ts';
 import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { Rng } from '../util/rng.ts';
 import { Adam } from './adam.ts';
@@ -42,16 +43,9 @@ function toTensor(split: StateSplit, dim: number): { x: tf.Tensor2D; dx: tf.Tens
 export function splitLoss(model: DynamicsModel, x: tf.Tensor2D, dx: tf.Tensor2D, chunk = 5000): number {
   const rows = x.shape[0];
   let sum = 0;
-  for (let start = 0; start < rows; start += chunk) {
-    const n = Math.min(chunk, rows - start);
-    sum += tf.tidy(
-      () =>
-        model
-          .loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1]))
-          .mul(n)
-          .dataSync()[0],
-    );
-  }
+  inChunks(rows, chunk, (start, n) => {
+    sum += model.loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1])).dataSync()[0] * n;
+  });
   return sum / rows;
 }
 

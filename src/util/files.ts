@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { UserError } from './errors.ts';
 
 /** Creates `dir` and its missing parents, one level at a time (bounded by the path's depth). */
@@ -58,13 +59,27 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-export function readJson<T = unknown>(path: string, what: string): T {
+/**
+ * Reads JSON the project wrote earlier. With a schema, the value is checked against it: a file
+ * edited or written by another version is refused with the first field that does not fit.
+ */
+export function readJson<T = unknown>(path: string, what: string, schema?: z.ZodType<T>): T {
   if (!existsSync(path)) throw new UserError(`${what} not found: ${path}`);
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UserError(`${what} is not valid JSON: ${path} (${(e as Error).message}); regenerate it`);
   }
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(
+      `${what} ${path} does not have the expected form (${issue.path.join('.') || 'top level'}: ${issue.message}); regenerate it`,
+    );
+  }
+  return parsed.data;
 }
 
 export function sha256(data: Uint8Array | string): string {
