@@ -7,40 +7,18 @@
  * implements them, so step counts are comparable with the reference's.
  */
 import type { Field, FieldInto } from '../physics/system.ts';
-import { iterateSteps } from './fixed.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
+import { DOPRI5 } from './tableau.ts';
 
 export const name = 'rk45';
-export const order = 5;
+export const order = DOPRI5.order;
 export const symplectic = false;
 
-// Butcher tableau of Dormand-Prince 5(4).
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1];
-const A: number[][] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-];
-/** 5th-order weights (stage 7 has weight 0: it is f at the new point, reused as stage 1 next step). */
-export const B = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
-/** Error weights: 5th-order minus 4th-order solution, over the 7 stages. */
-const E = [-71 / 57600, 0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40];
-/**
- * Continuous extension: y(t + s h) = y + h sum_k K_k (P[k][0] s + P[k][1] s^2 + P[k][2] s^3 + P[k][3] s^4).
- * Each row sums to B[k], so s = 1 gives the step's own 5th-order result.
- */
-export const P = [
-  [1, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
-  [0, 0, 0, 0],
-  [0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799],
-  [0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
-  [0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632],
-  [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
-  [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423],
-];
+// The loops below index the tableau's stages directly, in the order the dataset bits depend on.
+const { c: C, a: A, e: E } = DOPRI5;
+/** Solution weights and continuous extension of the method (see tableau.ts). */
+export const B = DOPRI5.b;
+export const P = DOPRI5.dense;
 
 export interface SolveOptions {
   /** Times at which to report the state, monotone in the direction of integration, inside tSpan. Default: every step. */
@@ -302,32 +280,4 @@ function nextUp(x: number): number {
   const bits = new BigInt64Array(buf.buffer);
   bits[0] += 1n;
   return buf[0];
-}
-
-/** One fixed Dormand-Prince step (5th-order solution), for order measurements and fixed-step use. */
-export function dopri5Step(f: Field, t: number, x: Float64Array, h: number): Float64Array {
-  const dim = x.length;
-  const K: Float64Array[] = [];
-  const tmp = new Float64Array(dim);
-  K.push(f(t, x));
-  for (let s = 1; s < 6; s++) {
-    for (let i = 0; i < dim; i++) {
-      let acc = 0;
-      for (let j = 0; j < s; j++) acc += A[s][j] * K[j][i];
-      tmp[i] = x[i] + h * acc;
-    }
-    K.push(f(t + C[s] * h, tmp));
-  }
-  const out = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) {
-    let acc = 0;
-    for (let j = 0; j < 6; j++) acc += B[j] * K[j][i];
-    out[i] = x[i] + h * acc;
-  }
-  return out;
-}
-
-/** Fixed-step Dormand-Prince: all nSteps + 1 states (row-major), x0 first. */
-export function integrateFixed(f: Field, x0: Float64Array, t0: number, dt: number, nSteps: number): Float64Array {
-  return iterateSteps(dopri5Step, f, x0, t0, dt, nSteps);
 }
