@@ -1,21 +1,21 @@
 /**
- * Adaptive Dormand-Prince 5(4) ("RK45", as scipy's solve_ivp default) with error control on the
- * 4th-order embedded estimate, local extrapolation (the 5th-order solution is kept), FSAL, and the
- * 4th-order continuous extension for output at requested times. Works forward or backward in time.
- *
- * Step control and the initial step follow Hairer, Norsett & Wanner (Solving ODEs I, II.4) as scipy
- * implements them, so step counts are comparable with the reference's.
+ * Adaptive Dormand-Prince 5(4) ("RK45", scipy's solve_ivp default), forward or backward in time.
+ * The method is data (tableau.ts) taken one embedded step at a time (runge-kutta.ts), with
+ * scipy's step-size rules (controller.ts), output at requested times from the continuous extension
+ * (dense.ts) and growable output rows (trajectory.ts). This module owns the loop, the reusable work
+ * buffers and the typed failures.
  */
 import type { Field, FieldInto } from '../physics/system.ts';
+import { accepts, errorNorm, initialStepSize, minStepSize, nextStepSize, type Tolerances } from './controller.ts';
+import { DenseOutput } from './dense.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
+import { embeddedStep, stageBuffers, type StageBuffers } from './runge-kutta.ts';
 import { DOPRI5 } from './tableau.ts';
+import { Trajectory } from './trajectory.ts';
 
 export const name = 'rk45';
 export const order = DOPRI5.order;
 export const symplectic = false;
-
-// The loops below index the tableau's stages directly, in the order the dataset bits depend on.
-const { c: C, a: A, e: E } = DOPRI5;
 /** Solution weights and continuous extension of the method (see tableau.ts). */
 export const B = DOPRI5.b;
 export const P = DOPRI5.dense;
@@ -47,26 +47,41 @@ export interface SolveResult {
 
 /** Work buffers for one dimension, reusable across many solves (dataset generation). */
 class Work {
-  readonly k: Float64Array[];
+  readonly stages: StageBuffers;
   readonly y: Float64Array;
   readonly yNew: Float64Array;
-  readonly tmp: Float64Array;
+  readonly err: Float64Array;
+  readonly scale: Float64Array;
+  readonly denseWeights: Float64Array;
   constructor(readonly dim: number) {
-    this.k = Array.from({ length: 7 }, () => new Float64Array(dim));
+    this.stages = stageBuffers(DOPRI5, dim);
     this.y = new Float64Array(dim);
     this.yNew = new Float64Array(dim);
-    this.tmp = new Float64Array(dim);
+    this.err = new Float64Array(dim);
+    this.scale = new Float64Array(dim);
+    this.denseWeights = new Float64Array(DOPRI5.b.length);
   }
 }
 const workCache = new Map<number, Work>();
 
-function rmsNorm(v: Float64Array, scale: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) {
-    const r = v[i] / scale[i];
-    s += r * r;
+/** The cached buffers for dim, taken out while in use so that a re-entrant solve (a field that itself integrates) gets its own. */
+function borrowWork(dim: number): Work {
+  const w = workCache.get(dim) ?? new Work(dim);
+  workCache.delete(dim);
+  return w;
+}
+
+function checkRequest(t0: number, t1: number, rtol: number, atol: number, dir: number, tEval: ArrayLike<number> | undefined): void {
+  if (!(rtol > 0) || !(atol >= 0)) throw new RangeError(`rk45: need rtol > 0 and atol >= 0, got rtol=${rtol}, atol=${atol}`);
+  if (!Number.isFinite(t0) || !Number.isFinite(t1)) throw new RangeError(`rk45: tSpan must be finite, got [${t0}, ${t1}]`);
+  if (!tEval) return;
+  for (let i = 0; i < tEval.length; i++) {
+    const te = tEval[i];
+    if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0))
+      throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
+    if (i > 0 && dir * (te - tEval[i - 1]) < 0)
+      throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
   }
-  return Math.sqrt(s / v.length);
 }
 
 /** Solves dx/dt = f(t, x) with the allocating field form. */
@@ -81,92 +96,52 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
   const atol = opts.atol ?? 1e-6;
   const maxSteps = opts.maxSteps ?? 1_000_000;
   const maxStep = opts.maxStep ?? Infinity;
-  if (!(rtol > 0) || !(atol >= 0)) throw new RangeError(`rk45: need rtol > 0 and atol >= 0, got rtol=${rtol}, atol=${atol}`);
-  if (!Number.isFinite(t0) || !Number.isFinite(t1)) throw new RangeError(`rk45: tSpan must be finite, got [${t0}, ${t1}]`);
-  const dim = x0.length;
   const dir = t1 >= t0 ? 1 : -1;
-
   const tEval = opts.tEval;
-  const nEval = tEval ? tEval.length : 0;
-  if (tEval) {
-    for (let i = 0; i < nEval; i++) {
-      const te = tEval[i];
-      if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0))
-        throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
-      if (i > 0 && dir * (te - tEval[i - 1]) < 0)
-        throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
-    }
-  }
-  // Growable output for the every-step mode; fixed for tEval.
-  let outT = new Float64Array(tEval ? nEval : 64);
-  let outY = new Float64Array(outT.length * dim);
-  let nOut = 0;
-  const push = (t: number, y: ArrayLike<number>): void => {
-    if (nOut === outT.length) {
-      const t2 = new Float64Array(outT.length * 2);
-      t2.set(outT);
-      const y2 = new Float64Array(outY.length * 2);
-      y2.set(outY);
-      outT = t2;
-      outY = y2;
-    }
-    outT[nOut] = t;
-    for (let i = 0; i < dim; i++) outY[nOut * dim + i] = y[i];
-    nOut++;
-  };
+  checkRequest(t0, t1, rtol, atol, dir, tEval);
+  const tol: Tolerances = { rtol, atol, maxStep };
+  const dim = x0.length;
 
-  let w = workCache.get(dim);
-  if (!w) {
-    w = new Work(dim);
-    workCache.set(dim, w);
-  }
-  // Take the cached buffers out while in use, so a re-entrant solve (a field that itself integrates) gets its own.
-  workCache.delete(dim);
-  const { k: K, tmp } = w;
+  const w = borrowWork(dim);
+  const { stages, err, scale } = w;
+  const K = stages.k;
+  const last = K.length - 1;
   let y = w.y;
   let yNew = w.yNew;
-  const scale = new Float64Array(dim);
+  const out = new Trajectory(dim, tEval ? tEval.length : 64);
+  const dense = tEval ? new DenseOutput(DOPRI5, tEval, dir, out, w.denseWeights) : undefined;
 
   try {
     const bad0 = firstNonFiniteIndex(x0);
     if (bad0 >= 0) throw new IntegrationError('non-finite', `rk45: the initial state is not finite (component ${bad0} is ${x0[bad0]})`, t0);
     for (let i = 0; i < dim; i++) y[i] = x0[i];
     let t = t0;
-    if (tEval) while (nOut < nEval && tEval[nOut] === t0) push(t0, y);
-    else push(t0, y);
+    if (dense) dense.start(t0, y);
+    else out.push(t0, y);
     let nfev = 0;
     let nsteps = 0;
     let nrejected = 0;
-    if (t1 === t0) return { t: outT.slice(0, nOut), y: outY.slice(0, nOut * dim), dim, nfev, nsteps, nrejected };
+    const result = (): SolveResult => ({ ...out.result(), dim, nfev, nsteps, nrejected });
+    if (t1 === t0) return result();
 
     f(t, y, K[0]);
     nfev++;
     if (firstNonFiniteIndex(K[0]) >= 0)
       throw new IntegrationError('non-finite', `rk45: the field is not finite at the initial state (t = ${t})`, t);
-
-    // Initial step (Hairer's heuristic, as scipy's select_initial_step).
-    let h: number;
-    {
-      for (let i = 0; i < dim; i++) scale[i] = atol + Math.abs(y[i]) * rtol;
-      const d0 = rmsNorm(y, scale);
-      const d1 = rmsNorm(K[0], scale);
-      const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
-      for (let i = 0; i < dim; i++) tmp[i] = y[i] + dir * h0 * K[0][i];
-      f(t + dir * h0, tmp, K[1]);
-      nfev++;
-      for (let i = 0; i < dim; i++) K[1][i] -= K[0][i];
-      const d2 = rmsNorm(K[1], scale) / h0;
-      const h1 = d1 <= 1e-15 && d2 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / Math.max(d1, d2), 1 / 5);
-      h = Math.min(100 * h0, h1, Math.abs(t1 - t0), maxStep);
-      if (!(h > 0 && Number.isFinite(h)))
-        throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
-    }
+    let h = initialStepSize(f, t, y, K[0], dir, Math.abs(t1 - t0), DOPRI5.errorOrder, tol, {
+      scale,
+      probe: stages.stage,
+      fProbe: K[1],
+    });
+    nfev++;
+    if (!(h > 0 && Number.isFinite(h)))
+      throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
 
     // Every attempt, rejected ones included, counts towards maxSteps: no input can loop forever.
     let attempts = 0;
     let nonFinite = false;
     while (dir * (t1 - t) > 0) {
-      const minStep = 10 * Math.abs(nextUp(Math.abs(t)) - Math.abs(t));
+      const minStep = minStepSize(t);
       let rejectedHere = false;
       let accepted = false;
       let tNew = t;
@@ -190,94 +165,31 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
         tNew = t + dir * h;
         if (dir * (tNew - t1) > 0) tNew = t1;
         hs = tNew - t;
-        // Stages 2..6.
-        for (let s = 1; s < 6; s++) {
-          const a = A[s];
-          for (let i = 0; i < dim; i++) {
-            let acc = 0;
-            for (let j = 0; j < s; j++) acc += a[j] * K[j][i];
-            tmp[i] = y[i] + hs * acc;
-          }
-          f(t + C[s] * hs, tmp, K[s]);
-        }
-        for (let i = 0; i < dim; i++) {
-          let acc = 0;
-          for (let j = 0; j < 6; j++) acc += B[j] * K[j][i];
-          yNew[i] = y[i] + hs * acc;
-        }
-        f(tNew, yNew, K[6]);
-        nfev += 6;
-        for (let i = 0; i < dim; i++) {
-          let acc = 0;
-          for (let j = 0; j < 7; j++) acc += E[j] * K[j][i];
-          tmp[i] = hs * acc;
-          scale[i] = atol + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
-        }
-        const err = rmsNorm(tmp, scale);
-        // A non-finite error (the field overflowed or returned NaN) rejects the step and shrinks it.
-        nonFinite = !Number.isFinite(err);
-        if (nonFinite) {
-          h = Math.abs(hs) * 0.2;
-          rejectedHere = true;
-          nrejected++;
-        } else if (err < 1) {
-          let factor = err === 0 ? 10 : Math.min(10, 0.9 * Math.pow(err, -0.2));
-          if (rejectedHere) factor = Math.min(1, factor);
-          h = Math.min(Math.abs(hs) * factor, maxStep);
-          accepted = true;
-        } else {
-          h = Math.abs(hs) * Math.max(0.2, 0.9 * Math.pow(err, -0.2));
+        nfev += embeddedStep(DOPRI5, f, t, hs, tNew, y, stages, yNew, err);
+        const errNorm = errorNorm(err, y, yNew, tol, scale);
+        // A non-finite error (the field overflowed or returned NaN) rejects the step, which shrinks it.
+        nonFinite = !Number.isFinite(errNorm);
+        h = nextStepSize(errNorm, Math.abs(hs), DOPRI5.errorOrder, rejectedHere, maxStep);
+        accepted = accepts(errNorm);
+        if (!accepted) {
           rejectedHere = true;
           nrejected++;
         }
       }
       nsteps++;
-      if (tEval) {
-        // Dense output for every requested time in (t, tNew].
-        while (nOut < nEval && dir * (tEval[nOut] - tNew) <= 0) {
-          const te = tEval[nOut];
-          if (te === tNew) {
-            push(te, yNew);
-            continue;
-          }
-          const s = (te - t) / hs;
-          const s2 = s * s;
-          const s3 = s2 * s;
-          const s4 = s3 * s;
-          const row = nOut * dim;
-          for (let i = 0; i < dim; i++) {
-            let acc = 0;
-            for (let j = 0; j < 7; j++) {
-              const p = P[j];
-              acc += K[j][i] * (p[0] * s + p[1] * s2 + p[2] * s3 + p[3] * s4);
-            }
-            outY[row + i] = y[i] + hs * acc;
-          }
-          outT[nOut] = te;
-          nOut++;
-        }
-      } else {
-        push(tNew, yNew);
-      }
+      if (dense) dense.afterStep(t, tNew, hs, y, yNew, K);
+      else out.push(tNew, yNew);
       t = tNew;
       const swap = y;
       y = yNew;
       yNew = swap;
+      // First same as last: the new point's derivative is the next step's first stage.
       const k0 = K[0];
-      K[0] = K[6];
-      K[6] = k0;
+      K[0] = K[last];
+      K[last] = k0;
     }
-    return { t: outT.slice(0, nOut), y: outY.slice(0, nOut * dim), dim, nfev, nsteps, nrejected };
+    return result();
   } finally {
     workCache.set(dim, w);
   }
-}
-
-/** The next double above x (x >= 0), for the smallest meaningful step at time x. */
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  const buf = new Float64Array([x]);
-  const bits = new BigInt64Array(buf.buffer);
-  bits[0] += 1n;
-  return buf[0];
 }
