@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.ts';
 import * as euler from './euler.ts';
 import * as rk4 from './rk4.ts';
 import * as leapfrog from './leapfrog.ts';
-import * as rk45 from './rk45.ts';
+import * as dopri5 from './dopri5.ts';
 
 export { solveIvp, solveIvpInto, type SolveOptions, type SolveResult } from './rk45.ts';
 
@@ -20,8 +20,7 @@ export const FIXED_STEP_INTEGRATORS: Record<string, FixedStepIntegrator> = {
   euler,
   rk4,
   leapfrog,
-  // Dormand-Prince at a fixed step (no error control): order 5.
-  dopri5: { name: 'dopri5', order: rk45.order, symplectic: rk45.symplectic, step: rk45.dopri5Step, integrateFixed: rk45.integrateFixed },
+  dopri5,
 };
 
 export function getFixedStepIntegrator(name: string): FixedStepIntegrator {

@@ -1,46 +1,24 @@
 /**
- * Adaptive Dormand-Prince 5(4) ("RK45", as scipy's solve_ivp default) with error control on the
- * 4th-order embedded estimate, local extrapolation (the 5th-order solution is kept), FSAL, and the
- * 4th-order continuous extension for output at requested times. Works forward or backward in time.
- *
- * Step control and the initial step follow Hairer, Norsett & Wanner (Solving ODEs I, II.4) as scipy
- * implements them, so step counts are comparable with the reference's.
+ * Adaptive Dormand-Prince 5(4) ("RK45", scipy's solve_ivp default), forward or backward in time.
+ * The method is data (tableau.ts) taken one embedded step at a time (runge-kutta.ts), with
+ * scipy's step-size rules (controller.ts), output at requested times from the continuous extension
+ * (dense.ts) and growable output rows (trajectory.ts). This module owns the loop, the reusable work
+ * buffers and the typed failures.
  */
 import type { Field, FieldInto } from '../systems/system.ts';
-import { iterateSteps } from './fixed.ts';
+import { accepts, errorNorm, initialStepSize, minStepSize, nextStepSize, type Tolerances } from './controller.ts';
+import { DenseOutput } from './dense.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
+import { embeddedStep, stageBuffers, type StageBuffers } from './runge-kutta.ts';
+import { DOPRI5 } from './tableau.ts';
+import { Trajectory } from './trajectory.ts';
 
 export const name = 'rk45';
-export const order = 5;
+export const order = DOPRI5.order;
 export const symplectic = false;
-
-// Butcher tableau of Dormand-Prince 5(4).
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1];
-const A: number[][] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-];
-/** 5th-order weights (stage 7 has weight 0: it is f at the new point, reused as stage 1 next step). */
-export const B = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
-/** Error weights: 5th-order minus 4th-order solution, over the 7 stages. */
-const E = [-71 / 57600, 0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40];
-/**
- * Continuous extension: y(t + s h) = y + h sum_k K_k (P[k][0] s + P[k][1] s^2 + P[k][2] s^3 + P[k][3] s^4).
- * Each row sums to B[k], so s = 1 gives the step's own 5th-order result.
- */
-export const P = [
-  [1, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
-  [0, 0, 0, 0],
-  [0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799],
-  [0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
-  [0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632],
-  [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
-  [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423],
-];
+/** Solution weights and continuous extension of the method (see tableau.ts). */
+export const B = DOPRI5.b;
+export const P = DOPRI5.dense;
 
 export interface SolveOptions {
   /** Times at which to report the state, monotone in the direction of integration, inside tSpan. Default: every step. */
@@ -69,26 +47,41 @@ export interface SolveResult {
 
 /** Work buffers for one dimension, reusable across many solves (dataset generation). */
 class Work {
-  readonly k: Float64Array[];
+  readonly stages: StageBuffers;
   readonly y: Float64Array;
   readonly yNew: Float64Array;
-  readonly tmp: Float64Array;
+  readonly err: Float64Array;
+  readonly scale: Float64Array;
+  readonly denseWeights: Float64Array;
   constructor(readonly dim: number) {
-    this.k = Array.from({ length: 7 }, () => new Float64Array(dim));
+    this.stages = stageBuffers(DOPRI5, dim);
     this.y = new Float64Array(dim);
     this.yNew = new Float64Array(dim);
-    this.tmp = new Float64Array(dim);
+    this.err = new Float64Array(dim);
+    this.scale = new Float64Array(dim);
+    this.denseWeights = new Float64Array(DOPRI5.b.length);
   }
 }
 const workCache = new Map<number, Work>();
 
-function rmsNorm(v: Float64Array, scale: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) {
-    const r = v[i] / scale[i];
-    s += r * r;
+/** The cached buffers for dim, taken out while in use so that a re-entrant solve (a field that itself integrates) gets its own. */
+function borrowWork(dim: number): Work {
+  const w = workCache.get(dim) ?? new Work(dim);
+  workCache.delete(dim);
+  return w;
+}
+
+function checkRequest(t0: number, t1: number, rtol: number, atol: number, dir: number, tEval: ArrayLike<number> | undefined): void {
+  if (!(rtol > 0) || !(atol >= 0)) throw new RangeError(`rk45: need rtol > 0 and atol >= 0, got rtol=${rtol}, atol=${atol}`);
+  if (!Number.isFinite(t0) || !Number.isFinite(t1)) throw new RangeError(`rk45: tSpan must be finite, got [${t0}, ${t1}]`);
+  if (!tEval) return;
+  for (let i = 0; i < tEval.length; i++) {
+    const te = tEval[i];
+    if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0))
+      throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
+    if (i > 0 && dir * (te - tEval[i - 1]) < 0)
+      throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
   }
-  return Math.sqrt(s / v.length);
 }
 
 /** Solves dx/dt = f(t, x) with the allocating field form. */
@@ -103,92 +96,52 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
   const atol = opts.atol ?? 1e-6;
   const maxSteps = opts.maxSteps ?? 1_000_000;
   const maxStep = opts.maxStep ?? Infinity;
-  if (!(rtol > 0) || !(atol >= 0)) throw new RangeError(`rk45: need rtol > 0 and atol >= 0, got rtol=${rtol}, atol=${atol}`);
-  if (!Number.isFinite(t0) || !Number.isFinite(t1)) throw new RangeError(`rk45: tSpan must be finite, got [${t0}, ${t1}]`);
-  const dim = x0.length;
   const dir = t1 >= t0 ? 1 : -1;
-
   const tEval = opts.tEval;
-  const nEval = tEval ? tEval.length : 0;
-  if (tEval) {
-    for (let i = 0; i < nEval; i++) {
-      const te = tEval[i];
-      if (!(dir * (te - t0) >= 0 && dir * (t1 - te) >= 0))
-        throw new RangeError(`rk45: tEval[${i}] = ${te} lies outside tSpan [${t0}, ${t1}]`);
-      if (i > 0 && dir * (te - tEval[i - 1]) < 0)
-        throw new RangeError(`rk45: tEval must be monotone in the direction of integration (index ${i})`);
-    }
-  }
-  // Growable output for the every-step mode; fixed for tEval.
-  let outT = new Float64Array(tEval ? nEval : 64);
-  let outY = new Float64Array(outT.length * dim);
-  let nOut = 0;
-  const push = (t: number, y: ArrayLike<number>): void => {
-    if (nOut === outT.length) {
-      const t2 = new Float64Array(outT.length * 2);
-      t2.set(outT);
-      const y2 = new Float64Array(outY.length * 2);
-      y2.set(outY);
-      outT = t2;
-      outY = y2;
-    }
-    outT[nOut] = t;
-    for (let i = 0; i < dim; i++) outY[nOut * dim + i] = y[i];
-    nOut++;
-  };
+  checkRequest(t0, t1, rtol, atol, dir, tEval);
+  const tol: Tolerances = { rtol, atol, maxStep };
+  const dim = x0.length;
 
-  let w = workCache.get(dim);
-  if (!w) {
-    w = new Work(dim);
-    workCache.set(dim, w);
-  }
-  // Take the cached buffers out while in use, so a re-entrant solve (a field that itself integrates) gets its own.
-  workCache.delete(dim);
-  const { k: K, tmp } = w;
+  const w = borrowWork(dim);
+  const { stages, err, scale } = w;
+  const K = stages.k;
+  const last = K.length - 1;
   let y = w.y;
   let yNew = w.yNew;
-  const scale = new Float64Array(dim);
+  const out = new Trajectory(dim, tEval ? tEval.length : 64);
+  const dense = tEval ? new DenseOutput(DOPRI5, tEval, dir, out, w.denseWeights) : undefined;
 
   try {
     const bad0 = firstNonFiniteIndex(x0);
     if (bad0 >= 0) throw new IntegrationError('non-finite', `rk45: the initial state is not finite (component ${bad0} is ${x0[bad0]})`, t0);
     for (let i = 0; i < dim; i++) y[i] = x0[i];
     let t = t0;
-    if (tEval) while (nOut < nEval && tEval[nOut] === t0) push(t0, y);
-    else push(t0, y);
+    if (dense) dense.start(t0, y);
+    else out.push(t0, y);
     let nfev = 0;
     let nsteps = 0;
     let nrejected = 0;
-    if (t1 === t0) return { t: outT.slice(0, nOut), y: outY.slice(0, nOut * dim), dim, nfev, nsteps, nrejected };
+    const result = (): SolveResult => ({ ...out.result(), dim, nfev, nsteps, nrejected });
+    if (t1 === t0) return result();
 
     f(t, y, K[0]);
     nfev++;
     if (firstNonFiniteIndex(K[0]) >= 0)
       throw new IntegrationError('non-finite', `rk45: the field is not finite at the initial state (t = ${t})`, t);
-
-    // Initial step (Hairer's heuristic, as scipy's select_initial_step).
-    let h: number;
-    {
-      for (let i = 0; i < dim; i++) scale[i] = atol + Math.abs(y[i]) * rtol;
-      const d0 = rmsNorm(y, scale);
-      const d1 = rmsNorm(K[0], scale);
-      const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
-      for (let i = 0; i < dim; i++) tmp[i] = y[i] + dir * h0 * K[0][i];
-      f(t + dir * h0, tmp, K[1]);
-      nfev++;
-      for (let i = 0; i < dim; i++) K[1][i] -= K[0][i];
-      const d2 = rmsNorm(K[1], scale) / h0;
-      const h1 = d1 <= 1e-15 && d2 <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / Math.max(d1, d2), 1 / 5);
-      h = Math.min(100 * h0, h1, Math.abs(t1 - t0), maxStep);
-      if (!(h > 0 && Number.isFinite(h)))
-        throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
-    }
+    let h = initialStepSize(f, t, y, K[0], dir, Math.abs(t1 - t0), DOPRI5.errorOrder, tol, {
+      scale,
+      probe: stages.stage,
+      fProbe: K[1],
+    });
+    nfev++;
+    if (!(h > 0 && Number.isFinite(h)))
+      throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
 
     // Every attempt, rejected ones included, counts towards maxSteps: no input can loop forever.
     let attempts = 0;
     let nonFinite = false;
     while (dir * (t1 - t) > 0) {
-      const minStep = 10 * Math.abs(nextUp(Math.abs(t)) - Math.abs(t));
+      const minStep = minStepSize(t);
       let rejectedHere = false;
       let accepted = false;
       let tNew = t;
@@ -212,122 +165,31 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
         tNew = t + dir * h;
         if (dir * (tNew - t1) > 0) tNew = t1;
         hs = tNew - t;
-        // Stages 2..6.
-        for (let s = 1; s < 6; s++) {
-          const a = A[s];
-          for (let i = 0; i < dim; i++) {
-            let acc = 0;
-            for (let j = 0; j < s; j++) acc += a[j] * K[j][i];
-            tmp[i] = y[i] + hs * acc;
-          }
-          f(t + C[s] * hs, tmp, K[s]);
-        }
-        for (let i = 0; i < dim; i++) {
-          let acc = 0;
-          for (let j = 0; j < 6; j++) acc += B[j] * K[j][i];
-          yNew[i] = y[i] + hs * acc;
-        }
-        f(tNew, yNew, K[6]);
-        nfev += 6;
-        for (let i = 0; i < dim; i++) {
-          let acc = 0;
-          for (let j = 0; j < 7; j++) acc += E[j] * K[j][i];
-          tmp[i] = hs * acc;
-          scale[i] = atol + rtol * Math.max(Math.abs(y[i]), Math.abs(yNew[i]));
-        }
-        const err = rmsNorm(tmp, scale);
-        // A non-finite error (the field overflowed or returned NaN) rejects the step and shrinks it.
-        nonFinite = !Number.isFinite(err);
-        if (nonFinite) {
-          h = Math.abs(hs) * 0.2;
-          rejectedHere = true;
-          nrejected++;
-        } else if (err < 1) {
-          let factor = err === 0 ? 10 : Math.min(10, 0.9 * Math.pow(err, -0.2));
-          if (rejectedHere) factor = Math.min(1, factor);
-          h = Math.min(Math.abs(hs) * factor, maxStep);
-          accepted = true;
-        } else {
-          h = Math.abs(hs) * Math.max(0.2, 0.9 * Math.pow(err, -0.2));
+        nfev += embeddedStep(DOPRI5, f, t, hs, tNew, y, stages, yNew, err);
+        const errNorm = errorNorm(err, y, yNew, tol, scale);
+        // A non-finite error (the field overflowed or returned NaN) rejects the step, which shrinks it.
+        nonFinite = !Number.isFinite(errNorm);
+        h = nextStepSize(errNorm, Math.abs(hs), DOPRI5.errorOrder, rejectedHere, maxStep);
+        accepted = accepts(errNorm);
+        if (!accepted) {
           rejectedHere = true;
           nrejected++;
         }
       }
       nsteps++;
-      if (tEval) {
-        // Dense output for every requested time in (t, tNew].
-        while (nOut < nEval && dir * (tEval[nOut] - tNew) <= 0) {
-          const te = tEval[nOut];
-          if (te === tNew) {
-            push(te, yNew);
-            continue;
-          }
-          const s = (te - t) / hs;
-          const s2 = s * s;
-          const s3 = s2 * s;
-          const s4 = s3 * s;
-          const row = nOut * dim;
-          for (let i = 0; i < dim; i++) {
-            let acc = 0;
-            for (let j = 0; j < 7; j++) {
-              const p = P[j];
-              acc += K[j][i] * (p[0] * s + p[1] * s2 + p[2] * s3 + p[3] * s4);
-            }
-            outY[row + i] = y[i] + hs * acc;
-          }
-          outT[nOut] = te;
-          nOut++;
-        }
-      } else {
-        push(tNew, yNew);
-      }
+      if (dense) dense.afterStep(t, tNew, hs, y, yNew, K);
+      else out.push(tNew, yNew);
       t = tNew;
       const swap = y;
       y = yNew;
       yNew = swap;
+      // First same as last: the new point's derivative is the next step's first stage.
       const k0 = K[0];
-      K[0] = K[6];
-      K[6] = k0;
+      K[0] = K[last];
+      K[last] = k0;
     }
-    return { t: outT.slice(0, nOut), y: outY.slice(0, nOut * dim), dim, nfev, nsteps, nrejected };
+    return result();
   } finally {
     workCache.set(dim, w);
   }
-}
-
-/** The next double above x (x >= 0), for the smallest meaningful step at time x. */
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  const buf = new Float64Array([x]);
-  const bits = new BigInt64Array(buf.buffer);
-  bits[0] += 1n;
-  return buf[0];
-}
-
-/** One fixed Dormand-Prince step (5th-order solution), for order measurements and fixed-step use. */
-export function dopri5Step(f: Field, t: number, x: Float64Array, h: number): Float64Array {
-  const dim = x.length;
-  const K: Float64Array[] = [];
-  const tmp = new Float64Array(dim);
-  K.push(f(t, x));
-  for (let s = 1; s < 6; s++) {
-    for (let i = 0; i < dim; i++) {
-      let acc = 0;
-      for (let j = 0; j < s; j++) acc += A[s][j] * K[j][i];
-      tmp[i] = x[i] + h * acc;
-    }
-    K.push(f(t + C[s] * h, tmp));
-  }
-  const out = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) {
-    let acc = 0;
-    for (let j = 0; j < 6; j++) acc += B[j] * K[j][i];
-    out[i] = x[i] + h * acc;
-  }
-  return out;
-}
-
-/** Fixed-step Dormand-Prince: all nSteps + 1 states (row-major), x0 first. */
-export function integrateFixed(f: Field, x0: Float64Array, t0: number, dt: number, nSteps: number): Float64Array {
-  return iterateSteps(dopri5Step, f, x0, t0, dt, nSteps);
 }
