@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
-import { getTask, TASK_NAMES, TASKS } from '../tasks/registry.ts';
+import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
@@ -105,6 +105,35 @@ async function train(o: TrainFlags): Promise<void> {
   summariseState(metrics, out);
 }
 
+interface ReproduceFlags {
+  tasks?: string[];
+  pixels?: boolean;
+  seeds: number;
+  out?: string;
+  quick?: boolean;
+  dynamicsWeightDecay?: number;
+  backend: string;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+async function reproduce(o: ReproduceFlags): Promise<void> {
+  if (o.tasks && o.pixels) throw new UserError('--tasks and --pixels both choose the tasks; pass one of them');
+  const suite = o.pixels ? 'pixels' : 'paper';
+  const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
+  const { runReproduce } = await import('../pipeline/reproduce.ts');
+  await runReproduce({
+    tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
+    seeds: o.seeds,
+    outDir: resolve(out),
+    quick: !!o.quick,
+    dynamicsWeightDecay: o.dynamicsWeightDecay,
+    backend: o.backend,
+    force: !!o.force,
+    quiet: !!o.quiet,
+  });
+}
+
 export function registerCommands(program: Command): void {
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
@@ -162,10 +191,22 @@ export function registerCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description('train HNN and baseline on every task and write ours beside the published numbers (markdown + JSON + plots)')
-    .option('--tasks <list>', `comma-separated tasks (default all: ${TASK_NAMES.join(',')})`, listOf('task', TASK_NAMES), [...TASK_NAMES])
+    .description('train HNN and baseline on every task of a table and write ours beside the published numbers (markdown + JSON + plots)')
+    .option(
+      '--tasks <list>',
+      `comma-separated tasks (default: the paper's table, ${suiteTasks('paper')
+        .map((t) => t.name)
+        .join(',')})`,
+      listOf('task', TASK_NAMES),
+    )
+    .option(
+      '--pixels',
+      `the pixel table instead: ${suiteTasks('pixels')
+        .map((t) => t.name)
+        .join(', ')}`,
+    )
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
-    .option('--out <dir>', 'output folder (default runs/reproduce, or runs/reproduce-quick with --quick)')
+    .option('--out <dir>', 'output folder (default runs/reproduce[-pixels][-quick])')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
     .option(
       '--dynamics-weight-decay <w>',
@@ -175,31 +216,7 @@ export function registerCommands(program: Command): void {
     .addOption(backend())
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars')
-    .action(
-      async (o: {
-        tasks: string[];
-        seeds: number;
-        out?: string;
-        quick?: boolean;
-        dynamicsWeightDecay?: number;
-        backend: string;
-        force?: boolean;
-        quiet?: boolean;
-      }) => {
-        const out = o.out ?? (o.quick ? 'runs/reproduce-quick' : 'runs/reproduce');
-        const { runReproduce } = await import('../pipeline/reproduce.ts');
-        await runReproduce({
-          tasks: o.tasks,
-          seeds: o.seeds,
-          outDir: resolve(out),
-          quick: !!o.quick,
-          dynamicsWeightDecay: o.dynamicsWeightDecay,
-          backend: o.backend,
-          force: !!o.force,
-          quiet: !!o.quiet,
-        });
-      },
-    );
+    .action(reproduce);
 
   program
     .command('rollout')

@@ -12,7 +12,7 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import type { PublishedResult } from '../systems/system.ts';
 import type { MeanCi } from '../eval/stats.ts';
-import { getTask, TASKS } from '../tasks/registry.ts';
+import { getTask } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
@@ -24,9 +24,6 @@ import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelM
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
 import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
-
-/** The tasks `hnn reproduce` runs by default: every task of the registry. */
-export const REPRO_TASKS: readonly string[] = TASKS.map((t) => t.name);
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi };

@@ -75,6 +75,7 @@ export const pendulum = pendulumSystem({ mass: 0.5, length: 1, gravity: 6 });
 export const pendulumTask: StateTask = {
   kind: 'state',
   name: 'pendulum',
+  suites: ['paper'],
   description: 'ideal pendulum (paper task 2), H = 3 (1 - cos q) + p^2',
   system: pendulum,
   // radius r ~ U(1.3, 2.3): the pendulum swings far from the linear regime
@@ -96,6 +97,7 @@ export const pendulumTask: StateTask = {
 export const dampedPendulumTask: StateTask = {
   kind: 'state',
   name: 'damped-pendulum',
+  suites: ['paper', 'dissipative'],
   description: 'damped pendulum (ours), the ideal one with friction 0.05: dp/dt = -3 sin q - 0.1 p',
   system: pendulum.withFriction(0.05),
   data: { ...paperData, ...split },
@@ -107,6 +109,7 @@ export const dampedPendulumTask: StateTask = {
 export const realPendulumTask: StateTask = {
   kind: 'state',
   name: 'real-pendulum',
+  suites: ['paper', 'dissipative'],
   description: 'real pendulum (paper task 3): measurements of Schmidt & Lipson (2009), analysed with H = 2.4 (1 - cos q) + p^2',
   system: pendulumSystem({ mass: 0.5, length: 1, gravity: 4.8 }),
   data: {
@@ -147,6 +150,7 @@ function smallSwing(rng: Rng): Float64Array {
 export const pixelPendulumTask: PixelTask = {
   kind: 'pixel',
   name: 'pixel-pendulum',
+  suites: ['paper', 'pixels'],
   description: "pendulum from pixels (paper task 5): 28x28 frames of phi'' = -15 sin phi, dt = 0.05",
   system: gymPendulum,
   data: {

@@ -72,6 +72,7 @@ export function springExact(x0: Float64Array, t: number): Float64Array {
 export const springTask: StateTask = {
   kind: 'state',
   name: 'spring',
+  suites: ['paper'],
   description: 'ideal mass-spring (paper task 1), H = q^2 + p^2',
   system: spring,
   data: {

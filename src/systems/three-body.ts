@@ -67,6 +67,7 @@ export const threeBody = gravitySystem({
 export const threeBodyTask: StateTask = {
   kind: 'state',
   name: 'three-body',
+  suites: ['paper'],
   description: 'three-body gravitation (paper appendix), 12-D state',
   system: threeBody,
   data: {

@@ -40,6 +40,7 @@ export const twoBody = gravitySystem({
 export const twoBodyTask: StateTask = {
   kind: 'state',
   name: 'two-body',
+  suites: ['paper'],
   description: 'two-body gravitation (paper task 4), 8-D state',
   system: twoBody,
   data: {

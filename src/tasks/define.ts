@@ -21,6 +21,7 @@ export function defineStateTask(system: System, o: StateTaskOptions = {}): State
   return {
     kind: 'state',
     name: o.name ?? system.name,
+    suites: [],
     description: o.description ?? system.description,
     system,
     data: {

@@ -1,11 +1,11 @@
 // Every task the project knows, in one list. Adding a system is one new file under src/systems/
-// (its definition and its task records) plus its tasks in this list.
+// (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
 import { springTask } from '../systems/spring.ts';
 import { dampedPendulumTask, pendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
 import { twoBodyTask } from '../systems/two-body.ts';
 import { threeBodyTask } from '../systems/three-body.ts';
-import type { PixelTask, StateTask, Task } from './task.ts';
+import type { PixelTask, StateTask, Suite, Task } from './task.ts';
 
 export const TASKS: readonly Task[] = [
   springTask,
@@ -18,6 +18,11 @@ export const TASKS: readonly Task[] = [
 ];
 
 export const TASK_NAMES: readonly string[] = TASKS.map((t) => t.name);
+
+/** The tasks of a table (`hnn reproduce`'s default is 'paper'). */
+export function suiteTasks(suite: Suite): Task[] {
+  return TASKS.filter((t) => t.suites.includes(suite));
+}
 
 export function stateTasks(): StateTask[] {
   return TASKS.filter((t): t is StateTask => t.kind === 'state');

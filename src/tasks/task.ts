@@ -75,8 +75,16 @@ export interface MeasuredEnergyEval {
   atol: number;
 }
 
+/**
+ * The tables a task belongs to: 'paper' is the paper's Table 1 (and its appendix, and our damped
+ * pendulum), the default of `hnn reproduce`; 'pixels' and 'dissipative' are `--pixels` and
+ * `--dissipative`. A task in none runs only when named with --tasks.
+ */
+export type Suite = 'paper' | 'pixels' | 'dissipative';
+
 interface TaskBase {
   name: string;
+  suites: readonly Suite[];
   /** One line for --help and tables. */
   description: string;
   system: System;
