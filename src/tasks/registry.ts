@@ -5,6 +5,7 @@ import { springTask } from '../systems/spring.ts';
 import { dampedPendulumTask, pendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
 import { twoBodyTask } from '../systems/two-body.ts';
 import { threeBodyTask } from '../systems/three-body.ts';
+import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
 import type { PixelTask, StateTask, Suite, Task } from './task.ts';
 
 export const TASKS: readonly Task[] = [
@@ -15,6 +16,8 @@ export const TASKS: readonly Task[] = [
   twoBodyTask,
   threeBodyTask,
   pixelPendulumTask,
+  doublePendulumTask,
+  pixelDoublePendulumTask,
 ];
 
 export const TASK_NAMES: readonly string[] = TASKS.map((t) => t.name);
