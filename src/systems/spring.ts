@@ -7,7 +7,7 @@
  * prints (q^2 + p^2)/2), with the exact solution q(t) = q0 cos 2t + p0 sin 2t.
  */
 import type { Rng } from '../util/rng.ts';
-import type { StateTask } from '../tasks/task.ts';
+import type { PixelTask, StateTask } from '../tasks/task.ts';
 import { springShapes } from './scene.ts';
 import { defineSystem, type System } from './system.ts';
 
@@ -100,4 +100,36 @@ export const springTask: StateTask = {
     energyBaseline: [170, 20],
     energyHnn: [0.38, 0.1],
   },
+};
+
+/** A unit mass on a spring of stiffness 4 (angular frequency 2, as the paper's spring) for pixels. */
+export const pixelSpring = massSpring({ mass: 1, stiffness: 4 });
+
+/** Amplitude r ~ U(0.3, 1.0) at a random phase: q = r cos a, p = m w r sin a. */
+function springSwing(rng: Rng): Float64Array {
+  const r = rng.range(0.3, 1);
+  const a = rng.range(0, 2 * Math.PI);
+  return Float64Array.of(r * Math.cos(a), 2 * r * Math.sin(a));
+}
+
+export const pixelSpringTask: PixelTask = {
+  kind: 'pixel',
+  name: 'pixel-spring',
+  suites: ['pixels'],
+  description: 'a ball on a spring from pixels (ours): 28x28 frames, H = p^2/2 + 2 q^2, dt = 0.05',
+  system: pixelSpring,
+  data: {
+    trials: 200,
+    frames: 103,
+    size: 28,
+    frameDt: 0.05,
+    substeps: 64,
+    testFraction: 0.2,
+    sample: springSwing,
+    sampling: { amplitude: 'r ~ U(0.3, 1.0)', phase: 'a ~ U(0, 2 pi): q = r cos a, p = 2 r sin a' },
+    samples: 8,
+  },
+  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },
+  quick: { steps: 300 },
 };

@@ -7,7 +7,7 @@
  * (counter-clockwise) times one scalar (1 + 0.05 N(0,1)); body 2 = (-pos, -vel), so the centre of
  * mass and the total momentum are zero.
  */
-import type { StateTask } from '../tasks/task.ts';
+import type { PixelTask, StateTask } from '../tasks/task.ts';
 import { gravitySystem } from './gravity.ts';
 
 /**
@@ -69,4 +69,26 @@ export const twoBodyTask: StateTask = {
     energyBaseline: [6.3e4, 3e4],
     energyHnn: [39, 5],
   },
+};
+
+export const pixelTwoBodyTask: PixelTask = {
+  kind: 'pixel',
+  name: 'pixel-two-body',
+  suites: ['pixels'],
+  description: 'two bodies from pixels (ours): 28x28 frames in the centre-of-mass frame, dt = 0.25 (about one orbit per trial)',
+  system: twoBody,
+  data: {
+    trials: 200,
+    frames: 103,
+    size: 28,
+    frameDt: 0.25,
+    substeps: 64,
+    testFraction: 0.2,
+    sample: (rng) => twoBody.sampleInitial(rng),
+    sampling: { as: 'the two-body task: pos ~ U(0.5, 1.5)^2, circular velocity x (1 + 0.05 N(0, 1)), body 2 mirrored' },
+    samples: 8,
+  },
+  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },
+  quick: { steps: 300 },
 };

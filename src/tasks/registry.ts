@@ -1,9 +1,9 @@
 // Every task the project knows, in one list. Adding a system is one new file under src/systems/
 // (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
-import { springTask } from '../systems/spring.ts';
+import { pixelSpringTask, springTask } from '../systems/spring.ts';
 import { dampedPendulumTask, pendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
-import { twoBodyTask } from '../systems/two-body.ts';
+import { pixelTwoBodyTask, twoBodyTask } from '../systems/two-body.ts';
 import { threeBodyTask } from '../systems/three-body.ts';
 import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
 import type { PixelTask, StateTask, Suite, Task } from './task.ts';
@@ -16,6 +16,8 @@ export const TASKS: readonly Task[] = [
   twoBodyTask,
   threeBodyTask,
   pixelPendulumTask,
+  pixelSpringTask,
+  pixelTwoBodyTask,
   doublePendulumTask,
   pixelDoublePendulumTask,
 ];
