@@ -204,9 +204,12 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
     trialStates.append(states);
     const e0 = system.energy(states.subarray(0, dim));
     const eLast = system.energy(states.subarray((frames - 1) * dim));
-    energyLoss[t] = e0 > 0 ? (e0 - eLast) / e0 : 0;
-    for (let f = 1; f < frames; f++)
-      maxDrift = Math.max(maxDrift, Math.abs(system.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0);
+    // relative to |E0|: a gravitational system's energy is negative
+    const e0Size = Math.abs(e0);
+    energyLoss[t] = e0Size > 0 ? (e0 - eLast) / e0Size : 0;
+    for (let f = 1; f < frames; f++) {
+      maxDrift = Math.max(maxDrift, Math.abs(system.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0Size);
+    }
     for (let f = 0; f < frames; f++) raster.render(scene(states.subarray(f * dim, (f + 1) * dim)), view, frameBuf, f * NN);
     if (t === 0) previewFrames = frameBuf.slice();
     const isTest = t < nTest;
