@@ -15,9 +15,10 @@ import { MAX_SEED, Rng } from '../src/util/rng.ts';
 import { UserError } from '../src/util/errors.ts';
 import { checkMemory, formatBytes, MAX_ARRAY_BYTES } from '../src/util/memory.ts';
 import { startProgress } from '../src/util/progress.ts';
-import { contactSheet, encodeGreyPng, greyToBytes } from '../src/media/png.ts';
+import { contactSheet, encodePng, greyToBytes } from '../src/media/png.ts';
 import { encodeGif } from '../src/media/gif.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
+import type { System } from '../src/systems/system.ts';
 import { getPixelTask } from '../src/tasks/registry.ts';
 import { Rasterizer } from '../renderer/rasterize.ts';
 import { simulateFrames } from '../renderer/simulate.ts';
@@ -51,6 +52,10 @@ export interface PixelDatasetOptions {
   samples?: number;
   /** Replace an existing dataset in `out` (the old one stays until the new one is complete). */
   force?: boolean;
+  /** RGB frames (each shape in its colour) instead of grey ones. */
+  colour?: boolean;
+  /** Draw the system's physical parameters per trial within the task's ranges (recorded in the labels). */
+  randomParams?: boolean;
 }
 
 export interface PixelDatasetParams {
@@ -63,6 +68,9 @@ export interface PixelDatasetParams {
   samples: number;
   frameDt: number;
   substeps: number;
+  /** 1: grey frames; 3: RGB (channels last). */
+  channels: 1 | 3;
+  randomParams: boolean;
   [k: string]: unknown;
 }
 
@@ -79,7 +87,10 @@ export function resolvePixelParams(task: PixelTask, opts: Omit<PixelDatasetOptio
     samples: opts.samples ?? d.samples,
     frameDt: d.frameDt,
     substeps: d.substeps,
+    channels: (opts.colour ? 3 : 1) as 1 | 3,
+    randomParams: !!opts.randomParams,
   };
+  if (p.randomParams && !d.randomParams) throw new UserError(`${task.name} has no random-parameter variant; drop --random-params`);
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer >= ${min}, got ${v}`);
   };
@@ -109,17 +120,29 @@ export function sampleInitialStates(ref: PixelTaskRef, trials: number, seed: num
   return out;
 }
 
-/** The label columns of a pixel task: the state, then the task's extra labels. */
-export function labelNames(task: PixelTask): string[] {
-  return [...task.system.stateLabels, ...(task.data.extraLabels ?? []).map((l) => l.name)];
+/** The names of the parameters drawn per trial (none without random parameters). */
+export function paramNames(task: PixelTask, randomParams: boolean): string[] {
+  return randomParams && task.data.randomParams ? Object.keys(task.data.randomParams.ranges) : [];
+}
+
+/** The label columns of a pixel dataset: the state, the task's extra labels, then the drawn parameters. */
+export function labelNames(task: PixelTask, randomParams = false): string[] {
+  return [...task.system.stateLabels, ...(task.data.extraLabels ?? []).map((l) => l.name), ...paramNames(task, randomParams)];
+}
+
+/** The system of a trial with the given parameter row (the task's own without random parameters). */
+export function trialSystem(task: PixelTask, randomParams: boolean, row: ArrayLike<number> | undefined): System {
+  const names = paramNames(task, randomParams);
+  if (names.length === 0 || !row) return task.system;
+  return task.data.randomParams!.system(Object.fromEntries(names.map((n, i) => [n, row[i]])));
 }
 
 /** The large allocations of a build in bytes, and the size of the largest array (files). */
 export function pixelDatasetBytes(
   task: PixelTask,
-  p: Pick<PixelDatasetParams, 'trials' | 'frames' | 'size'>,
+  p: Pick<PixelDatasetParams, 'trials' | 'frames' | 'size'> & { channels?: 1 | 3 },
 ): { memory: Record<string, number>; largestArray: number; disk: number } {
-  const values = p.size * p.size * channelsOf(task);
+  const values = p.size * p.size * (p.channels ?? 1);
   const samples = p.trials * (p.frames - 3);
   const nTest = testTrialCount(p.trials, task.data.testFraction);
   const pairs = (n: number) => n * (p.frames - 3) * 2 * values * 4;
@@ -130,10 +153,6 @@ export function pixelDatasetBytes(
     largestArray: Math.max(trainPairs, testFrames),
     disk: 2 * pairs(p.trials) + testFrames + samples * 8 * (task.system.dim + 3),
   };
-}
-
-function channelsOf(_task: PixelTask): 1 | 3 {
-  return 1;
 }
 
 /** Refuses a dataset whose arrays could not be read back, or that would not fit on the disk. */
@@ -173,12 +192,14 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
   const view = system.view;
   const scene = system.scene;
   if (!view || !scene) throw new UserError(`system ${system.name} has no scene: it cannot be rendered to pixels`);
-  const NN = size * size;
+  // NN: values per frame (N * N grey, or N * N * 3 colour)
+  const NN = size * size * p.channels;
   const perTrial = frames - 3;
   const nTest = testTrialCount(trials, task.data.testFraction);
   const nTrain = trials - nTest;
   const extras = task.data.extraLabels ?? [];
-  const labelWidth = dim + extras.length;
+  const names = paramNames(task, p.randomParams);
+  const labelWidth = dim + extras.length + names.length;
   const S = 2 * NN;
   const open = (split: string, n: number): Streams => ({
     px: out.stream(`${split}Pixels`, 'float32', [n * perTrial, S]),
@@ -189,9 +210,10 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
   const test = open('test', nTest);
   const testFrames = out.stream('testFrames', 'float32', [nTest, frames, NN]);
   const trialStates = out.stream('trialStates', 'float64', [trials, frames, dim]);
-  const raster = new Rasterizer(size, { samples: p.samples });
+  const raster = new Rasterizer(size, { samples: p.samples, channels: p.channels });
   const source: TaskSource = sourceOf(task, p.engine, p);
   const initial = sampleInitialStates(task, trials, p.seed);
+  const params = drawParams(task, names, trials, p.seed);
   const energyLoss = new Float64Array(trials);
   const frameBuf = new Float32Array(frames * NN);
   const labelBuf = new Float64Array(perTrial * labelWidth);
@@ -200,17 +222,19 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
 
   const progress = startProgress(trials, `${task.name} dataset (${p.engine})`, quiet);
   for (let t = 0; t < trials; t++) {
-    const states = source.simulate(initial.subarray(t * dim, (t + 1) * dim), frames, p);
+    const paramRow = params.subarray(t * names.length, (t + 1) * names.length);
+    const trialSys = trialSystem(task, p.randomParams, paramRow);
+    const states = source.simulate(initial.subarray(t * dim, (t + 1) * dim), frames, p, trialSys);
     trialStates.append(states);
-    const e0 = system.energy(states.subarray(0, dim));
-    const eLast = system.energy(states.subarray((frames - 1) * dim));
+    const e0 = trialSys.energy(states.subarray(0, dim));
+    const eLast = trialSys.energy(states.subarray((frames - 1) * dim));
     // relative to |E0|: a gravitational system's energy is negative
     const e0Size = Math.abs(e0);
     energyLoss[t] = e0Size > 0 ? (e0 - eLast) / e0Size : 0;
     for (let f = 1; f < frames; f++) {
-      maxDrift = Math.max(maxDrift, Math.abs(system.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0Size);
+      maxDrift = Math.max(maxDrift, Math.abs(trialSys.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0Size);
     }
-    for (let f = 0; f < frames; f++) raster.render(scene(states.subarray(f * dim, (f + 1) * dim)), view, frameBuf, f * NN);
+    for (let f = 0; f < frames; f++) raster.render(trialSys.scene!(states.subarray(f * dim, (f + 1) * dim)), view, frameBuf, f * NN);
     if (t === 0) previewFrames = frameBuf.slice();
     const isTest = t < nTest;
     if (isTest) testFrames.append(frameBuf);
@@ -222,6 +246,7 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
       const x = states.subarray((k + 2) * dim, (k + 3) * dim);
       labelBuf.set(x, k * labelWidth);
       extras.forEach((l, c) => (labelBuf[k * labelWidth + dim + c] = l.of(x)));
+      labelBuf.set(paramRow, k * labelWidth + dim + extras.length);
     }
     dst.labels.append(labelBuf);
     progress.update(t + 1, source.conservative ? undefined : { energyLoss: energyLoss[t] });
@@ -266,18 +291,21 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
     layout: {
       pixels: 'sample k of a trial: [frame k+1 | frame k+2], each frame N*N row-major, float32 in [0, 1], background 0',
       nextPixels: '[frame k+2 | frame k+3]',
-      labels: `[${labelNames(task).join(', ')}] at frame k+2 (the newer frame of the pair)`,
+      labels: `[${labelNames(task, p.randomParams).join(', ')}] at frame k+2 (the newer frame of the pair)`,
       labelDescriptions: Object.fromEntries(extras.map((l) => [l.name, l.description])),
       trialInitial: '[trial, state] at frame 0 of each trial: the truth of any continuation is re-rendered from it',
       trialStates: '[trial, frame, state]',
-      testFrames: '[test trial, frame, N*N]',
+      testFrames: `[test trial, frame, N*N${p.channels === 3 ? '*3 (RGB, channels last)' : ''}]`,
+      ...(names.length ? { trialParams: `[trial, parameter]: ${names.join(', ')}, each uniform in its range per trial` } : {}),
     },
+    ...(names.length ? { randomParams: Object.fromEntries(names.map((n) => [n, task.data.randomParams!.ranges[n]])) } : {}),
     previews: { contactSheet: PREVIEW_PNG, gif: PREVIEW_GIF, trial: 0 },
     generatorVersion: PIXEL_GENERATOR_VERSION,
   };
   const arrays: Record<string, NpyArray> = {
     trialInitial: { data: initial, shape: [trials, dim] },
     trialEnergyLoss: { data: energyLoss, shape: [trials] },
+    ...(names.length ? { trialParams: { data: params, shape: [trials, names.length] } } : {}),
   };
   return { extra, arrays, previewFrames };
 }
@@ -301,7 +329,7 @@ export async function generatePixelDataset(ref: PixelTaskRef, opts: PixelDataset
   let built: ReturnType<typeof buildInto>;
   try {
     built = buildInto(task, p, out, !!opts.quiet);
-    const files = previews(built.previewFrames, p.size, p.frames, p.frameDt);
+    const files = previews(built.previewFrames, p.size, p.frames, p.frameDt, p.channels);
     manifest = out.write({ kind: task.name, seed: p.seed, params: p, extra: built.extra }, built.arrays, files);
   } finally {
     out.release();
@@ -319,19 +347,32 @@ export async function generatePixelDataset(ref: PixelTaskRef, opts: PixelDataset
 }
 
 /** The contact sheet and the animated GIF of trial 0, as file bytes. */
-function previews(frames: Float32Array, size: number, count: number, frameDt: number): Record<string, Uint8Array> {
-  const NN = size * size;
+function previews(frames: Float32Array, size: number, count: number, frameDt: number, channels: 1 | 3): Record<string, Uint8Array> {
+  const NN = size * size * channels;
   const list = Array.from({ length: count }, (_, f) => frames.subarray(f * NN, (f + 1) * NN));
-  const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(count)), Math.max(1, Math.round(56 / size)));
+  const sheet = contactSheet(list, size, Math.ceil(Math.sqrt(count)), Math.max(1, Math.round(56 / size)), channels);
   return {
-    [PREVIEW_PNG]: encodeGreyPng(sheet.pixels, sheet.width, sheet.height),
+    [PREVIEW_PNG]: encodePng(sheet.pixels, sheet.width, sheet.height, channels),
     [PREVIEW_GIF]: encodeGif(
       list.map((f) => greyToBytes(f).slice()),
       size,
       size,
-      { delayMs: frameDt * 1000, channels: 1, scale: Math.max(1, Math.round(112 / size)) },
+      { delayMs: frameDt * 1000, channels, scale: Math.max(1, Math.round(112 / size)) },
     ),
   };
+}
+
+/** The parameters of every trial, [trials, names.length], from their own stream of the seed. */
+function drawParams(task: PixelTask, names: string[], trials: number, seed: number): Float64Array {
+  const out = new Float64Array(trials * names.length);
+  if (names.length === 0) return out;
+  const rng = new Rng(seed).fork(`${task.name}-params`);
+  const ranges = task.data.randomParams!.ranges;
+  for (let i = 0; i < out.length; i++) {
+    const [lo, hi] = ranges[names[i % names.length]];
+    out[i] = rng.range(lo, hi);
+  }
+  return out;
 }
 
 /** The parameters of a pixel dataset's manifest (older manifests called frames "steps"). */
@@ -349,6 +390,8 @@ export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
     samples: (p.samples ?? task.data.samples) as number,
     frameDt: p.frameDt ?? task.data.frameDt,
     substeps: p.substeps ?? task.data.substeps,
+    channels: p.channels ?? 1,
+    randomParams: p.randomParams ?? false,
   };
 }
 
@@ -362,7 +405,7 @@ export function renderTruth(
   trial: number,
   count: number,
   startFrame = 0,
-): { frames: Float32Array; states: Float64Array } {
+): { frames: Float32Array; states: Float64Array; system: System } {
   const ds = typeof dataset === 'string' ? readDataset(dataset) : dataset;
   const task = pixelTaskOf(ds.manifest.kind);
   const p = pixelParamsOf(ds.manifest);
@@ -372,19 +415,17 @@ export function renderTruth(
     throw new UserError(`trial must be in 0..${init.shape[0] - 1}, got ${trial}`);
   const dim = task.system.dim;
   const x0 = (init.data as Float64Array).subarray(trial * dim, (trial + 1) * dim);
+  const names = paramNames(task, p.randomParams);
+  const system = trialSystem(task, p.randomParams, ds.arrays.trialParams?.data.subarray(trial * names.length, (trial + 1) * names.length));
   const total = startFrame + count;
-  const states = sourceOf(task, p.engine, p).simulate(x0, total, p);
-  const NN = p.size * p.size;
-  const raster = new Rasterizer(p.size, { samples: p.samples });
+  const states = sourceOf(task, p.engine, p).simulate(x0, total, p, system);
+  const NN = p.size * p.size * p.channels;
+  const raster = new Rasterizer(p.size, { samples: p.samples, channels: p.channels });
   const frames = new Float32Array(count * NN);
-  for (let f = 0; f < count; f++)
-    raster.render(
-      task.system.scene!(states.subarray((startFrame + f) * dim, (startFrame + f + 1) * dim)),
-      task.system.view!,
-      frames,
-      f * NN,
-    );
-  return { frames, states: states.slice(startFrame * dim) };
+  for (let f = 0; f < count; f++) {
+    raster.render(system.scene!(states.subarray((startFrame + f) * dim, (startFrame + f + 1) * dim)), task.system.view!, frames, f * NN);
+  }
+  return { frames, states: states.slice(startFrame * dim), system };
 }
 
 export { simulateFrames };

@@ -14,7 +14,8 @@ import {
   testTrialCount,
   type PixelDatasetOptions,
 } from '../datasets/pixel.ts';
-import { gymPendulum, pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { gymPendulum, pendulumSystem, pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { pixelTasks } from '../src/tasks/registry.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const TASK = pixelPendulumTask.name;
@@ -180,5 +181,79 @@ describe('pixel-pendulum dataset', () => {
     expect(m.arrays.testFrames.shape).toEqual([40, 103, 784]);
     expect(statSync(join(dir, 'trainPixels.npy')).size).toBe(128 + 16000 * 1568 * 4);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('every pixel system, in colour and with random parameters', () => {
+  it('generates each pixel task deterministically, with the documented shapes', async () => {
+    for (const task of pixelTasks()) {
+      const dir = join(root, `all-${task.name}`);
+      const m = await generate(task, { out: dir, trials: 5, frames: 8, size: 12, seed: 2, quiet: true, samples: 2 });
+      const per = 8 - 3;
+      const nTest = testTrialCount(5, task.data.testFraction);
+      expect(m.arrays.trainPixels.shape).toEqual([(5 - nTest) * per, 2 * 144]);
+      expect(m.arrays.trialStates.shape).toEqual([5, 8, task.system.dim]);
+      expect(m.arrays.testLabels.shape[1]).toBe(task.system.dim + (task.data.extraLabels?.length ?? 0));
+      const again = join(root, `all-${task.name}-again`);
+      await generate(task, { out: again, trials: 5, frames: 8, size: 12, seed: 2, quiet: true, samples: 2 });
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.npy')))
+        expect(readFileSync(join(again, f))).toEqual(readFileSync(join(dir, f)));
+      // every trial's frames show something: the system is drawn inside the frame
+      const frames = readDataset(dir).arrays.testFrames.data as Float32Array;
+      for (let f = 0; f < 8; f++) expect(frames.subarray(f * 144, (f + 1) * 144).some((v) => v > 0.5)).toBe(true);
+    }
+  });
+
+  it('colour frames are RGB, channels last, and their truth re-renders exactly', async () => {
+    const dir = join(root, 'colour');
+    const m = await generatePixelDataset({ out: dir, trials: 5, frames: 8, size: 12, seed: 1, quiet: true, colour: true });
+    expect(m.params).toMatchObject({ channels: 3 });
+    expect(m.arrays.trainPixels.shape).toEqual([4 * 5, 2 * 144 * 3]);
+    const ds = readDataset(dir);
+    const stored = (ds.arrays.testFrames.data as Float32Array).subarray(0, 8 * 432);
+    expect(Array.from(renderTruth(ds, 0, 8).frames)).toEqual(Array.from(stored));
+    // a colour frame is not grey: some pixel has unequal channels (the bob is yellow)
+    let coloured = false;
+    for (let i = 0; i < 432; i += 3) if (Math.abs(stored[i] - stored[i + 2]) > 0.3) coloured = true;
+    expect(coloured).toBe(true);
+    const png = await sharp(readFileSync(join(dir, PREVIEW_PNG))).metadata();
+    expect(png.channels).toBe(3);
+  });
+
+  it('random parameters are drawn per trial within their ranges, recorded in the labels, and used for the truth', async () => {
+    const dir = join(root, 'random');
+    const m = await generatePixelDataset({ out: dir, trials: 6, frames: 10, size: 16, seed: 5, quiet: true, randomParams: true });
+    expect(m.randomParams).toEqual({ mass: [0.5, 1.5], length: [0.7, 1] });
+    const ds = readDataset(dir);
+    const params = ds.arrays.trialParams.data as Float64Array;
+    expect(ds.arrays.trialParams.shape).toEqual([6, 2]);
+    for (let t = 0; t < 6; t++) {
+      expect(params[2 * t]).toBeGreaterThanOrEqual(0.5);
+      expect(params[2 * t]).toBeLessThan(1.5);
+      expect(params[2 * t + 1]).toBeGreaterThanOrEqual(0.7);
+      expect(params[2 * t + 1]).toBeLessThan(1);
+    }
+    expect(new Set(Array.from(params)).size).toBe(12);
+    // labels: phi, omega, p_ref, mass, length; test trial 0's rows carry trial 0's parameters
+    const labels = ds.arrays.testLabels.data as Float64Array;
+    expect(ds.arrays.testLabels.shape[1]).toBe(5);
+    expect(Array.from(labels.subarray(3, 5))).toEqual(Array.from(params.subarray(0, 2)));
+    // the truth re-rendered from the recorded parameters is the stored trial, bit for bit
+    const truth = renderTruth(ds, 0, 10);
+    expect(Array.from(truth.frames)).toEqual(Array.from((ds.arrays.testFrames.data as Float32Array).subarray(0, 10 * 256)));
+    expect(truth.system.params).toEqual({ mass: params[0], length: params[1], gravity: 15 });
+    // shorter rods swing faster: each trial conserves its own energy
+    const states = ds.arrays.trialStates.data as Float64Array;
+    for (let t = 0; t < 6; t++) {
+      const sys = pendulumSystem({ mass: params[2 * t], length: params[2 * t + 1], gravity: 15 });
+      const e = (f: number) => sys.energy(states.subarray((t * 10 + f) * 2, (t * 10 + f + 1) * 2));
+      expect(Math.abs(e(9) - e(0)) / e(0)).toBeLessThan(1e-8);
+    }
+    await expect(
+      generate(
+        pixelTasks().find((t) => !t.data.randomParams)!,
+        { out: join(root, 'no-random'), randomParams: true, quiet: true },
+      ),
+    ).rejects.toThrow(/has no random-parameter variant/);
   });
 });

@@ -34,6 +34,8 @@ interface GenerateFlags {
   frames?: number;
   size?: number;
   engine?: string;
+  colour?: boolean;
+  randomParams?: boolean;
   force?: boolean;
 }
 
@@ -49,12 +51,14 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
       frames: o.frames,
       size: o.size,
       engine: o.engine,
+      colour: o.colour,
+      randomParams: o.randomParams,
       force: o.force,
     });
     return;
   }
-  if (o.trials || o.frames || o.size || o.engine)
-    throw new UserError(`--trials, --frames, --size and --engine apply to pixel tasks, not ${task.name}`);
+  if (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams)
+    throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
   const { writeStateDataset } = await import('../../datasets/state.ts');
   const { dataset } = writeStateDataset(out, task, o.seed, {}, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
@@ -155,6 +159,11 @@ export function registerCommands(program: Command): void {
     .option('--frames <n>', 'pixel tasks: frames per trial', positiveInt('--frames'))
     .option('--size <n>', 'pixel tasks: frame size N (N x N)', positiveInt('--size'))
     .option('--engine <name>', 'pixel tasks: simulation source (ode, the exact field; the pendulum also offers matter)')
+    .option('--colour', 'pixel tasks: RGB frames, one colour per body')
+    .option(
+      '--random-params',
+      "pixel tasks: masses, lengths or stiffness drawn per trial within the task's ranges (recorded in the labels)",
+    )
     .option('--force', 'replace an existing dataset (the old one stays until the new one is complete)')
     .action(generate);
 

@@ -12,7 +12,7 @@ import { writeGif } from './gif.ts';
 
 export interface VideoPanel {
   label: string;
-  /** N x N grey frames, row-major, values in [0, 1] (clamped; NaN is drawn black). */
+  /** N x N frames, row-major, grey or RGB (channels interleaved), values in [0, 1] (clamped; NaN is drawn black). */
   frames: Float32Array[];
 }
 
@@ -25,6 +25,8 @@ export interface ComposeOptions {
   smooth?: boolean;
   /** Add a strip below the panels with "frame i/n" (default false). */
   counter?: boolean;
+  /** Values per pixel of the panels' frames: 1 grey (default), 3 RGB. */
+  channels?: 1 | 3;
 }
 
 export interface ComposedVideo {
@@ -112,11 +114,12 @@ function fitLabel(s: string, maxWidth: number, fontScale: number): string {
 export function composePanels(panels: VideoPanel[], size: number, opts: ComposeOptions): ComposedVideo {
   const L = composeLayout(panels.length, size, opts);
   const gap = opts.gap ?? 8;
+  const ch = opts.channels ?? 1;
   panels.forEach((p, k) => {
     if (p.frames.length === 0) throw new Error(`composePanels: panel ${k} ("${p.label}") has no frames`);
     p.frames.forEach((f, i) => {
-      if (f.length !== size * size)
-        throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}`);
+      if (f.length !== size * size * ch)
+        throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}x${ch}`);
     });
   });
   const nFrames = Math.max(...panels.map((p) => p.frames.length));
@@ -147,10 +150,18 @@ export function composePanels(panels: VideoPanel[], size: number, opts: ComposeO
           const c0 = map.i0[x];
           const c1 = map.i1[x];
           const wx = map.w[x];
-          const top = src[r0 + c0] + wx * (src[r0 + c1] - src[r0 + c0]);
-          const bot = src[r1 + c0] + wx * (src[r1 + c1] - src[r1 + c0]);
-          const v = toByte(top + wy * (bot - top));
-          img[o] = img[o + 1] = img[o + 2] = v;
+          if (ch === 1) {
+            const top = src[r0 + c0] + wx * (src[r0 + c1] - src[r0 + c0]);
+            const bot = src[r1 + c0] + wx * (src[r1 + c1] - src[r1 + c0]);
+            img[o] = img[o + 1] = img[o + 2] = toByte(top + wy * (bot - top));
+            continue;
+          }
+          for (let q = 0; q < 3; q++) {
+            const at = (r: number, c: number) => src[(r + c) * 3 + q];
+            const top = at(r0, c0) + wx * (at(r0, c1) - at(r0, c0));
+            const bot = at(r1, c0) + wx * (at(r1, c1) - at(r1, c0));
+            img[o + q] = toByte(top + wy * (bot - top));
+          }
         }
       }
     });

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
 import {
   generatePixelDataset,
+  paramNames,
   pixelParamsOf,
   pixelTaskOf,
   renderTruth,
@@ -46,6 +47,7 @@ import {
   type PixelTrainConfig,
 } from '../train/pixel.ts';
 import type { PixelTask } from '../tasks/task.ts';
+import type { System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite, readMetrics } from './metrics.ts';
@@ -89,12 +91,13 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
   }
   if (params.frames < 4) throw bad(`params.frames is ${params.frames}; a trial needs at least 4 frames`);
   const N = params.size;
-  const width = 2 * N * N;
+  const width = 2 * N * N * params.channels;
   const perTrial = params.frames - 3;
   const testTrials = testTrialCount(params.trials, task.data.testFraction);
   const trainTrials = params.trials - testTrials;
   const dim = task.system.dim;
-  const labelWidth = dim + (task.data.extraLabels?.length ?? 0);
+  const nParams = paramNames(task, params.randomParams).length;
+  const labelWidth = dim + (task.data.extraLabels?.length ?? 0) + nParams;
   if (trainTrials < 1 || testTrials < 1)
     throw bad(`${trainTrials} train and ${testTrials} test trials; training and evaluation need at least one of each`);
   const want: Record<string, [typeof Float32Array | typeof Float64Array, number[]]> = {
@@ -105,6 +108,7 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     testNextPixels: [Float32Array, [testTrials * perTrial, width]],
     testLabels: [Float64Array, [testTrials * perTrial, labelWidth]],
     trialInitial: [Float64Array, [params.trials, dim]],
+    ...(nParams ? { trialParams: [Float64Array, [params.trials, nParams]] as [typeof Float64Array, number[]] } : {}),
   };
   for (const [name, [type, shape]] of Object.entries(want)) {
     const a = arrays[name];
@@ -121,17 +125,25 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     manifest,
     params,
     arrays,
-    data: { frameSize: N, train: split('trainPixels', 'trainNextPixels'), test: split('testPixels', 'testNextPixels') },
+    data: {
+      frameSize: N,
+      channels: params.channels,
+      train: split('trainPixels', 'trainNextPixels'),
+      test: split('testPixels', 'testNextPixels'),
+    },
     perTrial,
     testTrials,
     labelWidth,
   };
 }
 
-/** How the task scores rollouts: its system's H times the task's energy scale, and its periodic coordinate. */
-export function rolloutScoring(task: PixelTask): RolloutScoring {
+/**
+ * How the task scores rollouts: a system's H (the task's, or a trial's own with random parameters)
+ * times the task's energy scale, and its periodic coordinate.
+ */
+export function rolloutScoring(task: PixelTask, system: System = task.system): RolloutScoring {
   const scale = task.evaluation.energyScale;
-  return { energy: (x) => task.system.energy(x) * scale, periodCoordinate: task.evaluation.periodCoordinate };
+  return { energy: (x) => system.energy(x) * scale, periodCoordinate: task.evaluation.periodCoordinate };
 }
 
 /** The energy the pixel metric compares, for descriptions and plot labels. */
@@ -145,16 +157,16 @@ export function energyName(task: PixelTask): string {
  * its first frame), with the true energy and periodic coordinate of the newer frame of each pair,
  * the frame the dataset's labels (and so the latent map) describe.
  */
-export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth {
+export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth & { system: System } {
   const r = renderTruth({ manifest: ds.manifest, arrays: ds.arrays }, trial, frames + 2);
-  const values = ds.params.size * ds.params.size;
+  const values = ds.params.size * ds.params.size * ds.params.channels;
   const dim = ds.task.system.dim;
-  const scoring = rolloutScoring(ds.task);
+  const scoring = rolloutScoring(ds.task, r.system);
   const at = (f: number) => r.states.subarray((f + 2) * dim, (f + 3) * dim);
   const energy = Float64Array.from({ length: frames }, (_, f) => scoring.energy(at(f)));
   const c = scoring.periodCoordinate;
   const periodic = c === null ? new Float64Array(0) : Float64Array.from({ length: frames }, (_, f) => at(f)[c]);
-  return { frames: r.frames.slice(values, (frames + 1) * values), energy, periodic };
+  return { frames: r.frames.slice(values, (frames + 1) * values), energy, periodic, system: r.system };
 }
 
 export interface PixelRunOptions {
@@ -480,7 +492,7 @@ export function rolloutTrial(
   const row = trial * ds.perTrial;
   const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
   const truth = trialTruth(ds, trial, frames);
-  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task), frames, integrator);
+  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task, truth.system), frames, integrator);
 }
 
 export function readLog(path: string): Array<Record<string, unknown>> {

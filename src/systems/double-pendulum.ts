@@ -127,6 +127,11 @@ export const pixelDoublePendulumTask: PixelTask = {
     sample: pixelSwing,
     sampling: { angles: 'q1, q2 ~ U(-0.8, 0.8)', momenta: 'p1, p2 ~ 0.3 N(0, 1)' },
     samples: 8,
+    // --random-params: both masses and both lengths per trial
+    randomParams: {
+      ranges: { m1: [0.5, 1.5], m2: [0.5, 1.5], l1: [0.8, 1], l2: [0.8, 1] },
+      system: (p) => doublePendulumSystem({ m1: p.m1, m2: p.m2, l1: p.l1, l2: p.l2, gravity: 10 }),
+    },
   },
   train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: null },

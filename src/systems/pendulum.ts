@@ -167,6 +167,11 @@ export const pixelPendulumTask: PixelTask = {
     // the reference's momentum label: p = 0.25 dphi/dt
     extraLabels: [{ name: 'p_ref', description: "the reference's momentum, 0.25 dphi/dt", of: (x) => 0.25 * x[1] }],
     samples: 8,
+    // --random-params: the bob's mass and the rod's length per trial (shorter rods swing faster)
+    randomParams: {
+      ranges: { mass: [0.5, 1.5], length: [0.7, 1] },
+      system: (p) => pendulumSystem({ mass: p.mass, length: p.length, gravity: 15 }),
+    },
   },
   train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
   // The reference measured the energy as 1.875 (1 - cos phi) + p_ref^2 = H / 8 in (phi, omega).

@@ -128,6 +128,8 @@ export const pixelSpringTask: PixelTask = {
     sample: springSwing,
     sampling: { amplitude: 'r ~ U(0.3, 1.0)', phase: 'a ~ U(0, 2 pi): q = r cos a, p = 2 r sin a' },
     samples: 8,
+    // --random-params: the mass and the stiffness per trial (angular frequency sqrt(k/m) from 1.2 to 3.5)
+    randomParams: { ranges: { mass: [0.5, 1.5], stiffness: [2, 6] }, system: (p) => massSpring({ mass: p.mass, stiffness: p.stiffness }) },
   },
   train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },

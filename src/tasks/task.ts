@@ -107,6 +107,14 @@ export interface ExtraLabel {
   of(x: Float64Array): number;
 }
 
+/** Physical parameters drawn per trial (the DeepMind suite's random-parameter variants). */
+export interface RandomParams {
+  /** Each parameter is drawn uniformly from its range, in this order, per trial. */
+  ranges: Readonly<Record<string, readonly [number, number]>>;
+  /** The task's system with those parameters. */
+  system(params: Readonly<Record<string, number>>): System;
+}
+
 /** How the frames of a pixel task are made. */
 export interface PixelData {
   trials: number;
@@ -129,6 +137,8 @@ export interface PixelData {
   extraLabels?: readonly ExtraLabel[];
   /** Rasteriser subsamples per axis on edge pixels. */
   samples: number;
+  /** What `--random-params` draws per trial (default: the option is refused). */
+  randomParams?: RandomParams;
 }
 
 /** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"). */

@@ -25,6 +25,8 @@ export interface PixelSplit {
 
 export interface PixelData {
   frameSize: number;
+  /** Values per pixel: 1 grey, 3 RGB. */
+  channels?: 1 | 3;
   train: PixelSplit;
   test: PixelSplit;
 }
