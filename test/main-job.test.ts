@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMainJob } from '../src/pipeline/main-job.ts';
 import { moveAside } from '../src/util/files.ts';
+import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 
 describe('main job', () => {
   it('reuses finished models, and keeps ones that do not fit instead of overwriting them', async () => {
@@ -23,6 +24,19 @@ describe('main job', () => {
     for (const kind of ['hnn', 'baseline']) {
       expect(JSON.parse(readFileSync(join(out, `${kind}.previous-1`, 'metrics.json'), 'utf8')).steps).toBe(2);
     }
+    // the models trained side by side in worker threads are the ones a run alone in this thread makes
+    const solo = join(out, 'solo');
+    await runPixelExperiment({
+      task: 'pixel-pendulum',
+      kind: 'hnn',
+      seed: 0,
+      steps: 3,
+      dataDir: join(out, 'dataset'),
+      outDir: solo,
+      backend: 'wasm',
+      quiet: true,
+    });
+    expect(readFileSync(join(solo, 'model', 'weights.bin'))).toEqual(readFileSync(join(out, 'hnn', 'model', 'weights.bin')));
   }, 240_000);
 
   it('moveAside picks the first free name', () => {

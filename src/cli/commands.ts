@@ -119,6 +119,7 @@ interface ReproduceFlags {
   backend: string;
   force?: boolean;
   quiet?: boolean;
+  jobs?: number;
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
@@ -135,6 +136,7 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     backend: o.backend,
     force: !!o.force,
     quiet: !!o.quiet,
+    jobs: o.jobs,
   });
 }
 
@@ -223,6 +225,7 @@ export function registerCommands(program: Command): void {
       numberIn('--dynamics-weight-decay', 0, 1),
     )
     .addOption(backend())
+    .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars')
     .action(reproduce);
@@ -265,10 +268,11 @@ export function registerCommands(program: Command): void {
     .description('the main job: pixel dataset -> joint HNN and baseline training -> rollout video, plots, metrics')
     .option('--out <dir>', 'output folder', 'runs/main')
     .option('--steps <n>', 'training steps per model (default: the reduced main-job setting)', positiveInt('--steps'))
+    .option('--jobs <n>', "models trained at once (default: the machine's cores)", positiveInt('--jobs'))
     .addOption(backend())
     .option('--force', 'retrain even when finished results are present')
     .option('--quiet', 'no progress bars')
-    .action(async (o: { out: string; steps?: number; backend: string; force?: boolean; quiet?: boolean }) => {
+    .action(async (o: { out: string; steps?: number; jobs?: number; backend: string; force?: boolean; quiet?: boolean }) => {
       const { runStartCommand } = await import('./pixel.ts');
       await runStartCommand(o);
     });

@@ -113,10 +113,18 @@ export async function runRolloutCommand(o: {
 export async function runStartCommand(o: {
   out: string;
   steps?: number;
+  jobs?: number;
   backend: string;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
-  const summary = await runMainJob({ outDir: resolve(o.out), steps: o.steps, backend: o.backend, force: o.force, quiet: o.quiet });
+  const summary = await runMainJob({
+    outDir: resolve(o.out),
+    steps: o.steps,
+    jobs: o.jobs,
+    backend: o.backend,
+    force: o.force,
+    quiet: o.quiet,
+  });
   console.log(formatSummary(summary));
 }

@@ -10,6 +10,7 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { moveAside, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
+import { runJobs } from '../util/workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
@@ -32,6 +33,8 @@ export interface MainJobOptions {
   quiet?: boolean;
   /** Retrain even when finished results are present. */
   force?: boolean;
+  /** Models trained at once (default: the machine's cores). */
+  jobs?: number;
 }
 
 export interface MainJobSummary {
@@ -78,6 +81,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   }
 
   const models = {} as MainJobSummary['models'];
+  const toTrain: Array<{ kind: ModelKind; dir: string; resume: boolean }> = [];
   for (const kind of ['hnn', 'baseline'] as const) {
     const dir = join(outDir, kind);
     const done = join(dir, 'metrics.json');
@@ -98,20 +102,19 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     }
     const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
-    const r = await runPixelExperiment({
-      task: MAIN_TASK,
-      kind,
-      seed,
-      steps,
-      dataDir,
-      outDir: dir,
-      backend: opts.backend,
-      force: !resume,
-      resume,
-      quiet: opts.quiet,
-    });
-    models[kind] = { dir, metrics: r.metrics!, reused: false };
+    toTrain.push({ kind, dir, resume });
   }
+  // the models train side by side, one per core (each worker has its own wasm backend)
+  const trained = await runJobs(
+    toTrain.map(({ kind, dir, resume }) => ({
+      name: 'pixelRun' as const,
+      args: [
+        { task: MAIN_TASK.name, kind, seed, steps, dataDir, outDir: dir, backend: opts.backend, force: !resume, resume, quiet: opts.quiet },
+      ] as [Parameters<typeof runPixelExperiment>[0] & { task: string }],
+    })),
+    opts.jobs,
+  );
+  toTrain.forEach(({ kind, dir }, i) => (models[kind] = { dir, metrics: trained[i]!, reused: false }));
 
   const video = join(outDir, 'videos', hasFfmpeg() ? 'rollout.mp4' : 'rollout.gif');
   say('rolling out both models from the first test pair');

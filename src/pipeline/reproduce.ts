@@ -20,10 +20,11 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison } from './task-plots.ts';
-import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, pixelProtocolMismatch, type PixelMetrics } from './pixel.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
-import { runStateExperiment, type RunMetricsBase, type StateMetrics } from './state.ts';
+import type { RunMetricsBase } from './state.ts';
+import { runJobs, type Job } from '../util/workers.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi };
@@ -38,6 +39,8 @@ export interface ReproduceOptions {
   quiet: boolean;
   /** Pixel tasks: the latent model's weight decay (default: latentWeightDecay's rule; 1e-5 is the literal protocol). */
   dynamicsWeightDecay?: number;
+  /** Runs trained at once (default: the machine's cores). */
+  jobs?: number;
 }
 
 function stepsOf(task: Task, quick: boolean): number {
@@ -149,12 +152,6 @@ export function markdownTable(rows: TaskRow[], note: string): string {
   return `${note}\n\n${lines.join('\n')}\n`;
 }
 
-interface RunOutcome {
-  metrics: StateMetrics;
-  weights: NamedWeights;
-  energy: EnergyResult | null;
-}
-
 /** Refuses to reuse a dataset made by another version of the generator (its runs would not be this version's). */
 function checkGenerator(dir: string): void {
   const made = readManifest(dir).params.generatorVersion;
@@ -179,34 +176,6 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
   return metrics;
 }
 
-async function runOrReuse(
-  task: StateTask,
-  kind: ModelKind,
-  seed: number,
-  dir: string,
-  dataDir: string,
-  o: ReproduceOptions,
-): Promise<RunOutcome> {
-  const metrics = finishedRun<StateMetrics>(task, kind, seed, dir, o);
-  if (metrics) {
-    const { model, weights } = loadDynamicsModel(join(dir, 'model'));
-    model.dispose();
-    return { metrics, weights, energy: null };
-  }
-  const res = await runStateExperiment({
-    task,
-    kind,
-    seed,
-    steps: o.quick ? task.quick.steps : undefined,
-    dataDir,
-    outDir: dir,
-    backend: o.backend,
-    force: true,
-    quiet: o.quiet,
-  });
-  return res;
-}
-
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
   if (o.dynamicsWeightDecay !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
@@ -225,10 +194,26 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
 
 async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: TaskRow[] }> {
   const t0 = performance.now();
+  // 1. datasets (one per task and seed: both models of a seed train on it)
+  for (const task of tasks) for (let seed = 0; seed < o.seeds; seed++) await ensureDataset(task, seed, o);
+  // 2. every run not finished yet, side by side up to --jobs (each in its own worker and backend)
+  const plan = tasks.flatMap((task) =>
+    seedsOf(o).flatMap((seed) => MODELS.map((kind) => ({ task, seed, kind, dir: runDir(o, task, seed, kind) }))),
+  );
+  const todo = plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
+  await runJobs(
+    todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, o)),
+    o.jobs,
+  );
+  // 3. the table and the plots, from what the runs wrote
   const rows: TaskRow[] = [];
   const runsJson: Record<string, Record<ModelKind, RunMetrics[]>> = {};
   for (const task of tasks) {
-    const runs = task.kind === 'pixel' ? await reproducePixel(task, o) : await reproduceState(task, o);
+    const runs = { hnn: [], baseline: [] } as Record<ModelKind, RunMetrics[]>;
+    for (const seed of seedsOf(o))
+      for (const kind of MODELS) runs[kind].push(readMetrics<RunMetrics>(join(runDir(o, task, seed, kind), 'metrics.json')));
+    if (task.kind === 'pixel') await pixelPlots(task, o);
+    else await statePlots(task, o);
     rows.push(tableRow(task, runs));
     runsJson[task.name] = runs;
   }
@@ -266,84 +251,90 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   return { rows };
 }
 
-/** A state task: one dataset per seed (both models train on it), comparison plots of seed 0. */
-async function reproduceState(task: StateTask, o: ReproduceOptions): Promise<Record<ModelKind, StateMetrics[]>> {
-  const runs: Record<ModelKind, StateMetrics[]> = { hnn: [], baseline: [] };
-  const first: Partial<Record<ModelKind, RunOutcome>> = {};
-  for (let seed = 0; seed < o.seeds; seed++) {
-    // both models of a seed train on one dataset folder
-    const dataDir = join(o.outDir, task.name, `seed${seed}`, 'dataset');
-    if (o.force || !existsSync(join(dataDir, 'manifest.json')))
-      writeStateDataset(dataDir, task, seed, o.quick ? task.quick.data : undefined, { force: true, command: 'hnn reproduce' });
-    else checkGenerator(dataDir);
-    for (const kind of ['baseline', 'hnn'] as const) {
-      const dir = join(o.outDir, task.name, `seed${seed}`, kind);
-      const outcome = await runOrReuse(task, kind, seed, dir, dataDir, o);
-      runs[kind].push(outcome.metrics);
-      if (seed === 0) first[kind] = outcome;
-    }
-  }
-  // plots from seed 0: energy rollouts are recomputed for reused runs
-  const energies = {} as Record<ModelKind, EnergyResult>;
-  for (const kind of ['baseline', 'hnn'] as const) {
-    const f = first[kind]!;
-    energies[kind] = f.energy ?? energyEvaluation(task, fieldFunction(kind, f.weights));
-  }
-  await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), {
-    histories: {
-      baseline: join(o.outDir, task.name, 'seed0', 'baseline', 'log.jsonl'),
-      hnn: join(o.outDir, task.name, 'seed0', 'hnn', 'log.jsonl'),
-    },
-    weights: { baseline: first.baseline!.weights, hnn: first.hnn!.weights },
-    energies,
-  });
-  return runs;
+const MODELS = ['baseline', 'hnn'] as const;
+
+function seedsOf(o: ReproduceOptions): number[] {
+  return Array.from({ length: o.seeds }, (_, k) => k);
 }
 
-/** A pixel task: one dataset per seed, both models jointly trained, a rollout video of seed 0. */
-async function reproducePixel(task: PixelTask, o: ReproduceOptions): Promise<Record<ModelKind, PixelMetrics[]>> {
-  const runs: Record<ModelKind, PixelMetrics[]> = { hnn: [], baseline: [] };
-  const steps = stepsOf(task, o.quick);
-  for (let seed = 0; seed < o.seeds; seed++) {
-    const dataDir = join(o.outDir, task.name, `seed${seed}`, 'dataset');
-    if (o.force || !existsSync(join(dataDir, 'manifest.json')))
-      await generatePixelDataset(task, { out: dataDir, seed, quiet: o.quiet, force: true });
-    for (const kind of ['baseline', 'hnn'] as const) {
-      const dir = join(o.outDir, task.name, `seed${seed}`, kind);
-      const finished = finishedRun<PixelMetrics>(task, kind, seed, dir, o);
-      const stale = finished && pixelProtocolMismatch(finished, o.dynamicsWeightDecay);
-      if (stale)
-        throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
-      if (finished) {
-        runs[kind].push(finished);
-        continue;
-      }
-      // resume an interrupted run of the same reproduction
-      const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
-      const res = await runPixelExperiment({
-        task,
-        kind,
-        seed,
-        steps,
-        dataDir,
-        outDir: dir,
-        backend: o.backend,
-        force: !resume,
-        resume,
-        quiet: o.quiet,
-        dynamicsWeightDecay: o.dynamicsWeightDecay,
-      });
-      runs[kind].push(res.metrics!);
-    }
+function runDir(o: ReproduceOptions, task: Task, seed: number, kind: ModelKind): string {
+  return join(o.outDir, task.name, `seed${seed}`, kind);
+}
+
+function dataDirOf(o: ReproduceOptions, task: Task, seed: number): string {
+  return join(o.outDir, task.name, `seed${seed}`, 'dataset');
+}
+
+/** Generates a seed's dataset unless a reusable one is there (a state dataset of this generator version). */
+async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Promise<void> {
+  const dir = dataDirOf(o, task, seed);
+  const exists = existsSync(join(dir, 'manifest.json'));
+  if (task.kind === 'pixel') {
+    if (o.force || !exists) await generatePixelDataset(task, { out: dir, seed, quiet: o.quiet, force: true });
+    return;
   }
-  const seed0 = join(o.outDir, task.name, 'seed0');
+  if (o.force || !exists)
+    writeStateDataset(dir, task, seed, o.quick ? task.quick.data : undefined, { force: true, command: 'hnn reproduce' });
+  else checkGenerator(dir);
+}
+
+/** True when `dir` holds a finished run this reproduction can reuse (refuses one made otherwise). */
+function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): boolean {
+  const finished = finishedRun<RunMetrics>(task, kind, seed, dir, o);
+  if (!finished) return false;
+  if (task.kind === 'pixel') {
+    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay);
+    if (stale)
+      throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
+  }
+  return true;
+}
+
+/** The job that trains one run (an interrupted pixel run resumes from its checkpoint). */
+function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): Job {
+  const common = {
+    task: task.name,
+    kind,
+    seed,
+    steps: o.quick ? task.quick.steps : undefined,
+    dataDir: dataDirOf(o, task, seed),
+    outDir: dir,
+    backend: o.backend,
+    quiet: o.quiet,
+  };
+  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }] };
+  const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
+  return {
+    name: 'pixelRun',
+    args: [{ ...common, steps: stepsOf(task, o.quick), force: !resume, resume, dynamicsWeightDecay: o.dynamicsWeightDecay }],
+  };
+}
+
+/** Comparison plots of a state task from seed 0's runs: curves, energy along a rollout, fields or orbits. */
+async function statePlots(task: StateTask, o: ReproduceOptions): Promise<void> {
+  const weights = {} as Record<ModelKind, NamedWeights>;
+  const energies = {} as Record<ModelKind, EnergyResult>;
+  for (const kind of MODELS) {
+    const { model, weights: w } = loadDynamicsModel(join(runDir(o, task, 0, kind), 'model'));
+    model.dispose();
+    weights[kind] = w;
+    energies[kind] = energyEvaluation(task, fieldFunction(kind, w));
+  }
+  await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), {
+    histories: { baseline: join(runDir(o, task, 0, 'baseline'), 'log.jsonl'), hnn: join(runDir(o, task, 0, 'hnn'), 'log.jsonl') },
+    weights,
+    energies,
+  });
+}
+
+/** The rollout video (truth | baseline | HNN) and its plots, from seed 0's runs of a pixel task. */
+async function pixelPlots(task: PixelTask, o: ReproduceOptions): Promise<void> {
   await runRollout({
-    modelDirs: { hnn: join(seed0, 'hnn', 'model'), baseline: join(seed0, 'baseline', 'model') },
-    dataDir: join(seed0, 'dataset'),
+    modelDirs: { hnn: join(runDir(o, task, 0, 'hnn'), 'model'), baseline: join(runDir(o, task, 0, 'baseline'), 'model') },
+    dataDir: dataDirOf(o, task, 0),
     out: join(o.outDir, task.name, 'plots', 'rollout.gif'),
     backend: o.backend,
     quiet: true,
     force: true,
   });
-  return runs;
 }

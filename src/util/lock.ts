@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { UserError } from './errors.ts';
 import { makeDir, processAlive } from './files.ts';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 interface Owner {
   pid: number;
@@ -26,6 +27,8 @@ function installExitHandlers(): void {
   process.on('exit', () => {
     for (const path of held) rmSync(path, { force: true });
   });
+  // signals reach the main thread only; a worker's locks are released by its own exit
+  if (!isMainThread) return;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]));
   }

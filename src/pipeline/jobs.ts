@@ -1,0 +1,17 @@
+// The long jobs that can run side by side in worker threads (src/util/workers.ts): each takes plain
+// options and returns plain metrics, so it crosses a thread boundary as structured-clone data.
+import { runPixelExperiment, type PixelMetrics, type PixelRunOptions } from './pixel.ts';
+import { runStateExperiment, type StateMetrics, type StateRunOptions } from './state.ts';
+
+/** Trains and evaluates one pixel model (a task given by name). */
+export async function pixelRun(opts: PixelRunOptions & { task: string }): Promise<PixelMetrics | null> {
+  return (await runPixelExperiment(opts)).metrics;
+}
+
+/** Trains and evaluates one state model (a task given by name). */
+export async function stateRun(opts: StateRunOptions & { task: string }): Promise<StateMetrics> {
+  return (await runStateExperiment(opts)).metrics;
+}
+
+export const JOBS = { pixelRun, stateRun } as const;
+export type JobName = keyof typeof JOBS;

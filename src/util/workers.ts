@@ -1,0 +1,83 @@
+// Independent long jobs (training runs) on all cores: each runs in its own worker thread with its own
+// TensorFlow.js wasm backend (wasm runs one core per instance in Node), at most `concurrency` at a
+// time. Workers run the built package (dist/); without a build, or with one job, jobs run here in turn.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { UserError } from './errors.ts';
+import { packageFile } from './package-root.ts';
+import { JOBS, type JobName } from '../pipeline/jobs.ts';
+
+export interface Job<N extends JobName = JobName> {
+  name: N;
+  args: Parameters<(typeof JOBS)[N]>;
+}
+
+type Result<N extends JobName> = Awaited<ReturnType<(typeof JOBS)[N]>>;
+
+/** The default number of parallel jobs: the machine's cores. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+function workerEntry(): string | null {
+  const path = packageFile('dist/src/util/worker-entry.js');
+  return existsSync(path) ? path : null;
+}
+
+function runInWorker<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(pathToFileURL(entry), { workerData: { name: job.name, args: job.args } });
+    let settled = false;
+    worker.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
+      settled = true;
+      if (m.ok) resolve(m.result as Result<N>);
+      else reject(rebuild(m.error!));
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`a worker running ${job.name} stopped with code ${code} before it reported`));
+    });
+  });
+}
+
+/** The worker's error as the main thread would have thrown it (a UserError stays one line). */
+function rebuild(e: Record<string, string | undefined>): Error {
+  if (e.name === 'UserError') return new UserError(e.message ?? 'error in a worker');
+  const err = Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: e.path });
+  err.stack = e.stack;
+  return err;
+}
+
+/**
+ * Runs the jobs, at most `concurrency` at once, and returns their results in order. The first
+ * failure is reported after the jobs already running have finished (none is left half-written).
+ */
+export async function runJobs<N extends JobName>(jobs: Job<N>[], concurrency = defaultJobs()): Promise<Result<N>[]> {
+  const entry = workerEntry();
+  if (!entry || concurrency <= 1 || jobs.length <= 1) {
+    const out: Result<N>[] = [];
+    for (const j of jobs) out.push((await (JOBS[j.name] as (...a: unknown[]) => Promise<Result<N>>)(...j.args)) as Result<N>);
+    return out;
+  }
+  const results: Result<N>[] = new Array(jobs.length);
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (next < jobs.length && failure === null) {
+      const i = next++;
+      try {
+        results[i] = await runInWorker(entry, jobs[i]);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+  if (failure !== null) throw failure;
+  return results;
+}
