@@ -36,6 +36,7 @@ interface GenerateFlags {
   engine?: string;
   colour?: boolean;
   randomParams?: boolean;
+  friction?: number;
   force?: boolean;
 }
 
@@ -53,6 +54,7 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
       engine: o.engine,
       colour: o.colour,
       randomParams: o.randomParams,
+      friction: o.friction,
       force: o.force,
     });
     return;
@@ -60,7 +62,7 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
   if (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams)
     throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
   const { writeStateDataset } = await import('../../datasets/state.ts');
-  const { dataset } = writeStateDataset(out, task, o.seed, {}, { force: o.force });
+  const { dataset } = writeStateDataset(out, task, o.seed, { friction: o.friction }, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
 }
 
@@ -162,6 +164,11 @@ export function registerCommands(program: Command): void {
     .option('--size <n>', 'pixel tasks: frame size N (N x N)', positiveInt('--size'))
     .option('--engine <name>', 'pixel tasks: simulation source (ode, the exact field; the pendulum also offers matter)')
     .option('--colour', 'pixel tasks: RGB frames, one colour per body')
+    .option(
+      '--friction <gamma>',
+      "friction of the system: dp/dt = -dH/dq - gamma dH/dp (default: the task's)",
+      numberIn('--friction', 0, 100),
+    )
     .option(
       '--random-params',
       "pixel tasks: masses, lengths or stiffness drawn per trial within the task's ranges (recorded in the labels)",
