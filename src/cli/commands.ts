@@ -38,6 +38,7 @@ interface GenerateFlags {
   randomParams?: boolean;
   friction?: number;
   force?: boolean;
+  quiet?: boolean;
 }
 
 async function generate(name: string, o: GenerateFlags): Promise<void> {
@@ -56,6 +57,7 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
       randomParams: o.randomParams,
       friction: o.friction,
       force: o.force,
+      quiet: o.quiet,
     });
     return;
   }
@@ -174,6 +176,7 @@ export function registerCommands(program: Command): void {
       "pixel tasks: masses, lengths or stiffness drawn per trial within the task's ranges (recorded in the labels)",
     )
     .option('--force', 'replace an existing dataset (the old one stays until the new one is complete)')
+    .option('--quiet', 'no progress output')
     .action(generate);
 
   program
