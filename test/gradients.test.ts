@@ -63,7 +63,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('match central finite differences (max relative error <= 1e-2)', async () => {
       await initBackend(backend);
       const dim = 4;
-      const model = new DynamicsModel({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
+      const model = DynamicsModel.init({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
       const { x, y } = batch(16, dim, 1);
       const err = maxRelativeError('hnn', model, x, y, dim);
       model.dispose();
@@ -72,7 +72,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('baseline gradients match too', async () => {
       await initBackend(backend);
-      const model = new DynamicsModel({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
+      const model = DynamicsModel.init({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
       const { x, y } = batch(16, 2, 2);
       expect(maxRelativeError('baseline', model, x, y, 2)).toBeLessThan(1e-2);
       model.dispose();
@@ -81,7 +81,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it("plain tf.tanh gets the HNN's second-order gradient wrong (why safeTanh exists)", async () => {
       await initBackend(backend);
       const { x, y } = batch(16, 2, 5);
-      const model = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [12, 12] }, 6);
+      const model = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [12, 12] }, 6);
       const safe = maxRelativeError('hnn', model, x, y, 2);
       const original = (model.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor }).apply.bind(model.mlp);
       // Same network with tfjs's own tanh in place of the safe one.

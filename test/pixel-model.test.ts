@@ -106,7 +106,7 @@ describe('pixel model loss gradients (wasm)', () => {
   for (const kind of ['hnn', 'baseline'] as const) {
     it(`${kind}: every weight gradient, encoder included, matches float64 finite differences`, async () => {
       await initBackend('wasm');
-      const model = new PixelModel(tiny(kind), 11);
+      const model = PixelModel.init(tiny(kind), 11);
       const { x, xn } = pairs(6, model.input, 5);
       // a large latent weight so the HNN term's path into the encoder matters
       const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, hnn: 1 });
@@ -119,7 +119,7 @@ describe('pixel model loss gradients (wasm)', () => {
 
   it("with tfjs's own tanh in the HNN the encoder's gradients come out wrong (the test can fail)", async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 11);
+    const model = PixelModel.init(tiny('hnn'), 11);
     const mlp = model.dyn.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor };
     mlp.apply = (xs: tf.Tensor) => {
       let h = xs;
@@ -138,7 +138,7 @@ describe('pixel model loss gradients (wasm)', () => {
 
   it('the float32 loss equals the float64 reference', async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 2);
+    const model = PixelModel.init(tiny('hnn'), 2);
     const { x, xn } = pairs(5, model.input, 8);
     const t = model.loss(tf.tensor2d(x, [5, model.input]), tf.tensor2d(xn, [5, model.input]));
     const got = t.total.dataSync()[0];
@@ -154,7 +154,7 @@ describe('pixel model loss gradients (wasm)', () => {
 describe('pixel model structure', () => {
   it('has the reference autoencoder sizes 2N^2 -> h -> h -> h -> 2 and back, plus a 2 -> h -> h -> 1 HNN', async () => {
     await initBackend('wasm');
-    const model = new PixelModel({ kind: 'hnn', frameSize: 28, hidden: 200, latent: 2, dynHidden: [200, 200] }, 0);
+    const model = PixelModel.init({ kind: 'hnn', frameSize: 28, hidden: 200, latent: 2, dynHidden: [200, 200] }, 0);
     const w = model.read();
     expect(w['ae/w1'].shape).toEqual([1568, 200]);
     expect(w['ae/w2'].shape).toEqual([200, 200]);
@@ -174,7 +174,7 @@ describe('pixel model structure', () => {
 
   it('each latent-step integrator reduces to z + h f(z) to first order and differs at second', async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 4);
+    const model = PixelModel.init(tiny('hnn'), 4);
     const z = tf.tensor2d([0.3, -0.2, 0.1, 0.4], [2, 2]);
     const h = 1e-3;
     const euler = model.latentStep(z, 'euler', h).dataSync();
@@ -191,7 +191,7 @@ describe('pixel model structure', () => {
     await initBackend('wasm');
     const dir = mkdtempSync(join(tmpdir(), 'pixel-model-'));
     try {
-      const model = new PixelModel(tiny('baseline'), 1);
+      const model = PixelModel.init(tiny('baseline'), 1);
       await savePixelModel(join(dir, 'm'), model, DEFAULT_PIXEL_LOSS, { note: 'x' });
       const loaded = loadPixelModel(join(dir, 'm'));
       const a = model.read();

@@ -64,7 +64,7 @@ export async function benchStep(name: string, step: () => void, repeats = 40): P
 /** One training update of a state model on random data of the given shape. */
 export function stateStep(kind: ModelKind, dim: number, rows: number, batch: number | null): { step: () => void; dispose: () => void } {
   const rng = new Rng(0);
-  const model = new DynamicsModel({ kind, dim, hidden: [200, 200] }, 0);
+  const model = DynamicsModel.init({ kind, dim, hidden: [200, 200] }, 0);
   const vars = model.variables();
   const adam = new Adam(vars, { weightDecay: 1e-4 });
   const x = tf.tensor2d(

@@ -236,7 +236,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
         `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
       );
     }
-    model = new PixelModel(cfg.spec, ck.weights);
+    model = PixelModel.fromWeights(cfg.spec, ck.weights);
     optimiser = pixelAdam(model, cfg);
     optimiser.load(ck.adam);
     batchRng.setState(ck.rng);
@@ -245,7 +245,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     if (opts.log) truncateLog(opts.log.path, startStep);
     opts.log?.write({ event: 'resume', step: startStep });
   } else {
-    model = new PixelModel(cfg.spec, cfg.seed);
+    model = PixelModel.init(cfg.spec, cfg.seed);
     optimiser = pixelAdam(model, cfg);
   }
   const step = makeStep(model, optimiser, cfg.loss);
@@ -335,7 +335,7 @@ export async function pixelJointStep(
 ): Promise<{ step: () => void; dispose: () => void }> {
   const cfg = pixelTrainConfig(opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
-  const model = new PixelModel(cfg.spec, 0);
+  const model = PixelModel.init(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);
   const step = makeStep(model, optimiser, cfg.loss);
   const rng = new Rng(1);

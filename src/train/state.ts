@@ -63,7 +63,7 @@ export async function trainStateModel(
   data: StateData,
   opts: { log?: JsonlLog; quiet?: boolean; label?: string } = {},
 ): Promise<StateTrainResult> {
-  const model = new DynamicsModel({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
+  const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
   const vars = model.variables();
   const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const train = toTensor(data.train, data.dim);
