@@ -4,6 +4,7 @@
 // 2. tfjs's BatchMatMul gradient uses transposed matMuls, ~10x slower on wasm. We register a
 //    gradient that transposes explicitly and then calls a plain matMul.
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedKernels } from './kernels.ts';
 
 /**
  * y = y0 (a tanh output already computed from x), differentiable in x with dy/dx = 1 - y0^2.
@@ -43,10 +44,11 @@ function plainMatMul(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.T
 
 let installed = false;
 
-/** Registers the fast matMul gradient (once per process). */
+/** Registers the fast matMul gradient and the fused kernels (once per process). */
 export function installNumericalFixes(): void {
   if (installed) return;
   installed = true;
+  registerFusedKernels();
   tf.registerGradient({
     kernelName: 'BatchMatMul',
     inputsToSave: ['a', 'b'],
