@@ -15,7 +15,7 @@ export interface AutoencoderSpec {
   latent: number;
 }
 
-interface Dense {
+export interface Dense {
   w: tf.Variable;
   b: tf.Variable;
 }
@@ -36,7 +36,8 @@ function layerSizes(s: AutoencoderSpec): Array<[number, number]> {
 }
 
 export class Autoencoder {
-  private readonly layers: Dense[] = [];
+  /** Layers 1..8 at indices 0..7 (read by the hand-written backward pass in backprop.ts). */
+  readonly layers: Dense[] = [];
   /** Names of variables() in order ("<name>/w1", "<name>/b1", ...). */
   readonly keys: string[] = [];
 

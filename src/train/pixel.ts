@@ -12,6 +12,7 @@ import { Adam } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { makePixelStep } from './steps.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -135,24 +136,8 @@ export function makeStep(
   optimiser: Adam,
   loss: PixelLossConfig,
 ): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
-  const vars = model.variables();
-  const width = model.input;
-  return (x, next, rows) =>
-    tf.tidy(() => {
-      const xt = tf.tensor2d(x, [rows, width]);
-      const nt = tf.tensor2d(next, [rows, width]);
-      // the terms are read after the update: keep them past variableGrads' own tidy
-      let terms: tf.Tensor | null = null;
-      const { grads } = tf.variableGrads(() => {
-        const t = model.loss(xt, nt, loss);
-        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
-        return t.total;
-      }, vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      const values = (terms as unknown as tf.Tensor).dataSync();
-      tf.dispose(terms as unknown as tf.Tensor);
-      return { total: values[0], recon: values[1], consistency: values[2], hnn: values[3] };
-    });
+  const fast = makePixelStep(model, optimiser, loss);
+  return (x, next, rows) => fast.step(x, next, rows);
 }
 
 /** Per-sample loss terms over a whole split, in chunks (no weight gradients). */

@@ -4,6 +4,7 @@ import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { Rng } from '../util/rng.ts';
 import { Adam } from './adam.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { makeStateStep } from './steps.ts';
 import type { JsonlLog } from './log.ts';
 
 export interface StateSplit {
@@ -71,6 +72,7 @@ export async function trainStateModel(
   const batchRng = new Rng(cfg.seed).fork('batches');
   const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
 
+  const fast = makeStateStep(model, optimiser);
   const step = (): Record<string, number> =>
     tf.tidy(() => {
       let x = train.x;
@@ -81,9 +83,7 @@ export async function trainStateModel(
         x = tf.gather(train.x, idx);
         dx = tf.gather(train.dx, idx);
       }
-      const { value, grads } = tf.variableGrads(() => model.loss(x, dx), vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      return { loss: value.dataSync()[0] };
+      return { loss: fast.step(x, dx) };
     });
 
   const result = await runLoop({
