@@ -1,11 +1,12 @@
 // The fused Adam kernel (one kernel for every variable) must give the same bits as the op-by-op
-// update it replaces, on both backends that have it, for gradients given as several parts and in
+// update it replaces, on both backends that have it and with both of its loops (the assembled wasm
+// function on wasm, the JavaScript loop elsewhere), for gradients given as several parts and in
 // another shape of the same size; checkpoints taken from either path resume on the other.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { Adam, type Gradient } from '../src/train/adam.ts';
-import { FUSED_ADAM } from '../src/tf/kernels.ts';
+import { FUSED_ADAM, fusedAdamLoop, useWasmAdamLoop } from '../src/tf/kernels.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const SHAPES = [[7, 5], [5], [5, 1], [3]];
@@ -36,10 +37,16 @@ function gradients(t: number): Gradient[] {
 
 const bytes = (v: tf.Tensor) => Buffer.from((v.dataSync() as Float32Array).buffer.slice(0));
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fused Adam on ${backend}`, () => {
+for (const [backend, loop] of [
+  ['cpu', 'js'],
+  ['wasm', 'wasm'],
+  ['wasm', 'js'],
+] as const) {
+  describe(`fused Adam on ${backend}, ${loop} loop`, () => {
     it('is one kernel and equals the op-by-op update bit for bit over several steps, through a state()/load() round trip', async () => {
       await initBackend(backend);
+      useWasmAdamLoop(loop === 'wasm');
+      expect(fusedAdamLoop()).toBe(loop);
       const [a, b] = [variables(1), variables(1)];
       const fused = new Adam(a, { lr: 3e-3, weightDecay: DECAY });
       const plain = new Adam(b, { lr: 3e-3, weightDecay: DECAY, fused: false });
@@ -70,6 +77,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       fused.dispose();
       plain.dispose();
       tf.dispose([...a, ...b]);
+      useWasmAdamLoop(true);
     });
 
     it('refuses gradients of the wrong size or count', async () => {
