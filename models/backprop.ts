@@ -241,7 +241,8 @@ export function stackedPixelLossGradients(
   const c = tf.add(tf.sub(tf.slice(z, [0, k], [-1, k]), tf.slice(zNext, [0, 0], [-1, k])), tf.slice(z, [0, 0], [-1, k]));
   const pass = fieldPass(model.dyn, z);
   const E = tf.sub(tf.sub(zNext, z), tf.mul(pass.field, cfg.dt));
-  const terms = tf.stack([tf.mean(tf.square(R)), tf.mean(tf.square(c)), tf.mean(tf.square(E))]) as tf.Tensor1D;
+  // recon: per-sample means first, as sampleLosses: one float32 mean over all 313k squares drifts by ~1e-3
+  const terms = tf.stack([tf.mean(tf.mean(tf.square(R), 1)), tf.mean(tf.square(c)), tf.mean(tf.square(E))]) as tf.Tensor1D;
 
   // d total / d R, c, E: each term is a mean over its elements, weighted
   const RBar = tf.mul(R, (2 * cfg.recon) / R.size);

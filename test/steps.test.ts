@@ -174,8 +174,18 @@ describe('training steps (wasm)', () => {
     const pStep = makePixelStep(pixel, pAdam, cfg.loss);
     const rng = new Rng(1);
     const px = new Float32Array(200 * pixel.input).map(() => rng.uniform());
-    const joint = await tf.profile(() => void pStep.step(px, px, 200));
+    // at full size the reported terms still equal sampleLosses' (a float32 mean over 313k squares would not)
+    const want = tf.tidy(() => {
+      const t = pixel.loss(tf.tensor2d(px, [200, pixel.input]), tf.tensor2d(px, [200, pixel.input]), cfg.loss);
+      return [t.total, t.recon, t.consistency, t.hnn].map((v) => v.dataSync()[0]);
+    });
+    let got: number[] = [];
+    const joint = await tf.profile(() => {
+      const t = pStep.step(px, px, 200);
+      got = [t.total, t.recon, t.consistency, t.hnn];
+    });
     expect(joint.kernels.length).toBeLessThanOrEqual(250);
+    want.forEach((w, i) => expect(Math.abs(got[i] - w) / w, `term ${i}`).toBeLessThan(2e-5));
     pAdam.dispose();
     pixel.dispose();
   });
