@@ -151,10 +151,15 @@ export class TorchPeer {
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-interface BenchCase {
+interface Variant {
   name: string;
   make: () => { step: () => void; dispose: () => void };
-  /** the peer's step name, or null for ours alone */
+}
+
+interface BenchCase {
+  /** our steps, timed in turn within every block (e.g. the fast path and the autodiff path it replaced) */
+  ours: Variant[];
+  /** the peer's step name, timed after ours in every block; null for ours alone */
   torch: string | null;
   blocks: number;
   perBlock: number;
@@ -203,44 +208,50 @@ export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step
   return { step: () => void train.step(x, next, batch), dispose: () => (adam.dispose(), model.dispose()) };
 }
 
-async function benchCase(c: BenchCase, peer: TorchPeer | null): Promise<StepBench> {
-  const s = c.make();
+/** Every variant of the case and the peer, alternating block by block after the same warm-up; the peer is compared with the first variant. */
+async function benchCase(c: BenchCase, peer: TorchPeer | null): Promise<StepBench[]> {
+  const made = c.ours.map((v) => ({ ...v, s: v.make(), ms: [] as number[] }));
   const torch = c.torch !== null && peer !== null ? { peer, step: c.torch } : null;
   if (torch) await torch.peer.request(`setup ${torch.step}`);
   const warmup = 5;
-  for (let i = 0; i < warmup; i++) s.step();
+  for (const v of made) for (let i = 0; i < warmup; i++) v.s.step();
   if (torch) await torch.peer.run(torch.step, warmup);
-  const ours: number[] = [];
   const theirs: number[] = [];
   const before = tf.memory().numTensors;
   for (let b = 0; b < c.blocks; b++) {
-    for (let i = 0; i < c.perBlock; i++) {
-      const t = performance.now();
-      s.step();
-      ours.push(performance.now() - t);
+    for (const v of made) {
+      for (let i = 0; i < c.perBlock; i++) {
+        const t = performance.now();
+        v.s.step();
+        v.ms.push(performance.now() - t);
+      }
     }
     if (torch) theirs.push(...(await torch.peer.run(torch.step, c.perBlock)));
   }
-  const leaked = (tf.memory().numTensors - before) / ours.length;
-  const prof = await profileStep(s.step);
-  s.dispose();
-  const side = (ms: number[]): TimedSide => ({
-    medianMs: median(ms),
-    p90Ms: p90(ms),
-    gflops: prof.flops / (median(ms) * 1e6),
-    steps: ms.length,
-  });
-  const peerSide = torch ? side(theirs) : null;
-  return {
-    name: c.name,
-    ...side(ours),
-    flopsPerStep: prof.flops,
-    kernelsPerStep: prof.count,
-    kernels: prof.kernels,
-    tensorsLeakedPerStep: leaked,
-    torch: peerSide,
-    ratio: peerSide ? median(ours) / peerSide.medianMs : null,
-  };
+  const leaked = (tf.memory().numTensors - before) / (c.blocks * c.perBlock * made.length);
+  const out: StepBench[] = [];
+  for (const [i, v] of made.entries()) {
+    const prof = await profileStep(v.s.step);
+    v.s.dispose();
+    const side = (ms: number[]): TimedSide => ({
+      medianMs: median(ms),
+      p90Ms: p90(ms),
+      gflops: prof.flops / (median(ms) * 1e6),
+      steps: ms.length,
+    });
+    const peerSide = torch && i === 0 ? side(theirs) : null;
+    out.push({
+      name: v.name,
+      ...side(v.ms),
+      flopsPerStep: prof.flops,
+      kernelsPerStep: prof.count,
+      kernels: prof.kernels,
+      tensorsLeakedPerStep: leaked,
+      torch: peerSide,
+      ratio: peerSide ? median(v.ms) / peerSide.medianMs : null,
+    });
+  }
+  return out;
 }
 
 /** Our raw matMul speed on the shapes that dominate the steps (the same shapes the peer reports). */
@@ -269,25 +280,35 @@ function oursMatmul(): Record<string, { ms: number; gflops: number }> {
 // The training loop's overhead and the CLI's start-up
 
 export interface LoopOverhead {
-  settings: { updates: number; logEvery: number; checkpointEvery: number; evalRows: number; trainRows: number };
-  /** trainPixelModel's own ms per update (batching, steps, evaluations, checkpoints) */
+  settings: { updates: number; logEvery: number; checkpointEvery: number; evalRows: number; trainRows: number; repeats: number };
+  /** trainPixelModel's own ms per update (batching, steps, evaluations, checkpoints), median over the repeats */
   loopMsPerStep: number;
-  /** the bare step on a fixed batch, median, measured before and after the loop run */
+  /** the bare step on a fixed batch, median over blocks run between the loop runs */
   bareStepMs: number;
-  /** (loop - bare) / bare */
+  /** median over the repeats of (loop - bare) / bare, each loop run against the bare blocks just before and after it */
   overheadPercent: number;
+  /** each repeat's loop ms per update */
+  loopRunsMs: number[];
+  /** each repeat's overhead */
+  overheadRunsPercent: number[];
   /** one evaluation of evalRows test rows, and one checkpoint write */
   evaluationMs: number;
   checkpointMs: number;
-  /** the same pieces at the protocol's logEvery 200 / checkpointEvery 250 */
+  /** the loop's overhead with evaluations and checkpoints at the protocol's logEvery 200 / checkpointEvery 250 */
   protocolOverheadPercent: number;
 }
 
-/** trainPixelModel on random frames, a short run at scaled log and checkpoint intervals, against the bare step. */
-export async function benchTrainingLoop(o: { updates?: number; logEvery?: number; checkpointEvery?: number } = {}): Promise<LoopOverhead> {
+/**
+ * trainPixelModel on random frames, short runs at scaled log and checkpoint intervals, alternating with
+ * blocks of the bare step on the same machine minutes (the load here moves step times by 2x).
+ */
+export async function benchTrainingLoop(
+  o: { updates?: number; logEvery?: number; checkpointEvery?: number; repeats?: number } = {},
+): Promise<LoopOverhead> {
   const updates = o.updates ?? 60;
   const logEvery = o.logEvery ?? 20;
   const checkpointEvery = o.checkpointEvery ?? 25;
+  const repeats = o.repeats ?? 5;
   const [trainRows, evalRows] = [16000, 1000]; // the default dataset's 160 train trials; the pipeline evaluates <= 1000 rows
   const width = 2 * 28 * 28;
   const rng = new Rng(2);
@@ -299,51 +320,67 @@ export async function benchTrainingLoop(o: { updates?: number; logEvery?: number
     test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
   };
   const cfg = pixelTrainConfig('hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery });
-  const bare = (): number => {
-    const model = PixelModel.init(cfg.spec, 1);
-    const adam = pixelAdam(model, cfg);
-    const step = makeStep(model, adam, cfg.loss);
-    const [x, next] = [frames.subarray(0, 200 * width), frames.subarray(200 * width, 400 * width)];
-    const ms: number[] = [];
-    for (let i = 0; i < 23; i++) {
+  const bareModel = PixelModel.init(cfg.spec, 1);
+  const bareAdam = pixelAdam(bareModel, cfg);
+  const bareStep = makeStep(bareModel, bareAdam, cfg.loss);
+  const [x, next] = [frames.subarray(0, 200 * width), frames.subarray(200 * width, 400 * width)];
+  for (let i = 0; i < 3; i++) bareStep(x, next, 200);
+  const bareMs: number[] = [];
+  const bareBlocks: number[] = [];
+  const bareBlock = () => {
+    const block: number[] = [];
+    for (let i = 0; i < 10; i++) {
       const t = performance.now();
-      step(x, next, 200);
-      if (i >= 3) ms.push(performance.now() - t);
+      bareStep(x, next, 200);
+      block.push(performance.now() - t);
     }
-    adam.dispose();
-    model.dispose();
-    return median(ms);
+    bareMs.push(...block);
+    bareBlocks.push(median(block));
   };
   const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-loop-'));
   try {
-    const bareBefore = bare();
-    const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows });
-    const bareAfter = bare();
+    const loopRunsMs: number[] = [];
+    let trained: PixelModel | null = null;
+    for (let r = 0; r < repeats; r++) {
+      bareBlock();
+      const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows });
+      loopRunsMs.push(run.msPerStep);
+      trained?.dispose();
+      trained = run.model;
+    }
+    bareBlock();
+    bareAdam.dispose();
+    bareModel.dispose();
     // the pieces, timed alone on the trained model
     const t0 = performance.now();
-    splitSampleLosses(run.model, data.test, cfg.loss);
+    splitSampleLosses(trained!, data.test, cfg.loss);
     const evaluationMs = performance.now() - t0;
-    const adam = pixelAdam(run.model, cfg);
+    const adam = pixelAdam(trained!, cfg);
     const t1 = performance.now();
-    saveCheckpoint(join(dir, 'alone.bin'), { step: 1, weights: run.model.read(), adam: adam.state(), rng: [0], meta: {}, elapsed: 0 });
+    saveCheckpoint(join(dir, 'alone.bin'), { step: 1, weights: trained!.read(), adam: adam.state(), rng: [0], meta: {}, elapsed: 0 });
     const checkpointMs = performance.now() - t1;
     adam.dispose();
-    run.model.dispose();
-    const bareStepMs = (bareBefore + bareAfter) / 2;
-    const residual =
-      run.msPerStep -
-      bareStepMs -
-      (evaluationMs * Math.ceil(updates / logEvery)) / updates -
-      (checkpointMs * Math.floor((updates - 1) / checkpointEvery)) / updates;
-    const protocol = residual + evaluationMs / 200 + checkpointMs / 250;
+    trained!.dispose();
+    const bareStepMs = median(bareMs);
+    const loopMsPerStep = median(loopRunsMs);
+    // the load here drifts within seconds: each run against the bare blocks around it
+    const overheadRunsPercent = loopRunsMs.map(
+      (ms, r) => (100 * (ms - (bareBlocks[r] + bareBlocks[r + 1]) / 2)) / ((bareBlocks[r] + bareBlocks[r + 1]) / 2),
+    );
+    // what is left once the scaled evaluations and checkpoints are taken out: batching and bookkeeping
+    const evaluations = Math.floor((updates - 1) / logEvery) + 1 + ((updates - 1) % logEvery === 0 ? 0 : 1);
+    const checkpoints = Math.floor((updates - 1) / checkpointEvery);
+    const residual = loopMsPerStep - bareStepMs - (evaluationMs * evaluations + checkpointMs * checkpoints) / updates;
     return {
-      settings: { updates, logEvery, checkpointEvery, evalRows, trainRows },
-      loopMsPerStep: run.msPerStep,
+      settings: { updates, logEvery, checkpointEvery, evalRows, trainRows, repeats },
+      loopMsPerStep,
       bareStepMs,
-      overheadPercent: (100 * (run.msPerStep - bareStepMs)) / bareStepMs,
+      overheadPercent: median(overheadRunsPercent),
+      loopRunsMs,
+      overheadRunsPercent,
       evaluationMs,
       checkpointMs,
-      protocolOverheadPercent: (100 * protocol) / bareStepMs,
+      protocolOverheadPercent: (100 * (residual + evaluationMs / 200 + checkpointMs / 250)) / bareStepMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -400,7 +437,8 @@ function table(r: {
     lines.push(
       `pixel training loop (${r.loop.settings.updates} updates, logEvery ${r.loop.settings.logEvery}, checkpointEvery ${r.loop.settings.checkpointEvery}): ` +
         `${f1(r.loop.loopMsPerStep)} ms/step vs bare step ${f1(r.loop.bareStepMs)} ms: overhead ${f1(r.loop.overheadPercent)}% ` +
-        `(at logEvery 200 / checkpointEvery 250: ${f1(r.loop.protocolOverheadPercent)}%)`,
+        `(median of ${r.loop.settings.repeats} runs: ${r.loop.overheadRunsPercent.map(f1).join(', ')}; one evaluation ${f1(r.loop.evaluationMs)} ms, ` +
+        `one checkpoint ${f1(r.loop.checkpointMs)} ms; at logEvery 200 / checkpointEvery 250: ${f1(r.loop.protocolOverheadPercent)}%)`,
     );
   lines.push(`start-up of node bin/hnn.js --help: ${r.startup.medianMs.toFixed(0)} ms (median of 5)`);
   const m = r.machine as { cpuModel: string; cores: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string };
@@ -433,58 +471,59 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   }
   if (peerNote) process.stderr.write(peerNote + '\n');
   const livePeer = torchInfo ? peer : null;
+  const before = (name: string) => `${name}, autodiff path (before issue 12)`;
+  const spring = 'spring HNN step (750 rows, full batch, hidden 200)';
+  const pixel = 'pixel joint step (batch 200, autoencoder + latent HNN)';
   const cases: BenchCase[] = [
     {
-      name: 'spring HNN step (750 rows, full batch, hidden 200)',
-      make: () => stateStep('hnn', 2, 750, null),
+      ours: [
+        { name: spring, make: () => stateStep('hnn', 2, 750, null) },
+        { name: before(spring), make: () => stateStep('hnn', 2, 750, null, { fast: false }) },
+      ],
       torch: 'spring',
       blocks: 6,
       perBlock: 8,
     },
     {
-      name: 'spring baseline step (750 rows, full batch, hidden 200)',
-      make: () => stateStep('baseline', 2, 750, null),
+      ours: [{ name: 'spring baseline step (750 rows, full batch, hidden 200)', make: () => stateStep('baseline', 2, 750, null) }],
       torch: null,
       blocks: 3,
       perBlock: 10,
     },
     {
-      name: 'two-body HNN step (batch 200 of 40000, hidden 200)',
-      make: () => stateStep('hnn', 8, 40000, 200, { weightDecay: 0 }),
+      ours: [
+        { name: 'two-body HNN step (batch 200 of 40000, hidden 200)', make: () => stateStep('hnn', 8, 40000, 200, { weightDecay: 0 }) },
+      ],
       torch: 'twobody',
       blocks: 6,
       perBlock: 10,
     },
     {
-      name: 'two-body baseline step (batch 200 of 40000, hidden 200)',
-      make: () => stateStep('baseline', 8, 40000, 200, { weightDecay: 0 }),
+      ours: [
+        {
+          name: 'two-body baseline step (batch 200 of 40000, hidden 200)',
+          make: () => stateStep('baseline', 8, 40000, 200, { weightDecay: 0 }),
+        },
+      ],
       torch: null,
       blocks: 3,
       perBlock: 10,
     },
-    {
-      name: 'spring HNN step, autodiff path (before issue 12)',
-      make: () => stateStep('hnn', 2, 750, null, { fast: false }),
-      torch: null,
-      blocks: 3,
-      perBlock: 8,
-    },
   ];
   if (o.pixel !== false) {
-    cases.push(
-      { name: 'pixel joint step (batch 200, autoencoder + latent HNN)', make: () => pixelStep(), torch: 'pixel', blocks: 5, perBlock: 6 },
-      {
-        name: 'pixel joint step, autodiff path (before issue 12)',
-        make: () => pixelStep({ fast: false }),
-        torch: null,
-        blocks: 3,
-        perBlock: 5,
-      },
-    );
+    cases.push({
+      ours: [
+        { name: pixel, make: () => pixelStep() },
+        { name: before(pixel), make: () => pixelStep({ fast: false }) },
+      ],
+      torch: 'pixel',
+      blocks: 5,
+      perBlock: 6,
+    });
   }
   const steps: StepBench[] = [];
   for (const c of cases) {
-    steps.push(await benchCase(c, livePeer));
+    steps.push(...(await benchCase(c, livePeer)));
     sample();
   }
   peer?.close();
