@@ -14,8 +14,12 @@
 // - bias gradients as row sums of abar^T (a sum over axis 0 is several times slower on wasm);
 // - a gradient may be returned in another shape of the variable's size, or in parts reached along
 //   different paths; Adam.apply sums the parts inside its fused kernel (../src/train/adam.ts).
+// tanh stays tf.tanh, as in model.field: 2 sigmoid(2x) - 1 through XNNPACK's sigmoid made state
+// steps ~15% faster but moves activations by up to 1.8e-7, and the baseline would no longer train
+// bit for bit as the autodiff path does.
 // The functions only compute: call them inside tf.tidy. Tests compare them with tfjs's autodiff of
-// model.loss and with float64 finite differences (test/backprop.test.ts).
+// model.loss and with float64 finite differences (test/steps.test.ts, test/gradients.test.ts,
+// test/pixel-model.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { symplecticRight, type DynamicsModel } from './dynamics.ts';
 import type { Mlp } from './mlp.ts';
@@ -159,7 +163,7 @@ function baselinePass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
   const { h, u } = tanhHidden(mlp, x);
   const last = h.length ? h[h.length - 1] : x;
   const outBias = mlp.biases[m - 1];
-  const field = (outBias ? tf.fused.matMul({ a: last, b: W[m - 1], bias: outBias }) : mm(last, W[m - 1])) as tf.Tensor2D;
+  const field = outBias ? affine(last, W[m - 1], outBias, 'linear') : (mm(last, W[m - 1]) as tf.Tensor2D);
 
   const backward = (fieldBar: tf.Tensor2D, inputGradient: boolean) => {
     const g = new LayerGrads(mlp);
