@@ -51,19 +51,47 @@ export interface LossTerms<T> {
 
 export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 
+/** Input length 2 N^2 of a valid spec. */
+function checkSpec(spec: PixelModelSpec): number {
+  if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
+  return 2 * spec.frameSize * spec.frameSize;
+}
+
 export class PixelModel {
   readonly ae: Autoencoder;
   readonly dyn: DynamicsModel;
   readonly input: number;
 
-  constructor(
+  /** A new model with initial weights from `seed` (autoencoder: the `init:ae` stream; latent model: `init:<kind>`). */
+  static init(spec: PixelModelSpec, seed: number): PixelModel {
+    const input = checkSpec(spec);
+    return new PixelModel(
+      spec,
+      Autoencoder.init({ input, hidden: spec.hidden, latent: spec.latent }, seed, 'ae'),
+      DynamicsModel.init({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seed),
+    );
+  }
+
+  /** A model with saved weights ("ae/w1", ..., "<kind>/w0", ...). */
+  static fromWeights(spec: PixelModelSpec, weights: NamedWeights): PixelModel {
+    const input = checkSpec(spec);
+    const ae = Autoencoder.fromWeights({ input, hidden: spec.hidden, latent: spec.latent }, weights, 'ae');
+    try {
+      return new PixelModel(spec, ae, DynamicsModel.fromWeights({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, weights));
+    } catch (e) {
+      ae.dispose(); // the latent model's weights did not fit: free the autoencoder made before
+      throw e;
+    }
+  }
+
+  private constructor(
     readonly spec: PixelModelSpec,
-    seedOrWeights: number | NamedWeights,
+    ae: Autoencoder,
+    dyn: DynamicsModel,
   ) {
-    if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-    this.input = 2 * spec.frameSize * spec.frameSize;
-    this.ae = new Autoencoder({ input: this.input, hidden: spec.hidden, latent: spec.latent }, seedOrWeights, 'ae');
-    this.dyn = new DynamicsModel({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seedOrWeights);
+    this.input = ae.spec.input;
+    this.ae = ae;
+    this.dyn = dyn;
   }
 
   /** Autoencoder variables, then the latent model's: a stable order for Adam and checkpoints. */
@@ -169,7 +197,7 @@ export function loadPixelModel(dir: string): LoadedPixelModel {
     throw new UserError(`${dir}/model.json has no valid pixel-model topology; retrain it with \`hnn train --task pixel-pendulum\``);
   }
   try {
-    return { model: new PixelModel(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
+    return { model: PixelModel.fromWeights(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
   } catch (e) {
     throw new UserError(`${dir}: weights do not match the topology (${(e as Error).message}); retrain the model`);
   }

@@ -15,6 +15,7 @@ import { Adam } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { makePixelStep } from './steps.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -142,24 +143,8 @@ export function makeStep(
   optimiser: Adam,
   loss: PixelLossConfig,
 ): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
-  const vars = model.variables();
-  const width = model.input;
-  return (x, next, rows) =>
-    tf.tidy(() => {
-      const xt = tf.tensor2d(x, [rows, width]);
-      const nt = tf.tensor2d(next, [rows, width]);
-      // the terms are read after the update: keep them past variableGrads' own tidy
-      let terms: tf.Tensor | null = null;
-      const { grads } = tf.variableGrads(() => {
-        const t = model.loss(xt, nt, loss);
-        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
-        return t.total;
-      }, vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      const values = (terms as unknown as tf.Tensor).dataSync();
-      tf.dispose(terms as unknown as tf.Tensor);
-      return { total: values[0], recon: values[1], consistency: values[2], hnn: values[3] };
-    });
+  const fast = makePixelStep(model, optimiser, loss);
+  return (x, next, rows) => fast.step(x, next, rows);
 }
 
 /** Per-sample loss terms over a whole split, in chunks (no weight gradients). */
@@ -260,7 +245,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
         `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
       );
     }
-    model = new PixelModel(cfg.spec, ck.weights);
+    model = PixelModel.fromWeights(cfg.spec, ck.weights);
     optimiser = pixelAdam(model, cfg);
     optimiser.load(ck.adam);
     batchRng.setState(ck.rng);
@@ -269,7 +254,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     if (opts.log) truncateLog(opts.log.path, startStep);
     opts.log?.write({ event: 'resume', step: startStep });
   } else {
-    model = new PixelModel(cfg.spec, cfg.seed);
+    model = PixelModel.init(cfg.spec, cfg.seed);
     optimiser = pixelAdam(model, cfg);
   }
   const step = makeStep(model, optimiser, cfg.loss);
@@ -359,7 +344,7 @@ export async function pixelJointStep(
 ): Promise<{ step: () => void; dispose: () => void }> {
   const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
-  const model = new PixelModel(cfg.spec, 0);
+  const model = PixelModel.init(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);
   const step = makeStep(model, optimiser, cfg.loss);
   const rng = new Rng(1);
