@@ -22,6 +22,12 @@ export interface PixelLossConfig {
   latentStep: LatentStep;
   /** Time per frame in latent units (the reference: 1). */
   dt: number;
+  /**
+   * Frames the latent term rolls out (default 1, the paper's one step): with K > 1 training takes
+   * windows of K + 1 consecutive pairs and compares the encodings of pairs 1..K with a K-step
+   * latent rollout from pair 0 (`windowLoss`).
+   */
+  rolloutSteps?: number;
 }
 
 export const DEFAULT_PIXEL_LOSS: PixelLossConfig = { recon: 1, consistency: 1, hnn: 0.1, latentStep: 'euler', dt: 1 };
@@ -149,6 +155,41 @@ export class PixelModel {
     const hnn = tf.mean(tf.squaredDifference(zNext, this.latentStep(z, cfg.latentStep, cfg.dt)), 1) as tf.Tensor1D;
     const total = tf.addN([tf.mul(recon, cfg.recon), tf.mul(consistency, cfg.consistency), tf.mul(hnn, cfg.hnn)]) as tf.Tensor1D;
     return { total, recon, consistency, hnn };
+  }
+
+  /**
+   * The loss on windows of consecutive pairs: `pairs[j]` holds pair j of every window, [B, input],
+   * j = 0..K. Reconstruction and consistency as `loss` on pairs 0..K-1 (each with its successor);
+   * the latent term compares pairs 1..K's encodings with a K-step latent rollout from pair 0, so the
+   * encoder must put each trial on one orbit of the learned dynamics, not just two frames on a
+   * step. With K = 1 this is `loss`'s terms (the paper's one-step loss).
+   */
+  windowLoss(pairs: tf.Tensor2D[], cfg: PixelLossConfig = DEFAULT_PIXEL_LOSS): LossTerms<tf.Scalar> {
+    const K = pairs.length - 1;
+    if (K < 1) throw new Error('a window needs at least two pairs');
+    const n = pairs[0].shape[0];
+    const k = this.spec.latent / 2;
+    const zAll = this.encode(tf.concat(pairs, 0));
+    const z = Array.from({ length: K + 1 }, (_, j) => tf.slice(zAll, [j * n, 0], [n, -1]) as tf.Tensor2D);
+    const x = tf.concat(pairs.slice(0, K), 0);
+    const recon = tf.mean(tf.squaredDifference(x, this.decode(tf.concat(z.slice(0, K), 0) as tf.Tensor2D)));
+    const q = (j: number) => tf.slice(z[j], [0, 0], [-1, k]);
+    const p = (j: number) => tf.slice(z[j], [0, k], [-1, k]);
+    const consistency = tf.mean(
+      tf.concat(
+        Array.from({ length: K }, (_, j) => tf.squaredDifference(p(j), tf.sub(q(j + 1), q(j)))),
+        0,
+      ),
+    );
+    let zeta = z[0];
+    const errors: tf.Tensor[] = [];
+    for (let j = 1; j <= K; j++) {
+      zeta = this.latentStep(zeta, cfg.latentStep, cfg.dt);
+      errors.push(tf.squaredDifference(z[j], zeta));
+    }
+    const hnn = tf.mean(tf.concat(errors, 0));
+    const total = tf.addN([tf.mul(recon, cfg.recon), tf.mul(consistency, cfg.consistency), tf.mul(hnn, cfg.hnn)]) as tf.Scalar;
+    return { total, recon: recon as tf.Scalar, consistency: consistency as tf.Scalar, hnn: hnn as tf.Scalar };
   }
 
   /** Batch means of the loss terms; `total` is what training minimises. */

@@ -12,7 +12,7 @@ import { checkWritable } from '../util/files.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
+const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'rolloutSteps', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -78,6 +78,7 @@ interface TrainFlags {
   backend: string;
   resume?: boolean;
   latentStep?: LatentStep;
+  rolloutSteps?: number;
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
@@ -194,6 +195,11 @@ export function registerCommands(program: Command): void {
       '--latent-step <name>',
       `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
       oneOf('latent step', LATENT_STEPS),
+    )
+    .option(
+      '--rollout-steps <k>',
+      'pixel tasks: frames the latent loss rolls out from each window start (protocol: 1)',
+      positiveInt('--rollout-steps'),
     )
     .option('--hnn-weight <w>', 'pixel tasks: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(

@@ -128,6 +128,7 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     data: {
       frameSize: N,
       channels: params.channels,
+      perTrial,
       train: split('trainPixels', 'trainNextPixels'),
       test: split('testPixels', 'testNextPixels'),
     },
