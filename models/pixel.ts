@@ -34,8 +34,10 @@ export const DEFAULT_PIXEL_LOSS: PixelLossConfig = { recon: 1, consistency: 1, h
 
 export interface PixelModelSpec {
   kind: ModelKind;
-  /** Frame side N: input = 2 N^2. */
+  /** Frame side N: input = 2 N^2 (times 3 for RGB frames). */
   frameSize: number;
+  /** Values per pixel: 1 grey (default), 3 RGB. */
+  channels?: 1 | 3;
   /** Autoencoder width (200). */
   hidden: number;
   /** Latent size 2k (2). */
@@ -60,7 +62,7 @@ export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 /** Input length 2 N^2 of a valid spec. */
 function checkSpec(spec: PixelModelSpec): number {
   if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-  return 2 * spec.frameSize * spec.frameSize;
+  return 2 * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
 }
 
 export class PixelModel {
