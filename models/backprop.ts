@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { symplecticRight, type DynamicsModel } from './dynamics.ts';
 import type { Mlp } from './mlp.ts';
 import type { PixelLossConfig, PixelModel } from './pixel.ts';
+import { Autoencoder } from './autoencoder.ts';
 
 /** Gradient parts of each variable, in the model's variables() order. */
 export type GradientParts = tf.Tensor[][];
@@ -221,6 +222,7 @@ export function stackedPixelLossGradients(
   if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
   const n = x.shape[0];
   const k = model.spec.latent / 2;
+  if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
   const L = model.ae.layers;
   const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
   if (xAll.shape[0] !== 2 * n) throw new Error(`xAll has ${xAll.shape[0]} rows, expected 2 x ${n}`);

@@ -8,3 +8,7 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 /** Integrators for the latent step inside the pixel loss (tensor form, differentiable). */
 export const LATENT_STEPS = ['euler', 'rk4', 'leapfrog'] as const;
 export type LatentStep = (typeof LATENT_STEPS)[number];
+
+/** Autoencoders of the pixel model: the paper's residual MLP, or convolutions over the frame stack. */
+export const PIXEL_ENCODERS = ['mlp', 'conv'] as const;
+export type PixelEncoder = (typeof PIXEL_ENCODERS)[number];

@@ -7,13 +7,14 @@
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder } from './autoencoder.ts';
+import { ConvAutoencoder } from './conv-autoencoder.ts';
 import { DynamicsModel, type ModelKind } from './dynamics.ts';
 import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
 
-import type { LatentStep } from './kinds.ts';
-export { LATENT_STEPS, type LatentStep } from './kinds.ts';
+import type { LatentStep, PixelEncoder } from './kinds.ts';
+export { LATENT_STEPS, PIXEL_ENCODERS, type LatentStep, type PixelEncoder } from './kinds.ts';
 
 export interface PixelLossConfig {
   recon: number;
@@ -44,6 +45,15 @@ export interface PixelModelSpec {
   latent: number;
   /** Hidden sizes of the latent MLP ([200, 200]). */
   dynHidden: number[];
+  /** The autoencoder: the paper's residual MLP (default) or a convolutional one over the frame stack. */
+  encoder?: PixelEncoder;
+  /** Frames per input row (default 2, the paper's pair): the stack the encoder sees and the decoder rebuilds. */
+  context?: number;
+}
+
+/** Frames per input row of a spec (2 unless a context is given). */
+export function contextOf(spec: Pick<PixelModelSpec, 'context'>): number {
+  return spec.context ?? 2;
 }
 
 export function defaultPixelSpec(kind: ModelKind, frameSize = 28): PixelModelSpec {
@@ -59,14 +69,31 @@ export interface LossTerms<T> {
 
 export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 
-/** Input length 2 N^2 of a valid spec. */
+/** Input length of a spec's rows: context x N^2 x channels. */
+export function pixelInputSize(spec: Pick<PixelModelSpec, 'frameSize' | 'channels' | 'context'>): number {
+  return contextOf(spec) * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
+}
+
 function checkSpec(spec: PixelModelSpec): number {
   if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-  return 2 * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
+  const c = contextOf(spec);
+  if (!Number.isInteger(c) || c < 2) throw new Error(`context must be an integer of at least 2 frames, got ${c}`);
+  return pixelInputSize(spec);
+}
+
+export type FrameAutoencoder = Autoencoder | ConvAutoencoder;
+
+function autoencoderOf(spec: PixelModelSpec, input: number, make: 'init' | NamedWeights, seed = 0): FrameAutoencoder {
+  if ((spec.encoder ?? 'mlp') === 'mlp') {
+    const s = { input, hidden: spec.hidden, latent: spec.latent };
+    return make === 'init' ? Autoencoder.init(s, seed, 'ae') : Autoencoder.fromWeights(s, make, 'ae');
+  }
+  const s = { frameSize: spec.frameSize, frames: contextOf(spec), channels: spec.channels ?? 1, hidden: spec.hidden, latent: spec.latent };
+  return make === 'init' ? ConvAutoencoder.init(s, seed, 'ae') : ConvAutoencoder.fromWeights(s, make, 'ae');
 }
 
 export class PixelModel {
-  readonly ae: Autoencoder;
+  readonly ae: FrameAutoencoder;
   readonly dyn: DynamicsModel;
   readonly input: number;
 
@@ -75,7 +102,7 @@ export class PixelModel {
     const input = checkSpec(spec);
     return new PixelModel(
       spec,
-      Autoencoder.init({ input, hidden: spec.hidden, latent: spec.latent }, seed, 'ae'),
+      autoencoderOf(spec, input, 'init', seed),
       DynamicsModel.init({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seed),
     );
   }
@@ -83,7 +110,7 @@ export class PixelModel {
   /** A model with saved weights ("ae/w1", ..., "<kind>/w0", ...). */
   static fromWeights(spec: PixelModelSpec, weights: NamedWeights): PixelModel {
     const input = checkSpec(spec);
-    const ae = Autoencoder.fromWeights({ input, hidden: spec.hidden, latent: spec.latent }, weights, 'ae');
+    const ae = autoencoderOf(spec, input, weights);
     try {
       return new PixelModel(spec, ae, DynamicsModel.fromWeights({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, weights));
     } catch (e) {
@@ -94,10 +121,10 @@ export class PixelModel {
 
   private constructor(
     readonly spec: PixelModelSpec,
-    ae: Autoencoder,
+    ae: FrameAutoencoder,
     dyn: DynamicsModel,
   ) {
-    this.input = ae.spec.input;
+    this.input = pixelInputSize(spec);
     this.ae = ae;
     this.dyn = dyn;
   }

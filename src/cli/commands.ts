@@ -3,7 +3,7 @@
 // every pipeline loads in its action.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
+import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
@@ -12,7 +12,16 @@ import { checkWritable } from '../util/files.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'rolloutSteps', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
+const PIXEL_TRAIN_FLAGS = [
+  'resume',
+  'latentStep',
+  'rolloutSteps',
+  'encoder',
+  'context',
+  'hnnWeight',
+  'consistencyWeight',
+  'dynamicsWeightDecay',
+] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -79,6 +88,8 @@ interface TrainFlags {
   resume?: boolean;
   latentStep?: LatentStep;
   rolloutSteps?: number;
+  encoder?: PixelEncoder;
+  context?: number;
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
@@ -201,6 +212,12 @@ export function registerCommands(program: Command): void {
       'pixel tasks: frames the latent loss rolls out from each window start (protocol: 1)',
       positiveInt('--rollout-steps'),
     )
+    .option(
+      '--encoder <name>',
+      `pixel tasks: the autoencoder, ${PIXEL_ENCODERS.join(', ')} (protocol: mlp, the paper's residual MLP)`,
+      oneOf('encoder', PIXEL_ENCODERS),
+    )
+    .option('--context <k>', 'pixel tasks: frames the encoder sees per row (protocol: 2, a pair)', positiveInt('--context'))
     .option('--hnn-weight <w>', 'pixel tasks: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(
       '--consistency-weight <w>',

@@ -1,7 +1,7 @@
 // The pixel side of the CLI: `train --task <pixel task>`, `rollout`, `start`.
 import { resolve } from 'node:path';
 import type { ModelKind } from '../../models/dynamics.ts';
-import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
+import type { LatentStep, PixelEncoder, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
@@ -24,6 +24,8 @@ export async function runPixelTrainCommand(o: {
   hnnWeight?: number;
   consistencyWeight?: number;
   rolloutSteps?: number;
+  encoder?: PixelEncoder;
+  context?: number;
   dynamicsWeightDecay?: number;
   force?: boolean;
   quiet?: boolean;
@@ -40,6 +42,8 @@ export async function runPixelTrainCommand(o: {
     resume: o.resume,
     quiet: o.quiet,
     loss: lossOverrides(o),
+    encoder: o.encoder,
+    context: o.context,
     dynamicsWeightDecay: o.dynamicsWeightDecay,
   });
   if (!metrics) return;

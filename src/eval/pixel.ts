@@ -4,7 +4,7 @@
 // swing or orbit period of the rollout against the truth.
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import type { PixelModel } from '../../models/pixel.ts';
+import { contextOf, type PixelModel } from '../../models/pixel.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { integrateHeld } from './energy.ts';
@@ -218,9 +218,9 @@ export interface RolloutScoring {
 
 export interface PixelRollout {
   latent: LatentRollout;
-  /** Decoded pairs [frames, 2 N^2]. */
+  /** Decoded rows (pairs, or stacks of the model's context) [frames, C N^2]. */
   decoded: Float32Array;
-  /** First frame of each decoded pair [frames, N^2]: what the video shows and VPT compares. */
+  /** First frame of each decoded row [frames, N^2]: what the video shows and VPT compares. */
   frames: Float32Array;
   /** Energy of each re-encoded decoded pair under the latent map. */
   energy: Float64Array;
@@ -248,13 +248,14 @@ export function pixelRollout(
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
 ): PixelRollout {
-  const NN = model.input / 2;
+  const C = contextOf(model.spec);
+  const NN = model.input / C;
   const d = model.spec.latent;
   const z0 = encodeRows(model, x0, 1);
   const latent = latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator });
   const decoded = decodeLatents(model, latent.z);
   const first = new Float32Array(frames * NN);
-  for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * 2 * NN, f * 2 * NN + NN), f * NN);
+  for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * C * NN, f * C * NN + NN), f * NN);
   const reencoded = encodeRows(model, decoded, frames);
   const energy = new Float64Array(frames);
   let se = 0;

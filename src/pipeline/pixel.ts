@@ -14,7 +14,7 @@ import {
   type PixelDatasetParams,
   type PixelTaskRef,
 } from '../../datasets/pixel.ts';
-import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
+import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import {
@@ -53,6 +53,7 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite, readMetrics } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import type { NpyArray } from '../util/npy.ts';
+import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
 
@@ -139,6 +140,27 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
 }
 
 /**
+ * The dataset as stacks of `context` frames per row (models/pixel.ts, PixelModelSpec.context): the
+ * splits, rows per trial and labels follow the stacks (datasets/stacks.ts); context 2 is the dataset itself.
+ */
+export function withContext(ds: PixelDataset, context: number): PixelDataset {
+  if (context === 2) return ds;
+  const V = ds.params.size * ds.params.size * ds.params.channels;
+  const train = frameStacks(ds.data.train, ds.perTrial, context, V);
+  const test = frameStacks(ds.data.test, ds.perTrial, context, V);
+  const labels = (name: string, s: FrameStacks) => {
+    const a = ds.arrays[name];
+    return { data: pickRows(a.data as Float64Array, ds.labelWidth, s.sourceRows), shape: [s.split.rows, ds.labelWidth] };
+  };
+  return {
+    ...ds,
+    arrays: { ...ds.arrays, trainLabels: labels('trainLabels', train), testLabels: labels('testLabels', test) },
+    data: { ...ds.data, perTrial: train.perTrial, train: train.split, test: test.split },
+    perTrial: train.perTrial,
+  };
+}
+
+/**
  * How the task scores rollouts: a system's H (the task's, or a trial's own with random parameters)
  * times the task's energy scale, and its periodic coordinate.
  */
@@ -188,6 +210,9 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
+  /** The autoencoder (default: the paper's MLP) and the frames per input row (default 2). */
+  encoder?: PixelEncoder;
+  context?: number;
   /** Rollout frames for VPT and energy (default: the task's). */
   frames?: number;
   integrator?: RolloutIntegrator;
@@ -232,6 +257,9 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
     hidden: cfg.spec.hidden,
     latent: cfg.spec.latent,
     dynHidden: cfg.spec.dynHidden,
+    // recorded only when set: runs made before these options existed keep their protocol record
+    ...(cfg.spec.encoder ? { encoder: cfg.spec.encoder } : {}),
+    ...(cfg.spec.context ? { context: cfg.spec.context } : {}),
     loss: cfg.loss,
   };
 }
@@ -305,18 +333,31 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const logPath = join(out.work, 'log.jsonl');
   const workDataDir = await pixelRunDataset(task, opts, out.work);
   const dataDir = resolve(out.final(workDataDir));
-  const ds = loadPixelDataset(workDataDir, task);
+  const pairs = loadPixelDataset(workDataDir, task);
   const datasetId = datasetChecksum(workDataDir);
   // a resume on other data is refused before anything else is said or loaded
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const cfg: PixelTrainConfig = pixelTrainConfig(task, opts.kind, opts.seed, ds.params.size, {
+  const cfg: PixelTrainConfig = pixelTrainConfig(task, opts.kind, opts.seed, pairs.params.size, {
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
     ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
     ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
   });
-  if (ds.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: ds.params.channels };
+  if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
+  if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
+  if (opts.context !== undefined) {
+    if (!Number.isInteger(opts.context) || opts.context < 2 || opts.context > pairs.perTrial)
+      throw new UserError(
+        `--context must be an integer from 2 to ${pairs.perTrial} (the frames of a trial less three), got ${opts.context}`,
+      );
+    cfg.spec = { ...cfg.spec, context: opts.context };
+  }
+  if (cfg.spec.encoder === 'conv' && pairs.params.size % 4 !== 0)
+    throw new UserError(
+      `--encoder conv needs a frame size that is a multiple of 4, but the dataset's frames are ${pairs.params.size}; generate one with --size 28 or 32`,
+    );
+  const ds = withContext(pairs, contextOf(cfg.spec));
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
   const log = new JsonlLog(logPath);
@@ -424,7 +465,7 @@ export async function runPixelEvaluation(opts: {
   await initBackend(opts.backend ?? 'auto');
   const loaded = loadPixelModel(join(opts.outDir, 'model'));
   try {
-    const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir, old.task);
+    const ds = withContext(loadPixelDataset(opts.dataDir ?? old.dataset.dir, old.task), contextOf(loaded.topology));
     if (ds.params.size !== loaded.topology.frameSize)
       throw new UserError(
         `the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`,

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hamiltonianFunction } from '../../models/f64.ts';
-import { loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
+import { contextOf, loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -16,7 +16,7 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
+import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
 
 export interface RolloutOptions {
   modelDirs: { hnn?: string; baseline?: string };
@@ -145,8 +145,9 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       const m = models[k]!;
       // a map saved with the model is reused when it maps to the state (older models mapped elsewhere)
       const saved = m.metadata.latentMapTarget === 'state' ? (m.metadata.latentMap as LatentMap | undefined) : undefined;
-      maps[k] = saved ?? fitTrainMap(m.model, ds);
-      rollouts[k] = rolloutTrial(m.model, m.weights, ds, maps[k]!, trial, frames, integrator);
+      const own = withContext(ds, contextOf(m.topology));
+      maps[k] = saved ?? fitTrainMap(m.model, own);
+      rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator);
     }
     const truth = trialTruth(ds, trial, frames);
     const NN = ds.params.size * ds.params.size * ds.params.channels;
@@ -191,7 +192,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     let phasePlot: string | null = null;
     if (models.hnn && ds.task.system.dof === 1) {
       phasePlot = `${stem}-phase.png`;
-      await phasePortrait(phasePlot, models.hnn, ds, trial, rollouts.hnn!);
+      await phasePortrait(phasePlot, models.hnn, withContext(ds, contextOf(models.hnn.topology)), trial, rollouts.hnn!);
     }
     const scores: RolloutResult['scores'] = {};
     for (const k of kinds)

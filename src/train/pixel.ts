@@ -5,7 +5,14 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
+import {
+  DEFAULT_PIXEL_LOSS,
+  pixelInputSize,
+  PixelModel,
+  type LossTerms,
+  type PixelLossConfig,
+  type PixelModelSpec,
+} from '../../models/pixel.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
@@ -184,9 +191,11 @@ export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
 }
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
-  const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize * (cfg.spec.channels ?? 1);
+  const width = pixelInputSize(cfg.spec);
   if ((data.channels ?? 1) !== (cfg.spec.channels ?? 1))
-    throw new UserError(`dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`);
+    throw new UserError(
+      `dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`,
+    );
   if (data.frameSize !== cfg.spec.frameSize)
     throw new UserError(
       `dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`,
