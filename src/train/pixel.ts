@@ -23,6 +23,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { makePixelStep } from './steps.ts';
+import { windowPixelLossGradients } from '../../models/backprop.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -143,13 +144,32 @@ class WindowBatcher {
 }
 
 /**
- * One update of the window loss (models/pixel.ts, windowLoss) by autodiff: the hand-written
- * gradient covers the one-step loss only. Returns the batch's terms before the update.
+ * One update of the window loss (models/pixel.ts, windowLoss); returns the batch's terms before the
+ * update. The hand-written gradient (models/backprop.ts) serves the Euler step of the MLP
+ * autoencoder; tfjs's autodiff the rest (fast: false forces it, for the tests).
  */
-function makeWindowStep(model: PixelModel, optimiser: Adam, loss: PixelLossConfig, batch: WindowBatcher): () => LossTerms<number> {
+export function makeWindowStep(
+  model: PixelModel,
+  optimiser: Adam,
+  loss: PixelLossConfig,
+  batch: Pick<WindowBatcher, 'pairs' | 'K' | 'count'>,
+  fast = true,
+): () => LossTerms<number> {
   const vars = model.variables();
   const width = model.input;
   const W = batch.K + 1;
+  const handWritten = fast && loss.latentStep === 'euler' && (model.spec.encoder ?? 'mlp') === 'mlp';
+  if (handWritten)
+    return () => {
+      const t = tf.tidy(() => {
+        const { terms, grads } = windowPixelLossGradients(model, tf.tensor2d(batch.pairs, [W * batch.count, width]), batch.K, loss);
+        optimiser.apply(grads);
+        return terms;
+      });
+      const v = t.dataSync();
+      t.dispose();
+      return { total: loss.recon * v[0] + loss.consistency * v[1] + loss.hnn * v[2], recon: v[0], consistency: v[1], hnn: v[2] };
+    };
   return () => {
     const values = tf.tidy(() => {
       const all = tf.tensor2d(batch.pairs, [W * batch.count, width]);
