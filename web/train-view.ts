@@ -26,7 +26,7 @@ export interface TrainElements {
 /** Time per animation frame given to training steps (the rest draws and answers the user). */
 const SLICE_MS = 45;
 /** Redraw the plots at most this often while training (a redraw evaluates the learned field a few thousand times). */
-const REDRAW_MS = 500;
+const REDRAW_MS = 1000;
 
 export class TrainView {
   trainer: LiveTrainer | null = null;
