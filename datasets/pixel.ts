@@ -56,6 +56,8 @@ export interface PixelDatasetOptions {
   colour?: boolean;
   /** Draw the system's physical parameters per trial within the task's ranges (recorded in the labels). */
   randomParams?: boolean;
+  /** Friction gamma of the system (dp/dt = -dH/dq - gamma dH/dp; default: the task's). */
+  friction?: number;
 }
 
 export interface PixelDatasetParams {
@@ -71,6 +73,8 @@ export interface PixelDatasetParams {
   /** 1: grey frames; 3: RGB (channels last). */
   channels: 1 | 3;
   randomParams: boolean;
+  /** Friction gamma of every trial's system. */
+  friction: number;
   [k: string]: unknown;
 }
 
@@ -89,7 +93,9 @@ export function resolvePixelParams(task: PixelTask, opts: Omit<PixelDatasetOptio
     substeps: d.substeps,
     channels: (opts.colour ? 3 : 1) as 1 | 3,
     randomParams: !!opts.randomParams,
+    friction: opts.friction ?? task.system.friction,
   };
+  if (!(p.friction >= 0 && Number.isFinite(p.friction))) throw new UserError(`friction must be a finite number >= 0, got ${p.friction}`);
   if (p.randomParams && !d.randomParams) throw new UserError(`${task.name} has no random-parameter variant; drop --random-params`);
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer >= ${min}, got ${v}`);
@@ -130,11 +136,19 @@ export function labelNames(task: PixelTask, randomParams = false): string[] {
   return [...task.system.stateLabels, ...(task.data.extraLabels ?? []).map((l) => l.name), ...paramNames(task, randomParams)];
 }
 
-/** The system of a trial with the given parameter row (the task's own without random parameters). */
-export function trialSystem(task: PixelTask, randomParams: boolean, row: ArrayLike<number> | undefined): System {
-  const names = paramNames(task, randomParams);
-  if (names.length === 0 || !row) return task.system;
-  return task.data.randomParams!.system(Object.fromEntries(names.map((n, i) => [n, row[i]])));
+/**
+ * The system of a trial: the task's own, or (random parameters) the one with the trial's parameter
+ * row, with the dataset's friction.
+ */
+export function trialSystem(
+  task: PixelTask,
+  p: Pick<PixelDatasetParams, 'randomParams' | 'friction'>,
+  row: ArrayLike<number> | undefined,
+): System {
+  const names = paramNames(task, p.randomParams);
+  const base =
+    names.length === 0 || !row ? task.system : task.data.randomParams!.system(Object.fromEntries(names.map((n, i) => [n, row[i]])));
+  return base.friction === p.friction ? base : base.withFriction(p.friction);
 }
 
 /** The large allocations of a build in bytes, and the size of the largest array (files). */
@@ -223,7 +237,7 @@ function buildInto(task: PixelTask, p: PixelDatasetParams, out: DatasetOutput, q
   const progress = startProgress(trials, `${task.name} dataset (${p.engine})`, quiet);
   for (let t = 0; t < trials; t++) {
     const paramRow = params.subarray(t * names.length, (t + 1) * names.length);
-    const trialSys = trialSystem(task, p.randomParams, paramRow);
+    const trialSys = trialSystem(task, p, paramRow);
     const states = source.simulate(initial.subarray(t * dim, (t + 1) * dim), frames, p, trialSys);
     trialStates.append(states);
     const e0 = trialSys.energy(states.subarray(0, dim));
@@ -392,6 +406,7 @@ export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
     substeps: p.substeps ?? task.data.substeps,
     channels: p.channels ?? 1,
     randomParams: p.randomParams ?? false,
+    friction: p.friction ?? task.system.friction,
   };
 }
 
@@ -416,7 +431,7 @@ export function renderTruth(
   const dim = task.system.dim;
   const x0 = (init.data as Float64Array).subarray(trial * dim, (trial + 1) * dim);
   const names = paramNames(task, p.randomParams);
-  const system = trialSystem(task, p.randomParams, ds.arrays.trialParams?.data.subarray(trial * names.length, (trial + 1) * names.length));
+  const system = trialSystem(task, p, ds.arrays.trialParams?.data.subarray(trial * names.length, (trial + 1) * names.length));
   const total = startFrame + count;
   const states = sourceOf(task, p.engine, p).simulate(x0, total, p, system);
   const NN = p.size * p.size * p.channels;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/rng.ts';
 import { variableOf } from '../src/tf/fixes.ts';
 import { orthogonal, takeWeights, uniformBias } from './init.ts';
-import type { NamedWeights } from './mlp.ts';
+import type { NamedWeights, ParameterSource } from './mlp.ts';
 
 export interface AutoencoderSpec {
   /** Input length (2 frames of N x N: 2 N^2). */
@@ -15,7 +15,7 @@ export interface AutoencoderSpec {
   latent: number;
 }
 
-interface Dense {
+export interface Dense {
   w: tf.Variable;
   b: tf.Variable;
 }
@@ -36,23 +36,38 @@ function layerSizes(s: AutoencoderSpec): Array<[number, number]> {
 }
 
 export class Autoencoder {
-  private readonly layers: Dense[] = [];
+  /** Layers 1..8 at indices 0..7 (read by the hand-written backward pass in backprop.ts). */
+  readonly layers: Dense[] = [];
   /** Names of variables() in order ("<name>/w1", "<name>/b1", ...). */
   readonly keys: string[] = [];
 
-  constructor(
+  /** Initial weights drawn from the seed's `init:<name>` stream. */
+  static init(spec: AutoencoderSpec, seed: number, name = 'ae'): Autoencoder {
+    const rng = new Rng(seed).fork(`init:${name}`);
+    return new Autoencoder(spec, name, (_key, fanIn, fanOut, kind) =>
+      kind === 'w' ? orthogonal(fanIn, fanOut, rng) : uniformBias(fanIn, fanOut, rng),
+    );
+  }
+
+  /** Saved weights by key ("<name>/w1", ...), checked against the spec's shapes. */
+  static fromWeights(spec: AutoencoderSpec, weights: NamedWeights, name = 'ae'): Autoencoder {
+    return new Autoencoder(spec, name, (key, fanIn, fanOut, kind) => takeWeights(weights, key, kind === 'w' ? [fanIn, fanOut] : [fanOut]));
+  }
+
+  /** `source` gives each tensor's values, called in variables() order (the seeded draws depend on it). */
+  private constructor(
     readonly spec: AutoencoderSpec,
-    seedOrWeights: number | NamedWeights,
-    readonly name = 'ae',
+    readonly name: string,
+    source: ParameterSource,
   ) {
-    const rng = typeof seedOrWeights === 'number' ? new Rng(seedOrWeights).fork(`init:${name}`) : null;
-    layerSizes(spec).forEach(([fanIn, fanOut], l) => {
-      const wKey = `${name}/w${l + 1}`;
-      const bKey = `${name}/b${l + 1}`;
-      const w = rng ? orthogonal(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, wKey, [fanIn, fanOut]);
-      const b = rng ? uniformBias(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, bKey, [fanOut]);
+    // every value first, then the variables: a missing or misshapen saved tensor leaves nothing allocated
+    const values = layerSizes(spec).map(([fanIn, fanOut], l) => {
+      const w = source(`${name}/w${l + 1}`, fanIn, fanOut, 'w');
+      return { w, b: source(`${name}/b${l + 1}`, fanIn, fanOut, 'b'), fanIn, fanOut };
+    });
+    values.forEach(({ w, b, fanIn, fanOut }, l) => {
       this.layers.push({ w: variableOf(() => tf.tensor2d(w, [fanIn, fanOut])), b: variableOf(() => tf.tensor1d(b)) });
-      this.keys.push(wKey, bKey);
+      this.keys.push(`${name}/w${l + 1}`, `${name}/b${l + 1}`);
     });
   }
 

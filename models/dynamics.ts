@@ -1,7 +1,7 @@
 // State-space dynamics models of the paper: the HNN (symplectic gradient of a learned scalar H)
 // and the baseline (an MLP that predicts dx/dt directly). State layout x = [q_1..q_k, p_1..p_k].
 import * as tf from '@tensorflow/tfjs';
-import { Mlp, type NamedWeights } from './mlp.ts';
+import { Mlp, type MlpSpec, type NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 
 import type { ModelKind } from './kinds.ts';
@@ -14,7 +14,7 @@ export interface DynamicsSpec {
 }
 
 /** The symplectic matrix as a right-multiplier: (dH/dx) . S = [dH/dp, -dH/dq]. */
-function symplecticRight(dim: number): Float32Array {
+export function symplecticRight(dim: number): Float32Array {
   const k = dim / 2;
   const s = new Float32Array(dim * dim);
   for (let j = 0; j < k; j++) {
@@ -24,18 +24,32 @@ function symplecticRight(dim: number): Float32Array {
   return s;
 }
 
+/** The reference's MLP: tanh hidden layers, linear output layer without bias; H is a scalar. */
+function mlpSpec(spec: DynamicsSpec): MlpSpec {
+  if (spec.dim % 2 !== 0) throw new Error(`state dimension must be even, got ${spec.dim}`);
+  const out = spec.kind === 'hnn' ? 1 : spec.dim;
+  return { sizes: [spec.dim, ...spec.hidden, out], activation: 'tanh', outputBias: false };
+}
+
 export class DynamicsModel {
   readonly mlp: Mlp;
   private readonly s: tf.Tensor2D | null;
 
-  constructor(
+  /** A new model with initial weights from `seed` (the `init:<kind>` stream). */
+  static init(spec: DynamicsSpec, seed: number): DynamicsModel {
+    return new DynamicsModel(spec, Mlp.init(mlpSpec(spec), seed, spec.kind));
+  }
+
+  /** A model with saved weights ("<kind>/w0", ...). */
+  static fromWeights(spec: DynamicsSpec, weights: NamedWeights): DynamicsModel {
+    return new DynamicsModel(spec, Mlp.fromWeights(mlpSpec(spec), weights, spec.kind));
+  }
+
+  private constructor(
     readonly spec: DynamicsSpec,
-    seedOrWeights: number | NamedWeights,
+    mlp: Mlp,
   ) {
-    if (spec.dim % 2 !== 0) throw new Error(`state dimension must be even, got ${spec.dim}`);
-    const out = spec.kind === 'hnn' ? 1 : spec.dim;
-    // The reference: tanh hidden layers, linear output layer without bias.
-    this.mlp = new Mlp({ sizes: [spec.dim, ...spec.hidden, out], activation: 'tanh', outputBias: false }, seedOrWeights, spec.kind);
+    this.mlp = mlp;
     this.s = spec.kind === 'hnn' ? tf.keep(tf.tensor2d(symplecticRight(spec.dim), [spec.dim, spec.dim])) : null;
   }
 
@@ -75,5 +89,5 @@ export async function saveDynamicsModel(dir: string, model: DynamicsModel, metad
 
 export function loadDynamicsModel(dir: string): { model: DynamicsModel; weights: NamedWeights; metadata: Record<string, unknown> } {
   const art = loadArtifacts<DynamicsSpec>(dir, STATE_MODEL_FORMAT);
-  return { model: new DynamicsModel(art.topology, art.weights), weights: art.weights, metadata: art.metadata };
+  return { model: DynamicsModel.fromWeights(art.topology, art.weights), weights: art.weights, metadata: art.metadata };
 }

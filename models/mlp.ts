@@ -17,6 +17,9 @@ export interface NamedWeights {
   [name: string]: { shape: number[]; values: Float32Array | Float64Array };
 }
 
+/** Values of one parameter tensor of a layer with the given fan-in and fan-out ('w': [fanIn, fanOut], 'b': [fanOut]). */
+export type ParameterSource = (key: string, fanIn: number, fanOut: number, kind: 'w' | 'b') => Float32Array;
+
 const activations: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
   tanh: safeTanh, // second-order-safe: HNN losses differentiate the activation twice
   relu: (x) => tf.relu(x),
@@ -28,27 +31,40 @@ export class Mlp {
   /** Names of variables() in order ("<name>/w0", "<name>/b0", ...); tfjs variable names must be globally unique, these need not be. */
   readonly keys: string[] = [];
 
-  constructor(
+  /** Initial weights drawn from the seed's `init:<name>` stream (orthogonal weights, uniform biases). */
+  static init(spec: MlpSpec, seed: number, name = 'mlp'): Mlp {
+    const rng = new Rng(seed).fork(`init:${name}`);
+    return new Mlp(spec, name, (_key, fanIn, fanOut, kind) =>
+      kind === 'w' ? orthogonal(fanIn, fanOut, rng) : uniformBias(fanIn, fanOut, rng),
+    );
+  }
+
+  /** Saved weights by key ("<name>/w0", ...), checked against the spec's shapes. */
+  static fromWeights(spec: MlpSpec, weights: NamedWeights, name = 'mlp'): Mlp {
+    return new Mlp(spec, name, (key, fanIn, fanOut, kind) => takeWeights(weights, key, kind === 'w' ? [fanIn, fanOut] : [fanOut]));
+  }
+
+  /** `source` gives each tensor's values, called in variables() order (the seeded draws depend on it). */
+  private constructor(
     readonly spec: MlpSpec,
-    seedOrWeights: number | NamedWeights,
-    readonly name = 'mlp',
+    readonly name: string,
+    source: ParameterSource,
   ) {
     const { sizes } = spec;
-    const rng = typeof seedOrWeights === 'number' ? new Rng(seedOrWeights).fork(`init:${name}`) : null;
+    // every value first, then the variables: a missing or misshapen saved tensor leaves nothing allocated
+    const layers: Array<{ w: Float32Array; b: Float32Array | null; fanIn: number; fanOut: number }> = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
       const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
       const hasBias = l + 2 < sizes.length || spec.outputBias;
-      const w = rng ? orthogonal(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, `${name}/w${l}`, [fanIn, fanOut]);
+      const w = source(`${name}/w${l}`, fanIn, fanOut, 'w');
+      layers.push({ w, b: hasBias ? source(`${name}/b${l}`, fanIn, fanOut, 'b') : null, fanIn, fanOut });
+    }
+    layers.forEach(({ w, b, fanIn, fanOut }, l) => {
       this.weights.push(variableOf(() => tf.tensor2d(w, [fanIn, fanOut])));
       this.keys.push(`${name}/w${l}`);
-      if (hasBias) {
-        const b = rng ? uniformBias(fanIn, fanOut, rng) : takeWeights(seedOrWeights as NamedWeights, `${name}/b${l}`, [fanOut]);
-        this.biases.push(variableOf(() => tf.tensor1d(b)));
-        this.keys.push(`${name}/b${l}`);
-      } else {
-        this.biases.push(null);
-      }
-    }
+      this.biases.push(b ? variableOf(() => tf.tensor1d(b)) : null);
+      if (b) this.keys.push(`${name}/b${l}`);
+    });
   }
 
   /** All trainable variables in a stable order (Adam state is keyed by this order). */

@@ -22,14 +22,22 @@ export interface PixelLossConfig {
   latentStep: LatentStep;
   /** Time per frame in latent units (the reference: 1). */
   dt: number;
+  /**
+   * Frames the latent term rolls out (default 1, the paper's one step): with K > 1 training takes
+   * windows of K + 1 consecutive pairs and compares the encodings of pairs 1..K with a K-step
+   * latent rollout from pair 0 (`windowLoss`).
+   */
+  rolloutSteps?: number;
 }
 
 export const DEFAULT_PIXEL_LOSS: PixelLossConfig = { recon: 1, consistency: 1, hnn: 0.1, latentStep: 'euler', dt: 1 };
 
 export interface PixelModelSpec {
   kind: ModelKind;
-  /** Frame side N: input = 2 N^2. */
+  /** Frame side N: input = 2 N^2 (times 3 for RGB frames). */
   frameSize: number;
+  /** Values per pixel: 1 grey (default), 3 RGB. */
+  channels?: 1 | 3;
   /** Autoencoder width (200). */
   hidden: number;
   /** Latent size 2k (2). */
@@ -51,19 +59,47 @@ export interface LossTerms<T> {
 
 export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 
+/** Input length 2 N^2 of a valid spec. */
+function checkSpec(spec: PixelModelSpec): number {
+  if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
+  return 2 * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
+}
+
 export class PixelModel {
   readonly ae: Autoencoder;
   readonly dyn: DynamicsModel;
   readonly input: number;
 
-  constructor(
+  /** A new model with initial weights from `seed` (autoencoder: the `init:ae` stream; latent model: `init:<kind>`). */
+  static init(spec: PixelModelSpec, seed: number): PixelModel {
+    const input = checkSpec(spec);
+    return new PixelModel(
+      spec,
+      Autoencoder.init({ input, hidden: spec.hidden, latent: spec.latent }, seed, 'ae'),
+      DynamicsModel.init({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seed),
+    );
+  }
+
+  /** A model with saved weights ("ae/w1", ..., "<kind>/w0", ...). */
+  static fromWeights(spec: PixelModelSpec, weights: NamedWeights): PixelModel {
+    const input = checkSpec(spec);
+    const ae = Autoencoder.fromWeights({ input, hidden: spec.hidden, latent: spec.latent }, weights, 'ae');
+    try {
+      return new PixelModel(spec, ae, DynamicsModel.fromWeights({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, weights));
+    } catch (e) {
+      ae.dispose(); // the latent model's weights did not fit: free the autoencoder made before
+      throw e;
+    }
+  }
+
+  private constructor(
     readonly spec: PixelModelSpec,
-    seedOrWeights: number | NamedWeights,
+    ae: Autoencoder,
+    dyn: DynamicsModel,
   ) {
-    if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-    this.input = 2 * spec.frameSize * spec.frameSize;
-    this.ae = new Autoencoder({ input: this.input, hidden: spec.hidden, latent: spec.latent }, seedOrWeights, 'ae');
-    this.dyn = new DynamicsModel({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seedOrWeights);
+    this.input = ae.spec.input;
+    this.ae = ae;
+    this.dyn = dyn;
   }
 
   /** Autoencoder variables, then the latent model's: a stable order for Adam and checkpoints. */
@@ -123,6 +159,41 @@ export class PixelModel {
     return { total, recon, consistency, hnn };
   }
 
+  /**
+   * The loss on windows of consecutive pairs: `pairs[j]` holds pair j of every window, [B, input],
+   * j = 0..K. Reconstruction and consistency as `loss` on pairs 0..K-1 (each with its successor);
+   * the latent term compares pairs 1..K's encodings with a K-step latent rollout from pair 0, so the
+   * encoder must put each trial on one orbit of the learned dynamics, not just two frames on a
+   * step. With K = 1 this is `loss`'s terms (the paper's one-step loss).
+   */
+  windowLoss(pairs: tf.Tensor2D[], cfg: PixelLossConfig = DEFAULT_PIXEL_LOSS): LossTerms<tf.Scalar> {
+    const K = pairs.length - 1;
+    if (K < 1) throw new Error('a window needs at least two pairs');
+    const n = pairs[0].shape[0];
+    const k = this.spec.latent / 2;
+    const zAll = this.encode(tf.concat(pairs, 0));
+    const z = Array.from({ length: K + 1 }, (_, j) => tf.slice(zAll, [j * n, 0], [n, -1]) as tf.Tensor2D);
+    const x = tf.concat(pairs.slice(0, K), 0);
+    const recon = tf.mean(tf.squaredDifference(x, this.decode(tf.concat(z.slice(0, K), 0) as tf.Tensor2D)));
+    const q = (j: number) => tf.slice(z[j], [0, 0], [-1, k]);
+    const p = (j: number) => tf.slice(z[j], [0, k], [-1, k]);
+    const consistency = tf.mean(
+      tf.concat(
+        Array.from({ length: K }, (_, j) => tf.squaredDifference(p(j), tf.sub(q(j + 1), q(j)))),
+        0,
+      ),
+    );
+    let zeta = z[0];
+    const errors: tf.Tensor[] = [];
+    for (let j = 1; j <= K; j++) {
+      zeta = this.latentStep(zeta, cfg.latentStep, cfg.dt);
+      errors.push(tf.squaredDifference(z[j], zeta));
+    }
+    const hnn = tf.mean(tf.concat(errors, 0));
+    const total = tf.addN([tf.mul(recon, cfg.recon), tf.mul(consistency, cfg.consistency), tf.mul(hnn, cfg.hnn)]) as tf.Scalar;
+    return { total, recon: recon as tf.Scalar, consistency: consistency as tf.Scalar, hnn: hnn as tf.Scalar };
+  }
+
   /** Batch means of the loss terms; `total` is what training minimises. */
   loss(x: tf.Tensor2D, xNext: tf.Tensor2D, cfg: PixelLossConfig = DEFAULT_PIXEL_LOSS): LossTerms<tf.Scalar> {
     const s = this.sampleLosses(x, xNext, cfg);
@@ -169,7 +240,7 @@ export function loadPixelModel(dir: string): LoadedPixelModel {
     throw new UserError(`${dir}/model.json has no valid pixel-model topology; retrain it with \`hnn train --task pixel-pendulum\``);
   }
   try {
-    return { model: new PixelModel(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
+    return { model: PixelModel.fromWeights(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
   } catch (e) {
     throw new UserError(`${dir}: weights do not match the topology (${(e as Error).message}); retrain the model`);
   }

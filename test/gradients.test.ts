@@ -1,9 +1,11 @@
-// The HNN loss differentiates tanh twice. Its weight gradients from tfjs (with the project's fixes)
-// must match central finite differences of the same loss computed in float64.
+// The HNN loss differentiates tanh twice. Its weight gradients, from tfjs's autodiff (with the
+// project's fixes) and from the hand-written backward pass of the training step
+// (models/backprop.ts), must match central finite differences of the same loss in float64.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { DynamicsModel } from '../models/dynamics.ts';
+import { stateLossGradients } from '../models/backprop.ts';
 import { fieldFunction } from '../models/f64.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -26,15 +28,37 @@ function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, y: F
   return s / x.length;
 }
 
+/** The loss gradient of each variable, flat: from tfjs's autodiff of model.loss, or the hand-written pass. */
+function analyticGradients(model: DynamicsModel, x: tf.Tensor2D, y: tf.Tensor2D, source: 'autodiff' | 'fast'): Float32Array[] {
+  if (source === 'fast') {
+    return tf
+      .tidy(() => stateLossGradients(model, x, y).grads.map((parts) => tf.addN(parts.map((p) => p.flatten()))))
+      .map((g) => {
+        const values = g.dataSync() as Float32Array;
+        g.dispose();
+        return values;
+      });
+  }
+  const { grads } = tf.variableGrads(() => model.loss(x, y), model.variables());
+  // A variable the tape lost (possible with the unsafe tanh) has gradient zero.
+  const out = model.variables().map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array) : new Float32Array(v.size)));
+  tf.dispose(Object.values(grads));
+  return out;
+}
+
 /** Max over all weights of |analytic - fd| / max(|fd|, 1e-3 * max|fd|). */
-function maxRelativeError(kind: 'hnn' | 'baseline', model: DynamicsModel, x: Float32Array, y: Float32Array, dim: number): number {
+function maxRelativeError(
+  kind: 'hnn' | 'baseline',
+  model: DynamicsModel,
+  x: Float32Array,
+  y: Float32Array,
+  dim: number,
+  source: 'autodiff' | 'fast' = 'autodiff',
+): number {
   const rows = x.length / dim;
-  const { grads } = tf.variableGrads(() => model.loss(tf.tensor2d(x, [rows, dim]), tf.tensor2d(y, [rows, dim])), model.variables());
+  const analytic = analyticGradients(model, tf.tensor2d(x, [rows, dim]), tf.tensor2d(y, [rows, dim]), source);
   const weights = model.mlp.read();
   const keys = model.mlp.keys;
-  // A variable the tape lost (possible with the unsafe tanh) has gradient zero.
-  const analytic = model.variables().map((v) => (grads[v.name] ? grads[v.name].dataSync() : new Float32Array(v.size)));
-  tf.dispose(Object.values(grads));
   const fds: number[][] = [];
   const h = 1e-6;
   keys.forEach((key) => {
@@ -63,7 +87,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('match central finite differences (max relative error <= 1e-2)', async () => {
       await initBackend(backend);
       const dim = 4;
-      const model = new DynamicsModel({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
+      const model = DynamicsModel.init({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
       const { x, y } = batch(16, dim, 1);
       const err = maxRelativeError('hnn', model, x, y, dim);
       model.dispose();
@@ -72,16 +96,33 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('baseline gradients match too', async () => {
       await initBackend(backend);
-      const model = new DynamicsModel({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
+      const model = DynamicsModel.init({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
       const { x, y } = batch(16, 2, 2);
       expect(maxRelativeError('baseline', model, x, y, 2)).toBeLessThan(1e-2);
       model.dispose();
     });
 
+    it('the hand-written gradient of the training step matches central finite differences (HNN and baseline, 1 to 3 hidden layers)', async () => {
+      await initBackend(backend);
+      for (const [kind, dim, hidden, seed] of [
+        ['hnn', 4, [12, 12], 3],
+        ['hnn', 2, [9], 7],
+        ['hnn', 2, [8, 7, 6], 8],
+        ['baseline', 2, [10, 10], 4],
+        ['baseline', 4, [6, 9, 5], 9],
+      ] as const) {
+        const model = DynamicsModel.init({ kind, dim, hidden: [...hidden] }, seed);
+        const { x, y } = batch(16, dim, seed);
+        const err = maxRelativeError(kind, model, x, y, dim, 'fast');
+        model.dispose();
+        expect(err, `${kind} ${hidden}`).toBeLessThan(1e-2);
+      }
+    });
+
     it("plain tf.tanh gets the HNN's second-order gradient wrong (why safeTanh exists)", async () => {
       await initBackend(backend);
       const { x, y } = batch(16, 2, 5);
-      const model = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [12, 12] }, 6);
+      const model = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [12, 12] }, 6);
       const safe = maxRelativeError('hnn', model, x, y, 2);
       const original = (model.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor }).apply.bind(model.mlp);
       // Same network with tfjs's own tanh in place of the safe one.

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/tf/backend.ts';
 import { DynamicsModel, loadDynamicsModel, saveDynamicsModel } from '../models/dynamics.ts';
+import { PixelModel } from '../models/pixel.ts';
 import { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
 import { orthogonal, uniformBias } from '../models/init.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -42,12 +43,57 @@ describe('initialisation', () => {
     expect(Math.max(...b)).toBeLessThanOrEqual(0.25);
     expect(Math.min(...b)).toBeGreaterThanOrEqual(-0.25);
     expect(Math.max(...b)).toBeGreaterThan(0.2);
-    const a1 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
-    const a2 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
-    const a3 = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 8).mlp.read();
+    const a1 = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
+    const a2 = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 7).mlp.read();
+    const a3 = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [8, 8] }, 8).mlp.read();
     expect(a1['hnn/w1'].values).toEqual(a2['hnn/w1'].values);
     expect(a1['hnn/w1'].values).not.toEqual(a3['hnn/w1'].values);
     expect(a1['hnn/b2']).toBeUndefined(); // no output bias
+  });
+});
+
+describe('construction: init(spec, seed) and fromWeights(spec, weights)', () => {
+  it("init draws each layer's weight then bias from the seed's init:<name> stream", () => {
+    const model = DynamicsModel.init({ kind: 'baseline', dim: 4, hidden: [9, 7] }, 11);
+    const rng = new Rng(11).fork('init:baseline');
+    // the documented draw order: w0 b0 w1 b1 w2 (no output bias)
+    const want = [orthogonal(4, 9, rng), uniformBias(4, 9, rng), orthogonal(9, 7, rng), uniformBias(9, 7, rng), orthogonal(7, 4, rng)];
+    const got = model.mlp.read();
+    expect(model.mlp.keys).toEqual(['baseline/w0', 'baseline/b0', 'baseline/w1', 'baseline/b1', 'baseline/w2']);
+    model.mlp.keys.forEach((k, i) => expect(Array.from(got[k].values), k).toEqual(Array.from(want[i])));
+    model.dispose();
+  });
+
+  it('the pixel model draws its autoencoder from init:ae and its latent model from init:<kind>, independently', () => {
+    const spec = { kind: 'hnn' as const, frameSize: 3, hidden: 5, latent: 2, dynHidden: [6, 6] };
+    const pixel = PixelModel.init(spec, 4);
+    const dyn = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [6, 6] }, 4);
+    const rng = new Rng(4).fork('init:ae');
+    const w1 = orthogonal(18, 5, rng);
+    const got = pixel.read();
+    expect(Array.from(got['ae/w1'].values)).toEqual(Array.from(w1));
+    expect(Array.from(got['ae/b1'].values)).toEqual(Array.from(uniformBias(18, 5, rng)));
+    const d = dyn.mlp.read();
+    for (const k of dyn.mlp.keys) expect(Array.from(got[k].values), k).toEqual(Array.from(d[k].values));
+    pixel.dispose();
+    dyn.dispose();
+  });
+
+  it('fromWeights(read()) rebuilds the same model; a missing or misshapen tensor is refused without leaking', () => {
+    const spec = { kind: 'hnn' as const, frameSize: 3, hidden: 5, latent: 2, dynHidden: [6, 6] };
+    const a = PixelModel.init(spec, 2);
+    const w = a.read();
+    const b = PixelModel.fromWeights(spec, w);
+    const wb = b.read();
+    for (const k of a.keys()) expect(Array.from(wb[k].values), k).toEqual(Array.from(w[k].values));
+    b.dispose();
+    const before = tf.memory().numTensors;
+    const { ['hnn/w2']: _dropped, ...missing } = w;
+    expect(() => PixelModel.fromWeights(spec, missing)).toThrow(/no tensor "hnn\/w2"/);
+    expect(() => PixelModel.fromWeights({ ...spec, dynHidden: [6, 7] }, w)).toThrow(/shape/);
+    expect(() => DynamicsModel.fromWeights({ kind: 'hnn', dim: 2, hidden: [6, 7] }, w)).toThrow(/shape/);
+    expect(tf.memory().numTensors).toBe(before);
+    a.dispose();
   });
 });
 
@@ -55,7 +101,7 @@ describe('save and load', () => {
   for (const kind of ['hnn', 'baseline'] as const) {
     it(`${kind}: TensorFlow.js artifacts round-trip the weights and the field exactly`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hnn-model-'));
-      const model = new DynamicsModel({ kind, dim: 4, hidden: [16, 16] }, 3);
+      const model = DynamicsModel.init({ kind, dim: 4, hidden: [16, 16] }, 3);
       await saveDynamicsModel(dir, model, { note: 'test' });
       const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
@@ -77,7 +123,7 @@ describe('save and load', () => {
 
 describe('float64 evaluator', () => {
   it('matches the tfjs field and Hamiltonian to float32 precision', () => {
-    const model = new DynamicsModel({ kind: 'hnn', dim: 4, hidden: [32, 32] }, 5);
+    const model = DynamicsModel.init({ kind: 'hnn', dim: 4, hidden: [32, 32] }, 5);
     const weights = model.mlp.read();
     const rng = new Rng(4);
     const xs = Float32Array.from({ length: 40 }, () => rng.range(-1, 1));
@@ -96,7 +142,7 @@ describe('float64 evaluator', () => {
   });
 
   it('the HNN field is the symplectic gradient: dq/dt = dH/dp, dp/dt = -dH/dq', () => {
-    const model = new DynamicsModel({ kind: 'hnn', dim: 2, hidden: [16, 16] }, 6);
+    const model = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: [16, 16] }, 6);
     const weights = model.mlp.read();
     const f = fieldFunction('hnn', weights);
     const H = hamiltonianFunction(weights);

@@ -1,5 +1,6 @@
 // The pixel model's joint loss: its weight gradients (autoencoder included, reached through
-// d2H/dz2) must match central finite differences of the same loss computed in float64; the
+// d2H/dz2), from tfjs's autodiff and from the hand-written backward pass of the training step
+// (models/backprop.ts), must match central finite differences of the same loss in float64; the
 // autoencoder has the reference's residual layout; save/load round-trips.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
   type PixelModelSpec,
 } from '../models/pixel.ts';
 import { fieldFunction } from '../models/f64.ts';
+import { pixelLossGradients } from '../models/backprop.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -45,7 +47,7 @@ function decode64(w: NamedWeights, z: number[]): number[] {
   return dense(w, '8', h);
 }
 
-/** docs/PROTOCOLS.md task 5's loss in float64 (Euler latent step, dt = 1). */
+/** docs/PROTOCOLS.md task 5's loss in float64 (Euler latent step of dt). */
 function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, xn: Float32Array, width: number, cfg: PixelLossConfig): number {
   const f = fieldFunction(kind, w);
   const rows = x.length / width;
@@ -58,7 +60,7 @@ function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, xn: 
     const recon = rec.reduce((s, v, i) => s + (xr[i] - v) ** 2, 0) / width;
     const consistency = (z[1] - (zn[0] - z[0])) ** 2;
     const fz = f(0, Float64Array.from(z));
-    const hnn = ((zn[0] - (z[0] + fz[0])) ** 2 + (zn[1] - (z[1] + fz[1])) ** 2) / 2;
+    const hnn = ((zn[0] - (z[0] + cfg.dt * fz[0])) ** 2 + (zn[1] - (z[1] + cfg.dt * fz[1])) ** 2) / 2;
     total += cfg.recon * recon + cfg.consistency * consistency + cfg.hnn * hnn;
   }
   return total / rows;
@@ -70,14 +72,29 @@ function pairs(rows: number, width: number, seed: number) {
 }
 
 /** Per variable: max over entries of |analytic - fd| / max(|fd|, 1e-3 * max|fd| of all variables). */
-function gradientErrors(model: PixelModel, x: Float32Array, xn: Float32Array, cfg: PixelLossConfig): Record<string, number> {
+function gradientErrors(
+  model: PixelModel,
+  x: Float32Array,
+  xn: Float32Array,
+  cfg: PixelLossConfig,
+  source: 'autodiff' | 'fast' = 'autodiff',
+): Record<string, number> {
   const width = model.input;
   const rows = x.length / width;
   const vars = model.variables();
-  const { grads } = tf.variableGrads(() => model.loss(tf.tensor2d(x, [rows, width]), tf.tensor2d(xn, [rows, width]), cfg).total, vars);
-  // a variable the tape lost (possible with the unsafe tanh) has gradient zero
-  const analytic = vars.map((v) => (grads[v.name] ? grads[v.name].dataSync() : new Float32Array(v.size)));
-  tf.dispose(Object.values(grads));
+  const [xt, nt] = [tf.tensor2d(x, [rows, width]), tf.tensor2d(xn, [rows, width])];
+  let analytic: Float32Array[];
+  if (source === 'fast') {
+    const flat = tf.tidy(() => pixelLossGradients(model, xt, nt, cfg).grads.map((parts) => tf.addN(parts.map((p) => p.flatten()))));
+    analytic = flat.map((g) => g.dataSync() as Float32Array);
+    tf.dispose(flat);
+  } else {
+    const { grads } = tf.variableGrads(() => model.loss(xt, nt, cfg).total, vars);
+    // a variable the tape lost (possible with the unsafe tanh) has gradient zero
+    analytic = vars.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array) : new Float32Array(v.size)));
+    tf.dispose(Object.values(grads));
+  }
+  tf.dispose([xt, nt]);
   const weights = model.read();
   const keys = model.keys();
   const h = 1e-6;
@@ -106,7 +123,7 @@ describe('pixel model loss gradients (wasm)', () => {
   for (const kind of ['hnn', 'baseline'] as const) {
     it(`${kind}: every weight gradient, encoder included, matches float64 finite differences`, async () => {
       await initBackend('wasm');
-      const model = new PixelModel(tiny(kind), 11);
+      const model = PixelModel.init(tiny(kind), 11);
       const { x, xn } = pairs(6, model.input, 5);
       // a large latent weight so the HNN term's path into the encoder matters
       const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, hnn: 1 });
@@ -117,9 +134,21 @@ describe('pixel model loss gradients (wasm)', () => {
     });
   }
 
+  for (const kind of ['hnn', 'baseline'] as const) {
+    it(`${kind}: the training step's hand-written gradient matches float64 finite differences too (other loss weights, dt)`, async () => {
+      await initBackend('wasm');
+      const model = PixelModel.init(tiny(kind), 12);
+      const { x, xn } = pairs(6, model.input, 6);
+      const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, recon: 0.7, consistency: 1.3, hnn: 1, dt: 0.5 }, 'fast');
+      model.dispose();
+      for (const [key, err] of Object.entries(errors)) expect(err, key).toBeLessThan(2e-2);
+      expect(Object.keys(errors)).toHaveLength(21); // 8 autoencoder layers (w, b) + the latent MLP's w0 b0 w1 b1 w2
+    });
+  }
+
   it("with tfjs's own tanh in the HNN the encoder's gradients come out wrong (the test can fail)", async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 11);
+    const model = PixelModel.init(tiny('hnn'), 11);
     const mlp = model.dyn.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor };
     mlp.apply = (xs: tf.Tensor) => {
       let h = xs;
@@ -138,7 +167,7 @@ describe('pixel model loss gradients (wasm)', () => {
 
   it('the float32 loss equals the float64 reference', async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 2);
+    const model = PixelModel.init(tiny('hnn'), 2);
     const { x, xn } = pairs(5, model.input, 8);
     const t = model.loss(tf.tensor2d(x, [5, model.input]), tf.tensor2d(xn, [5, model.input]));
     const got = t.total.dataSync()[0];
@@ -154,7 +183,7 @@ describe('pixel model loss gradients (wasm)', () => {
 describe('pixel model structure', () => {
   it('has the reference autoencoder sizes 2N^2 -> h -> h -> h -> 2 and back, plus a 2 -> h -> h -> 1 HNN', async () => {
     await initBackend('wasm');
-    const model = new PixelModel({ kind: 'hnn', frameSize: 28, hidden: 200, latent: 2, dynHidden: [200, 200] }, 0);
+    const model = PixelModel.init({ kind: 'hnn', frameSize: 28, hidden: 200, latent: 2, dynHidden: [200, 200] }, 0);
     const w = model.read();
     expect(w['ae/w1'].shape).toEqual([1568, 200]);
     expect(w['ae/w2'].shape).toEqual([200, 200]);
@@ -174,7 +203,7 @@ describe('pixel model structure', () => {
 
   it('each latent-step integrator reduces to z + h f(z) to first order and differs at second', async () => {
     await initBackend('wasm');
-    const model = new PixelModel(tiny('hnn'), 4);
+    const model = PixelModel.init(tiny('hnn'), 4);
     const z = tf.tensor2d([0.3, -0.2, 0.1, 0.4], [2, 2]);
     const h = 1e-3;
     const euler = model.latentStep(z, 'euler', h).dataSync();
@@ -191,7 +220,7 @@ describe('pixel model structure', () => {
     await initBackend('wasm');
     const dir = mkdtempSync(join(tmpdir(), 'pixel-model-'));
     try {
-      const model = new PixelModel(tiny('baseline'), 1);
+      const model = PixelModel.init(tiny('baseline'), 1);
       await savePixelModel(join(dir, 'm'), model, DEFAULT_PIXEL_LOSS, { note: 'x' });
       const loaded = loadPixelModel(join(dir, 'm'));
       const a = model.read();
@@ -206,4 +235,80 @@ describe('pixel model structure', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** The window loss in float64: recon and consistency on pairs 0..K-1, the latent term on a K-step Euler rollout from pair 0. */
+function windowLoss64(kind: 'hnn' | 'baseline', w: NamedWeights, pairs: Float32Array[], width: number, cfg: PixelLossConfig): number {
+  const f = fieldFunction(kind, w);
+  const K = pairs.length - 1;
+  const rows = pairs[0].length / width;
+  let recon = 0;
+  let consistency = 0;
+  let latent = 0;
+  for (let r = 0; r < rows; r++) {
+    const xs = pairs.map((p) => Array.from(p.subarray(r * width, (r + 1) * width)));
+    const z = xs.map((x) => encode64(w, x));
+    for (let j = 0; j < K; j++) {
+      const rec = decode64(w, z[j]);
+      recon += rec.reduce((s, v, i) => s + (xs[j][i] - v) ** 2, 0) / width;
+      consistency += (z[j][1] - (z[j + 1][0] - z[j][0])) ** 2;
+    }
+    let zeta = Float64Array.from(z[0]);
+    for (let j = 1; j <= K; j++) {
+      const fz = f(0, zeta);
+      zeta = Float64Array.from(zeta, (v, i) => v + cfg.dt * fz[i]);
+      latent += ((z[j][0] - zeta[0]) ** 2 + (z[j][1] - zeta[1]) ** 2) / 2;
+    }
+  }
+  return (cfg.recon * recon + cfg.consistency * consistency + cfg.hnn * latent) / (rows * K);
+}
+
+describe('multi-step window loss', () => {
+  it('with one step it is the paper loss, and its float32 value equals the float64 reference for three steps', async () => {
+    await initBackend('wasm');
+    const model = PixelModel.init(tiny('hnn'), 4);
+    const { x, xn } = pairs(5, model.input, 9);
+    const [xt, nt] = [tf.tensor2d(x, [5, model.input]), tf.tensor2d(xn, [5, model.input])];
+    const one = model.windowLoss([xt, nt]).total.dataSync()[0];
+    const paper = model.loss(xt, nt).total.dataSync()[0];
+    expect(Math.abs(one - paper) / paper).toBeLessThan(1e-6); // float32 sums in another order
+    const more = [pairs(5, model.input, 10).x, pairs(5, model.input, 11).x];
+    const ts = [x, xn, ...more].map((p) => tf.tensor2d(p, [5, model.input]));
+    const got = model.windowLoss(ts, { ...DEFAULT_PIXEL_LOSS, rolloutSteps: 3 }).total.dataSync()[0];
+    const want = windowLoss64('hnn', model.read(), [x, xn, ...more], model.input, DEFAULT_PIXEL_LOSS);
+    model.dispose();
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+  });
+
+  for (const kind of ['hnn', 'baseline'] as const) {
+    it(`${kind}: its weight gradients through a 3-step rollout match float64 finite differences`, async () => {
+      await initBackend('wasm');
+      const model = PixelModel.init(tiny(kind), 13);
+      const width = model.input;
+      const ps = [1, 2, 3, 4].map((s) => pairs(4, width, s).x);
+      const cfg = { ...DEFAULT_PIXEL_LOSS, hnn: 1, dt: 0.5 };
+      const ts = ps.map((p) => tf.tensor2d(p, [4, width]));
+      const { grads } = tf.variableGrads(() => model.windowLoss(ts, cfg).total, model.variables());
+      const analytic = model.variables().map((v) => grads[v.name].dataSync() as Float32Array);
+      const weights = model.read();
+      const keys = model.keys();
+      const h = 1e-6;
+      const fds = keys.map((key) =>
+        Array.from(weights[key].values, (_, i) => {
+          const at = (delta: number) => {
+            const v = Float64Array.from(weights[key].values);
+            v[i] += delta;
+            return windowLoss64(kind, { ...weights, [key]: { shape: weights[key].shape, values: v } }, ps, width, cfg);
+          };
+          return (at(h) - at(-h)) / (2 * h);
+        }),
+      );
+      model.dispose();
+      const scale = Math.max(...fds.flat().map(Math.abs));
+      keys.forEach((key, t) => {
+        const err = Math.max(...fds[t].map((g, i) => Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)));
+        expect(err, key).toBeLessThan(2e-2);
+      });
+    });
+  }
 });

@@ -62,7 +62,7 @@ describe('pixel training', () => {
   for (const kind of ['hnn', 'baseline'] as const) {
     it(`${kind}: 50 steps lower every loss term on the training set`, async () => {
       const cfg = tinyConfig({ spec: { ...tinyConfig().spec, kind }, steps: 49 });
-      const before = new PixelModel(cfg.spec, cfg.seed);
+      const before = PixelModel.init(cfg.spec, cfg.seed);
       const l0 = splitSampleLosses(before, data.train);
       before.dispose();
       const run = await trainPixelModel(cfg, data, { quiet: true });
@@ -74,7 +74,7 @@ describe('pixel training', () => {
   }
 
   it('leaves tf.memory().numTensors flat across steps', () => {
-    const model = new PixelModel(tinyConfig().spec, 0);
+    const model = PixelModel.init(tinyConfig().spec, 0);
     const opt = new Adam(model.variables(), { weightDecay: 1e-5 });
     const step = makeStep(model, opt, DEFAULT_PIXEL_LOSS);
     const x = data.train.x.subarray(0, 16 * model.input);
@@ -186,7 +186,7 @@ describe('runPixelExperiment', () => {
 
 describe('pixel optimiser', () => {
   it('decays the autoencoder by weightDecay and the latent model by weightDecay x the HNN weight, unless told', () => {
-    const model = new PixelModel(tinyConfig().spec, 0);
+    const model = PixelModel.init(tinyConfig().spec, 0);
     const ae = model.ae.variables().length;
     const dyn = model.dyn.variables().length;
     const split = (aeWd: number, dynWd: number) => [...Array(ae).fill(aeWd), ...Array(dyn).fill(dynWd)];

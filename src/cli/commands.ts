@@ -12,7 +12,7 @@ import { checkWritable } from '../util/files.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
+const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'rolloutSteps', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -36,7 +36,9 @@ interface GenerateFlags {
   engine?: string;
   colour?: boolean;
   randomParams?: boolean;
+  friction?: number;
   force?: boolean;
+  quiet?: boolean;
 }
 
 async function generate(name: string, o: GenerateFlags): Promise<void> {
@@ -53,14 +55,16 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
       engine: o.engine,
       colour: o.colour,
       randomParams: o.randomParams,
+      friction: o.friction,
       force: o.force,
+      quiet: o.quiet,
     });
     return;
   }
   if (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams)
     throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
   const { writeStateDataset } = await import('../../datasets/state.ts');
-  const { dataset } = writeStateDataset(out, task, o.seed, {}, { force: o.force });
+  const { dataset } = writeStateDataset(out, task, o.seed, { friction: o.friction }, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
 }
 
@@ -74,6 +78,7 @@ interface TrainFlags {
   backend: string;
   resume?: boolean;
   latentStep?: LatentStep;
+  rolloutSteps?: number;
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
@@ -163,10 +168,16 @@ export function registerCommands(program: Command): void {
     .option('--engine <name>', 'pixel tasks: simulation source (ode, the exact field; the pendulum also offers matter)')
     .option('--colour', 'pixel tasks: RGB frames, one colour per body')
     .option(
+      '--friction <gamma>',
+      "friction of the system: dp/dt = -dH/dq - gamma dH/dp (default: the task's)",
+      numberIn('--friction', 0, 100),
+    )
+    .option(
       '--random-params',
       "pixel tasks: masses, lengths or stiffness drawn per trial within the task's ranges (recorded in the labels)",
     )
     .option('--force', 'replace an existing dataset (the old one stays until the new one is complete)')
+    .option('--quiet', 'no progress output')
     .action(generate);
 
   program
@@ -184,6 +195,11 @@ export function registerCommands(program: Command): void {
       '--latent-step <name>',
       `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
       oneOf('latent step', LATENT_STEPS),
+    )
+    .option(
+      '--rollout-steps <k>',
+      'pixel tasks: frames the latent loss rolls out from each window start (protocol: 1)',
+      positiveInt('--rollout-steps'),
     )
     .option('--hnn-weight <w>', 'pixel tasks: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(

@@ -23,6 +23,7 @@ export async function runPixelTrainCommand(o: {
   latentStep?: LatentStep;
   hnnWeight?: number;
   consistencyWeight?: number;
+  rolloutSteps?: number;
   dynamicsWeightDecay?: number;
   force?: boolean;
   quiet?: boolean;
@@ -57,9 +58,11 @@ function lossOverrides(o: {
   latentStep?: LatentStep;
   hnnWeight?: number;
   consistencyWeight?: number;
+  rolloutSteps?: number;
 }): Partial<PixelLossConfig> | undefined {
   const over: Partial<PixelLossConfig> = {};
   if (o.latentStep) over.latentStep = o.latentStep;
+  if (o.rolloutSteps !== undefined) over.rolloutSteps = o.rolloutSteps;
   if (o.hnnWeight !== undefined) over.hnn = o.hnnWeight;
   if (o.consistencyWeight !== undefined) over.consistency = o.consistencyWeight;
   return Object.keys(over).length ? over : undefined;

@@ -292,6 +292,8 @@ export interface PixelEnergySummary {
   vpt: number;
   vptMean: number;
   vptMedian: number;
+  /** Fraction of the test trials whose VPT passes 50 frames. */
+  vptOver50: number;
   vptPerTrial: number[];
   /** Energy MSE of the first test trial alone. */
   energyMseTrial0: number;
@@ -328,6 +330,7 @@ export function summariseRollouts(rollouts: PixelRollout[], trials: number[], fr
     vpt: vpts[0],
     vptMean: vpts.reduce((a, b) => a + b, 0) / vpts.length,
     vptMedian: median(vpts),
+    vptOver50: vpts.filter((v) => v > 50).length / vpts.length,
     vptPerTrial: vpts,
     energyMseTrial0: per[0],
     periodRatioPerTrial: rollouts.map((r) => r.periodRatio),

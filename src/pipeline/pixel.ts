@@ -128,6 +128,7 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     data: {
       frameSize: N,
       channels: params.channels,
+      perTrial,
       train: split('trainPixels', 'trainNextPixels'),
       test: split('testPixels', 'testNextPixels'),
     },
@@ -315,6 +316,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
     ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
   });
+  if (ds.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: ds.params.channels };
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
   const log = new JsonlLog(logPath);

@@ -149,13 +149,13 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       rollouts[k] = rolloutTrial(m.model, m.weights, ds, maps[k]!, trial, frames, integrator);
     }
     const truth = trialTruth(ds, trial, frames);
-    const NN = ds.params.size * ds.params.size;
+    const NN = ds.params.size * ds.params.size * ds.params.channels;
     const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
     const panels: VideoPanel[] = [{ label: 'truth', frames: split(truth.frames) }];
     if (rollouts.baseline) panels.push({ label: 'baseline', frames: split(rollouts.baseline.frames) });
     if (rollouts.hnn) panels.push({ label: 'HNN', frames: split(rollouts.hnn.frames) });
     // about 168 px per panel: the 28-pixel frames at 6x
-    const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true });
+    const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true, channels: ds.params.channels });
     const fps = 1 / ds.params.frameDt;
     const out = resolve(opts.out);
     const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';

@@ -189,3 +189,14 @@ export const pixelPendulumTask: PixelTask = {
     energyHnn: [0.15e-3, 0.01e-3],
   },
 };
+
+export const pixelDampedPendulumTask: PixelTask = {
+  ...pixelPendulumTask,
+  name: 'pixel-damped-pendulum',
+  suites: ['dissipative'],
+  description: "damped pendulum from pixels (ours): the pixel pendulum with friction 0.1, phi'' = -15 sin phi - 0.1 phi'",
+  system: gymPendulum.withFriction(0.1),
+  data: { ...pixelPendulumTask.data, engines: [] },
+  published: undefined,
+  publishedScales: undefined,
+};

@@ -135,3 +135,12 @@ export const pixelSpringTask: PixelTask = {
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },
   quick: { steps: 300 },
 };
+
+export const dampedSpringTask: StateTask = {
+  ...springTask,
+  name: 'damped-spring',
+  suites: ['dissipative'],
+  description: 'damped mass-spring (ours), the ideal one with friction 0.05: dp/dt = -2q - 0.1 p',
+  system: spring.withFriction(0.05),
+  published: undefined,
+};

@@ -1,8 +1,8 @@
 // Every task the project knows, in one list. Adding a system is one new file under src/systems/
 // (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
-import { pixelSpringTask, springTask } from '../systems/spring.ts';
-import { dampedPendulumTask, pendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
+import { dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
+import { dampedPendulumTask, pendulumTask, pixelDampedPendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
 import { pixelTwoBodyTask, twoBodyTask } from '../systems/two-body.ts';
 import { threeBodyTask } from '../systems/three-body.ts';
 import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
@@ -20,6 +20,8 @@ export const TASKS: readonly Task[] = [
   pixelTwoBodyTask,
   doublePendulumTask,
   pixelDoublePendulumTask,
+  dampedSpringTask,
+  pixelDampedPendulumTask,
 ];
 
 export const TASK_NAMES: readonly string[] = TASKS.map((t) => t.name);

@@ -50,6 +50,9 @@ export async function initBackend(choice: string = 'auto'): Promise<BackendInfo>
     choice as BackendChoice
   ];
   const skipped: string[] = [];
+  // tfjs's console notes (such as the banner suggesting tfjs-node on first use of the cpu backend)
+  // would break the one-line output promise; which backend runs is said by describeBackend
+  tf.env().set('PROD', true);
   for (const [name, pkg, load] of wanted) {
     const why = await load();
     if (why === null) {

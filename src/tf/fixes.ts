@@ -1,9 +1,10 @@
-// Numerical fixes every model relies on (see ../shared/TFJS-NOTES.md, measured on tfjs 4.22):
+// Numerical fixes every model relies on (docs/TFJS.md, measured on tfjs 4.22):
 // 1. tfjs's Tanh gradient reuses the forward output, which is not on the outer tape, so second-order
 //    gradients (the HNN loss differentiates dH/dx) come out silently wrong. `safeTanh` fixes that.
 // 2. tfjs's BatchMatMul gradient uses transposed matMuls, ~10x slower on wasm. We register a
 //    gradient that transposes explicitly and then calls a plain matMul.
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedKernels } from './kernels.ts';
 
 /**
  * y = y0 (a tanh output already computed from x), differentiable in x with dy/dx = 1 - y0^2.
@@ -43,10 +44,11 @@ function plainMatMul(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.T
 
 let installed = false;
 
-/** Registers the fast matMul gradient (once per process). */
+/** Registers the fast matMul gradient and the fused kernels (once per process). */
 export function installNumericalFixes(): void {
   if (installed) return;
   installed = true;
+  registerFusedKernels();
   tf.registerGradient({
     kernelName: 'BatchMatMul',
     inputsToSave: ['a', 'b'],

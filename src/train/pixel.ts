@@ -15,6 +15,7 @@ import { Adam } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { makePixelStep } from './steps.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -27,6 +28,8 @@ export interface PixelData {
   frameSize: number;
   /** Values per pixel: 1 grey, 3 RGB. */
   channels?: 1 | 3;
+  /** Consecutive rows per trial (a trial's pairs k = 0..perTrial-1): needed by multi-step windows. */
+  perTrial?: number;
   train: PixelSplit;
   test: PixelSplit;
 }
@@ -99,6 +102,67 @@ class Batcher {
 }
 
 /**
+ * Windows of K + 1 consecutive pairs of one trial, copied into reusable buffers: pair j of window i
+ * at rows [j * count + i]. Pairs 0..K-1 are the x rows r..r+K-1, pair K the next pair of row r+K-1.
+ */
+class WindowBatcher {
+  readonly pairs: Float32Array;
+  /** The rows a window may start at: within its trial, K pairs before the trial's last. */
+  readonly starts: Int32Array;
+  constructor(
+    private readonly split: PixelSplit,
+    perTrial: number,
+    readonly K: number,
+    readonly count: number,
+    private readonly width: number,
+  ) {
+    if (perTrial - K < 1)
+      throw new UserError(`--rollout-steps ${K} needs trials of more than ${K + 3} frames; use fewer steps or longer trials`);
+    const perWindow = perTrial - K + 1;
+    const trials = split.rows / perTrial;
+    this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
+    this.pairs = new Float32Array((K + 1) * count * width);
+  }
+  fill(starts: ArrayLike<number>): void {
+    const w = this.width;
+    const { x, next } = this.split;
+    for (let i = 0; i < this.count; i++) {
+      const r = starts[i];
+      for (let j = 0; j < this.K; j++) this.pairs.set(x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
+      const last = r + this.K - 1;
+      this.pairs.set(next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
+    }
+  }
+}
+
+/**
+ * One update of the window loss (models/pixel.ts, windowLoss) by autodiff: the hand-written
+ * gradient covers the one-step loss only. Returns the batch's terms before the update.
+ */
+function makeWindowStep(model: PixelModel, optimiser: Adam, loss: PixelLossConfig, batch: WindowBatcher): () => LossTerms<number> {
+  const vars = model.variables();
+  const width = model.input;
+  const W = batch.K + 1;
+  return () => {
+    const values = tf.tidy(() => {
+      const all = tf.tensor2d(batch.pairs, [W * batch.count, width]);
+      const pairs = Array.from({ length: W }, (_, j) => tf.slice(all, [j * batch.count, 0], [batch.count, -1]) as tf.Tensor2D);
+      let terms: tf.Tensor | null = null;
+      const { grads } = tf.variableGrads(() => {
+        const t = model.windowLoss(pairs, loss);
+        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
+        return t.total;
+      }, vars);
+      optimiser.apply(vars.map((v) => grads[v.name]));
+      return terms as unknown as tf.Tensor;
+    });
+    const v = values.dataSync();
+    values.dispose();
+    return { total: v[0], recon: v[1], consistency: v[2], hnn: v[3] };
+  };
+}
+
+/**
  * The latent model's coupled weight decay: dynamicsWeightDecay when given, else weightDecay times
  * the latent term's weight. Coupled L2 adds wd * theta to the gradient of the WHOLE loss, but the
  * latent model's only gradient is the latent term's, weight 0.1: relative to that term the
@@ -120,7 +184,9 @@ export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
 }
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
-  const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize;
+  const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize * (cfg.spec.channels ?? 1);
+  if ((data.channels ?? 1) !== (cfg.spec.channels ?? 1))
+    throw new UserError(`dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`);
   if (data.frameSize !== cfg.spec.frameSize)
     throw new UserError(
       `dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`,
@@ -142,24 +208,8 @@ export function makeStep(
   optimiser: Adam,
   loss: PixelLossConfig,
 ): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
-  const vars = model.variables();
-  const width = model.input;
-  return (x, next, rows) =>
-    tf.tidy(() => {
-      const xt = tf.tensor2d(x, [rows, width]);
-      const nt = tf.tensor2d(next, [rows, width]);
-      // the terms are read after the update: keep them past variableGrads' own tidy
-      let terms: tf.Tensor | null = null;
-      const { grads } = tf.variableGrads(() => {
-        const t = model.loss(xt, nt, loss);
-        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
-        return t.total;
-      }, vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      const values = (terms as unknown as tf.Tensor).dataSync();
-      tf.dispose(terms as unknown as tf.Tensor);
-      return { total: values[0], recon: values[1], consistency: values[2], hnn: values[3] };
-    });
+  const fast = makePixelStep(model, optimiser, loss);
+  return (x, next, rows) => fast.step(x, next, rows);
 }
 
 /** Per-sample loss terms over a whole split, in chunks (no weight gradients). */
@@ -260,7 +310,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
         `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
       );
     }
-    model = new PixelModel(cfg.spec, ck.weights);
+    model = PixelModel.fromWeights(cfg.spec, ck.weights);
     optimiser = pixelAdam(model, cfg);
     optimiser.load(ck.adam);
     batchRng.setState(ck.rng);
@@ -269,9 +319,14 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     if (opts.log) truncateLog(opts.log.path, startStep);
     opts.log?.write({ event: 'resume', step: startStep });
   } else {
-    model = new PixelModel(cfg.spec, cfg.seed);
+    model = PixelModel.init(cfg.spec, cfg.seed);
     optimiser = pixelAdam(model, cfg);
   }
+  const K = cfg.loss.rolloutSteps ?? 1;
+  // K > 1: windows of K + 1 pairs, as many as keep the encoder's rows per step (2 per pair now) the same
+  const windows =
+    K > 1 ? new WindowBatcher(data.train, data.perTrial ?? 0, K, Math.max(1, Math.floor((2 * batchSize) / (K + 1))), width) : null;
+  const windowStep = windows ? makeWindowStep(model, optimiser, cfg.loss, windows) : null;
   const step = makeStep(model, optimiser, cfg.loss);
   const batch = new Batcher(data.train, batchSize, width);
   const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
@@ -293,9 +348,16 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     updates,
     startAt: startStep,
     step: () => {
-      // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-      batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
-      const t = step(batch.x, batch.next, batchSize);
+      let t: LossTerms<number>;
+      if (windows && windowStep) {
+        const order = batchRng.permutation(windows.starts.length).subarray(0, windows.count);
+        windows.fill(Array.from(order, (i) => windows.starts[i]));
+        t = windowStep();
+      } else {
+        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+        batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
+        t = step(batch.x, batch.next, batchSize);
+      }
       return { loss: t.total, recon: t.recon, consistency: t.consistency, hnn: t.hnn };
     },
     evaluate:
@@ -359,7 +421,7 @@ export async function pixelJointStep(
 ): Promise<{ step: () => void; dispose: () => void }> {
   const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
   const batchSize = opts.batchSize ?? cfg.batchSize;
-  const model = new PixelModel(cfg.spec, 0);
+  const model = PixelModel.init(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);
   const step = makeStep(model, optimiser, cfg.loss);
   const rng = new Rng(1);

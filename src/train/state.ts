@@ -5,6 +5,7 @@ import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { Rng } from '../util/rng.ts';
 import { Adam } from './adam.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { makeStateStep } from './steps.ts';
 import type { JsonlLog } from './log.ts';
 
 export interface StateSplit {
@@ -58,7 +59,7 @@ export async function trainStateModel(
   data: StateData,
   opts: { log?: JsonlLog; quiet?: boolean; label?: string } = {},
 ): Promise<StateTrainResult> {
-  const model = new DynamicsModel({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
+  const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
   const vars = model.variables();
   const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const train = toTensor(data.train, data.dim);
@@ -66,6 +67,7 @@ export async function trainStateModel(
   const batchRng = new Rng(cfg.seed).fork('batches');
   const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
 
+  const fast = makeStateStep(model, optimiser);
   const step = (): Record<string, number> =>
     tf.tidy(() => {
       let x = train.x;
@@ -76,9 +78,7 @@ export async function trainStateModel(
         x = tf.gather(train.x, idx);
         dx = tf.gather(train.dx, idx);
       }
-      const { value, grads } = tf.variableGrads(() => model.loss(x, dx), vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      return { loss: value.dataSync()[0] };
+      return { loss: fast.step(x, dx) };
     });
 
   const result = await runLoop({

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of `npm run bench` (src/pipeline/bench.ts): the same three training steps with
+the same shapes, losses and Adam settings, timed step by step on request so that the Node side can
+alternate blocks of its own steps with blocks of these.
+
+Protocol: one command per line on stdin, one JSON object per line on stdout.
+    info                 torch and machine facts
+    matmul               raw matMul speed of this torch build
+    setup <step>         builds a step: spring, twobody or pixel
+    run <step> <n>       runs n steps; {"ms": [per-step milliseconds], "loss": last loss}
+    quit
+Errors come back as {"error": "..."}. Needs Python 3 and torch only.
+"""
+import json
+import platform
+import re
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+def tanh_mlp(sizes):
+    """Linear + tanh per hidden layer, a linear output layer without bias (the reference's MLP)."""
+    layers = []
+    for i in range(len(sizes) - 2):
+        layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.Tanh()]
+    layers.append(nn.Linear(sizes[-2], sizes[-1], bias=False))
+    return nn.Sequential(*layers)
+
+
+def symplectic_field(h_of, x):
+    """dx/dt = (dH/dp, -dH/dq) for x = (q, p), differentiable in the weights (create_graph)."""
+    dh = torch.autograd.grad(h_of(x).sum(), x, create_graph=True)[0]
+    k = x.shape[1] // 2
+    return torch.cat([dh[:, k:], -dh[:, :k]], 1)
+
+
+def state_step(dim, rows, batch, weight_decay):
+    """HNN on random states: loss mean((S grad H - y)^2); full batch or a fresh permutation each step."""
+    net = tanh_mlp([dim, 200, 200, 1])
+    params = list(net.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3, eps=1e-8, weight_decay=weight_decay)  # coupled L2
+    x = torch.randn(rows, dim)
+    y = torch.randn(rows, dim)
+
+    def step():
+        if batch is None:
+            xb, yb = x, y
+        else:
+            idx = torch.randperm(rows)[:batch]
+            xb, yb = x[idx], y[idx]
+        xb = xb.detach().requires_grad_(True)
+        loss = ((symplectic_field(net, xb) - yb) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward(inputs=params)  # the weights only, as our step
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+class Autoencoder(nn.Module):
+    """The residual ReLU MLP autoencoder of models/autoencoder.ts (every layer with bias)."""
+
+    def __init__(self, n=1568, h=200, d=2):
+        super().__init__()
+        self.enc = nn.ModuleList([nn.Linear(n, h), nn.Linear(h, h), nn.Linear(h, h), nn.Linear(h, d)])
+        self.dec = nn.ModuleList([nn.Linear(d, h), nn.Linear(h, h), nn.Linear(h, h), nn.Linear(h, n)])
+
+    @staticmethod
+    def trunk(layers, x):
+        h = torch.relu(layers[0](x))
+        h = h + torch.relu(layers[1](h))
+        h = h + torch.relu(layers[2](h))
+        return layers[3](h)
+
+    def encode(self, x):
+        return self.trunk(self.enc, x)
+
+    def decode(self, z):
+        return self.trunk(self.dec, z)
+
+
+def pixel_step(batch=200, frame=28):
+    """The joint step of models/pixel.ts: recon + consistency + 0.1 latent HNN (Euler, dt 1)."""
+    n = 2 * frame * frame
+    ae = Autoencoder(n)
+    hnn = tanh_mlp([2, 200, 200, 1])
+    params = list(ae.parameters()) + list(hnn.parameters())
+    # this project's defaults: 1e-5 on the autoencoder, 1e-5 x 0.1 on the latent model
+    opt = torch.optim.Adam(
+        [{"params": list(ae.parameters()), "weight_decay": 1e-5}, {"params": list(hnn.parameters()), "weight_decay": 1e-6}],
+        lr=1e-3,
+        eps=1e-8,
+    )
+    x = torch.rand(batch, n)
+    x_next = torch.rand(batch, n)
+
+    def step():
+        z_all = ae.encode(torch.cat([x, x_next], 0))  # one encoder pass over both batches
+        z, z_next = z_all[:batch], z_all[batch:]
+        recon = ((x - ae.decode(z)) ** 2).mean()
+        q, p, q_next = z[:, :1], z[:, 1:], z_next[:, :1]
+        consistency = ((p - (q_next - q)) ** 2).mean()
+        latent = ((z_next - (z + symplectic_field(hnn, z))) ** 2).mean()
+        total = recon + consistency + 0.1 * latent
+        opt.zero_grad(set_to_none=True)
+        total.backward(inputs=params)
+        opt.step()
+        return total.item()
+
+    return step
+
+
+BUILDERS = {
+    "spring": lambda: state_step(2, 750, None, 1e-4),
+    "twobody": lambda: state_step(8, 40000, 200, 0.0),
+    "pixel": pixel_step,
+}
+
+
+def info():
+    config = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    capability = re.search(r"CPU capability usage: (\S+)", config)
+    return {
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "blas": blas.group(1) if blas else None,
+        "cpuCapability": capability.group(1) if capability else None,
+        "mkldnn": torch.backends.mkldnn.is_available(),
+    }
+
+
+def matmul():
+    """Median time of a @ b for the shapes that dominate the steps; GFLOP/s = 2 m k n / time."""
+    out = {}
+    for m, k, n in [(750, 200, 200), (400, 1568, 200)]:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        for _ in range(3):
+            a @ b
+        times = []
+        for _ in range(30):
+            t = time.perf_counter()
+            a @ b
+            times.append(time.perf_counter() - t)
+        times.sort()
+        s = times[len(times) // 2]
+        out[f"{m}x{k}x{n}"] = {"ms": s * 1e3, "gflops": 2 * m * k * n / s / 1e9}
+    return out
+
+
+def main():
+    torch.manual_seed(0)
+    steps = {}
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd:
+            continue
+        try:
+            if cmd[0] == "quit":
+                break
+            if cmd[0] == "info":
+                reply = info()
+            elif cmd[0] == "matmul":
+                reply = matmul()
+            elif cmd[0] == "setup":
+                steps[cmd[1]] = BUILDERS[cmd[1]]()
+                reply = {"ok": True}
+            elif cmd[0] == "run":
+                step, ms, loss = steps[cmd[1]], [], None
+                for _ in range(int(cmd[2])):
+                    t = time.perf_counter()
+                    loss = step()
+                    ms.append((time.perf_counter() - t) * 1e3)
+                reply = {"ms": ms, "loss": loss}
+            else:
+                reply = {"error": f"unknown command {cmd[0]}"}
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the caller as one line
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].isdigit():
+        torch.set_num_threads(int(sys.argv[1]))
+    main()

@@ -1,0 +1,300 @@
+// Hand-written gradients of the training losses: the fast path of a training step.
+//
+// tfjs's autodiff of the HNN loss differentiates the input gradient dH/dx a second time; on wasm
+// that costs ~225 kernels per spring step and ~729 per pixel step (tape bookkeeping: Identity,
+// Cast, Transpose, one set of Adam ops per variable), and each small kernel costs ~55 us of
+// dispatch (docs/TFJS.md). Here the input gradient of the tanh MLP is written out as
+// forward operations,
+//   delta_{L} = u_L * w_out,   delta_{l-1} = (delta_l W_l^T) * u_{l-1},   dH/dx = delta_0 W_0^T,
+// with u_l = 1 - h_l^2 from the saved activations, and the loss's gradient with respect to every
+// weight is derived by hand from that expression (first-order only; no tape, no second-order tanh
+// bug to work around). Conventions that keep the kernel count low:
+// - plain matMuls only (transposed matMuls are ~10x slower on wasm): the operands are transposed
+//   explicitly, weights once per step;
+// - bias gradients as row sums of abar^T (a sum over axis 0 is several times slower on wasm);
+// - a gradient may be returned in another shape of the variable's size, or in parts reached along
+//   different paths; Adam.apply sums the parts inside its fused kernel (../src/train/adam.ts).
+// tanh stays tf.tanh, as in model.field: 2 sigmoid(2x) - 1 through XNNPACK's sigmoid made state
+// steps ~15% faster but moves activations by up to 1.8e-7, and the baseline would no longer train
+// bit for bit as the autodiff path does.
+// The functions only compute: call them inside tf.tidy. Tests compare them with tfjs's autodiff of
+// model.loss and with float64 finite differences (test/steps.test.ts, test/gradients.test.ts,
+// test/pixel-model.test.ts).
+import * as tf from '@tensorflow/tfjs';
+import { symplecticRight, type DynamicsModel } from './dynamics.ts';
+import type { Mlp } from './mlp.ts';
+import type { PixelLossConfig, PixelModel } from './pixel.ts';
+
+/** Gradient parts of each variable, in the model's variables() order. */
+export type GradientParts = tf.Tensor[][];
+
+/** The learned field at some states, and the backward pass through it. */
+export interface FieldPass {
+  /** dx/dt predicted at the states, [N, dim]. */
+  field: tf.Tensor2D;
+  /**
+   * Given dL/dfield, the gradient parts of the model's variables and, if asked, dL/dx.
+   * Call at most once.
+   */
+  backward(fieldBar: tf.Tensor2D, inputGradient: boolean): { grads: GradientParts; inputBar: tf.Tensor2D | null };
+}
+
+const symplectic = new Map<number, { s: Float32Array; sT: Float32Array }>();
+
+/** S and S^T (f = dH/dx . S), uploaded per call: a [dim, dim] upload is not a kernel. */
+function symplecticPair(dim: number): { s: tf.Tensor2D; sT: tf.Tensor2D } {
+  let pair = symplectic.get(dim);
+  if (!pair) {
+    const s = symplecticRight(dim);
+    const sT = new Float32Array(dim * dim);
+    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) sT[j * dim + i] = s[i * dim + j];
+    pair = { s, sT };
+    symplectic.set(dim, pair);
+  }
+  return { s: tf.tensor2d(pair.s, [dim, dim]), sT: tf.tensor2d(pair.sT, [dim, dim]) };
+}
+
+/**
+ * a . w + bias, then the activation. Not tf.fused.matMul: it took the same time here, but wraps its
+ * kernel in three Reshape kernels and a custom-gradient op, five profiler entries instead of two or three.
+ */
+function affine(a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear'): tf.Tensor2D {
+  const z = tf.add(tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D), bias) as tf.Tensor2D;
+  return act === 'relu' ? tf.relu(z) : z;
+}
+const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+/** a^T b with an explicit transpose of a (cheaper on wasm than matMul's transposeA). */
+const mmT = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(tf.transpose(a as tf.Tensor2D), b as tf.Tensor2D);
+/**
+ * Column sums of a [N, n] tensor, [n]. Transpose + row sums: measured 0.1-0.5 ms on wasm for the
+ * shapes here, against 0.5-1.2 ms for ones[1, N] . a and 1-4 ms for a sum over axis 0.
+ */
+const colSums = (a: tf.Tensor) => tf.sum(tf.transpose(a as tf.Tensor2D), 1);
+
+/** Hidden layers of a tanh MLP: activations h_l and their derivatives u_l = 1 - h_l^2. */
+function tanhHidden(mlp: Mlp, x: tf.Tensor2D): { h: tf.Tensor2D[]; u: tf.Tensor2D[] } {
+  const h: tf.Tensor2D[] = [];
+  const u: tf.Tensor2D[] = [];
+  let prev = x;
+  for (let l = 0; l + 1 < mlp.weights.length; l++) {
+    const b = mlp.biases[l];
+    const a = b ? affine(prev, mlp.weights[l], b, 'linear') : mm(prev, mlp.weights[l]);
+    prev = tf.tanh(a) as tf.Tensor2D;
+    h.push(prev);
+    u.push(tf.sub(1, tf.square(prev)));
+  }
+  return { h, u };
+}
+
+/** Gradient parts per layer, assembled into variables() order (w0, b0, w1, b1, ...). */
+class LayerGrads {
+  readonly w: tf.Tensor[][];
+  readonly b: tf.Tensor[][];
+  constructor(private readonly mlp: Mlp) {
+    this.w = mlp.weights.map(() => []);
+    this.b = mlp.weights.map(() => []);
+  }
+  ordered(): GradientParts {
+    const out: GradientParts = [];
+    this.mlp.weights.forEach((w, l) => {
+      out.push(this.w[l]);
+      const bias = this.mlp.biases[l];
+      // a bias nothing reaches (the HNN's output bias, if a model had one) has gradient zero
+      if (bias) out.push(this.b[l].length ? this.b[l] : [tf.zerosLike(bias)]);
+    });
+    return out;
+  }
+}
+
+/** The HNN field f = dH/dx . S of a tanh MLP H, and its hand-written backward pass. */
+function hnnPass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
+  const W = mlp.weights;
+  const m = W.length;
+  if (m < 2) throw new Error('the HNN needs at least one hidden layer');
+  if (W[m - 1].shape[1] !== 1) throw new Error('the HNN output must be a scalar');
+  const dim = x.shape[1];
+  const { s, sT } = symplecticPair(dim);
+  const { h, u } = tanhHidden(mlp, x);
+  const WT = W.map((w, l) => (l < m - 1 ? tf.transpose(w) : null));
+  const wRow = tf.reshape(W[m - 1], [1, W[m - 1].shape[0]]);
+  // delta_l = dH/da_l (a_l the pre-activation of hidden layer l); e_l = delta_{l+1} W_{l+1}^T
+  const delta: tf.Tensor[] = new Array(m - 1);
+  const e: tf.Tensor[] = new Array(m - 1);
+  delta[m - 2] = tf.mul(u[m - 2], wRow);
+  for (let l = m - 2; l >= 1; l--) {
+    e[l - 1] = mm(delta[l], WT[l]!);
+    delta[l - 1] = tf.mul(e[l - 1], u[l - 1]);
+  }
+  const field = mm(mm(delta[0], WT[0]!), s) as tf.Tensor2D;
+
+  const backward = (fieldBar: tf.Tensor2D, inputGradient: boolean) => {
+    const g = new LayerGrads(mlp);
+    // back through dH/dx = delta_0 W_0^T and the chain of deltas (the second-order part)
+    const gradXBar = mm(fieldBar, sT);
+    g.w[0].push(mmT(gradXBar, delta[0]));
+    let deltaBar = mm(gradXBar, W[0]);
+    const uBar: tf.Tensor[] = new Array(m - 1);
+    for (let l = 0; l + 2 < m; l++) {
+      const eBar = tf.mul(deltaBar, u[l]);
+      uBar[l] = tf.mul(deltaBar, e[l]);
+      g.w[l + 1].push(mmT(eBar, delta[l + 1]));
+      deltaBar = mm(eBar, W[l + 1]);
+    }
+    uBar[m - 2] = tf.mul(deltaBar, wRow);
+    g.w[m - 1].push(colSums(tf.mul(deltaBar, u[m - 2]))); // [n] for the [n, 1] output weight
+    // back through the forward pass: u_l = 1 - h_l^2 gives hBar_l = -2 h_l uBar_l, tanh' = u_l
+    let above: tf.Tensor | null = null; // dL/dh_l through layer l+1's pre-activation
+    for (let l = m - 2; l >= 0; l--) {
+      const viaU = tf.mul(tf.mul(h[l], uBar[l]), -2);
+      const aBar: tf.Tensor = tf.mul(above ? tf.add(viaU, above) : viaU, u[l]);
+      g.w[l].push(mmT(l > 0 ? h[l - 1] : x, aBar));
+      g.b[l].push(colSums(aBar));
+      above = l > 0 || inputGradient ? mm(aBar, WT[l]!) : null;
+    }
+    return { grads: g.ordered(), inputBar: inputGradient ? (above as tf.Tensor2D) : null };
+  };
+  return { field, backward };
+}
+
+/** The baseline field f = MLP(x) (tanh hidden layers, linear output), and its backward pass. */
+function baselinePass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
+  const W = mlp.weights;
+  const m = W.length;
+  const { h, u } = tanhHidden(mlp, x);
+  const last = h.length ? h[h.length - 1] : x;
+  const outBias = mlp.biases[m - 1];
+  const field = outBias ? affine(last, W[m - 1], outBias, 'linear') : (mm(last, W[m - 1]) as tf.Tensor2D);
+
+  const backward = (fieldBar: tf.Tensor2D, inputGradient: boolean) => {
+    const g = new LayerGrads(mlp);
+    g.w[m - 1].push(mmT(last, fieldBar));
+    if (outBias) g.b[m - 1].push(colSums(fieldBar));
+    let hBar: tf.Tensor | null = m > 1 || inputGradient ? mm(fieldBar, tf.transpose(W[m - 1])) : null;
+    for (let l = m - 2; l >= 0; l--) {
+      const aBar: tf.Tensor = tf.mul(hBar!, u[l]);
+      g.w[l].push(mmT(l > 0 ? h[l - 1] : x, aBar));
+      g.b[l].push(colSums(aBar));
+      hBar = l > 0 || inputGradient ? mm(aBar, tf.transpose(W[l])) : null;
+    }
+    return { grads: g.ordered(), inputBar: inputGradient ? (hBar as tf.Tensor2D) : null };
+  };
+  return { field, backward };
+}
+
+/** The model's field at x with its backward pass (HNN or baseline). */
+export function fieldPass(model: DynamicsModel, x: tf.Tensor2D): FieldPass {
+  return model.spec.kind === 'hnn' ? hnnPass(model.mlp, x) : baselinePass(model.mlp, x);
+}
+
+/** The paper's state loss mean((field(x) - y)^2) and its gradient parts (model.variables() order). */
+export function stateLossGradients(model: DynamicsModel, x: tf.Tensor2D, y: tf.Tensor2D): { loss: tf.Scalar; grads: GradientParts } {
+  const pass = fieldPass(model, x);
+  const r = tf.sub(pass.field, y);
+  const loss = tf.mean(tf.square(r)) as tf.Scalar;
+  const { grads } = pass.backward(tf.mul(r, 2 / r.size), false);
+  return { loss, grads };
+}
+
+/** Relu'(a) . dy from the relu's output (positive exactly where a is). */
+const reluBack = (dy: tf.Tensor, out: tf.Tensor) => tf.mul(dy, tf.step(out));
+
+/**
+ * The pixel model's joint loss (models/pixel.ts, Euler latent step only) and its gradient parts
+ * (model.variables() order), with the batch means [recon, consistency, hnn] as one tensor.
+ */
+export function pixelLossGradients(
+  model: PixelModel,
+  x: tf.Tensor2D,
+  xNext: tf.Tensor2D,
+  cfg: PixelLossConfig,
+): { terms: tf.Tensor1D; grads: GradientParts } {
+  return stackedPixelLossGradients(model, x, tf.concat([x, xNext], 0), cfg);
+}
+
+/** pixelLossGradients with the batches given stacked: xAll = [x; xNext], [2N, 2 N^2] (x: its first N rows). */
+export function stackedPixelLossGradients(
+  model: PixelModel,
+  x: tf.Tensor2D,
+  xAll: tf.Tensor2D,
+  cfg: PixelLossConfig,
+): { terms: tf.Tensor1D; grads: GradientParts } {
+  if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
+  const n = x.shape[0];
+  const k = model.spec.latent / 2;
+  const L = model.ae.layers;
+  const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
+  if (xAll.shape[0] !== 2 * n) throw new Error(`xAll has ${xAll.shape[0]} rows, expected 2 x ${n}`);
+  // encoder over both batches at once: h1 = relu(.), h2 = h1 + relu(.), h3 = h2 + relu(.), Z = .
+  const X = xAll;
+  const h1 = dense(0, X, true);
+  const r2 = dense(1, h1, true);
+  const h2 = tf.add(h1, r2);
+  const r3 = dense(2, h2, true);
+  const h3 = tf.add(h2, r3);
+  const Z = dense(3, h3, false);
+  const z = tf.slice(Z, [0, 0], [n, -1]) as tf.Tensor2D;
+  const zNext = tf.slice(Z, [n, 0], [n, -1]) as tf.Tensor2D;
+  // decoder of z
+  const g1 = dense(4, z, true);
+  const s6 = dense(5, g1, true);
+  const g2 = tf.add(g1, s6);
+  const s7 = dense(6, g2, true);
+  const g3 = tf.add(g2, s7);
+  const R = tf.sub(dense(7, g3, false), x);
+  // consistency c = p - (q_next - q) and the latent residual E = z_next - (z + dt f(z))
+  const c = tf.add(tf.sub(tf.slice(z, [0, k], [-1, k]), tf.slice(zNext, [0, 0], [-1, k])), tf.slice(z, [0, 0], [-1, k]));
+  const pass = fieldPass(model.dyn, z);
+  const E = tf.sub(tf.sub(zNext, z), tf.mul(pass.field, cfg.dt));
+  // recon: per-sample means first, as sampleLosses: one float32 mean over all 313k squares drifts by ~1e-3
+  const terms = tf.stack([tf.mean(tf.mean(tf.square(R), 1)), tf.mean(tf.square(c)), tf.mean(tf.square(E))]) as tf.Tensor1D;
+
+  // d total / d R, c, E: each term is a mean over its elements, weighted
+  const RBar = tf.mul(R, (2 * cfg.recon) / R.size);
+  const cBar = tf.mul(c, (2 * cfg.consistency) / c.size);
+  const EBar = tf.mul(E, (2 * cfg.hnn) / E.size);
+  const w: tf.Tensor[][] = L.map(() => []);
+  const b: tf.Tensor[][] = L.map(() => []);
+  const WT = (l: number) => tf.transpose(L[l].w);
+  // decoder
+  w[7].push(mmT(g3, RBar));
+  b[7].push(colSums(RBar));
+  const g3Bar = mm(RBar, WT(7));
+  const a7Bar = reluBack(g3Bar, s7);
+  w[6].push(mmT(g2, a7Bar));
+  b[6].push(colSums(a7Bar));
+  const g2Bar = tf.add(g3Bar, mm(a7Bar, WT(6)));
+  const a6Bar = reluBack(g2Bar, s6);
+  w[5].push(mmT(g1, a6Bar));
+  b[5].push(colSums(a6Bar));
+  const g1Bar = tf.add(g2Bar, mm(a6Bar, WT(5)));
+  const a5Bar = reluBack(g1Bar, g1);
+  w[4].push(mmT(z, a5Bar));
+  b[4].push(colSums(a5Bar));
+  // latent model: E depends on z through -z - dt f(z); c on q, p (+1) and q_next (-1)
+  const dyn = pass.backward(tf.mul(EBar, -cfg.dt) as tf.Tensor2D, true);
+  const zBar = tf.sub(tf.addN([mm(a5Bar, WT(4)), dyn.inputBar!, tf.concat([cBar, cBar], 1)]), EBar);
+  const zNextBar = tf.sub(
+    EBar,
+    tf.pad(cBar, [
+      [0, 0],
+      [0, k],
+    ]),
+  );
+  // encoder
+  const ZBar = tf.concat([zBar, zNextBar], 0);
+  w[3].push(mmT(h3, ZBar));
+  b[3].push(colSums(ZBar));
+  const h3Bar = mm(ZBar, WT(3));
+  const a3Bar = reluBack(h3Bar, r3);
+  w[2].push(mmT(h2, a3Bar));
+  b[2].push(colSums(a3Bar));
+  const h2Bar = tf.add(h3Bar, mm(a3Bar, WT(2)));
+  const a2Bar = reluBack(h2Bar, r2);
+  w[1].push(mmT(h1, a2Bar));
+  b[1].push(colSums(a2Bar));
+  const h1Bar = tf.add(h2Bar, mm(a2Bar, WT(1)));
+  const a1Bar = reluBack(h1Bar, h1);
+  w[0].push(mmT(X, a1Bar));
+  b[0].push(colSums(a1Bar));
+  return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn.grads] };
+}

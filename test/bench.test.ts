@@ -1,0 +1,30 @@
+// The bench's plumbing: the PyTorch peer is found or reported missing in one line, its script is
+// valid Python, and the start-up timing runs the real command.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
+
+describe('bench', () => {
+  it('says in one line when no python with torch is found, naming what it tried', () => {
+    const r = TorchPeer.start(['/nonexistent/python3', 'no-such-python']);
+    expect(typeof r).toBe('string');
+    expect(r).toMatch(
+      /^no python with torch found \(tried \/nonexistent\/python3, no-such-python; set HNN_BENCH_PYTHON\): timing ours alone$/,
+    );
+  });
+
+  it('ships a peer script that Python compiles (torch is imported only when it runs)', () => {
+    const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', 'bench/torch_steps.py'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('times `node bin/hnn.js --help` as a wall-clock median', () => {
+    const s = benchStartup(1);
+    expect(s.runsMs).toHaveLength(1);
+    expect(s.medianMs).toBeGreaterThan(0);
+    expect(s.command).toBe('node bin/hnn.js --help');
+  }, 60_000);
+});
