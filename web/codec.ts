@@ -16,8 +16,8 @@ export interface PageCodec extends PixelCodec {
 
 /** Encoder and decoder of a saved pixel model, as PixelModel's encode and decode (the same layers and weights). */
 export function pixelCodec(topology: PixelTopology, weights: NamedWeights): PageCodec {
-  const input = 2 * topology.frameSize * topology.frameSize;
-  const ae = new Autoencoder({ input, hidden: topology.hidden, latent: topology.latent }, weights, 'ae');
+  const input = 2 * topology.frameSize * topology.frameSize * (topology.channels ?? 1);
+  const ae = Autoencoder.fromWeights({ input, hidden: topology.hidden, latent: topology.latent }, weights, 'ae');
   return {
     input,
     spec: topology,

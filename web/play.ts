@@ -77,7 +77,7 @@ export class PlayView {
       cap.style.color = COLOURS[p];
       fig.append(canvas, cap);
       el.panels.append(fig);
-      this.views.set(p, new FrameView(canvas, f.size, p === 'truth' ? f.channels : 1));
+      this.views.set(p, new FrameView(canvas, f.size, f.channels));
       this.attachDrag(canvas);
     }
     trials.forEach((t, i) => el.trial.add(new Option(`test trial ${t.trial}`, String(i))));
@@ -206,9 +206,9 @@ export class PlayView {
     if (this.playing) this.frame = (this.frame + dt * framesPerSecond) % n;
     const t0 = performance.now();
     const f = Math.floor(this.frame);
-    const NN = this.setup.frames.size ** 2;
+    const NN = this.setup.frames.size ** 2 * this.setup.frames.channels;
     if (this.pendingPose) this.views.get('truth')!.draw(this.poseFrame, 0);
-    else this.views.get('truth')!.draw(this.episode.truthFrames, f * NN * this.setup.frames.channels);
+    else this.views.get('truth')!.draw(this.episode.truthFrames, f * NN);
     for (const [kind, r] of Object.entries(this.episode.rollouts)) this.views.get(kind as ModelKind)!.draw(r.frames, f * NN);
     this.el.slider.value = String(f);
     this.el.counter.textContent = `frame ${f + 1} / ${n}   t = ${(f * this.setup.frames.frameDt).toFixed(2)}`;

@@ -50,7 +50,7 @@ export class LiveStateModel {
     hidden: number[],
     seed: number,
   ) {
-    this.mlp = new Mlp({ sizes: [dim, ...hidden, kind === 'hnn' ? 1 : dim], activation: 'tanh', outputBias: false }, seed, kind);
+    this.mlp = Mlp.init({ sizes: [dim, ...hidden, kind === 'hnn' ? 1 : dim], activation: 'tanh', outputBias: false }, seed, kind);
     this.s = kind === 'hnn' ? tf.keep(tf.tensor2d(symplecticRight(dim), [dim, dim])) : null;
   }
 

@@ -132,6 +132,11 @@ export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
       throw new UserError(
         `the ${k} model takes ${size}x${size} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`,
       );
+    const channels = models[k]!.topology.channels ?? 1;
+    if (channels !== ds.params.channels)
+      throw new UserError(
+        `the ${k} model takes ${channels === 3 ? 'colour' : 'grey'} frames but dataset ${dataDir} has ${ds.params.channels === 3 ? 'colour' : 'grey'} ones; pass the dataset it was trained on with --data`,
+      );
     const task = models[k]!.metadata.task;
     if (typeof task === 'string' && task !== ds.task.name)
       throw new UserError(`the ${k} model was trained on ${task}, dataset ${dataDir} is ${ds.task.name}; pass its own dataset with --data`);
