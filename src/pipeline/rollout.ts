@@ -155,7 +155,11 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     if (rollouts.baseline) panels.push({ label: 'baseline', frames: split(rollouts.baseline.frames) });
     if (rollouts.hnn) panels.push({ label: 'HNN', frames: split(rollouts.hnn.frames) });
     // about 168 px per panel: the 28-pixel frames at 6x
-    const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true, channels: ds.params.channels });
+    const video = composePanels(panels, ds.params.size, {
+      scale: Math.max(1, Math.round(168 / ds.params.size)),
+      counter: true,
+      channels: ds.params.channels,
+    });
     const fps = 1 / ds.params.frameDt;
     const out = resolve(opts.out);
     const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';

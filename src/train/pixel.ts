@@ -186,7 +186,9 @@ export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
   const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize * (cfg.spec.channels ?? 1);
   if ((data.channels ?? 1) !== (cfg.spec.channels ?? 1))
-    throw new UserError(`dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`);
+    throw new UserError(
+      `dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`,
+    );
   if (data.frameSize !== cfg.spec.frameSize)
     throw new UserError(
       `dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`,
