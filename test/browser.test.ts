@@ -174,7 +174,9 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? 'in Chromium' : 'in Chromium (skipped: the
       const frames = rolloutTrial(node.model, node.weights, ds, m.latentMap, 0, FRAMES, 'rk45').frames;
       node.model.dispose();
       const inPage = floats(await page.evaluate((k) => window.hnn.frames(k), m.kind));
-      expect(maxAbsDiff(inPage, frames), m.kind).toBeLessThan(1e-4);
+      const diff = maxAbsDiff(inPage, frames);
+      console.log(`${m.kind}: page vs Node decoded frames, max |difference| ${diff.toExponential(2)}`);
+      expect(diff, m.kind).toBeLessThan(1e-4);
     }
   });
 
