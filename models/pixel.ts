@@ -6,15 +6,15 @@
 // total = recon + consistency + 0.1 hnn; no stop-gradients, so the encoder gets gradients through
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder } from './autoencoder.ts';
-import { ConvAutoencoder } from './conv-autoencoder.ts';
 import { DynamicsModel, type ModelKind } from './dynamics.ts';
 import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
 
-import type { LatentStep, PixelEncoder } from './kinds.ts';
+import type { LatentStep } from './kinds.ts';
+import { checkSpec, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 export { LATENT_STEPS, PIXEL_ENCODERS, type LatentStep, type PixelEncoder } from './kinds.ts';
+export { contextOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 
 export interface PixelLossConfig {
   recon: number;
@@ -33,29 +33,6 @@ export interface PixelLossConfig {
 
 export const DEFAULT_PIXEL_LOSS: PixelLossConfig = { recon: 1, consistency: 1, hnn: 0.1, latentStep: 'euler', dt: 1 };
 
-export interface PixelModelSpec {
-  kind: ModelKind;
-  /** Frame side N: input = 2 N^2 (times 3 for RGB frames). */
-  frameSize: number;
-  /** Values per pixel: 1 grey (default), 3 RGB. */
-  channels?: 1 | 3;
-  /** Autoencoder width (200). */
-  hidden: number;
-  /** Latent size 2k (2). */
-  latent: number;
-  /** Hidden sizes of the latent MLP ([200, 200]). */
-  dynHidden: number[];
-  /** The autoencoder: the paper's residual MLP (default) or a convolutional one over the frame stack. */
-  encoder?: PixelEncoder;
-  /** Frames per input row (default 2, the paper's pair): the stack the encoder sees and the decoder rebuilds. */
-  context?: number;
-}
-
-/** Frames per input row of a spec (2 unless a context is given). */
-export function contextOf(spec: Pick<PixelModelSpec, 'context'>): number {
-  return spec.context ?? 2;
-}
-
 export function defaultPixelSpec(kind: ModelKind, frameSize = 28): PixelModelSpec {
   return { kind, frameSize, hidden: 200, latent: 2, dynHidden: [200, 200] };
 }
@@ -69,29 +46,6 @@ export interface LossTerms<T> {
 
 export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 
-/** Input length of a spec's rows: context x N^2 x channels. */
-export function pixelInputSize(spec: Pick<PixelModelSpec, 'frameSize' | 'channels' | 'context'>): number {
-  return contextOf(spec) * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
-}
-
-function checkSpec(spec: PixelModelSpec): number {
-  if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-  const c = contextOf(spec);
-  if (!Number.isInteger(c) || c < 2) throw new Error(`context must be an integer of at least 2 frames, got ${c}`);
-  return pixelInputSize(spec);
-}
-
-export type FrameAutoencoder = Autoencoder | ConvAutoencoder;
-
-function autoencoderOf(spec: PixelModelSpec, input: number, make: 'init' | NamedWeights, seed = 0): FrameAutoencoder {
-  if ((spec.encoder ?? 'mlp') === 'mlp') {
-    const s = { input, hidden: spec.hidden, latent: spec.latent };
-    return make === 'init' ? Autoencoder.init(s, seed, 'ae') : Autoencoder.fromWeights(s, make, 'ae');
-  }
-  const s = { frameSize: spec.frameSize, frames: contextOf(spec), channels: spec.channels ?? 1, hidden: spec.hidden, latent: spec.latent };
-  return make === 'init' ? ConvAutoencoder.init(s, seed, 'ae') : ConvAutoencoder.fromWeights(s, make, 'ae');
-}
-
 export class PixelModel {
   readonly ae: FrameAutoencoder;
   readonly dyn: DynamicsModel;
@@ -102,7 +56,7 @@ export class PixelModel {
     const input = checkSpec(spec);
     return new PixelModel(
       spec,
-      autoencoderOf(spec, input, 'init', seed),
+      frameAutoencoder(spec, input, 'init', seed),
       DynamicsModel.init({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seed),
     );
   }
@@ -110,7 +64,7 @@ export class PixelModel {
   /** A model with saved weights ("ae/w1", ..., "<kind>/w0", ...). */
   static fromWeights(spec: PixelModelSpec, weights: NamedWeights): PixelModel {
     const input = checkSpec(spec);
-    const ae = autoencoderOf(spec, input, weights);
+    const ae = frameAutoencoder(spec, input, weights);
     try {
       return new PixelModel(spec, ae, DynamicsModel.fromWeights({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, weights));
     } catch (e) {

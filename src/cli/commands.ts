@@ -321,4 +321,29 @@ export function registerCommands(program: Command): void {
       const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
     });
+
+  program
+    .command('web')
+    .description('write a static web page of trained pixel models: truth | baseline | HNN, drag a body to a new start, train an HNN live')
+    .requiredOption('--model <dir>', 'a trained pixel model folder, or a run folder holding hnn/ and baseline/ (e.g. runs/main)')
+    .option('--out <dir>', 'site folder', 'site')
+    .option('--data <dir>', 'dataset folder (default: the one the models were trained on)')
+    .option('--trials <n>', 'test trials to include', positiveInt('--trials'), 3)
+    .option('--frames <n>', "frames per rollout (default: the task's)", positiveInt('--frames'))
+    .addOption(backend())
+    .option('--force', 'replace a site already in <out>')
+    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean }) => {
+      const { runWebCommand } = await import('../web/site.ts');
+      await runWebCommand({ ...o, out: resolve(o.out) });
+    });
+
+  program
+    .command('serve')
+    .description('serve a site made by `hnn web` on http://127.0.0.1 and print its address (Ctrl-C stops it)')
+    .argument('[dir]', 'the site folder', 'site')
+    .option('--port <n>', 'port (default: a free one)', nonNegativeInt('--port'))
+    .action(async (dir: string, o: { port?: number }) => {
+      const { runServeCommand } = await import('../web/serve.ts');
+      await runServeCommand({ dir, port: o.port });
+    });
 }

@@ -4,10 +4,11 @@
 // swing or orbit period of the rollout against the truth.
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { contextOf, type PixelModel } from '../../models/pixel.ts';
+import type { PixelModel } from '../../models/pixel.ts';
+import { contextOf } from '../../models/pixel-spec.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { integrateHeld } from './energy.ts';
+import { integrateHeld } from '../integrate/held.ts';
 import * as leapfrog from '../integrate/leapfrog.ts';
 import type { Field } from '../systems/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
@@ -18,8 +19,14 @@ export const VPT_THRESHOLD = 0.025;
 import type { RolloutIntegrator } from './integrators.ts';
 export { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from './integrators.ts';
 
+/**
+ * What encoding, decoding and rollouts use of a pixel model: its sizes and kind, and the two halves
+ * of its autoencoder. The browser page passes its own (an Autoencoder built from the saved weights).
+ */
+export type PixelCodec = Pick<PixelModel, 'input' | 'spec' | 'encode' | 'decode'>;
+
 /** Encodes rows of pixel pairs, [rows, latent] in float64. */
-export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number, chunk = 2000): Float64Array {
+export function encodeRows(model: PixelCodec, pixels: Float32Array, rows: number, chunk = 2000): Float64Array {
   const w = model.input;
   const d = model.spec.latent;
   const out = new Float64Array(rows * d);
@@ -28,7 +35,7 @@ export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number
 }
 
 /** Decodes latents [n, latent] to pixel pairs [n, input] (raw decoder output, not clamped). */
-export function decodeLatents(model: PixelModel, z: Float64Array, chunk = 2000): Float32Array {
+export function decodeLatents(model: PixelCodec, z: Float64Array, chunk = 2000): Float32Array {
   const d = model.spec.latent;
   const n = z.length / d;
   const out = new Float32Array(n * model.input);
@@ -239,7 +246,7 @@ export interface PixelRollout {
  * against the truth (frame i aligned with decoded pair i's first frame; energy and angle per frame).
  */
 export function pixelRollout(
-  model: PixelModel,
+  model: PixelCodec,
   weights: NamedWeights,
   x0: Float32Array,
   truth: RolloutTruth,

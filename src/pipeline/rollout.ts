@@ -236,7 +236,7 @@ function rolloutBytes(frames: number): Record<string, number> {
 }
 
 /** A model inside a run folder that holds no metrics.json is unfinished (killed, or still training). */
-function refuseUnfinished(modelDir: string): void {
+export function refuseUnfinished(modelDir: string): void {
   const run = dirname(resolve(modelDir));
   if (existsSync(join(run, 'metrics.json'))) return;
   if (existsSync(join(run, CHECKPOINT_FILE)) || existsSync(join(run, 'log.jsonl'))) {
