@@ -136,6 +136,7 @@ interface ReproduceFlags {
   force?: boolean;
   quiet?: boolean;
   jobs?: number;
+  steps?: number;
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
@@ -153,6 +154,9 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     force: !!o.force,
     quiet: !!o.quiet,
     jobs: o.jobs,
+    // the paper's table keeps the paper's one-step latent loss; the pixel table takes the tasks' defaults
+    paperProtocol: suite === 'paper',
+    steps: o.steps,
   });
 }
 
@@ -209,7 +213,7 @@ export function registerCommands(program: Command): void {
     )
     .option(
       '--rollout-steps <k>',
-      'pixel tasks: frames the latent loss rolls out from each window start (protocol: 1)',
+      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1)",
       positiveInt('--rollout-steps'),
     )
     .option(
@@ -252,6 +256,7 @@ export function registerCommands(program: Command): void {
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce[-pixels][-quick])')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
+    .option('--steps <n>', "steps of every run instead of the protocol's (labelled as such in every output)", positiveInt('--steps'))
     .option(
       '--dynamics-weight-decay <w>',
       "pixel tasks: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",

@@ -210,6 +210,8 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
+  /** The paper's one-step latent loss instead of the task's default rollout loss (`hnn reproduce` of the paper's table). */
+  paperProtocol?: boolean;
   /** The autoencoder (default: the paper's MLP) and the frames per input row (default 2). */
   encoder?: PixelEncoder;
   context?: number;
@@ -268,7 +270,7 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
  * Why a finished pixel run was not trained with the default settings, or with the given latent
  * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
  */
-export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number): string | null {
+export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number, paperProtocol = false): string | null {
   const want = pixelProtocol(
     pixelTrainConfig(
       pixelTaskOf(m.task),
@@ -276,6 +278,7 @@ export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: num
       m.seed,
       m.dataset.frameSize,
       dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {},
+      paperProtocol,
     ),
   );
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
@@ -339,11 +342,18 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const cfg: PixelTrainConfig = pixelTrainConfig(task, opts.kind, opts.seed, pairs.params.size, {
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-    ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
-    ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
-  });
+  const cfg: PixelTrainConfig = pixelTrainConfig(
+    task,
+    opts.kind,
+    opts.seed,
+    pairs.params.size,
+    {
+      ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+      ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+      ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
+    },
+    opts.paperProtocol,
+  );
   if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
   if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
   if (opts.context !== undefined) {

@@ -71,8 +71,11 @@ export function pixelTrainConfig(
   seed: number,
   frameSize: number,
   over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},
+  /** The paper's protocol (a one-step latent loss) instead of the task's default. */
+  paper = false,
 ): PixelTrainConfig {
   const p = task.train;
+  const K = paper ? 1 : p.rolloutSteps;
   return {
     spec: { kind, frameSize, hidden: p.hidden, latent: 2 * task.system.dof, dynHidden: p.dynHidden },
     seed,
@@ -80,7 +83,8 @@ export function pixelTrainConfig(
     batchSize: p.batchSize,
     lr: p.lr,
     weightDecay: p.weightDecay,
-    loss: DEFAULT_PIXEL_LOSS,
+    // K = 1 is recorded without the field, as runs made before the option recorded it
+    loss: K === 1 ? DEFAULT_PIXEL_LOSS : { ...DEFAULT_PIXEL_LOSS, rolloutSteps: K },
     logEvery: 200,
     checkpointEvery: 250,
     ...over,
@@ -448,7 +452,8 @@ export function removeCheckpoint(path: string): void {
 export async function pixelJointStep(
   opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {},
 ): Promise<{ step: () => void; dispose: () => void }> {
-  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
+  // the paper's one-step loss: the step the PyTorch peer of `npm run bench` takes too
+  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28, {}, true);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = PixelModel.init(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);
