@@ -8,7 +8,7 @@
 // bundled for the browser; once it no longer does, DynamicsModel replaces LiveStateModel here.
 //
 // Adam's epsilon is always given (1e-8): tf.train.adam's default comes from the backend, and webgl
-// reports 16-bit precision even with float32 textures, which makes it 1e-4 (../shared/TFJS-NOTES.md).
+// reports 16-bit precision even with float32 textures, which makes it 1e-4 (docs/TFJS.md).
 import * as tf from '@tensorflow/tfjs';
 import { fieldFunction } from '../models/f64.ts';
 import type { ModelKind } from '../models/kinds.ts';
