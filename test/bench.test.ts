@@ -2,7 +2,8 @@
 // valid Python, and the start-up timing runs the real command.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
+import { existsSync } from 'node:fs';
+import { BENCH_FILES, benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
 
 describe('bench', () => {
   it('says in one line when no python with torch is found, naming what it tried', () => {
@@ -13,8 +14,12 @@ describe('bench', () => {
     );
   });
 
-  it('ships a peer script that Python compiles (torch is imported only when it runs)', () => {
-    const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', 'bench/torch_steps.py'], {
+  it('ships a peer script that Python compiles (torch is imported only when it runs), found from the build too', async () => {
+    // the command runs the build (dist/src/pipeline/bench.js): its paths must lead to the same files
+    const built = (await import(new URL('../dist/src/pipeline/bench.js', import.meta.url).href)) as { BENCH_FILES: typeof BENCH_FILES };
+    expect(built.BENCH_FILES).toEqual(BENCH_FILES);
+    expect(existsSync(BENCH_FILES.hnnBin)).toBe(true);
+    const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', built.BENCH_FILES.torchScript], {
       encoding: 'utf8',
     });
     expect(r.stderr).toBe('');

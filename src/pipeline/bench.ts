@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
 import { PixelModel } from '../../models/pixel.ts';
@@ -23,9 +22,13 @@ import { pixelPendulumTask } from '../systems/pendulum.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
+import { packageFile } from '../util/package-root.ts';
 
-const TORCH_SCRIPT = fileURLToPath(new URL('../../bench/torch_steps.py', import.meta.url));
-const HNN_BIN = fileURLToPath(new URL('../../bin/hnn.js', import.meta.url));
+// from the package root: this module runs from src/pipeline/ (tests) and from dist/src/pipeline/ (the command)
+/** The PyTorch peer's script and the command whose start-up is timed. */
+export const BENCH_FILES = { torchScript: packageFile('bench/torch_steps.py'), hnnBin: packageFile('bin/hnn.js') };
+const TORCH_SCRIPT = BENCH_FILES.torchScript;
+const HNN_BIN = BENCH_FILES.hnnBin;
 
 export interface TimedSide {
   medianMs: number;
