@@ -16,6 +16,7 @@ import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
+import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -64,6 +65,8 @@ export interface RunMetricsBase<Task extends string> {
 
 export interface StateMetrics extends RunMetricsBase<string> {
   energyMse: MeanCi & { trajectories: number; failed: number; description: string };
+  /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
+  dissipation?: DissipationSummary;
 }
 
 export function toStateData(ds: StateDataset): StateData {
@@ -130,7 +133,7 @@ async function runStateIn(
     quiet: opts.quiet,
     label: `${task.name} ${opts.kind}`,
   });
-  const weights = trained.model.mlp.read();
+  const weights = trained.model.read();
   const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
 
@@ -138,6 +141,7 @@ async function runStateIn(
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights));
+  const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
 
   const metrics: StateMetrics = {
     task: task.name,
@@ -157,11 +161,12 @@ async function runStateIn(
       failed: energy.failed,
       description: energy.description,
     },
+    ...(dissipation ? { dissipation } : {}),
     trainSeconds: trained.seconds,
     msPerStep: trained.msPerStep,
     versions: packageVersions(),
   };
-  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, trainSeconds: trained.seconds });
+  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, dissipation, trainSeconds: trained.seconds });
   if (opts.plots !== false) {
     await linePlot(join(out.work, 'plots', 'loss.png'), {
       title: `${task.name} ${opts.kind}: training curve`,

@@ -75,7 +75,8 @@ export const pendulum = pendulumSystem({ mass: 0.5, length: 1, gravity: 6 });
 export const pendulumTask: StateTask = {
   kind: 'state',
   name: 'pendulum',
-  suites: ['paper'],
+  // the dissipative table's conservative control: the D-HNN must not invent friction
+  suites: ['paper', 'dissipative'],
   description: 'ideal pendulum (paper task 2), H = 3 (1 - cos q) + p^2',
   system: pendulum,
   // radius r ~ U(1.3, 2.3): the pendulum swings far from the linear regime
@@ -133,6 +134,16 @@ export const realPendulumTask: StateTask = {
     testHnn: [6.0, 0.6],
     energyBaseline: [390, 70],
     energyHnn: [14, 5],
+  },
+  publishedDissipative: {
+    source:
+      "the outputs of analyze_realpend.ipynb in the authors' repository (greydanus/dissipative_hnns): losses as mean +- std of the last 3 test evaluations, energy MSE +- std/sqrt(points); their protocol differs: midpoint-rule targets, minibatches of 128, 5000 steps at lr 5e-3, a 256-wide residual MLP",
+    scale: 1e3,
+    figures: {
+      baseline: { train: [0.534, 0.173], test: [1.11, 0.426], energy: [1.167, 0.106] },
+      hnn: { train: [0.77, 0.366], test: [1.4, 1.02], energy: [10.18, 0.795] },
+      dhnn: { train: [0.57, 0.191], test: [0.946, 0.101], energy: [1.068, 0.106] },
+    },
   },
 };
 

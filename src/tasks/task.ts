@@ -78,9 +78,21 @@ export interface MeasuredEnergyEval {
 /**
  * The tables a task belongs to: 'paper' is the paper's Table 1 (and its appendix, and our damped
  * pendulum), the default of `hnn reproduce`; 'pixels' and 'dissipative' are `--pixels` and
- * `--dissipative`. A task in none runs only when named with --tasks.
+ * `--dissipative` (damped and measured tasks, with the ideal spring and pendulum as conservative
+ * controls). A task in none runs only when named with --tasks.
  */
 export type Suite = 'paper' | 'pixels' | 'dissipative';
+
+/**
+ * Published figures of the dissipative-HNN paper (Sosanya & Greydanus 2022) for a task, per model
+ * and metric, as printed (values already multiplied by `scale`); a figure it does not give is left out.
+ */
+export interface PublishedDissipative {
+  /** Where the figures are printed, and how their protocol differs from ours. */
+  source: string;
+  scale: number;
+  figures: Partial<Record<'baseline' | 'hnn' | 'dhnn', Partial<Record<'train' | 'test' | 'energy', [number, number]>>>>;
+}
 
 interface TaskBase {
   name: string;
@@ -88,7 +100,10 @@ interface TaskBase {
   /** One line for --help and tables. */
   description: string;
   system: System;
+  /** The HNN paper's Table 1 row (`hnn reproduce`'s paper and pixel tables). */
   published?: PublishedResult;
+  /** The D-HNN paper's figures (`hnn reproduce --dissipative`). */
+  publishedDissipative?: PublishedDissipative;
 }
 
 export interface StateTask extends TaskBase {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
 import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
+import type { ModelKind } from '../../models/kinds.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
@@ -57,7 +58,7 @@ export interface PixelTrainConfig {
  */
 export function pixelTrainConfig(
   task: PixelTask,
-  kind: 'hnn' | 'baseline',
+  kind: ModelKind,
   seed: number,
   frameSize: number,
   over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},
