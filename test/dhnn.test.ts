@@ -2,7 +2,8 @@
 // (checked against finite differences of both scalars in float64), its hand-written pass equals the
 // autodiff field and split, both networks have their own seeded streams and saved names, and the
 // dissipation measures (src/eval/dissipation.ts) give the friction of a field whose split is known;
-// trained briefly, it learns the damped spring's friction and none on the ideal spring.
+// trained briefly, it learns the damped spring's friction and none on the ideal spring; D has its own
+// weight decay; measured data can pair their differences with midpoints (the D-HNN paper's targets).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { Mlp } from '../models/mlp.ts';
 import { dissipationAt, fittedFriction, rowsOf, type FieldParts } from '../src/eval/dissipation.ts';
 import { rollout } from '../src/eval/energy.ts';
 import { buildStateDataset, linspace } from '../datasets/state.ts';
-import { pendulum } from '../src/systems/pendulum.ts';
+import { pendulum, realPendulumMidpointTask, realPendulumTask } from '../src/systems/pendulum.ts';
 import { dampedSpringTask, springTask } from '../src/systems/spring.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { trainStateModel } from '../src/train/state.ts';
@@ -203,5 +204,60 @@ describe('a D-HNN trained briefly (16 x 16 tanh, 200 full-batch steps, noise-fre
     expect(learned['damped-spring']).toBeGreaterThan(0.035);
     expect(learned['damped-spring']).toBeLessThan(0.065);
     expect(Math.abs(learned.spring)).toBeLessThan(0.01);
+  });
+});
+
+describe("D's own weight decay", () => {
+  it('defaults to the weight decay of H, and a different one changes only what D sees', async () => {
+    const ds = buildStateDataset(springTask, 0, { noiseStd: 0 });
+    const base = { kind: 'dhnn' as const, seed: 1, steps: 5, batchSize: null, weightDecay: 1e-4, lr: 1e-2, hidden: [8, 8], logEvery: 1e9 };
+    const weights = async (extra: { dissipationWeightDecay?: number }) => {
+      const { model } = await trainStateModel({ ...base, ...extra }, toStateData(ds), { quiet: true });
+      const w = model.read();
+      model.dispose();
+      return w;
+    };
+    const [plain, same, strong] = [
+      await weights({}),
+      await weights({ dissipationWeightDecay: 1e-4 }),
+      await weights({ dissipationWeightDecay: 10 }),
+    ];
+    for (const k of Object.keys(plain)) expect(Array.from(same[k].values), k).toEqual(Array.from(plain[k].values));
+    // the first update is the same (Adam's first step does not depend on the gradient's scale), then D shrinks
+    const norm = (w: typeof plain) =>
+      Math.hypot(...Object.entries(w).flatMap(([k, v]) => (k.startsWith('dhnn-d/') ? Array.from(v.values) : [])));
+    expect(norm(strong)).toBeLessThan(norm(plain));
+  });
+});
+
+describe('measured data with midpoint targets (real-pendulum-midpoint)', () => {
+  it('pair each forward difference with the midpoint of its two measurements', () => {
+    const fwd = buildStateDataset(realPendulumTask, 0);
+    const mid = buildStateDataset(realPendulumMidpointTask, 0);
+    expect([mid.trainRows, mid.testRows]).toEqual([fwd.trainRows, fwd.testRows]);
+    expect(Array.from(mid.trainDx)).toEqual(Array.from(fwd.trainDx));
+    // rows are consecutive in time within the train split: midpoint i = (x_i + x_{i+1}) / 2
+    for (let i = 0; i + 1 < fwd.trainRows; i++)
+      for (let j = 0; j < 2; j++) expect(mid.trainX[2 * i + j]).toBeCloseTo((fwd.trainX[2 * i + j] + fwd.trainX[2 * (i + 1) + j]) / 2, 12);
+    expect(mid.trainT[0]).toBeCloseTo((fwd.trainT[0] + fwd.trainT[1]) / 2, 12);
+  });
+
+  it('remove the friction a forward difference reads on an orbit (an exact conservative pendulum)', () => {
+    // sampled every 1/6 s like the measured data: forward differences lean inwards, midpoints do not
+    const h = 1 / 6;
+    const t = linspace(0, 20, 121);
+    const r = rollout(pendulum.field, Float64Array.of(1.2, 0.3), { tEval: t, rtol: 1e-11, atol: 1e-11, energy: pendulum.energy });
+    const rate = (midpoint: boolean) => {
+      const g = new Float64Array(2);
+      let s = 0;
+      for (let i = 0; i + 1 < t.length; i++) {
+        const [a, b] = [r.y.subarray(2 * i, 2 * i + 2), r.y.subarray(2 * i + 2, 2 * i + 4)];
+        pendulum.gradient(midpoint ? Float64Array.of((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) : Float64Array.from(a), g);
+        s += (g[0] * (b[0] - a[0])) / h + (g[1] * (b[1] - a[1])) / h;
+      }
+      return s / (t.length - 1);
+    };
+    expect(rate(false)).toBeLessThan(-0.05);
+    expect(Math.abs(rate(true))).toBeLessThan(0.1 * Math.abs(rate(false)));
   });
 });

@@ -9,6 +9,7 @@ import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
@@ -422,6 +423,14 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
 function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): boolean {
   const finished = finishedRun<RunMetrics>(task, kind, seed, dir, o);
   if (!finished) return false;
+  if (task.kind === 'state' && kind === 'dhnn') {
+    const want = task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY;
+    const had = finished.protocol.dissipationWeightDecay;
+    if (had !== want)
+      throw new UserError(
+        `${dir} holds a finished D-HNN run with D's weight decay ${String(had ?? 'as H')}, this version uses ${want}: use another --out or pass --force`,
+      );
+  }
   if (task.kind === 'pixel') {
     const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay);
     if (stale)

@@ -12,6 +12,7 @@ import {
 } from '../../datasets/state.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -38,6 +39,8 @@ export interface StateRunOptions {
   dataDir?: string;
   /** changes to the dataset protocol when generating (reduced runs); recorded in the manifest */
   dataOverrides?: StateOverrides;
+  /** D-HNN: the weight decay of D (default the task's, else DISSIPATION_WEIGHT_DECAY, models/kinds.ts) */
+  dissipationWeightDecay?: number;
   outDir: string;
   backend?: string;
   force?: boolean;
@@ -119,7 +122,14 @@ async function runStateIn(
   opts: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
-  const protocol = { ...task.train, ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
+  const protocol = {
+    ...task.train,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
+    ...(opts.kind === 'dhnn'
+      ? { dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY }
+      : {}),
+  };
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');

@@ -51,6 +51,12 @@ export interface MeasuredData {
   provenance: string;
   /** First part (time order) train, the rest test. */
   trainFraction: number;
+  /**
+   * The derivative targets: 'forward' (default, the HNN paper's): x_i with (x_{i+1} - x_i) / h;
+   * 'midpoint' (the D-HNN paper's): (x_i + x_{i+1}) / 2 with the same difference, second-order
+   * accurate. A forward difference on an orbit leans inwards by h a / 2, which reads as friction.
+   */
+  targets?: 'forward' | 'midpoint';
 }
 
 export type StateData = SimulatedData | MeasuredData;
@@ -107,6 +113,8 @@ interface TaskBase {
 }
 
 export interface StateTask extends TaskBase {
+  /** The D-HNN's coupled weight decay of D on this task (default DISSIPATION_WEIGHT_DECAY, models/kinds.ts). */
+  dissipationWeightDecay?: number;
   kind: 'state';
   data: StateData;
   train: StateTrainProtocol;
