@@ -36,7 +36,7 @@ describe('hnn CLI', () => {
 
   it('reproduce takes one table choice, and known models', () => {
     expectUserError(hnn('reproduce', '--dissipative', '--pixels'), /--pixels and --dissipative all choose the tasks; pass one of them/);
-    expectUserError(hnn('reproduce', '--tasks', 'spring', '--dissipative'), /--tasks and --dissipative all choose the tasks/);
+    expectUserError(hnn('reproduce', '--tasks', 'spring', '--pixels', '--dissipative'), /--tasks and --pixels all choose the tasks/);
     expectUserError(hnn('reproduce', '--models', 'hnn,lstm'), /unknown model "lstm"; choose one of hnn, baseline, dhnn/);
   });
 

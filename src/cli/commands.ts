@@ -131,7 +131,10 @@ interface ReproduceFlags {
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
-  const choosers = [o.tasks && '--tasks', o.pixels && '--pixels', o.dissipative && '--dissipative'].filter((x): x is string => !!x);
+  // --dissipative chooses the table (its models and published figures) and, without --tasks, its tasks
+  const choosers = [o.tasks && '--tasks', o.pixels && '--pixels', o.dissipative && !o.tasks && '--dissipative'].filter(
+    (x): x is string => !!x,
+  );
   if (choosers.length > 1) throw new UserError(`${choosers.join(' and ')} all choose the tasks; pass one of them`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
@@ -240,7 +243,7 @@ export function registerCommands(program: Command): void {
       '--dissipative',
       `the dissipative table instead: baseline, HNN and D-HNN on ${suiteTasks('dissipative')
         .map((t) => t.name)
-        .join(', ')}, beside the D-HNN paper's figures`,
+        .join(', ')} (or the --tasks given), beside the D-HNN paper's figures`,
     )
     .option('--models <list>', `comma-separated models (default baseline,hnn; with --dissipative also dhnn)`, listOf('model', MODEL_KINDS))
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
