@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { symplecticRight, type DynamicsModel } from './dynamics.ts';
 import type { Mlp } from './mlp.ts';
 import type { PixelLossConfig, PixelModel } from './pixel.ts';
+import { Autoencoder } from './autoencoder.ts';
 
 /** Gradient parts of each variable, in the model's variables() order. */
 export type GradientParts = tf.Tensor[][];
@@ -243,6 +244,7 @@ export function stackedPixelLossGradients(
   if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
   const n = x.shape[0];
   const k = model.spec.latent / 2;
+  if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
   const L = model.ae.layers;
   const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
   if (xAll.shape[0] !== 2 * n) throw new Error(`xAll has ${xAll.shape[0]} rows, expected 2 x ${n}`);
@@ -319,4 +321,119 @@ export function stackedPixelLossGradients(
   w[0].push(mmT(X, a1Bar));
   b[0].push(colSums(a1Bar));
   return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn.grads] };
+}
+
+/**
+ * The window loss (models/pixel.ts, windowLoss; Euler latent step, K >= 1 steps) and its gradient
+ * parts. xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width]: rows j N..(j+1) N
+ * hold pair j. Recon and consistency on pairs 0..K-1; the latent term compares z_j with
+ * zeta_j = zeta_{j-1} + dt f(zeta_{j-1}), zeta_0 = z_0, for j = 1..K, and is differentiated back
+ * through the whole chain (each step's field pass gives its parameter and input gradients).
+ */
+export function windowPixelLossGradients(
+  model: PixelModel,
+  xAll: tf.Tensor2D,
+  K: number,
+  cfg: PixelLossConfig,
+): { terms: tf.Tensor1D; grads: GradientParts } {
+  if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
+  if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
+  const n = xAll.shape[0] / (K + 1);
+  if (!Number.isInteger(n) || K < 1) throw new Error(`xAll has ${xAll.shape[0]} rows, not K + 1 = ${K + 1} blocks`);
+  const k = model.spec.latent / 2;
+  const L = model.ae.layers;
+  const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
+  const block = (t: tf.Tensor, j: number, count = 1) => tf.slice(t, [j * n, 0], [count * n, -1]) as tf.Tensor2D;
+  // encoder over every pair of every window
+  const h1 = dense(0, xAll, true);
+  const r2 = dense(1, h1, true);
+  const h2 = tf.add(h1, r2);
+  const r3 = dense(2, h2, true);
+  const h3 = tf.add(h2, r3);
+  const Z = dense(3, h3, false);
+  const Zdec = block(Z, 0, K); // pairs 0..K-1
+  const g1 = dense(4, Zdec, true);
+  const s6 = dense(5, g1, true);
+  const g2 = tf.add(g1, s6);
+  const s7 = dense(6, g2, true);
+  const g3 = tf.add(g2, s7);
+  const R = tf.sub(dense(7, g3, false), block(xAll, 0, K));
+  // consistency c_j = p_j - (q_{j+1} - q_j), j = 0..K-1, all windows at once
+  const qAll = tf.slice(Z, [0, 0], [-1, k]);
+  const q0 = tf.slice(qAll, [0, 0], [K * n, -1]);
+  const q1 = tf.slice(qAll, [n, 0], [K * n, -1]);
+  const c = tf.add(tf.sub(tf.slice(Zdec, [0, k], [-1, k]), q1), q0);
+  // the latent chain and its residuals E_j = z_j - zeta_j
+  const passes = [];
+  const E: tf.Tensor2D[] = [];
+  let zeta = block(Z, 0);
+  for (let j = 1; j <= K; j++) {
+    const pass = fieldPass(model.dyn, zeta);
+    passes.push(pass);
+    zeta = tf.add(zeta, tf.mul(pass.field, cfg.dt));
+    E.push(tf.sub(block(Z, j), zeta));
+  }
+  const Eall = tf.concat(E, 0);
+  const terms = tf.stack([tf.mean(tf.square(R)), tf.mean(tf.square(c)), tf.mean(tf.square(Eall))]) as tf.Tensor1D;
+
+  const RBar = tf.mul(R, (2 * cfg.recon) / R.size);
+  const cBar = tf.mul(c, (2 * cfg.consistency) / c.size);
+  const EBar = E.map((e) => tf.mul(e, (2 * cfg.hnn) / Eall.size));
+  const w: tf.Tensor[][] = L.map(() => []);
+  const b: tf.Tensor[][] = L.map(() => []);
+  const WT = (l: number) => tf.transpose(L[l].w);
+  // decoder
+  w[7].push(mmT(g3, RBar));
+  b[7].push(colSums(RBar));
+  const g3Bar = mm(RBar, WT(7));
+  const a7Bar = reluBack(g3Bar, s7);
+  w[6].push(mmT(g2, a7Bar));
+  b[6].push(colSums(a7Bar));
+  const g2Bar = tf.add(g3Bar, mm(a7Bar, WT(6)));
+  const a6Bar = reluBack(g2Bar, s6);
+  w[5].push(mmT(g1, a6Bar));
+  b[5].push(colSums(a6Bar));
+  const g1Bar = tf.add(g2Bar, mm(a6Bar, WT(5)));
+  const a5Bar = reluBack(g1Bar, g1);
+  w[4].push(mmT(Zdec, a5Bar));
+  b[4].push(colSums(a5Bar));
+  // the chain backwards: zetaBar_j = -EBar_j + zetaBar_{j+1} (I + dt df/dzeta_j)
+  const dynGrads: GradientParts[] = [];
+  let zetaBar: tf.Tensor2D | null = null;
+  for (let j = K; j >= 1; j--) {
+    const here: tf.Tensor2D = zetaBar ? tf.sub(zetaBar, EBar[j - 1]) : (tf.neg(EBar[j - 1]) as tf.Tensor2D);
+    const back = passes[j - 1].backward(tf.mul(here, cfg.dt) as tf.Tensor2D, true);
+    dynGrads.push(back.grads);
+    zetaBar = tf.add(here, back.inputBar!) as tf.Tensor2D;
+  }
+  // Z's gradient, block by block: decoder and consistency on 0..K-1, the chain's start on 0, E on 1..K
+  const zeros = tf.zeros([n, k]);
+  const cPad = tf.concat([cBar, cBar], 1); // d/dq_j and d/dp_j of +c_j
+  const qNextBar = tf.concat([zeros, tf.neg(cBar)], 0); // -c_{j-1} on q_j, j = 1..K
+  const ZBar = tf.addN([
+    tf.concat([tf.add(mm(a5Bar, WT(4)), cPad), tf.zeros([n, 2 * k])], 0),
+    tf.pad(qNextBar, [
+      [0, 0],
+      [0, k],
+    ]),
+    tf.concat([zetaBar!, ...EBar], 0),
+  ]);
+  // encoder
+  w[3].push(mmT(h3, ZBar));
+  b[3].push(colSums(ZBar));
+  const h3Bar = mm(ZBar, WT(3));
+  const a3Bar = reluBack(h3Bar, r3);
+  w[2].push(mmT(h2, a3Bar));
+  b[2].push(colSums(a3Bar));
+  const h2Bar = tf.add(h3Bar, mm(a3Bar, WT(2)));
+  const a2Bar = reluBack(h2Bar, r2);
+  w[1].push(mmT(h1, a2Bar));
+  b[1].push(colSums(a2Bar));
+  const h1Bar = tf.add(h2Bar, mm(a2Bar, WT(1)));
+  const a1Bar = reluBack(h1Bar, h1);
+  w[0].push(mmT(xAll, a1Bar));
+  b[0].push(colSums(a1Bar));
+  // each latent-model variable's parts from every step of the chain
+  const dyn = dynGrads[0].map((_, v) => dynGrads.flatMap((g) => g[v]));
+  return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn] };
 }

@@ -27,3 +27,7 @@ export const DISSIPATION_WEIGHT_DECAY = 3e-3;
 /** Integrators for the latent step inside the pixel loss (tensor form, differentiable). */
 export const LATENT_STEPS = ['euler', 'rk4', 'leapfrog'] as const;
 export type LatentStep = (typeof LATENT_STEPS)[number];
+
+/** Autoencoders of the pixel model: the paper's residual MLP, or convolutions over the frame stack. */
+export const PIXEL_ENCODERS = ['mlp', 'conv'] as const;
+export type PixelEncoder = (typeof PIXEL_ENCODERS)[number];

@@ -6,14 +6,15 @@
 // total = recon + consistency + 0.1 hnn; no stop-gradients, so the encoder gets gradients through
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder } from './autoencoder.ts';
 import { DynamicsModel, MODEL_KINDS, type ModelKind } from './dynamics.ts';
 import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
 
 import type { LatentStep } from './kinds.ts';
-export { LATENT_STEPS, type LatentStep } from './kinds.ts';
+import { checkSpec, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
+export { LATENT_STEPS, PIXEL_ENCODERS, type LatentStep, type PixelEncoder } from './kinds.ts';
+export { contextOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 
 export interface PixelLossConfig {
   recon: number;
@@ -22,21 +23,15 @@ export interface PixelLossConfig {
   latentStep: LatentStep;
   /** Time per frame in latent units (the reference: 1). */
   dt: number;
+  /**
+   * Frames the latent term rolls out (default 1, the paper's one step): with K > 1 training takes
+   * windows of K + 1 consecutive pairs and compares the encodings of pairs 1..K with a K-step
+   * latent rollout from pair 0 (`windowLoss`).
+   */
+  rolloutSteps?: number;
 }
 
 export const DEFAULT_PIXEL_LOSS: PixelLossConfig = { recon: 1, consistency: 1, hnn: 0.1, latentStep: 'euler', dt: 1 };
-
-export interface PixelModelSpec {
-  kind: ModelKind;
-  /** Frame side N: input = 2 N^2. */
-  frameSize: number;
-  /** Autoencoder width (200). */
-  hidden: number;
-  /** Latent size 2k (2). */
-  latent: number;
-  /** Hidden sizes of the latent MLP ([200, 200]). */
-  dynHidden: number[];
-}
 
 export function defaultPixelSpec(kind: ModelKind, frameSize = 28): PixelModelSpec {
   return { kind, frameSize, hidden: 200, latent: 2, dynHidden: [200, 200] };
@@ -51,14 +46,8 @@ export interface LossTerms<T> {
 
 export const LOSS_TERMS = ['total', 'recon', 'consistency', 'hnn'] as const;
 
-/** Input length 2 N^2 of a valid spec. */
-function checkSpec(spec: PixelModelSpec): number {
-  if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
-  return 2 * spec.frameSize * spec.frameSize;
-}
-
 export class PixelModel {
-  readonly ae: Autoencoder;
+  readonly ae: FrameAutoencoder;
   readonly dyn: DynamicsModel;
   readonly input: number;
 
@@ -67,7 +56,7 @@ export class PixelModel {
     const input = checkSpec(spec);
     return new PixelModel(
       spec,
-      Autoencoder.init({ input, hidden: spec.hidden, latent: spec.latent }, seed, 'ae'),
+      frameAutoencoder(spec, input, 'init', seed),
       DynamicsModel.init({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, seed),
     );
   }
@@ -75,7 +64,7 @@ export class PixelModel {
   /** A model with saved weights ("ae/w1", ..., "<kind>/w0", ...). */
   static fromWeights(spec: PixelModelSpec, weights: NamedWeights): PixelModel {
     const input = checkSpec(spec);
-    const ae = Autoencoder.fromWeights({ input, hidden: spec.hidden, latent: spec.latent }, weights, 'ae');
+    const ae = frameAutoencoder(spec, input, weights);
     try {
       return new PixelModel(spec, ae, DynamicsModel.fromWeights({ kind: spec.kind, dim: spec.latent, hidden: spec.dynHidden }, weights));
     } catch (e) {
@@ -86,10 +75,10 @@ export class PixelModel {
 
   private constructor(
     readonly spec: PixelModelSpec,
-    ae: Autoencoder,
+    ae: FrameAutoencoder,
     dyn: DynamicsModel,
   ) {
-    this.input = ae.spec.input;
+    this.input = pixelInputSize(spec);
     this.ae = ae;
     this.dyn = dyn;
   }
@@ -149,6 +138,41 @@ export class PixelModel {
     const hnn = tf.mean(tf.squaredDifference(zNext, this.latentStep(z, cfg.latentStep, cfg.dt)), 1) as tf.Tensor1D;
     const total = tf.addN([tf.mul(recon, cfg.recon), tf.mul(consistency, cfg.consistency), tf.mul(hnn, cfg.hnn)]) as tf.Tensor1D;
     return { total, recon, consistency, hnn };
+  }
+
+  /**
+   * The loss on windows of consecutive pairs: `pairs[j]` holds pair j of every window, [B, input],
+   * j = 0..K. Reconstruction and consistency as `loss` on pairs 0..K-1 (each with its successor);
+   * the latent term compares pairs 1..K's encodings with a K-step latent rollout from pair 0, so the
+   * encoder must put each trial on one orbit of the learned dynamics, not just two frames on a
+   * step. With K = 1 this is `loss`'s terms (the paper's one-step loss).
+   */
+  windowLoss(pairs: tf.Tensor2D[], cfg: PixelLossConfig = DEFAULT_PIXEL_LOSS): LossTerms<tf.Scalar> {
+    const K = pairs.length - 1;
+    if (K < 1) throw new Error('a window needs at least two pairs');
+    const n = pairs[0].shape[0];
+    const k = this.spec.latent / 2;
+    const zAll = this.encode(tf.concat(pairs, 0));
+    const z = Array.from({ length: K + 1 }, (_, j) => tf.slice(zAll, [j * n, 0], [n, -1]) as tf.Tensor2D);
+    const x = tf.concat(pairs.slice(0, K), 0);
+    const recon = tf.mean(tf.squaredDifference(x, this.decode(tf.concat(z.slice(0, K), 0) as tf.Tensor2D)));
+    const q = (j: number) => tf.slice(z[j], [0, 0], [-1, k]);
+    const p = (j: number) => tf.slice(z[j], [0, k], [-1, k]);
+    const consistency = tf.mean(
+      tf.concat(
+        Array.from({ length: K }, (_, j) => tf.squaredDifference(p(j), tf.sub(q(j + 1), q(j)))),
+        0,
+      ),
+    );
+    let zeta = z[0];
+    const errors: tf.Tensor[] = [];
+    for (let j = 1; j <= K; j++) {
+      zeta = this.latentStep(zeta, cfg.latentStep, cfg.dt);
+      errors.push(tf.squaredDifference(z[j], zeta));
+    }
+    const hnn = tf.mean(tf.concat(errors, 0));
+    const total = tf.addN([tf.mul(recon, cfg.recon), tf.mul(consistency, cfg.consistency), tf.mul(hnn, cfg.hnn)]) as tf.Scalar;
+    return { total, recon: recon as tf.Scalar, consistency: consistency as tf.Scalar, hnn: hnn as tf.Scalar };
   }
 
   /** Batch means of the loss terms; `total` is what training minimises. */

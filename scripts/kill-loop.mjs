@@ -18,6 +18,8 @@ const { inspectOutput } = await import(dist('src/util/output.js'));
 const { Rng } = await import(dist('src/util/rng.js'));
 
 const rounds = Number(process.argv[2] ?? 20);
+// optional: only the scenarios whose name contains this text (`npm run stress:kill -- 20 reproduce`)
+const only = process.argv[3] ?? '';
 const root = mkdtempSync(join(tmpdir(), 'hnn-kill-'));
 const rng = new Rng(20261129);
 const report = [];
@@ -63,6 +65,7 @@ function runOk(dir) {
 }
 
 async function scenario(name, { setup, args, window, check, rerun }) {
+  if (!name.includes(only)) return;
   const counts = { kills: 0, finishedBeforeKill: 0, unfinishedLeft: 0, violations: 0, rerunsCompleted: 0 };
   setup();
   for (let i = 0; i < rounds; i++) {

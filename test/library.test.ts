@@ -3,7 +3,7 @@
 // system, a dataset, an HNN and a baseline, energy MSE), against the package's declarations.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,12 @@ const repo = join(import.meta.dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('the packed library', () => {
+  it('is the example the README shows, verbatim', () => {
+    const example = readFileSync(join(repo, 'examples', 'quartic-oscillator.ts'), 'utf8');
+    const blocks = [...readFileSync(join(repo, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toContain(example);
+  });
+
   it('installs from its tarball and runs the README example by package name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hnn-lib-'));
     try {

@@ -17,7 +17,7 @@ import {
   type PixelModelSpec,
 } from '../models/pixel.ts';
 import { fieldFunction } from '../models/f64.ts';
-import { pixelLossGradients } from '../models/backprop.ts';
+import { pixelLossGradients, windowPixelLossGradients } from '../models/backprop.ts';
 import type { ModelKind } from '../models/kinds.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -237,4 +237,90 @@ describe('pixel model structure', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** The window loss in float64: recon and consistency on pairs 0..K-1, the latent term on a K-step Euler rollout from pair 0. */
+function windowLoss64(kind: ModelKind, w: NamedWeights, pairs: Float32Array[], width: number, cfg: PixelLossConfig): number {
+  const f = fieldFunction(kind, w);
+  const K = pairs.length - 1;
+  const rows = pairs[0].length / width;
+  let recon = 0;
+  let consistency = 0;
+  let latent = 0;
+  for (let r = 0; r < rows; r++) {
+    const xs = pairs.map((p) => Array.from(p.subarray(r * width, (r + 1) * width)));
+    const z = xs.map((x) => encode64(w, x));
+    for (let j = 0; j < K; j++) {
+      const rec = decode64(w, z[j]);
+      recon += rec.reduce((s, v, i) => s + (xs[j][i] - v) ** 2, 0) / width;
+      consistency += (z[j][1] - (z[j + 1][0] - z[j][0])) ** 2;
+    }
+    let zeta = Float64Array.from(z[0]);
+    for (let j = 1; j <= K; j++) {
+      const fz = f(0, zeta);
+      zeta = Float64Array.from(zeta, (v, i) => v + cfg.dt * fz[i]);
+      latent += ((z[j][0] - zeta[0]) ** 2 + (z[j][1] - zeta[1]) ** 2) / 2;
+    }
+  }
+  return (cfg.recon * recon + cfg.consistency * consistency + cfg.hnn * latent) / (rows * K);
+}
+
+describe('multi-step window loss', () => {
+  it('with one step it is the paper loss, and its float32 value equals the float64 reference for three steps', async () => {
+    await initBackend('wasm');
+    const model = PixelModel.init(tiny('hnn'), 4);
+    const { x, xn } = pairs(5, model.input, 9);
+    const [xt, nt] = [tf.tensor2d(x, [5, model.input]), tf.tensor2d(xn, [5, model.input])];
+    const one = model.windowLoss([xt, nt]).total.dataSync()[0];
+    const paper = model.loss(xt, nt).total.dataSync()[0];
+    expect(Math.abs(one - paper) / paper).toBeLessThan(1e-6); // float32 sums in another order
+    const more = [pairs(5, model.input, 10).x, pairs(5, model.input, 11).x];
+    const ts = [x, xn, ...more].map((p) => tf.tensor2d(p, [5, model.input]));
+    const got = model.windowLoss(ts, { ...DEFAULT_PIXEL_LOSS, rolloutSteps: 3 }).total.dataSync()[0];
+    const want = windowLoss64('hnn', model.read(), [x, xn, ...more], model.input, DEFAULT_PIXEL_LOSS);
+    model.dispose();
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+  });
+
+  for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
+    it(`${kind}: its weight gradients through a 3-step rollout match float64 finite differences (autodiff and hand-written)`, async () => {
+      await initBackend('wasm');
+      const model = PixelModel.init(tiny(kind), 13);
+      const width = model.input;
+      const ps = [1, 2, 3, 4].map((s) => pairs(4, width, s).x);
+      const cfg = { ...DEFAULT_PIXEL_LOSS, recon: 0.7, consistency: 1.3, hnn: 1, dt: 0.5 };
+      const ts = ps.map((p) => tf.tensor2d(p, [4, width]));
+      const { grads } = tf.variableGrads(() => model.windowLoss(ts, cfg).total, model.variables());
+      const autodiff = model.variables().map((v) => grads[v.name].dataSync() as Float32Array);
+      // the training step's gradient: parts per variable (any shape of its size), summed here
+      const fast = tf.tidy(() =>
+        windowPixelLossGradients(model, tf.concat(ts, 0) as tf.Tensor2D, 3, cfg).grads.map(
+          (parts) => tf.addN(parts.map((p) => tf.reshape(p, [-1]))).dataSync() as Float32Array,
+        ),
+      );
+      const weights = model.read();
+      const keys = model.keys();
+      const h = 1e-6;
+      const fds = keys.map((key) =>
+        Array.from(weights[key].values, (_, i) => {
+          const at = (delta: number) => {
+            const v = Float64Array.from(weights[key].values);
+            v[i] += delta;
+            return windowLoss64(kind, { ...weights, [key]: { shape: weights[key].shape, values: v } }, ps, width, cfg);
+          };
+          return (at(h) - at(-h)) / (2 * h);
+        }),
+      );
+      model.dispose();
+      const scale = Math.max(...fds.flat().map(Math.abs));
+      for (const [name, analytic] of [
+        ['autodiff', autodiff],
+        ['hand-written', fast],
+      ] as const)
+        keys.forEach((key, t) => {
+          const err = Math.max(...fds[t].map((g, i) => Math.abs(analytic[t][i] - g) / Math.max(Math.abs(g), 1e-3 * scale)));
+          expect(err, `${name} ${key}`).toBeLessThan(2e-2);
+        });
+    });
+  }
 });

@@ -93,6 +93,37 @@ describe('runRollout', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('plays models with other encoders and contexts side by side (conv over 3 frames, MLP over 4)', async () => {
+    const conv = await runPixelExperiment({
+      ...{ kind: 'hnn' as const, seed: 0, steps: 3, dataDir: ds, quiet: true, frames: 20, backend: 'wasm' },
+      outDir: join(dir, 'ctx', 'conv'),
+      encoder: 'conv',
+      context: 3,
+    });
+    expect(conv.metrics!.protocol).toMatchObject({ encoder: 'conv', context: 3 });
+    // 6 trials of 24 frames: 21 pairs per trial, so 20 stacks of 3 frames and 19 of 4
+    expect(conv.metrics!.dataset.trainRows).toBe(5 * 20);
+    const mlp4 = await runPixelExperiment({
+      ...{ kind: 'baseline' as const, seed: 0, steps: 3, dataDir: ds, quiet: true, frames: 20, backend: 'wasm' },
+      outDir: join(dir, 'ctx', 'mlp4'),
+      context: 4,
+    });
+    expect(mlp4.metrics!.dataset.trainRows).toBe(5 * 19);
+    const out = join(dir, 'v', 'mixed.gif');
+    const r = await runRollout({
+      modelDirs: { hnn: join(dir, 'ctx', 'conv', 'model'), baseline: join(dir, 'ctx', 'mlp4', 'model') },
+      out,
+      frames: 18,
+      quiet: true,
+      backend: 'wasm',
+    });
+    expect((await readVideoInfo(out)).frames).toBe(18);
+    expect(Object.keys(r.scores).sort()).toEqual(['baseline', 'hnn']);
+    await expect(
+      runPixelExperiment({ kind: 'hnn', seed: 0, steps: 1, dataDir: ds, quiet: true, outDir: join(dir, 'ctx', 'long'), context: 22 }),
+    ).rejects.toThrow(/--context must be an integer from 2 to 21/);
+  });
+
   it('writes a GIF of truth | baseline | HNN with the requested frames, and the two plots', async () => {
     const out = join(dir, 'v', 'roll.gif');
     const r = await runRollout({

@@ -3,7 +3,7 @@
 // every pipeline loads in its action.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
+import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
@@ -13,7 +13,16 @@ import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = ['resume', 'latentStep', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay'] as const;
+const PIXEL_TRAIN_FLAGS = [
+  'resume',
+  'latentStep',
+  'rolloutSteps',
+  'encoder',
+  'context',
+  'hnnWeight',
+  'consistencyWeight',
+  'dynamicsWeightDecay',
+] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -80,6 +89,9 @@ interface TrainFlags {
   backend: string;
   resume?: boolean;
   latentStep?: LatentStep;
+  rolloutSteps?: number;
+  encoder?: PixelEncoder;
+  context?: number;
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
@@ -128,6 +140,7 @@ interface ReproduceFlags {
   force?: boolean;
   quiet?: boolean;
   jobs?: number;
+  steps?: number;
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
@@ -152,6 +165,9 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     force: !!o.force,
     quiet: !!o.quiet,
     jobs: o.jobs,
+    // the paper's table keeps the paper's one-step latent loss; the pixel table takes the tasks' defaults
+    paperProtocol: suite === 'paper',
+    steps: o.steps,
   });
 }
 
@@ -206,6 +222,17 @@ export function registerCommands(program: Command): void {
       `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
       oneOf('latent step', LATENT_STEPS),
     )
+    .option(
+      '--rollout-steps <k>',
+      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1)",
+      positiveInt('--rollout-steps'),
+    )
+    .option(
+      '--encoder <name>',
+      `pixel tasks: the autoencoder, ${PIXEL_ENCODERS.join(', ')} (protocol: mlp, the paper's residual MLP)`,
+      oneOf('encoder', PIXEL_ENCODERS),
+    )
+    .option('--context <k>', 'pixel tasks: frames the encoder sees per row (protocol: 2, a pair)', positiveInt('--context'))
     .option('--hnn-weight <w>', 'pixel tasks: weight of the latent HNN loss term (protocol: 0.1)', numberIn('--hnn-weight', 0, 1e6))
     .option(
       '--consistency-weight <w>',
@@ -249,6 +276,7 @@ export function registerCommands(program: Command): void {
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'output folder (default runs/reproduce[-pixels|-dissipative][-quick])')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
+    .option('--steps <n>', "steps of every run instead of the protocol's (labelled as such in every output)", positiveInt('--steps'))
     .option(
       '--dynamics-weight-decay <w>',
       "pixel tasks: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
@@ -319,5 +347,30 @@ export function registerCommands(program: Command): void {
       const { runBench } = await import('../pipeline/bench.ts');
       const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
+    });
+
+  program
+    .command('web')
+    .description('write a static web page of trained pixel models: truth | baseline | HNN, drag a body to a new start, train an HNN live')
+    .requiredOption('--model <dir>', 'a trained pixel model folder, or a run folder holding hnn/ and baseline/ (e.g. runs/main)')
+    .option('--out <dir>', 'site folder', 'site')
+    .option('--data <dir>', 'dataset folder (default: the one the models were trained on)')
+    .option('--trials <n>', 'test trials to include', positiveInt('--trials'), 3)
+    .option('--frames <n>', "frames per rollout (default: the task's)", positiveInt('--frames'))
+    .addOption(backend())
+    .option('--force', 'replace a site already in <out>')
+    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean }) => {
+      const { runWebCommand } = await import('../web/site.ts');
+      await runWebCommand({ ...o, out: resolve(o.out) });
+    });
+
+  program
+    .command('serve')
+    .description('serve a site made by `hnn web` on http://127.0.0.1 and print its address (Ctrl-C stops it)')
+    .argument('[dir]', 'the site folder', 'site')
+    .option('--port <n>', 'port (default: a free one)', nonNegativeInt('--port'))
+    .action(async (dir: string, o: { port?: number }) => {
+      const { runServeCommand } = await import('../web/serve.ts');
+      await runServeCommand({ dir, port: o.port });
     });
 }

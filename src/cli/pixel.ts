@@ -1,7 +1,7 @@
 // The pixel side of the CLI: `train --task <pixel task>`, `rollout`, `start`.
 import { resolve } from 'node:path';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
-import type { LatentStep, PixelLossConfig } from '../../models/pixel.ts';
+import type { LatentStep, PixelEncoder, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
@@ -24,6 +24,9 @@ export async function runPixelTrainCommand(o: {
   latentStep?: LatentStep;
   hnnWeight?: number;
   consistencyWeight?: number;
+  rolloutSteps?: number;
+  encoder?: PixelEncoder;
+  context?: number;
   dynamicsWeightDecay?: number;
   force?: boolean;
   quiet?: boolean;
@@ -40,6 +43,8 @@ export async function runPixelTrainCommand(o: {
     resume: o.resume,
     quiet: o.quiet,
     loss: lossOverrides(o),
+    encoder: o.encoder,
+    context: o.context,
     dynamicsWeightDecay: o.dynamicsWeightDecay,
   });
   if (!metrics) return;
@@ -59,9 +64,11 @@ function lossOverrides(o: {
   latentStep?: LatentStep;
   hnnWeight?: number;
   consistencyWeight?: number;
+  rolloutSteps?: number;
 }): Partial<PixelLossConfig> | undefined {
   const over: Partial<PixelLossConfig> = {};
   if (o.latentStep) over.latentStep = o.latentStep;
+  if (o.rolloutSteps !== undefined) over.rolloutSteps = o.rolloutSteps;
   if (o.hnnWeight !== undefined) over.hnn = o.hnnWeight;
   if (o.consistencyWeight !== undefined) over.consistency = o.consistencyWeight;
   return Object.keys(over).length ? over : undefined;

@@ -1,7 +1,7 @@
 // Energy MSE along rollouts: integrate the true and the learned field from the same initial states
 // with adaptive Dormand-Prince, and compare the system's own energy along both (no time rescaling).
 import { energyEvalConfig, type EnergyEvalSettings, type TaskRef } from '../../datasets/state.ts';
-import { solveIvp } from '../integrate/rk45.ts';
+import { integrateHeld } from '../integrate/held.ts';
 import type { Field } from '../systems/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
 
@@ -15,36 +15,6 @@ export interface Rollout {
 }
 
 type Sampling = Pick<EnergyEvalSettings, 'tEval' | 'rtol' | 'atol' | 'energy'>;
-
-/**
- * Integrates `field` from x0 with adaptive RK45, reporting the states at tEval (tEval[0] = t0) as
- * rows of `out`. A learned field may blow up: then the states reached are kept and the last one is
- * held to the end. Returns how many rows were reached.
- */
-export function integrateHeld(
-  field: Field,
-  x0: Float64Array,
-  tEval: Float64Array,
-  tol: { rtol: number; atol: number },
-  out: Float64Array,
-): number {
-  const dim = x0.length;
-  const points = tEval.length;
-  let reached = 0;
-  try {
-    const sol = solveIvp(field, [tEval[0], tEval[points - 1]], x0, { tEval, rtol: tol.rtol, atol: tol.atol, maxSteps: 200_000 });
-    reached = sol.t.length;
-    out.set(sol.y.subarray(0, reached * dim));
-  } catch {
-    // nothing usable was reached
-  }
-  if (reached === 0) {
-    out.set(x0, 0);
-    reached = 1;
-  }
-  for (let i = reached; i < points; i++) out.copyWithin(i * dim, (reached - 1) * dim, reached * dim);
-  return reached;
-}
 
 /** Integrates `field` from x0 and reports states and energies at the sampling times. */
 export function rollout(field: Field, x0: Float64Array, s: Sampling): Rollout {

@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
 import type { PixelModel } from '../../models/pixel.ts';
+import { contextOf } from '../../models/pixel-spec.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { integrateHeld } from './energy.ts';
+import { integrateHeld } from '../integrate/held.ts';
 import * as leapfrog from '../integrate/leapfrog.ts';
 import type { Field } from '../systems/system.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
@@ -19,8 +20,14 @@ export const VPT_THRESHOLD = 0.025;
 import type { RolloutIntegrator } from './integrators.ts';
 export { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from './integrators.ts';
 
+/**
+ * What encoding, decoding and rollouts use of a pixel model: its sizes and kind, and the two halves
+ * of its autoencoder. The browser page passes its own (an Autoencoder built from the saved weights).
+ */
+export type PixelCodec = Pick<PixelModel, 'input' | 'spec' | 'encode' | 'decode'>;
+
 /** Encodes rows of pixel pairs, [rows, latent] in float64. */
-export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number, chunk = 2000): Float64Array {
+export function encodeRows(model: PixelCodec, pixels: Float32Array, rows: number, chunk = 2000): Float64Array {
   const w = model.input;
   const d = model.spec.latent;
   const out = new Float64Array(rows * d);
@@ -29,7 +36,7 @@ export function encodeRows(model: PixelModel, pixels: Float32Array, rows: number
 }
 
 /** Decodes latents [n, latent] to pixel pairs [n, input] (raw decoder output, not clamped). */
-export function decodeLatents(model: PixelModel, z: Float64Array, chunk = 2000): Float32Array {
+export function decodeLatents(model: PixelCodec, z: Float64Array, chunk = 2000): Float32Array {
   const d = model.spec.latent;
   const n = z.length / d;
   const out = new Float32Array(n * model.input);
@@ -219,9 +226,9 @@ export interface RolloutScoring {
 
 export interface PixelRollout {
   latent: LatentRollout;
-  /** Decoded pairs [frames, 2 N^2]. */
+  /** Decoded rows (pairs, or stacks of the model's context) [frames, C N^2]. */
   decoded: Float32Array;
-  /** First frame of each decoded pair [frames, N^2]: what the video shows and VPT compares. */
+  /** First frame of each decoded row [frames, N^2]: what the video shows and VPT compares. */
   frames: Float32Array;
   /** Energy of each re-encoded decoded pair under the latent map. */
   energy: Float64Array;
@@ -240,7 +247,7 @@ export interface PixelRollout {
  * against the truth (frame i aligned with decoded pair i's first frame; energy and angle per frame).
  */
 export function pixelRollout(
-  model: PixelModel,
+  model: PixelCodec,
   weights: NamedWeights,
   x0: Float32Array,
   truth: RolloutTruth,
@@ -249,13 +256,14 @@ export function pixelRollout(
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
 ): PixelRollout {
-  const NN = model.input / 2;
+  const C = contextOf(model.spec);
+  const NN = model.input / C;
   const d = model.spec.latent;
   const z0 = encodeRows(model, x0, 1);
   const latent = latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator });
   const decoded = decodeLatents(model, latent.z);
   const first = new Float32Array(frames * NN);
-  for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * 2 * NN, f * 2 * NN + NN), f * NN);
+  for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * C * NN, f * C * NN + NN), f * NN);
   const reencoded = encodeRows(model, decoded, frames);
   const energy = new Float64Array(frames);
   let se = 0;
@@ -287,6 +295,8 @@ export interface PixelEnergySummary {
   vpt: number;
   vptMean: number;
   vptMedian: number;
+  /** Fraction of the test trials whose VPT passes 50 frames. */
+  vptOver50: number;
   vptPerTrial: number[];
   /** Energy MSE of the first test trial alone. */
   energyMseTrial0: number;
@@ -323,6 +333,7 @@ export function summariseRollouts(rollouts: PixelRollout[], trials: number[], fr
     vpt: vpts[0],
     vptMean: vpts.reduce((a, b) => a + b, 0) / vpts.length,
     vptMedian: median(vpts),
+    vptOver50: vpts.filter((v) => v > 50).length / vpts.length,
     vptPerTrial: vpts,
     energyMseTrial0: per[0],
     periodRatioPerTrial: rollouts.map((r) => r.periodRatio),

@@ -196,9 +196,9 @@ export function stateStep(
   return { step, dispose: () => (model.dispose(), adam.dispose(), tf.dispose([x, y])) };
 }
 
-/** One full-size pixel joint step (batch 200 of random frame pairs, 28x28, this project's defaults). */
+/** One full-size pixel joint step (batch 200 of random frame pairs, 28x28) of the paper's one-step loss, as the PyTorch peer takes it. */
 export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step: () => void; dispose: () => void } {
-  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28);
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, {}, true);
   const batch = opts.batch ?? cfg.batchSize;
   const model = PixelModel.init(cfg.spec, 0);
   const adam = pixelAdam(model, cfg);
@@ -320,7 +320,7 @@ export async function benchTrainingLoop(
     train: { x: frames, next: frames, rows: trainRows },
     test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
   };
-  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery });
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery }, true);
   const bareModel = PixelModel.init(cfg.spec, 1);
   const bareAdam = pixelAdam(bareModel, cfg);
   const bareStep = makeStep(bareModel, bareAdam, cfg.loss);

@@ -15,7 +15,7 @@ import {
   type PixelDatasetParams,
   type PixelTaskRef,
 } from '../../datasets/pixel.ts';
-import { loadPixelModel, PixelModel, savePixelModel, type PixelLossConfig } from '../../models/pixel.ts';
+import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import {
@@ -55,6 +55,7 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite, readMetrics } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import type { NpyArray } from '../util/npy.ts';
+import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
 
@@ -130,12 +131,34 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     data: {
       frameSize: N,
       channels: params.channels,
+      perTrial,
       train: split('trainPixels', 'trainNextPixels'),
       test: split('testPixels', 'testNextPixels'),
     },
     perTrial,
     testTrials,
     labelWidth,
+  };
+}
+
+/**
+ * The dataset as stacks of `context` frames per row (models/pixel.ts, PixelModelSpec.context): the
+ * splits, rows per trial and labels follow the stacks (datasets/stacks.ts); context 2 is the dataset itself.
+ */
+export function withContext(ds: PixelDataset, context: number): PixelDataset {
+  if (context === 2) return ds;
+  const V = ds.params.size * ds.params.size * ds.params.channels;
+  const train = frameStacks(ds.data.train, ds.perTrial, context, V);
+  const test = frameStacks(ds.data.test, ds.perTrial, context, V);
+  const labels = (name: string, s: FrameStacks) => {
+    const a = ds.arrays[name];
+    return { data: pickRows(a.data as Float64Array, ds.labelWidth, s.sourceRows), shape: [s.split.rows, ds.labelWidth] };
+  };
+  return {
+    ...ds,
+    arrays: { ...ds.arrays, trainLabels: labels('trainLabels', train), testLabels: labels('testLabels', test) },
+    data: { ...ds.data, perTrial: train.perTrial, train: train.split, test: test.split },
+    perTrial: train.perTrial,
   };
 }
 
@@ -189,6 +212,11 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
+  /** The paper's one-step latent loss instead of the task's default rollout loss (`hnn reproduce` of the paper's table). */
+  paperProtocol?: boolean;
+  /** The autoencoder (default: the paper's MLP) and the frames per input row (default 2). */
+  encoder?: PixelEncoder;
+  context?: number;
   /** Rollout frames for VPT and energy (default: the task's). */
   frames?: number;
   integrator?: RolloutIntegrator;
@@ -235,6 +263,9 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
     hidden: cfg.spec.hidden,
     latent: cfg.spec.latent,
     dynHidden: cfg.spec.dynHidden,
+    // recorded only when set: runs made before these options existed keep their protocol record
+    ...(cfg.spec.encoder ? { encoder: cfg.spec.encoder } : {}),
+    ...(cfg.spec.context ? { context: cfg.spec.context } : {}),
     loss: cfg.loss,
   };
 }
@@ -243,7 +274,7 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
  * Why a finished pixel run was not trained with the default settings, or with the given latent
  * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
  */
-export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number): string | null {
+export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number, paperProtocol = false): string | null {
   const want = pixelProtocol(
     pixelTrainConfig(
       pixelTaskOf(m.task),
@@ -251,6 +282,7 @@ export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: num
       m.seed,
       m.dataset.frameSize,
       dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {},
+      paperProtocol,
     ),
   );
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
@@ -308,17 +340,38 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const logPath = join(out.work, 'log.jsonl');
   const workDataDir = await pixelRunDataset(task, opts, out.work);
   const dataDir = resolve(out.final(workDataDir));
-  const ds = loadPixelDataset(workDataDir, task);
+  const pairs = loadPixelDataset(workDataDir, task);
   const datasetId = datasetChecksum(workDataDir);
   // a resume on other data is refused before anything else is said or loaded
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
-  const cfg: PixelTrainConfig = pixelTrainConfig(task, opts.kind, opts.seed, ds.params.size, {
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-    ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
-    ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
-  });
+  const cfg: PixelTrainConfig = pixelTrainConfig(
+    task,
+    opts.kind,
+    opts.seed,
+    pairs.params.size,
+    {
+      ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+      ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+      ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
+    },
+    opts.paperProtocol,
+  );
+  if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
+  if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
+  if (opts.context !== undefined) {
+    if (!Number.isInteger(opts.context) || opts.context < 2 || opts.context > pairs.perTrial)
+      throw new UserError(
+        `--context must be an integer from 2 to ${pairs.perTrial} (the frames of a trial less three), got ${opts.context}`,
+      );
+    cfg.spec = { ...cfg.spec, context: opts.context };
+  }
+  if (cfg.spec.encoder === 'conv' && pairs.params.size % 4 !== 0)
+    throw new UserError(
+      `--encoder conv needs a frame size that is a multiple of 4, but the dataset's frames are ${pairs.params.size}; generate one with --size 28 or 32`,
+    );
+  const ds = withContext(pairs, contextOf(cfg.spec));
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
   const log = new JsonlLog(logPath);
@@ -427,7 +480,7 @@ export async function runPixelEvaluation(opts: {
   await initBackend(opts.backend ?? 'auto');
   const loaded = loadPixelModel(join(opts.outDir, 'model'));
   try {
-    const ds = loadPixelDataset(opts.dataDir ?? old.dataset.dir, old.task);
+    const ds = withContext(loadPixelDataset(opts.dataDir ?? old.dataset.dir, old.task), contextOf(loaded.topology));
     if (ds.params.size !== loaded.topology.frameSize)
       throw new UserError(
         `the model takes ${loaded.topology.frameSize}x${loaded.topology.frameSize} frames, the dataset has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on`,

@@ -54,10 +54,14 @@ export interface ReproduceOptions {
   models?: ModelKind[];
   /** The published figures the table compares with (default the HNN paper's). */
   reference?: Reference;
+  /** Pixel tasks: the paper's one-step latent loss (the paper's table) instead of the tasks' defaults (the pixel table). */
+  paperProtocol?: boolean;
+  /** Steps of every run instead of the protocol's (labelled in every output). */
+  steps?: number;
 }
 
-function stepsOf(task: Task, quick: boolean): number {
-  return quick ? task.quick.steps : task.train.steps;
+function stepsOf(task: Task, o: Pick<ReproduceOptions, 'quick' | 'steps'>): number {
+  return o.steps ?? (o.quick ? task.quick.steps : task.train.steps);
 }
 
 /** What --quick changes for a task, in words. */
@@ -291,7 +295,7 @@ function checkGenerator(dir: string): void {
 function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
   if (o.force || !existsSync(join(dir, 'metrics.json'))) return null;
   const metrics = readMetrics<M>(join(dir, 'metrics.json'));
-  const expected = stepsOf(task, o.quick);
+  const expected = stepsOf(task, o);
   if (metrics.steps !== expected) {
     throw new UserError(
       `${dir} holds a ${metrics.steps}-step run, this ${o.quick ? 'quick' : 'full'} reproduction needs ${expected}: use another --out or pass --force`,
@@ -348,10 +352,18 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   // the latent decay the pixel runs recorded (reuse guarantees they all share it)
   const pixelRuns = tasks.filter((t) => t.kind === 'pixel').map((t) => runsJson[t.name][models[0]]!);
   const latentDecay = pixelRuns.length ? Number(pixelRuns[0][0].protocol.dynamicsWeightDecay) : null;
-  const mode = o.quick
-    ? `QUICK MODE (reduced steps: ${tasks.map(quickNote).join('; ')}): not the paper's protocol`
-    : `full protocol (${tasks.map((t) => `${t.name} ${t.train.steps} steps`).join(', ')})`;
   const sources = [...new Set(tasks.map((t) => t.publishedDissipative?.source).filter((x): x is string => !!x))];
+  const mode =
+    o.steps !== undefined
+      ? `REDUCED RUNS (${o.steps} steps each${o.quick ? `; quick data: ${tasks.map(quickNote).join('; ')}` : ''}): not the protocol's step count`
+      : o.quick
+        ? `QUICK MODE (reduced steps: ${tasks.map(quickNote).join('; ')}): not the paper's protocol`
+        : `full protocol (${tasks.map((t) => `${t.name} ${t.train.steps} steps`).join(', ')})`;
+  const lossNote = tasks.some((t) => t.kind === 'pixel')
+    ? o.paperProtocol
+      ? `Pixel tasks: the paper's one-step latent loss.`
+      : `Pixel tasks: the project's default ${tasks.find((t) => t.kind === 'pixel')!.train.rolloutSteps}-frame latent rollout loss (the paper's: 1; docs/PROTOCOLS.md).`
+    : null;
   const note = [
     reference === 'dissipative'
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
@@ -363,6 +375,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
           `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
         ]
       : []),
+    ...(lossNote ? [lossNote] : []),
     ...(latentDecay !== null
       ? [
           `Pixel tasks: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
@@ -373,7 +386,9 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   const md = markdownTable(rows, note) + (models.includes('dhnn') || reference === 'dissipative' ? `\n${dissipationTables(rows)}` : '');
   writeFileAtomic(join(o.outDir, 'table.md'), md);
   writeJsonAtomic(join(o.outDir, 'table.json'), {
-    mode: o.quick ? 'quick' : 'full',
+    mode: o.steps !== undefined ? 'reduced' : o.quick ? 'quick' : 'full',
+    steps: o.steps ?? null,
+    pixelLoss: o.paperProtocol ? 'paper' : 'default',
     models,
     reference,
     seeds: o.seeds,
@@ -432,7 +447,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
       );
   }
   if (task.kind === 'pixel') {
-    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay);
+    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay, o.paperProtocol);
     if (stale)
       throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
   }
@@ -445,7 +460,7 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     task: task.name,
     kind,
     seed,
-    steps: o.quick ? task.quick.steps : undefined,
+    steps: o.steps ?? (o.quick ? task.quick.steps : undefined),
     dataDir: dataDirOf(o, task, seed),
     outDir: dir,
     backend: o.backend,
@@ -455,7 +470,16 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {
     name: 'pixelRun',
-    args: [{ ...common, steps: stepsOf(task, o.quick), force: !resume, resume, dynamicsWeightDecay: o.dynamicsWeightDecay }],
+    args: [
+      {
+        ...common,
+        steps: stepsOf(task, o),
+        force: !resume,
+        resume,
+        dynamicsWeightDecay: o.dynamicsWeightDecay,
+        paperProtocol: o.paperProtocol,
+      },
+    ],
   };
 }
 

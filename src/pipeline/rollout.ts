@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hamiltonianFunction } from '../../models/f64.ts';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
-import { loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
+import { contextOf, loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -17,7 +17,7 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, type PixelDataset } from './pixel.ts';
+import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
 
 /** A model folder per kind. */
 export type ModelDirs = Partial<Record<ModelKind, string>>;
@@ -154,18 +154,23 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       const m = models[k]!;
       // a map saved with the model is reused when it maps to the state (older models mapped elsewhere)
       const saved = m.metadata.latentMapTarget === 'state' ? (m.metadata.latentMap as LatentMap | undefined) : undefined;
-      maps[k] = saved ?? fitTrainMap(m.model, ds);
-      rollouts[k] = rolloutTrial(m.model, m.weights, ds, maps[k]!, trial, frames, integrator);
+      const own = withContext(ds, contextOf(m.topology));
+      maps[k] = saved ?? fitTrainMap(m.model, own);
+      rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator);
     }
     const truth = trialTruth(ds, trial, frames);
-    const NN = ds.params.size * ds.params.size;
+    const NN = ds.params.size * ds.params.size * ds.params.channels;
     const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
     const panels: VideoPanel[] = [
       { label: 'truth', frames: split(truth.frames) },
       ...kinds.map((k) => ({ label: LABEL[k], frames: split(rollouts[k]!.frames) })),
     ];
     // about 168 px per panel: the 28-pixel frames at 6x
-    const video = composePanels(panels, ds.params.size, { scale: Math.max(1, Math.round(168 / ds.params.size)), counter: true });
+    const video = composePanels(panels, ds.params.size, {
+      scale: Math.max(1, Math.round(168 / ds.params.size)),
+      counter: true,
+      channels: ds.params.channels,
+    });
     const fps = 1 / ds.params.frameDt;
     const out = resolve(opts.out);
     const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';
@@ -198,7 +203,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const withH = (['hnn', 'dhnn'] as const).find((k) => models[k]);
     if (withH && ds.task.system.dof === 1) {
       phasePlot = `${stem}-phase.png`;
-      await phasePortrait(phasePlot, withH, models[withH]!, ds, trial, rollouts[withH]!);
+      await phasePortrait(phasePlot, withH, models[withH]!, withContext(ds, contextOf(models[withH]!.topology)), trial, rollouts[withH]!);
     }
     const scores: RolloutResult['scores'] = {};
     for (const k of kinds)
@@ -241,7 +246,7 @@ function rolloutBytes(frames: number, models: number): Record<string, number> {
 }
 
 /** A model inside a run folder that holds no metrics.json is unfinished (killed, or still training). */
-function refuseUnfinished(modelDir: string): void {
+export function refuseUnfinished(modelDir: string): void {
   const run = dirname(resolve(modelDir));
   if (existsSync(join(run, 'metrics.json'))) return;
   if (existsSync(join(run, CHECKPOINT_FILE)) || existsSync(join(run, 'log.jsonl'))) {

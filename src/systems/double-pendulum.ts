@@ -11,7 +11,7 @@
  * State layout [q1, q2, p1, p2]. Here m1 = m2 = l1 = l2 = 1 and g = 10.
  */
 import type { Rng } from '../util/rng.ts';
-import type { PixelTask, StateTask } from '../tasks/task.ts';
+import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { defineSystem, type System } from './system.ts';
 
 export interface DoublePendulumParams {
@@ -133,7 +133,7 @@ export const pixelDoublePendulumTask: PixelTask = {
       system: (p) => doublePendulumSystem({ m1: p.m1, m2: p.m2, l1: p.l1, l2: p.l2, gravity: 10 }),
     },
   },
-  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  train: PIXEL_TRAIN,
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: null },
   quick: { steps: 300 },
 };

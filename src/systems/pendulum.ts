@@ -16,7 +16,7 @@
  *   g = 15 in (phi, omega = dphi/dt), drawn by this project's renderer.
  */
 import type { Rng } from '../util/rng.ts';
-import type { MeasuredData, PixelTask, StateTask } from '../tasks/task.ts';
+import { PIXEL_TRAIN, type MeasuredData, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { defineSystem, type System } from './system.ts';
 import { radiusOf, randomOnCircle } from './spring.ts';
 
@@ -202,7 +202,7 @@ export const pixelPendulumTask: PixelTask = {
       system: (p) => pendulumSystem({ mass: p.mass, length: p.length, gravity: 15 }),
     },
   },
-  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  train: PIXEL_TRAIN,
   // The reference measured the energy as 1.875 (1 - cos phi) + p_ref^2 = H / 8 in (phi, omega).
   evaluation: { rolloutFrames: 200, energyScale: 1 / 8, periodCoordinate: 0 },
   quick: { steps: 300 },

@@ -7,7 +7,7 @@
  * prints (q^2 + p^2)/2), with the exact solution q(t) = q0 cos 2t + p0 sin 2t.
  */
 import type { Rng } from '../util/rng.ts';
-import type { PixelTask, StateTask } from '../tasks/task.ts';
+import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { springShapes } from './scene.ts';
 import { defineSystem, type System } from './system.ts';
 
@@ -132,7 +132,7 @@ export const pixelSpringTask: PixelTask = {
     // --random-params: the mass and the stiffness per trial (angular frequency sqrt(k/m) from 1.2 to 3.5)
     randomParams: { ranges: { mass: [0.5, 1.5], stiffness: [2, 6] }, system: (p) => massSpring({ mass: p.mass, stiffness: p.stiffness }) },
   },
-  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  train: PIXEL_TRAIN,
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },
   quick: { steps: 300 },
 };

@@ -7,7 +7,7 @@
  * (counter-clockwise) times one scalar (1 + 0.05 N(0,1)); body 2 = (-pos, -vel), so the centre of
  * mass and the total momentum are zero.
  */
-import type { PixelTask, StateTask } from '../tasks/task.ts';
+import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { gravitySystem } from './gravity.ts';
 
 /**
@@ -88,7 +88,7 @@ export const pixelTwoBodyTask: PixelTask = {
     sampling: { as: 'the two-body task: pos ~ U(0.5, 1.5)^2, circular velocity x (1 + 0.05 N(0, 1)), body 2 mirrored' },
     samples: 8,
   },
-  train: { steps: 10000, batchSize: 200, lr: 1e-3, weightDecay: 1e-5, hidden: 200, dynHidden: [200, 200] },
+  train: PIXEL_TRAIN,
   evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0 },
   quick: { steps: 300 },
 };

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors.ts';
 import { installNumericalFixes } from './fixes.ts';
+import { registerWasmConvKernels } from './conv-kernels.ts';
 
 import { BACKEND_CHOICES, type BackendChoice } from './choices.ts';
 export { BACKEND_CHOICES, type BackendChoice } from './choices.ts';
@@ -31,6 +32,7 @@ async function tryNative(pkg: string): Promise<string | null> {
 
 async function tryWasm(): Promise<string | null> {
   await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmConvKernels(); // after the import, which registers the package's own kernels
   return (await tf.setBackend('wasm')) ? null : 'wasm backend did not initialise';
 }
 

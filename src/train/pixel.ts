@@ -5,7 +5,14 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { DEFAULT_PIXEL_LOSS, PixelModel, type LossTerms, type PixelLossConfig, type PixelModelSpec } from '../../models/pixel.ts';
+import {
+  DEFAULT_PIXEL_LOSS,
+  pixelInputSize,
+  PixelModel,
+  type LossTerms,
+  type PixelLossConfig,
+  type PixelModelSpec,
+} from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/kinds.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
@@ -17,6 +24,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { makePixelStep } from './steps.ts';
+import { windowPixelLossGradients } from '../../models/backprop.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -29,6 +37,8 @@ export interface PixelData {
   frameSize: number;
   /** Values per pixel: 1 grey, 3 RGB. */
   channels?: 1 | 3;
+  /** Consecutive rows per trial (a trial's pairs k = 0..perTrial-1): needed by multi-step windows. */
+  perTrial?: number;
   train: PixelSplit;
   test: PixelSplit;
 }
@@ -62,8 +72,11 @@ export function pixelTrainConfig(
   seed: number,
   frameSize: number,
   over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},
+  /** The paper's protocol (a one-step latent loss) instead of the task's default. */
+  paper = false,
 ): PixelTrainConfig {
   const p = task.train;
+  const K = paper ? 1 : p.rolloutSteps;
   return {
     spec: { kind, frameSize, hidden: p.hidden, latent: 2 * task.system.dof, dynHidden: p.dynHidden },
     seed,
@@ -71,7 +84,8 @@ export function pixelTrainConfig(
     batchSize: p.batchSize,
     lr: p.lr,
     weightDecay: p.weightDecay,
-    loss: DEFAULT_PIXEL_LOSS,
+    // K = 1 is recorded without the field, as runs made before the option recorded it
+    loss: K === 1 ? DEFAULT_PIXEL_LOSS : { ...DEFAULT_PIXEL_LOSS, rolloutSteps: K },
     logEvery: 200,
     checkpointEvery: 250,
     ...over,
@@ -101,6 +115,86 @@ class Batcher {
 }
 
 /**
+ * Windows of K + 1 consecutive pairs of one trial, copied into reusable buffers: pair j of window i
+ * at rows [j * count + i]. Pairs 0..K-1 are the x rows r..r+K-1, pair K the next pair of row r+K-1.
+ */
+class WindowBatcher {
+  readonly pairs: Float32Array;
+  /** The rows a window may start at: within its trial, K pairs before the trial's last. */
+  readonly starts: Int32Array;
+  constructor(
+    private readonly split: PixelSplit,
+    perTrial: number,
+    readonly K: number,
+    readonly count: number,
+    private readonly width: number,
+  ) {
+    if (perTrial - K < 1)
+      throw new UserError(`--rollout-steps ${K} needs trials of more than ${K + 3} frames; use fewer steps or longer trials`);
+    const perWindow = perTrial - K + 1;
+    const trials = split.rows / perTrial;
+    this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
+    this.pairs = new Float32Array((K + 1) * count * width);
+  }
+  fill(starts: ArrayLike<number>): void {
+    const w = this.width;
+    const { x, next } = this.split;
+    for (let i = 0; i < this.count; i++) {
+      const r = starts[i];
+      for (let j = 0; j < this.K; j++) this.pairs.set(x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
+      const last = r + this.K - 1;
+      this.pairs.set(next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
+    }
+  }
+}
+
+/**
+ * One update of the window loss (models/pixel.ts, windowLoss); returns the batch's terms before the
+ * update. The hand-written gradient (models/backprop.ts) serves the Euler step of the MLP
+ * autoencoder; tfjs's autodiff the rest (fast: false forces it, for the tests).
+ */
+export function makeWindowStep(
+  model: PixelModel,
+  optimiser: Adam,
+  loss: PixelLossConfig,
+  batch: Pick<WindowBatcher, 'pairs' | 'K' | 'count'>,
+  fast = true,
+): () => LossTerms<number> {
+  const vars = model.variables();
+  const width = model.input;
+  const W = batch.K + 1;
+  const handWritten = fast && loss.latentStep === 'euler' && (model.spec.encoder ?? 'mlp') === 'mlp';
+  if (handWritten)
+    return () => {
+      const t = tf.tidy(() => {
+        const { terms, grads } = windowPixelLossGradients(model, tf.tensor2d(batch.pairs, [W * batch.count, width]), batch.K, loss);
+        optimiser.apply(grads);
+        return terms;
+      });
+      const v = t.dataSync();
+      t.dispose();
+      return { total: loss.recon * v[0] + loss.consistency * v[1] + loss.hnn * v[2], recon: v[0], consistency: v[1], hnn: v[2] };
+    };
+  return () => {
+    const values = tf.tidy(() => {
+      const all = tf.tensor2d(batch.pairs, [W * batch.count, width]);
+      const pairs = Array.from({ length: W }, (_, j) => tf.slice(all, [j * batch.count, 0], [batch.count, -1]) as tf.Tensor2D);
+      let terms: tf.Tensor | null = null;
+      const { grads } = tf.variableGrads(() => {
+        const t = model.windowLoss(pairs, loss);
+        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
+        return t.total;
+      }, vars);
+      optimiser.apply(vars.map((v) => grads[v.name]));
+      return terms as unknown as tf.Tensor;
+    });
+    const v = values.dataSync();
+    values.dispose();
+    return { total: v[0], recon: v[1], consistency: v[2], hnn: v[3] };
+  };
+}
+
+/**
  * The latent model's coupled weight decay: dynamicsWeightDecay when given, else weightDecay times
  * the latent term's weight. Coupled L2 adds wd * theta to the gradient of the WHOLE loss, but the
  * latent model's only gradient is the latent term's, weight 0.1: relative to that term the
@@ -122,7 +216,11 @@ export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
 }
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
-  const width = 2 * cfg.spec.frameSize * cfg.spec.frameSize;
+  const width = pixelInputSize(cfg.spec);
+  if ((data.channels ?? 1) !== (cfg.spec.channels ?? 1))
+    throw new UserError(
+      `dataset frames have ${data.channels ?? 1} channels, the model expects ${cfg.spec.channels ?? 1}; use a matching dataset or model`,
+    );
   if (data.frameSize !== cfg.spec.frameSize)
     throw new UserError(
       `dataset frames are ${data.frameSize}x${data.frameSize}, the model expects ${cfg.spec.frameSize}x${cfg.spec.frameSize}; use a matching dataset or model`,
@@ -258,6 +356,11 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     model = PixelModel.init(cfg.spec, cfg.seed);
     optimiser = pixelAdam(model, cfg);
   }
+  const K = cfg.loss.rolloutSteps ?? 1;
+  // K > 1: windows of K + 1 pairs, as many as keep the encoder's rows per step (2 per pair now) the same
+  const windows =
+    K > 1 ? new WindowBatcher(data.train, data.perTrial ?? 0, K, Math.max(1, Math.floor((2 * batchSize) / (K + 1))), width) : null;
+  const windowStep = windows ? makeWindowStep(model, optimiser, cfg.loss, windows) : null;
   const step = makeStep(model, optimiser, cfg.loss);
   const batch = new Batcher(data.train, batchSize, width);
   const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
@@ -279,9 +382,16 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     updates,
     startAt: startStep,
     step: () => {
-      // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-      batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
-      const t = step(batch.x, batch.next, batchSize);
+      let t: LossTerms<number>;
+      if (windows && windowStep) {
+        const order = batchRng.permutation(windows.starts.length).subarray(0, windows.count);
+        windows.fill(Array.from(order, (i) => windows.starts[i]));
+        t = windowStep();
+      } else {
+        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+        batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
+        t = step(batch.x, batch.next, batchSize);
+      }
       return { loss: t.total, recon: t.recon, consistency: t.consistency, hnn: t.hnn };
     },
     evaluate:
@@ -343,7 +453,8 @@ export function removeCheckpoint(path: string): void {
 export async function pixelJointStep(
   opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {},
 ): Promise<{ step: () => void; dispose: () => void }> {
-  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28);
+  // the paper's one-step loss: the step the PyTorch peer of `npm run bench` takes too
+  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28, {}, true);
   const batchSize = opts.batchSize ?? cfg.batchSize;
   const model = PixelModel.init(cfg.spec, 0);
   const optimiser = pixelAdam(model, cfg);

@@ -65,7 +65,7 @@ export function makePixelStep(model: PixelModel, adam: Adam, loss: PixelLossConf
   const vars = model.variables();
   checkOptimiser(vars, adam);
   const width = model.input;
-  const fast = (opts.fast ?? true) && loss.latentStep === 'euler';
+  const fast = (opts.fast ?? true) && loss.latentStep === 'euler' && (model.spec.encoder ?? 'mlp') === 'mlp';
   // [x; next] for the upload, reused: allocating 2.5 MB per step cost 2-3 ms (the tensor made from it
   // is disposed within the step, so no tensor aliases it when it is overwritten)
   let both = new Float32Array(0);

@@ -1,0 +1,52 @@
+// The shape of a pixel model (its spec) and its autoencoder built from the spec: no file system, so
+// the browser page builds the same encoder and decoder from saved weights (web/codec.ts).
+import { Autoencoder } from './autoencoder.ts';
+import { ConvAutoencoder } from './conv-autoencoder.ts';
+import type { ModelKind, PixelEncoder } from './kinds.ts';
+import type { NamedWeights } from './mlp.ts';
+
+export interface PixelModelSpec {
+  kind: ModelKind;
+  /** Frame side N: input = 2 N^2 (times 3 for RGB frames). */
+  frameSize: number;
+  /** Values per pixel: 1 grey (default), 3 RGB. */
+  channels?: 1 | 3;
+  /** Autoencoder width (200). */
+  hidden: number;
+  /** Latent size 2k (2). */
+  latent: number;
+  /** Hidden sizes of the latent MLP ([200, 200]). */
+  dynHidden: number[];
+  /** The autoencoder: the paper's residual MLP (default) or a convolutional one over the frame stack. */
+  encoder?: PixelEncoder;
+  /** Frames per input row (default 2, the paper's pair): the stack the encoder sees and the decoder rebuilds. */
+  context?: number;
+}
+
+/** Frames per input row of a spec (2 unless a context is given). */
+export function contextOf(spec: Pick<PixelModelSpec, 'context'>): number {
+  return spec.context ?? 2;
+}
+
+/** Input length of a spec's rows: context x N^2 x channels. */
+export function pixelInputSize(spec: Pick<PixelModelSpec, 'frameSize' | 'channels' | 'context'>): number {
+  return contextOf(spec) * spec.frameSize * spec.frameSize * (spec.channels ?? 1);
+}
+
+export function checkSpec(spec: PixelModelSpec): number {
+  if (spec.latent % 2 !== 0) throw new Error(`latent size must be even (q, p), got ${spec.latent}`);
+  const c = contextOf(spec);
+  if (!Number.isInteger(c) || c < 2) throw new Error(`context must be an integer of at least 2 frames, got ${c}`);
+  return pixelInputSize(spec);
+}
+
+export type FrameAutoencoder = Autoencoder | ConvAutoencoder;
+
+export function frameAutoencoder(spec: PixelModelSpec, input: number, make: 'init' | NamedWeights, seed = 0): FrameAutoencoder {
+  if ((spec.encoder ?? 'mlp') === 'mlp') {
+    const s = { input, hidden: spec.hidden, latent: spec.latent };
+    return make === 'init' ? Autoencoder.init(s, seed, 'ae') : Autoencoder.fromWeights(s, make, 'ae');
+  }
+  const s = { frameSize: spec.frameSize, frames: contextOf(spec), channels: spec.channels ?? 1, hidden: spec.hidden, latent: spec.latent };
+  return make === 'init' ? ConvAutoencoder.init(s, seed, 'ae') : ConvAutoencoder.fromWeights(s, make, 'ae');
+}

@@ -1,0 +1,273 @@
+// `hnn web`: a self-contained static site of trained pixel models. It copies the page that
+// `npm run build` bundled (dist/web: index.html, style.css, bundle.js, the tfjs wasm binaries), the
+// models' artifacts as they are (model.json + weights.bin), a few test trials of their dataset, the
+// latent maps, and the datasets of the state tasks the page trains live; site.json describes it
+// all (./format.ts). The folder is claimed like every output of hnn and appears only when complete.
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { decodeArtifacts, parseModelJson, weightsPath } from '../../models/artifacts.ts';
+import { PIXEL_MODEL_FORMAT, contextOf, loadPixelModel, type PixelTopology } from '../../models/pixel.ts';
+import { buildStateDataset } from '../../datasets/state.ts';
+import { paramNames } from '../../datasets/pixel.ts';
+import type { LatentMap } from '../eval/pixel.ts';
+import { fitTrainMap, loadPixelDataset } from '../pipeline/pixel.ts';
+import { findPixelModels, refuseUnfinished } from '../pipeline/rollout.ts';
+import { initBackend } from '../tf/backend.ts';
+import { UserError } from '../util/errors.ts';
+import { makeDir, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
+import { claimOutput, markOutput, partialPathFor, publishFolder } from '../util/output.ts';
+import { packageRoot } from '../util/package-root.ts';
+import { packageVersions } from '../util/versions.ts';
+import {
+  PAGE_FILES,
+  PAIRS_FILE,
+  PRELOAD_MARK,
+  SITE_FILE,
+  SITE_FORMAT,
+  type SiteManifest,
+  type SiteModel,
+  type SiteStateData,
+  type SiteTrial,
+} from './format.ts';
+
+/**
+ * State tasks the page trains live: one-degree-of-freedom systems whose protocol model (200 x 200,
+ * full batch) takes a few milliseconds per step, so a curve forms within seconds.
+ */
+export const LIVE_TRAIN_TASKS = ['spring', 'pendulum'] as const;
+
+export interface SiteOptions {
+  /** A pixel model folder, an experiment folder, or a run folder holding hnn/ and baseline/. */
+  model: string;
+  /** The site folder (default "site"). */
+  out: string;
+  /** Dataset folder (default: the one the models were trained on). */
+  data?: string;
+  /** Test trials to include (default 3). */
+  trials?: number;
+  /** Frames per rollout (default: the task's). */
+  frames?: number;
+  /** Replace a site already in `out`. */
+  force?: boolean;
+  /** Folder of the bundled page (default: the package's dist/web). */
+  assets?: string;
+  backend?: string;
+}
+
+export interface SiteResult {
+  dir: string;
+  task: string;
+  models: string[];
+  trials: number;
+  bytes: number;
+}
+
+/** The wasm binary the browsers that run the page load (all current ones have WebAssembly SIMD; threads need cross-origin isolation, which a plain static server does not give). */
+const SIMD_WASM = 'tfjs-backend-wasm-simd.wasm';
+
+/** index.html with preload links (fetch() requests: same-origin credentials, hence crossorigin) in place of its mark. */
+function withPreloads(html: string, files: string[]): string {
+  if (!html.includes(PRELOAD_MARK)) throw new Error('the bundled index.html lacks its preload mark; rebuild with `npm run build`');
+  const links = files.map((f) => `<link rel="preload" href="${f}" as="fetch" crossorigin="anonymous" />`).join('\n    ');
+  return html.replace(PRELOAD_MARK, links);
+}
+
+/** Where `npm run build` puts the bundled page. */
+export function pageAssetsDir(): string {
+  return join(packageRoot(), 'dist', 'web');
+}
+
+/** The bundled page's files (the fixed ones, the bundle's chunks, the wasm binaries). Refuses an unbuilt package. */
+function pageAssets(dir: string): string[] {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : [];
+  const missing = [...PAGE_FILES.filter((f) => !files.includes(f)), ...(files.some((f) => f.endsWith('.wasm')) ? [] : ['*.wasm'])];
+  if (missing.length)
+    throw new UserError(`the web page is not built (${dir} lacks ${missing.join(', ')}); run \`npm run build\` in the hnn-ts folder`);
+  return files.sort();
+}
+
+/** A model's artifacts read through the page's own parser: what the page will load, checked before it is copied. */
+function readModelFiles(dir: string): { json: Buffer; weights: Buffer; topology: PixelTopology; metadata: Record<string, unknown> } {
+  const jsonPath = join(dir, 'model.json');
+  const json = readFileSync(jsonPath);
+  const parsed = parseModelJson<PixelTopology>(json.toString('utf8'), PIXEL_MODEL_FORMAT, jsonPath);
+  const binPath = join(dir, weightsPath(parsed));
+  if (!existsSync(binPath)) throw new UserError(`model weights missing: ${binPath}; retrain the model`);
+  const weights = readFileSync(binPath);
+  const art = decodeArtifacts(
+    parsed,
+    weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+    binPath,
+  );
+  return { json, weights, topology: art.topology, metadata: art.metadata };
+}
+
+export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
+  const trialCount = opts.trials ?? 3;
+  if (!(Number.isInteger(trialCount) && trialCount >= 1)) throw new UserError(`--trials must be a positive integer, got ${trialCount}`);
+  if (opts.frames !== undefined && !(Number.isInteger(opts.frames) && opts.frames >= 2 && opts.frames <= 5000))
+    throw new UserError(`--frames must be an integer in 2..5000, got ${opts.frames}`);
+  const found = findPixelModels(opts.model);
+  const assetsDir = resolve(opts.assets ?? pageAssetsDir());
+  const assets = pageAssets(assetsDir);
+  const kinds = (['hnn', 'baseline'] as const).filter((k) => found[k]);
+  for (const k of kinds) refuseUnfinished(found[k]!);
+  // tf.io decodes the weights (and a model without a saved latent map is run to fit one)
+  await initBackend(opts.backend ?? 'auto');
+  const models = Object.fromEntries(kinds.map((k) => [k, readModelFiles(found[k]!)])) as Partial<
+    Record<'hnn' | 'baseline', ReturnType<typeof readModelFiles>>
+  >;
+  for (const k of kinds)
+    if (models[k]!.topology.kind !== k) throw new UserError(`${found[k]} holds a ${models[k]!.topology.kind} model, found as the ${k}`);
+  for (const k of kinds)
+    if (contextOf(models[k]!.topology) !== 2)
+      throw new UserError(
+        `${found[k]} encodes ${contextOf(models[k]!.topology)} frames per row; the page starts rollouts from a pair, so pass a model trained with the default --context 2`,
+      );
+
+  const first = models[kinds[0]]!;
+  const dataDir = opts.data ?? (first.metadata.dataset as string | undefined);
+  if (!dataDir) throw new UserError(`${found[kinds[0]]} does not record its dataset; pass --data DIR`);
+  if (!existsSync(dataDir))
+    throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
+  const ds = loadPixelDataset(dataDir);
+  for (const k of kinds) {
+    const size = models[k]!.topology.frameSize;
+    if (size !== ds.params.size)
+      throw new UserError(
+        `the ${k} model takes ${size}x${size} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`,
+      );
+    const channels = models[k]!.topology.channels ?? 1;
+    if (channels !== ds.params.channels)
+      throw new UserError(
+        `the ${k} model takes ${channels === 3 ? 'colour' : 'grey'} frames but dataset ${dataDir} has ${ds.params.channels === 3 ? 'colour' : 'grey'} ones; pass the dataset it was trained on with --data`,
+      );
+    const task = models[k]!.metadata.task;
+    if (typeof task === 'string' && task !== ds.task.name)
+      throw new UserError(`the ${k} model was trained on ${task}, dataset ${dataDir} is ${ds.task.name}; pass its own dataset with --data`);
+  }
+  const frames = opts.frames ?? ds.task.evaluation.rolloutFrames;
+
+  // the latent maps: saved with the models (as `hnn rollout` reuses them), else fitted here
+  const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
+  for (const k of kinds) {
+    const meta = models[k]!.metadata;
+    if (meta.latentMapTarget === 'state' && meta.latentMap) maps[k] = meta.latentMap as LatentMap;
+    else {
+      const loaded = loadPixelModel(found[k]!);
+      try {
+        maps[k] = fitTrainMap(loaded.model, ds);
+      } finally {
+        loaded.model.dispose();
+      }
+    }
+  }
+
+  // the first test trials: initial state, parameters, and the first pair exactly as the dataset holds it
+  const count = Math.min(trialCount, ds.testTrials);
+  const dim = ds.task.system.dim;
+  const names = paramNames(ds.task, ds.params.randomParams);
+  const initial = ds.arrays.trialInitial.data as Float64Array;
+  const params = ds.arrays.trialParams?.data as Float64Array | undefined;
+  const width = 2 * ds.params.size * ds.params.size * ds.params.channels;
+  const pairs = new Float32Array(count * width);
+  const trials: SiteTrial[] = [];
+  for (let t = 0; t < count; t++) {
+    trials.push({
+      trial: t,
+      initial: Array.from(initial.subarray(t * dim, (t + 1) * dim)),
+      params: names.length && params ? Object.fromEntries(names.map((n, i) => [n, params[t * names.length + i]])) : null,
+    });
+    const row = t * ds.perTrial;
+    pairs.set(ds.data.test.x.subarray(row * width, (row + 1) * width), t * width);
+  }
+
+  const claim = claimOutput(opts.out, 'site', 'hnn web');
+  const partial = partialPathFor(claim.dir);
+  try {
+    if (claim.before.state === 'ours' && !opts.force)
+      throw new UserError(`${claim.dir} already holds a web site; choose another --out or pass --force to replace it`);
+    if (existsSync(partial)) rmSync(partial, { recursive: true, force: true });
+    makeDir(partial);
+    markOutput(partial, 'site', { command: 'hnn web', task: ds.task.name });
+    let bytes = 0;
+    const write = (rel: string, data: string | Uint8Array) => {
+      writeFileAtomic(join(partial, rel), data);
+      bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    };
+    const siteModels: SiteModel[] = [];
+    for (const k of kinds) {
+      write(`models/${k}/model.json`, models[k]!.json);
+      write(`models/${k}/${weightsPath(JSON.parse(models[k]!.json.toString('utf8')))}`, models[k]!.weights);
+      siteModels.push({ kind: k, path: `models/${k}/model.json`, latentMap: maps[k]! });
+    }
+    write(PAIRS_FILE, new Uint8Array(pairs.buffer));
+    const train = LIVE_TRAIN_TASKS.map((task) => {
+      const d = buildStateDataset(task, 0);
+      const data: SiteStateData = {
+        task,
+        seed: 0,
+        dim: d.dim,
+        train: { rows: d.trainRows, x: Array.from(d.trainX), dx: Array.from(d.trainDx) },
+        test: { rows: d.testRows, x: Array.from(d.testX), dx: Array.from(d.testDx) },
+      };
+      const path = `data/state-${task}.json`;
+      write(path, JSON.stringify(data));
+      return { task, path };
+    });
+    const manifest: SiteManifest = {
+      format: SITE_FORMAT,
+      generatedBy: `hnn-ts ${packageVersions()['hnn-ts']}`,
+      task: ds.task.name,
+      frames: {
+        size: ds.params.size,
+        channels: ds.params.channels,
+        samples: ds.params.samples,
+        frameDt: ds.params.frameDt,
+        substeps: ds.params.substeps,
+        engine: ds.params.engine,
+      },
+      rolloutFrames: frames,
+      models: siteModels,
+      trials,
+      pairs: PAIRS_FILE,
+      train,
+    };
+    writeJsonAtomic(join(partial, SITE_FILE), manifest);
+    write(
+      'README.txt',
+      [
+        `Hamiltonian Neural Networks in the browser: ${ds.task.name}, ${kinds.join(' and ')} (made by hnn-ts ${packageVersions()['hnn-ts']}).`,
+        'Serve this folder over HTTP and open the address it prints (a page opened from file:// cannot load its models):',
+        '  hnn serve <this folder>',
+        '  (or any static server, e.g. python3 -m http.server --bind 127.0.0.1 --directory <this folder>)',
+        '',
+      ].join('\n'),
+    );
+    for (const f of assets.filter((a) => a !== 'index.html')) {
+      copyFileSync(join(assetsDir, f), join(partial, f));
+      bytes += statSync(join(partial, f)).size;
+    }
+    // index.html last (it marks the site finished: src/util/output.ts), with the data the page fetches
+    // first listed for preloading, so they arrive while the bundle starts rather than after
+    const weightFiles = siteModels.map((m) =>
+      m.path.replace(/model\.json$/, weightsPath(JSON.parse(models[m.kind as (typeof kinds)[number]]!.json.toString('utf8')))),
+    );
+    const preload = [SITE_FILE, ...siteModels.map((m) => m.path), ...weightFiles, PAIRS_FILE, ...assets.filter((a) => a === SIMD_WASM)];
+    write('index.html', withPreloads(readFileSync(join(assetsDir, 'index.html'), 'utf8'), preload));
+    publishFolder(partial, claim.dir);
+    return { dir: claim.dir, task: ds.task.name, models: kinds.slice(), trials: count, bytes };
+  } finally {
+    if (existsSync(partial)) rmSync(partial, { recursive: true, force: true });
+    claim.release();
+  }
+}
+
+/** `hnn web`: builds the site and says how to open it. */
+export async function runWebCommand(o: SiteOptions & { quiet?: boolean }): Promise<void> {
+  const r = await buildSite(o);
+  console.log(
+    `wrote ${r.dir}: ${r.task}, ${r.models.join(' and ')}, ${r.trials} test trial${r.trials === 1 ? '' : 's'} (${(r.bytes / 1e6).toFixed(1)} MB)\n` +
+      `open it with: hnn serve ${r.dir}`,
+  );
+}
