@@ -210,17 +210,18 @@ function buildSimulated(task: StateTask, seed: number, overrides: StateOverrides
   return split(task.name, seed, dim, x, dx, t, cutTrajectories * data.points, data.first, params);
 }
 
-/** Forward finite differences of measured rows, the first part (time order) train. */
+/** Finite differences of measured rows (forward, or at the midpoints), the first part (time order) train. */
 function buildMeasured(task: StateTask, data: MeasuredData, seed: number): StateDataset {
   const d = loadMeasured(data);
   const rows = d.rows - 1;
   const x = new Float64Array(rows * 2);
   const dx = new Float64Array(rows * 2);
-  const t = d.t.slice(0, rows);
+  const midpoint = data.targets === 'midpoint';
+  const t = midpoint ? Float64Array.from({ length: rows }, (_, i) => (d.t[i] + d.t[i + 1]) / 2) : d.t.slice(0, rows);
   for (let i = 0; i < rows; i++) {
     const h = d.t[i + 1] - d.t[i];
-    x[2 * i] = d.q[i];
-    x[2 * i + 1] = d.p[i];
+    x[2 * i] = midpoint ? (d.q[i] + d.q[i + 1]) / 2 : d.q[i];
+    x[2 * i + 1] = midpoint ? (d.p[i] + d.p[i + 1]) / 2 : d.p[i];
     dx[2 * i] = (d.q[i + 1] - d.q[i]) / h;
     dx[2 * i + 1] = (d.p[i + 1] - d.p[i]) / h;
   }
@@ -232,7 +233,7 @@ function buildMeasured(task: StateTask, data: MeasuredData, seed: number): State
     source: data.provenance,
     sourceSha256: data.sha256,
     trainFraction: data.trainFraction,
-    targets: 'forward finite differences',
+    targets: midpoint ? 'finite differences at the midpoints' : 'forward finite differences',
     noiseStd: 0,
     split: `first ${cut} rows (time order) train, remaining ${rows - cut} test`,
     note: 'the seed is recorded but unused: the data are measured, nothing is random',

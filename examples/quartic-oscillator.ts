@@ -34,7 +34,7 @@ const data = toStateData(buildStateDataset(task, 0));
 const results: Record<string, number> = {};
 for (const kind of ['baseline', 'hnn'] as const) {
   const { model } = await trainStateModel({ kind, seed: 0, ...task.train }, data, { quiet: true });
-  const energy = energyEvaluation(task, fieldFunction(kind, model.mlp.read()));
+  const energy = energyEvaluation(task, fieldFunction(kind, model.read()));
   model.dispose();
   results[kind] = energy.mean;
   console.log(`${kind}: energy MSE ${energy.mean.toExponential(3)} (${energy.description})`);

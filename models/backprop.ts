@@ -107,14 +107,17 @@ class LayerGrads {
   }
 }
 
-/** The HNN field f = dH/dx . S of a tanh MLP H, and its hand-written backward pass. */
-function hnnPass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
+/**
+ * The field f = dH/dx . S of a scalar tanh MLP H, and its hand-written backward pass: S the symplectic
+ * matrix (the HNN, and the D-HNN's H), or the identity (null: the plain gradient, the D-HNN's D).
+ */
+function hnnPass(mlp: Mlp, x: tf.Tensor2D, symplecticField = true): FieldPass {
   const W = mlp.weights;
   const m = W.length;
   if (m < 2) throw new Error('the HNN needs at least one hidden layer');
   if (W[m - 1].shape[1] !== 1) throw new Error('the HNN output must be a scalar');
   const dim = x.shape[1];
-  const { s, sT } = symplecticPair(dim);
+  const { s, sT } = symplecticField ? symplecticPair(dim) : { s: null, sT: null };
   const { h, u } = tanhHidden(mlp, x);
   const WT = W.map((w, l) => (l < m - 1 ? tf.transpose(w) : null));
   const wRow = tf.reshape(W[m - 1], [1, W[m - 1].shape[0]]);
@@ -126,12 +129,13 @@ function hnnPass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
     e[l - 1] = mm(delta[l], WT[l]!);
     delta[l - 1] = tf.mul(e[l - 1], u[l - 1]);
   }
-  const field = mm(mm(delta[0], WT[0]!), s) as tf.Tensor2D;
+  const gradX = mm(delta[0], WT[0]!) as tf.Tensor2D;
+  const field = s ? (mm(gradX, s) as tf.Tensor2D) : gradX;
 
   const backward = (fieldBar: tf.Tensor2D, inputGradient: boolean) => {
     const g = new LayerGrads(mlp);
     // back through dH/dx = delta_0 W_0^T and the chain of deltas (the second-order part)
-    const gradXBar = mm(fieldBar, sT);
+    const gradXBar = sT ? mm(fieldBar, sT) : fieldBar;
     g.w[0].push(mmT(gradXBar, delta[0]));
     let deltaBar = mm(gradXBar, W[0]);
     const uBar: tf.Tensor[] = new Array(m - 1);
@@ -182,8 +186,26 @@ function baselinePass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
   return { field, backward };
 }
 
-/** The model's field at x with its backward pass (HNN or baseline). */
+/**
+ * The D-HNN field f = dH/dx . S + dD/dx: the HNN pass of H and the same pass of D without the
+ * symplectic matrix, summed; the backward pass returns H's gradient parts, then D's (variables() order).
+ */
+function dhnnPass(h: Mlp, d: Mlp, x: tf.Tensor2D): FieldPass {
+  const conservative = hnnPass(h, x);
+  const dissipative = hnnPass(d, x, false);
+  return {
+    field: tf.add(conservative.field, dissipative.field) as tf.Tensor2D,
+    backward: (fieldBar, inputGradient) => {
+      const a = conservative.backward(fieldBar, inputGradient);
+      const b = dissipative.backward(fieldBar, inputGradient);
+      return { grads: [...a.grads, ...b.grads], inputBar: inputGradient ? (tf.add(a.inputBar!, b.inputBar!) as tf.Tensor2D) : null };
+    },
+  };
+}
+
+/** The model's field at x with its backward pass (HNN, baseline or D-HNN). */
 export function fieldPass(model: DynamicsModel, x: tf.Tensor2D): FieldPass {
+  if (model.spec.kind === 'dhnn') return dhnnPass(model.mlp, model.dissipationMlp!, x);
   return model.spec.kind === 'hnn' ? hnnPass(model.mlp, x) : baselinePass(model.mlp, x);
 }
 

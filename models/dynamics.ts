@@ -1,11 +1,17 @@
-// State-space dynamics models of the paper: the HNN (symplectic gradient of a learned scalar H)
-// and the baseline (an MLP that predicts dx/dt directly). State layout x = [q_1..q_k, p_1..p_k].
+// State-space dynamics models: the HNN (symplectic gradient of a learned scalar H), the baseline (an
+// MLP that predicts dx/dt directly) and the dissipative HNN (Sosanya & Greydanus 2022: the HNN's
+// field plus the plain gradient of a second learned scalar D). State layout x = [q_1..q_k, p_1..p_k].
+//
+// The D-HNN's field is the Helmholtz decomposition dx/dt = J grad H + grad D. Sign convention: D is
+// added as it is (as in the authors' code), so a friction that drains energy has D decreasing in |p|:
+// for dp/dt = -dH/dq - gamma dH/dp with H = T(p) + V(q), the true D is -gamma T(p) (minus the
+// Rayleigh dissipation function), e.g. -gamma p^2 for the paper's spring H = q^2 + p^2.
 import * as tf from '@tensorflow/tfjs';
 import { Mlp, type MlpSpec, type NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 
-import type { ModelKind } from './kinds.ts';
-export { MODEL_KINDS, type ModelKind } from './kinds.ts';
+import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
+export { DISSIPATION_NET, MODEL_KINDS, type ModelKind } from './kinds.ts';
 
 export interface DynamicsSpec {
   kind: ModelKind;
@@ -24,50 +30,103 @@ export function symplecticRight(dim: number): Float32Array {
   return s;
 }
 
-/** The reference's MLP: tanh hidden layers, linear output layer without bias; H is a scalar. */
+/** True for the kinds whose first network is a scalar H (its symplectic gradient is the conservative field). */
+export function hasHamiltonian(kind: ModelKind): boolean {
+  return kind !== 'baseline';
+}
+
+/** The reference's MLP: tanh hidden layers, linear output layer without bias; H (and D) are scalars. */
 function mlpSpec(spec: DynamicsSpec): MlpSpec {
   if (spec.dim % 2 !== 0) throw new Error(`state dimension must be even, got ${spec.dim}`);
-  const out = spec.kind === 'hnn' ? 1 : spec.dim;
+  const out = hasHamiltonian(spec.kind) ? 1 : spec.dim;
   return { sizes: [spec.dim, ...spec.hidden, out], activation: 'tanh', outputBias: false };
 }
 
 export class DynamicsModel {
+  /** The HNN's and D-HNN's H, or the baseline's field network. */
   readonly mlp: Mlp;
+  /** The D-HNN's dissipation D (null for the other kinds). */
+  readonly dissipationMlp: Mlp | null;
   private readonly s: tf.Tensor2D | null;
 
-  /** A new model with initial weights from `seed` (the `init:<kind>` stream). */
+  /** A new model with initial weights from `seed` (the `init:<kind>` stream; the D-HNN's D: `init:dhnn-d`). */
   static init(spec: DynamicsSpec, seed: number): DynamicsModel {
-    return new DynamicsModel(spec, Mlp.init(mlpSpec(spec), seed, spec.kind));
+    const h = Mlp.init(mlpSpec(spec), seed, spec.kind);
+    return new DynamicsModel(spec, h, spec.kind === 'dhnn' ? Mlp.init(mlpSpec(spec), seed, DISSIPATION_NET) : null);
   }
 
-  /** A model with saved weights ("<kind>/w0", ...). */
+  /** A model with saved weights ("<kind>/w0", ...; the D-HNN's D: "dhnn-d/w0", ...). */
   static fromWeights(spec: DynamicsSpec, weights: NamedWeights): DynamicsModel {
-    return new DynamicsModel(spec, Mlp.fromWeights(mlpSpec(spec), weights, spec.kind));
+    const h = Mlp.fromWeights(mlpSpec(spec), weights, spec.kind);
+    if (spec.kind !== 'dhnn') return new DynamicsModel(spec, h, null);
+    try {
+      return new DynamicsModel(spec, h, Mlp.fromWeights(mlpSpec(spec), weights, DISSIPATION_NET));
+    } catch (e) {
+      h.dispose(); // D's weights did not fit: free H made before
+      throw e;
+    }
   }
 
   private constructor(
     readonly spec: DynamicsSpec,
     mlp: Mlp,
+    dissipation: Mlp | null,
   ) {
     this.mlp = mlp;
-    this.s = spec.kind === 'hnn' ? tf.keep(tf.tensor2d(symplecticRight(spec.dim), [spec.dim, spec.dim])) : null;
+    this.dissipationMlp = dissipation;
+    this.s = hasHamiltonian(spec.kind) ? tf.keep(tf.tensor2d(symplecticRight(spec.dim), [spec.dim, spec.dim])) : null;
+  }
+
+  /** The networks in variables() order: H (or the baseline's), then the D-HNN's D. */
+  private nets(): Mlp[] {
+    return this.dissipationMlp ? [this.mlp, this.dissipationMlp] : [this.mlp];
   }
 
   variables(): tf.Variable[] {
-    return this.mlp.variables();
+    return this.nets().flatMap((n) => n.variables());
   }
 
-  /** Learned H(x), [N, 1] (HNN only). */
+  /** Names of variables() in order ("<kind>/w0", ..., then "dhnn-d/w0", ...). */
+  keys(): string[] {
+    return this.nets().flatMap((n) => n.keys);
+  }
+
+  /** Current parameter values by name, for saving and for the float64 evaluator. */
+  read(): NamedWeights {
+    return Object.assign({}, ...this.nets().map((n) => n.read())) as NamedWeights;
+  }
+
+  /** Learned H(x), [N, 1] (HNN and D-HNN). */
   hamiltonian(x: tf.Tensor2D): tf.Tensor2D {
-    if (this.spec.kind !== 'hnn') throw new Error('the baseline has no Hamiltonian');
+    if (!hasHamiltonian(this.spec.kind)) throw new Error('the baseline has no Hamiltonian');
     return this.mlp.apply(x) as tf.Tensor2D;
   }
 
-  /** Predicted dx/dt, [N, dim]. Differentiable in the weights (second order for the HNN). */
+  /** Learned D(x), [N, 1] (D-HNN only). */
+  dissipation(x: tf.Tensor2D): tf.Tensor2D {
+    if (!this.dissipationMlp) throw new Error(`the ${this.spec.kind} model has no dissipation function`);
+    return this.dissipationMlp.apply(x) as tf.Tensor2D;
+  }
+
+  /** The field's two parts, [N, dim] each: J grad H, and grad D (zeros for the HNN; the baseline has no split). */
+  fieldParts(x: tf.Tensor2D): { conservative: tf.Tensor2D; dissipative: tf.Tensor2D } {
+    if (!this.s) throw new Error('the baseline has no conservative/dissipative split');
+    const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
+    const conservative = tf.matMul(dH, this.s) as tf.Tensor2D;
+    const d = this.dissipationMlp;
+    const dissipative = (d ? tf.grad((xs: tf.Tensor) => tf.sum(d.apply(xs)))(x) : tf.zerosLike(conservative)) as tf.Tensor2D;
+    return { conservative, dissipative };
+  }
+
+  /** Predicted dx/dt, [N, dim]. Differentiable in the weights (second order for the HNN and D-HNN). */
   field(x: tf.Tensor2D): tf.Tensor2D {
     if (!this.s) return this.mlp.apply(x) as tf.Tensor2D;
-    const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
-    return tf.matMul(dH, this.s);
+    if (!this.dissipationMlp) {
+      const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
+      return tf.matMul(dH, this.s);
+    }
+    const { conservative, dissipative } = this.fieldParts(x);
+    return tf.add(conservative, dissipative);
   }
 
   /** Mean over rows and dimensions of (target - field)^2, the paper's loss. */
@@ -76,7 +135,7 @@ export class DynamicsModel {
   }
 
   dispose(): void {
-    this.mlp.dispose();
+    for (const n of this.nets()) n.dispose();
     this.s?.dispose();
   }
 }
@@ -84,7 +143,7 @@ export class DynamicsModel {
 export const STATE_MODEL_FORMAT = 'hnn-ts/state-model';
 
 export async function saveDynamicsModel(dir: string, model: DynamicsModel, metadata: Record<string, unknown> = {}): Promise<void> {
-  await saveArtifacts(dir, STATE_MODEL_FORMAT, { topology: model.spec, weights: model.mlp.read(), metadata });
+  await saveArtifacts(dir, STATE_MODEL_FORMAT, { topology: model.spec, weights: model.read(), metadata });
 }
 
 export function loadDynamicsModel(dir: string): { model: DynamicsModel; weights: NamedWeights; metadata: Record<string, unknown> } {

@@ -1,6 +1,7 @@
 // Float64 evaluation of a trained tanh MLP outside tfjs. Rollouts and the energy metric call the
 // learned field thousands of times on one state at tight tolerances (rtol 1e-12): float32 tensor
 // calls would be slow (per-op dispatch) and too noisy for the adaptive integrator.
+import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
 import type { NamedWeights } from './mlp.ts';
 
 // The two kernels below are unrolled by four: about twice as fast in V8 as the plain loops,
@@ -110,24 +111,51 @@ export class TanhMlp64 {
   }
 }
 
-/** dx/dt of a trained state model, in float64, for one state: the HNN's symplectic gradient or the baseline's output. */
-export function fieldFunction(kind: 'hnn' | 'baseline', weights: NamedWeights): (t: number, x: Float64Array) => Float64Array {
+/** The symplectic gradient J grad H = [dH/dp, -dH/dq] of an input gradient g = dH/dx. */
+function symplectic(g: Float64Array): Float64Array {
+  const k = g.length / 2;
+  const out = new Float64Array(2 * k);
+  for (let j = 0; j < k; j++) {
+    out[j] = g[k + j];
+    out[k + j] = -g[j];
+  }
+  return out;
+}
+
+/**
+ * dx/dt of a trained state model, in float64, for one state: the HNN's symplectic gradient, the
+ * baseline's output, or the D-HNN's J grad H + grad D (models/dynamics.ts).
+ */
+export function fieldFunction(kind: ModelKind, weights: NamedWeights): (t: number, x: Float64Array) => Float64Array {
   const net = new TanhMlp64(weights, kind);
   if (kind === 'baseline') return (_t, x) => Float64Array.from(net.forward(x));
-  const k = net.inputSize / 2;
+  if (kind === 'hnn') return (_t, x) => symplectic(net.inputGradient(x));
+  const d = new TanhMlp64(weights, DISSIPATION_NET);
   return (_t, x) => {
-    const g = net.inputGradient(x);
-    const out = new Float64Array(2 * k);
-    for (let j = 0; j < k; j++) {
-      out[j] = g[k + j];
-      out[k + j] = -g[j];
-    }
+    const out = symplectic(net.inputGradient(x));
+    const g = d.inputGradient(x);
+    for (let i = 0; i < out.length; i++) out[i] += g[i];
     return out;
   };
 }
 
-/** Learned H(x) in float64 (HNN only). */
-export function hamiltonianFunction(weights: NamedWeights): (x: ArrayLike<number>) => number {
-  const net = new TanhMlp64(weights, 'hnn');
+/** The D-HNN's two parts at one state: J grad H (conservative) and grad D (dissipative). */
+export function fieldPartsFunction(
+  weights: NamedWeights,
+): (x: ArrayLike<number>) => { conservative: Float64Array; dissipative: Float64Array } {
+  const h = new TanhMlp64(weights, 'dhnn');
+  const d = new TanhMlp64(weights, DISSIPATION_NET);
+  return (x) => ({ conservative: symplectic(h.inputGradient(x)), dissipative: d.inputGradient(x) });
+}
+
+/** The D-HNN's dissipative part grad D alone, at one state. */
+export function dissipationFunction(weights: NamedWeights): (x: ArrayLike<number>) => Float64Array {
+  const d = new TanhMlp64(weights, DISSIPATION_NET);
+  return (x) => d.inputGradient(x);
+}
+
+/** Learned H(x) in float64 (the HNN's, or the D-HNN's with kind 'dhnn'). */
+export function hamiltonianFunction(weights: NamedWeights, kind: 'hnn' | 'dhnn' = 'hnn'): (x: ArrayLike<number>) => number {
+  const net = new TanhMlp64(weights, kind);
   return (x) => net.forward(x)[0];
 }

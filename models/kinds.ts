@@ -1,9 +1,28 @@
 // The names of the model kinds and latent-step integrators: a module without tensors, so the command
 // line can list the choices without loading TensorFlow.js.
 
-/** hnn: the symplectic gradient of a learned scalar H; baseline: an MLP that predicts dx/dt directly. */
-export const MODEL_KINDS = ['hnn', 'baseline'] as const;
+/**
+ * hnn: the symplectic gradient of a learned scalar H; baseline: an MLP that predicts dx/dt directly;
+ * dhnn: the dissipative HNN (Sosanya & Greydanus 2022), the symplectic gradient of a learned H plus
+ * the plain gradient of a second learned scalar D.
+ */
+export const MODEL_KINDS = ['hnn', 'baseline', 'dhnn'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** The name of the D-HNN's dissipation network: its weights are saved as "dhnn-d/w0", ... and drawn from `init:dhnn-d`. */
+export const DISSIPATION_NET = 'dhnn-d';
+
+/**
+ * The coupled weight decay of the D-HNN's D network on state tasks (H keeps the task's). With the
+ * task's own decay (1e-4 or 1e-5), D fits the noise of conservative data as a friction of about
+ * +-0.01 (the ideal spring's energy MSE 87x the HNN's); a stronger decay is the prior that
+ * dissipation is absent unless the data demand it. Chosen on seed 0 of the quick spring and damped
+ * pendulum (600 steps): 1e-3 and 1e-2 both remove the spring's spurious friction; on the damped
+ * pendulum 1e-4 / 1e-3 / 3e-3 give energy MSE 7.0e-3 / 4.1e-3 / 8.4e-4, while 1e-2 removes its
+ * friction altogether (2000 steps: energy MSE 0.30, the HNN's). A task may set its own
+ * (StateTask.dissipationWeightDecay: the real pendulum keeps its 1e-5). docs/DISSIPATIVE.md has the table.
+ */
+export const DISSIPATION_WEIGHT_DECAY = 3e-3;
 
 /** Integrators for the latent step inside the pixel loss (tensor form, differentiable). */
 export const LATENT_STEPS = ['euler', 'rk4', 'leapfrog'] as const;

@@ -6,7 +6,7 @@
 // total = recon + consistency + 0.1 hnn; no stop-gradients, so the encoder gets gradients through
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
-import { DynamicsModel, type ModelKind } from './dynamics.ts';
+import { DynamicsModel, MODEL_KINDS, type ModelKind } from './dynamics.ts';
 import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
@@ -89,7 +89,7 @@ export class PixelModel {
   }
 
   keys(): string[] {
-    return [...this.ae.keys, ...this.dyn.mlp.keys];
+    return [...this.ae.keys, ...this.dyn.keys()];
   }
 
   encode(x: tf.Tensor2D): tf.Tensor2D {
@@ -182,7 +182,7 @@ export class PixelModel {
   }
 
   read(): NamedWeights {
-    return { ...this.ae.read(), ...this.dyn.mlp.read() };
+    return { ...this.ae.read(), ...this.dyn.read() };
   }
 
   dispose(): void {
@@ -217,7 +217,7 @@ export interface LoadedPixelModel {
 export function loadPixelModel(dir: string): LoadedPixelModel {
   const art = loadArtifacts<PixelTopology>(dir, PIXEL_MODEL_FORMAT);
   const t = art.topology;
-  if (!t || (t.kind !== 'hnn' && t.kind !== 'baseline') || !Number.isInteger(t.frameSize)) {
+  if (!t || !MODEL_KINDS.includes(t.kind) || !Number.isInteger(t.frameSize)) {
     throw new UserError(`${dir}/model.json has no valid pixel-model topology; retrain it with \`hnn train --task pixel-pendulum\``);
   }
   try {

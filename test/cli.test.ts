@@ -30,8 +30,31 @@ describe('hnn CLI', () => {
 
   it('rejects an unknown task, model or backend', () => {
     expectUserError(hnn('train', '--task', 'planet'), /unknown task "planet"; choose one of spring/);
-    expectUserError(hnn('train', '--task', 'spring', '--model', 'lstm'), /unknown model "lstm"; choose one of hnn, baseline/);
+    expectUserError(hnn('train', '--task', 'spring', '--model', 'lstm'), /unknown model "lstm"; choose one of hnn, baseline, dhnn/);
     expectUserError(hnn('train', '--task', 'spring', '--backend', 'tpu'), /unknown backend "tpu"/);
+  });
+
+  it('reproduce takes one table choice, and known models', () => {
+    expectUserError(hnn('reproduce', '--dissipative', '--pixels'), /--pixels and --dissipative all choose the tasks; pass one of them/);
+    expectUserError(hnn('reproduce', '--tasks', 'spring', '--pixels', '--dissipative'), /--tasks and --pixels all choose the tasks/);
+    expectUserError(hnn('reproduce', '--models', 'hnn,lstm'), /unknown model "lstm"; choose one of hnn, baseline, dhnn/);
+  });
+
+  it('trains a D-HNN (--model dhnn) and reports its learned friction', () => {
+    const out = join(dir, 'dhnn');
+    // the measured pendulum: one short rollout for the energy MSE keeps this fast
+    const r = hnn('train', '--task', 'real-pendulum', '--model', 'dhnn', '--steps', '20', '--out', out, '--quiet', '--backend', 'wasm');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /learned friction -?\d\.\d{4} along the rollouts, -?\d\.\d{4} at the test inputs \(data: 0\.\d{4}, fitted to the measured energy\)/,
+    );
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.model).toBe('dhnn');
+    expect(metrics.dissipation.gamma).toBeGreaterThan(0); // the measured swing loses energy
+    expect(Number.isFinite(metrics.dissipation.rollouts.learnedGamma)).toBe(true);
+    expect(metrics.dissipation.test.trueShare).toBeGreaterThan(0);
+    const saved = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'));
+    expect(saved.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('dhnn-d/w0');
   });
 
   it('rejects steps that are not a positive integer', () => {

@@ -1,10 +1,10 @@
-// The HNN loss differentiates tanh twice. Its weight gradients, from tfjs's autodiff (with the
-// project's fixes) and from the hand-written backward pass of the training step
+// The HNN and D-HNN losses differentiate tanh twice. Their weight gradients, from tfjs's autodiff
+// (with the project's fixes) and from the hand-written backward pass of the training step
 // (models/backprop.ts), must match central finite differences of the same loss in float64.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
-import { DynamicsModel } from '../models/dynamics.ts';
+import { DynamicsModel, type ModelKind } from '../models/dynamics.ts';
 import { stateLossGradients } from '../models/backprop.ts';
 import { fieldFunction } from '../models/f64.ts';
 import type { NamedWeights } from '../models/mlp.ts';
@@ -18,7 +18,7 @@ function batch(rows: number, dim: number, seed: number) {
 }
 
 /** The paper's loss in float64 for given weights. */
-function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, y: Float32Array, dim: number): number {
+function loss64(kind: ModelKind, w: NamedWeights, x: Float32Array, y: Float32Array, dim: number): number {
   const f = fieldFunction(kind, w);
   let s = 0;
   for (let r = 0; r < x.length / dim; r++) {
@@ -48,7 +48,7 @@ function analyticGradients(model: DynamicsModel, x: tf.Tensor2D, y: tf.Tensor2D,
 
 /** Max over all weights of |analytic - fd| / max(|fd|, 1e-3 * max|fd|). */
 function maxRelativeError(
-  kind: 'hnn' | 'baseline',
+  kind: ModelKind,
   model: DynamicsModel,
   x: Float32Array,
   y: Float32Array,
@@ -57,8 +57,8 @@ function maxRelativeError(
 ): number {
   const rows = x.length / dim;
   const analytic = analyticGradients(model, tf.tensor2d(x, [rows, dim]), tf.tensor2d(y, [rows, dim]), source);
-  const weights = model.mlp.read();
-  const keys = model.mlp.keys;
+  const weights = model.read();
+  const keys = model.keys();
   const fds: number[][] = [];
   const h = 1e-6;
   keys.forEach((key) => {
@@ -102,7 +102,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
       model.dispose();
     });
 
-    it('the hand-written gradient of the training step matches central finite differences (HNN and baseline, 1 to 3 hidden layers)', async () => {
+    it("the D-HNN's autodiff gradients match too (H's and D's weights)", async () => {
+      await initBackend(backend);
+      const model = DynamicsModel.init({ kind: 'dhnn', dim: 4, hidden: [9, 8] }, 5);
+      const { x, y } = batch(16, 4, 3);
+      expect(maxRelativeError('dhnn', model, x, y, 4)).toBeLessThan(1e-2);
+      model.dispose();
+    });
+
+    it('the hand-written gradient of the training step matches central finite differences (HNN, baseline and D-HNN, 1 to 3 hidden layers)', async () => {
       await initBackend(backend);
       for (const [kind, dim, hidden, seed] of [
         ['hnn', 4, [12, 12], 3],
@@ -110,6 +118,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         ['hnn', 2, [8, 7, 6], 8],
         ['baseline', 2, [10, 10], 4],
         ['baseline', 4, [6, 9, 5], 9],
+        ['dhnn', 2, [10, 10], 10],
+        ['dhnn', 4, [7, 6, 5], 11],
       ] as const) {
         const model = DynamicsModel.init({ kind, dim, hidden: [...hidden] }, seed);
         const { x, y } = batch(16, dim, seed);

@@ -18,6 +18,7 @@ import {
 } from '../models/pixel.ts';
 import { fieldFunction } from '../models/f64.ts';
 import { pixelLossGradients, windowPixelLossGradients } from '../models/backprop.ts';
+import type { ModelKind } from '../models/kinds.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -48,7 +49,7 @@ function decode64(w: NamedWeights, z: number[]): number[] {
 }
 
 /** docs/PROTOCOLS.md task 5's loss in float64 (Euler latent step of dt). */
-function loss64(kind: 'hnn' | 'baseline', w: NamedWeights, x: Float32Array, xn: Float32Array, width: number, cfg: PixelLossConfig): number {
+function loss64(kind: ModelKind, w: NamedWeights, x: Float32Array, xn: Float32Array, width: number, cfg: PixelLossConfig): number {
   const f = fieldFunction(kind, w);
   const rows = x.length / width;
   let total = 0;
@@ -117,7 +118,7 @@ function gradientErrors(
   return out;
 }
 
-const tiny = (kind: 'hnn' | 'baseline'): PixelModelSpec => ({ kind, frameSize: 2, hidden: 6, latent: 2, dynHidden: [8, 8] });
+const tiny = (kind: ModelKind): PixelModelSpec => ({ kind, frameSize: 2, hidden: 6, latent: 2, dynHidden: [8, 8] });
 
 describe('pixel model loss gradients (wasm)', () => {
   for (const kind of ['hnn', 'baseline'] as const) {
@@ -134,7 +135,7 @@ describe('pixel model loss gradients (wasm)', () => {
     });
   }
 
-  for (const kind of ['hnn', 'baseline'] as const) {
+  for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
     it(`${kind}: the training step's hand-written gradient matches float64 finite differences too (other loss weights, dt)`, async () => {
       await initBackend('wasm');
       const model = PixelModel.init(tiny(kind), 12);
@@ -142,7 +143,8 @@ describe('pixel model loss gradients (wasm)', () => {
       const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, recon: 0.7, consistency: 1.3, hnn: 1, dt: 0.5 }, 'fast');
       model.dispose();
       for (const [key, err] of Object.entries(errors)) expect(err, key).toBeLessThan(2e-2);
-      expect(Object.keys(errors)).toHaveLength(21); // 8 autoencoder layers (w, b) + the latent MLP's w0 b0 w1 b1 w2
+      // 8 autoencoder layers (w, b) + the latent MLP's w0 b0 w1 b1 w2 (the D-HNN: H's and D's)
+      expect(Object.keys(errors)).toHaveLength(kind === 'dhnn' ? 26 : 21);
     });
   }
 
@@ -238,7 +240,7 @@ describe('pixel model structure', () => {
 });
 
 /** The window loss in float64: recon and consistency on pairs 0..K-1, the latent term on a K-step Euler rollout from pair 0. */
-function windowLoss64(kind: 'hnn' | 'baseline', w: NamedWeights, pairs: Float32Array[], width: number, cfg: PixelLossConfig): number {
+function windowLoss64(kind: ModelKind, w: NamedWeights, pairs: Float32Array[], width: number, cfg: PixelLossConfig): number {
   const f = fieldFunction(kind, w);
   const K = pairs.length - 1;
   const rows = pairs[0].length / width;
@@ -280,7 +282,7 @@ describe('multi-step window loss', () => {
     expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
   });
 
-  for (const kind of ['hnn', 'baseline'] as const) {
+  for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
     it(`${kind}: its weight gradients through a 3-step rollout match float64 finite differences (autodiff and hand-written)`, async () => {
       await initBackend('wasm');
       const model = PixelModel.init(tiny(kind), 13);

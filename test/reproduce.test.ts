@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeStateDataset } from '../datasets/state.ts';
-import { markdownTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
+import { dissipationTables, markdownTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
 import { UserError } from '../src/util/errors.ts';
 
 function run(train: number, test: number, energy: number) {
@@ -30,10 +30,10 @@ describe('reproduce table', () => {
   it('compares with the paper at its printed scale (spring x1e3)', () => {
     const row = tableRow('spring', { hnn: [run(0.037, 0.036, 0.00038)], baseline: [run(0.037, 0.037, 0.17)] });
     expect(row.scales.testLoss).toBe(1e3);
-    expect(row.cells.hnn.testLoss.paper).toBeCloseTo(0.036, 12);
-    expect(row.cells.hnn.testLoss.ratio).toBeCloseTo(1, 12);
-    expect(row.cells.baseline.energyMse.ratio).toBeCloseTo(1, 12);
-    expect(row.cells.hnn.energyMse.oursSpread).toBeCloseTo(0.00038 / 5, 12); // single seed: the run's own interval
+    expect(row.cells.hnn!.testLoss.paper).toBeCloseTo(0.036, 12);
+    expect(row.cells.hnn!.testLoss.ratio).toBeCloseTo(1, 12);
+    expect(row.cells.baseline!.energyMse.ratio).toBeCloseTo(1, 12);
+    expect(row.cells.hnn!.energyMse.oursSpread).toBeCloseTo(0.00038 / 5, 12); // single seed: the run's own interval
   });
 
   it('uses the pixel row’s two scales (losses x1e5, energy x1e3) and spreads across seeds', () => {
@@ -42,18 +42,61 @@ describe('reproduce table', () => {
       baseline: [run(18e-5, 17e-5, 9.3e-3)],
     });
     expect(row.scales).toEqual({ trainLoss: 1e5, testLoss: 1e5, energyMse: 1e3 });
-    expect(row.cells.hnn.trainLoss.ours).toBeCloseTo(19e-5, 15);
-    expect(row.cells.hnn.trainLoss.ratio).toBeCloseTo(1, 12);
+    expect(row.cells.hnn!.trainLoss.ours).toBeCloseTo(19e-5, 15);
+    expect(row.cells.hnn!.trainLoss.ratio).toBeCloseTo(1, 12);
     // two seeds: std / sqrt(2) of (0.1e-3, 0.2e-3)
-    expect(row.cells.hnn.energyMse.oursSpread).toBeCloseTo(Math.sqrt(0.5e-8) / Math.sqrt(2), 12);
+    expect(row.cells.hnn!.energyMse.oursSpread).toBeCloseTo(Math.sqrt(0.5e-8) / Math.sqrt(2), 12);
     const md = markdownTable([row], 'note');
     expect(md).toContain('| pixel-pendulum (x 1e+5) | train loss | 18 ± 1.8 | 18 ± 0.2 | 1.0 |');
     expect(md).toContain('| pixel-pendulum (x 1e+3) | energy MSE |');
   });
 
+  it('the dissipative table: three column groups beside the D-HNN paper, energy per seed, the learned friction', () => {
+    const dhnn = (energy: number, learned: number) => ({
+      ...run(1e-3, 1e-3, energy),
+      model: 'dhnn' as const,
+      dissipation: {
+        gamma: 0.0123,
+        gammaSource: 'fitted to the measured energy' as const,
+        rollouts: { rate: 0, trueRate: 0, learnedGamma: learned, share: 0.1, trueShare: 0.05, points: 10 },
+        test: { rate: 0, trueRate: 0, learnedGamma: learned / 2, share: 0.1, trueShare: 0.05, points: 10 },
+        description: '',
+      },
+    });
+    const runs = {
+      baseline: [run(1e-3, 1e-3, 0.4), run(1e-3, 1e-3, 0.3)],
+      hnn: [run(1e-3, 1e-3, 0.01), run(1e-3, 1e-3, 0.02)],
+      dhnn: [dhnn(0.002, 0.01), dhnn(0.03, 0.02)],
+    };
+    const row = tableRow('real-pendulum', runs, 'dissipative');
+    // the D-HNN paper's figures (x 1e3 as printed), not the HNN paper's
+    expect(row.cells.dhnn!.energyMse.paper).toBeCloseTo(1.068e-3, 12);
+    expect(row.cells.baseline!.energyMse.paper).toBeCloseTo(1.167e-3, 12);
+    expect(row.cells.hnn!.energyMse.paper).toBeCloseTo(10.18e-3, 12);
+    expect(row.energyBySeed).toEqual({ baseline: [0.4, 0.3], hnn: [0.01, 0.02], dhnn: [0.002, 0.03] });
+    expect(row.dissipation!.rollouts[0]).toBeCloseTo(0.015, 12);
+    expect(row.dissipation!.test[0]).toBeCloseTo(0.0075, 12);
+    const md = markdownTable([row], '');
+    expect(md).toContain(
+      '| Task (scale) | Metric | Baseline: ours | paper | ratio | HNN: ours | paper | ratio | D-HNN: ours | paper | ratio |',
+    );
+    expect(md.split('\n').filter((l) => l.startsWith('| real-pendulum'))).toHaveLength(3);
+    const extra = dissipationTables([row, tableRow('spring', { hnn: [run(1, 1, 0.5)], baseline: [run(1, 1, 0.25)] }, 'dissipative')]);
+    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN |');
+    expect(extra).toContain('| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN |');
+    expect(extra).toContain('| spring | 0 | **2.50e-1** | 5.00e-1 | - | Baseline |');
+    expect(extra).toContain('| real-pendulum | 0.0123 (fitted) | 0.0150 ± 0.0050 | 0.0075 ± 0.0025 | 10.0% ± 0.0% | 5.0% |');
+    // the HNN paper's table keeps its two model groups
+    expect(markdownTable([tableRow('spring', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] })], '')).toContain(
+      '| Task (scale) | Metric | Baseline: ours | paper | ratio | HNN: ours | paper | ratio |\n',
+    );
+    // no D-HNN figure for a task the D-HNN paper does not have
+    expect(tableRow('damped-spring', runs, 'dissipative').cells.dhnn!.energyMse.paper).toBeNull();
+  });
+
   it('marks tasks the paper does not have', () => {
     const row = tableRow('damped-pendulum', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] });
-    expect(row.cells.hnn.energyMse.paper).toBeNull();
+    expect(row.cells.hnn!.energyMse.paper).toBeNull();
     expect(markdownTable([row], '')).toContain('n/a');
   });
 

@@ -46,6 +46,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
         ['hnn', 2, [40, 30]],
         ['hnn', 8, [20, 20, 20]],
         ['baseline', 4, [30, 30]],
+        ['dhnn', 2, [30, 20]],
+        ['dhnn', 4, [16, 16, 16]],
       ] as const) {
         const model = DynamicsModel.init({ kind, dim, hidden: [...hidden] }, 1);
         const [x, y] = [randn([50, dim], 2), randn([50, dim], 3)];
@@ -59,9 +61,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }
     });
 
-    it('equal the autodiff gradients of the joint pixel loss to float32 precision (both latent models)', async () => {
+    it('equal the autodiff gradients of the joint pixel loss to float32 precision (every latent model)', async () => {
       await initBackend(backend);
-      for (const kind of ['hnn', 'baseline'] as const) {
+      for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
         const model = PixelModel.init({ kind, frameSize: 4, hidden: 20, latent: 2, dynHidden: [16, 16] }, 2);
         const [x, xn] = [randn([9, model.input], 4, 0.5), randn([9, model.input], 5, 0.5)];
         const vars = model.variables();

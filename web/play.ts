@@ -11,8 +11,9 @@ import { frameZeroBefore, runEpisode, type Episode, type EpisodeSetup } from './
 import { grab, poseTo, toWorld } from './drag.ts';
 import { Axes, boundsOf, drawContours, drawSeries, FrameView, type Series } from './plots.ts';
 
-const COLOURS: Record<'truth' | ModelKind, string> = { truth: '#222', baseline: '#e07b1a', hnn: '#1f6fc0' };
-const LABELS: Record<'truth' | ModelKind, string> = { truth: 'truth', baseline: 'baseline', hnn: 'HNN' };
+// the site builder takes HNN and baseline models (src/web/site.ts); D-HNN for completeness of ModelKind
+const COLOURS: Record<'truth' | ModelKind, string> = { truth: '#222', baseline: '#e07b1a', hnn: '#1f6fc0', dhnn: '#2ca02c' };
+const LABELS: Record<'truth' | ModelKind, string> = { truth: 'truth', baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
 
 export interface PlayElements {
   panels: HTMLElement;

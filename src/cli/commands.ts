@@ -9,6 +9,7 @@ import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
+import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
@@ -31,6 +32,7 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
       `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      ...(m.dissipation ? dissipationLines(m.dissipation) : []),
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
   );
@@ -128,6 +130,8 @@ async function train(o: TrainFlags): Promise<void> {
 interface ReproduceFlags {
   tasks?: string[];
   pixels?: boolean;
+  dissipative?: boolean;
+  models?: ModelKind[];
   seeds: number;
   out?: string;
   quick?: boolean;
@@ -140,12 +144,19 @@ interface ReproduceFlags {
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
-  if (o.tasks && o.pixels) throw new UserError('--tasks and --pixels both choose the tasks; pass one of them');
-  const suite = o.pixels ? 'pixels' : 'paper';
+  // --dissipative chooses the table (its models and published figures) and, without --tasks, its tasks
+  const choosers = [o.tasks && '--tasks', o.pixels && '--pixels', o.dissipative && !o.tasks && '--dissipative'].filter(
+    (x): x is string => !!x,
+  );
+  if (choosers.length > 1) throw new UserError(`${choosers.join(' and ')} all choose the tasks; pass one of them`);
+  const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
   const { runReproduce } = await import('../pipeline/reproduce.ts');
   await runReproduce({
     tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
+    // the dissipative table: the three models beside the D-HNN paper's figures
+    models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
+    reference: o.dissipative ? 'dissipative' : 'paper',
     seeds: o.seeds,
     outDir: resolve(out),
     quick: !!o.quick,
@@ -239,7 +250,9 @@ export function registerCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description('train HNN and baseline on every task of a table and write ours beside the published numbers (markdown + JSON + plots)')
+    .description(
+      'train HNN and baseline (and D-HNN) on every task of a table and write ours beside the published numbers (markdown + JSON + plots)',
+    )
     .option(
       '--tasks <list>',
       `comma-separated tasks (default: the paper's table, ${suiteTasks('paper')
@@ -253,8 +266,15 @@ export function registerCommands(program: Command): void {
         .map((t) => t.name)
         .join(', ')}`,
     )
+    .option(
+      '--dissipative',
+      `the dissipative table instead: baseline, HNN and D-HNN on ${suiteTasks('dissipative')
+        .map((t) => t.name)
+        .join(', ')} (or the --tasks given), beside the D-HNN paper's figures`,
+    )
+    .option('--models <list>', `comma-separated models (default baseline,hnn; with --dissipative also dhnn)`, listOf('model', MODEL_KINDS))
     .option('--seeds <k>', 'number of seeds (0..k-1): mean and spread across seeds', positiveInt('--seeds'), 1)
-    .option('--out <dir>', 'output folder (default runs/reproduce[-pixels][-quick])')
+    .option('--out <dir>', 'output folder (default runs/reproduce[-pixels|-dissipative][-quick])')
     .option('--quick', 'reduced run (fewer steps and rows); labelled as such in every output')
     .option('--steps <n>', "steps of every run instead of the protocol's (labelled as such in every output)", positiveInt('--steps'))
     .option(
@@ -270,10 +290,11 @@ export function registerCommands(program: Command): void {
 
   program
     .command('rollout')
-    .description('decode latent rollouts of trained pixel models into a video (truth | baseline | HNN) and plots')
-    .option('--model <dir>', 'a trained pixel model run folder (hnn or baseline), or a folder holding both')
-    .option('--hnn <dir>', 'the HNN run folder (when --model is the baseline)')
-    .option('--baseline <dir>', 'the baseline run folder (when --model is the HNN)')
+    .description('decode latent rollouts of trained pixel models into a video (truth | baseline | HNN | D-HNN) and plots')
+    .option('--model <dir>', 'a trained pixel model run folder (hnn, baseline or dhnn), or a folder holding several')
+    .option('--hnn <dir>', 'the HNN run folder (besides --model)')
+    .option('--baseline <dir>', 'the baseline run folder (besides --model)')
+    .option('--dhnn <dir>', 'the D-HNN run folder (besides --model)')
     .option('--data <dir>', 'dataset folder (default: the one the model was trained on)')
     .requiredOption('--out <file>', 'FILE.gif or FILE.mp4 (MP4 needs ffmpeg; a GIF is always written)')
     .option('--frames <n>', 'frames to roll out', positiveInt('--frames'), 200)
@@ -287,6 +308,7 @@ export function registerCommands(program: Command): void {
         model?: string;
         hnn?: string;
         baseline?: string;
+        dhnn?: string;
         data?: string;
         out: string;
         frames: number;

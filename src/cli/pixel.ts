@@ -1,11 +1,12 @@
 // The pixel side of the CLI: `train --task <pixel task>`, `rollout`, `start`.
 import { resolve } from 'node:path';
-import type { ModelKind } from '../../models/dynamics.ts';
+import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import type { LatentStep, PixelEncoder, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
+import { dissipationLines } from '../eval/dissipation.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
-import { checkRolloutRequest, findPixelModels, runRollout } from '../pipeline/rollout.ts';
+import { checkRolloutRequest, findPixelModels, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
 
@@ -52,6 +53,7 @@ export async function runPixelTrainCommand(o: {
       `${metrics.task} ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
       `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
       `  energy MSE ${e(metrics.energyMse.mean)} +- ${e(metrics.energyMse.ci)}   VPT ${metrics.vpt} frames`,
+      ...(metrics.dissipation ? dissipationLines(metrics.dissipation) : []),
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
     ].join('\n'),
   );
@@ -76,6 +78,7 @@ export async function runRolloutCommand(o: {
   model?: string;
   hnn?: string;
   baseline?: string;
+  dhnn?: string;
   data?: string;
   out: string;
   frames: number;
@@ -86,15 +89,15 @@ export async function runRolloutCommand(o: {
   quiet?: boolean;
 }): Promise<void> {
   checkRolloutRequest({ frames: o.frames, integrator: o.integrator, out: resolve(o.out), force: o.force });
-  // --model names one trained model; the other kind is taken from --hnn / --baseline
-  const dirs: { hnn?: string; baseline?: string } = { hnn: o.hnn && resolve(o.hnn), baseline: o.baseline && resolve(o.baseline) };
+  // --model names one trained model; the other kinds are taken from --hnn / --baseline / --dhnn
+  const dirs: ModelDirs = {};
+  for (const k of MODEL_KINDS) if (o[k]) dirs[k] = resolve(o[k]);
   if (o.model) {
-    // a model folder, an experiment folder, or a run folder holding both models
+    // a model folder, an experiment folder, or a run folder holding several models
     const found = findPixelModels(resolve(o.model));
-    dirs.hnn ??= found.hnn;
-    dirs.baseline ??= found.baseline;
+    for (const k of MODEL_KINDS) dirs[k] ??= found[k];
   }
-  if (!dirs.hnn && !dirs.baseline)
+  if (Object.keys(dirs).length === 0)
     throw new UserError('rollout needs a trained pixel model: pass --model DIR (and optionally --baseline DIR / --hnn DIR)');
   const res = await runRollout({
     modelDirs: dirs,

@@ -7,6 +7,7 @@ import { inChunks } from '../tf/chunks.ts';
 import type { PixelModel } from '../../models/pixel.ts';
 import { contextOf } from '../../models/pixel-spec.ts';
 import { fieldFunction } from '../../models/f64.ts';
+import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { integrateHeld } from '../integrate/held.ts';
 import * as leapfrog from '../integrate/leapfrog.ts';
@@ -120,8 +121,8 @@ export function applyLatentMap(map: LatentMap, z: ArrayLike<number>): Float64Arr
   });
 }
 
-/** The learned latent field in float64 (HNN symplectic gradient or baseline output). */
-export function latentField(kind: 'hnn' | 'baseline', weights: NamedWeights): Field {
+/** The learned latent field in float64 (HNN symplectic gradient, baseline output, or the D-HNN's sum of both gradients). */
+export function latentField(kind: ModelKind, weights: NamedWeights): Field {
   return fieldFunction(kind, weights);
 }
 

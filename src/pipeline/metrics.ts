@@ -2,6 +2,7 @@
 // means garbage went in (the dataset checks should have caught it), and a metrics.json holding
 // null where a number belongs would look finished to every later command.
 import { z } from 'zod';
+import { MODEL_KINDS } from '../../models/kinds.ts';
 import { UserError } from '../util/errors.ts';
 import { readJson } from '../util/files.ts';
 import type { RunMetricsBase } from './state.ts';
@@ -29,7 +30,7 @@ const meanAnd = z.looseObject({ mean: z.number() });
 /** What every metrics.json must hold for later commands (reuse checks, tables) to read it. */
 const metricsSchema = z.looseObject({
   task: z.string(),
-  model: z.enum(['hnn', 'baseline']),
+  model: z.enum(MODEL_KINDS),
   seed: z.number().int().nonnegative(),
   steps: z.number().int().nonnegative(),
   protocol: z.record(z.string(), z.unknown()),

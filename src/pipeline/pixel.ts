@@ -11,6 +11,7 @@ import {
   pixelTaskOf,
   renderTruth,
   testTrialCount,
+  trialSystem,
   type PixelDatasetParams,
   type PixelTaskRef,
 } from '../../datasets/pixel.ts';
@@ -30,6 +31,7 @@ import {
   type RolloutTruth,
 } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
+import { latentDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -233,6 +235,8 @@ export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary
   testTerms: TermStats;
   rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: number[] };
   resumedFrom: number | null;
+  /** D-HNN latent models: the learned dissipation in the state's units */
+  dissipation?: DissipationSummary;
 }
 
 function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64Array>): TermStats {
@@ -435,6 +439,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     trainTerms: result.trainTerms,
     testTerms: result.testTerms,
     ...result.summary,
+    ...(result.dissipation ? { dissipation: result.dissipation } : {}),
     rollout: { frames, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
@@ -490,6 +495,7 @@ export async function runPixelEvaluation(opts: {
       trainTerms: r.trainTerms,
       testTerms: r.testTerms,
       ...r.summary,
+      ...(r.dissipation ? { dissipation: r.dissipation } : {}),
       rollout: { frames, integrator, latentMapR2: r.map.r2 },
       versions: packageVersions(),
     };
@@ -506,6 +512,8 @@ export interface PixelEvaluation {
   map: LatentMap;
   rollouts: PixelRollout[];
   summary: PixelEnergySummary;
+  /** D-HNN latent models: the learned dissipation in the state's units (src/eval/dissipation.ts) */
+  dissipation?: DissipationSummary;
 }
 
 /** Losses on both splits, the latent map, and rollouts of the first test trials. */
@@ -522,7 +530,17 @@ export function evaluatePixelModel(
   const map = fitTrainMap(model, ds);
   const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
   const rollouts = trials.map((t) => rolloutTrial(model, weights, ds, map, t, frames, integrator));
-  return { trainTerms, testTerms, map, rollouts, summary: summariseRollouts(rollouts, trials, frames, energyName(ds.task)) };
+  const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
+  if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
+  const dissipation = latentDissipation(
+    trialSystem(ds.task, ds.params, undefined),
+    weights,
+    map,
+    ds.params.frameDt,
+    rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
+    encodeRows(model, ds.data.test.x, ds.data.test.rows),
+  );
+  return { trainTerms, testTerms, map, rollouts, summary, dissipation };
 }
 
 /** The affine map latent -> state fitted on the training set's encodings. */

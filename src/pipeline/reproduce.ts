@@ -1,16 +1,18 @@
-// `hnn reproduce`: HNN and baseline on every task of the registry (the paper's Table 1, the
-// three-body appendix, our damped pendulum, the pixel tasks), over seeds, beside the published
-// numbers. Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
+// `hnn reproduce`: HNN and baseline on every task of a table (the paper's Table 1, the three-body
+// appendix, our damped pendulum, the pixel tasks), over seeds, beside the published numbers; with
+// --dissipative, baseline, HNN and D-HNN on damped and measured data (and the ideal spring and
+// pendulum as conservative controls), beside the D-HNN paper's figures, with the D-HNN's learned
+// friction. Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
-import type { NamedWeights } from '../../models/mlp.ts';
-import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
-import type { PublishedResult } from '../systems/system.ts';
+import { energyEvaluation } from '../eval/energy.ts';
+import type { DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi } from '../eval/stats.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
@@ -19,7 +21,7 @@ import { claimOutput, markOutput } from '../util/output.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
-import { plotTaskComparison } from './task-plots.ts';
+import { plotTaskComparison, type TaskPlotInputs } from './task-plots.ts';
 import { CHECKPOINT_FILE, pixelProtocolMismatch, type PixelMetrics } from './pixel.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
@@ -27,7 +29,14 @@ import type { RunMetricsBase } from './state.ts';
 import { runJobs, type Job } from '../util/workers.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
-type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi };
+type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi; dissipation?: DissipationSummary };
+
+/** Which published figures a table compares with: the HNN paper's Table 1, or the D-HNN paper's. */
+export type Reference = 'paper' | 'dissipative';
+
+/** The models of the tables, in column order. */
+const TABLE_ORDER = ['baseline', 'hnn', 'dhnn'] as const satisfies readonly ModelKind[];
+const LABELS: Record<ModelKind, string> = { baseline: 'Baseline', hnn: 'HNN', dhnn: 'D-HNN' };
 
 export interface ReproduceOptions {
   tasks: string[];
@@ -41,6 +50,10 @@ export interface ReproduceOptions {
   dynamicsWeightDecay?: number;
   /** Runs trained at once (default: the machine's cores). */
   jobs?: number;
+  /** The models trained on every task (default baseline and HNN). */
+  models?: ModelKind[];
+  /** The published figures the table compares with (default the HNN paper's). */
+  reference?: Reference;
   /** Pixel tasks: the paper's one-step latent loss (the paper's table) instead of the tasks' defaults (the pixel table). */
   paperProtocol?: boolean;
   /** Steps of every run instead of the protocol's (labelled in every output). */
@@ -57,13 +70,12 @@ function quickNote(task: Task): string {
   return `${task.name} ${task.quick.steps}${data}`;
 }
 
-/** Published values of a task and the scale each metric is printed at. */
-function published(task: Task): { values: PublishedResult | undefined; scales: Record<MetricKey, number> } {
-  const values = task.published;
-  const scale = values?.scale ?? 1e3;
+/** The scale each metric of a task is printed at: the HNN paper's (x 1e3 where it has none). */
+function scalesOf(task: Task): Record<MetricKey, number> {
+  const scale = task.published?.scale ?? 1e3;
   const own = task.kind === 'pixel' ? task.publishedScales : undefined;
   const loss = own?.loss ?? scale;
-  return { values, scales: { trainLoss: loss, testLoss: loss, energyMse: own?.energy ?? scale } };
+  return { trainLoss: loss, testLoss: loss, energyMse: own?.energy ?? scale };
 }
 
 const METRICS = [
@@ -83,51 +95,91 @@ export interface Cell {
   ratio: number | null;
 }
 
+/** The D-HNN's learned friction over seeds (src/eval/dissipation.ts): [mean, std/sqrt(seeds)] pairs. */
+export interface DissipationRow {
+  /** the data's friction (the same for every seed, or their mean when fitted) */
+  gamma: number;
+  gammaSource: string;
+  rollouts: [number, number];
+  test: [number, number];
+  share: [number, number];
+  trueShare: number;
+}
+
 export interface TaskRow {
   task: string;
   /** what each metric is multiplied by when printed, as in the paper */
   scales: Record<MetricKey, number>;
-  cells: Record<ModelKind, Record<MetricKey, Cell>>;
+  /** the models run on the task (TABLE_ORDER) */
+  cells: Partial<Record<ModelKind, Record<MetricKey, Cell>>>;
+  /** each model's energy MSE per seed (seed 0 first) */
+  energyBySeed: Partial<Record<ModelKind, number[]>>;
+  /** D-HNN runs: the learned friction */
+  dissipation?: DissipationRow;
+}
+
+/** Mean and std/sqrt(n) of values over seeds (NaN spread for one value). */
+function meanSpread(values: number[]): [number, number] {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length < 2) return [mean, NaN];
+  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  return [mean, std / Math.sqrt(values.length)];
 }
 
 function spreadOf(runs: RunMetrics[], key: MetricKey): [number, number] {
-  const values = runs.map((r) => r[key].mean);
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length > 1) {
-    const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
-    return [mean, std / Math.sqrt(values.length)];
-  }
-  const r = runs[0][key] as { sem?: number; ci?: number };
-  return [mean, r.sem ?? r.ci ?? NaN];
+  if (runs.length > 1) return meanSpread(runs.map((r) => r[key].mean));
+  const r = runs[0][key] as { mean: number; sem?: number; ci?: number };
+  return [r.mean, r.sem ?? r.ci ?? NaN];
 }
 
-function paperValue(pub: PublishedResult | undefined, kind: ModelKind, key: MetricKey): [number, number] | null {
-  if (!pub) return null;
-  const name =
-    `${{ trainLoss: 'train', testLoss: 'test', energyMse: 'energy' }[key]}${kind === 'hnn' ? 'Hnn' : 'Baseline'}` as keyof PublishedResult;
-  const v = pub[name] as [number, number];
+const FIGURE: Record<MetricKey, 'train' | 'test' | 'energy'> = { trainLoss: 'train', testLoss: 'test', energyMse: 'energy' };
+
+function paperValue(task: Task, reference: Reference, kind: ModelKind, key: MetricKey): [number, number] | null {
+  if (reference === 'dissipative') {
+    const pub = task.publishedDissipative;
+    const v = pub && kind !== 'dhnn' ? pub.figures[kind]?.[FIGURE[key]] : pub?.figures.dhnn?.[FIGURE[key]];
+    return pub && v ? [v[0] / pub.scale, v[1] / pub.scale] : null;
+  }
+  const pub = task.published;
+  if (!pub || kind === 'dhnn') return null;
+  const v = pub[`${FIGURE[key]}${kind === 'hnn' ? 'Hnn' : 'Baseline'}`];
   return [v[0] / pub.scale, v[1] / pub.scale];
 }
 
-export function tableRow(ref: string | Task, runs: Record<ModelKind, RunMetrics[]>): TaskRow {
+/** The D-HNN runs' learned friction over seeds. */
+function dissipationRow(runs: RunMetrics[]): DissipationRow | undefined {
+  const d = runs.map((r) => r.dissipation).filter((x): x is DissipationSummary => !!x);
+  if (d.length === 0) return undefined;
+  return {
+    gamma: d.reduce((a, x) => a + x.gamma, 0) / d.length,
+    gammaSource: d[0].gammaSource,
+    rollouts: meanSpread(d.map((x) => x.rollouts.learnedGamma)),
+    test: meanSpread(d.map((x) => x.test.learnedGamma)),
+    share: meanSpread(d.map((x) => x.test.share)),
+    trueShare: d.reduce((a, x) => a + x.test.trueShare, 0) / d.length,
+  };
+}
+
+/** One task's row: ours (mean and spread over seeds) beside the published figures of `reference`, for the models run. */
+export function tableRow(ref: string | Task, runs: Partial<Record<ModelKind, RunMetrics[]>>, reference: Reference = 'paper'): TaskRow {
   const task = typeof ref === 'string' ? getTask(ref) : ref;
-  const { values: pub, scales } = published(task);
-  const cells = {} as TaskRow['cells'];
-  for (const kind of ['baseline', 'hnn'] as const) {
-    cells[kind] = {} as Record<MetricKey, Cell>;
+  const scales = scalesOf(task);
+  const cells: TaskRow['cells'] = {};
+  const energyBySeed: TaskRow['energyBySeed'] = {};
+  for (const kind of TABLE_ORDER) {
+    const own = runs[kind];
+    if (!own?.length) continue;
+    const row = {} as Record<MetricKey, Cell>;
     for (const [key] of METRICS) {
-      const [ours, oursSpread] = spreadOf(runs[kind], key);
-      const paper = paperValue(pub, kind, key);
-      cells[kind][key] = {
-        ours,
-        oursSpread,
-        paper: paper?.[0] ?? null,
-        paperSpread: paper?.[1] ?? null,
-        ratio: paper ? ours / paper[0] : null,
-      };
+      const [ours, oursSpread] = spreadOf(own, key);
+      const paper = paperValue(task, reference, kind, key);
+      row[key] = { ours, oursSpread, paper: paper?.[0] ?? null, paperSpread: paper?.[1] ?? null, ratio: paper ? ours / paper[0] : null };
     }
+    cells[kind] = row;
+    energyBySeed[kind] = own.map((r) => r.energyMse.mean);
   }
-  return { task: task.name, scales, cells };
+  const dissipation = runs.dhnn ? dissipationRow(runs.dhnn) : undefined;
+  return { task: task.name, scales, cells, energyBySeed, ...(dissipation ? { dissipation } : {}) };
 }
 
 function fmt(v: number | null, spread: number | null, scale: number): string {
@@ -139,21 +191,94 @@ function fmt(v: number | null, spread: number | null, scale: number): string {
   return spread !== null && Number.isFinite(spread) ? `${s(v)} ± ${s(spread)}` : s(v);
 }
 
+/** The models of the rows, in column order. */
+function kindsOf(rows: TaskRow[]): ModelKind[] {
+  return TABLE_ORDER.filter((k) => rows.some((r) => r.cells[k]));
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function header(cells: string[]): string[] {
+  return [row(cells), `|${cells.map(() => '---').join('|')}|`];
+}
+
+/** The main table: per task and metric, each model's value beside the published one and their ratio. */
 export function markdownTable(rows: TaskRow[], note: string): string {
-  const head = ['Task (scale)', 'Metric', 'Baseline: ours', 'paper', 'ratio', 'HNN: ours', 'paper', 'ratio'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const kinds = kindsOf(rows);
+  const lines = header(['Task (scale)', 'Metric', ...kinds.flatMap((k) => [`${LABELS[k]}: ours`, 'paper', 'ratio'])]);
+  const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : c.ratio.toPrecision(2));
   for (const r of rows) {
     for (const [key, label] of METRICS) {
-      const b = r.cells.baseline[key];
-      const h = r.cells.hnn[key];
-      const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : c.ratio.toPrecision(2));
       const scale = r.scales[key];
-      lines.push(
-        `| ${r.task} (x ${scale.toExponential(0)}) | ${label} | ${fmt(b.ours, b.oursSpread, scale)} | ${fmt(b.paper, b.paperSpread, scale)} | ${ratio(b)} | ${fmt(h.ours, h.oursSpread, scale)} | ${fmt(h.paper, h.paperSpread, scale)} | ${ratio(h)} |`,
-      );
+      const cells = kinds.flatMap((k) => {
+        const c = r.cells[k]?.[key];
+        return c ? [fmt(c.ours, c.oursSpread, scale), fmt(c.paper, c.paperSpread, scale), ratio(c)] : ['-', '-', '-'];
+      });
+      lines.push(row([`${r.task} (x ${scale.toExponential(0)})`, label, ...cells]));
     }
   }
   return `${note}\n\n${lines.join('\n')}\n`;
+}
+
+/**
+ * The dissipative table's two extra tables: each model's energy MSE per seed (the lowest in bold),
+ * and the D-HNN's learned friction against the data's.
+ */
+export function dissipationTables(rows: TaskRow[]): string {
+  const kinds = kindsOf(rows);
+  const seeds = Math.max(...rows.flatMap((r) => kinds.map((k) => r.energyBySeed[k]?.length ?? 0)));
+  const perSeed = header(['Task', 'Seed', ...kinds.map((k) => `${LABELS[k]} energy MSE`), 'lowest']);
+  for (const r of rows) {
+    for (let s = 0; s < seeds; s++) {
+      const values = kinds.map((k) => r.energyBySeed[k]?.[s] ?? NaN);
+      const best = values.reduce((b, v, i) => (v < values[b] ? i : b), 0);
+      const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
+      perSeed.push(row([r.task, String(s), ...cells, LABELS[kinds[best]]]));
+    }
+  }
+  const withD = rows.filter((r) => r.dissipation);
+  const g = (v: number) => v.toFixed(4);
+  const gs = ([m, sp]: [number, number]) => (Number.isFinite(sp) ? `${g(m)} ± ${g(sp)}` : g(m));
+  const pct = ([m, sp]: [number, number]) => `${(100 * m).toFixed(1)}%${Number.isFinite(sp) ? ` ± ${(100 * sp).toFixed(1)}%` : ''}`;
+  const friction = header([
+    'Task',
+    'data friction',
+    'D-HNN friction along its rollouts',
+    'at the test inputs',
+    "D's share of the field (test)",
+    "friction term's share",
+  ]);
+  for (const r of withD) {
+    const d = r.dissipation!;
+    friction.push(
+      row([
+        r.task,
+        `${g(d.gamma)}${d.gammaSource === 'system' ? '' : ' (fitted)'}`,
+        gs(d.rollouts),
+        gs(d.test),
+        pct(d.share),
+        `${(100 * d.trueShare).toFixed(1)}%`,
+      ]),
+    );
+  }
+  return [
+    `## Energy MSE per seed`,
+    ``,
+    ...perSeed,
+    ``,
+    ...(withD.length
+      ? [
+          `## The D-HNN's learned friction`,
+          ``,
+          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . grad D) / mean(|dE/dp|^2), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |grad D| / (|J grad H| + |grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
+          ``,
+          ...friction,
+          ``,
+        ]
+      : []),
+  ].join('\n');
 }
 
 /** Refuses to reuse a dataset made by another version of the generator (its runs would not be this version's). */
@@ -189,7 +314,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
   const claim = claimOutput(o.outDir, 'reproduction', 'hnn reproduce');
   try {
     if (!o.quiet) for (const n of claim.recovered) console.log(n);
-    markOutput(claim.dir, 'reproduction', { tasks: o.tasks, seeds: o.seeds, quick: o.quick });
+    markOutput(claim.dir, 'reproduction', { tasks: o.tasks, models: modelsOf(o), seeds: o.seeds, quick: o.quick });
     return await reproduceIn(o, tasks);
   } finally {
     claim.release();
@@ -198,11 +323,13 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow
 
 async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: TaskRow[] }> {
   const t0 = performance.now();
-  // 1. datasets (one per task and seed: both models of a seed train on it)
+  const models = modelsOf(o);
+  const reference = o.reference ?? 'paper';
+  // 1. datasets (one per task and seed: every model of a seed trains on it)
   for (const task of tasks) for (let seed = 0; seed < o.seeds; seed++) await ensureDataset(task, seed, o);
   // 2. every run not finished yet, side by side up to --jobs (each in its own worker and backend)
   const plan = tasks.flatMap((task) =>
-    seedsOf(o).flatMap((seed) => MODELS.map((kind) => ({ task, seed, kind, dir: runDir(o, task, seed, kind) }))),
+    seedsOf(o).flatMap((seed) => models.map((kind) => ({ task, seed, kind, dir: runDir(o, task, seed, kind) }))),
   );
   const todo = plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
   await runJobs(
@@ -211,20 +338,21 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   );
   // 3. the table and the plots, from what the runs wrote
   const rows: TaskRow[] = [];
-  const runsJson: Record<string, Record<ModelKind, RunMetrics[]>> = {};
+  const runsJson: Record<string, Partial<Record<ModelKind, RunMetrics[]>>> = {};
   for (const task of tasks) {
-    const runs = { hnn: [], baseline: [] } as Record<ModelKind, RunMetrics[]>;
-    for (const seed of seedsOf(o))
-      for (const kind of MODELS) runs[kind].push(readMetrics<RunMetrics>(join(runDir(o, task, seed, kind), 'metrics.json')));
-    if (task.kind === 'pixel') await pixelPlots(task, o);
-    else await statePlots(task, o);
-    rows.push(tableRow(task, runs));
+    const runs: Partial<Record<ModelKind, RunMetrics[]>> = {};
+    for (const kind of models)
+      runs[kind] = seedsOf(o).map((seed) => readMetrics<RunMetrics>(join(runDir(o, task, seed, kind), 'metrics.json')));
+    if (task.kind === 'pixel') await pixelPlots(task, models, o);
+    else await statePlots(task, models, o);
+    rows.push(tableRow(task, runs, reference));
     runsJson[task.name] = runs;
   }
   const seconds = (performance.now() - t0) / 1000;
   // the latent decay the pixel runs recorded (reuse guarantees they all share it)
-  const pixelRuns = tasks.filter((t) => t.kind === 'pixel').map((t) => runsJson[t.name]);
-  const latentDecay = pixelRuns.length ? Number(pixelRuns[0].hnn[0].protocol.dynamicsWeightDecay) : null;
+  const pixelRuns = tasks.filter((t) => t.kind === 'pixel').map((t) => runsJson[t.name][models[0]]!);
+  const latentDecay = pixelRuns.length ? Number(pixelRuns[0][0].protocol.dynamicsWeightDecay) : null;
+  const sources = [...new Set(tasks.map((t) => t.publishedDissipative?.source).filter((x): x is string => !!x))];
   const mode =
     o.steps !== undefined
       ? `REDUCED RUNS (${o.steps} steps each${o.quick ? `; quick data: ${tasks.map(quickNote).join('; ')}` : ''}): not the protocol's step count`
@@ -237,9 +365,16 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       : `Pixel tasks: the project's default ${tasks.find((t) => t.kind === 'pixel')!.train.rolloutSteps}-frame latent rollout loss (the paper's: 1; docs/PROTOCOLS.md).`
     : null;
   const note = [
-    `# HNN reproduction: ours beside the paper's Table 1`,
+    reference === 'dissipative'
+      ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
+      : `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
     `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time.`,
+    ...(reference === 'dissipative'
+      ? [
+          `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
+        ]
+      : []),
     ...(lossNote ? [lossNote] : []),
     ...(latentDecay !== null
       ? [
@@ -248,12 +383,14 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       : []),
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
   ].join('\n');
-  const md = markdownTable(rows, note);
+  const md = markdownTable(rows, note) + (models.includes('dhnn') || reference === 'dissipative' ? `\n${dissipationTables(rows)}` : '');
   writeFileAtomic(join(o.outDir, 'table.md'), md);
   writeJsonAtomic(join(o.outDir, 'table.json'), {
     mode: o.steps !== undefined ? 'reduced' : o.quick ? 'quick' : 'full',
     steps: o.steps ?? null,
     pixelLoss: o.paperProtocol ? 'paper' : 'default',
+    models,
+    reference,
     seeds: o.seeds,
     seconds,
     pixelDynamicsWeightDecay: latentDecay,
@@ -266,7 +403,11 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   return { rows };
 }
 
-const MODELS = ['baseline', 'hnn'] as const;
+/** The models of a reproduction: the given ones in table order, or baseline and HNN. */
+function modelsOf(o: ReproduceOptions): ModelKind[] {
+  const given = o.models ?? ['baseline', 'hnn'];
+  return TABLE_ORDER.filter((k) => given.includes(k));
+}
 
 function seedsOf(o: ReproduceOptions): number[] {
   return Array.from({ length: o.seeds }, (_, k) => k);
@@ -297,6 +438,14 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
 function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): boolean {
   const finished = finishedRun<RunMetrics>(task, kind, seed, dir, o);
   if (!finished) return false;
+  if (task.kind === 'state' && kind === 'dhnn') {
+    const want = task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY;
+    const had = finished.protocol.dissipationWeightDecay;
+    if (had !== want)
+      throw new UserError(
+        `${dir} holds a finished D-HNN run with D's weight decay ${String(had ?? 'as H')}, this version uses ${want}: use another --out or pass --force`,
+      );
+  }
   if (task.kind === 'pixel') {
     const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay, o.paperProtocol);
     if (stale)
@@ -335,26 +484,22 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
 }
 
 /** Comparison plots of a state task from seed 0's runs: curves, energy along a rollout, fields or orbits. */
-async function statePlots(task: StateTask, o: ReproduceOptions): Promise<void> {
-  const weights = {} as Record<ModelKind, NamedWeights>;
-  const energies = {} as Record<ModelKind, EnergyResult>;
-  for (const kind of MODELS) {
+async function statePlots(task: StateTask, models: ModelKind[], o: ReproduceOptions): Promise<void> {
+  const inputs: TaskPlotInputs = { histories: {}, weights: {}, energies: {} };
+  for (const kind of models) {
     const { model, weights: w } = loadDynamicsModel(join(runDir(o, task, 0, kind), 'model'));
     model.dispose();
-    weights[kind] = w;
-    energies[kind] = energyEvaluation(task, fieldFunction(kind, w));
+    inputs.histories[kind] = join(runDir(o, task, 0, kind), 'log.jsonl');
+    inputs.weights[kind] = w;
+    inputs.energies[kind] = energyEvaluation(task, fieldFunction(kind, w));
   }
-  await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), {
-    histories: { baseline: join(runDir(o, task, 0, 'baseline'), 'log.jsonl'), hnn: join(runDir(o, task, 0, 'hnn'), 'log.jsonl') },
-    weights,
-    energies,
-  });
+  await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), inputs);
 }
 
-/** The rollout video (truth | baseline | HNN) and its plots, from seed 0's runs of a pixel task. */
-async function pixelPlots(task: PixelTask, o: ReproduceOptions): Promise<void> {
+/** The rollout video (truth | each model) and its plots, from seed 0's runs of a pixel task. */
+async function pixelPlots(task: PixelTask, models: ModelKind[], o: ReproduceOptions): Promise<void> {
   await runRollout({
-    modelDirs: { hnn: join(runDir(o, task, 0, 'hnn'), 'model'), baseline: join(runDir(o, task, 0, 'baseline'), 'model') },
+    modelDirs: Object.fromEntries(models.map((k) => [k, join(runDir(o, task, 0, k), 'model')])),
     dataDir: dataDirOf(o, task, 0),
     out: join(o.outDir, task.name, 'plots', 'rollout.gif'),
     backend: o.backend,

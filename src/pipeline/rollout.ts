@@ -1,10 +1,11 @@
 // `hnn rollout`: encode the first pair of a test trial, integrate each model's latent field, decode
-// every latent, and show truth | baseline | HNN side by side (GIF always, MP4 when ffmpeg is on the
-// PATH), plus a latent phase portrait (contours of the learned H with the encoded test trajectory)
-// and the energy of each rollout over time.
+// every latent, and show truth | baseline | HNN | D-HNN (those given) side by side (GIF always, MP4
+// when ffmpeg is on the PATH), plus a latent phase portrait (contours of the learned H with the
+// encoded test trajectory) and the energy of each rollout over time.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hamiltonianFunction } from '../../models/f64.ts';
+import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import { contextOf, loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
@@ -18,8 +19,16 @@ import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
 
+/** A model folder per kind. */
+export type ModelDirs = Partial<Record<ModelKind, string>>;
+
+/** Video and plot order, labels and colours of the models. */
+const KINDS = ['baseline', 'hnn', 'dhnn'] as const;
+const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
+const COLOR: Record<ModelKind, string> = { baseline: '#ff7f0e', hnn: '#1f77b4', dhnn: '#2ca02c' };
+
 export interface RolloutOptions {
-  modelDirs: { hnn?: string; baseline?: string };
+  modelDirs: ModelDirs;
   /** Default: the dataset the models were trained on (from their metadata). */
   dataDir?: string;
   /** FILE.gif or FILE.mp4; a GIF is always written (FILE.gif next to an .mp4). */
@@ -49,13 +58,13 @@ export interface RolloutResult {
 }
 
 /** The kind of the pixel model in `dir` (holding model.json), or null when it holds none. */
-function pixelModelKind(dir: string): 'hnn' | 'baseline' | null {
+function pixelModelKind(dir: string): ModelKind | null {
   const json = join(dir, 'model.json');
   if (!existsSync(json)) return null;
   try {
     const m = JSON.parse(readFileSync(json, 'utf8')) as { format?: string; modelTopology?: { kind?: string } };
-    const kind = m.modelTopology?.kind;
-    return m.format === PIXEL_MODEL_FORMAT && (kind === 'hnn' || kind === 'baseline') ? kind : null;
+    const kind = MODEL_KINDS.find((k) => k === m.modelTopology?.kind);
+    return m.format === PIXEL_MODEL_FORMAT && kind ? kind : null;
   } catch {
     return null;
   }
@@ -65,9 +74,9 @@ function pixelModelKind(dir: string): 'hnn' | 'baseline' | null {
  * Pixel models for `--model DIR`: DIR may be a model folder (model.json), an experiment folder
  * (DIR/model/model.json), or a run folder holding experiments (e.g. npm start's hnn/ and baseline/).
  */
-export function findPixelModels(dir: string): { hnn?: string; baseline?: string } {
+export function findPixelModels(dir: string): ModelDirs {
   if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task <pixel task>\``);
-  const out: { hnn?: string; baseline?: string } = {};
+  const out: ModelDirs = {};
   const consider = (d: string) => {
     const kind = pixelModelKind(d);
     if (kind && !out[kind]) out[kind] = d;
@@ -80,7 +89,7 @@ export function findPixelModels(dir: string): { hnn?: string; baseline?: string 
     const sub = join(dir, name);
     if (statSync(sub).isDirectory() && !consider(sub)) consider(join(sub, 'model'));
   }
-  if (!out.hnn && !out.baseline)
+  if (Object.keys(out).length === 0)
     throw new UserError(
       `no pixel model in ${dir}: pass a model folder (with model.json), or a run folder holding hnn/ and baseline/ experiments`,
     );
@@ -90,7 +99,7 @@ export function findPixelModels(dir: string): { hnn?: string; baseline?: string 
 const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get install -y ffmpeg`; macOS: `brew install ffmpeg`)';
 
 /** Checks a rollout request before any work: frame count and its memory, integrator, where the video goes. */
-export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integrator' | 'out' | 'force'>): void {
+export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integrator' | 'out' | 'force'>, models = 2): void {
   const frames = opts.frames ?? 200;
   const integrator = opts.integrator ?? 'rk45';
   if (!(Number.isInteger(frames) && frames >= 2)) throw new UserError(`--frames must be an integer >= 2, got ${frames}`);
@@ -101,7 +110,7 @@ export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integ
   if (existsSync(opts.out) && !opts.force)
     throw new UserError(`${opts.out} already exists; choose another --out or pass --force to overwrite it`);
   checkWritable(opts.out, 'file');
-  checkMemory(`a rollout of ${frames} frames`, rolloutBytes(frames), 'roll out fewer --frames');
+  checkMemory(`a rollout of ${frames} frames`, rolloutBytes(frames, models), 'roll out fewer --frames');
 }
 
 export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
@@ -109,14 +118,14 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   const integrator = opts.integrator ?? 'rk45';
   const trial = opts.trial ?? 0;
   const ext = extname(opts.out).toLowerCase();
-  checkRolloutRequest(opts);
-  const kinds = (['baseline', 'hnn'] as const).filter((k) => opts.modelDirs[k]);
+  const kinds = KINDS.filter((k) => opts.modelDirs[k]);
+  checkRolloutRequest(opts, kinds.length);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
 
   for (const k of kinds) refuseUnfinished(opts.modelDirs[k]!);
   const lock = acquireLock(opts.out, 'hnn rollout');
   await initBackend(opts.backend ?? 'auto');
-  const models: Partial<Record<'hnn' | 'baseline', LoadedPixelModel>> = {};
+  const models: Partial<Record<ModelKind, LoadedPixelModel>> = {};
   try {
     for (const k of kinds) {
       const m = loadPixelModel(opts.modelDirs[k]!);
@@ -139,8 +148,8 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials))
       throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
 
-    const rollouts: Partial<Record<'hnn' | 'baseline', PixelRollout>> = {};
-    const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
+    const rollouts: Partial<Record<ModelKind, PixelRollout>> = {};
+    const maps: Partial<Record<ModelKind, LatentMap>> = {};
     for (const k of kinds) {
       const m = models[k]!;
       // a map saved with the model is reused when it maps to the state (older models mapped elsewhere)
@@ -152,9 +161,10 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const truth = trialTruth(ds, trial, frames);
     const NN = ds.params.size * ds.params.size * ds.params.channels;
     const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
-    const panels: VideoPanel[] = [{ label: 'truth', frames: split(truth.frames) }];
-    if (rollouts.baseline) panels.push({ label: 'baseline', frames: split(rollouts.baseline.frames) });
-    if (rollouts.hnn) panels.push({ label: 'HNN', frames: split(rollouts.hnn.frames) });
+    const panels: VideoPanel[] = [
+      { label: 'truth', frames: split(truth.frames) },
+      ...kinds.map((k) => ({ label: LABEL[k], frames: split(rollouts[k]!.frames) })),
+    ];
     // about 168 px per panel: the 28-pixel frames at 6x
     const video = composePanels(panels, ds.params.size, {
       scale: Math.max(1, Math.round(168 / ds.params.size)),
@@ -185,18 +195,15 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       yLabel: energyName(ds.task),
       series: [
         { name: 'truth', x: range(frames), y: truth.energy, dashed: true, color: '#222222' },
-        ...kinds.map((k) => ({
-          name: k === 'hnn' ? 'HNN' : 'baseline',
-          x: range(frames),
-          y: rollouts[k]!.energy,
-          color: k === 'hnn' ? '#1f77b4' : '#ff7f0e',
-        })),
+        ...kinds.map((k) => ({ name: LABEL[k], x: range(frames), y: rollouts[k]!.energy, color: COLOR[k] })),
       ],
     });
     let phasePlot: string | null = null;
-    if (models.hnn && ds.task.system.dof === 1) {
+    // the HNN's learned H (else the D-HNN's)
+    const withH = (['hnn', 'dhnn'] as const).find((k) => models[k]);
+    if (withH && ds.task.system.dof === 1) {
       phasePlot = `${stem}-phase.png`;
-      await phasePortrait(phasePlot, models.hnn, withContext(ds, contextOf(models.hnn.topology)), trial, rollouts.hnn!);
+      await phasePortrait(phasePlot, withH, models[withH]!, withContext(ds, contextOf(models[withH]!.topology)), trial, rollouts[withH]!);
     }
     const scores: RolloutResult['scores'] = {};
     for (const k of kinds)
@@ -227,12 +234,15 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
 }
 
 /**
- * Memory of a rollout per frame, for two models: latents, decoded pairs and their first frames,
- * re-encodings, and three video panels of at most 168 x 168 RGB (plus the GIF's palette copy).
+ * Memory of a rollout per frame, for `models` models: latents, decoded pairs and their first frames,
+ * re-encodings, and models + 1 video panels of at most 168 x 168 RGB (plus the GIF's palette copy).
  */
-function rolloutBytes(frames: number): Record<string, number> {
+function rolloutBytes(frames: number, models: number): Record<string, number> {
   const pair = 2 * 64 * 64 * 4; // frames of up to 64 x 64
-  return { 'decoded frames': frames * 2 * (pair + pair / 2), 'video frames': frames * 2 * (3 * 176) * (176 + 48) * 3 };
+  return {
+    'decoded frames': frames * models * (pair + pair / 2),
+    'video frames': frames * 2 * ((models + 1) * 176) * (176 + 48) * 3,
+  };
 }
 
 /** A model inside a run folder that holds no metrics.json is unfinished (killed, or still training). */
@@ -250,8 +260,15 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Contours of the learned H over the latent plane, the encoded test trajectory and the HNN rollout on top. */
-async function phasePortrait(path: string, m: LoadedPixelModel, ds: PixelDataset, trial: number, rollout: PixelRollout): Promise<void> {
+/** Contours of the learned H over the latent plane, the encoded test trajectory and the model's rollout on top. */
+async function phasePortrait(
+  path: string,
+  kind: 'hnn' | 'dhnn',
+  m: LoadedPixelModel,
+  ds: PixelDataset,
+  trial: number,
+  rollout: PixelRollout,
+): Promise<void> {
   const w = m.model.input;
   const rows = ds.perTrial;
   const start = trial * rows;
@@ -265,7 +282,7 @@ async function phasePortrait(path: string, m: LoadedPixelModel, ds: PixelDataset
     const pad = 0.25 * (hi - lo || 1);
     return [lo - pad, hi + pad];
   };
-  const H = hamiltonianFunction(m.weights);
+  const H = hamiltonianFunction(m.weights, kind);
   await contourPlot(path, {
     title: `learned H in the latent plane (test trial ${trial})`,
     f: (q, p) => H([q, p]),
@@ -274,7 +291,7 @@ async function phasePortrait(path: string, m: LoadedPixelModel, ds: PixelDataset
     levels: 14,
     overlay: [
       { x: col(z, 0), y: col(z, 1), name: 'encoded test frames' },
-      { x: col(rollout.latent.z, 0), y: col(rollout.latent.z, 1), name: 'HNN latent rollout' },
+      { x: col(rollout.latent.z, 0), y: col(rollout.latent.z, 1), name: `${LABEL[kind]} latent rollout` },
     ],
     xLabel: 'z_q',
     yLabel: 'z_p',

@@ -12,10 +12,12 @@ import {
 } from '../../datasets/state.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
+import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -37,6 +39,8 @@ export interface StateRunOptions {
   dataDir?: string;
   /** changes to the dataset protocol when generating (reduced runs); recorded in the manifest */
   dataOverrides?: StateOverrides;
+  /** D-HNN: the weight decay of D (default the task's, else DISSIPATION_WEIGHT_DECAY, models/kinds.ts) */
+  dissipationWeightDecay?: number;
   outDir: string;
   backend?: string;
   force?: boolean;
@@ -64,6 +68,8 @@ export interface RunMetricsBase<Task extends string> {
 
 export interface StateMetrics extends RunMetricsBase<string> {
   energyMse: MeanCi & { trajectories: number; failed: number; description: string };
+  /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
+  dissipation?: DissipationSummary;
 }
 
 export function toStateData(ds: StateDataset): StateData {
@@ -116,7 +122,14 @@ async function runStateIn(
   opts: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
-  const protocol = { ...task.train, ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
+  const protocol = {
+    ...task.train,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
+    ...(opts.kind === 'dhnn'
+      ? { dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY }
+      : {}),
+  };
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
@@ -130,7 +143,7 @@ async function runStateIn(
     quiet: opts.quiet,
     label: `${task.name} ${opts.kind}`,
   });
-  const weights = trained.model.mlp.read();
+  const weights = trained.model.read();
   const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
 
@@ -138,6 +151,7 @@ async function runStateIn(
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights));
+  const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
 
   const metrics: StateMetrics = {
     task: task.name,
@@ -157,11 +171,12 @@ async function runStateIn(
       failed: energy.failed,
       description: energy.description,
     },
+    ...(dissipation ? { dissipation } : {}),
     trainSeconds: trained.seconds,
     msPerStep: trained.msPerStep,
     versions: packageVersions(),
   };
-  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, trainSeconds: trained.seconds });
+  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, dissipation, trainSeconds: trained.seconds });
   if (opts.plots !== false) {
     await linePlot(join(out.work, 'plots', 'loss.png'), {
       title: `${task.name} ${opts.kind}: training curve`,

@@ -1,23 +1,26 @@
-// Plots comparing baseline and HNN on one state task: training curves, energy along a rollout,
-// learned vs true vector field with phase portraits (2-D systems), orbits (body problems).
+// Plots comparing the models trained on one state task (baseline, HNN, D-HNN: those given):
+// training curves, energy along a rollout against the truth, learned vs true vector field with phase
+// portraits (2-D systems; for a D-HNN also its dissipative part beside the true friction term),
+// orbits (body problems).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StateTask } from '../tasks/task.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
-import { fieldFunction } from '../../models/f64.ts';
+import { dissipationFunction, fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import type { EnergyResult, Rollout } from '../eval/energy.ts';
 import { linePlot, orbitPlot, vectorFieldPlot, type FieldPanel } from '../media/plot.ts';
 
-const KINDS = ['baseline', 'hnn'] as const;
-const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN' };
+/** Plot order and colours of the models. */
+const KINDS = ['baseline', 'hnn', 'dhnn'] as const;
+const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
+const COLOR: Record<ModelKind, string> = { baseline: '#d62728', hnn: '#1f77b4', dhnn: '#2ca02c' };
 
+/** The models to compare: each one's training log, weights and energy evaluation (rollouts included). */
 export interface TaskPlotInputs {
-  /** log.jsonl of each model */
-  histories: Record<ModelKind, string>;
-  weights: Record<ModelKind, NamedWeights>;
-  /** energy evaluation of each model (rollouts included) */
-  energies: Record<ModelKind, EnergyResult>;
+  histories: Partial<Record<ModelKind, string>>;
+  weights: Partial<Record<ModelKind, NamedWeights>>;
+  energies: Partial<Record<ModelKind, EnergyResult>>;
 }
 
 function readHistory(path: string): Array<{ step: number; loss: number; testLoss: number }> {
@@ -47,9 +50,11 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
   const system = task.system;
   const dim = system.dim;
   const name = task.name;
+  const kinds = KINDS.filter((k) => inp.weights[k] && inp.energies[k]);
+  if (kinds.length === 0) throw new Error('plotTaskComparison: no model given');
 
-  const curves = KINDS.flatMap((k) => {
-    const h = readHistory(inp.histories[k]);
+  const curves = kinds.flatMap((k) => {
+    const h = readHistory(inp.histories[k] ?? '');
     return [
       { name: `${LABEL[k]} train`, x: h.map((r) => r.step), y: h.map((r) => r.loss) },
       { name: `${LABEL[k]} test`, x: h.map((r) => r.step), y: h.map((r) => r.testLoss), dashed: true },
@@ -64,17 +69,16 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     series: curves,
   });
 
-  const truth = inp.energies.hnn.truth[0];
-  const pred: Record<ModelKind, Rollout> = { baseline: inp.energies.baseline.predicted[0], hnn: inp.energies.hnn.predicted[0] };
+  const truth = inp.energies[kinds[0]]!.truth[0];
+  const pred = Object.fromEntries(kinds.map((k) => [k, inp.energies[k]!.predicted[0]])) as Partial<Record<ModelKind, Rollout>>;
   written.push(join(dir, 'energy.png'));
   await linePlot(written.at(-1)!, {
     title: `${name}: energy along a rollout (trajectory 0)`,
     xLabel: 'time',
     yLabel: 'energy',
     series: [
-      { name: system.conservative ? 'ground truth' : 'measured / true', x: truth.t, y: truth.energy, color: '#111111' },
-      { name: 'baseline', x: pred.baseline.t, y: pred.baseline.energy, color: '#d62728' },
-      { name: 'HNN', x: pred.hnn.t, y: pred.hnn.energy, color: '#1f77b4' },
+      { name: task.data.source === 'measured' ? 'measured' : 'ground truth', x: truth.t, y: truth.energy, color: '#111111' },
+      ...kinds.map((k) => ({ name: LABEL[k], x: pred[k]!.t, y: pred[k]!.energy, color: COLOR[k] })),
     ],
   });
 
@@ -84,13 +88,28 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     if (task.data.source === 'simulated') {
       panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
     }
-    for (const k of KINDS) {
-      const f = fieldFunction(k, inp.weights[k]);
+    for (const k of kinds) {
+      const f = fieldFunction(k, inp.weights[k]!);
       panels.push({
         name: `${LABEL[k]} field`,
         field: (q, p) => f(0, Float64Array.of(q, p)),
-        trajectories: [traj(truth, 'truth'), traj(pred[k], LABEL[k])],
+        trajectories: [traj(truth, 'truth'), traj(pred[k]!, LABEL[k])],
       });
+    }
+    // the D-HNN's split: its grad D beside the true friction term (each panel scales its own arrows)
+    if (inp.weights.dhnn) {
+      const d = dissipationFunction(inp.weights.dhnn);
+      if (task.data.source === 'simulated' && !system.conservative) {
+        const g = new Float64Array(2);
+        panels.push({
+          name: 'true friction term (0, -gamma dH/dp)',
+          field: (q, p) => {
+            system.gradient(Float64Array.of(q, p), g);
+            return [0, -system.friction * g[1]];
+          },
+        });
+      }
+      panels.push({ name: 'D-HNN dissipative part grad D', field: (q, p) => d([q, p]) });
     }
     const qs = [column(truth.y, 2, 0)];
     const ps = [column(truth.y, 2, 1)];
@@ -108,11 +127,7 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     written.push(join(dir, 'orbits.png'));
     await orbitPlot(written.at(-1)!, {
       title: `${name}: orbits (trajectory 0)`,
-      panels: [
-        { name: 'ground truth', bodies: bodies(truth) },
-        { name: 'baseline', bodies: bodies(pred.baseline) },
-        { name: 'HNN', bodies: bodies(pred.hnn) },
-      ],
+      panels: [{ name: 'ground truth', bodies: bodies(truth) }, ...kinds.map((k) => ({ name: LABEL[k], bodies: bodies(pred[k]!) }))],
     });
   }
   return written;

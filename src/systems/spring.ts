@@ -72,7 +72,8 @@ export function springExact(x0: Float64Array, t: number): Float64Array {
 export const springTask: StateTask = {
   kind: 'state',
   name: 'spring',
-  suites: ['paper'],
+  // the dissipative table's conservative control: the D-HNN must not invent friction
+  suites: ['paper', 'dissipative'],
   description: 'ideal mass-spring (paper task 1), H = q^2 + p^2',
   system: spring,
   data: {

@@ -2,7 +2,14 @@
 // (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
 import { dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
-import { dampedPendulumTask, pendulumTask, pixelDampedPendulumTask, pixelPendulumTask, realPendulumTask } from '../systems/pendulum.ts';
+import {
+  dampedPendulumTask,
+  pendulumTask,
+  pixelDampedPendulumTask,
+  pixelPendulumTask,
+  realPendulumMidpointTask,
+  realPendulumTask,
+} from '../systems/pendulum.ts';
 import { pixelTwoBodyTask, twoBodyTask } from '../systems/two-body.ts';
 import { threeBodyTask } from '../systems/three-body.ts';
 import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
@@ -21,6 +28,7 @@ export const TASKS: readonly Task[] = [
   doublePendulumTask,
   pixelDoublePendulumTask,
   dampedSpringTask,
+  realPendulumMidpointTask,
   pixelDampedPendulumTask,
 ];
 

@@ -51,6 +51,12 @@ export interface MeasuredData {
   provenance: string;
   /** First part (time order) train, the rest test. */
   trainFraction: number;
+  /**
+   * The derivative targets: 'forward' (default, the HNN paper's): x_i with (x_{i+1} - x_i) / h;
+   * 'midpoint' (the D-HNN paper's): (x_i + x_{i+1}) / 2 with the same difference, second-order
+   * accurate. A forward difference on an orbit leans inwards by h a / 2, which reads as friction.
+   */
+  targets?: 'forward' | 'midpoint';
 }
 
 export type StateData = SimulatedData | MeasuredData;
@@ -78,9 +84,21 @@ export interface MeasuredEnergyEval {
 /**
  * The tables a task belongs to: 'paper' is the paper's Table 1 (and its appendix, and our damped
  * pendulum), the default of `hnn reproduce`; 'pixels' and 'dissipative' are `--pixels` and
- * `--dissipative`. A task in none runs only when named with --tasks.
+ * `--dissipative` (damped and measured tasks, with the ideal spring and pendulum as conservative
+ * controls). A task in none runs only when named with --tasks.
  */
 export type Suite = 'paper' | 'pixels' | 'dissipative';
+
+/**
+ * Published figures of the dissipative-HNN paper (Sosanya & Greydanus 2022) for a task, per model
+ * and metric, as printed (values already multiplied by `scale`); a figure it does not give is left out.
+ */
+export interface PublishedDissipative {
+  /** Where the figures are printed, and how their protocol differs from ours. */
+  source: string;
+  scale: number;
+  figures: Partial<Record<'baseline' | 'hnn' | 'dhnn', Partial<Record<'train' | 'test' | 'energy', [number, number]>>>>;
+}
 
 interface TaskBase {
   name: string;
@@ -88,10 +106,15 @@ interface TaskBase {
   /** One line for --help and tables. */
   description: string;
   system: System;
+  /** The HNN paper's Table 1 row (`hnn reproduce`'s paper and pixel tables). */
   published?: PublishedResult;
+  /** The D-HNN paper's figures (`hnn reproduce --dissipative`). */
+  publishedDissipative?: PublishedDissipative;
 }
 
 export interface StateTask extends TaskBase {
+  /** The D-HNN's coupled weight decay of D on this task (default DISSIPATION_WEIGHT_DECAY, models/kinds.ts). */
+  dissipationWeightDecay?: number;
   kind: 'state';
   data: StateData;
   train: StateTrainProtocol;

@@ -13,6 +13,7 @@ import {
   type PixelLossConfig,
   type PixelModelSpec,
 } from '../../models/pixel.ts';
+import type { ModelKind } from '../../models/kinds.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
@@ -67,7 +68,7 @@ export interface PixelTrainConfig {
  */
 export function pixelTrainConfig(
   task: PixelTask,
-  kind: 'hnn' | 'baseline',
+  kind: ModelKind,
   seed: number,
   frameSize: number,
   over: Partial<Omit<PixelTrainConfig, 'spec' | 'seed'>> = {},

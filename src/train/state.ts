@@ -30,6 +30,8 @@ export interface StateTrainConfig {
   /** null = full batch */
   batchSize: number | null;
   weightDecay: number;
+  /** D-HNN: the coupled weight decay of D's weights (default weightDecay); H's is weightDecay */
+  dissipationWeightDecay?: number;
   lr: number;
   hidden: number[];
   /** updates between log lines (default 200) */
@@ -61,7 +63,10 @@ export async function trainStateModel(
 ): Promise<StateTrainResult> {
   const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
   const vars = model.variables();
-  const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  // variables() holds H's (or the baseline's) weights first, then the D-HNN's D
+  const first = model.mlp.variables().length;
+  const weightDecay = vars.map((_, i) => (i < first ? cfg.weightDecay : (cfg.dissipationWeightDecay ?? cfg.weightDecay)));
+  const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay });
   const train = toTensor(data.train, data.dim);
   const test = toTensor(data.test, data.dim);
   const batchRng = new Rng(cfg.seed).fork('batches');

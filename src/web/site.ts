@@ -251,7 +251,7 @@ export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
     // index.html last (it marks the site finished: src/util/output.ts), with the data the page fetches
     // first listed for preloading, so they arrive while the bundle starts rather than after
     const weightFiles = siteModels.map((m) =>
-      m.path.replace(/model\.json$/, weightsPath(JSON.parse(models[m.kind]!.json.toString('utf8')))),
+      m.path.replace(/model\.json$/, weightsPath(JSON.parse(models[m.kind as (typeof kinds)[number]]!.json.toString('utf8')))),
     );
     const preload = [SITE_FILE, ...siteModels.map((m) => m.path), ...weightFiles, PAIRS_FILE, ...assets.filter((a) => a === SIMD_WASM)];
     write('index.html', withPreloads(readFileSync(join(assetsDir, 'index.html'), 'utf8'), preload));
