@@ -210,6 +210,8 @@ describe('hnn web: the builder', () => {
         backend: 'wasm',
         encoder: 'conv',
         context,
+        // the dataset's 8-frame trials are too short for the default 4-frame windows over 3-frame stacks
+        loss: { rolloutSteps: 1 },
       });
     const conv = join(dir, 'conv2');
     await train(conv, 2);
