@@ -25,6 +25,7 @@ import { symplecticRight, type DynamicsModel } from './dynamics.ts';
 import type { Mlp } from './mlp.ts';
 import type { PixelLossConfig, PixelModel } from './pixel.ts';
 import { Autoencoder } from './autoencoder.ts';
+import { safeTanh } from '../src/tf/fixes.ts';
 
 /** Gradient parts of each variable, in the model's variables() order. */
 export type GradientParts = tf.Tensor[][];
@@ -80,7 +81,7 @@ function tanhHidden(mlp: Mlp, x: tf.Tensor2D): { h: tf.Tensor2D[]; u: tf.Tensor2
   for (let l = 0; l + 1 < mlp.weights.length; l++) {
     const b = mlp.biases[l];
     const a = b ? affine(prev, mlp.weights[l], b, 'linear') : mm(prev, mlp.weights[l]);
-    prev = tf.tanh(a) as tf.Tensor2D;
+    prev = safeTanh(a) as tf.Tensor2D; // forward values are tf.tanh's; safe if a tape ever runs through it
     h.push(prev);
     u.push(tf.sub(1, tf.square(prev)));
   }
@@ -221,6 +222,52 @@ export function stateLossGradients(model: DynamicsModel, x: tf.Tensor2D, y: tf.T
 /** Relu'(a) . dy from the relu's output (positive exactly where a is). */
 const reluBack = (dy: tf.Tensor, out: tf.Tensor) => tf.mul(dy, tf.step(out));
 
+type AeLayers = Autoencoder['layers'];
+
+/**
+ * One half of the MLP autoencoder (models/autoencoder.ts), layers base..base + 3: h1 = relu(.),
+ * h2 = h1 + relu(.), h3 = h2 + relu(.), out = linear(.); the encoder is base 0, the decoder base 4.
+ */
+function residualForward(L: AeLayers, base: number, input: tf.Tensor) {
+  const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[base + l].w, L[base + l].b, relu ? 'relu' : 'linear');
+  const h1 = dense(0, input, true);
+  const r2 = dense(1, h1, true);
+  const h2 = tf.add(h1, r2);
+  const r3 = dense(2, h2, true);
+  const h3 = tf.add(h2, r3);
+  return { input, h1, r2, h2, r3, h3, out: dense(3, h3, false) };
+}
+
+/**
+ * The half's weight and bias gradients from outBar, pushed into w and b; returns the gradient at its
+ * first layer's pre-activation (the input's gradient is that times W_base^T, taken only where needed).
+ */
+function residualBackward(
+  L: AeLayers,
+  base: number,
+  f: ReturnType<typeof residualForward>,
+  outBar: tf.Tensor,
+  w: tf.Tensor[][],
+  b: tf.Tensor[][],
+) {
+  const WT = (l: number) => tf.transpose(L[base + l].w);
+  w[base + 3].push(mmT(f.h3, outBar));
+  b[base + 3].push(colSums(outBar));
+  const h3Bar = mm(outBar, WT(3));
+  const a3Bar = reluBack(h3Bar, f.r3);
+  w[base + 2].push(mmT(f.h2, a3Bar));
+  b[base + 2].push(colSums(a3Bar));
+  const h2Bar = tf.add(h3Bar, mm(a3Bar, WT(2)));
+  const a2Bar = reluBack(h2Bar, f.r2);
+  w[base + 1].push(mmT(f.h1, a2Bar));
+  b[base + 1].push(colSums(a2Bar));
+  const h1Bar = tf.add(h2Bar, mm(a2Bar, WT(1)));
+  const a1Bar = reluBack(h1Bar, f.h1);
+  w[base].push(mmT(f.input, a1Bar));
+  b[base].push(colSums(a1Bar));
+  return a1Bar;
+}
+
 /**
  * The pixel model's joint loss (models/pixel.ts, Euler latent step only) and its gradient parts
  * (model.variables() order), with the batch means [recon, consistency, hnn] as one tensor.
@@ -246,25 +293,14 @@ export function stackedPixelLossGradients(
   const k = model.spec.latent / 2;
   if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
   const L = model.ae.layers;
-  const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
   if (xAll.shape[0] !== 2 * n) throw new Error(`xAll has ${xAll.shape[0]} rows, expected 2 x ${n}`);
-  // encoder over both batches at once: h1 = relu(.), h2 = h1 + relu(.), h3 = h2 + relu(.), Z = .
-  const X = xAll;
-  const h1 = dense(0, X, true);
-  const r2 = dense(1, h1, true);
-  const h2 = tf.add(h1, r2);
-  const r3 = dense(2, h2, true);
-  const h3 = tf.add(h2, r3);
-  const Z = dense(3, h3, false);
+  // encoder over both batches at once, decoder of z
+  const enc = residualForward(L, 0, xAll);
+  const Z = enc.out;
   const z = tf.slice(Z, [0, 0], [n, -1]) as tf.Tensor2D;
   const zNext = tf.slice(Z, [n, 0], [n, -1]) as tf.Tensor2D;
-  // decoder of z
-  const g1 = dense(4, z, true);
-  const s6 = dense(5, g1, true);
-  const g2 = tf.add(g1, s6);
-  const s7 = dense(6, g2, true);
-  const g3 = tf.add(g2, s7);
-  const R = tf.sub(dense(7, g3, false), x);
+  const dec = residualForward(L, 4, z);
+  const R = tf.sub(dec.out, x);
   // consistency c = p - (q_next - q) and the latent residual E = z_next - (z + dt f(z))
   const c = tf.add(tf.sub(tf.slice(z, [0, k], [-1, k]), tf.slice(zNext, [0, 0], [-1, k])), tf.slice(z, [0, 0], [-1, k]));
   const pass = fieldPass(model.dyn, z);
@@ -278,25 +314,11 @@ export function stackedPixelLossGradients(
   const EBar = tf.mul(E, (2 * cfg.hnn) / E.size);
   const w: tf.Tensor[][] = L.map(() => []);
   const b: tf.Tensor[][] = L.map(() => []);
-  const WT = (l: number) => tf.transpose(L[l].w);
-  // decoder
-  w[7].push(mmT(g3, RBar));
-  b[7].push(colSums(RBar));
-  const g3Bar = mm(RBar, WT(7));
-  const a7Bar = reluBack(g3Bar, s7);
-  w[6].push(mmT(g2, a7Bar));
-  b[6].push(colSums(a7Bar));
-  const g2Bar = tf.add(g3Bar, mm(a7Bar, WT(6)));
-  const a6Bar = reluBack(g2Bar, s6);
-  w[5].push(mmT(g1, a6Bar));
-  b[5].push(colSums(a6Bar));
-  const g1Bar = tf.add(g2Bar, mm(a6Bar, WT(5)));
-  const a5Bar = reluBack(g1Bar, g1);
-  w[4].push(mmT(z, a5Bar));
-  b[4].push(colSums(a5Bar));
+  const a5Bar = residualBackward(L, 4, dec, RBar, w, b);
+  const WT4 = tf.transpose(L[4].w);
   // latent model: E depends on z through -z - dt f(z); c on q, p (+1) and q_next (-1)
   const dyn = pass.backward(tf.mul(EBar, -cfg.dt) as tf.Tensor2D, true);
-  const zBar = tf.sub(tf.addN([mm(a5Bar, WT(4)), dyn.inputBar!, tf.concat([cBar, cBar], 1)]), EBar);
+  const zBar = tf.sub(tf.addN([mm(a5Bar, WT4), dyn.inputBar!, tf.concat([cBar, cBar], 1)]), EBar);
   const zNextBar = tf.sub(
     EBar,
     tf.pad(cBar, [
@@ -306,20 +328,7 @@ export function stackedPixelLossGradients(
   );
   // encoder
   const ZBar = tf.concat([zBar, zNextBar], 0);
-  w[3].push(mmT(h3, ZBar));
-  b[3].push(colSums(ZBar));
-  const h3Bar = mm(ZBar, WT(3));
-  const a3Bar = reluBack(h3Bar, r3);
-  w[2].push(mmT(h2, a3Bar));
-  b[2].push(colSums(a3Bar));
-  const h2Bar = tf.add(h3Bar, mm(a3Bar, WT(2)));
-  const a2Bar = reluBack(h2Bar, r2);
-  w[1].push(mmT(h1, a2Bar));
-  b[1].push(colSums(a2Bar));
-  const h1Bar = tf.add(h2Bar, mm(a2Bar, WT(1)));
-  const a1Bar = reluBack(h1Bar, h1);
-  w[0].push(mmT(X, a1Bar));
-  b[0].push(colSums(a1Bar));
+  residualBackward(L, 0, enc, ZBar, w, b);
   return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn.grads] };
 }
 
@@ -342,22 +351,13 @@ export function windowPixelLossGradients(
   if (!Number.isInteger(n) || K < 1) throw new Error(`xAll has ${xAll.shape[0]} rows, not K + 1 = ${K + 1} blocks`);
   const k = model.spec.latent / 2;
   const L = model.ae.layers;
-  const dense = (l: number, a: tf.Tensor, relu: boolean) => affine(a, L[l].w, L[l].b, relu ? 'relu' : 'linear');
   const block = (t: tf.Tensor, j: number, count = 1) => tf.slice(t, [j * n, 0], [count * n, -1]) as tf.Tensor2D;
-  // encoder over every pair of every window
-  const h1 = dense(0, xAll, true);
-  const r2 = dense(1, h1, true);
-  const h2 = tf.add(h1, r2);
-  const r3 = dense(2, h2, true);
-  const h3 = tf.add(h2, r3);
-  const Z = dense(3, h3, false);
-  const Zdec = block(Z, 0, K); // pairs 0..K-1
-  const g1 = dense(4, Zdec, true);
-  const s6 = dense(5, g1, true);
-  const g2 = tf.add(g1, s6);
-  const s7 = dense(6, g2, true);
-  const g3 = tf.add(g2, s7);
-  const R = tf.sub(dense(7, g3, false), block(xAll, 0, K));
+  // encoder over every pair of every window, decoder of pairs 0..K-1
+  const enc = residualForward(L, 0, xAll);
+  const Z = enc.out;
+  const Zdec = block(Z, 0, K);
+  const dec = residualForward(L, 4, Zdec);
+  const R = tf.sub(dec.out, block(xAll, 0, K));
   // consistency c_j = p_j - (q_{j+1} - q_j), j = 0..K-1, all windows at once
   const qAll = tf.slice(Z, [0, 0], [-1, k]);
   const q0 = tf.slice(qAll, [0, 0], [K * n, -1]);
@@ -381,22 +381,8 @@ export function windowPixelLossGradients(
   const EBar = E.map((e) => tf.mul(e, (2 * cfg.hnn) / Eall.size));
   const w: tf.Tensor[][] = L.map(() => []);
   const b: tf.Tensor[][] = L.map(() => []);
-  const WT = (l: number) => tf.transpose(L[l].w);
-  // decoder
-  w[7].push(mmT(g3, RBar));
-  b[7].push(colSums(RBar));
-  const g3Bar = mm(RBar, WT(7));
-  const a7Bar = reluBack(g3Bar, s7);
-  w[6].push(mmT(g2, a7Bar));
-  b[6].push(colSums(a7Bar));
-  const g2Bar = tf.add(g3Bar, mm(a7Bar, WT(6)));
-  const a6Bar = reluBack(g2Bar, s6);
-  w[5].push(mmT(g1, a6Bar));
-  b[5].push(colSums(a6Bar));
-  const g1Bar = tf.add(g2Bar, mm(a6Bar, WT(5)));
-  const a5Bar = reluBack(g1Bar, g1);
-  w[4].push(mmT(Zdec, a5Bar));
-  b[4].push(colSums(a5Bar));
+  const a5Bar = residualBackward(L, 4, dec, RBar, w, b);
+  const WT4 = tf.transpose(L[4].w);
   // the chain backwards: zetaBar_j = -EBar_j + zetaBar_{j+1} (I + dt df/dzeta_j)
   const dynGrads: GradientParts[] = [];
   let zetaBar: tf.Tensor2D | null = null;
@@ -411,7 +397,7 @@ export function windowPixelLossGradients(
   const cPad = tf.concat([cBar, cBar], 1); // d/dq_j and d/dp_j of +c_j
   const qNextBar = tf.concat([zeros, tf.neg(cBar)], 0); // -c_{j-1} on q_j, j = 1..K
   const ZBar = tf.addN([
-    tf.concat([tf.add(mm(a5Bar, WT(4)), cPad), tf.zeros([n, 2 * k])], 0),
+    tf.concat([tf.add(mm(a5Bar, WT4), cPad), tf.zeros([n, 2 * k])], 0),
     tf.pad(qNextBar, [
       [0, 0],
       [0, k],
@@ -419,20 +405,7 @@ export function windowPixelLossGradients(
     tf.concat([zetaBar!, ...EBar], 0),
   ]);
   // encoder
-  w[3].push(mmT(h3, ZBar));
-  b[3].push(colSums(ZBar));
-  const h3Bar = mm(ZBar, WT(3));
-  const a3Bar = reluBack(h3Bar, r3);
-  w[2].push(mmT(h2, a3Bar));
-  b[2].push(colSums(a3Bar));
-  const h2Bar = tf.add(h3Bar, mm(a3Bar, WT(2)));
-  const a2Bar = reluBack(h2Bar, r2);
-  w[1].push(mmT(h1, a2Bar));
-  b[1].push(colSums(a2Bar));
-  const h1Bar = tf.add(h2Bar, mm(a2Bar, WT(1)));
-  const a1Bar = reluBack(h1Bar, h1);
-  w[0].push(mmT(xAll, a1Bar));
-  b[0].push(colSums(a1Bar));
+  residualBackward(L, 0, enc, ZBar, w, b);
   // each latent-model variable's parts from every step of the chain
   const dyn = dynGrads[0].map((_, v) => dynGrads.flatMap((g) => g[v]));
   return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn] };
