@@ -6,7 +6,8 @@ alternate blocks of its own steps with blocks of these.
 Protocol: one command per line on stdin, one JSON object per line on stdout.
     info                 torch and machine facts
     matmul               raw matMul speed of this torch build
-    setup <step>         builds a step: spring, twobody or pixel
+    setup <step>         builds a step: spring, twobody, pixel (the paper's one-step loss) or
+                         pixel<K> (the K-frame window loss; the default is pixel4)
     run <step> <n>       runs n steps; {"ms": [per-step milliseconds], "loss": last loss}
     quit
 Errors come back as {"error": "..."}. Needs Python 3 and torch only.
@@ -114,11 +115,55 @@ def pixel_step(batch=200, frame=28):
     return step
 
 
+def pixel_window_step(windows=80, K=4, frame=28):
+    """The default pixel step (models/pixel.ts windowLoss): windows of K + 1 consecutive pairs, the
+    decoder on pairs 0..K-1, consistency on each of them, and a K-step Euler latent rollout from
+    pair 0 compared with the encoded pairs 1..K. 80 windows of 5 pairs: 400 encoder rows, as the
+    one-step loss's 2 x 200."""
+    n = 2 * frame * frame
+    ae = Autoencoder(n)
+    hnn = tanh_mlp([2, 200, 200, 1])
+    params = list(ae.parameters()) + list(hnn.parameters())
+    opt = torch.optim.Adam(
+        [{"params": list(ae.parameters()), "weight_decay": 1e-5}, {"params": list(hnn.parameters()), "weight_decay": 1e-6}],
+        lr=1e-3,
+        eps=1e-8,
+    )
+    pairs = torch.rand((K + 1) * windows, n)  # pair j of window i at row j * windows + i
+
+    def step():
+        z_all = ae.encode(pairs)
+        z = [z_all[j * windows : (j + 1) * windows] for j in range(K + 1)]
+        recon = ((pairs[: K * windows] - ae.decode(z_all[: K * windows])) ** 2).mean()
+        consistency = torch.cat([z[j][:, 1:] - (z[j + 1][:, :1] - z[j][:, :1]) for j in range(K)]).pow(2).mean()
+        zeta, errors = z[0], []
+        for j in range(1, K + 1):
+            zeta = zeta + symplectic_field(hnn, zeta)
+            errors.append(z[j] - zeta)
+        latent = torch.cat(errors).pow(2).mean()
+        total = recon + consistency + 0.1 * latent
+        opt.zero_grad(set_to_none=True)
+        total.backward(inputs=params)
+        opt.step()
+        return total.item()
+
+    return step
+
+
 BUILDERS = {
     "spring": lambda: state_step(2, 750, None, 1e-4),
     "twobody": lambda: state_step(8, 40000, 200, 0.0),
     "pixel": pixel_step,
 }
+
+
+def build(name):
+    """A step by name; pixel<K> is the K-frame window step, as many windows as keep 400 encoder rows."""
+    window = re.fullmatch(r"pixel(\d+)", name)
+    if window and int(window.group(1)) > 1:
+        K = int(window.group(1))
+        return pixel_window_step(windows=max(1, 400 // (K + 1)), K=K)
+    return BUILDERS[name]()
 
 
 def info():
@@ -168,7 +213,7 @@ def main():
             elif cmd[0] == "matmul":
                 reply = matmul()
             elif cmd[0] == "setup":
-                steps[cmd[1]] = BUILDERS[cmd[1]]()
+                steps[cmd[1]] = build(cmd[1])
                 reply = {"ok": True}
             elif cmd[0] == "run":
                 step, ms, loss = steps[cmd[1]], [], None

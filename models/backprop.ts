@@ -344,6 +344,8 @@ export function windowPixelLossGradients(
   xAll: tf.Tensor2D,
   K: number,
   cfg: PixelLossConfig,
+  /** xAll's first K blocks (the decoder's targets), when the caller has them as a tensor: slicing xAll on wasm copies all of it out of the heap */
+  xHead: tf.Tensor2D = tf.slice(xAll, [0, 0], [K * (xAll.shape[0] / (K + 1)), -1]),
 ): { terms: tf.Tensor1D; grads: GradientParts } {
   if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
   if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
@@ -357,7 +359,7 @@ export function windowPixelLossGradients(
   const Z = enc.out;
   const Zdec = block(Z, 0, K);
   const dec = residualForward(L, 4, Zdec);
-  const R = tf.sub(dec.out, block(xAll, 0, K));
+  const R = tf.sub(dec.out, xHead);
   // consistency c_j = p_j - (q_{j+1} - q_j), j = 0..K-1, all windows at once
   const qAll = tf.slice(Z, [0, 0], [-1, k]);
   const q0 = tf.slice(qAll, [0, 0], [K * n, -1]);

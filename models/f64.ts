@@ -29,7 +29,11 @@ function accumulateRows(h: ArrayLike<number>, w: Float64Array, z: Float64Array, 
 function rowDots(w: Float64Array, g: Float64Array, out: Float64Array, fanIn: number, fanOut: number): void {
   for (let i = 0; i < fanIn; i++) {
     const row = i * fanOut;
-    let [s0, s1, s2, s3] = [0, 0, 0, 0];
+    // four scalar accumulators (not a destructured array: V8 then keeps them in registers)
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
     let j = 0;
     for (; j + 3 < fanOut; j += 4) {
       s0 += w[row + j] * g[j];

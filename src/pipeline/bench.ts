@@ -16,7 +16,15 @@ import { benchRenderer } from '../../renderer/bench.ts';
 import { initBackend } from '../tf/backend.ts';
 import { Adam } from '../train/adam.ts';
 import { saveCheckpoint } from '../train/checkpoint.ts';
-import { makeStep, pixelAdam, pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelData } from '../train/pixel.ts';
+import {
+  makeWindowStep,
+  pixelAdam,
+  pixelTrainConfig,
+  splitSampleLosses,
+  trainPixelModel,
+  windowsPerStep,
+  type PixelData,
+} from '../train/pixel.ts';
 import { makePixelStep, makeStateStep } from '../train/steps.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
 import { Rng } from '../util/rng.ts';
@@ -212,6 +220,22 @@ export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step
   return { step: () => void train.step(x, next, batch), dispose: () => (adam.dispose(), model.dispose()) };
 }
 
+/**
+ * One step of the default pixel loss (pixelPendulumTask's K-frame window: 80 windows of 5 random
+ * pairs at K = 4), as the training loop takes it and as the peer's pixel<K> step.
+ */
+export function pixelWindowStep(opts: { fast?: boolean } = {}): { step: () => void; dispose: () => void; K: number } {
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28);
+  const K = cfg.loss.rolloutSteps ?? 1;
+  const count = windowsPerStep(cfg.batchSize, K);
+  const model = PixelModel.init(cfg.spec, 0);
+  const adam = pixelAdam(model, cfg);
+  const rng = new Rng(1);
+  const pairs = new Float32Array((K + 1) * count * model.input).map(() => rng.uniform());
+  const step = makeWindowStep(model, adam, cfg.loss, { pairs, K, count }, opts.fast ?? true);
+  return { step: () => void step(), dispose: () => (adam.dispose(), model.dispose()), K };
+}
+
 /** Every variant of the case and the peer, alternating block by block after the same warm-up; the peer is compared with the first variant. */
 async function benchCase(c: BenchCase, peer: TorchPeer | null): Promise<StepBench[]> {
   const made = c.ours.map((v) => ({ ...v, s: v.make(), ms: [] as number[] }));
@@ -303,8 +327,9 @@ export interface LoopOverhead {
 }
 
 /**
- * trainPixelModel on random frames, short runs at scaled log and checkpoint intervals, alternating with
- * blocks of the bare step on the same machine minutes (the load here moves step times by 2x).
+ * trainPixelModel on random frames with the default protocol (the K-frame window loss that `hnn train`
+ * and `npm start` run), short runs at scaled log and checkpoint intervals, alternating with blocks of
+ * the bare step on the same machine minutes (the load here moves step times by 2x).
  */
 export async function benchTrainingLoop(
   o: { updates?: number; logEvery?: number; checkpointEvery?: number; repeats?: number } = {},
@@ -320,22 +345,25 @@ export async function benchTrainingLoop(
   // next = the same frames: the content does not change the work
   const data: PixelData = {
     frameSize: 28,
+    perTrial: 100,
     train: { x: frames, next: frames, rows: trainRows },
     test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
   };
-  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery }, true);
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery });
   const bareModel = PixelModel.init(cfg.spec, 1);
   const bareAdam = pixelAdam(bareModel, cfg);
-  const bareStep = makeStep(bareModel, bareAdam, cfg.loss);
-  const [x, next] = [frames.subarray(0, 200 * width), frames.subarray(200 * width, 400 * width)];
-  for (let i = 0; i < 3; i++) bareStep(x, next, 200);
+  // the bare step: the window step on one fixed batch, no batching, evaluation or checkpoint
+  const K = cfg.loss.rolloutSteps ?? 1;
+  const count = windowsPerStep(cfg.batchSize, K);
+  const bareStep = makeWindowStep(bareModel, bareAdam, cfg.loss, { pairs: frames.subarray(0, (K + 1) * count * width), K, count });
+  for (let i = 0; i < 3; i++) bareStep();
   const bareMs: number[] = [];
   const bareBlocks: number[] = [];
   const bareBlock = () => {
     const block: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t = performance.now();
-      bareStep(x, next, 200);
+      bareStep();
       block.push(performance.now() - t);
     }
     bareMs.push(...block);
@@ -477,7 +505,10 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   const livePeer = torchInfo ? peer : null;
   const before = (name: string) => `${name}, autodiff path (before issue 12)`;
   const spring = 'spring HNN step (750 rows, full batch, hidden 200)';
-  const pixel = 'pixel joint step (batch 200, autoencoder + latent HNN)';
+  const pixel = "pixel joint step (batch 200, autoencoder + latent HNN; the paper's one-step loss)";
+  const K = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28).loss.rolloutSteps ?? 1;
+  const windows = windowsPerStep(pixelPendulumTask.train.batchSize, K);
+  const pixelWindow = `pixel joint step, ${K}-frame loss (${windows} windows of ${K + 1} pairs; the default)`;
   const cases: BenchCase[] = [
     {
       ours: [
@@ -524,6 +555,16 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
       blocks: 5,
       perBlock: 6,
     });
+    if (K > 1)
+      cases.push({
+        ours: [
+          { name: pixelWindow, make: () => pixelWindowStep() },
+          { name: before(pixelWindow), make: () => pixelWindowStep({ fast: false }) },
+        ],
+        torch: `pixel${K}`,
+        blocks: 5,
+        perBlock: 6,
+      });
   }
   const steps: StepBench[] = [];
   for (const c of cases) {

@@ -148,6 +148,11 @@ class WindowBatcher {
   }
 }
 
+/** Windows of K + 1 pairs per step: as many as keep the encoder's rows per step the same as the one-step loss's (2 per pair). */
+export function windowsPerStep(batchSize: number, K: number): number {
+  return Math.max(1, Math.floor((2 * batchSize) / (K + 1)));
+}
+
 /**
  * One update of the window loss (models/pixel.ts, windowLoss); returns the batch's terms before the
  * update. The hand-written gradient (models/backprop.ts) serves the Euler step of the MLP
@@ -167,7 +172,9 @@ export function makeWindowStep(
   if (handWritten)
     return () => {
       const t = tf.tidy(() => {
-        const { terms, grads } = windowPixelLossGradients(model, tf.tensor2d(batch.pairs, [W * batch.count, width]), batch.K, loss);
+        const head = batch.pairs.subarray(0, batch.K * batch.count * width);
+        const xAll = tf.tensor2d(batch.pairs, [W * batch.count, width]);
+        const { terms, grads } = windowPixelLossGradients(model, xAll, batch.K, loss, tf.tensor2d(head, [batch.K * batch.count, width]));
         optimiser.apply(grads);
         return terms;
       });
@@ -357,9 +364,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     optimiser = pixelAdam(model, cfg);
   }
   const K = cfg.loss.rolloutSteps ?? 1;
-  // K > 1: windows of K + 1 pairs, as many as keep the encoder's rows per step (2 per pair now) the same
-  const windows =
-    K > 1 ? new WindowBatcher(data.train, data.perTrial ?? 0, K, Math.max(1, Math.floor((2 * batchSize) / (K + 1))), width) : null;
+  const windows = K > 1 ? new WindowBatcher(data.train, data.perTrial ?? 0, K, windowsPerStep(batchSize, K), width) : null;
   const windowStep = windows ? makeWindowStep(model, optimiser, cfg.loss, windows) : null;
   const step = makeStep(model, optimiser, cfg.loss);
   const batch = new Batcher(data.train, batchSize, width);
