@@ -35,8 +35,9 @@ describe('hnn CLI', () => {
   });
 
   it('reproduce takes one table choice, and known models', () => {
-    expectUserError(hnn('reproduce', '--dissipative', '--pixels'), /--pixels and --dissipative all choose the tasks; pass one of them/);
-    expectUserError(hnn('reproduce', '--tasks', 'spring', '--pixels', '--dissipative'), /--tasks and --pixels all choose the tasks/);
+    expectUserError(hnn('reproduce', '--dissipative', '--pixels'), /--pixels and --dissipative choose different tables; pass one of them/);
+    // --pixels takes a subset of pixel tasks, not a state task
+    expectUserError(hnn('reproduce', '--tasks', 'pixel-spring,spring', '--pixels'), /spring is not a pixel task; drop it from --tasks/);
     expectUserError(hnn('reproduce', '--models', 'hnn,lstm'), /unknown model "lstm"; choose one of hnn, baseline, dhnn/);
   });
 

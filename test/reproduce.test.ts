@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeStateDataset } from '../datasets/state.ts';
-import { dissipationTables, markdownTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
+import { dissipationTables, markdownTable, pixelSeedTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
 import { UserError } from '../src/util/errors.ts';
 
 function run(train: number, test: number, energy: number) {
@@ -92,6 +92,30 @@ describe('reproduce table', () => {
     );
     // no D-HNN figure for a task the D-HNN paper does not have
     expect(tableRow('damped-spring', runs, 'dissipative').cells.dhnn!.energyMse.paper).toBeNull();
+  });
+
+  it('the pixel per-seed table: energy and VPT per seed and their mean, the best in bold', () => {
+    const px = (energy: number, median: number, mean: number, over50: number) => ({
+      ...run(1, 1, energy),
+      vptMedian: median,
+      vptMean: mean,
+      vptOver50: over50,
+    });
+    const row = tableRow('pixel-pendulum', {
+      hnn: [px(0.002, 6, 40.25, 0.3), px(0.004, 3, 10, 0.1)],
+      baseline: [px(0.01, 4, 5, 0), px(0.02, 3, 4, 0)],
+    });
+    expect(row.vptBySeed!.hnn).toEqual([
+      { median: 6, mean: 40.25, over50: 0.3 },
+      { median: 3, mean: 10, over50: 0.1 },
+    ]);
+    const md = pixelSeedTable([row]);
+    expect(md).toContain('| pixel-pendulum | 0 | 1.00e-2 | **2.00e-3** | 4 / 5.0 / 0% | **6** / 40.3 / 30% |');
+    // a tie on the median: no bold
+    expect(md).toContain('| pixel-pendulum | 1 | 2.00e-2 | **4.00e-3** | 3 / 4.0 / 0% | 3 / 10.0 / 10% |');
+    expect(md).toContain('| pixel-pendulum | mean | 1.50e-2 | **3.00e-3** | 3.5 / 4.5 / 0% | **4.5** / 25.1 / 20% |');
+    // state rows have no VPT, and a table of them none of this section
+    expect(pixelSeedTable([tableRow('spring', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] })])).toBe('');
   });
 
   it('marks tasks the paper does not have', () => {

@@ -144,11 +144,10 @@ interface ReproduceFlags {
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
-  // --dissipative chooses the table (its models and published figures) and, without --tasks, its tasks
-  const choosers = [o.tasks && '--tasks', o.pixels && '--pixels', o.dissipative && !o.tasks && '--dissipative'].filter(
-    (x): x is string => !!x,
-  );
-  if (choosers.length > 1) throw new UserError(`${choosers.join(' and ')} all choose the tasks; pass one of them`);
+  // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
+  if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
+  const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
+  if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
   const { runReproduce } = await import('../pipeline/reproduce.ts');
@@ -264,7 +263,7 @@ export function registerCommands(program: Command): void {
       '--pixels',
       `the pixel table instead: ${suiteTasks('pixels')
         .map((t) => t.name)
-        .join(', ')}`,
+        .join(', ')} (or the pixel --tasks given), with the tasks' default latent loss`,
     )
     .option(
       '--dissipative',

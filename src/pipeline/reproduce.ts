@@ -14,6 +14,7 @@ import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi } from '../eval/stats.ts';
+import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
@@ -29,7 +30,22 @@ import type { RunMetricsBase } from './state.ts';
 import { runJobs, type Job } from '../util/workers.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
-type RunMetrics = RunMetricsBase<string> & { energyMse: MeanCi; dissipation?: DissipationSummary };
+type RunMetrics = RunMetricsBase<string> & {
+  energyMse: MeanCi;
+  dissipation?: DissipationSummary;
+  /** pixel runs: valid prediction time over the test trials */
+  vptMean?: number;
+  vptMedian?: number;
+  vptOver50?: number;
+};
+
+/** One pixel run's valid prediction time over its test trials, in frames. */
+export interface VptCell {
+  median: number;
+  mean: number;
+  /** fraction of the test trials past 50 frames */
+  over50: number;
+}
 
 /** Which published figures a table compares with: the HNN paper's Table 1, or the D-HNN paper's. */
 export type Reference = 'paper' | 'dissipative';
@@ -114,6 +130,8 @@ export interface TaskRow {
   cells: Partial<Record<ModelKind, Record<MetricKey, Cell>>>;
   /** each model's energy MSE per seed (seed 0 first) */
   energyBySeed: Partial<Record<ModelKind, number[]>>;
+  /** pixel tasks: each model's VPT per seed (seed 0 first) */
+  vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
   /** D-HNN runs: the learned friction */
   dissipation?: DissipationRow;
 }
@@ -166,6 +184,7 @@ export function tableRow(ref: string | Task, runs: Partial<Record<ModelKind, Run
   const scales = scalesOf(task);
   const cells: TaskRow['cells'] = {};
   const energyBySeed: TaskRow['energyBySeed'] = {};
+  const vptBySeed: NonNullable<TaskRow['vptBySeed']> = {};
   for (const kind of TABLE_ORDER) {
     const own = runs[kind];
     if (!own?.length) continue;
@@ -177,9 +196,12 @@ export function tableRow(ref: string | Task, runs: Partial<Record<ModelKind, Run
     }
     cells[kind] = row;
     energyBySeed[kind] = own.map((r) => r.energyMse.mean);
+    if (own.every((r) => r.vptMedian !== undefined))
+      vptBySeed[kind] = own.map((r) => ({ median: r.vptMedian!, mean: r.vptMean!, over50: r.vptOver50! }));
   }
   const dissipation = runs.dhnn ? dissipationRow(runs.dhnn) : undefined;
-  return { task: task.name, scales, cells, energyBySeed, ...(dissipation ? { dissipation } : {}) };
+  const vpt = Object.keys(vptBySeed).length ? { vptBySeed } : {};
+  return { task: task.name, scales, cells, energyBySeed, ...vpt, ...(dissipation ? { dissipation } : {}) };
 }
 
 function fmt(v: number | null, spread: number | null, scale: number): string {
@@ -278,6 +300,60 @@ export function dissipationTables(rows: TaskRow[]): string {
           ``,
         ]
       : []),
+  ].join('\n');
+}
+
+/**
+ * The pixel tasks' per-seed table: each model's energy MSE and VPT (median, mean, share of test trials
+ * past 50 frames), the lowest energy and the highest median in bold, then the mean over seeds.
+ */
+export function pixelSeedTable(rows: TaskRow[]): string {
+  const withVpt = rows.filter((r) => r.vptBySeed);
+  if (withVpt.length === 0) return '';
+  const kinds = kindsOf(withVpt);
+  const lines = header([
+    'Task',
+    'Seed',
+    ...kinds.map((k) => `${LABELS[k]} energy MSE`),
+    ...kinds.map((k) => `${LABELS[k]} VPT median / mean / past 50`),
+  ]);
+  const vptText = (v: VptCell | undefined, bold: boolean) => {
+    if (!v) return '-';
+    const median = bold ? `**${v.median}**` : String(v.median);
+    return `${median} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%`;
+  };
+  for (const r of withVpt) {
+    const seeds = Math.max(...kinds.map((k) => r.energyBySeed[k]?.length ?? 0));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (let s = 0; s <= seeds; s++) {
+      const last = s === seeds; // the mean over seeds
+      const energy = kinds.map((k) => (last ? mean(r.energyBySeed[k] ?? [NaN]) : (r.energyBySeed[k]?.[s] ?? NaN)));
+      const vpt = kinds.map((k): VptCell | undefined => {
+        const v = r.vptBySeed?.[k];
+        if (!v) return undefined;
+        return last
+          ? { median: mean(v.map((c) => c.median)), mean: mean(v.map((c) => c.mean)), over50: mean(v.map((c) => c.over50)) }
+          : v[s];
+      });
+      const lowest = energy.reduce((b, v, i) => (v < energy[b] ? i : b), 0);
+      const highest = vpt.reduce((b, v, i) => ((v?.median ?? -1) > (vpt[b]?.median ?? -1) ? i : b), 0);
+      lines.push(
+        row([
+          r.task,
+          last ? 'mean' : String(s),
+          ...energy.map((v, i) => (Number.isFinite(v) ? (i === lowest ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-')),
+          ...vpt.map((v, i) => vptText(v, i === highest && vpt.filter((w) => w?.median === v?.median).length === 1)),
+        ]),
+      );
+    }
+  }
+  return [
+    `## Per seed: energy MSE and valid prediction time`,
+    ``,
+    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie).`,
+    ``,
+    ...lines,
+    ``,
   ].join('\n');
 }
 
@@ -383,7 +459,12 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       : []),
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
   ].join('\n');
-  const md = markdownTable(rows, note) + (models.includes('dhnn') || reference === 'dissipative' ? `\n${dissipationTables(rows)}` : '');
+  // the paper's table stays as it was printed before (its pixel runs' VPT is in table.json)
+  const seedTable = o.paperProtocol ? '' : pixelSeedTable(rows);
+  const md =
+    markdownTable(rows, note) +
+    (models.includes('dhnn') || reference === 'dissipative' ? `\n${dissipationTables(rows)}` : '') +
+    (seedTable ? `\n${seedTable}` : '');
   writeFileAtomic(join(o.outDir, 'table.md'), md);
   writeJsonAtomic(join(o.outDir, 'table.json'), {
     mode: o.steps !== undefined ? 'reduced' : o.quick ? 'quick' : 'full',
