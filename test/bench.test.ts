@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BENCH_FILES, benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
+import * as tf from '@tensorflow/tfjs';
+import { BENCH_FILES, benchStartup, pixelWindowStep, TorchPeer } from '../src/pipeline/bench.ts';
+import { initBackend } from '../src/tf/backend.ts';
+
+// a python with torch, as the bench looks for (Debian's python3-torch here; CI may have none)
+const hasTorch = ['python3', '/usr/bin/python3'].some((p) => spawnSync(p, ['-c', 'import torch'], { timeout: 60_000 }).status === 0);
 
 describe('bench', () => {
   it('says in one line when no python with torch is found, naming what it tried', () => {
@@ -25,6 +30,40 @@ describe('bench', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
+
+  it("times the default pixel step as training takes it: the task's K-frame window, no tensor left behind", async () => {
+    await initBackend('wasm');
+    const s = pixelWindowStep();
+    try {
+      expect(s.K).toBe(4);
+      s.step(); // the first step allocates Adam's moments
+      const before = tf.memory().numTensors;
+      s.step();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      s.dispose();
+    }
+  }, 60_000);
+
+  it.skipIf(!hasTorch)(
+    "its PyTorch peer builds and runs both pixel steps (the paper's and the 4-frame window)",
+    async () => {
+      const peer = TorchPeer.start();
+      if (typeof peer === 'string') throw new Error(peer);
+      try {
+        for (const step of ['pixel', 'pixel4']) {
+          await peer.request(`setup ${step}`);
+          const ms = await peer.run(step, 1);
+          expect(ms).toHaveLength(1);
+          expect(ms[0]).toBeGreaterThan(0);
+        }
+        await expect(peer.request('setup pixel0')).rejects.toThrow(/torch peer: KeyError/);
+      } finally {
+        peer.close();
+      }
+    },
+    120_000,
+  );
 
   it('times `node bin/hnn.js --help` as a wall-clock median', () => {
     const s = benchStartup(1);
