@@ -31,6 +31,9 @@ export interface LoopResult {
   lastStep: number;
 }
 
+/** Longest stretch of training without a turn of the event loop, in ms (signals are handled there). */
+const YIELD_EVERY_MS = 100;
+
 export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   const start = opts.startAt ?? 0;
   const logEvery = opts.logEvery ?? 200;
@@ -41,7 +44,14 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   let done = start;
   let last: Record<string, number> = {};
   const end = Math.min(opts.updates, opts.stopAfter ?? Infinity);
+  let yielded = performance.now();
   for (let i = start; i < end; i++) {
+    // Every step is synchronous: without a turn of the event loop now and then, Ctrl-C (SIGINT) and
+    // SIGTERM would wait for the whole training to end, because their handlers (util/lock.ts) run there.
+    if (performance.now() - yielded > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = performance.now();
+    }
     last = opts.step(i);
     checkFinite(last, i, opts.label, 'training batch');
     done = i + 1;
