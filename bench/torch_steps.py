@@ -84,18 +84,32 @@ class Autoencoder(nn.Module):
         return self.trunk(self.dec, z)
 
 
-def pixel_step(batch=200, frame=28):
-    """The joint step of models/pixel.ts: recon + consistency + 0.1 latent HNN (Euler, dt 1)."""
-    n = 2 * frame * frame
+def pixel_model(n):
+    """The autoencoder, the latent HNN, and Adam with this project's weight decays: 1e-5 on the
+    autoencoder, 1e-5 x 0.1 on the latent model."""
     ae = Autoencoder(n)
     hnn = tanh_mlp([2, 200, 200, 1])
-    params = list(ae.parameters()) + list(hnn.parameters())
-    # this project's defaults: 1e-5 on the autoencoder, 1e-5 x 0.1 on the latent model
     opt = torch.optim.Adam(
         [{"params": list(ae.parameters()), "weight_decay": 1e-5}, {"params": list(hnn.parameters()), "weight_decay": 1e-6}],
         lr=1e-3,
         eps=1e-8,
     )
+    return ae, hnn, list(ae.parameters()) + list(hnn.parameters()), opt
+
+
+def pixel_update(opt, params, recon, consistency, latent):
+    """One Adam update of the joint loss recon + consistency + 0.1 latent; returns its value."""
+    total = recon + consistency + 0.1 * latent
+    opt.zero_grad(set_to_none=True)
+    total.backward(inputs=params)
+    opt.step()
+    return total.item()
+
+
+def pixel_step(batch=200, frame=28):
+    """The joint step of models/pixel.ts: recon + consistency + 0.1 latent HNN (Euler, dt 1)."""
+    n = 2 * frame * frame
+    ae, hnn, params, opt = pixel_model(n)
     x = torch.rand(batch, n)
     x_next = torch.rand(batch, n)
 
@@ -106,11 +120,7 @@ def pixel_step(batch=200, frame=28):
         q, p, q_next = z[:, :1], z[:, 1:], z_next[:, :1]
         consistency = ((p - (q_next - q)) ** 2).mean()
         latent = ((z_next - (z + symplectic_field(hnn, z))) ** 2).mean()
-        total = recon + consistency + 0.1 * latent
-        opt.zero_grad(set_to_none=True)
-        total.backward(inputs=params)
-        opt.step()
-        return total.item()
+        return pixel_update(opt, params, recon, consistency, latent)
 
     return step
 
@@ -121,14 +131,7 @@ def pixel_window_step(windows=80, K=4, frame=28):
     pair 0 compared with the encoded pairs 1..K. 80 windows of 5 pairs: 400 encoder rows, as the
     one-step loss's 2 x 200."""
     n = 2 * frame * frame
-    ae = Autoencoder(n)
-    hnn = tanh_mlp([2, 200, 200, 1])
-    params = list(ae.parameters()) + list(hnn.parameters())
-    opt = torch.optim.Adam(
-        [{"params": list(ae.parameters()), "weight_decay": 1e-5}, {"params": list(hnn.parameters()), "weight_decay": 1e-6}],
-        lr=1e-3,
-        eps=1e-8,
-    )
+    ae, hnn, params, opt = pixel_model(n)
     pairs = torch.rand((K + 1) * windows, n)  # pair j of window i at row j * windows + i
 
     def step():
@@ -141,11 +144,7 @@ def pixel_window_step(windows=80, K=4, frame=28):
             zeta = zeta + symplectic_field(hnn, zeta)
             errors.append(z[j] - zeta)
         latent = torch.cat(errors).pow(2).mean()
-        total = recon + consistency + 0.1 * latent
-        opt.zero_grad(set_to_none=True)
-        total.backward(inputs=params)
-        opt.step()
-        return total.item()
+        return pixel_update(opt, params, recon, consistency, latent)
 
     return step
 
