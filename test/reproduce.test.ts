@@ -105,6 +105,12 @@ describe('reproduce table', () => {
       hnn: [px(0.002, 6, 40.25, 0.3), px(0.004, 3, 10, 0.1)],
       baseline: [px(0.01, 4, 5, 0), px(0.02, 3, 4, 0)],
     });
+    const three = tableRow('pixel-pendulum', {
+      hnn: [px(1, 40, 40, 0.3), px(1, 46.5, 50, 0.45), px(1, 67, 64, 0.65)],
+      baseline: [px(1, 4.5, 4, 0), px(1, 10, 11, 0), px(1, 6, 5, 0)],
+    });
+    // the mean over seeds of the medians, with one decimal
+    expect(pixelSeedTable([three])).toContain('| pixel-pendulum | mean | 1.00e+0 | 1.00e+0 | 6.8 / 6.7 / 0% | **51.2** / 51.3 / 47% |');
     expect(row.vptBySeed!.hnn).toEqual([
       { median: 6, mean: 40.25, over50: 0.3 },
       { median: 3, mean: 10, over50: 0.1 },

@@ -319,7 +319,9 @@ export function pixelSeedTable(rows: TaskRow[]): string {
   ]);
   const vptText = (v: VptCell | undefined, bold: boolean) => {
     if (!v) return '-';
-    const median = bold ? `**${v.median}**` : String(v.median);
+    // a seed's median is a whole or half frame; the mean over seeds gets one decimal
+    const m = Number.isInteger(2 * v.median) ? String(v.median) : v.median.toFixed(1);
+    const median = bold ? `**${m}**` : m;
     return `${median} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%`;
   };
   for (const r of withVpt) {
@@ -341,7 +343,10 @@ export function pixelSeedTable(rows: TaskRow[]): string {
         row([
           r.task,
           last ? 'mean' : String(s),
-          ...energy.map((v, i) => (Number.isFinite(v) ? (i === lowest ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-')),
+          ...energy.map((v, i) => {
+            const bold = i === lowest && energy.filter((w) => w === v).length === 1;
+            return Number.isFinite(v) ? (bold ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-';
+          }),
           ...vpt.map((v, i) => vptText(v, i === highest && vpt.filter((w) => w?.median === v?.median).length === 1)),
         ]),
       );
@@ -350,7 +355,7 @@ export function pixelSeedTable(rows: TaskRow[]): string {
   return [
     `## Per seed: energy MSE and valid prediction time`,
     ``,
-    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie).`,
+    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie); the last row of a task is the mean over seeds.`,
     ``,
     ...lines,
     ``,
