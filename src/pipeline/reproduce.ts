@@ -430,6 +430,10 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
     runsJson[task.name] = runs;
   }
   const seconds = (performance.now() - t0) / 1000;
+  // the wall time covers this command only: say when runs trained by an earlier one were reused
+  const reused = plan.length - todo.length;
+  const reusedNote =
+    reused > 0 ? ` (${reused} of ${plan.length} runs reused from an earlier command; their own times are in each metrics.json)` : '';
   // the latent decay the pixel runs recorded (reuse guarantees they all share it)
   const pixelRuns = tasks.filter((t) => t.kind === 'pixel').map((t) => runsJson[t.name][models[0]]!);
   const latentDecay = pixelRuns.length ? Number(pixelRuns[0][0].protocol.dynamicsWeightDecay) : null;
@@ -450,7 +454,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
       : `# HNN reproduction: ours beside the paper's Table 1`,
     ``,
-    `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time.`,
+    `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time${reusedNote}.`,
     ...(reference === 'dissipative'
       ? [
           `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
