@@ -240,7 +240,7 @@ function residualForward(L: AeLayers, base: number, input: tf.Tensor) {
 
 /**
  * The half's weight and bias gradients from outBar, pushed into w and b; returns the gradient at its
- * first layer's pre-activation (the input's gradient is that times W_base^T, taken only where needed).
+ * input when asked (the decoder's, which flows on into the latent; the encoder's input is data).
  */
 function residualBackward(
   L: AeLayers,
@@ -249,7 +249,8 @@ function residualBackward(
   outBar: tf.Tensor,
   w: tf.Tensor[][],
   b: tf.Tensor[][],
-) {
+  inputGradient = false,
+): tf.Tensor | null {
   const WT = (l: number) => tf.transpose(L[base + l].w);
   w[base + 3].push(mmT(f.h3, outBar));
   b[base + 3].push(colSums(outBar));
@@ -265,7 +266,7 @@ function residualBackward(
   const a1Bar = reluBack(h1Bar, f.h1);
   w[base].push(mmT(f.input, a1Bar));
   b[base].push(colSums(a1Bar));
-  return a1Bar;
+  return inputGradient ? mm(a1Bar, WT(0)) : null;
 }
 
 /**
@@ -314,11 +315,10 @@ export function stackedPixelLossGradients(
   const EBar = tf.mul(E, (2 * cfg.hnn) / E.size);
   const w: tf.Tensor[][] = L.map(() => []);
   const b: tf.Tensor[][] = L.map(() => []);
-  const a5Bar = residualBackward(L, 4, dec, RBar, w, b);
-  const WT4 = tf.transpose(L[4].w);
+  const zDecBar = residualBackward(L, 4, dec, RBar, w, b, true)!;
   // latent model: E depends on z through -z - dt f(z); c on q, p (+1) and q_next (-1)
   const dyn = pass.backward(tf.mul(EBar, -cfg.dt) as tf.Tensor2D, true);
-  const zBar = tf.sub(tf.addN([mm(a5Bar, WT4), dyn.inputBar!, tf.concat([cBar, cBar], 1)]), EBar);
+  const zBar = tf.sub(tf.addN([zDecBar, dyn.inputBar!, tf.concat([cBar, cBar], 1)]), EBar);
   const zNextBar = tf.sub(
     EBar,
     tf.pad(cBar, [
@@ -337,20 +337,22 @@ export function stackedPixelLossGradients(
  * parts. xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width]: rows j N..(j+1) N
  * hold pair j. Recon and consistency on pairs 0..K-1; the latent term compares z_j with
  * zeta_j = zeta_{j-1} + dt f(zeta_{j-1}), zeta_0 = z_0, for j = 1..K, and is differentiated back
- * through the whole chain (each step's field pass gives its parameter and input gradients).
+ * through the whole chain (each step's field pass gives its parameter and input gradients). xHead
+ * holds the same values as xAll's first K blocks, the decoder's targets, as a tensor of its own (as
+ * stackedPixelLossGradients takes x): on wasm a slice of xAll would copy all of xAll out of the heap.
  */
 export function windowPixelLossGradients(
   model: PixelModel,
+  xHead: tf.Tensor2D,
   xAll: tf.Tensor2D,
   K: number,
   cfg: PixelLossConfig,
-  /** xAll's first K blocks (the decoder's targets), when the caller has them as a tensor: slicing xAll on wasm copies all of it out of the heap */
-  xHead: tf.Tensor2D = tf.slice(xAll, [0, 0], [K * (xAll.shape[0] / (K + 1)), -1]),
 ): { terms: tf.Tensor1D; grads: GradientParts } {
   if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
   if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
   const n = xAll.shape[0] / (K + 1);
   if (!Number.isInteger(n) || K < 1) throw new Error(`xAll has ${xAll.shape[0]} rows, not K + 1 = ${K + 1} blocks`);
+  if (xHead.shape[0] !== K * n) throw new Error(`xHead has ${xHead.shape[0]} rows, expected K x ${n}`);
   const k = model.spec.latent / 2;
   const L = model.ae.layers;
   const block = (t: tf.Tensor, j: number, count = 1) => tf.slice(t, [j * n, 0], [count * n, -1]) as tf.Tensor2D;
@@ -383,8 +385,7 @@ export function windowPixelLossGradients(
   const EBar = E.map((e) => tf.mul(e, (2 * cfg.hnn) / Eall.size));
   const w: tf.Tensor[][] = L.map(() => []);
   const b: tf.Tensor[][] = L.map(() => []);
-  const a5Bar = residualBackward(L, 4, dec, RBar, w, b);
-  const WT4 = tf.transpose(L[4].w);
+  const zDecBar = residualBackward(L, 4, dec, RBar, w, b, true)!;
   // the chain backwards: zetaBar_j = -EBar_j + zetaBar_{j+1} (I + dt df/dzeta_j)
   const dynGrads: GradientParts[] = [];
   let zetaBar: tf.Tensor2D | null = null;
@@ -399,7 +400,7 @@ export function windowPixelLossGradients(
   const cPad = tf.concat([cBar, cBar], 1); // d/dq_j and d/dp_j of +c_j
   const qNextBar = tf.concat([zeros, tf.neg(cBar)], 0); // -c_{j-1} on q_j, j = 1..K
   const ZBar = tf.addN([
-    tf.concat([tf.add(mm(a5Bar, WT4), cPad), tf.zeros([n, 2 * k])], 0),
+    tf.concat([tf.add(zDecBar, cPad), tf.zeros([n, 2 * k])], 0),
     tf.pad(qNextBar, [
       [0, 0],
       [0, k],

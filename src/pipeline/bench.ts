@@ -350,12 +350,9 @@ export async function benchTrainingLoop(
     test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
   };
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery });
-  const bareModel = PixelModel.init(cfg.spec, 1);
-  const bareAdam = pixelAdam(bareModel, cfg);
-  // the bare step: the window step on one fixed batch, no batching, evaluation or checkpoint
-  const K = cfg.loss.rolloutSteps ?? 1;
-  const count = windowsPerStep(cfg.batchSize, K);
-  const bareStep = makeWindowStep(bareModel, bareAdam, cfg.loss, { pairs: frames.subarray(0, (K + 1) * count * width), K, count });
+  // the bare step: the same window step on one fixed batch, no batching, evaluation or checkpoint
+  const bare = pixelWindowStep();
+  const bareStep = bare.step;
   for (let i = 0; i < 3; i++) bareStep();
   const bareMs: number[] = [];
   const bareBlocks: number[] = [];
@@ -381,8 +378,7 @@ export async function benchTrainingLoop(
       trained = run.model;
     }
     bareBlock();
-    bareAdam.dispose();
-    bareModel.dispose();
+    bare.dispose();
     // the pieces, timed alone on the trained model
     const t0 = performance.now();
     splitSampleLosses(trained!, data.test, cfg.loss);
@@ -506,7 +502,7 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   const before = (name: string) => `${name}, autodiff path (before issue 12)`;
   const spring = 'spring HNN step (750 rows, full batch, hidden 200)';
   const pixel = "pixel joint step (batch 200, autoencoder + latent HNN; the paper's one-step loss)";
-  const K = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28).loss.rolloutSteps ?? 1;
+  const K = pixelPendulumTask.train.rolloutSteps;
   const windows = windowsPerStep(pixelPendulumTask.train.batchSize, K);
   const pixelWindow = `pixel joint step, ${K}-frame loss (${windows} windows of ${K + 1} pairs; the default)`;
   const cases: BenchCase[] = [

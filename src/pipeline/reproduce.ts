@@ -303,6 +303,12 @@ export function dissipationTables(rows: TaskRow[]): string {
   ].join('\n');
 }
 
+/** Index of the value that beats every other (`better(a, b)`: a beats b); -1 when the best is tied. */
+function uniqueBest(values: number[], better: (a: number, b: number) => boolean): number {
+  const best = values.reduce((b, v, i) => (better(v, values[b]) ? i : b), 0);
+  return values.filter((v) => v === values[best]).length === 1 ? best : -1;
+}
+
 /**
  * The pixel tasks' per-seed table: each model's energy MSE and VPT (median, mean, share of test trials
  * past 50 frames), the lowest energy and the highest median in bold, then the mean over seeds.
@@ -317,37 +323,38 @@ export function pixelSeedTable(rows: TaskRow[]): string {
     ...kinds.map((k) => `${LABELS[k]} energy MSE`),
     ...kinds.map((k) => `${LABELS[k]} VPT median / mean / past 50`),
   ]);
-  const vptText = (v: VptCell | undefined, bold: boolean) => {
-    if (!v) return '-';
-    // a seed's median is a whole or half frame; the mean over seeds gets one decimal
-    const m = Number.isInteger(2 * v.median) ? String(v.median) : v.median.toFixed(1);
-    const median = bold ? `**${m}**` : m;
-    return `${median} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%`;
-  };
+  const bold = (text: string, on: boolean) => (on ? `**${text}**` : text);
+  const energyText = (v: number, best: boolean) => (Number.isFinite(v) ? bold(v.toExponential(2), best) : '-');
+  // a seed's median is a whole or half frame; the mean over seeds gets one decimal
+  const medianText = (m: number) => (Number.isInteger(2 * m) ? String(m) : m.toFixed(1));
+  const vptText = (v: VptCell | undefined, best: boolean) =>
+    v ? `${bold(medianText(v.median), best)} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%` : '-';
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanCell = (v: VptCell[]): VptCell => ({
+    median: mean(v.map((c) => c.median)),
+    mean: mean(v.map((c) => c.mean)),
+    over50: mean(v.map((c) => c.over50)),
+  });
   for (const r of withVpt) {
     const seeds = Math.max(...kinds.map((k) => r.energyBySeed[k]?.length ?? 0));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     for (let s = 0; s <= seeds; s++) {
       const last = s === seeds; // the mean over seeds
       const energy = kinds.map((k) => (last ? mean(r.energyBySeed[k] ?? [NaN]) : (r.energyBySeed[k]?.[s] ?? NaN)));
-      const vpt = kinds.map((k): VptCell | undefined => {
+      const vpt = kinds.map((k) => {
         const v = r.vptBySeed?.[k];
-        if (!v) return undefined;
-        return last
-          ? { median: mean(v.map((c) => c.median)), mean: mean(v.map((c) => c.mean)), over50: mean(v.map((c) => c.over50)) }
-          : v[s];
+        return v && (last ? meanCell(v) : v[s]);
       });
-      const lowest = energy.reduce((b, v, i) => (v < energy[b] ? i : b), 0);
-      const highest = vpt.reduce((b, v, i) => ((v?.median ?? -1) > (vpt[b]?.median ?? -1) ? i : b), 0);
+      const lowest = uniqueBest(energy, (a, b) => a < b);
+      const highest = uniqueBest(
+        vpt.map((v) => v?.median ?? -1),
+        (a, b) => a > b,
+      );
       lines.push(
         row([
           r.task,
           last ? 'mean' : String(s),
-          ...energy.map((v, i) => {
-            const bold = i === lowest && energy.filter((w) => w === v).length === 1;
-            return Number.isFinite(v) ? (bold ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-';
-          }),
-          ...vpt.map((v, i) => vptText(v, i === highest && vpt.filter((w) => w?.median === v?.median).length === 1)),
+          ...energy.map((v, i) => energyText(v, i === lowest)),
+          ...vpt.map((v, i) => vptText(v, i === highest)),
         ]),
       );
     }

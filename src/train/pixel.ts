@@ -167,14 +167,17 @@ export function makeWindowStep(
 ): () => LossTerms<number> {
   const vars = model.variables();
   const width = model.input;
-  const W = batch.K + 1;
+  const { K, count } = batch;
+  // pair j of every window, a view of the reusable buffer: uploaded as tensors of their own, because
+  // on wasm a slice of one big tensor copies all of it out of the heap first
+  const blocks = (from: number, to: number) => batch.pairs.subarray(from * count * width, to * count * width);
   const handWritten = fast && loss.latentStep === 'euler' && (model.spec.encoder ?? 'mlp') === 'mlp';
   if (handWritten)
     return () => {
       const t = tf.tidy(() => {
-        const head = batch.pairs.subarray(0, batch.K * batch.count * width);
-        const xAll = tf.tensor2d(batch.pairs, [W * batch.count, width]);
-        const { terms, grads } = windowPixelLossGradients(model, xAll, batch.K, loss, tf.tensor2d(head, [batch.K * batch.count, width]));
+        const xAll = tf.tensor2d(blocks(0, K + 1), [(K + 1) * count, width]);
+        const xHead = tf.tensor2d(blocks(0, K), [K * count, width]);
+        const { terms, grads } = windowPixelLossGradients(model, xHead, xAll, K, loss);
         optimiser.apply(grads);
         return terms;
       });
@@ -184,8 +187,7 @@ export function makeWindowStep(
     };
   return () => {
     const values = tf.tidy(() => {
-      const all = tf.tensor2d(batch.pairs, [W * batch.count, width]);
-      const pairs = Array.from({ length: W }, (_, j) => tf.slice(all, [j * batch.count, 0], [batch.count, -1]) as tf.Tensor2D);
+      const pairs = Array.from({ length: K + 1 }, (_, j) => tf.tensor2d(blocks(j, j + 1), [count, width]));
       let terms: tf.Tensor | null = null;
       const { grads } = tf.variableGrads(() => {
         const t = model.windowLoss(pairs, loss);
