@@ -13,6 +13,8 @@ import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
+import { packageRoot } from '../src/util/package-root.ts';
+import { LatentRolloutHelper, rolloutLatents } from '../src/eval/latent-pool.ts';
 
 describe('rollout metrics', () => {
   it('VPT is the first frame whose normalised error exceeds 0.025', () => {
@@ -75,6 +77,29 @@ describe('rollout metrics', () => {
     });
     expect(bad.reached).toBeLessThan(10);
     expect(Array.from(bad.z).every(Number.isFinite)).toBe(true);
+  });
+
+  it('latent rollouts split with the helper thread give the bits of one thread, in order', async () => {
+    // the helper runs the build (dist/), which npm test makes first
+    expect(existsSync(join(packageRoot(), 'dist/src/eval/latent-worker.js'))).toBe(true);
+    const rng = new Rng(9);
+    const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => rng.normal() * scale);
+    const layer = (i: number, o: number) => ({ values: values(i * o, 1 / Math.sqrt(i)), shape: [i, o] });
+    const bias = (o: number) => ({ values: values(o, 0.1), shape: [o] });
+    const weights = { 'hnn/w0': layer(2, 16), 'hnn/b0': bias(16), 'hnn/w1': layer(16, 16), 'hnn/b1': bias(16), 'hnn/w2': layer(16, 1) };
+    const z0s = Array.from({ length: 5 }, () => Float64Array.from([rng.normal(), rng.normal()]));
+    const req = { kind: 'hnn' as const, weights, z0s, frames: 30, integrator: 'rk45' as const };
+    const helper = new LatentRolloutHelper();
+    try {
+      const split = await helper.rollouts(req);
+      const here = rolloutLatents(req);
+      expect(split.map((r) => r.reached)).toEqual(here.map((r) => r.reached));
+      split.forEach((r, i) => expect(Buffer.from(r.z.buffer).equals(Buffer.from(here[i].z.buffer))).toBe(true));
+      // and the trials are not all alike (a mix-up of the order would show)
+      expect(here[0].z[58]).not.toBe(here[1].z[58]);
+    } finally {
+      await helper.close();
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { UserError } from '../src/util/errors.ts';
 import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
+import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
 import { getTask } from '../src/tasks/registry.ts';
 import { realPendulumTask } from '../src/systems/pendulum.ts';
 import { twoBody } from '../src/systems/two-body.ts';
@@ -166,6 +167,24 @@ describe('files', () => {
     expect(back.params).toMatchObject({ trajectories: 50, points: 45, rtol: 1e-10, noiseStd: 0.1 });
     // any-task load reports the task
     expect(loadStateDataset(dir).task).toBe('pendulum');
+  });
+
+  it('.npy decoding views a whole file buffer and copies a pooled or unaligned one, to the same values', () => {
+    const rng = new Rng(3);
+    for (const data of [Float64Array.from({ length: 37 }, () => rng.normal()), Float32Array.from({ length: 37 }, () => rng.normal())]) {
+      const bytes = encodeNpy({ data, shape: [37] });
+      const owned = new Uint8Array(bytes); // owns its whole buffer: decoded as a view
+      const viewed = decodeNpy(owned);
+      expect(viewed.data.buffer).toBe(owned.buffer);
+      const shifted = new Uint8Array(bytes.length + 1);
+      shifted.set(bytes, 1); // inside a larger buffer at an odd offset: decoded as an aligned copy
+      const copied = decodeNpy(shifted.subarray(1));
+      expect(copied.data.buffer).not.toBe(shifted.buffer);
+      for (const d of [viewed, copied]) {
+        expect(d.data.constructor).toBe(data.constructor);
+        expect(Array.from(d.data)).toEqual(Array.from(data));
+      }
+    }
   });
 
   it('same seed -> identical bytes; another seed -> different data', () => {

@@ -6,12 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
 import type { PixelModel } from '../../models/pixel.ts';
 import { contextOf } from '../../models/pixel-spec.ts';
-import { fieldFunction } from '../../models/f64.ts';
-import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { integrateHeld } from '../integrate/held.ts';
-import * as leapfrog from '../integrate/leapfrog.ts';
-import type { Field } from '../systems/system.ts';
+import { latentField, latentRollout, type LatentRollout } from './latent-rollout.ts';
 import { groupedInterval, type MeanCi } from './stats.ts';
 
 /** VPT threshold of the DeepMind suite: mean((truth - pred)^2) / mean(truth^2). */
@@ -19,6 +15,7 @@ export const VPT_THRESHOLD = 0.025;
 
 import type { RolloutIntegrator } from './integrators.ts';
 export { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from './integrators.ts';
+export { latentField, latentRollout, type LatentRollout } from './latent-rollout.ts';
 
 /**
  * What encoding, decoding and rollouts use of a pixel model: its sizes and kind, and the two halves
@@ -121,49 +118,6 @@ export function applyLatentMap(map: LatentMap, z: ArrayLike<number>): Float64Arr
   });
 }
 
-/** The learned latent field in float64 (HNN symplectic gradient, baseline output, or the D-HNN's sum of both gradients). */
-export function latentField(kind: ModelKind, weights: NamedWeights): Field {
-  return fieldFunction(kind, weights);
-}
-
-export interface LatentRollout {
-  /** [frames, latent], frame i at latent time i * dt */
-  z: Float64Array;
-  /** Frames actually reached before the integrator gave up (the last state is held after). */
-  reached: number;
-}
-
-/**
- * Integrates the latent field from z0 for `frames` frames (z0 is frame 0) at `dt` latent time units
- * per frame: adaptive RK45 by default, or leapfrog with `substeps` steps per frame.
- */
-export function latentRollout(
-  field: Field,
-  z0: Float64Array,
-  frames: number,
-  opts: { integrator?: RolloutIntegrator; dt?: number; rtol?: number; atol?: number; substeps?: number } = {},
-): LatentRollout {
-  const d = z0.length;
-  const dt = opts.dt ?? 1;
-  const z = new Float64Array(frames * d);
-  if ((opts.integrator ?? 'rk45') === 'rk45') {
-    const tEval = Float64Array.from({ length: frames }, (_, i) => i * dt);
-    return { z, reached: integrateHeld(field, z0, tEval, { rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-9 }, z) };
-  }
-  const sub = opts.substeps ?? 10;
-  let x: Float64Array = Float64Array.from(z0);
-  z.set(x, 0);
-  let reached = 1;
-  for (let f = 1; f < frames; f++) {
-    for (let s = 0; s < sub; s++) x = leapfrog.step(field, 0, x, dt / sub);
-    if (!x.every(Number.isFinite)) break;
-    z.set(x, f * d);
-    reached = f + 1;
-  }
-  for (let f = reached; f < frames; f++) z.copyWithin(f * d, (reached - 1) * d, reached * d);
-  return { z, reached };
-}
-
 /** Per-frame normalised error mean((truth - pred)^2) / mean(truth^2), frames of `size` values. */
 export function normalisedErrors(truth: Float32Array, pred: Float32Array, size: number, frames: number): Float64Array {
   const out = new Float64Array(frames);
@@ -256,11 +210,22 @@ export function pixelRollout(
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
 ): PixelRollout {
+  const latent = latentRollout(latentField(model.spec.kind, weights), encodeRows(model, x0, 1), frames, { integrator });
+  return scoreLatentRollout(model, latent, truth, map, scoring, frames);
+}
+
+/** The rest of a pixel rollout once its latents are known: decode, re-encode and score against the truth. */
+export function scoreLatentRollout(
+  model: PixelCodec,
+  latent: LatentRollout,
+  truth: RolloutTruth,
+  map: LatentMap,
+  scoring: RolloutScoring,
+  frames: number,
+): PixelRollout {
   const C = contextOf(model.spec);
   const NN = model.input / C;
   const d = model.spec.latent;
-  const z0 = encodeRows(model, x0, 1);
-  const latent = latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator });
   const decoded = decodeLatents(model, latent.z);
   const first = new Float32Array(frames * NN);
   for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * C * NN, f * C * NN + NN), f * NN);

@@ -183,9 +183,13 @@ function commandWorks(cmd: string): boolean {
   return !r.error && r.status === 0;
 }
 
-/** True when `ffmpeg` runs from the PATH (checked on every call: PATH may change). */
+let ffmpegChecked: { path: string | undefined; works: boolean } | null = null;
+
+/** True when `ffmpeg` runs from the PATH (checked again whenever PATH changes; a check spawns ffmpeg, about 0.3 s). */
 export function hasFfmpeg(): boolean {
-  return commandWorks('ffmpeg');
+  const path = process.env.PATH;
+  if (ffmpegChecked === null || ffmpegChecked.path !== path) ffmpegChecked = { path, works: commandWorks('ffmpeg') };
+  return ffmpegChecked.works;
 }
 
 const FFMPEG_HELP =

@@ -10,14 +10,21 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { moveAside, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
-import { runJobs } from '../util/workers.ts';
+import { defaultJobs, runJobs } from '../util/workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
 
 /** The main job's task: the paper's pixel experiment. */
 export const MAIN_TASK = pixelPendulumTask;
-import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import {
+  CHECKPOINT_FILE,
+  loadPixelDataset,
+  pixelProtocolMismatch,
+  runPixelExperiment,
+  type PixelDataset,
+  type PixelMetrics,
+} from './pixel.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';
 
@@ -104,7 +111,10 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
     toTrain.push({ kind, dir, resume });
   }
-  // the models train side by side, one per core (each worker has its own wasm backend)
+  // the models train side by side, one per core (each worker has its own wasm backend); when the
+  // first finishes, its core reads the dataset for the video while the other model still trains
+  let dataset: PixelDataset | undefined;
+  let finished = 0;
   const trained = await runJobs(
     toTrain.map(({ kind, dir, resume }) => ({
       name: 'pixelRun' as const,
@@ -113,6 +123,9 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
       ] as [Parameters<typeof runPixelExperiment>[0] & { task: string }],
     })),
     opts.jobs,
+    () => {
+      if (++finished === 1 && toTrain.length > 1 && (opts.jobs ?? defaultJobs()) > 1) dataset = loadPixelDataset(dataDir, MAIN_TASK);
+    },
   );
   toTrain.forEach(({ kind, dir }, i) => (models[kind] = { dir, metrics: trained[i]!, reused: false }));
 
@@ -121,6 +134,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   const rollout = await runRollout({
     modelDirs: { hnn: join(models.hnn.dir, 'model'), baseline: join(models.baseline.dir, 'model') },
     dataDir,
+    dataset,
     out: video,
     plotsDir: join(outDir, 'plots'),
     backend: opts.backend,

@@ -22,6 +22,7 @@ import {
   encodeRows,
   fitLatentMap,
   pixelRollout,
+  scoreLatentRollout,
   summariseRollouts,
   type LatentMap,
   type PixelEnergySummary,
@@ -32,6 +33,7 @@ import {
 } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import { latentDissipation, type DissipationSummary } from '../eval/dissipation.ts';
+import { LatentRolloutHelper } from '../eval/latent-pool.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -405,7 +407,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   }
   const weights = model.read();
   const frames = opts.frames ?? task.evaluation.rolloutFrames;
-  const result = evaluatePixelModel(model, weights, ds, cfg.loss, frames, opts.integrator ?? 'rk45');
+  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, frames, opts.integrator ?? 'rk45');
   const meta = {
     task: task.name,
     seed: opts.seed,
@@ -487,7 +489,7 @@ export async function runPixelEvaluation(opts: {
       );
     const frames = opts.frames ?? old.rollout.frames;
     const integrator = opts.integrator ?? old.rollout.integrator;
-    const r = evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, frames, integrator);
+    const r = await evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, frames, integrator);
     const metrics: PixelMetrics = {
       ...old,
       trainLoss: r.trainTerms.total,
@@ -516,20 +518,43 @@ export interface PixelEvaluation {
   dissipation?: DissipationSummary;
 }
 
-/** Losses on both splits, the latent map, and rollouts of the first test trials. */
-export function evaluatePixelModel(
+/** Losses on both splits, the latent map, and rollouts of the first test trials (their latent parts on two cores). */
+export async function evaluatePixelModel(
   model: PixelModel,
   weights: NamedWeights,
   ds: PixelDataset,
   loss: PixelLossConfig,
   frames: number,
   integrator: RolloutIntegrator,
-): PixelEvaluation {
+): Promise<PixelEvaluation> {
+  const helper = new LatentRolloutHelper(); // started first: its thread loads while the losses are computed
+  try {
+    return await evaluateWith(helper, model, weights, ds, loss, frames, integrator);
+  } finally {
+    await helper.close();
+  }
+}
+
+async function evaluateWith(
+  helper: LatentRolloutHelper,
+  model: PixelModel,
+  weights: NamedWeights,
+  ds: PixelDataset,
+  loss: PixelLossConfig,
+  frames: number,
+  integrator: RolloutIntegrator,
+): Promise<PixelEvaluation> {
   const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
   const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
   const map = fitTrainMap(model, ds);
   const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
-  const rollouts = trials.map((t) => rolloutTrial(model, weights, ds, map, t, frames, integrator));
+  const w = model.input;
+  const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
+  const latents = await helper.rollouts({ kind: model.spec.kind, weights, z0s, frames, integrator });
+  const rollouts = trials.map((t, i) => {
+    const truth = trialTruth(ds, t, frames);
+    return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
+  });
   const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
   if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
   const dissipation = latentDissipation(

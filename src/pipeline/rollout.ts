@@ -31,6 +31,8 @@ export interface RolloutOptions {
   modelDirs: ModelDirs;
   /** Default: the dataset the models were trained on (from their metadata). */
   dataDir?: string;
+  /** The dataset of dataDir, already read (the main job reads it while a model still trains). */
+  dataset?: PixelDataset;
   /** FILE.gif or FILE.mp4; a GIF is always written (FILE.gif next to an .mp4). */
   out: string;
   frames?: number;
@@ -137,7 +139,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
     if (!existsSync(dataDir))
       throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
-    const ds = loadPixelDataset(dataDir);
+    const ds = opts.dataset && resolve(opts.dataset.dir) === resolve(dataDir) ? opts.dataset : loadPixelDataset(dataDir);
     for (const k of kinds) {
       const fs = models[k]!.topology.frameSize;
       if (fs !== ds.params.size)

@@ -69,9 +69,13 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const size = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   if (bytes.length - offset !== size * kind[2]) throw bad(`expected ${size * kind[2]} data bytes, found ${bytes.length - offset}`);
-  const copy = new Uint8Array(bytes.subarray(offset)).buffer; // an aligned copy of the data alone (Buffer.slice would be a view)
-  const Ctor = kind[1] as unknown as { new (b: ArrayBuffer): NpyData };
-  return { data: new Ctor(copy), shape };
+  const Ctor = kind[1] as unknown as { new (b: ArrayBufferLike, offset?: number, length?: number): NpyData };
+  // A view when the bytes own their buffer and the data is aligned (readFileSync of a large file):
+  // copying a 100 MB array costs about a second here, mostly in page faults. Otherwise (a pooled
+  // small Buffer, an odd header) an aligned copy of the data alone.
+  const at = bytes.byteOffset + offset;
+  if (bytes.byteLength === bytes.buffer.byteLength && at % kind[2] === 0) return { data: new Ctor(bytes.buffer, at, size), shape };
+  return { data: new Ctor(new Uint8Array(bytes.subarray(offset)).buffer), shape };
 }
 
 export function writeNpy(path: string, arr: NpyArray): Uint8Array {

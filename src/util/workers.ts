@@ -56,12 +56,20 @@ function rebuild(e: Record<string, string | undefined>): Error {
 /**
  * Runs the jobs, at most `concurrency` at once, and returns their results in order. The first
  * failure is reported after the jobs already running have finished (none is left half-written).
+ * `onResult` hears of each job as it finishes (e.g. to use a core the finished job leaves idle).
  */
-export async function runJobs<N extends JobName>(jobs: Job<N>[], concurrency = defaultJobs()): Promise<Result<N>[]> {
+export async function runJobs<N extends JobName>(
+  jobs: Job<N>[],
+  concurrency = defaultJobs(),
+  onResult?: (index: number, result: Result<N>) => void,
+): Promise<Result<N>[]> {
   const entry = workerEntry();
   if (!entry || concurrency <= 1 || jobs.length <= 1) {
     const out: Result<N>[] = [];
-    for (const j of jobs) out.push((await (JOBS[j.name] as (...a: unknown[]) => Promise<Result<N>>)(...j.args)) as Result<N>);
+    for (const j of jobs) {
+      out.push((await (JOBS[j.name] as (...a: unknown[]) => Promise<Result<N>>)(...j.args)) as Result<N>);
+      onResult?.(out.length - 1, out[out.length - 1]);
+    }
     return out;
   }
   const results: Result<N>[] = new Array(jobs.length);
@@ -72,6 +80,7 @@ export async function runJobs<N extends JobName>(jobs: Job<N>[], concurrency = d
       const i = next++;
       try {
         results[i] = await runInWorker(entry, jobs[i]);
+        onResult?.(i, results[i]);
       } catch (e) {
         failure ??= e;
       }
