@@ -144,6 +144,34 @@ describe('reproduce table', () => {
     await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to pixel tasks only/);
   });
 
+  it('evaluates a reused pixel run again, without retraining, when its task now scores with another latent map', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hnn-repro-map-'));
+    const o = {
+      tasks: ['pixel-two-body'],
+      seeds: 1,
+      outDir: out,
+      quick: true,
+      backend: 'wasm',
+      force: false,
+      quiet: true,
+      jobs: 1,
+      steps: 3,
+    };
+    await runReproduce(o);
+    const path = join(out, 'pixel-two-body', 'seed0', 'hnn', 'metrics.json');
+    const fresh = JSON.parse(readFileSync(path, 'utf8'));
+    expect(fresh.rollout.latentMap).toBe('quadratic'); // the task's map (src/systems/two-body.ts)
+    // as a run scored before quadratic maps existed: no latentMap field, another energy
+    const { latentMap, ...rollout } = fresh.rollout;
+    expect(latentMap).toBe('quadratic');
+    writeFileSync(path, JSON.stringify({ ...fresh, rollout, energyMse: { ...fresh.energyMse, mean: 123 } }));
+    await runReproduce(o);
+    const again = JSON.parse(readFileSync(path, 'utf8'));
+    expect(again.rollout.latentMap).toBe('quadratic');
+    expect(again.energyMse.mean).toBe(fresh.energyMse.mean); // the same model scored the same way
+    expect(again.trainSeconds).toBe(fresh.trainSeconds); // not retrained
+  }, 120_000);
+
   it('refuses to reuse a dataset made by another generator version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hnn-repro-'));
     const dataDir = join(out, 'spring', 'seed0', 'dataset');

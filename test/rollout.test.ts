@@ -61,6 +61,29 @@ describe('rollout metrics', () => {
     for (let r = 0; r < rows; r++) for (let c = 0; c < 4; c++) l4[4 * r + c] = (c + 1) * z4[4 * r + ((c + 1) % 4)] - c;
     const m4 = fitLatentMap(z4, l4, rows, 4, 4);
     expect(Array.from(applyLatentMap(m4, [1, 1, 1, 1])).map((v) => +v.toFixed(9))).toEqual([1, 1, 1, 1]);
+    expect(m4.quadratic).toBeUndefined(); // saved as before quadratic maps existed
+  });
+
+  it('a quadratic latent map recovers products an affine one cannot', () => {
+    const rng = new Rng(5);
+    const rows = 80;
+    const z = new Float64Array(2 * rows).map(() => rng.normal());
+    // state = (z0 z1 + 0.5 z0 - 1, z1^2 - 0.25), no noise
+    const labels = new Float64Array(2 * rows);
+    for (let r = 0; r < rows; r++) {
+      const [a, b] = [z[2 * r], z[2 * r + 1]];
+      labels[2 * r] = a * b + 0.5 * a - 1;
+      labels[2 * r + 1] = b * b - 0.25;
+    }
+    const quad = fitLatentMap(z, labels, rows, 2, 2, 'quadratic');
+    expect(quad.quadratic).toBe(true);
+    expect(quad.coef[0]).toHaveLength(2 + 3 + 1); // z0, z1, z0^2, z0 z1, z1^2, offset
+    const [x, y] = applyLatentMap(quad, [0.3, -2]);
+    expect(x).toBeCloseTo(0.3 * -2 + 0.15 - 1, 9);
+    expect(y).toBeCloseTo(4 - 0.25, 9);
+    expect(quad.r2[1]).toBeCloseTo(1, 9);
+    // the affine fit of the same data explains little of the square
+    expect(fitLatentMap(z, labels, rows, 2, 2).r2[1]).toBeLessThan(0.2);
   });
 
   it('latent rollouts (RK45 and leapfrog) follow a harmonic oscillator', () => {

@@ -43,23 +43,49 @@ export function decodeLatents(model: PixelCodec, z: Float64Array, chunk = 2000):
   return out;
 }
 
-/** Affine map from the latent z (d values) to the system's state x (dim values): x = A [z, 1]. */
+/**
+ * Map from the latent z (d values) to the system's state x (dim values), linear in the features of
+ * z: x = A [z, 1] (affine), or x = A [z, z_i z_j for i <= j, 1] (quadratic: two bodies' positions are
+ * not an affine function of an autoencoder's latent; docs/PROTOCOLS.md).
+ */
 export interface LatentMap {
-  /** one row per state coordinate: d coefficients, then the offset */
+  /** one row per state coordinate: a coefficient per feature, the offset last */
   coef: number[][];
   /** R^2 of each state coordinate on the fit data. */
   r2: number[];
+  /** quadratic features (absent: affine, as every map saved before quadratic ones existed) */
+  quadratic?: boolean;
+}
+
+export const LATENT_MAPS = ['affine', 'quadratic'] as const;
+export type LatentMapKind = (typeof LATENT_MAPS)[number];
+
+/** The features of one latent (the offset's 1 not included): z, then z_i z_j (i <= j) when quadratic. */
+function latentFeatures(z: ArrayLike<number>, quadratic: boolean): number[] {
+  const f = Array.from(z);
+  if (quadratic) for (let i = 0; i < z.length; i++) for (let j = i; j < z.length; j++) f.push(z[i] * z[j]);
+  return f;
 }
 
 /**
- * Least-squares fit of the state (the first `dim` label columns) on (z, 1): labels row-major
- * [rows, labelWidth], latents [rows, d]. Solved by the normal equations (d + 1 unknowns per output).
+ * Least-squares fit of the state (the first `dim` label columns) on (features of z, 1): labels
+ * row-major [rows, labelWidth], latents [rows, d]. Solved by the normal equations (one unknown per
+ * feature and the offset, per output).
  */
-export function fitLatentMap(z: Float64Array, labels: ArrayLike<number>, rows: number, labelWidth: number, dim: number): LatentMap {
+export function fitLatentMap(
+  z: Float64Array,
+  labels: ArrayLike<number>,
+  rows: number,
+  labelWidth: number,
+  dim: number,
+  kind: LatentMapKind = 'affine',
+): LatentMap {
   const d = z.length / rows;
-  const n = d + 1;
+  const quadratic = kind === 'quadratic';
+  const features = Array.from({ length: rows }, (_, r) => latentFeatures(z.subarray(r * d, (r + 1) * d), quadratic));
+  const n = features[0].length + 1;
   const ata = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  const feature = (r: number, i: number) => (i < d ? z[r * d + i] : 1);
+  const feature = (r: number, i: number) => (i < n - 1 ? features[r][i] : 1);
   for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ata[i][j] += feature(r, i) * feature(r, j);
   const coef: number[][] = [];
   const r2: number[] = [];
@@ -82,7 +108,12 @@ export function fitLatentMap(z: Float64Array, labels: ArrayLike<number>, rows: n
     }
     r2.push(ssTot > 0 ? 1 - ssRes / ssTot : NaN);
   }
-  return { coef, r2 };
+  return quadratic ? { coef, r2, quadratic } : { coef, r2 };
+}
+
+/** The kind of a map (a map saved without the field is affine). */
+export function latentMapKind(map: LatentMap): LatentMapKind {
+  return map.quadratic ? 'quadratic' : 'affine';
 }
 
 /** Gaussian elimination with partial pivoting. */
@@ -110,10 +141,11 @@ function solve(a: number[][], b: number[]): number[] {
 
 /** The state the map gives for latent z. */
 export function applyLatentMap(map: LatentMap, z: ArrayLike<number>): Float64Array {
-  const d = map.coef[0].length - 1;
+  const f = map.quadratic ? latentFeatures(z, true) : z;
+  const n = map.coef[0].length - 1;
   return Float64Array.from(map.coef, (w) => {
-    let v = w[d];
-    for (let i = 0; i < d; i++) v += w[i] * z[i];
+    let v = w[n];
+    for (let i = 0; i < n; i++) v += w[i] * f[i];
     return v;
   });
 }

@@ -21,10 +21,12 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import {
   encodeRows,
   fitLatentMap,
+  latentMapKind,
   pixelRollout,
   scoreLatentRollout,
   summariseRollouts,
   type LatentMap,
+  type LatentMapKind,
   type PixelEnergySummary,
   type PixelRollout,
   type RolloutIntegrator,
@@ -235,7 +237,8 @@ export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
   trainTerms: TermStats;
   testTerms: TermStats;
-  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: number[] };
+  /** latentMap: absent in runs evaluated before quadratic maps existed (they are affine) */
+  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: number[]; latentMap?: LatentMapKind };
   resumedFrom: number | null;
   /** D-HNN latent models: the learned dissipation in the state's units */
   dissipation?: DissipationSummary;
@@ -442,7 +445,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     testTerms: result.testTerms,
     ...result.summary,
     ...(result.dissipation ? { dissipation: result.dissipation } : {}),
-    rollout: { frames, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2 },
+    rollout: { frames, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
     resumedFrom: out.resume ? trained.startStep : null,
@@ -498,7 +501,7 @@ export async function runPixelEvaluation(opts: {
       testTerms: r.testTerms,
       ...r.summary,
       ...(r.dissipation ? { dissipation: r.dissipation } : {}),
-      rollout: { frames, integrator, latentMapR2: r.map.r2 },
+      rollout: { frames, integrator, latentMapR2: r.map.r2, latentMap: latentMapKind(r.map) },
       versions: packageVersions(),
     };
     writeJsonAtomic(path, metrics);
@@ -568,10 +571,21 @@ async function evaluateWith(
   return { trainTerms, testTerms, map, rollouts, summary, dissipation };
 }
 
-/** The affine map latent -> state fitted on the training set's encodings. */
+/** The map latent -> state (the task's kind, affine by default) fitted on the training set's encodings. */
 export function fitTrainMap(model: PixelModel, ds: PixelDataset): LatentMap {
   const z = encodeRows(model, ds.data.train.x, ds.data.train.rows);
-  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows, ds.labelWidth, ds.task.system.dim);
+  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows, ds.labelWidth, ds.task.system.dim, taskLatentMap(ds.task));
+}
+
+/** The map saved with a model, when it maps to the state with the features the task now uses (else it is refitted). */
+export function savedLatentMap(metadata: Record<string, unknown>, task: PixelTask): LatentMap | undefined {
+  const map = metadata.latentMapTarget === 'state' ? (metadata.latentMap as LatentMap | undefined) : undefined;
+  return map && latentMapKind(map) === taskLatentMap(task) ? map : undefined;
+}
+
+/** The kind of latent-to-state map a task's energy metric uses. */
+export function taskLatentMap(task: PixelTask): LatentMapKind {
+  return task.evaluation.latentMap ?? 'affine';
 }
 
 /** Rollout from the first pair of test trial `trial`, scored against its true continuation. */

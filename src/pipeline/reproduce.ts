@@ -23,7 +23,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { packageVersions } from '../util/versions.ts';
 import { plotTaskComparison, type TaskPlotInputs } from './task-plots.ts';
-import { CHECKPOINT_FILE, pixelProtocolMismatch, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, taskLatentMap, type PixelMetrics } from './pixel.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
 import type { RunMetricsBase } from './state.ts';
@@ -420,6 +420,8 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
     seedsOf(o).flatMap((seed) => models.map((kind) => ({ task, seed, kind, dir: runDir(o, task, seed, kind) }))),
   );
   const todo = plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
+  // a reused pixel run scored with another latent map than its task's now: evaluated again (not retrained)
+  for (const r of plan) if (r.task.kind === 'pixel' && !todo.includes(r)) await refreshLatentMap(r.task, r.seed, r.dir, o);
   await runJobs(
     todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, o)),
     o.jobs,
@@ -529,6 +531,15 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   if (o.force || !exists)
     writeStateDataset(dir, task, seed, o.quick ? task.quick.data : undefined, { force: true, command: 'hnn reproduce' });
   else checkGenerator(dir);
+}
+
+/** Re-evaluates the finished pixel run in `dir` from its saved model when its metric used another latent map than the task's. */
+async function refreshLatentMap(task: PixelTask, seed: number, dir: string, o: ReproduceOptions): Promise<void> {
+  const had = readMetrics<PixelMetrics>(join(dir, 'metrics.json')).rollout.latentMap ?? 'affine';
+  const want = taskLatentMap(task);
+  if (had === want) return;
+  if (!o.quiet) console.log(`${dir}: its energy metric used the ${had} latent map, ${task.name}'s is ${want}: evaluating it again`);
+  await runPixelEvaluation({ outDir: dir, dataDir: dataDirOf(o, task, seed), backend: o.backend });
 }
 
 /** True when `dir` holds a finished run this reproduction can reuse (refuses one made otherwise). */

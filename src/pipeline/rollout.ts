@@ -17,7 +17,7 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { energyName, fitTrainMap, loadPixelDataset, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
+import { energyName, fitTrainMap, loadPixelDataset, savedLatentMap, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
 
 /** A model folder per kind. */
 export type ModelDirs = Partial<Record<ModelKind, string>>;
@@ -154,10 +154,9 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const maps: Partial<Record<ModelKind, LatentMap>> = {};
     for (const k of kinds) {
       const m = models[k]!;
-      // a map saved with the model is reused when it maps to the state (older models mapped elsewhere)
-      const saved = m.metadata.latentMapTarget === 'state' ? (m.metadata.latentMap as LatentMap | undefined) : undefined;
+      // a map saved with the model is reused when it fits (older models mapped elsewhere, or affinely)
       const own = withContext(ds, contextOf(m.topology));
-      maps[k] = saved ?? fitTrainMap(m.model, own);
+      maps[k] = savedLatentMap(m.metadata, ds.task) ?? fitTrainMap(m.model, own);
       rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator);
     }
     const truth = trialTruth(ds, trial, frames);

@@ -207,6 +207,8 @@ export interface PixelEvaluation {
   energyScale: number;
   /** State coordinate whose oscillation gives the swing or orbit period; null where there is none (chaos). */
   periodCoordinate: number | null;
+  /** Features of the latent-to-state map of the energy metric: 'affine' (default) or 'quadratic' (src/eval/pixel.ts LatentMap). */
+  latentMap?: 'affine' | 'quadratic';
 }
 
 export interface PixelTask extends TaskBase {

@@ -10,7 +10,7 @@ import { PIXEL_MODEL_FORMAT, contextOf, loadPixelModel, type PixelTopology } fro
 import { buildStateDataset } from '../../datasets/state.ts';
 import { paramNames } from '../../datasets/pixel.ts';
 import type { LatentMap } from '../eval/pixel.ts';
-import { fitTrainMap, loadPixelDataset } from '../pipeline/pixel.ts';
+import { fitTrainMap, loadPixelDataset, savedLatentMap } from '../pipeline/pixel.ts';
 import { findPixelModels, refuseUnfinished } from '../pipeline/rollout.ts';
 import { initBackend } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
@@ -152,7 +152,8 @@ export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
   const maps: Partial<Record<'hnn' | 'baseline', LatentMap>> = {};
   for (const k of kinds) {
     const meta = models[k]!.metadata;
-    if (meta.latentMapTarget === 'state' && meta.latentMap) maps[k] = meta.latentMap as LatentMap;
+    const saved = savedLatentMap(meta, ds.task);
+    if (saved) maps[k] = saved;
     else {
       const loaded = loadPixelModel(found[k]!);
       try {
