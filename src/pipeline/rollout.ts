@@ -17,7 +17,16 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { energyName, fitTrainMap, loadPixelDataset, savedLatentMap, rolloutTrial, trialTruth, withContext, type PixelDataset } from './pixel.ts';
+import {
+  energyName,
+  fitTrainMap,
+  loadPixelDataset,
+  savedLatentMap,
+  rolloutTrial,
+  trialTruth,
+  withContext,
+  type PixelDataset,
+} from './pixel.ts';
 
 /** A model folder per kind. */
 export type ModelDirs = Partial<Record<ModelKind, string>>;
