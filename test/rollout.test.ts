@@ -114,7 +114,7 @@ describe('rollout metrics', () => {
     const req = { kind: 'hnn' as const, weights, z0s, frames: 30, integrator: 'rk45' as const };
     const helper = new LatentRolloutHelper();
     try {
-      const split = await helper.rollouts(req);
+      const split = await helper.begin(req).finish();
       const here = rolloutLatents(req);
       expect(split.map((r) => r.reached)).toEqual(here.map((r) => r.reached));
       split.forEach((r, i) => expect(Buffer.from(r.z.buffer).equals(Buffer.from(here[i].z.buffer))).toBe(true));

@@ -1,8 +1,10 @@
 // The latent rollouts of an evaluation on two cores. They are plain float64 JavaScript (about 60 us
 // per field call, ~3000 calls per 200-frame rollout at the metric's tolerance), so at the end of
 // `npm start` the HNN's 40 test rollouts took 7 s on one core while the other idled. A helper thread
-// takes every other trial; each rollout runs the same code on the same inputs, so the results are the
-// bits a single thread gives. Without a build (dist/), or on one core, everything runs here.
+// and the caller share the trials: each claims the next one from a shared counter, so the helper
+// starts at once and the caller joins when its own work (the losses) is done. A rollout runs the
+// same code on the same inputs whichever thread takes it, so the results are the bits a single
+// thread gives. Without a build (dist/), or on one core, everything runs here.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -22,15 +24,35 @@ export interface LatentRolloutRequest {
   integrator: RolloutIntegrator;
 }
 
+/** What the helper thread sends: one rollout (by index), then `done`. */
+export type HelperMessage = { index: number; rollout: LatentRollout } | { done: true };
+
+/**
+ * Rolls out the starts whose index this thread claims from `next` (all of them, in order, without
+ * one), handing each to `take`.
+ */
+export function rolloutClaimed(req: LatentRolloutRequest, take: (index: number, r: LatentRollout) => void, next?: Int32Array): void {
+  const field = latentField(req.kind, req.weights);
+  // bounded: every pass claims a new index, and indices stop at the number of starts
+  for (let i = 0; i < req.z0s.length; i++) {
+    const index = next ? Atomics.add(next, 0, 1) : i;
+    if (index >= req.z0s.length) return;
+    take(index, latentRollout(field, req.z0s[index], req.frames, { integrator: req.integrator }));
+  }
+}
+
 /** Rolls out every start of the request here, in order. */
 export function rolloutLatents(req: LatentRolloutRequest): LatentRollout[] {
-  const field = latentField(req.kind, req.weights);
-  return req.z0s.map((z0) => latentRollout(field, z0, req.frames, { integrator: req.integrator }));
+  const out: LatentRollout[] = [];
+  rolloutClaimed(req, (i, r) => (out[i] = r));
+  return out;
 }
 
 /**
  * A helper thread started ahead of use (its module loading overlaps the caller's other work).
- * `rollouts` may be called once; `close` ends the thread whether or not it was used.
+ * `begin` sets it rolling out at once while the caller does other things; `finish` joins in here
+ * and returns every rollout, in order. One request per helper; `close` ends the thread whether or
+ * not it was used.
  */
 export class LatentRolloutHelper {
   private readonly worker: Worker | null;
@@ -40,19 +62,29 @@ export class LatentRolloutHelper {
     this.worker = availableParallelism() > 1 && existsSync(entry) ? new Worker(pathToFileURL(entry)) : null;
   }
 
-  async rollouts(req: LatentRolloutRequest): Promise<LatentRollout[]> {
+  begin(req: LatentRolloutRequest): { finish: () => Promise<LatentRollout[]> } {
     const worker = this.worker;
-    if (!worker || req.z0s.length < 2) return rolloutLatents(req);
-    const theirs = req.z0s.filter((_, i) => i % 2 === 1);
-    const answer = new Promise<LatentRollout[]>((resolve, reject) => {
-      worker.once('message', resolve);
+    if (!worker || req.z0s.length < 2) return { finish: async () => rolloutLatents(req) };
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const out: LatentRollout[] = [];
+    const helperDone = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: HelperMessage) => {
+        if ('done' in m) resolve();
+        else out[m.index] = m.rollout;
+      });
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the latent rollout helper stopped with code ${code} before it answered`)));
+      worker.once('exit', (code) => reject(new Error(`the latent rollout helper stopped with code ${code} before it finished`)));
     });
-    worker.postMessage({ ...req, z0s: theirs });
-    const mine = rolloutLatents({ ...req, z0s: req.z0s.filter((_, i) => i % 2 === 0) });
-    const other = await answer;
-    return req.z0s.map((_, i) => (i % 2 === 0 ? mine[i >> 1] : other[i >> 1]));
+    // a failure is awaited in finish(); until then it must not count as unhandled
+    helperDone.catch(() => undefined);
+    worker.postMessage({ req, next });
+    return {
+      finish: async () => {
+        rolloutClaimed(req, (i, r) => (out[i] = r), next);
+        await helperDone;
+        return out;
+      },
+    };
   }
 
   async close(): Promise<void> {

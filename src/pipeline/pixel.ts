@@ -547,13 +547,15 @@ async function evaluateWith(
   frames: number,
   integrator: RolloutIntegrator,
 ): Promise<PixelEvaluation> {
-  const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
-  const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
-  const map = fitTrainMap(model, ds);
+  // the helper's share of the latent rollouts runs while this thread computes the losses and the map
   const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
   const w = model.input;
   const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
-  const latents = await helper.rollouts({ kind: model.spec.kind, weights, z0s, frames, integrator });
+  const pending = helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
+  const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
+  const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
+  const map = fitTrainMap(model, ds);
+  const latents = await pending.finish();
   const rollouts = trials.map((t, i) => {
     const truth = trialTruth(ds, t, frames);
     return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
