@@ -532,45 +532,33 @@ export async function evaluatePixelModel(
 ): Promise<PixelEvaluation> {
   const helper = new LatentRolloutHelper(); // started first: its thread loads while the losses are computed
   try {
-    return await evaluateWith(helper, model, weights, ds, loss, frames, integrator);
+    // the helper starts on the latent rollouts now; this thread joins them after the losses and the map
+    const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
+    const w = model.input;
+    const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
+    const pending = helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
+    const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
+    const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
+    const map = fitTrainMap(model, ds);
+    const latents = await pending.finish();
+    const rollouts = trials.map((t, i) => {
+      const truth = trialTruth(ds, t, frames);
+      return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
+    });
+    const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
+    if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
+    const dissipation = latentDissipation(
+      trialSystem(ds.task, ds.params, undefined),
+      weights,
+      map,
+      ds.params.frameDt,
+      rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
+      encodeRows(model, ds.data.test.x, ds.data.test.rows),
+    );
+    return { trainTerms, testTerms, map, rollouts, summary, dissipation };
   } finally {
     await helper.close();
   }
-}
-
-async function evaluateWith(
-  helper: LatentRolloutHelper,
-  model: PixelModel,
-  weights: NamedWeights,
-  ds: PixelDataset,
-  loss: PixelLossConfig,
-  frames: number,
-  integrator: RolloutIntegrator,
-): Promise<PixelEvaluation> {
-  // the helper's share of the latent rollouts runs while this thread computes the losses and the map
-  const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
-  const w = model.input;
-  const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
-  const pending = helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
-  const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
-  const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
-  const map = fitTrainMap(model, ds);
-  const latents = await pending.finish();
-  const rollouts = trials.map((t, i) => {
-    const truth = trialTruth(ds, t, frames);
-    return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
-  });
-  const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
-  if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
-  const dissipation = latentDissipation(
-    trialSystem(ds.task, ds.params, undefined),
-    weights,
-    map,
-    ds.params.frameDt,
-    rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
-    encodeRows(model, ds.data.test.x, ds.data.test.rows),
-  );
-  return { trainTerms, testTerms, map, rollouts, summary, dissipation };
 }
 
 /** The map latent -> state (the task's kind, affine by default) fitted on the training set's encodings. */
