@@ -44,13 +44,25 @@ describe('hnn CLI', () => {
   it('trains a D-HNN (--model dhnn) and reports its learned friction', () => {
     const out = join(dir, 'dhnn');
     // the measured pendulum: one short rollout for the energy MSE keeps this fast
-    const r = hnn('train', '--task', 'real-pendulum', '--model', 'dhnn', '--steps', '20', '--out', out, '--quiet', '--backend', 'wasm');
+    const r = hnn(
+      ...['train', '--task', 'real-pendulum', '--model', 'dhnn', '--steps', '20', '--out', out, '--quiet', '--backend', 'wasm'],
+      ...['--dissipation-weight-decay', '2e-5'],
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       /learned friction -?\d\.\d{4} along the rollouts, -?\d\.\d{4} at the test inputs \(data: 0\.\d{4}, fitted to the measured energy\)/,
     );
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.model).toBe('dhnn');
+    expect(metrics.protocol.dissipationWeightDecay).toBe(2e-5); // the flag's, not the task's 1e-5
+    expectUserError(
+      hnn('train', '--task', 'spring', '--model', 'hnn', '--dissipation-weight-decay', '1e-3'),
+      /--dissipation-weight-decay applies to a D-HNN on a state task \(--model dhnn\), not hnn on spring; drop it/,
+    );
+    expectUserError(
+      hnn('train', '--task', 'real-pendulum', '--dissipation-weight-decay', '-1'),
+      /--dissipation-weight-decay must be a number in \[0, 1\]/,
+    );
     expect(metrics.dissipation.gamma).toBeGreaterThan(0); // the measured swing loses energy
     expect(Number.isFinite(metrics.dissipation.rollouts.learnedGamma)).toBe(true);
     expect(metrics.dissipation.test.trueShare).toBeGreaterThan(0);

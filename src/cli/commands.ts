@@ -95,6 +95,7 @@ interface TrainFlags {
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
+  dissipationWeightDecay?: number;
   force?: boolean;
   quiet?: boolean;
 }
@@ -102,6 +103,10 @@ interface TrainFlags {
 async function train(o: TrainFlags): Promise<void> {
   const task = getTask(o.task);
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
+  if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
+    throw new UserError(
+      `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
+    );
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
     await runPixelTrainCommand({ ...o, task, out });
@@ -123,6 +128,7 @@ async function train(o: TrainFlags): Promise<void> {
     backend: o.backend,
     force: o.force,
     quiet: o.quiet,
+    dissipationWeightDecay: o.dissipationWeightDecay,
   });
   summariseState(metrics, out);
 }
@@ -242,6 +248,11 @@ export function registerCommands(program: Command): void {
       '--dynamics-weight-decay <w>',
       'pixel tasks: weight decay of the latent HNN/baseline alone (default: 1e-5 x the HNN weight; 1e-5 is the literal protocol)',
       numberIn('--dynamics-weight-decay', 0, 1),
+    )
+    .option(
+      '--dissipation-weight-decay <w>',
+      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 3e-3; docs/DISSIPATIVE.md)",
+      numberIn('--dissipation-weight-decay', 0, 1),
     )
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
     .option('--quiet', 'no progress bar')
