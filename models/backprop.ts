@@ -332,8 +332,69 @@ export function stackedPixelLossGradients(
   return { terms, grads: [...L.flatMap((_, l) => [w[l], b[l]]), ...dyn.grads] };
 }
 
+/** One latent step zeta -> next (a chain link of the window loss) and its backward pass. */
+interface LatentStepPass {
+  next: tf.Tensor2D;
+  /** Given dL/dnext: the latent model's gradient parts of each field pass, and dL/dzeta. Call at most once. */
+  backward(nextBar: tf.Tensor2D): { grads: GradientParts[]; inputBar: tf.Tensor2D };
+}
+
+/** Euler: next = zeta + h f(zeta). */
+function eulerStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number): LatentStepPass {
+  const pass = fieldPass(model, zeta);
+  return {
+    next: tf.add(zeta, tf.mul(pass.field, h)) as tf.Tensor2D,
+    backward: (nextBar) => {
+      const back = pass.backward(tf.mul(nextBar, h) as tf.Tensor2D, true);
+      return { grads: [back.grads], inputBar: tf.add(nextBar, back.inputBar!) as tf.Tensor2D };
+    },
+  };
+}
+
 /**
- * The window loss (models/pixel.ts, windowLoss; Euler latent step, K >= 1 steps) and its gradient
+ * Leapfrog (kick-drift-kick, as PixelModel.latentStep) on zeta = [q, p]: p' = p + h/2 f_p(q, p),
+ * q'' = q + h f_q(q, p'), p'' = p' + h/2 f_p(q'', p'); three field passes, differentiated in reverse.
+ */
+function leapfrogStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number): LatentStepPass {
+  const k = zeta.shape[1] / 2;
+  const qOf = (x: tf.Tensor) => tf.slice(x, [0, 0], [-1, k]) as tf.Tensor2D;
+  const pOf = (x: tf.Tensor) => tf.slice(x, [0, k], [-1, k]) as tf.Tensor2D;
+  const zeros = tf.zeros([zeta.shape[0], k]);
+  const q = qOf(zeta);
+  const a = fieldPass(model, zeta);
+  const pHalf = tf.add(pOf(zeta), tf.mul(pOf(a.field), h / 2)) as tf.Tensor2D;
+  const b = fieldPass(model, tf.concat([q, pHalf], 1) as tf.Tensor2D);
+  const qNew = tf.add(q, tf.mul(qOf(b.field), h)) as tf.Tensor2D;
+  const c = fieldPass(model, tf.concat([qNew, pHalf], 1) as tf.Tensor2D);
+  const pNew = tf.add(pHalf, tf.mul(pOf(c.field), h / 2)) as tf.Tensor2D;
+  return {
+    next: tf.concat([qNew, pNew], 1) as tf.Tensor2D,
+    backward: (nextBar) => {
+      const pNewBar = pOf(nextBar);
+      const cBack = c.backward(tf.concat([zeros, tf.mul(pNewBar, h / 2)], 1) as tf.Tensor2D, true);
+      const qNewBar = tf.add(qOf(nextBar), qOf(cBack.inputBar!));
+      const pHalfAfterC = tf.add(pNewBar, pOf(cBack.inputBar!));
+      const bBack = b.backward(tf.concat([tf.mul(qNewBar, h), zeros], 1) as tf.Tensor2D, true);
+      const qBar = tf.add(qNewBar, qOf(bBack.inputBar!));
+      const pHalfBar = tf.add(pHalfAfterC, pOf(bBack.inputBar!));
+      const aBack = a.backward(tf.concat([zeros, tf.mul(pHalfBar, h / 2)], 1) as tf.Tensor2D, true);
+      return {
+        grads: [cBack.grads, bBack.grads, aBack.grads],
+        inputBar: tf.add(tf.concat([qBar, pHalfBar], 1), aBack.inputBar!) as tf.Tensor2D,
+      };
+    },
+  };
+}
+
+/** The latent step of the window loss's chain, with its backward pass (the hand-written path has Euler and leapfrog). */
+function latentStepPass(model: DynamicsModel, zeta: tf.Tensor2D, cfg: PixelLossConfig): LatentStepPass {
+  if (cfg.latentStep === 'euler') return eulerStepPass(model, zeta, cfg.dt);
+  if (cfg.latentStep === 'leapfrog') return leapfrogStepPass(model, zeta, cfg.dt);
+  throw new Error(`the hand-written window gradient has the Euler and leapfrog latent steps, not ${cfg.latentStep}`);
+}
+
+/**
+ * The window loss (models/pixel.ts, windowLoss; Euler or leapfrog latent step, K >= 1 steps) and its gradient
  * parts. xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width]: rows j N..(j+1) N
  * hold pair j. Recon and consistency on pairs 0..K-1; the latent term compares z_j with
  * zeta_j = zeta_{j-1} + dt f(zeta_{j-1}), zeta_0 = z_0, for j = 1..K, and is differentiated back
@@ -348,7 +409,6 @@ export function windowPixelLossGradients(
   K: number,
   cfg: PixelLossConfig,
 ): { terms: tf.Tensor1D; grads: GradientParts } {
-  if (cfg.latentStep !== 'euler') throw new Error(`the hand-written pixel gradient has the Euler latent step only, not ${cfg.latentStep}`);
   if (!(model.ae instanceof Autoencoder)) throw new Error('the hand-written pixel gradient covers the MLP autoencoder only');
   const n = xAll.shape[0] / (K + 1);
   if (!Number.isInteger(n) || K < 1) throw new Error(`xAll has ${xAll.shape[0]} rows, not K + 1 = ${K + 1} blocks`);
@@ -368,13 +428,13 @@ export function windowPixelLossGradients(
   const q1 = tf.slice(qAll, [n, 0], [K * n, -1]);
   const c = tf.add(tf.sub(tf.slice(Zdec, [0, k], [-1, k]), q1), q0);
   // the latent chain and its residuals E_j = z_j - zeta_j
-  const passes = [];
+  const steps: LatentStepPass[] = [];
   const E: tf.Tensor2D[] = [];
   let zeta = block(Z, 0);
   for (let j = 1; j <= K; j++) {
-    const pass = fieldPass(model.dyn, zeta);
-    passes.push(pass);
-    zeta = tf.add(zeta, tf.mul(pass.field, cfg.dt));
+    const step = latentStepPass(model.dyn, zeta, cfg);
+    steps.push(step);
+    zeta = step.next;
     E.push(tf.sub(block(Z, j), zeta));
   }
   const Eall = tf.concat(E, 0);
@@ -386,14 +446,14 @@ export function windowPixelLossGradients(
   const w: tf.Tensor[][] = L.map(() => []);
   const b: tf.Tensor[][] = L.map(() => []);
   const zDecBar = residualBackward(L, 4, dec, RBar, w, b, true)!;
-  // the chain backwards: zetaBar_j = -EBar_j + zetaBar_{j+1} (I + dt df/dzeta_j)
+  // the chain backwards: zetaBar_j = (-EBar_j + zetaBar_{j+1}) d step_j / d zeta_j
   const dynGrads: GradientParts[] = [];
   let zetaBar: tf.Tensor2D | null = null;
   for (let j = K; j >= 1; j--) {
     const here: tf.Tensor2D = zetaBar ? tf.sub(zetaBar, EBar[j - 1]) : (tf.neg(EBar[j - 1]) as tf.Tensor2D);
-    const back = passes[j - 1].backward(tf.mul(here, cfg.dt) as tf.Tensor2D, true);
-    dynGrads.push(back.grads);
-    zetaBar = tf.add(here, back.inputBar!) as tf.Tensor2D;
+    const back = steps[j - 1].backward(here);
+    dynGrads.push(...back.grads);
+    zetaBar = back.inputBar;
   }
   // Z's gradient, block by block: decoder and consistency on 0..K-1, the chain's start on 0, E on 1..K
   const zeros = tf.zeros([n, k]);

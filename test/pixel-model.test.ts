@@ -257,8 +257,15 @@ function windowLoss64(kind: ModelKind, w: NamedWeights, pairs: Float32Array[], w
     }
     let zeta = Float64Array.from(z[0]);
     for (let j = 1; j <= K; j++) {
-      const fz = f(0, zeta);
-      zeta = Float64Array.from(zeta, (v, i) => v + cfg.dt * fz[i]);
+      if (cfg.latentStep === 'leapfrog') {
+        // kick-drift-kick on (q, p), as PixelModel.latentStep
+        const pHalf = zeta[1] + (cfg.dt / 2) * f(0, zeta)[1];
+        const qNew = zeta[0] + cfg.dt * f(0, Float64Array.from([zeta[0], pHalf]))[0];
+        zeta = Float64Array.from([qNew, pHalf + (cfg.dt / 2) * f(0, Float64Array.from([qNew, pHalf]))[1]]);
+      } else {
+        const fz = f(0, zeta);
+        zeta = Float64Array.from(zeta, (v, i) => v + cfg.dt * fz[i]);
+      }
       latent += ((z[j][0] - zeta[0]) ** 2 + (z[j][1] - zeta[1]) ** 2) / 2;
     }
   }
@@ -282,13 +289,19 @@ describe('multi-step window loss', () => {
     expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
   });
 
-  for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
-    it(`${kind}: its weight gradients through a 3-step rollout match float64 finite differences (autodiff and hand-written)`, async () => {
+  for (const [kind, latentStep] of [
+    ['hnn', 'euler'],
+    ['baseline', 'euler'],
+    ['dhnn', 'euler'],
+    ['hnn', 'leapfrog'],
+    ['baseline', 'leapfrog'],
+  ] as const) {
+    it(`${kind}, ${latentStep}: its weight gradients through a 3-step rollout match float64 finite differences (autodiff and hand-written)`, async () => {
       await initBackend('wasm');
       const model = PixelModel.init(tiny(kind), 13);
       const width = model.input;
       const ps = [1, 2, 3, 4].map((s) => pairs(4, width, s).x);
-      const cfg = { ...DEFAULT_PIXEL_LOSS, recon: 0.7, consistency: 1.3, hnn: 1, dt: 0.5 };
+      const cfg = { ...DEFAULT_PIXEL_LOSS, recon: 0.7, consistency: 1.3, hnn: 1, dt: 0.5, latentStep };
       const ts = ps.map((p) => tf.tensor2d(p, [4, width]));
       const { grads } = tf.variableGrads(() => model.windowLoss(ts, cfg).total, model.variables());
       const autodiff = model.variables().map((v) => grads[v.name].dataSync() as Float32Array);

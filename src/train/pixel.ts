@@ -155,8 +155,8 @@ export function windowsPerStep(batchSize: number, K: number): number {
 
 /**
  * One update of the window loss (models/pixel.ts, windowLoss); returns the batch's terms before the
- * update. The hand-written gradient (models/backprop.ts) serves the Euler step of the MLP
- * autoencoder; tfjs's autodiff the rest (fast: false forces it, for the tests).
+ * update. The hand-written gradient (models/backprop.ts) serves the Euler and leapfrog steps of the
+ * MLP autoencoder; tfjs's autodiff the rest (fast: false forces it, for the tests).
  */
 export function makeWindowStep(
   model: PixelModel,
@@ -171,7 +171,7 @@ export function makeWindowStep(
   // pair j of every window, a view of the reusable buffer: uploaded as tensors of their own, because
   // on wasm a slice of one big tensor copies all of it out of the heap first
   const blocks = (from: number, to: number) => batch.pairs.subarray(from * count * width, to * count * width);
-  const handWritten = fast && loss.latentStep === 'euler' && (model.spec.encoder ?? 'mlp') === 'mlp';
+  const handWritten = fast && loss.latentStep !== 'rk4' && (model.spec.encoder ?? 'mlp') === 'mlp';
   if (handWritten)
     return () => {
       const t = tf.tidy(() => {
