@@ -155,6 +155,11 @@ describe('runPixelExperiment', () => {
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(
       /non-default settings/,
     );
+    // a reproduction with another latent step reuses only runs made with it
+    const leapfrogRun = { ...m, protocol: { ...m.protocol, loss: { ...(m.protocol.loss as object), latentStep: 'leapfrog' } } };
+    expect(pixelProtocolMismatch(m, undefined, false, 'leapfrog')).toMatch(/non-default settings/);
+    expect(pixelProtocolMismatch(leapfrogRun, undefined, false, 'leapfrog')).toBeNull();
+    expect(pixelProtocolMismatch(leapfrogRun)).toMatch(/non-default settings/);
 
     const two = join(dir, 'two');
     const stopped = await runPixelExperiment({ ...base, outDir: two, stopAfter: 7 });

@@ -142,6 +142,17 @@ describe('reproduce table', () => {
       dynamicsWeightDecay: 1e-5,
     });
     await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to pixel tasks only/);
+    const step = runReproduce({
+      tasks: ['spring'],
+      seeds: 1,
+      outDir: join(tmpdir(), 'unused'),
+      quick: true,
+      backend: 'cpu',
+      force: false,
+      quiet: true,
+      latentStep: 'leapfrog',
+    });
+    await expect(step).rejects.toThrow(/--latent-step applies to pixel tasks only/);
   });
 
   it('evaluates a reused pixel run again, without retraining, when its task now scores with another latent map', async () => {

@@ -142,6 +142,7 @@ interface ReproduceFlags {
   out?: string;
   quick?: boolean;
   dynamicsWeightDecay?: number;
+  latentStep?: LatentStep;
   backend: string;
   force?: boolean;
   quiet?: boolean;
@@ -173,6 +174,7 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     // the paper's table keeps the paper's one-step latent loss; the pixel table takes the tasks' defaults
     paperProtocol: suite === 'paper',
     steps: o.steps,
+    latentStep: o.latentStep,
   });
 }
 
@@ -291,6 +293,11 @@ export function registerCommands(program: Command): void {
       '--dynamics-weight-decay <w>',
       "pixel tasks: weight decay of the latent models (default 1e-6; 1e-5 is the paper's literal protocol)",
       numberIn('--dynamics-weight-decay', 0, 1),
+    )
+    .option(
+      '--latent-step <name>',
+      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler; labelled in every output)`,
+      oneOf('latent step', LATENT_STEPS),
     )
     .addOption(backend())
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))

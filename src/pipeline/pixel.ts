@@ -17,6 +17,7 @@ import {
 } from '../../datasets/pixel.ts';
 import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
+import type { LatentStep } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import {
   encodeRows,
@@ -279,17 +280,22 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
  * Why a finished pixel run was not trained with the default settings, or with the given latent
  * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
  */
-export function pixelProtocolMismatch(m: PixelMetrics, dynamicsWeightDecay?: number, paperProtocol = false): string | null {
-  const want = pixelProtocol(
-    pixelTrainConfig(
-      pixelTaskOf(m.task),
-      m.model,
-      m.seed,
-      m.dataset.frameSize,
-      dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {},
-      paperProtocol,
-    ),
+export function pixelProtocolMismatch(
+  m: PixelMetrics,
+  dynamicsWeightDecay?: number,
+  paperProtocol = false,
+  latentStep?: LatentStep,
+): string | null {
+  const cfg = pixelTrainConfig(
+    pixelTaskOf(m.task),
+    m.model,
+    m.seed,
+    m.dataset.frameSize,
+    dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay } : {},
+    paperProtocol,
   );
+  if (latentStep) cfg.loss = { ...cfg.loss, latentStep };
+  const want = pixelProtocol(cfg);
   if (JSON.stringify(m.protocol) === JSON.stringify(want)) return null;
   const decay = Number(m.protocol.dynamicsWeightDecay ?? m.protocol.weightDecay);
   const wantDecay = Number(want.dynamicsWeightDecay);

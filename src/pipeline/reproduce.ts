@@ -9,7 +9,7 @@ import { generatePixelDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
-import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
+import { DISSIPATION_WEIGHT_DECAY, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
@@ -72,6 +72,8 @@ export interface ReproduceOptions {
   reference?: Reference;
   /** Pixel tasks: the paper's one-step latent loss (the paper's table) instead of the tasks' defaults (the pixel table). */
   paperProtocol?: boolean;
+  /** Pixel tasks: the latent step of the loss instead of the protocol's (euler). */
+  latentStep?: LatentStep;
   /** Steps of every run instead of the protocol's (labelled in every output). */
   steps?: number;
 }
@@ -395,6 +397,9 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
+  if (o.latentStep !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
+    throw new UserError('--latent-step applies to pixel tasks only; add one to --tasks or drop the option');
+  }
   if (o.dynamicsWeightDecay !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
     throw new UserError('--dynamics-weight-decay applies to pixel tasks only; add one to --tasks or drop the option');
   }
@@ -458,6 +463,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       ? `Pixel tasks: the paper's one-step latent loss.`
       : `Pixel tasks: the project's default ${tasks.find((t) => t.kind === 'pixel')!.train.rolloutSteps}-frame latent rollout loss (the paper's: 1; docs/PROTOCOLS.md).`
     : null;
+  const stepNote = o.latentStep && tasks.some((t) => t.kind === 'pixel') ? ` Latent step: ${o.latentStep} (the protocol's: euler).` : '';
   const note = [
     reference === 'dissipative'
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
@@ -469,7 +475,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
           `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
         ]
       : []),
-    ...(lossNote ? [lossNote] : []),
+    ...(lossNote ? [lossNote + stepNote] : []),
     ...(latentDecay !== null
       ? [
           `Pixel tasks: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
@@ -555,7 +561,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
       );
   }
   if (task.kind === 'pixel') {
-    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay, o.paperProtocol);
+    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay, o.paperProtocol, o.latentStep);
     if (stale)
       throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
   }
@@ -586,6 +592,7 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
         resume,
         dynamicsWeightDecay: o.dynamicsWeightDecay,
         paperProtocol: o.paperProtocol,
+        ...(o.latentStep ? { loss: { latentStep: o.latentStep } } : {}),
       },
     ],
   };
