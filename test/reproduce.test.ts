@@ -131,7 +131,7 @@ describe('reproduce table', () => {
   });
 
   it('refuses a pixel-only option without the pixel task', async () => {
-    const run = runReproduce({
+    const springOnly = {
       tasks: ['spring'],
       seeds: 1,
       outDir: join(tmpdir(), 'unused'),
@@ -139,20 +139,11 @@ describe('reproduce table', () => {
       backend: 'cpu',
       force: false,
       quiet: true,
-      dynamicsWeightDecay: 1e-5,
-    });
-    await expect(run).rejects.toThrow(/--dynamics-weight-decay applies to pixel tasks only/);
-    const step = runReproduce({
-      tasks: ['spring'],
-      seeds: 1,
-      outDir: join(tmpdir(), 'unused'),
-      quick: true,
-      backend: 'cpu',
-      force: false,
-      quiet: true,
-      latentStep: 'leapfrog',
-    });
-    await expect(step).rejects.toThrow(/--latent-step applies to pixel tasks only/);
+    };
+    await expect(runReproduce({ ...springOnly, dynamicsWeightDecay: 1e-5 })).rejects.toThrow(
+      /--dynamics-weight-decay applies to pixel tasks only/,
+    );
+    await expect(runReproduce({ ...springOnly, latentStep: 'leapfrog' })).rejects.toThrow(/--latent-step applies to pixel tasks only/);
   });
 
   it('evaluates a reused pixel run again, without retraining, when its task now scores with another latent map', async () => {
