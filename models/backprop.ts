@@ -397,7 +397,7 @@ function latentStepPass(model: DynamicsModel, zeta: tf.Tensor2D, cfg: PixelLossC
  * The window loss (models/pixel.ts, windowLoss; Euler or leapfrog latent step, K >= 1 steps) and its gradient
  * parts. xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width]: rows j N..(j+1) N
  * hold pair j. Recon and consistency on pairs 0..K-1; the latent term compares z_j with
- * zeta_j = zeta_{j-1} + dt f(zeta_{j-1}), zeta_0 = z_0, for j = 1..K, and is differentiated back
+ * zeta_j = step(zeta_{j-1}) (Euler or leapfrog), zeta_0 = z_0, for j = 1..K, and is differentiated back
  * through the whole chain (each step's field pass gives its parameter and input gradients). xHead
  * holds the same values as xAll's first K blocks, the decoder's targets, as a tensor of its own (as
  * stackedPixelLossGradients takes x): on wasm a slice of xAll would copy all of xAll out of the heap.
