@@ -57,8 +57,7 @@ export interface LatentMap {
   quadratic?: boolean;
 }
 
-export const LATENT_MAPS = ['affine', 'quadratic'] as const;
-export type LatentMapKind = (typeof LATENT_MAPS)[number];
+export type LatentMapKind = 'affine' | 'quadratic';
 
 /** The features of one latent (the offset's 1 not included): z, then z_i z_j (i <= j) when quadratic. */
 function latentFeatures(z: ArrayLike<number>, quadratic: boolean): number[] {
@@ -82,10 +81,11 @@ export function fitLatentMap(
 ): LatentMap {
   const d = z.length / rows;
   const quadratic = kind === 'quadratic';
-  const features = Array.from({ length: rows }, (_, r) => latentFeatures(z.subarray(r * d, (r + 1) * d), quadratic));
-  const n = features[0].length + 1;
+  // each row's features with the offset's 1 last
+  const rowFeatures = Array.from({ length: rows }, (_, r) => [...latentFeatures(z.subarray(r * d, (r + 1) * d), quadratic), 1]);
+  const n = rowFeatures[0].length;
   const ata = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  const feature = (r: number, i: number) => (i < n - 1 ? features[r][i] : 1);
+  const feature = (r: number, i: number) => rowFeatures[r][i];
   for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ata[i][j] += feature(r, i) * feature(r, j);
   const coef: number[][] = [];
   const r2: number[] = [];

@@ -397,12 +397,10 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
-  if (o.latentStep !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
-    throw new UserError('--latent-step applies to pixel tasks only; add one to --tasks or drop the option');
-  }
-  if (o.dynamicsWeightDecay !== undefined && !tasks.some((t) => t.kind === 'pixel')) {
-    throw new UserError('--dynamics-weight-decay applies to pixel tasks only; add one to --tasks or drop the option');
-  }
+  const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay };
+  const given = Object.keys(pixelOnly).find((flag) => pixelOnly[flag as keyof typeof pixelOnly] !== undefined);
+  if (given && !tasks.some((t) => t.kind === 'pixel'))
+    throw new UserError(`${given} applies to pixel tasks only; add one to --tasks or drop the option`);
   // the whole reproduction folder is ours while it runs; each run and dataset in it has its own lock too
   const claim = claimOutput(o.outDir, 'reproduction', 'hnn reproduce');
   try {
@@ -463,7 +461,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       ? `Pixel tasks: the paper's one-step latent loss.`
       : `Pixel tasks: the project's default ${tasks.find((t) => t.kind === 'pixel')!.train.rolloutSteps}-frame latent rollout loss (the paper's: 1; docs/PROTOCOLS.md).`
     : null;
-  const stepNote = o.latentStep && tasks.some((t) => t.kind === 'pixel') ? ` Latent step: ${o.latentStep} (the protocol's: euler).` : '';
+  const stepNote = o.latentStep ? ` Latent step: ${o.latentStep} (the protocol's: euler).` : ''; // follows the pixel loss note
   const note = [
     reference === 'dissipative'
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`

@@ -4,6 +4,7 @@
 // branches on a task's name. The protocols come from the paper and its code (docs/PROTOCOLS.md).
 import type { Rng } from '../util/rng.ts';
 import type { PublishedResult, System } from '../systems/system.ts';
+import type { LatentMapKind } from '../eval/pixel.ts';
 
 /** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
 export interface StateTrainProtocol {
@@ -208,7 +209,7 @@ export interface PixelEvaluation {
   /** State coordinate whose oscillation gives the swing or orbit period; null where there is none (chaos). */
   periodCoordinate: number | null;
   /** Features of the latent-to-state map of the energy metric: 'affine' (default) or 'quadratic' (src/eval/pixel.ts LatentMap). */
-  latentMap?: 'affine' | 'quadratic';
+  latentMap?: LatentMapKind;
 }
 
 export interface PixelTask extends TaskBase {

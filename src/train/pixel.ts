@@ -171,7 +171,7 @@ export function makeWindowStep(
   // pair j of every window, a view of the reusable buffer: uploaded as tensors of their own, because
   // on wasm a slice of one big tensor copies all of it out of the heap first
   const blocks = (from: number, to: number) => batch.pairs.subarray(from * count * width, to * count * width);
-  const handWritten = fast && loss.latentStep !== 'rk4' && (model.spec.encoder ?? 'mlp') === 'mlp';
+  const handWritten = fast && (loss.latentStep === 'euler' || loss.latentStep === 'leapfrog') && (model.spec.encoder ?? 'mlp') === 'mlp';
   if (handWritten)
     return () => {
       const t = tf.tidy(() => {
