@@ -7,7 +7,8 @@ Protocol: one command per line on stdin, one JSON object per line on stdout.
     info                 torch and machine facts
     matmul               raw matMul speed of this torch build
     setup <step>         builds a step: spring, twobody, pixel (the paper's one-step loss) or
-                         pixel<K> (the K-frame window loss; the default is pixel4)
+                         pixel<K> (the K-frame window loss with Euler latent steps) or
+                         pixel<K>-leapfrog (with leapfrog steps; the default is pixel4-leapfrog)
     run <step> <n>       runs n steps; {"ms": [per-step milliseconds], "loss": last loss}
     quit
 Errors come back as {"error": "..."}. Needs Python 3 and torch only.
@@ -125,11 +126,25 @@ def pixel_step(batch=200, frame=28):
     return step
 
 
-def pixel_window_step(windows=80, K=4, frame=28):
-    """The default pixel step (models/pixel.ts windowLoss): windows of K + 1 consecutive pairs, the
-    decoder on pairs 0..K-1, consistency on each of them, and a K-step Euler latent rollout from
-    pair 0 compared with the encoded pairs 1..K. 80 windows of 5 pairs: 400 encoder rows, as the
-    one-step loss's 2 x 200."""
+def leapfrog_step(hnn, zeta):
+    """Kick-drift-kick on zeta = (q, p) at h = 1 (models/pixel.ts latentStep): three field passes."""
+    k = zeta.shape[1] // 2
+    q, p = zeta[:, :k], zeta[:, k:]
+    p_half = p + 0.5 * symplectic_field(hnn, zeta)[:, k:]
+    q_new = q + symplectic_field(hnn, torch.cat([q, p_half], 1))[:, :k]
+    p_new = p_half + 0.5 * symplectic_field(hnn, torch.cat([q_new, p_half], 1))[:, k:]
+    return torch.cat([q_new, p_new], 1)
+
+
+def euler_step(hnn, zeta):
+    return zeta + symplectic_field(hnn, zeta)
+
+
+def pixel_window_step(windows=80, K=4, frame=28, latent_step=euler_step):
+    """A K-frame pixel step (models/pixel.ts windowLoss): windows of K + 1 consecutive pairs, the
+    decoder on pairs 0..K-1, consistency on each of them, and a K-step latent rollout (Euler or
+    leapfrog) from pair 0 compared with the encoded pairs 1..K. 80 windows of 5 pairs: 400 encoder
+    rows, as the one-step loss's 2 x 200."""
     n = 2 * frame * frame
     ae, hnn, params, opt = pixel_model(n)
     pairs = torch.rand((K + 1) * windows, n)  # pair j of window i at row j * windows + i
@@ -141,7 +156,7 @@ def pixel_window_step(windows=80, K=4, frame=28):
         consistency = torch.cat([z[j][:, 1:] - (z[j + 1][:, :1] - z[j][:, :1]) for j in range(K)]).pow(2).mean()
         zeta, errors = z[0], []
         for j in range(1, K + 1):
-            zeta = zeta + symplectic_field(hnn, zeta)
+            zeta = latent_step(hnn, zeta)
             errors.append(z[j] - zeta)
         latent = torch.cat(errors).pow(2).mean()
         return pixel_update(opt, params, recon, consistency, latent)
@@ -157,11 +172,12 @@ BUILDERS = {
 
 
 def build(name):
-    """A step by name; pixel<K> is the K-frame window step, as many windows as keep 400 encoder rows."""
-    window = re.fullmatch(r"pixel(\d+)", name)
+    """A step by name; pixel<K>[-leapfrog] is the K-frame window step, as many windows as keep 400 encoder rows."""
+    window = re.fullmatch(r"pixel(\d+)(-leapfrog)?", name)
     if window and int(window.group(1)) > 1:
         K = int(window.group(1))
-        return pixel_window_step(windows=max(1, 400 // (K + 1)), K=K)
+        step = leapfrog_step if window.group(2) else euler_step
+        return pixel_window_step(windows=max(1, 400 // (K + 1)), K=K, latent_step=step)
     return BUILDERS[name]()
 
 

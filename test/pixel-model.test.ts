@@ -17,6 +17,7 @@ import {
   type PixelModelSpec,
 } from '../models/pixel.ts';
 import { fieldFunction } from '../models/f64.ts';
+import { latentRollout } from '../src/eval/latent-rollout.ts';
 import { pixelLossGradients, windowPixelLossGradients } from '../models/backprop.ts';
 import type { ModelKind } from '../models/kinds.ts';
 import type { NamedWeights } from '../models/mlp.ts';
@@ -216,6 +217,31 @@ describe('pixel model structure', () => {
     const big = [model.latentStep(z, 'euler', 1).dataSync(), model.latentStep(z, 'rk4', 1).dataSync()];
     expect(Math.max(...big[0].map((v, i) => Math.abs(v - big[1][i])))).toBeGreaterThan(1e-6);
     model.dispose();
+  });
+
+  it('the leapfrog-frame rollout is the trained leapfrog latent step, once per frame, and RK45 is not', async () => {
+    await initBackend('wasm');
+    for (const kind of ['hnn', 'baseline'] as const) {
+      const model = PixelModel.init(tiny(kind), 6);
+      const z0 = [0.7, -0.4];
+      // three frames of the loss's own step (float32, h = 1 as in training)
+      let z = tf.tensor2d(z0, [1, 2]);
+      const trained: number[] = [...z0];
+      for (let f = 1; f < 4; f++) {
+        const next = model.latentStep(z, 'leapfrog', 1);
+        z.dispose();
+        z = next;
+        trained.push(...z.dataSync());
+      }
+      z.dispose();
+      const field = fieldFunction(kind, model.read());
+      const frame = latentRollout(field, Float64Array.from(z0), 4, { integrator: 'leapfrog-frame' });
+      const exact = latentRollout(field, Float64Array.from(z0), 4, { integrator: 'rk45' });
+      const gap = (a: ArrayLike<number>) => Math.max(...trained.map((v, i) => Math.abs(v - a[i])));
+      expect(gap(frame.z)).toBeLessThan(1e-5); // float32 against float64 only
+      expect(gap(exact.z)).toBeGreaterThan(1e-4); // the field's exact flow is another map
+      model.dispose();
+    }
   });
 
   it('saves and loads (weights bit-identical, wrong format rejected)', async () => {

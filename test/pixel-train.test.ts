@@ -22,7 +22,7 @@ import {
   type PixelData,
   type PixelTrainConfig,
 } from '../src/train/pixel.ts';
-import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel } from '../models/pixel.ts';
+import { DEFAULT_PIXEL_LOSS, loadPixelModel, PixelModel, type PixelLossConfig } from '../models/pixel.ts';
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { JsonlLog } from '../src/train/log.ts';
 
@@ -155,11 +155,14 @@ describe('runPixelExperiment', () => {
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(
       /non-default settings/,
     );
+    // the default trains with leapfrog latent steps and rolls out with that same step, once per frame
+    expect((m.protocol.loss as PixelLossConfig).latentStep).toBe('leapfrog');
+    expect(m.rollout.integrator).toBe('leapfrog-frame');
     // a reproduction with another latent step reuses only runs made with it
-    const leapfrogRun = { ...m, protocol: { ...m.protocol, loss: { ...(m.protocol.loss as object), latentStep: 'leapfrog' } } };
-    expect(pixelProtocolMismatch(m, undefined, false, 'leapfrog')).toMatch(/non-default settings/);
-    expect(pixelProtocolMismatch(leapfrogRun, undefined, false, 'leapfrog')).toBeNull();
-    expect(pixelProtocolMismatch(leapfrogRun)).toMatch(/non-default settings/);
+    const eulerRun = { ...m, protocol: { ...m.protocol, loss: { ...(m.protocol.loss as object), latentStep: 'euler' } } };
+    expect(pixelProtocolMismatch(m, undefined, false, 'euler')).toMatch(/non-default settings/);
+    expect(pixelProtocolMismatch(eulerRun, undefined, false, 'euler')).toBeNull();
+    expect(pixelProtocolMismatch(eulerRun)).toMatch(/non-default settings/);
 
     const two = join(dir, 'two');
     const stopped = await runPixelExperiment({ ...base, outDir: two, stopAfter: 7 });

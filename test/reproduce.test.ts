@@ -146,7 +146,7 @@ describe('reproduce table', () => {
     await expect(runReproduce({ ...springOnly, latentStep: 'leapfrog' })).rejects.toThrow(/--latent-step applies to pixel tasks only/);
   });
 
-  it('evaluates a reused pixel run again, without retraining, when its task now scores with another latent map', async () => {
+  it('evaluates a reused pixel run again, without retraining, when its task now scores with another latent map or integrator', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hnn-repro-map-'));
     const o = {
       tasks: ['pixel-two-body'],
@@ -172,6 +172,14 @@ describe('reproduce table', () => {
     expect(again.rollout.latentMap).toBe('quadratic');
     expect(again.energyMse.mean).toBe(fresh.energyMse.mean); // the same model scored the same way
     expect(again.trainSeconds).toBe(fresh.trainSeconds); // not retrained
+    // as a run of the default loss scored before it was rolled out with its own step: by RK45
+    expect(fresh.rollout.integrator).toBe('leapfrog-frame');
+    writeFileSync(path, JSON.stringify({ ...fresh, rollout: { ...fresh.rollout, integrator: 'rk45' }, vptPerTrial: [-1] }));
+    await runReproduce(o);
+    const third = JSON.parse(readFileSync(path, 'utf8'));
+    expect(third.rollout.integrator).toBe('leapfrog-frame');
+    expect(third.vptPerTrial).toEqual(fresh.vptPerTrial);
+    expect(third.trainSeconds).toBe(fresh.trainSeconds);
   }, 120_000);
 
   it('refuses to reuse a dataset made by another generator version', async () => {

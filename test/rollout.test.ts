@@ -199,7 +199,9 @@ describe('runRollout', () => {
     expect(metrics.periodRatioPerTrial).toHaveLength(metrics.vptPerTrial.length);
     expect(metrics).toHaveProperty('periodErrorMean');
     const record = JSON.parse(readFileSync(join(dir, 'v', 'roll.json'), 'utf8'));
-    expect(record).toMatchObject({ trial: 0, frames: 24, integrator: 'rk45', scores: r.scores });
+    // by default each model rolls out as its evaluation did: the default leapfrog step, once per frame
+    expect(metrics.rollout.integrator).toBe('leapfrog-frame');
+    expect(record).toMatchObject({ trial: 0, frames: 24, integrator: 'leapfrog-frame', scores: r.scores });
     // an existing video is kept unless --force
     await expect(runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 5, quiet: true })).rejects.toThrow(
       /already exists.*--force/,

@@ -8,7 +8,7 @@ import { decodeSite, fetchSite } from './load.ts';
 import { PlayView } from './play.ts';
 import { TrainView } from './train-view.ts';
 import type { ModelKind } from '../models/kinds.ts';
-import type { RolloutIntegrator } from '../src/eval/pixel.ts';
+import { defaultRolloutIntegrator } from '../src/eval/integrators.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -74,7 +74,8 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     task: site.task,
     frames: site.manifest.frames,
     rolloutFrames: site.manifest.rolloutFrames,
-    integrator: 'rk45' as RolloutIntegrator,
+    // as the models' evaluation rolled them out (the first model's latent step decides for the page)
+    integrator: defaultRolloutIntegrator(site.models[0]!.topology.loss.latentStep),
     models: site.models.map((m) => ({
       kind: m.topology.kind,
       codec: pixelCodec(m.topology, m.weights),
@@ -93,7 +94,7 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     counter: $('counter'),
     speed: $('speed'),
     trial: $('trial'),
-    integrator: $('integrator'),
+    integrator: Object.assign($<HTMLSelectElement>('integrator'), { value: setup.integrator }),
     release: $('release'),
     note: $('play-note'),
   });

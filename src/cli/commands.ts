@@ -226,7 +226,7 @@ export function registerCommands(program: Command): void {
     .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
-      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler)`,
+      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's: euler)`,
       oneOf('latent step', LATENT_STEPS),
     )
     .option(
@@ -296,7 +296,7 @@ export function registerCommands(program: Command): void {
     )
     .option(
       '--latent-step <name>',
-      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (protocol: euler; labelled in every output)`,
+      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's table: euler; labelled in every output)`,
       oneOf('latent step', LATENT_STEPS),
     )
     .addOption(backend())
@@ -315,7 +315,11 @@ export function registerCommands(program: Command): void {
     .option('--data <dir>', 'dataset folder (default: the one the model was trained on)')
     .requiredOption('--out <file>', 'FILE.gif or FILE.mp4 (MP4 needs ffmpeg; a GIF is always written)')
     .option('--frames <n>', 'frames to roll out', positiveInt('--frames'), 200)
-    .option('--integrator <name>', `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')}`, oneOf('integrator', ROLLOUT_INTEGRATORS), 'rk45')
+    .option(
+      '--integrator <name>',
+      `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')} (default: each model's own, as its evaluation: leapfrog-frame for the leapfrog latent step, else rk45)`,
+      oneOf('integrator', ROLLOUT_INTEGRATORS),
+    )
     .option('--trial <n>', 'test trial to roll out (0 = the first test pair)', nonNegativeInt('--trial'), 0)
     .addOption(backend())
     .option('--force', 'overwrite an existing video')
@@ -329,7 +333,7 @@ export function registerCommands(program: Command): void {
         data?: string;
         out: string;
         frames: number;
-        integrator: RolloutIntegrator;
+        integrator?: RolloutIntegrator;
         trial: number;
         backend: string;
         force?: boolean;

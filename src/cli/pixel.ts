@@ -82,7 +82,7 @@ export async function runRolloutCommand(o: {
   data?: string;
   out: string;
   frames: number;
-  integrator: RolloutIntegrator;
+  integrator?: RolloutIntegrator;
   trial: number;
   backend: string;
   force?: boolean;

@@ -1,3 +1,18 @@
 // Integrators a latent rollout can use: a module without tensors, so the command line can list them cheaply.
-export const ROLLOUT_INTEGRATORS = ['rk45', 'leapfrog'] as const;
+//   rk45            adaptive Dormand-Prince on the learned field (the paper's protocol)
+//   leapfrog        ten leapfrog steps per frame: the learned field integrated closely, symplectically
+//   leapfrog-frame  one leapfrog step per frame: the very map a model trained with the leapfrog latent
+//                   step (one step per frame) learned, so the rollout repeats what training fitted
+export const ROLLOUT_INTEGRATORS = ['rk45', 'leapfrog', 'leapfrog-frame'] as const;
 export type RolloutIntegrator = (typeof ROLLOUT_INTEGRATORS)[number];
+
+/**
+ * How a pixel model is rolled out unless asked otherwise: with its own latent step when that is
+ * leapfrog (one step per frame, the map it was trained to be; the field it learned is that map's,
+ * not the flow's, so integrating it exactly drifts in phase), else with RK45. An Euler-trained
+ * model is not rolled out with Euler: an Euler step of a rotation grows its radius every frame,
+ * and the paper integrates its field with an ODE solver.
+ */
+export function defaultRolloutIntegrator(latentStep: string): RolloutIntegrator {
+  return latentStep === 'leapfrog' ? 'leapfrog-frame' : 'rk45';
+}

@@ -23,7 +23,8 @@ export interface LatentRollout {
 
 /**
  * Integrates the latent field from z0 for `frames` frames (z0 is frame 0) at `dt` latent time units
- * per frame: adaptive RK45 by default, or leapfrog with `substeps` steps per frame.
+ * per frame: adaptive RK45 by default, or leapfrog with `substeps` steps per frame (10 for
+ * `leapfrog`; `leapfrog-frame` is always one).
  */
 export function latentRollout(
   field: Field,
@@ -38,7 +39,7 @@ export function latentRollout(
     const tEval = Float64Array.from({ length: frames }, (_, i) => i * dt);
     return { z, reached: integrateHeld(field, z0, tEval, { rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-9 }, z) };
   }
-  const sub = opts.substeps ?? 10;
+  const sub = opts.integrator === 'leapfrog-frame' ? 1 : (opts.substeps ?? 10);
   let x: Float64Array = Float64Array.from(z0);
   z.set(x, 0);
   let reached = 1;

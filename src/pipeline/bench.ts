@@ -221,8 +221,9 @@ export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step
 }
 
 /**
- * One step of the default pixel loss (pixelPendulumTask's K-frame window: 80 windows of 5 random
- * pairs at K = 4), as the training loop takes it and as the peer's pixel<K> step.
+ * One step of the default pixel loss (pixelPendulumTask's K-frame window of leapfrog steps: 80
+ * windows of 5 random pairs at K = 4), as the training loop takes it and as the peer's
+ * pixel<K>-leapfrog step.
  */
 export function pixelWindowStep(opts: { fast?: boolean } = {}): { step: () => void; dispose: () => void; K: number } {
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28);
@@ -504,7 +505,8 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   const pixel = "pixel joint step (batch 200, autoencoder + latent HNN; the paper's one-step loss)";
   const K = pixelPendulumTask.train.rolloutSteps;
   const windows = windowsPerStep(pixelPendulumTask.train.batchSize, K);
-  const pixelWindow = `pixel joint step, ${K}-frame loss (${windows} windows of ${K + 1} pairs; the default)`;
+  const latentStep = pixelPendulumTask.train.latentStep;
+  const pixelWindow = `pixel joint step, ${K}-frame ${latentStep} loss (${windows} windows of ${K + 1} pairs; the default)`;
   const cases: BenchCase[] = [
     {
       ours: [
@@ -557,7 +559,7 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
           { name: pixelWindow, make: () => pixelWindowStep() },
           { name: before(pixelWindow), make: () => pixelWindowStep({ fast: false }) },
         ],
-        torch: `pixel${K}`,
+        torch: `pixel${K}${latentStep === 'euler' ? '' : `-${latentStep}`}`,
         blocks: 5,
         perBlock: 6,
       });

@@ -37,6 +37,7 @@ import {
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import { latentDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import { LatentRolloutHelper } from '../eval/latent-pool.ts';
+import { defaultRolloutIntegrator } from '../eval/integrators.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -224,6 +225,7 @@ export interface PixelRunOptions {
   context?: number;
   /** Rollout frames for VPT and energy (default: the task's). */
   frames?: number;
+  /** Default: defaultRolloutIntegrator of the latent step (the model's own leapfrog step, else RK45). */
   integrator?: RolloutIntegrator;
   /** Updates between checkpoints (default 250). */
   checkpointEvery?: number;
@@ -416,7 +418,8 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   }
   const weights = model.read();
   const frames = opts.frames ?? task.evaluation.rolloutFrames;
-  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, frames, opts.integrator ?? 'rk45');
+  const integrator = opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep);
+  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, frames, integrator);
   const meta = {
     task: task.name,
     seed: opts.seed,
@@ -451,7 +454,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     testTerms: result.testTerms,
     ...result.summary,
     ...(result.dissipation ? { dissipation: result.dissipation } : {}),
-    rollout: { frames, integrator: opts.integrator ?? 'rk45', latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },
+    rollout: { frames, integrator, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
     resumedFrom: out.resume ? trained.startStep : null,

@@ -15,6 +15,7 @@ import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi } from '../eval/stats.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
+import { defaultRolloutIntegrator } from '../eval/integrators.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
@@ -72,7 +73,7 @@ export interface ReproduceOptions {
   reference?: Reference;
   /** Pixel tasks: the paper's one-step latent loss (the paper's table) instead of the tasks' defaults (the pixel table). */
   paperProtocol?: boolean;
-  /** Pixel tasks: the latent step of the loss instead of the protocol's (euler). */
+  /** Pixel tasks: the latent step of the loss instead of the protocol's (the task's, leapfrog; the paper's table: euler). */
   latentStep?: LatentStep;
   /** Steps of every run instead of the protocol's (labelled in every output). */
   steps?: number;
@@ -424,7 +425,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   );
   const todo = plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
   // a reused pixel run scored with another latent map than its task's now: evaluated again (not retrained)
-  for (const r of plan) if (r.task.kind === 'pixel' && !todo.includes(r)) await refreshLatentMap(r.task, r.seed, r.dir, o);
+  for (const r of plan) if (r.task.kind === 'pixel' && !todo.includes(r)) await refreshEvaluation(r.task, r.seed, r.dir, o);
   await runJobs(
     todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, o)),
     o.jobs,
@@ -456,12 +457,14 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       : o.quick
         ? `QUICK MODE (reduced steps: ${tasks.map(quickNote).join('; ')}): not the paper's protocol`
         : `full protocol (${tasks.map((t) => `${t.name} ${t.train.steps} steps`).join(', ')})`;
-  const lossNote = tasks.some((t) => t.kind === 'pixel')
+  const pixelTrain = tasks.find((t) => t.kind === 'pixel')?.train;
+  const lossNote = pixelTrain
     ? o.paperProtocol
-      ? `Pixel tasks: the paper's one-step latent loss.`
-      : `Pixel tasks: the project's default ${tasks.find((t) => t.kind === 'pixel')!.train.rolloutSteps}-frame latent rollout loss (the paper's: 1; docs/PROTOCOLS.md).`
+      ? `Pixel tasks: the paper's one-step Euler latent loss, rollouts by RK45.`
+      : `Pixel tasks: the project's default ${pixelTrain.rolloutSteps}-frame ${pixelTrain.latentStep} latent rollout loss, rollouts by the models' own step (the paper's: 1 Euler step, RK45; docs/PROTOCOLS.md).`
     : null;
-  const stepNote = o.latentStep ? ` Latent step: ${o.latentStep} (the protocol's: euler).` : ''; // follows the pixel loss note
+  const defaultStep = o.paperProtocol ? 'euler' : pixelTrain?.latentStep;
+  const stepNote = o.latentStep ? ` Latent step: ${o.latentStep} (the default: ${defaultStep}).` : ''; // follows the pixel loss note
   const note = [
     reference === 'dissipative'
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
@@ -537,13 +540,21 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   else checkGenerator(dir);
 }
 
-/** Re-evaluates the finished pixel run in `dir` from its saved model when its metric used another latent map than the task's. */
-async function refreshLatentMap(task: PixelTask, seed: number, dir: string, o: ReproduceOptions): Promise<void> {
-  const had = readMetrics<PixelMetrics>(join(dir, 'metrics.json')).rollout.latentMap ?? 'affine';
-  const want = taskLatentMap(task);
-  if (had === want) return;
-  if (!o.quiet) console.log(`${dir}: its energy metric used the ${had} latent map, ${task.name}'s is ${want}: evaluating it again`);
-  await runPixelEvaluation({ outDir: dir, dataDir: dataDirOf(o, task, seed), backend: o.backend });
+/**
+ * Re-evaluates the finished pixel run in `dir` from its saved model when its metrics used another
+ * latent map than the task's, or another rollout integrator than its latent step's default.
+ */
+async function refreshEvaluation(task: PixelTask, seed: number, dir: string, o: ReproduceOptions): Promise<void> {
+  const m = readMetrics<PixelMetrics>(join(dir, 'metrics.json'));
+  const had = { map: m.rollout.latentMap ?? 'affine', integrator: m.rollout.integrator };
+  const step = (m.protocol.loss as { latentStep?: string } | undefined)?.latentStep ?? 'euler';
+  const want = { map: taskLatentMap(task), integrator: defaultRolloutIntegrator(step) };
+  if (had.map === want.map && had.integrator === want.integrator) return;
+  if (!o.quiet)
+    console.log(
+      `${dir}: evaluated with the ${had.map} latent map and ${had.integrator}, now ${want.map} and ${want.integrator}: evaluating it again`,
+    );
+  await runPixelEvaluation({ outDir: dir, dataDir: dataDirOf(o, task, seed), integrator: want.integrator, backend: o.backend });
 }
 
 /** True when `dir` holds a finished run this reproduction can reuse (refuses one made otherwise). */

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hamiltonianFunction } from '../../models/f64.ts';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import { contextOf, loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
+import { defaultRolloutIntegrator } from '../eval/integrators.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -45,6 +46,7 @@ export interface RolloutOptions {
   /** FILE.gif or FILE.mp4; a GIF is always written (FILE.gif next to an .mp4). */
   out: string;
   frames?: number;
+  /** Default: each model's own (defaultRolloutIntegrator of its latent step, as its evaluation used). */
   integrator?: RolloutIntegrator;
   /** Test trial to roll out (default 0: the first test pair). */
   trial?: number;
@@ -112,9 +114,9 @@ const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get 
 /** Checks a rollout request before any work: frame count and its memory, integrator, where the video goes. */
 export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integrator' | 'out' | 'force'>, models = 2): void {
   const frames = opts.frames ?? 200;
-  const integrator = opts.integrator ?? 'rk45';
+  const integrator = opts.integrator;
   if (!(Number.isInteger(frames) && frames >= 2)) throw new UserError(`--frames must be an integer >= 2, got ${frames}`);
-  if (!ROLLOUT_INTEGRATORS.includes(integrator))
+  if (integrator !== undefined && !ROLLOUT_INTEGRATORS.includes(integrator))
     throw new UserError(`unknown integrator "${integrator}"; choose one of ${ROLLOUT_INTEGRATORS.join(', ')}`);
   const ext = extname(opts.out).toLowerCase();
   if (ext !== '.gif' && ext !== '.mp4') throw new UserError(`--out must end in .gif or .mp4, got "${opts.out}"`);
@@ -126,7 +128,6 @@ export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integ
 
 export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   const frames = opts.frames ?? 200;
-  const integrator = opts.integrator ?? 'rk45';
   const trial = opts.trial ?? 0;
   const ext = extname(opts.out).toLowerCase();
   const kinds = KINDS.filter((k) => opts.modelDirs[k]);
@@ -161,8 +162,10 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
 
     const rollouts: Partial<Record<ModelKind, PixelRollout>> = {};
     const maps: Partial<Record<ModelKind, LatentMap>> = {};
+    const integrators: Partial<Record<ModelKind, RolloutIntegrator>> = {};
     for (const k of kinds) {
       const m = models[k]!;
+      const integrator = (integrators[k] = opts.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep));
       // a map saved with the model is reused when it fits (older models mapped elsewhere, or affinely)
       const own = withContext(ds, contextOf(m.topology));
       maps[k] = savedLatentMap(m.metadata, ds.task) ?? fitTrainMap(m.model, own);
@@ -197,10 +200,12 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       }
     }
 
+    const used = [...new Set(Object.values(integrators))];
+    const integrator = used.length === 1 ? used[0]! : integrators;
     const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
     const energyPlot = `${stem}-energy.png`;
     await linePlot(energyPlot, {
-      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${integrator})`,
+      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${used.join(' / ')})`,
       xLabel: 'frame',
       yLabel: energyName(ds.task),
       series: [

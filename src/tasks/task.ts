@@ -5,6 +5,7 @@
 import type { Rng } from '../util/rng.ts';
 import type { PublishedResult, System } from '../systems/system.ts';
 import type { LatentMapKind } from '../eval/pixel.ts';
+import type { LatentStep } from '../../models/kinds.ts';
 
 /** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
 export interface StateTrainProtocol {
@@ -181,12 +182,18 @@ export interface PixelTrainProtocol {
    * which `hnn reproduce` of the paper's table keeps.
    */
   rolloutSteps: number;
+  /**
+   * The latent step of that rollout (the project's default: leapfrog, whose one-step-per-frame map
+   * the evaluation then rolls out). The paper's protocol is Euler, which `hnn reproduce` of the
+   * paper's table keeps.
+   */
+  latentStep: LatentStep;
 }
 
 /**
  * The pixel tasks' training protocol: the paper's (batch 200 of pairs, Adam 1e-3, weight decay 1e-5,
- * 10000 steps, autoencoder width 200, latent MLP 200 x 200) with the project's 4-frame latent rollout
- * loss (the paper's is 1 frame; docs/PROTOCOLS.md, "A robust pixel HNN").
+ * 10000 steps, autoencoder width 200, latent MLP 200 x 200) with the project's latent loss, 4 frames
+ * of leapfrog steps (the paper's: 1 Euler step; docs/PROTOCOLS.md, "A robust pixel HNN").
  */
 export const PIXEL_TRAIN: PixelTrainProtocol = {
   steps: 10000,
@@ -196,6 +203,7 @@ export const PIXEL_TRAIN: PixelTrainProtocol = {
   hidden: 200,
   dynHidden: [200, 200],
   rolloutSteps: 4,
+  latentStep: 'leapfrog',
 };
 
 export interface PixelEvaluation {

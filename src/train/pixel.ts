@@ -84,8 +84,9 @@ export function pixelTrainConfig(
     batchSize: p.batchSize,
     lr: p.lr,
     weightDecay: p.weightDecay,
-    // K = 1 is recorded without the field, as runs made before the option recorded it
-    loss: K === 1 ? DEFAULT_PIXEL_LOSS : { ...DEFAULT_PIXEL_LOSS, rolloutSteps: K },
+    // K = 1 is recorded without the field, as runs made before the option recorded it; the paper's
+    // protocol keeps its Euler step, the project's default rolls K leapfrog steps (docs/PROTOCOLS.md)
+    loss: K === 1 ? DEFAULT_PIXEL_LOSS : { ...DEFAULT_PIXEL_LOSS, latentStep: p.latentStep, rolloutSteps: K },
     logEvery: 200,
     checkpointEvery: 250,
     ...over,
