@@ -180,7 +180,7 @@ describe('reproduce table', () => {
     expect(third.rollout.integrator).toBe('leapfrog-frame');
     expect(third.vptPerTrial).toEqual(fresh.vptPerTrial);
     expect(third.trainSeconds).toBe(fresh.trainSeconds);
-  }, 120_000);
+  }, 240_000);
 
   it('refuses to reuse a dataset made by another generator version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hnn-repro-'));
