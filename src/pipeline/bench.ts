@@ -27,6 +27,8 @@ import {
 } from '../train/pixel.ts';
 import { makePixelStep, makeStateStep } from '../train/steps.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
+import type { LatentStep } from '../../models/kinds.ts';
+import { MAIN_JOB_LATENT_STEP } from './main-job.ts';
 import { Rng } from '../util/rng.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
@@ -225,8 +227,13 @@ export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step
  * windows of 5 random pairs at K = 4), as the training loop takes it and as the peer's
  * pixel<K>-leapfrog step.
  */
-export function pixelWindowStep(opts: { fast?: boolean } = {}): { step: () => void; dispose: () => void; K: number } {
+export function pixelWindowStep(opts: { fast?: boolean; latentStep?: LatentStep } = {}): {
+  step: () => void;
+  dispose: () => void;
+  K: number;
+} {
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28);
+  if (opts.latentStep) cfg.loss = { ...cfg.loss, latentStep: opts.latentStep };
   const K = cfg.loss.rolloutSteps ?? 1;
   const count = windowsPerStep(cfg.batchSize, K);
   const model = PixelModel.init(cfg.spec, 0);
@@ -561,6 +568,18 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
         ],
         torch: `pixel${K}${latentStep === 'euler' ? '' : `-${latentStep}`}`,
         blocks: 5,
+        perBlock: 6,
+      });
+    if (K > 1 && latentStep !== MAIN_JOB_LATENT_STEP)
+      cases.push({
+        ours: [
+          {
+            name: `pixel joint step, ${K}-frame ${MAIN_JOB_LATENT_STEP} loss (${windows} windows; npm start's)`,
+            make: () => pixelWindowStep({ latentStep: MAIN_JOB_LATENT_STEP }),
+          },
+        ],
+        torch: `pixel${K}`,
+        blocks: 4,
         perBlock: 6,
       });
   }
