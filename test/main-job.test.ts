@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMainJob } from '../src/pipeline/main-job.ts';
+import { MAIN_JOB_LATENT_STEP, runMainJob } from '../src/pipeline/main-job.ts';
 import { moveAside } from '../src/util/files.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 
@@ -35,7 +35,9 @@ describe('main job', () => {
       outDir: solo,
       backend: 'wasm',
       quiet: true,
+      loss: { latentStep: MAIN_JOB_LATENT_STEP }, // the main job's (Euler), not the default leapfrog
     });
+    expect(other.models.hnn.metrics.protocol.loss).toMatchObject({ latentStep: 'euler', rolloutSteps: 4 });
     // Buffer.equals: toEqual walks a 3 MB buffer element by element (seconds under load)
     const soloWeights = readFileSync(join(solo, 'model', 'weights.bin'));
     expect(soloWeights.length).toBeGreaterThan(0);
