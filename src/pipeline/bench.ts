@@ -225,7 +225,7 @@ export function pixelStep(opts: { fast?: boolean; batch?: number } = {}): { step
 /**
  * One step of the default pixel loss (pixelPendulumTask's K-frame window of leapfrog steps: 80
  * windows of 5 random pairs at K = 4), as the training loop takes it and as the peer's
- * pixel<K>-leapfrog step.
+ * pixel<K>-leapfrog step; with `latentStep`, the same window with another step (the peer's pixel<K> for Euler).
  */
 export function pixelWindowStep(opts: { fast?: boolean; latentStep?: LatentStep } = {}): {
   step: () => void;

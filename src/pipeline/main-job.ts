@@ -33,7 +33,7 @@ export const MAIN_JOB_STEPS = 3000;
 
 /**
  * The main job's latent step: Euler, not the pixel tasks' default leapfrog. A leapfrog window step
- * costs 1.7x an Euler one here (`npm run bench`), which would take `npm start` past its 5 minutes;
+ * costs 1.4 to 1.7x an Euler one here (`npm run bench`); with it `npm start` took 6 min 16 s;
  * full runs (`hnn train`, `hnn reproduce --pixels`) use the default.
  */
 export const MAIN_JOB_LATENT_STEP = 'euler' as const;
