@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { symplecticRight, type DynamicsModel } from './dynamics.ts';
 import type { Mlp } from './mlp.ts';
 import type { PixelLossConfig, PixelModel } from './pixel.ts';
+import type { LatentStep } from './kinds.ts';
 import { Autoencoder } from './autoencoder.ts';
 import { safeTanh } from '../src/tf/fixes.ts';
 
@@ -355,11 +356,10 @@ function eulerStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number): Late
  * Leapfrog (kick-drift-kick, as PixelModel.latentStep) on zeta = [q, p]: p' = p + h/2 f_p(q, p),
  * q'' = q + h f_q(q, p'), p'' = p' + h/2 f_p(q'', p'); three field passes, differentiated in reverse.
  */
-function leapfrogStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number): LatentStepPass {
+function leapfrogStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number, zeros: tf.Tensor2D): LatentStepPass {
   const k = zeta.shape[1] / 2;
   const qOf = (x: tf.Tensor) => tf.slice(x, [0, 0], [-1, k]) as tf.Tensor2D;
   const pOf = (x: tf.Tensor) => tf.slice(x, [0, k], [-1, k]) as tf.Tensor2D;
-  const zeros = tf.zeros([zeta.shape[0], k]);
   const q = qOf(zeta);
   const a = fieldPass(model, zeta);
   const pHalf = tf.add(pOf(zeta), tf.mul(pOf(a.field), h / 2)) as tf.Tensor2D;
@@ -386,10 +386,18 @@ function leapfrogStepPass(model: DynamicsModel, zeta: tf.Tensor2D, h: number): L
   };
 }
 
-/** The latent step of the window loss's chain, with its backward pass (the hand-written path has Euler and leapfrog). */
-function latentStepPass(model: DynamicsModel, zeta: tf.Tensor2D, cfg: PixelLossConfig): LatentStepPass {
+/** The latent steps the window loss's hand-written gradient has (the rest train through autodiff). */
+export function hasWindowGradient(step: LatentStep): boolean {
+  return step === 'euler' || step === 'leapfrog';
+}
+
+/**
+ * The latent step of the window loss's chain, with its backward pass. `zeros` is [rows, k], the
+ * chain's zero half-state, made once per loss rather than once per step.
+ */
+function latentStepPass(model: DynamicsModel, zeta: tf.Tensor2D, cfg: PixelLossConfig, zeros: tf.Tensor2D): LatentStepPass {
   if (cfg.latentStep === 'euler') return eulerStepPass(model, zeta, cfg.dt);
-  if (cfg.latentStep === 'leapfrog') return leapfrogStepPass(model, zeta, cfg.dt);
+  if (cfg.latentStep === 'leapfrog') return leapfrogStepPass(model, zeta, cfg.dt, zeros);
   throw new Error(`the hand-written window gradient has the Euler and leapfrog latent steps, not ${cfg.latentStep}`);
 }
 
@@ -428,11 +436,12 @@ export function windowPixelLossGradients(
   const q1 = tf.slice(qAll, [n, 0], [K * n, -1]);
   const c = tf.add(tf.sub(tf.slice(Zdec, [0, k], [-1, k]), q1), q0);
   // the latent chain and its residuals E_j = z_j - zeta_j
+  const zeros = tf.zeros([n, k]) as tf.Tensor2D;
   const steps: LatentStepPass[] = [];
   const E: tf.Tensor2D[] = [];
   let zeta = block(Z, 0);
   for (let j = 1; j <= K; j++) {
-    const step = latentStepPass(model.dyn, zeta, cfg);
+    const step = latentStepPass(model.dyn, zeta, cfg, zeros);
     steps.push(step);
     zeta = step.next;
     E.push(tf.sub(block(Z, j), zeta));
@@ -456,7 +465,6 @@ export function windowPixelLossGradients(
     zetaBar = back.inputBar;
   }
   // Z's gradient, block by block: decoder and consistency on 0..K-1, the chain's start on 0, E on 1..K
-  const zeros = tf.zeros([n, k]);
   const cPad = tf.concat([cBar, cBar], 1); // d/dq_j and d/dp_j of +c_j
   const qNextBar = tf.concat([zeros, tf.neg(cBar)], 0); // -c_{j-1} on q_j, j = 1..K
   const ZBar = tf.addN([

@@ -85,14 +85,13 @@ export function fitLatentMap(
   const rowFeatures = Array.from({ length: rows }, (_, r) => [...latentFeatures(z.subarray(r * d, (r + 1) * d), quadratic), 1]);
   const n = rowFeatures[0].length;
   const ata = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  const feature = (r: number, i: number) => rowFeatures[r][i];
-  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ata[i][j] += feature(r, i) * feature(r, j);
+  for (const f of rowFeatures) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ata[i][j] += f[i] * f[j];
   const coef: number[][] = [];
   const r2: number[] = [];
   for (let c = 0; c < dim; c++) {
     const y = (r: number) => labels[r * labelWidth + c];
     const aty = new Array<number>(n).fill(0);
-    for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) aty[i] += feature(r, i) * y(r);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) aty[i] += rowFeatures[r][i] * y(r);
     const w = solve(ata, aty);
     coef.push(w);
     let mean = 0;
@@ -102,7 +101,7 @@ export function fitLatentMap(
     let ssTot = 0;
     for (let r = 0; r < rows; r++) {
       let pred = 0;
-      for (let i = 0; i < n; i++) pred += w[i] * feature(r, i);
+      for (let i = 0; i < n; i++) pred += w[i] * rowFeatures[r][i];
       ssRes += (y(r) - pred) ** 2;
       ssTot += (y(r) - mean) ** 2;
     }

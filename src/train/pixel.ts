@@ -24,7 +24,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { makePixelStep } from './steps.ts';
-import { windowPixelLossGradients } from '../../models/backprop.ts';
+import { hasWindowGradient, windowPixelLossGradients } from '../../models/backprop.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -172,7 +172,7 @@ export function makeWindowStep(
   // pair j of every window, a view of the reusable buffer: uploaded as tensors of their own, because
   // on wasm a slice of one big tensor copies all of it out of the heap first
   const blocks = (from: number, to: number) => batch.pairs.subarray(from * count * width, to * count * width);
-  const handWritten = fast && (loss.latentStep === 'euler' || loss.latentStep === 'leapfrog') && (model.spec.encoder ?? 'mlp') === 'mlp';
+  const handWritten = fast && hasWindowGradient(loss.latentStep) && (model.spec.encoder ?? 'mlp') === 'mlp';
   if (handWritten)
     return () => {
       const t = tf.tidy(() => {
