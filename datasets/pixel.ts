@@ -94,6 +94,8 @@ export function resolvePixelParams(task: PixelTask, opts: Omit<PixelDatasetOptio
     channels: (opts.colour ? 3 : 1) as 1 | 3,
     randomParams: !!opts.randomParams,
     friction: opts.friction ?? task.system.friction,
+    // recorded only past version 1, so the manifests of unchanged scenes keep their bytes
+    ...(d.sceneVersion && d.sceneVersion > 1 ? { sceneVersion: d.sceneVersion } : {}),
   };
   if (!(p.friction >= 0 && Number.isFinite(p.friction))) throw new UserError(`friction must be a finite number >= 0, got ${p.friction}`);
   if (p.randomParams && !d.randomParams) throw new UserError(`${task.name} has no random-parameter variant; drop --random-params`);
@@ -393,6 +395,13 @@ function drawParams(task: PixelTask, names: string[], trials: number, seed: numb
 export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
   const p = manifest.params as Partial<PixelDatasetParams> & { steps?: number };
   const task = pixelTaskOf(manifest.kind);
+  const drawn = p.sceneVersion ?? 1;
+  const current = task.data.sceneVersion ?? 1;
+  if (drawn !== current) {
+    throw new UserError(
+      `this ${task.name} dataset was drawn by version ${String(drawn)} of its scene, and this version of hnn draws version ${current}; generate it again (hnn generate ${task.name} --seed ${manifest.seed} --out NEW_DIR)`,
+    );
+  }
   return {
     ...p,
     task: manifest.kind,

@@ -1,5 +1,5 @@
 import { describe, expect, it, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -16,6 +16,7 @@ import {
 } from '../datasets/pixel.ts';
 import { gymPendulum, pendulumSystem, pixelPendulumTask } from '../src/systems/pendulum.ts';
 import { pixelTasks } from '../src/tasks/registry.ts';
+import { pixelTwoBodyTask } from '../src/systems/two-body.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const TASK = pixelPendulumTask.name;
@@ -202,6 +203,40 @@ describe('every pixel system, in colour and with random parameters', () => {
       const frames = readDataset(dir).arrays.testFrames.data as Float32Array;
       for (let f = 0; f < 8; f++) expect(frames.subarray(f * 144, (f + 1) * 144).some((v) => v > 0.5)).toBe(true);
     }
+  });
+
+  it('the two bodies are drawn legibly: discs of about 3 px that stay inside the frame', async () => {
+    const dir = join(root, 'two-body-scene');
+    const m = await generate(pixelTwoBodyTask, { out: dir, trials: 40, frames: 103, size: 28, seed: 0, quiet: true });
+    expect(m.params).toMatchObject({ sceneVersion: 2 });
+    const frames = readDataset(dir).arrays.testFrames.data as Float32Array;
+    const count = frames.length / 784;
+    let lit = 0;
+    let edge = 0;
+    for (let f = 0; f < count; f++) {
+      const frame = frames.subarray(f * 784, (f + 1) * 784);
+      lit += frame.filter((v) => v > 0.5).length;
+      // a disc touching the border: any bright pixel in the outermost ring
+      for (let i = 0; i < 28; i++) {
+        if ([frame[i], frame[27 * 28 + i], frame[i * 28], frame[i * 28 + 27]].some((v) => v > 0.05)) {
+          edge++;
+          break;
+        }
+      }
+    }
+    // two discs of radius 2.8 px cover about 2 x 24.6 px; the old 2-px discs covered 2 x 12.3
+    expect(lit / count).toBeGreaterThan(35);
+    expect(edge / count).toBeLessThan(0.01);
+  });
+
+  it('refuses a dataset drawn by another version of its scene', async () => {
+    const dir = join(root, 'two-body-old-scene');
+    await generate(pixelTwoBodyTask, { out: dir, trials: 3, frames: 6, size: 12, seed: 1, quiet: true, samples: 2 });
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { params: Record<string, unknown> };
+    delete manifest.params.sceneVersion;
+    writeFileSync(path, JSON.stringify(manifest));
+    expect(() => renderTruth(dir, 0, 4)).toThrow(/drawn by version 1 of its scene, and this version of hnn draws version 2; generate it again/);
   });
 
   it('colour frames are RGB, channels last, and their truth re-renders exactly', async () => {

@@ -25,6 +25,8 @@ export interface GravityOptions {
   sample(rng: Rng): Float64Array;
   /** World half-extent the frames show. */
   extent: number;
+  /** Radius of the heaviest body's disc as a fraction of the frame side (default 0.07); lighter bodies scale by cbrt(mass). */
+  discRadius?: number;
 }
 
 export function gravitySystem(o: GravityOptions): System {
@@ -71,7 +73,7 @@ export function gravitySystem(o: GravityOptions): System {
         kind: 'disc',
         x: x[i],
         y: x[n + i],
-        radius: 0.07 * Math.cbrt(m[i] / Math.max(...m)),
+        radius: (o.discRadius ?? 0.07) * Math.cbrt(m[i] / Math.max(...m)),
         shade: 1 - (0.4 * i) / Math.max(1, n - 1),
         colour: BODY_COLOURS[i % BODY_COLOURS.length],
       })),

@@ -6,6 +6,10 @@
  * Initial state: body 1 at pos ~ U(0.5, 1.5)^2 with the velocity of the circular orbit through it
  * (counter-clockwise) times one scalar (1 + 0.05 N(0,1)); body 2 = (-pos, -vel), so the centre of
  * mass and the total momentum are zero.
+ *
+ * Frames (pixel-two-body) show discs of radius 0.1 of the frame side in a view of +-3: discs of 2 px
+ * (scene version 1) were too faint for the autoencoder to reconstruct within VPT's threshold, and in
+ * a view of +-2.4 some eccentric orbits left the frame (docs/PROTOCOLS.md).
  */
 import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { gravitySystem } from './gravity.ts';
@@ -27,7 +31,8 @@ export const twoBody = gravitySystem({
   name: 'two-body',
   description: 'two bodies, unit masses, G = 1: H = (|p1|^2 + |p2|^2)/2 - 1/|q1 - q2|',
   masses: [1, 1],
-  extent: 2.4,
+  extent: 3,
+  discRadius: 0.1,
   sample(rng) {
     const px = rng.range(0.5, 1.5);
     const py = rng.range(0.5, 1.5);
@@ -87,6 +92,8 @@ export const pixelTwoBodyTask: PixelTask = {
     sample: (rng) => twoBody.sampleInitial(rng),
     sampling: { as: 'the two-body task: pos ~ U(0.5, 1.5)^2, circular velocity x (1 + 0.05 N(0, 1)), body 2 mirrored' },
     samples: 8,
+    // version 2: discs of radius 0.1 (was 0.07) in a view of +-3 (was +-2.4); see the file's comment
+    sceneVersion: 2,
   },
   train: PIXEL_TRAIN,
   // the bodies' positions are not an affine function of the latent (R^2 0.07 to 0.77 per coordinate

@@ -164,6 +164,11 @@ export interface PixelData {
   samples: number;
   /** What `--random-params` draws per trial (default: the option is refused). */
   randomParams?: RandomParams;
+  /**
+   * Version of the system's drawing (view and shapes; default 1). Frames past a dataset's own are
+   * rendered again for rollouts, so a dataset drawn by another version is refused, not mixed.
+   */
+  sceneVersion?: number;
 }
 
 /** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"). */
