@@ -236,7 +236,9 @@ describe('every pixel system, in colour and with random parameters', () => {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as { params: Record<string, unknown> };
     delete manifest.params.sceneVersion;
     writeFileSync(path, JSON.stringify(manifest));
-    expect(() => renderTruth(dir, 0, 4)).toThrow(/drawn by version 1 of its scene, and this version of hnn draws version 2; generate it again/);
+    expect(() => renderTruth(dir, 0, 4)).toThrow(
+      /drawn by version 1 of its scene, and this version of hnn draws version 2; generate it again/,
+    );
   });
 
   it('colour frames are RGB, channels last, and their truth re-renders exactly', async () => {
