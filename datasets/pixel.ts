@@ -391,17 +391,21 @@ function drawParams(task: PixelTask, names: string[], trials: number, seed: numb
   return out;
 }
 
+/** Why a pixel dataset's frames are not what this version draws (another scene version), or null. */
+export function otherScene(manifest: DatasetManifest): string | null {
+  const drawn = (manifest.params as { sceneVersion?: number }).sceneVersion ?? 1;
+  const current = pixelTaskOf(manifest.kind).data.sceneVersion ?? 1;
+  return drawn === current
+    ? null
+    : `this ${manifest.kind} dataset was drawn by version ${String(drawn)} of its scene, and this version of hnn draws version ${current}`;
+}
+
 /** The parameters of a pixel dataset's manifest (older manifests called frames "steps"). */
 export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
   const p = manifest.params as Partial<PixelDatasetParams> & { steps?: number };
   const task = pixelTaskOf(manifest.kind);
-  const drawn = p.sceneVersion ?? 1;
-  const current = task.data.sceneVersion ?? 1;
-  if (drawn !== current) {
-    throw new UserError(
-      `this ${task.name} dataset was drawn by version ${String(drawn)} of its scene, and this version of hnn draws version ${current}; generate it again (hnn generate ${task.name} --seed ${manifest.seed} --out NEW_DIR)`,
-    );
-  }
+  const other = otherScene(manifest);
+  if (other) throw new UserError(`${other}; generate it again (hnn generate ${task.name} --seed ${manifest.seed} --out NEW_DIR)`);
   return {
     ...p,
     task: manifest.kind,

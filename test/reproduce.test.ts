@@ -180,6 +180,12 @@ describe('reproduce table', () => {
     expect(third.rollout.integrator).toBe('leapfrog-frame');
     expect(third.vptPerTrial).toEqual(fresh.vptPerTrial);
     expect(third.trainSeconds).toBe(fresh.trainSeconds);
+    // a dataset drawn by the scene before version 2 is refused, not scored against frames drawn now
+    const manifestPath = join(out, 'pixel-two-body', 'seed0', 'dataset', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    delete manifest.params.sceneVersion;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    await expect(runReproduce(o)).rejects.toThrow(/drawn by version 1 of its scene.*use another --out or pass --force/);
   }, 240_000);
 
   it('refuses to reuse a dataset made by another generator version', async () => {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
 import {
   generatePixelDataset,
+  otherScene,
   paramNames,
   pixelParamsOf,
   pixelTaskOf,
@@ -315,7 +316,7 @@ async function pixelRunDataset(task: PixelTask, opts: PixelRunOptions, work: str
   const dir = join(work, RUN_DATASET);
   if (existsSync(join(dir, 'manifest.json'))) {
     const m = readManifest(dir);
-    if (m.kind === task.name && m.seed === opts.seed) return dir;
+    if (m.kind === task.name && m.seed === opts.seed && !otherScene(m)) return dir;
   }
   await generatePixelDataset(task, { out: dir, seed: opts.seed, quiet: opts.quiet, force: true });
   return dir;

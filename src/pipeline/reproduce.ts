@@ -5,7 +5,7 @@
 // friction. Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatePixelDataset } from '../../datasets/pixel.ts';
+import { generatePixelDataset, otherScene } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
@@ -533,6 +533,8 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   const exists = existsSync(join(dir, 'manifest.json'));
   if (task.kind === 'pixel') {
     if (o.force || !exists) await generatePixelDataset(task, { out: dir, seed, quiet: o.quiet, force: true });
+    const other = otherScene(readManifest(dir));
+    if (other) throw new UserError(`${dir}: ${other}: use another --out or pass --force to regenerate it and retrain`);
     return;
   }
   if (o.force || !exists)
