@@ -400,6 +400,19 @@ export function otherScene(manifest: DatasetManifest): string | null {
     : `this ${manifest.kind} dataset was drawn by version ${String(drawn)} of its scene, and this version of hnn draws version ${current}`;
 }
 
+/**
+ * Why a pixel dataset is not the task's protocol in this version (another scene version or frame
+ * interval), or null: a reproduction must not reuse it. Such a dataset stays readable when only its
+ * frame interval differs (it records its own, and its truth is rendered with it).
+ */
+export function outdatedDataset(manifest: DatasetManifest): string | null {
+  const scene = otherScene(manifest);
+  if (scene) return scene;
+  const dt = (manifest.params as { frameDt?: number }).frameDt;
+  const want = pixelTaskOf(manifest.kind).data.frameDt;
+  return dt === undefined || dt === want ? null : `this ${manifest.kind} dataset's frames are ${dt} apart, and this version's are ${want}`;
+}
+
 /** The parameters of a pixel dataset's manifest (older manifests called frames "steps"). */
 export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
   const p = manifest.params as Partial<PixelDatasetParams> & { steps?: number };

@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { readDataset } from '../datasets/format.ts';
+import { readDataset, type DatasetManifest } from '../datasets/format.ts';
 import {
   generatePixelDataset as generate,
+  outdatedDataset,
   PREVIEW_GIF,
   PREVIEW_PNG,
   renderTruth,
@@ -239,6 +240,10 @@ describe('every pixel system, in colour and with random parameters', () => {
     expect(() => renderTruth(dir, 0, 4)).toThrow(
       /drawn by version 1 of its scene, and this version of hnn draws version 2; generate it again/,
     );
+    // a reproduction also refuses another frame interval (the spring's frames were 0.05 apart before)
+    const spring = (frameDt: number) => ({ kind: 'pixel-spring', seed: 0, params: { frameDt } }) as unknown as DatasetManifest;
+    expect(outdatedDataset(spring(0.05))).toBe("this pixel-spring dataset's frames are 0.05 apart, and this version's are 0.1");
+    expect(outdatedDataset(spring(0.1))).toBeNull();
   });
 
   it('colour frames are RGB, channels last, and their truth re-renders exactly', async () => {

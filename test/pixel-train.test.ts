@@ -151,7 +151,9 @@ describe('runPixelExperiment', () => {
     expect(m.protocol.dynamicsWeightDecay).toBe(1e-6);
     expect(pixelProtocolMismatch(m)).toBeNull();
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } })).toMatch(/weight decay 1e-5, not 1e-6/);
-    expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } }, 1e-5)).toBeNull();
+    expect(
+      pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, dynamicsWeightDecay: 1e-5 } }, { dynamicsWeightDecay: 1e-5 }),
+    ).toBeNull();
     expect(pixelProtocolMismatch({ ...m, protocol: { ...m.protocol, loss: { ...DEFAULT_PIXEL_LOSS, latentStep: 'rk4' } } })).toMatch(
       /non-default settings/,
     );
@@ -160,8 +162,8 @@ describe('runPixelExperiment', () => {
     expect(m.rollout.integrator).toBe('leapfrog-frame');
     // a reproduction with another latent step reuses only runs made with it
     const eulerRun = { ...m, protocol: { ...m.protocol, loss: { ...(m.protocol.loss as object), latentStep: 'euler' } } };
-    expect(pixelProtocolMismatch(m, undefined, false, 'euler')).toMatch(/non-default settings/);
-    expect(pixelProtocolMismatch(eulerRun, undefined, false, 'euler')).toBeNull();
+    expect(pixelProtocolMismatch(m, { latentStep: 'euler' })).toMatch(/non-default settings/);
+    expect(pixelProtocolMismatch(eulerRun, { latentStep: 'euler' })).toBeNull();
     expect(pixelProtocolMismatch(eulerRun)).toMatch(/non-default settings/);
 
     const two = join(dir, 'two');

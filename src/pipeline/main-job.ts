@@ -106,7 +106,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
           ? `it ran ${m.steps} steps, this job runs ${steps}`
           : m.seed !== seed
             ? `its seed is ${m.seed}, this job's ${seed}`
-            : pixelProtocolMismatch(m, undefined, false, MAIN_JOB_LATENT_STEP);
+            : pixelProtocolMismatch(m, { latentStep: MAIN_JOB_LATENT_STEP });
       if (!unfit) {
         say(`reusing the trained ${kind} in ${dir}`);
         models[kind] = { dir, metrics: m, reused: true };

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
 import {
   generatePixelDataset,
-  otherScene,
+  outdatedDataset,
   paramNames,
   pixelParamsOf,
   pixelTaskOf,
@@ -279,16 +279,20 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
   };
 }
 
+/** The settings a finished pixel run is checked against: the defaults, except those given. */
+export interface ExpectedPixelProtocol {
+  dynamicsWeightDecay?: number;
+  /** the paper's one-step Euler loss instead of the project's default */
+  paperProtocol?: boolean;
+  latentStep?: LatentStep;
+}
+
 /**
- * Why a finished pixel run was not trained with the default settings, or with the given latent
- * decay (null when it was): a reproduction or the main job must not reuse a run made otherwise.
+ * Why a finished pixel run was not trained with the expected settings (null when it was): a
+ * reproduction or the main job must not reuse a run made otherwise.
  */
-export function pixelProtocolMismatch(
-  m: PixelMetrics,
-  dynamicsWeightDecay?: number,
-  paperProtocol = false,
-  latentStep?: LatentStep,
-): string | null {
+export function pixelProtocolMismatch(m: PixelMetrics, expected: ExpectedPixelProtocol = {}): string | null {
+  const { dynamicsWeightDecay, paperProtocol = false, latentStep } = expected;
   const cfg = pixelTrainConfig(
     pixelTaskOf(m.task),
     m.model,
@@ -316,7 +320,7 @@ async function pixelRunDataset(task: PixelTask, opts: PixelRunOptions, work: str
   const dir = join(work, RUN_DATASET);
   if (existsSync(join(dir, 'manifest.json'))) {
     const m = readManifest(dir);
-    if (m.kind === task.name && m.seed === opts.seed && !otherScene(m)) return dir;
+    if (m.kind === task.name && m.seed === opts.seed && !outdatedDataset(m)) return dir;
   }
   await generatePixelDataset(task, { out: dir, seed: opts.seed, quiet: opts.quiet, force: true });
   return dir;

@@ -5,7 +5,7 @@
 // friction. Finished runs are reused (a killed reproduction resumes where it stopped); --force retrains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatePixelDataset, otherScene } from '../../datasets/pixel.ts';
+import { generatePixelDataset, outdatedDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
@@ -533,7 +533,7 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   const exists = existsSync(join(dir, 'manifest.json'));
   if (task.kind === 'pixel') {
     if (o.force || !exists) await generatePixelDataset(task, { out: dir, seed, quiet: o.quiet, force: true });
-    const other = otherScene(readManifest(dir));
+    const other = outdatedDataset(readManifest(dir));
     if (other) throw new UserError(`${dir}: ${other}: use another --out or pass --force to regenerate it and retrain`);
     return;
   }
@@ -572,7 +572,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
       );
   }
   if (task.kind === 'pixel') {
-    const stale = pixelProtocolMismatch(finished as PixelMetrics, o.dynamicsWeightDecay, o.paperProtocol, o.latentStep);
+    const stale = pixelProtocolMismatch(finished as PixelMetrics, o);
     if (stale)
       throw new UserError(`${dir} holds a finished run that does not fit this reproduction: ${stale}; use another --out or pass --force`);
   }
