@@ -382,6 +382,12 @@ function checkGenerator(dir: string): void {
   }
 }
 
+/** Refuses to reuse a pixel dataset drawn by another scene version or with another frame interval. */
+function checkPixelDataset(dir: string): void {
+  const other = outdatedDataset(readManifest(dir));
+  if (other) throw new UserError(`${dir}: ${other}: use another --out or pass --force to regenerate it and retrain`);
+}
+
 /** The metrics of a finished run in `dir` to reuse (none with --force); refuses a run of another mode. */
 function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): M | null {
   if (o.force || !existsSync(join(dir, 'metrics.json'))) return null;
@@ -533,8 +539,7 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   const exists = existsSync(join(dir, 'manifest.json'));
   if (task.kind === 'pixel') {
     if (o.force || !exists) await generatePixelDataset(task, { out: dir, seed, quiet: o.quiet, force: true });
-    const other = outdatedDataset(readManifest(dir));
-    if (other) throw new UserError(`${dir}: ${other}: use another --out or pass --force to regenerate it and retrain`);
+    else checkPixelDataset(dir);
     return;
   }
   if (o.force || !exists)
