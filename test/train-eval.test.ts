@@ -1,6 +1,6 @@
 // Training and metrics against hand-computed cases, plus a small spring run where the HNN must
 // conserve energy better than the baseline.
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { Adam } from '../src/train/adam.ts';
@@ -11,7 +11,7 @@ import { spring } from '../src/systems/spring.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { fieldFunction } from '../models/f64.ts';
-import { formatSeconds } from '../src/util/progress.ts';
+import { formatSeconds, startProgress } from '../src/util/progress.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -76,6 +76,21 @@ describe('progress times', () => {
       '2h00m',
     ]);
     expect(formatSeconds(Infinity)).toBe('?');
+  });
+
+  it("a resumed job's ETA counts only the units it has done itself", () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    const now = vi.spyOn(performance, 'now').mockReturnValue(1000);
+    try {
+      const p = startProgress(100, 'job', false, 50); // resumed at unit 50
+      now.mockReturnValue(11_000); // 10 units in 10 s: 40 left take 40 s (not 40 x 10 / 60)
+      p.update(60);
+      expect(lines.join('')).toMatch(/job 60\/100 \(60%\) elapsed 10s ETA 40s/);
+    } finally {
+      write.mockRestore();
+      now.mockRestore();
+    }
   });
 });
 

@@ -37,7 +37,7 @@ const YIELD_EVERY_MS = 100;
 export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   const start = opts.startAt ?? 0;
   const logEvery = opts.logEvery ?? 200;
-  const progress = startProgress(opts.updates, opts.label, opts.quiet);
+  const progress = startProgress(opts.updates, opts.label, opts.quiet, start);
   const history: Array<Record<string, number>> = [];
   const tensorsAtStart = tf.memory().numTensors;
   const t0 = performance.now();

@@ -26,8 +26,9 @@ export function formatSeconds(s: number): string {
  * @param total number of units of work
  * @param label what is running
  * @param quiet print nothing (tests, nested jobs)
+ * @param start units already done before this job began (a resumed run): the ETA counts the rate of this job's own
  */
-export function startProgress(total: number, label: string, quiet = false): Progress {
+export function startProgress(total: number, label: string, quiet = false, start = 0): Progress {
   if (quiet) return { update() {}, stop() {} };
   const stream = process.stderr;
   if (stream.isTTY) {
@@ -35,7 +36,7 @@ export function startProgress(total: number, label: string, quiet = false): Prog
       { format: `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted} {info}`, etaBuffer: 50, stream, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { info: '' });
+    bar.start(total, start, { info: '' });
     return {
       update: (done, fields) => bar.update(done, { info: fields ? formatFields(fields) : '' }),
       stop: () => bar.stop(),
@@ -49,7 +50,7 @@ export function startProgress(total: number, label: string, quiet = false): Prog
       if (now - lastPrint < 5000 && done < total) return;
       lastPrint = now;
       const elapsed = (now - t0) / 1000;
-      const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
+      const eta = done > start ? (elapsed * (total - done)) / (done - start) : NaN;
       stream.write(
         `${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) elapsed ${formatSeconds(elapsed)} ETA ${formatSeconds(eta)}${fields ? '  ' + formatFields(fields) : ''}\n`,
       );
