@@ -17,7 +17,7 @@ import { buildStateDataset } from '../datasets/state.ts';
 import { generatePixelDataset } from '../datasets/pixel.ts';
 import { loadPixelModel } from '../models/pixel.ts';
 import { loadPixelDataset, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
-import { defaultRolloutIntegrator } from '../src/eval/integrators.ts';
+import { defaultRolloutIntegrator, taskProjection } from '../src/eval/integrators.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { pixelPendulumTask } from '../src/systems/pendulum.ts';
 import { springTask } from '../src/systems/spring.ts';
@@ -175,7 +175,7 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? 'in Chromium' : 'in Chromium (skipped: the
       // the page rolls out as the evaluation did: the default loss's own leapfrog step, once per frame
       const integrator = defaultRolloutIntegrator(node.topology.loss.latentStep);
       expect(integrator).toBe('leapfrog-frame');
-      const frames = rolloutTrial(node.model, node.weights, ds, m.latentMap, 0, FRAMES, integrator).frames;
+      const frames = rolloutTrial(node.model, node.weights, ds, m.latentMap, 0, FRAMES, integrator, taskProjection(ds.task)).frames;
       node.model.dispose();
       const inPage = floats(await page.evaluate((k) => window.hnn.frames(k), m.kind));
       const diff = maxAbsDiff(inPage, frames);

@@ -180,6 +180,25 @@ describe('reproduce table', () => {
     expect(third.rollout.integrator).toBe('leapfrog-frame');
     expect(third.vptPerTrial).toEqual(fresh.vptPerTrial);
     expect(third.trainSeconds).toBe(fresh.trainSeconds);
+    // the task's rollouts are projected by the autoencoder (src/systems/two-body.ts); asked for none,
+    // the same model is evaluated again without it, and the table says so
+    expect(fresh.rollout.projection).toBe('autoencoder');
+    await runReproduce({ ...o, projection: 'none' });
+    const plain = JSON.parse(readFileSync(path, 'utf8'));
+    expect(plain.rollout.projection).toBe('none');
+    expect(plain.trainSeconds).toBe(fresh.trainSeconds);
+    expect(plain.rollout.latentMapR2).toEqual(fresh.rollout.latentMapR2); // the same model and map
+    expect(plain.energyMse.perTrial).not.toEqual(fresh.energyMse.perTrial);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/Rollouts not projected: --projection none/);
+    // a run scored before projections existed (no field) counts as unprojected: evaluated again with the task's
+    const { projection, ...unrecorded } = plain.rollout;
+    expect(projection).toBe('none');
+    writeFileSync(path, JSON.stringify({ ...plain, rollout: unrecorded }));
+    await runReproduce(o);
+    const back = JSON.parse(readFileSync(path, 'utf8'));
+    expect(back.rollout.projection).toBe('autoencoder');
+    expect(back.energyMse.perTrial).toEqual(fresh.energyMse.perTrial);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/Rollouts of pixel-two-body are projected after every frame/);
     // a dataset drawn by the scene before version 2 is refused, not scored against frames drawn now
     const manifestPath = join(out, 'pixel-two-body', 'seed0', 'dataset', 'manifest.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));

@@ -8,9 +8,21 @@ import { generatePixelDataset as generate, type PixelDatasetOptions } from '../d
 import { pixelPendulumTask } from '../src/systems/pendulum.ts';
 
 const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
-import { applyLatentMap, fitLatentMap, latentRollout, meanPeriod, normalisedErrors, validPredictionTime } from '../src/eval/pixel.ts';
+import {
+  applyLatentMap,
+  decodeLatents,
+  encodeRows,
+  fitLatentMap,
+  latentField,
+  latentRollout,
+  meanPeriod,
+  normalisedErrors,
+  validPredictionTime,
+} from '../src/eval/pixel.ts';
+import { step as leapfrogStep } from '../src/integrate/leapfrog.ts';
+import { loadPixelModel } from '../models/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
-import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { fitTrainMap, loadPixelDataset, rolloutTrial, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 import { packageRoot } from '../src/util/package-root.ts';
@@ -100,6 +112,26 @@ describe('rollout metrics', () => {
     });
     expect(bad.reached).toBeLessThan(10);
     expect(Array.from(bad.z).every(Number.isFinite)).toBe(true);
+  });
+
+  it('a projected latent rollout starts every frame from the projection of the last', () => {
+    // state [q0, q1, p0, p1]: an oscillator in (q0, p0), and q1 drifting at speed 0.1; the projection zeroes q1
+    const field = (_t: number, x: Float64Array) => Float64Array.of(x[2], 0.1, -x[0], 0);
+    const project = (x: Float64Array) => Float64Array.of(x[0], 0, x[2], x[3]);
+    const z0 = Float64Array.of(1, 0, 0, 0);
+    for (const integrator of ['rk45', 'leapfrog-frame'] as const) {
+      const free = latentRollout(field, z0, 51, { integrator, dt: 0.1 });
+      const held = latentRollout(field, z0, 51, { integrator, dt: 0.1, project });
+      expect(free.z[4 * 50 + 1]).toBeCloseTo(0.5, 9); // unprojected, q1 drifts 0.1 per time unit
+      expect(held.reached).toBe(51);
+      for (let f = 0; f < 51; f++) {
+        expect(held.z[4 * f + 1]).toBe(0);
+        // the oscillator's part is the unprojected rollout's: the projection leaves it alone
+        expect(held.z[4 * f]).toBeCloseTo(free.z[4 * f], integrator === 'rk45' ? 6 : 12);
+        expect(held.z[4 * f + 2]).toBeCloseTo(free.z[4 * f + 2], integrator === 'rk45' ? 6 : 12);
+      }
+      expect(held.z[200]).toBeCloseTo(Math.cos(5), integrator === 'rk45' ? 6 : 2);
+    }
   });
 
   it('latent rollouts split with the helper thread give the bits of one thread, in order', async () => {
@@ -207,6 +239,32 @@ describe('runRollout', () => {
       /already exists.*--force/,
     );
     expect((await readVideoInfo(out)).frames).toBe(24);
+  });
+
+  it('rolls out with the autoencoder projection: every frame is encode(decode(the step from the last))', async () => {
+    const m = loadPixelModel(join(dir, 'hnn', 'model'));
+    try {
+      const pixels = loadPixelDataset(ds);
+      const map = fitTrainMap(m.model, pixels);
+      const r = rolloutTrial(m.model, m.weights, pixels, map, 0, 6, 'leapfrog-frame', 'autoencoder');
+      const free = rolloutTrial(m.model, m.weights, pixels, map, 0, 6, 'leapfrog-frame', 'none');
+      const field = latentField('hnn', m.weights);
+      const d = m.model.spec.latent;
+      let moved = 0;
+      for (let f = 1; f < 6; f++) {
+        const step = leapfrogStep(field, 0, r.latent.z.slice((f - 1) * d, f * d), 1);
+        const want = encodeRows(m.model, decodeLatents(m.model, step), 1);
+        for (let i = 0; i < d; i++) expect(r.latent.z[f * d + i]).toBeCloseTo(want[i], 5);
+        for (let i = 0; i < d; i++) moved = Math.max(moved, Math.abs(r.latent.z[f * d + i] - free.latent.z[f * d + i]));
+      }
+      expect(moved).toBeGreaterThan(1e-4); // the projection changed the rollout
+      // and the video records it
+      const out = join(dir, 'v', 'projected.gif');
+      await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 6, quiet: true, projection: 'autoencoder' });
+      expect(JSON.parse(readFileSync(join(dir, 'v', 'projected.json'), 'utf8')).projection).toBe('autoencoder');
+    } finally {
+      m.model.dispose();
+    }
   });
 
   it('writes an MP4 next to the GIF when ffmpeg is on the PATH (leapfrog, one model)', async () => {

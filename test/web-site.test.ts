@@ -15,6 +15,7 @@ import { decodeArtifacts, parseModelJson } from '../models/artifacts.ts';
 import { loadPixelModel, PIXEL_MODEL_FORMAT } from '../models/pixel.ts';
 import { decodeLatents, encodeRows } from '../src/eval/pixel.ts';
 import { loadPixelDataset, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
+import { taskProjection } from '../src/eval/integrators.ts';
 import { pixelTasks } from '../src/tasks/registry.ts';
 import { initBackend } from '../src/tf/backend.ts';
 import { PRELOAD_MARK, SITE_FILE, type SiteManifest } from '../src/web/format.ts';
@@ -92,7 +93,7 @@ describe('hnn web: the site of every pixel task, read by the page code', () => {
         const ds = loadPixelDataset(data);
         const node = loadPixelModel(join(base, 'hnn', 'model'));
         const truth = trialTruth(ds, 0, FRAMES);
-        const rollout = rolloutTrial(node.model, node.weights, ds, m.site.latentMap, 0, FRAMES, 'rk45');
+        const rollout = rolloutTrial(node.model, node.weights, ds, m.site.latentMap, 0, FRAMES, 'rk45', taskProjection(ds.task));
         node.model.dispose();
         expect(maxAbsDiff(episode.truthFrames, truth.frames)).toBe(0);
         expect(maxAbsDiff(episode.truthEnergy, truth.energy)).toBe(0);

@@ -15,6 +15,7 @@ import {
   type RolloutIntegrator,
   type RolloutScoring,
 } from '../src/eval/pixel.ts';
+import { taskProjection } from '../src/eval/integrators.ts';
 import type { System } from '../src/systems/system.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
 import type { ModelKind } from '../models/kinds.ts';
@@ -109,6 +110,7 @@ export function runEpisode(setup: EpisodeSetup, x0: Float64Array, params: Record
       scoring,
       n,
       setup.integrator,
+      taskProjection(task),
     );
     // true pair f is [frame f+1 | frame f+2]: consecutive frames in `all`, so the pairs overlap
     if (m.kind === 'hnn') {

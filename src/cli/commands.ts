@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
-import { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from '../eval/integrators.ts';
+import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
@@ -22,6 +22,7 @@ const PIXEL_TRAIN_FLAGS = [
   'hnnWeight',
   'consistencyWeight',
   'dynamicsWeightDecay',
+  'projection',
 ] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
@@ -96,6 +97,7 @@ interface TrainFlags {
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
+  projection?: RolloutProjection;
   force?: boolean;
   quiet?: boolean;
 }
@@ -143,6 +145,7 @@ interface ReproduceFlags {
   quick?: boolean;
   dynamicsWeightDecay?: number;
   latentStep?: LatentStep;
+  projection?: RolloutProjection;
   backend: string;
   force?: boolean;
   quiet?: boolean;
@@ -175,6 +178,7 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     paperProtocol: suite === 'paper',
     steps: o.steps,
     latentStep: o.latentStep,
+    projection: o.projection,
   });
 }
 
@@ -256,6 +260,11 @@ export function registerCommands(program: Command): void {
       "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 3e-3; docs/DISSIPATIVE.md)",
       numberIn('--dissipation-weight-decay', 0, 1),
     )
+    .option(
+      '--projection <name>',
+      `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
+      oneOf('projection', ROLLOUT_PROJECTIONS),
+    )
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
     .option('--quiet', 'no progress bar')
     .action(train);
@@ -299,6 +308,11 @@ export function registerCommands(program: Command): void {
       `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's table: euler; labelled in every output)`,
       oneOf('latent step', LATENT_STEPS),
     )
+    .option(
+      '--projection <name>',
+      `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
+      oneOf('projection', ROLLOUT_PROJECTIONS),
+    )
     .addOption(backend())
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
     .option('--force', 'retrain finished results in <out>')
@@ -320,6 +334,11 @@ export function registerCommands(program: Command): void {
       `latent integrator: ${ROLLOUT_INTEGRATORS.join(', ')} (default: each model's own, as its evaluation: leapfrog-frame for the leapfrog latent step, else rk45)`,
       oneOf('integrator', ROLLOUT_INTEGRATORS),
     )
+    .option(
+      '--projection <name>',
+      `what the rollout does to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's, as its evaluation)`,
+      oneOf('projection', ROLLOUT_PROJECTIONS),
+    )
     .option('--trial <n>', 'test trial to roll out (0 = the first test pair)', nonNegativeInt('--trial'), 0)
     .addOption(backend())
     .option('--force', 'overwrite an existing video')
@@ -334,6 +353,7 @@ export function registerCommands(program: Command): void {
         out: string;
         frames: number;
         integrator?: RolloutIntegrator;
+        projection?: RolloutProjection;
         trial: number;
         backend: string;
         force?: boolean;

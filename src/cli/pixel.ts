@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import type { LatentStep, PixelEncoder, PixelLossConfig } from '../../models/pixel.ts';
 import type { RolloutIntegrator } from '../eval/pixel.ts';
+import type { RolloutProjection } from '../eval/integrators.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
@@ -28,6 +29,7 @@ export async function runPixelTrainCommand(o: {
   encoder?: PixelEncoder;
   context?: number;
   dynamicsWeightDecay?: number;
+  projection?: RolloutProjection;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
@@ -46,6 +48,7 @@ export async function runPixelTrainCommand(o: {
     encoder: o.encoder,
     context: o.context,
     dynamicsWeightDecay: o.dynamicsWeightDecay,
+    projection: o.projection,
   });
   if (!metrics) return;
   console.log(
@@ -83,6 +86,7 @@ export async function runRolloutCommand(o: {
   out: string;
   frames: number;
   integrator?: RolloutIntegrator;
+  projection?: RolloutProjection;
   trial: number;
   backend: string;
   force?: boolean;
@@ -105,6 +109,7 @@ export async function runRolloutCommand(o: {
     out: resolve(o.out),
     frames: o.frames,
     integrator: o.integrator,
+    projection: o.projection,
     trial: o.trial,
     backend: o.backend,
     quiet: o.quiet,

@@ -16,3 +16,17 @@ export type RolloutIntegrator = (typeof ROLLOUT_INTEGRATORS)[number];
 export function defaultRolloutIntegrator(latentStep: string): RolloutIntegrator {
   return latentStep === 'leapfrog' ? 'leapfrog-frame' : 'rk45';
 }
+
+// What a latent rollout does to its state after every frame:
+//   none         nothing: the learned field's own rollout (the paper's protocol)
+//   autoencoder  re-encodes the decoded frames, z <- encode(decode(z)): a projection back onto the
+//                latents the autoencoder makes of frames (a projection method, as for an integrator
+//                on a manifold). It is a task's default where the latent has more values than the
+//                frames' phase space, so the field has directions no datum constrains (two-body).
+export const ROLLOUT_PROJECTIONS = ['none', 'autoencoder'] as const;
+export type RolloutProjection = (typeof ROLLOUT_PROJECTIONS)[number];
+
+/** What a pixel task's rollouts do to their latent unless asked otherwise (its evaluation's setting, else none). */
+export function taskProjection(task: { evaluation: { projection?: RolloutProjection } }): RolloutProjection {
+  return task.evaluation.projection ?? 'none';
+}

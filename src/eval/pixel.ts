@@ -13,7 +13,7 @@ import { groupedInterval, type MeanCi } from './stats.ts';
 /** VPT threshold of the DeepMind suite: mean((truth - pred)^2) / mean(truth^2). */
 export const VPT_THRESHOLD = 0.025;
 
-import type { RolloutIntegrator } from './integrators.ts';
+import type { RolloutIntegrator, RolloutProjection } from './integrators.ts';
 export { ROLLOUT_INTEGRATORS, type RolloutIntegrator } from './integrators.ts';
 export { latentField, latentRollout, type LatentRollout } from './latent-rollout.ts';
 
@@ -230,6 +230,7 @@ export interface PixelRollout {
 /**
  * Rolls a trained pixel model out from the pair x0 for `frames` frames, decodes, re-encodes and scores
  * against the truth (frame i aligned with decoded pair i's first frame; energy and angle per frame).
+ * With the autoencoder projection every frame's latent is encode(decode(z)) before the next step.
  */
 export function pixelRollout(
   model: PixelCodec,
@@ -240,9 +241,18 @@ export function pixelRollout(
   scoring: RolloutScoring,
   frames: number,
   integrator: RolloutIntegrator = 'rk45',
+  projection: RolloutProjection = 'none',
 ): PixelRollout {
-  const latent = latentRollout(latentField(model.spec.kind, weights), encodeRows(model, x0, 1), frames, { integrator });
+  const latent = latentRollout(latentField(model.spec.kind, weights), encodeRows(model, x0, 1), frames, {
+    integrator,
+    ...projectionOption(model, projection),
+  });
   return scoreLatentRollout(model, latent, truth, map, scoring, frames);
+}
+
+/** latentRollout's `project` option for a projection by this autoencoder (nothing for 'none'). */
+export function projectionOption(model: PixelCodec, projection: RolloutProjection): { project?: (z: Float64Array) => Float64Array } {
+  return projection === 'autoencoder' ? { project: (z) => encodeRows(model, decodeLatents(model, z), 1) } : {};
 }
 
 /** The rest of a pixel rollout once its latents are known: decode, re-encode and score against the truth. */

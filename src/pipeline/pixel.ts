@@ -23,8 +23,11 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import {
   encodeRows,
   fitLatentMap,
+  latentField,
   latentMapKind,
+  latentRollout,
   pixelRollout,
+  projectionOption,
   scoreLatentRollout,
   summariseRollouts,
   type LatentMap,
@@ -38,7 +41,7 @@ import {
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
 import { latentDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import { LatentRolloutHelper } from '../eval/latent-pool.ts';
-import { defaultRolloutIntegrator } from '../eval/integrators.ts';
+import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend } from '../tf/backend.ts';
@@ -228,6 +231,8 @@ export interface PixelRunOptions {
   frames?: number;
   /** Default: defaultRolloutIntegrator of the latent step (the model's own leapfrog step, else RK45). */
   integrator?: RolloutIntegrator;
+  /** Default: the task's (taskProjection). */
+  projection?: RolloutProjection;
   /** Updates between checkpoints (default 250). */
   checkpointEvery?: number;
   /** Tests: stop after this many updates, leaving a checkpoint (no evaluation). */
@@ -241,8 +246,17 @@ export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
   trainTerms: TermStats;
   testTerms: TermStats;
-  /** latentMap: absent in runs evaluated before quadratic maps existed (they are affine) */
-  rollout: { frames: number; integrator: RolloutIntegrator; latentMapR2: number[]; latentMap?: LatentMapKind };
+  /**
+   * latentMap: absent in runs evaluated before quadratic maps existed (they are affine); projection:
+   * absent in runs evaluated before projections existed (none)
+   */
+  rollout: {
+    frames: number;
+    integrator: RolloutIntegrator;
+    latentMapR2: number[];
+    latentMap?: LatentMapKind;
+    projection?: RolloutProjection;
+  };
   resumedFrom: number | null;
   /** D-HNN latent models: the learned dissipation in the state's units */
   dissipation?: DissipationSummary;
@@ -424,7 +438,8 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const weights = model.read();
   const frames = opts.frames ?? task.evaluation.rolloutFrames;
   const integrator = opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep);
-  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, frames, integrator);
+  const projection = opts.projection ?? taskProjection(task);
+  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, { frames, integrator, projection });
   const meta = {
     task: task.name,
     seed: opts.seed,
@@ -459,7 +474,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     testTerms: result.testTerms,
     ...result.summary,
     ...(result.dissipation ? { dissipation: result.dissipation } : {}),
-    rollout: { frames, integrator, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },
+    rollout: { frames, integrator, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map), projection },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
     resumedFrom: out.resume ? trained.startStep : null,
@@ -490,6 +505,7 @@ export async function runPixelEvaluation(opts: {
   dataDir?: string;
   frames?: number;
   integrator?: RolloutIntegrator;
+  projection?: RolloutProjection;
   backend?: string;
 }): Promise<PixelMetrics> {
   const path = join(opts.outDir, 'metrics.json');
@@ -506,7 +522,8 @@ export async function runPixelEvaluation(opts: {
       );
     const frames = opts.frames ?? old.rollout.frames;
     const integrator = opts.integrator ?? old.rollout.integrator;
-    const r = await evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, frames, integrator);
+    const projection = opts.projection ?? old.rollout.projection ?? 'none';
+    const r = await evaluatePixelModel(loaded.model, loaded.weights, ds, loaded.topology.loss, { frames, integrator, projection });
     const metrics: PixelMetrics = {
       ...old,
       trainLoss: r.trainTerms.total,
@@ -515,7 +532,7 @@ export async function runPixelEvaluation(opts: {
       testTerms: r.testTerms,
       ...r.summary,
       ...(r.dissipation ? { dissipation: r.dissipation } : {}),
-      rollout: { frames, integrator, latentMapR2: r.map.r2, latentMap: latentMapKind(r.map) },
+      rollout: { frames, integrator, latentMapR2: r.map.r2, latentMap: latentMapKind(r.map), projection },
       versions: packageVersions(),
     };
     writeJsonAtomic(path, metrics);
@@ -535,14 +552,23 @@ export interface PixelEvaluation {
   dissipation?: DissipationSummary;
 }
 
-/** Losses on both splits, the latent map, and rollouts of the first test trials (their latent parts on two cores). */
+/** How the rollouts of an evaluation are made. */
+export interface RolloutSettings {
+  frames: number;
+  integrator: RolloutIntegrator;
+  projection: RolloutProjection;
+}
+
+/**
+ * Losses on both splits, the latent map, and rollouts of the first test trials (their latent parts
+ * on two cores, unless they are projected: a projection needs the autoencoder, which is here).
+ */
 export async function evaluatePixelModel(
   model: PixelModel,
   weights: NamedWeights,
   ds: PixelDataset,
   loss: PixelLossConfig,
-  frames: number,
-  integrator: RolloutIntegrator,
+  { frames, integrator, projection }: RolloutSettings,
 ): Promise<PixelEvaluation> {
   const helper = new LatentRolloutHelper(); // started first: its thread loads while the losses are computed
   try {
@@ -550,11 +576,15 @@ export async function evaluatePixelModel(
     const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
     const w = model.input;
     const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
-    const pending = helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
+    const pending = projection === 'none' ? helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator }) : null;
     const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
     const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
     const map = fitTrainMap(model, ds);
-    const latents = await pending.finish();
+    const latents = pending
+      ? await pending.finish()
+      : z0s.map((z0) =>
+          latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator, ...projectionOption(model, projection) }),
+        );
     const rollouts = trials.map((t, i) => {
       const truth = trialTruth(ds, t, frames);
       return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
@@ -601,12 +631,13 @@ export function rolloutTrial(
   trial: number,
   frames: number,
   integrator: RolloutIntegrator,
+  projection: RolloutProjection,
 ): PixelRollout {
   const w = model.input;
   const row = trial * ds.perTrial;
   const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
   const truth = trialTruth(ds, trial, frames);
-  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task, truth.system), frames, integrator);
+  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task, truth.system), frames, integrator, projection);
 }
 
 export function readLog(path: string): Array<Record<string, unknown>> {

@@ -15,7 +15,7 @@ import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi } from '../eval/stats.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
-import { defaultRolloutIntegrator } from '../eval/integrators.ts';
+import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { PixelTask, StateTask, Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
@@ -75,6 +75,8 @@ export interface ReproduceOptions {
   paperProtocol?: boolean;
   /** Pixel tasks: the latent step of the loss instead of the protocol's (the task's, leapfrog; the paper's table: euler). */
   latentStep?: LatentStep;
+  /** Pixel tasks: what the rollouts do to the latent after every frame instead of each task's default (labelled in every output). */
+  projection?: RolloutProjection;
   /** Steps of every run instead of the protocol's (labelled in every output). */
   steps?: number;
 }
@@ -404,7 +406,7 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
-  const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay };
+  const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay, '--projection': o.projection };
   const given = Object.keys(pixelOnly).find((flag) => pixelOnly[flag as keyof typeof pixelOnly] !== undefined);
   if (given && !tasks.some((t) => t.kind === 'pixel'))
     throw new UserError(`${given} applies to pixel tasks only; add one to --tasks or drop the option`);
@@ -471,6 +473,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
     : null;
   const defaultStep = o.paperProtocol ? 'euler' : pixelTrain?.latentStep;
   const stepNote = o.latentStep ? ` Latent step: ${o.latentStep} (the default: ${defaultStep}).` : ''; // follows the pixel loss note
+  const projectionNote = pixelTrain ? projectionSentence(tasks, o.projection) : '';
   const note = [
     reference === 'dissipative'
       ? `# Dissipative HNN: ${models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
@@ -482,7 +485,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
           `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
         ]
       : []),
-    ...(lossNote ? [lossNote + stepNote] : []),
+    ...(lossNote ? [lossNote + stepNote + projectionNote] : []),
     ...(latentDecay !== null
       ? [
           `Pixel tasks: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
@@ -547,21 +550,38 @@ async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Pro
   else checkGenerator(dir);
 }
 
+/** Which pixel tasks' rollouts were projected after every frame, in words (empty when none were). */
+function projectionSentence(tasks: Task[], asked: RolloutProjection | undefined): string {
+  const pixel = tasks.filter((t): t is PixelTask => t.kind === 'pixel');
+  const projected = pixel.filter((t) => (asked ?? taskProjection(t)) === 'autoencoder').map((t) => t.name);
+  const defaults = pixel.filter((t) => taskProjection(t) === 'autoencoder').map((t) => t.name);
+  const asDefault = asked === undefined ? ` (its default: its latent has more values than its frames' phase space)` : '';
+  const given =
+    asked === undefined ? '' : ` --projection ${asked}; the tasks' default projects ${defaults.length ? defaults.join(', ') : 'none'}.`;
+  if (projected.length === 0) return given ? ` Rollouts not projected:${given}` : '';
+  return ` Rollouts of ${projected.join(', ')} are projected after every frame, z <- encode(decode(z)), for every model${asDefault}.${given}`;
+}
+
 /**
  * Re-evaluates the finished pixel run in `dir` from its saved model when its metrics used another
- * latent map than the task's, or another rollout integrator than its latent step's default.
+ * latent map than the task's, another rollout integrator than its latent step's default, or another
+ * projection than the one asked for (the task's by default).
  */
 async function refreshEvaluation(task: PixelTask, seed: number, dir: string, o: ReproduceOptions): Promise<void> {
   const m = readMetrics<PixelMetrics>(join(dir, 'metrics.json'));
-  const had = { map: m.rollout.latentMap ?? 'affine', integrator: m.rollout.integrator };
+  const had = { map: m.rollout.latentMap ?? 'affine', integrator: m.rollout.integrator, projection: m.rollout.projection ?? 'none' };
   const step = (m.protocol.loss as { latentStep?: string } | undefined)?.latentStep ?? 'euler';
-  const want = { map: taskLatentMap(task), integrator: defaultRolloutIntegrator(step) };
-  if (had.map === want.map && had.integrator === want.integrator) return;
-  if (!o.quiet)
-    console.log(
-      `${dir}: evaluated with the ${had.map} latent map and ${had.integrator}, now ${want.map} and ${want.integrator}: evaluating it again`,
-    );
-  await runPixelEvaluation({ outDir: dir, dataDir: dataDirOf(o, task, seed), integrator: want.integrator, backend: o.backend });
+  const want = { map: taskLatentMap(task), integrator: defaultRolloutIntegrator(step), projection: o.projection ?? taskProjection(task) };
+  if (had.map === want.map && had.integrator === want.integrator && had.projection === want.projection) return;
+  const says = (x: typeof had) => `the ${x.map} latent map, ${x.integrator} and projection ${x.projection}`;
+  if (!o.quiet) console.log(`${dir}: evaluated with ${says(had)}, now ${says(want)}: evaluating it again`);
+  await runPixelEvaluation({
+    outDir: dir,
+    dataDir: dataDirOf(o, task, seed),
+    integrator: want.integrator,
+    projection: want.projection,
+    backend: o.backend,
+  });
 }
 
 /** True when `dir` holds a finished run this reproduction can reuse (refuses one made otherwise). */
@@ -609,6 +629,7 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
         dynamicsWeightDecay: o.dynamicsWeightDecay,
         paperProtocol: o.paperProtocol,
         ...(o.latentStep ? { loss: { latentStep: o.latentStep } } : {}),
+        ...(o.projection ? { projection: o.projection } : {}),
       },
     ],
   };

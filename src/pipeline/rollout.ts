@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hamiltonianFunction } from '../../models/f64.ts';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import { contextOf, loadPixelModel, PIXEL_MODEL_FORMAT, type LoadedPixelModel } from '../../models/pixel.ts';
-import { defaultRolloutIntegrator } from '../eval/integrators.ts';
+import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
 import { contourPlot, linePlot } from '../media/plot.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -48,6 +48,8 @@ export interface RolloutOptions {
   frames?: number;
   /** Default: each model's own (defaultRolloutIntegrator of its latent step, as its evaluation used). */
   integrator?: RolloutIntegrator;
+  /** Default: the task's (taskProjection), as the models' evaluation used. */
+  projection?: RolloutProjection;
   /** Test trial to roll out (default 0: the first test pair). */
   trial?: number;
   /** Folder of the two PNGs (default: next to the video, named after it). */
@@ -163,13 +165,14 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const rollouts: Partial<Record<ModelKind, PixelRollout>> = {};
     const maps: Partial<Record<ModelKind, LatentMap>> = {};
     const integrators: Partial<Record<ModelKind, RolloutIntegrator>> = {};
+    const projection = opts.projection ?? taskProjection(ds.task);
     for (const k of kinds) {
       const m = models[k]!;
       const integrator = (integrators[k] = opts.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep));
       // a map saved with the model is reused when it fits (older models mapped elsewhere, or affinely)
       const own = withContext(ds, contextOf(m.topology));
       maps[k] = savedLatentMap(m.metadata, ds.task) ?? fitTrainMap(m.model, own);
-      rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator);
+      rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator, projection);
     }
     const truth = trialTruth(ds, trial, frames);
     const NN = ds.params.size * ds.params.size * ds.params.channels;
@@ -205,7 +208,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
     const energyPlot = `${stem}-energy.png`;
     await linePlot(energyPlot, {
-      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${used.join(' / ')})`,
+      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${used.join(' / ')}${projection === 'none' ? '' : ', projected'})`,
       xLabel: 'frame',
       yLabel: energyName(ds.task),
       series: [
@@ -234,6 +237,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
       trial,
       frames,
       integrator,
+      projection,
       fps,
       videos,
       plots: { energy: energyPlot, phase: phasePlot },

@@ -5,6 +5,7 @@
 import type { Rng } from '../util/rng.ts';
 import type { PublishedResult, System } from '../systems/system.ts';
 import type { LatentMapKind } from '../eval/pixel.ts';
+import type { RolloutProjection } from '../eval/integrators.ts';
 import type { LatentStep } from '../../models/kinds.ts';
 
 /** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
@@ -223,6 +224,8 @@ export interface PixelEvaluation {
   periodCoordinate: number | null;
   /** Features of the latent-to-state map of the energy metric: 'affine' (default) or 'quadratic' (src/eval/pixel.ts LatentMap). */
   latentMap?: LatentMapKind;
+  /** What a rollout does to its latent after every frame: 'none' (default) or 'autoencoder' (src/eval/integrators.ts). */
+  projection?: RolloutProjection;
 }
 
 export interface PixelTask extends TaskBase {
