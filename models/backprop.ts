@@ -189,17 +189,18 @@ function baselinePass(mlp: Mlp, x: tf.Tensor2D): FieldPass {
 }
 
 /**
- * The D-HNN field f = dH/dx . S + dD/dx: the HNN pass of H and the same pass of D without the
- * symplectic matrix, summed; the backward pass returns H's gradient parts, then D's (variables() order).
+ * The D-HNN field f = dH/dx . S + (dD/dx) P: the HNN pass of H and the same pass of D without the
+ * symplectic matrix, its positions' columns zeroed by the mask P, summed; the backward pass returns
+ * H's gradient parts, then D's (variables() order).
  */
-function dhnnPass(h: Mlp, d: Mlp, x: tf.Tensor2D): FieldPass {
+function dhnnPass(h: Mlp, d: Mlp, momenta: tf.Tensor2D, x: tf.Tensor2D): FieldPass {
   const conservative = hnnPass(h, x);
   const dissipative = hnnPass(d, x, false);
   return {
-    field: tf.add(conservative.field, dissipative.field) as tf.Tensor2D,
+    field: tf.add(conservative.field, tf.mul(dissipative.field, momenta)) as tf.Tensor2D,
     backward: (fieldBar, inputGradient) => {
       const a = conservative.backward(fieldBar, inputGradient);
-      const b = dissipative.backward(fieldBar, inputGradient);
+      const b = dissipative.backward(tf.mul(fieldBar, momenta) as tf.Tensor2D, inputGradient);
       return { grads: [...a.grads, ...b.grads], inputBar: inputGradient ? (tf.add(a.inputBar!, b.inputBar!) as tf.Tensor2D) : null };
     },
   };
@@ -207,7 +208,7 @@ function dhnnPass(h: Mlp, d: Mlp, x: tf.Tensor2D): FieldPass {
 
 /** The model's field at x with its backward pass (HNN, baseline or D-HNN). */
 export function fieldPass(model: DynamicsModel, x: tf.Tensor2D): FieldPass {
-  if (model.spec.kind === 'dhnn') return dhnnPass(model.mlp, model.dissipationMlp!, x);
+  if (model.spec.kind === 'dhnn') return dhnnPass(model.mlp, model.dissipationMlp!, model.momenta!, x);
   return model.spec.kind === 'hnn' ? hnnPass(model.mlp, x) : baselinePass(model.mlp, x);
 }
 

@@ -137,25 +137,31 @@ export function fieldFunction(kind: ModelKind, weights: NamedWeights): (t: numbe
   const d = new TanhMlp64(weights, DISSIPATION_NET);
   return (_t, x) => {
     const out = symplectic(net.inputGradient(x));
-    const g = d.inputGradient(x);
+    const g = onMomenta(d.inputGradient(x));
     for (let i = 0; i < out.length; i++) out[i] += g[i];
     return out;
   };
 }
 
-/** The D-HNN's two parts at one state: J grad H (conservative) and grad D (dissipative). */
+/** P grad D: the D-HNN's dissipation acts on the momenta alone (models/dynamics.ts), so the positions' rows are zeroed. */
+function onMomenta(g: Float64Array): Float64Array {
+  g.fill(0, 0, g.length / 2);
+  return g;
+}
+
+/** The D-HNN's two parts at one state: J grad H (conservative) and P grad D (dissipative). */
 export function fieldPartsFunction(
   weights: NamedWeights,
 ): (x: ArrayLike<number>) => { conservative: Float64Array; dissipative: Float64Array } {
   const h = new TanhMlp64(weights, 'dhnn');
   const d = new TanhMlp64(weights, DISSIPATION_NET);
-  return (x) => ({ conservative: symplectic(h.inputGradient(x)), dissipative: d.inputGradient(x) });
+  return (x) => ({ conservative: symplectic(h.inputGradient(x)), dissipative: onMomenta(d.inputGradient(x)) });
 }
 
-/** The D-HNN's dissipative part grad D alone, at one state. */
+/** The D-HNN's dissipative part P grad D alone, at one state. */
 export function dissipationFunction(weights: NamedWeights): (x: ArrayLike<number>) => Float64Array {
   const d = new TanhMlp64(weights, DISSIPATION_NET);
-  return (x) => d.inputGradient(x);
+  return (x) => onMomenta(d.inputGradient(x));
 }
 
 /** Learned H(x) in float64 (the HNN's, or the D-HNN's with kind 'dhnn'). */

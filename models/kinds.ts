@@ -1,16 +1,31 @@
 // The names of the model kinds and latent-step integrators: a module without tensors, so the command
 // line can list the choices without loading TensorFlow.js.
+import { UserError } from '../src/util/errors.ts';
 
 /**
  * hnn: the symplectic gradient of a learned scalar H; baseline: an MLP that predicts dx/dt directly;
  * dhnn: the dissipative HNN (Sosanya & Greydanus 2022), the symplectic gradient of a learned H plus
- * the plain gradient of a second learned scalar D.
+ * the gradient of a second learned scalar D on the momenta (models/dynamics.ts).
  */
 export const MODEL_KINDS = ['hnn', 'baseline', 'dhnn'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The name of the D-HNN's dissipation network: its weights are saved as "dhnn-d/w0", ... and drawn from `init:dhnn-d`. */
 export const DISSIPATION_NET = 'dhnn-d';
+
+/**
+ * What a saved D-HNN's topology records about its field: D acts on the momenta. D-HNNs saved before
+ * (their D acted on every coordinate) lack it and are refused: their weights mean another field.
+ */
+export const DISSIPATION_FORM = { dissipation: 'momenta' } as const;
+
+/** Refuses a D-HNN topology saved before D acted on the momenta alone. */
+export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: string }, where: string): void {
+  if (topology.kind === 'dhnn' && topology.dissipation !== DISSIPATION_FORM.dissipation)
+    throw new UserError(
+      `${where} holds a D-HNN saved by an earlier version, whose D acted on every coordinate (this version's acts on the momenta); retrain it`,
+    );
+}
 
 /**
  * The coupled weight decay of the D-HNN's D network on state tasks (H keeps the task's). With the

@@ -21,6 +21,8 @@ export interface PixelModelSpec {
   encoder?: PixelEncoder;
   /** Frames per input row (default 2, the paper's pair): the stack the encoder sees and the decoder rebuilds. */
   context?: number;
+  /** Saved D-HNNs: 'momenta', D acts on dp/dt alone (models/dynamics.ts DISSIPATION_FORM; older ones lack it). */
+  dissipation?: 'momenta';
 }
 
 /** Frames per input row of a spec (2 unless a context is given). */

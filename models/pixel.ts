@@ -7,6 +7,7 @@
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
 import { DynamicsModel, MODEL_KINDS, type ModelKind } from './dynamics.ts';
+import { checkDissipationForm, DISSIPATION_FORM } from './kinds.ts';
 import type { NamedWeights } from './mlp.ts';
 import { loadArtifacts, saveArtifacts } from './io.ts';
 import { UserError } from '../src/util/errors.ts';
@@ -203,7 +204,7 @@ export async function savePixelModel(
   loss: PixelLossConfig,
   metadata: Record<string, unknown> = {},
 ): Promise<void> {
-  const topology: PixelTopology = { ...model.spec, loss };
+  const topology: PixelTopology = { ...model.spec, ...(model.spec.kind === 'dhnn' ? DISSIPATION_FORM : {}), loss };
   await saveArtifacts(dir, PIXEL_MODEL_FORMAT, { topology, weights: model.read(), metadata });
 }
 
@@ -220,6 +221,7 @@ export function loadPixelModel(dir: string): LoadedPixelModel {
   if (!t || !MODEL_KINDS.includes(t.kind) || !Number.isInteger(t.frameSize)) {
     throw new UserError(`${dir}/model.json has no valid pixel-model topology; retrain it with \`hnn train --task pixel-pendulum\``);
   }
+  checkDissipationForm(t, dir);
   try {
     return { model: PixelModel.fromWeights(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
   } catch (e) {

@@ -1,12 +1,12 @@
-// The dissipative HNN (models/dynamics.ts): its field is J grad H + grad D of two scalar tanh MLPs
-// (checked against finite differences of both scalars in float64), its hand-written pass equals the
+// The dissipative HNN (models/dynamics.ts): its field is J grad H + P grad D of two scalar tanh MLPs,
+// D acting on the momenta alone (checked against finite differences of both scalars in float64), its hand-written pass equals the
 // autodiff field and split, both networks have their own seeded streams and saved names, and the
 // dissipation measures (src/eval/dissipation.ts) give the friction of a field whose split is known;
 // trained briefly, it learns the damped spring's friction and none on the ideal spring; D has its own
 // weight decay; measured data can pair their differences with midpoints (the D-HNN paper's targets).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/tf/backend.ts';
@@ -35,7 +35,7 @@ function states(rows: number, dim: number, seed: number): Float32Array {
 }
 
 describe('the D-HNN field', () => {
-  it('is J grad H + grad D: the float64 field against central finite differences of the two scalars', () => {
+  it('is J grad H + P grad D: the float64 field against central finite differences of the two scalars', () => {
     const model = DynamicsModel.init(spec, 3);
     const w = model.read();
     model.dispose();
@@ -55,13 +55,16 @@ describe('the D-HNN field', () => {
     };
     const dH = [0, 1, 2, 3].map((i) => fd(H, i));
     const dD = [0, 1, 2, 3].map((i) => fd(D, i));
-    const want = [dH[2] + dD[0], dH[3] + dD[1], -dH[0] + dD[2], -dH[1] + dD[3]];
+    // D acts on the momenta: dq/dt is dH/dp alone, dp/dt = -dH/dq + dD/dp
+    const wantD = [0, 0, dD[2], dD[3]];
+    const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
+    expect(Math.min(...dD.map(Math.abs))).toBeGreaterThan(1e-4); // D's position gradient is there to be dropped
     const out = f(0, x);
     const p = parts(x);
     for (let i = 0; i < 4; i++) {
       expect(out[i]).toBeCloseTo(want[i], 7);
-      expect(grad(x)[i]).toBeCloseTo(dD[i], 7);
-      expect(p.dissipative[i]).toBeCloseTo(dD[i], 7);
+      expect(grad(x)[i]).toBeCloseTo(wantD[i], 7);
+      expect(p.dissipative[i]).toBeCloseTo(wantD[i], 7);
       expect(p.conservative[i] + p.dissipative[i]).toBeCloseTo(out[i], 12);
     }
   });
@@ -111,6 +114,13 @@ describe('the D-HNN field', () => {
     const loaded = loadDynamicsModel(dir);
     const x = tf.tensor2d(states(5, 2, 2), [5, 2]);
     expect(Array.from(loaded.model.field(x).dataSync())).toEqual(Array.from(model.field(x).dataSync()));
+    // a D-HNN saved before D acted on the momenta alone (no dissipation form in its topology) is refused
+    const json = join(dir, 'model.json');
+    const saved = JSON.parse(readFileSync(json, 'utf8'));
+    expect(saved.modelTopology.dissipation).toBe('momenta');
+    delete saved.modelTopology.dissipation;
+    writeFileSync(json, JSON.stringify(saved));
+    expect(() => loadDynamicsModel(dir)).toThrow(/saved by an earlier version, whose D acted on every coordinate.*retrain it/);
     // weights without D's: refused, and nothing left allocated
     const before = tf.memory().numTensors;
     const onlyH = Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith('dhnn/')));

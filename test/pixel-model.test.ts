@@ -3,7 +3,7 @@
 // (models/backprop.ts), must match central finite differences of the same loss in float64; the
 // autoencoder has the reference's residual layout; save/load round-trips.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -259,6 +259,18 @@ describe('pixel model structure', () => {
       model.dispose();
       loaded.model.dispose();
       expect(() => loadPixelModel(join(dir, 'nothing'))).toThrow(/no model found/);
+      // a latent D-HNN records that its D acts on the momenta; one saved without that is refused
+      const dhnn = PixelModel.init(tiny('dhnn'), 1);
+      await savePixelModel(join(dir, 'd'), dhnn, DEFAULT_PIXEL_LOSS);
+      dhnn.dispose();
+      const loadedD = loadPixelModel(join(dir, 'd'));
+      expect(loadedD.topology.dissipation).toBe('momenta');
+      loadedD.model.dispose();
+      const json = join(dir, 'd', 'model.json');
+      const saved = JSON.parse(readFileSync(json, 'utf8'));
+      delete saved.modelTopology.dissipation;
+      writeFileSync(json, JSON.stringify(saved));
+      expect(() => loadPixelModel(join(dir, 'd'))).toThrow(/earlier version, whose D acted on every coordinate/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

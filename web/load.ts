@@ -5,6 +5,7 @@
 import { decodeArtifacts, parseModelJson, weightsPath, type ModelJson } from '../models/artifacts.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import type { PixelTopology } from '../models/pixel.ts';
+import { checkDissipationForm } from '../models/kinds.ts';
 import { getPixelTask } from '../src/tasks/registry.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
 import { SITE_FILE, SITE_FORMAT, type SiteManifest, type SiteModel, type SiteStateData } from '../src/web/format.ts';
@@ -65,6 +66,7 @@ export function decodeSite(f: FetchedSite): LoadedSite {
   const models = f.models.map(({ m, jsonUrl, json, binUrl, bin }) => {
     const art = decodeArtifacts(json, bin, binUrl);
     if (art.topology.kind !== m.kind) throw new Error(`${jsonUrl} holds a ${art.topology.kind} model, listed as the ${m.kind}`);
+    checkDissipationForm(art.topology, jsonUrl);
     return { site: m, topology: art.topology, weights: art.weights };
   });
   return { base: f.base, manifest: f.manifest, task: getPixelTask(f.manifest.task), models, pairs: f.pairs };

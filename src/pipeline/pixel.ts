@@ -18,7 +18,7 @@ import {
 } from '../../datasets/pixel.ts';
 import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
-import type { LatentStep } from '../../models/kinds.ts';
+import { DISSIPATION_FORM, type LatentStep } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import {
   encodeRows,
@@ -289,6 +289,7 @@ function pixelProtocol(cfg: PixelTrainConfig): Record<string, unknown> {
     // recorded only when set: runs made before these options existed keep their protocol record
     ...(cfg.spec.encoder ? { encoder: cfg.spec.encoder } : {}),
     ...(cfg.spec.context ? { context: cfg.spec.context } : {}),
+    ...(cfg.spec.kind === 'dhnn' ? DISSIPATION_FORM : {}),
     loss: cfg.loss,
   };
 }

@@ -9,7 +9,7 @@ import { generatePixelDataset, outdatedDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
-import { DISSIPATION_WEIGHT_DECAY, type LatentStep } from '../../models/kinds.ts';
+import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
@@ -594,6 +594,10 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
     if (had !== want)
       throw new UserError(
         `${dir} holds a finished D-HNN run with D's weight decay ${String(had ?? 'as H')}, this version uses ${want}: use another --out or pass --force`,
+      );
+    if (finished.protocol.dissipation !== DISSIPATION_FORM.dissipation)
+      throw new UserError(
+        `${dir} holds a finished D-HNN run of an earlier version, whose D acted on every coordinate (this version's acts on the momenta): use another --out or pass --force`,
       );
   }
   if (task.kind === 'pixel') {

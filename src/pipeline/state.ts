@@ -12,7 +12,7 @@ import {
 } from '../../datasets/state.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
-import { DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
+import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -127,7 +127,10 @@ async function runStateIn(
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
     // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
     ...(opts.kind === 'dhnn'
-      ? { dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY }
+      ? {
+          dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
+          ...DISSIPATION_FORM,
+        }
       : {}),
   };
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
