@@ -128,7 +128,7 @@ function symplectic(g: Float64Array): Float64Array {
 
 /**
  * dx/dt of a trained state model, in float64, for one state: the HNN's symplectic gradient, the
- * baseline's output, or the D-HNN's J grad H + grad D (models/dynamics.ts).
+ * baseline's output, or the D-HNN's J grad H + P grad D (models/dynamics.ts).
  */
 export function fieldFunction(kind: ModelKind, weights: NamedWeights): (t: number, x: Float64Array) => Float64Array {
   const net = new TanhMlp64(weights, kind);

@@ -1,5 +1,5 @@
 // The D-HNN's learned dissipation against the true friction (models/dynamics.ts: the field is
-// J grad H + grad D). The D part is judged by what it does to the task's energy E (the energy the
+// J grad H + P grad D, D on the momenta). The D part is judged by what it does to the task's energy E (the energy the
 // energy MSE compares), in the units of the friction coefficient: a system with friction gamma has
 // dp/dt = -dE/dq - gamma dE/dp, so friction drains energy at the rate gamma |dE/dp|^2, and a learned
 // dissipative part v drains it at -grad E . v. Their ratio over many points,

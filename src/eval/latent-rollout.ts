@@ -9,7 +9,7 @@ import * as leapfrog from '../integrate/leapfrog.ts';
 import type { Field } from '../systems/system.ts';
 import type { RolloutIntegrator } from './integrators.ts';
 
-/** The learned latent field in float64 (HNN symplectic gradient, baseline output, or the D-HNN's sum of both gradients). */
+/** The learned latent field in float64 (HNN symplectic gradient, baseline output, or the D-HNN's J grad H + P grad D). */
 export function latentField(kind: ModelKind, weights: NamedWeights): Field {
   return fieldFunction(kind, weights);
 }

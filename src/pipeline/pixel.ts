@@ -571,13 +571,14 @@ export async function evaluatePixelModel(
   loss: PixelLossConfig,
   { frames, integrator, projection }: RolloutSettings,
 ): Promise<PixelEvaluation> {
-  const helper = new LatentRolloutHelper(); // started first: its thread loads while the losses are computed
+  // started first: its thread loads while the losses are computed
+  const helper = projection === 'none' ? new LatentRolloutHelper() : null;
   try {
     // the helper starts on the latent rollouts now; this thread joins them after the losses and the map
     const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
     const w = model.input;
     const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
-    const pending = projection === 'none' ? helper.begin({ kind: model.spec.kind, weights, z0s, frames, integrator }) : null;
+    const pending = helper?.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
     const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
     const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
     const map = fitTrainMap(model, ds);
@@ -602,7 +603,7 @@ export async function evaluatePixelModel(
     );
     return { trainTerms, testTerms, map, rollouts, summary, dissipation };
   } finally {
-    await helper.close();
+    await helper?.close();
   }
 }
 
