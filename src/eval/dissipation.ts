@@ -4,11 +4,11 @@
 // dp/dt = -dE/dq - gamma dE/dp, so friction drains energy at the rate gamma |dE/dp|^2, and a learned
 // dissipative part v drains it at -grad E . v. Their ratio over many points,
 //
-//   learned gamma = mean(-grad E . grad D) / mean(|dE/dp|^2),
+//   learned gamma = mean(-grad E . P grad D) / mean(|dE/dp|^2),
 //
 // is the friction coefficient that would drain the same energy at those points: about gamma on damped
 // data, about 0 on conservative data (the model does not invent dissipation). The share of the D part
-// in the field, |grad D| / (|J grad H| + |grad D|), is compared with the true friction term's share
+// in the field, |P grad D| / (|J grad H| + |P grad D|), is compared with the true friction term's share
 // |gamma dE/dp| / (|J grad E| + |gamma dE/dp|) at the same points. The share alone is not a measure of
 // dissipation: a gradient of a harmonic function (a constant field, say) is also a symplectic gradient,
 // so H and D can trade it without changing the field; the learned gamma is not fooled by that where the
@@ -24,13 +24,13 @@ import type { StateTask } from '../tasks/task.ts';
 import type { EnergyResult } from './energy.ts';
 
 export interface DissipationAt {
-  /** mean over the points of the energy drained per unit time by the learned D part, -grad E . grad D */
+  /** mean over the points of the energy drained per unit time by the learned D part, -grad E . P grad D */
   rate: number;
   /** mean over the same points of the true friction's drain gamma |dE/dp|^2 */
   trueRate: number;
   /** rate / mean |dE/dp|^2: the friction coefficient the learned D part amounts to */
   learnedGamma: number;
-  /** mean over the points of |grad D| / (|J grad H| + |grad D|) */
+  /** mean over the points of |P grad D| / (|J grad H| + |P grad D|) */
   share: number;
   /** mean over the points of |gamma dE/dp| / (|J grad E| + |gamma dE/dp|) */
   trueShare: number;
@@ -171,7 +171,7 @@ export function stateDissipation(task: StateTask, weights: NamedWeights, energy:
 }
 
 export const DESCRIPTION =
-  "learnedGamma = mean(-grad E . grad D) / mean(|dE/dp|^2), the friction coefficient that drains the task energy E as the learned D part does (gamma: the data's); share = mean |grad D| / (|J grad H| + |grad D|) against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|); over the energy-MSE rollouts of the model, and over the test inputs";
+  "learnedGamma = mean(-grad E . P grad D) / mean(|dE/dp|^2), the friction coefficient that drains the task energy E as the learned D part does (gamma: the data's); share = mean |P grad D| / (|J grad H| + |P grad D|) against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|); over the energy-MSE rollouts of the model, and over the test inputs";
 
 /**
  * The learned dissipation of a pixel D-HNN's latent model, in the state's units through the affine
