@@ -58,7 +58,8 @@ export { solveIvp, solveIvpInto, FIXED_STEP_INTEGRATORS, type SolveOptions, type
 export { IntegrationError } from './integrate/errors.ts';
 export { rollout, energyEvaluation, energyMseAgainst, trueRollouts, type EnergyResult, type Rollout } from './eval/energy.ts';
 export { derivativeLoss } from './eval/derivative.ts';
-export { latentRollout, normalisedErrors, validPredictionTime, meanPeriod, VPT_THRESHOLD } from './eval/pixel.ts';
+export { latentRollout, normalisedErrors, validPredictionTime, meanPeriod, pixelRollout, VPT_THRESHOLD } from './eval/pixel.ts';
+export { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from './eval/integrators.ts';
 
 // Rendering and media
 export { Rasterizer, simulateFrames } from '../renderer/index.ts';
