@@ -205,7 +205,7 @@ describe('reproduce table', () => {
     delete manifest.params.sceneVersion;
     writeFileSync(manifestPath, JSON.stringify(manifest));
     await expect(runReproduce(o)).rejects.toThrow(/drawn by version 1 of its scene.*use another --out or pass --force/);
-  }, 240_000);
+  }, 480_000); // five reproductions, four of them evaluating two-body rollouts projected frame by frame
 
   it('refuses to reuse a dataset made by another generator version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hnn-repro-'));

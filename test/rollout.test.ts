@@ -17,12 +17,14 @@ import {
   latentRollout,
   meanPeriod,
   normalisedErrors,
+  pixelRollout,
+  projectedRollouts,
   validPredictionTime,
 } from '../src/eval/pixel.ts';
 import { step as leapfrogStep } from '../src/integrate/leapfrog.ts';
 import { loadPixelModel } from '../models/pixel.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
-import { fitTrainMap, loadPixelDataset, rolloutTrial, runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { fitTrainMap, loadPixelDataset, rolloutScoring, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 import { packageRoot } from '../src/util/package-root.ts';
@@ -258,6 +260,25 @@ describe('runRollout', () => {
         for (let i = 0; i < d; i++) moved = Math.max(moved, Math.abs(r.latent.z[f * d + i] - free.latent.z[f * d + i]));
       }
       expect(moved).toBeGreaterThan(1e-4); // the projection changed the rollout
+      // the evaluation's lockstep version (one decode and encode per frame for all starts) makes the same latents;
+      // the starts: the first two pairs of test trial 0
+      const w = m.model.input;
+      const x0s = [0, 1].map((row) => pixels.data.test.x.slice(row * w, (row + 1) * w));
+      const lockstep = projectedRollouts(
+        m.model,
+        field,
+        x0s.map((x0) => encodeRows(m.model, x0, 1)),
+        6,
+        'leapfrog-frame',
+      );
+      const truth = trialTruth(pixels, 0, 6);
+      const scoring = rolloutScoring(pixels.task, truth.system);
+      for (const [k, x0] of x0s.entries()) {
+        const one = pixelRollout(m.model, m.weights, x0, truth, map, scoring, 6, 'leapfrog-frame', 'autoencoder');
+        expect(lockstep[k].reached).toBe(6);
+        for (let i = 0; i < 6 * d; i++) expect(lockstep[k].z[i]).toBeCloseTo(one.latent.z[i], 5);
+      }
+      expect(lockstep[0].z).not.toEqual(lockstep[1].z);
       // and the video records it
       const out = join(dir, 'v', 'projected.gif');
       await runRollout({ modelDirs: { hnn: join(dir, 'hnn', 'model') }, out, frames: 6, quiet: true, projection: 'autoencoder' });

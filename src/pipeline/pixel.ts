@@ -25,9 +25,8 @@ import {
   fitLatentMap,
   latentField,
   latentMapKind,
-  latentRollout,
   pixelRollout,
-  projectionOption,
+  projectedRollouts,
   scoreLatentRollout,
   summariseRollouts,
   type LatentMap,
@@ -584,9 +583,7 @@ export async function evaluatePixelModel(
     const map = fitTrainMap(model, ds);
     const latents = pending
       ? await pending.finish()
-      : z0s.map((z0) =>
-          latentRollout(latentField(model.spec.kind, weights), z0, frames, { integrator, ...projectionOption(model, projection) }),
-        );
+      : projectedRollouts(model, latentField(model.spec.kind, weights), z0s, frames, integrator);
     const rollouts = trials.map((t, i) => {
       const truth = trialTruth(ds, t, frames);
       return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
