@@ -6,7 +6,7 @@
 // exactly and D acts on dp/dt only, as friction does (a change from the paper's J grad H + grad D;
 // docs/DISSIPATIVE.md). Without P the split is unique only up to harmonic parts, and trained models
 // traded them (a constant grad D of (0.06, -0.17) on the damped pendulum where the true one is 0,
-// offset by H). Sign convention: D is added as it is (as in the authors' code), so a friction that
+// offset by H); P leaves one trade open, a force of q alone carried by D as p G'(q). Sign convention: D is added as it is (as in the authors' code), so a friction that
 // drains energy has D decreasing in |p|: for dp/dt = -dH/dq - gamma dH/dp with H = T(p) + V(q), the
 // true D is -gamma T(p) (minus the Rayleigh dissipation function), e.g. -gamma p^2 for the paper's
 // spring H = q^2 + p^2.
