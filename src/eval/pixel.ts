@@ -244,10 +244,13 @@ export function pixelRollout(
   integrator: RolloutIntegrator = 'rk45',
   projection: RolloutProjection = 'none',
 ): PixelRollout {
-  const latent = latentRollout(latentField(model.spec.kind, weights), encodeRows(model, x0, 1), frames, {
-    integrator,
-    ...projectionOption(model, projection),
-  });
+  const field = latentField(model.spec.kind, weights);
+  const z0 = encodeRows(model, x0, 1);
+  // a projected rollout takes the evaluation's path (projectedRollouts, here with one start)
+  const latent =
+    projection === 'autoencoder'
+      ? projectedRollouts(model, field, [z0], frames, integrator)[0]
+      : latentRollout(field, z0, frames, { integrator });
   return scoreLatentRollout(model, latent, truth, map, scoring, frames);
 }
 
@@ -288,11 +291,6 @@ export function projectedRollouts(
   }
   for (const o of out) for (let f = o.reached; f < frames; f++) o.z.copyWithin(f * d, (o.reached - 1) * d, o.reached * d);
   return out;
-}
-
-/** latentRollout's `project` option for a projection by this autoencoder (nothing for 'none'). */
-export function projectionOption(model: PixelCodec, projection: RolloutProjection): { project?: (z: Float64Array) => Float64Array } {
-  return projection === 'autoencoder' ? { project: (z) => encodeRows(model, decodeLatents(model, z), 1) } : {};
 }
 
 /** The rest of a pixel rollout once its latents are known: decode, re-encode and score against the truth. */
