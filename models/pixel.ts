@@ -15,7 +15,7 @@ import { UserError } from '../src/util/errors.ts';
 import type { LatentStep } from './kinds.ts';
 import { checkSpec, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 export { LATENT_STEPS, PIXEL_ENCODERS, type LatentStep, type PixelEncoder } from './kinds.ts';
-export { contextOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
+export { contextOf, convSpecOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 
 export interface PixelLossConfig {
   recon: number;
