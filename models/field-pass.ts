@@ -208,6 +208,15 @@ function dhnnPass<T>(o: Ops<T>, hp: MlpParams<T>, dp: MlpParams<T>, x: T): Field
   };
 }
 
+/** The D-HNN's (or HNN's) two parts at x, without backward: J grad H, and P grad D (zeros for the HNN). */
+export function fieldParts<T>(o: Ops<T>, p: FieldParams<T>, x: T): { conservative: T; dissipative: T } {
+  if (p.kind === 'baseline') throw new Error('the baseline has no conservative/dissipative split');
+  const conservative = hnnPass(o, p.net, x).field;
+  if (!p.dissipation) return { conservative, dissipative: o.zeros(o.shape(conservative)) };
+  const dim = dims2(o, x)[1];
+  return { conservative, dissipative: o.mul(hnnPass(o, p.dissipation, x, false).field, o.constant(momentumMask(dim), [1, dim])) };
+}
+
 /** The model's field at x with its backward pass. */
 export function fieldPass<T>(o: Ops<T>, p: FieldParams<T>, x: T): FieldPass<T> {
   if (p.kind === 'dhnn') return dhnnPass(o, p.net, p.dissipation!, x);

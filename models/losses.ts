@@ -129,7 +129,8 @@ export function windowLossGradients<T>(
   const c = o.add(o.sub(o.sliceCols(Zdec, k, k), o.sliceRows(qAll, n, K * n)), o.sliceRows(qAll, 0, K * n));
   const { steps, residuals: E, zeros } = rollChain(o, p.dyn, block(Z, 0), K, cfg.latentStep, cfg.dt, (j) => block(Z, j), false);
   const Eall = o.concat(E, 0);
-  const terms = o.stack([o.mean(o.square(R)), o.mean(o.square(c)), o.mean(o.square(Eall))]);
+  // recon as the mean of per-row means: one float32 mean over 313k squares drifts by ~1e-3 on tfjs-wasm
+  const terms = o.stack([o.mean(o.rowMeans(o.square(R))), o.mean(o.square(c)), o.mean(o.square(Eall))]);
   const size = (t: T) => dims2(o, t)[0] * dims2(o, t)[1];
 
   const RBar = o.scale(R, (2 * cfg.recon) / size(R));
@@ -154,4 +155,9 @@ export function windowLossGradients<T>(
   enc.backward(ZBar, aeGrads, false);
   if (aeGrads.length !== autoencoderVariables(p.ae).length) throw new Error('autoencoder gradient count mismatch');
   return { terms, grads: [...aeGrads, ...chain.grads] };
+}
+
+/** The state loss alone, mean((f(x) - y)^2), without the backward pass (evaluation). */
+export function stateLoss<T>(o: Ops<T>, p: FieldParams<T>, x: T, y: T): T {
+  return o.mean(o.square(o.sub(fieldPass(o, p, x).field, y)));
 }

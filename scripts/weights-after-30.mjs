@@ -2,9 +2,12 @@
 // Trains every task family and model kind for 30 updates from seed 0 and prints the sha256 of the
 // resulting weights, one line per configuration: a refactor of the training code that claims not
 // to move numbers must print the same lines before and after (run against `dist/`, after
-// `npm run build`). Usage: node scripts/weights-after-30.mjs [--backend NAME] [--only SUBSTRING]
+// `npm run build`). `--dump DIR` also writes each configuration's weights (float32, keys sorted) to
+// DIR; `--against DIR` prints, beside each hash, the largest difference from those weights relative
+// to their largest magnitude. Usage:
+//   node scripts/weights-after-30.mjs [--backend NAME] [--only SUBSTRING] [--dump DIR] [--against DIR]
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hnn from '../dist/src/index.js';
@@ -13,8 +16,31 @@ const argv = process.argv.slice(2);
 const flag = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const backend = flag('--backend', 'wasm');
 const only = flag('--only', '');
+const dump = flag('--dump', null);
+const against = flag('--against', null);
+if (dump) mkdirSync(dump, { recursive: true });
 await hnn.initBackend(backend);
 
+const flat = (weights) =>
+  Float32Array.from(
+    Object.keys(weights)
+      .sort()
+      .flatMap((k) => Array.from(weights[k].values)),
+  );
+const fileOf = (dir, label) => join(dir, `${label.replace(/[^a-z0-9]+/gi, '-')}.bin`);
+const report = (label, weights) => {
+  const values = flat(weights);
+  if (dump) writeFileSync(fileOf(dump, label), Buffer.from(values.buffer));
+  let extra = '';
+  if (against && existsSync(fileOf(against, label))) {
+    const b = readFileSync(fileOf(against, label));
+    const ref = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    let [gap, scale] = [0, 0];
+    ref.forEach((r, i) => ((gap = Math.max(gap, Math.abs(values[i] - r))), (scale = Math.max(scale, Math.abs(r)))));
+    extra = ` (max |diff| / max |w| = ${(gap / scale).toExponential(2)})`;
+  }
+  console.log(`${label}: ${digest(weights)}${extra}`);
+};
 const digest = (weights) => {
   const h = createHash('sha256');
   for (const k of Object.keys(weights).sort()) {
@@ -48,7 +74,7 @@ for (const [taskName, kinds] of stateCases) {
     };
     if (kind === 'dhnn') cfg.dissipationWeightDecay = 3e-3;
     const r = await hnn.trainStateModel(cfg, data, { quiet: true });
-    console.log(`${label}: ${digest(r.model.read())}`);
+    report(label, r.model.read());
     r.model.dispose();
   }
 }
@@ -79,7 +105,7 @@ try {
     cfg.steps = 29;
     cfg.batchSize = 40;
     const r = await hnn.trainPixelModel(cfg, data, { quiet: true, evalRows: 20 });
-    console.log(`${label}: ${digest(r.model.read())}`);
+    report(label, r.model.read());
     r.model.dispose();
   }
 } finally {

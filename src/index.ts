@@ -32,15 +32,9 @@ export { readDataset, readManifest, type DatasetManifest } from '../datasets/for
 
 // Models
 export { MODEL_KINDS, type ModelKind } from '../models/kinds.ts';
-export { DynamicsModel, saveDynamicsModel, loadDynamicsModel, type DynamicsSpec } from '../models/dynamics.ts';
-export {
-  PixelModel,
-  savePixelModel,
-  loadPixelModel,
-  DEFAULT_PIXEL_LOSS,
-  type PixelModelSpec,
-  type PixelLossConfig,
-} from '../models/pixel.ts';
+export { DynamicsModel, type DynamicsSpec } from '../models/dynamics.ts';
+export { saveDynamicsModel, loadDynamicsModel, savePixelModel, loadPixelModel } from '../models/storage.ts';
+export { PixelModel, DEFAULT_PIXEL_LOSS, type PixelModelSpec, type PixelLossConfig } from '../models/pixel.ts';
 export { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
 export type { NamedWeights } from '../models/mlp.ts';
 

@@ -10,7 +10,7 @@ import { initBackend } from '../src/tf/backend.ts';
 import { F64Ops, type F64 } from '../src/engine/f64-ops.ts';
 import { runGraphOnce } from '../src/engine/ort.ts';
 import { TfjsOps } from '../src/engine/tfjs-ops.ts';
-import { gradientGraph } from '../src/train/engine.ts';
+import { gradientGraph } from '../src/train/engine-ort.ts';
 import { stateStepDefinition, trajectoryStepDefinition, windowStepDefinition, type StepDefinition } from '../src/train/step-definition.ts';
 import { DynamicsModel, type ModelKind } from '../models/dynamics.ts';
 import { convSpecOf, PixelModel, type PixelModelSpec } from '../models/pixel.ts';

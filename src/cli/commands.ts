@@ -380,13 +380,18 @@ export function registerCommands(program: Command): void {
 
   program
     .command('bench')
-    .description('median ms per training step against PyTorch, kernels per step, renderer frames/s, peak memory (JSON)')
+    .description('median ms per training step against PyTorch (with its BLAS), nodes per step, renderer frames/s, peak memory (JSON)')
     .option('--out <file>', 'also write the JSON to this file')
-    .addOption(backend())
-    .action(async (o: { out?: string; backend: string }) => {
+    .option(
+      '--threads <n>',
+      "ONNX Runtime's intra-op threads; 1 also limits the PyTorch peer to one thread (default: every core for both)",
+      positiveInt('--threads'),
+    )
+    .option('--no-pixel', 'time the state steps only')
+    .action(async (o: { out?: string; threads?: number; pixel: boolean }) => {
       if (o.out) checkWritable(resolve(o.out), 'file');
       const { runBench } = await import('../pipeline/bench.ts');
-      const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
+      const result = await runBench({ threads: o.threads, pixel: o.pixel, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
     });
 

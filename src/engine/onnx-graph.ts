@@ -93,6 +93,24 @@ export class OnnxGraph {
     return this.nodes.length;
   }
 
+  /**
+   * Multiply-add FLOPs of the graph's products (MatMul, Gemm, Conv, ConvTranspose: 2 per multiply),
+   * the work the bench divides by a step's time.
+   */
+  productFlops(): number {
+    let flops = 0;
+    for (const n of this.nodes) {
+      const [a, b] = n.inputs.map((id) => this.shapes.get(id)!);
+      const out = this.shapes.get(n.outputs[0])!;
+      const outSize = out.reduce((x, y) => x * y, 1);
+      if (n.op === 'MatMul') flops += 2 * outSize * a[a.length - 1];
+      else if (n.op === 'Gemm') flops += 2 * outSize * (n.attrs.transA === 1 ? a[0] : a[1]);
+      else if (n.op === 'Conv') flops += 2 * outSize * b[1] * b[2] * b[3];
+      else if (n.op === 'ConvTranspose') flops += 2 * a.reduce((x, y) => x * y, 1) * b[1] * b[2] * b[3];
+    }
+    return flops;
+  }
+
   get inputNames(): string[] {
     return [...this.inputs.values()];
   }

@@ -16,7 +16,8 @@ import {
   type PixelDatasetParams,
   type PixelTaskRef,
 } from '../../datasets/pixel.ts';
-import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
+import { contextOf, PixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
+import { loadPixelModel, savePixelModel } from '../../models/storage.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { DISSIPATION_FORM, type LatentStep } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -43,7 +44,7 @@ import { LatentRolloutHelper } from '../eval/latent-pool.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
-import { describeBackend, initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import {
@@ -214,6 +215,8 @@ export interface PixelRunOptions {
   dataDir?: string;
   outDir: string;
   backend?: string;
+  /** ONNX Runtime's intra-op threads (default: every core; a run beside others gets its share) */
+  threads?: number;
   force?: boolean;
   resume?: boolean;
   quiet?: boolean;
@@ -377,7 +380,8 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   // a resume on other data is refused before anything else is said or loaded
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
-  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
+  const threads = opts.threads ?? threadsFor(1);
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend, threads)}\n`);
   const cfg: PixelTrainConfig = pixelTrainConfig(
     task,
     opts.kind,
@@ -387,6 +391,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
       ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
       ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
+      threads,
     },
     opts.paperProtocol,
   );
@@ -459,6 +464,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     steps: cfg.steps,
     updates: cfg.steps + 1,
     backend: backend.name,
+    training: { engine: trained.engine, threads: trained.threads },
     protocol: pixelProtocol(cfg),
     dataset: {
       dir: dataDir,

@@ -11,7 +11,8 @@ import {
   type TaskRef,
 } from '../../datasets/state.ts';
 import type { StateTask } from '../tasks/task.ts';
-import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import { saveDynamicsModel } from '../../models/storage.ts';
 import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -20,7 +21,7 @@ import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
-import { describeBackend, initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { trainStateModel, type StateData } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -43,6 +44,8 @@ export interface StateRunOptions {
   dissipationWeightDecay?: number;
   outDir: string;
   backend?: string;
+  /** ONNX Runtime's intra-op threads (default: every core; a run beside others gets its share) */
+  threads?: number;
   force?: boolean;
   quiet?: boolean;
   plots?: boolean;
@@ -56,6 +59,8 @@ export interface RunMetricsBase<Task extends string> {
   steps: number;
   updates: number;
   backend: string;
+  /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
+  training?: { engine: string; threads: number | null };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */
@@ -136,12 +141,13 @@ async function runStateIn(
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
-  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
+  const threads = opts.threads ?? threadsFor(1);
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend, threads)}\n`);
   const log = new JsonlLog(join(out.work, 'log.jsonl'));
   log.write({ event: 'start', task: task.name, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
   const data = toStateData(dataset);
-  const trained = await trainStateModel({ kind: opts.kind, seed: opts.seed, logEvery: 200, ...protocol }, data, {
+  const trained = await trainStateModel({ kind: opts.kind, seed: opts.seed, logEvery: 200, ...protocol, threads }, data, {
     log,
     quiet: opts.quiet,
     label: `${task.name} ${opts.kind}`,
@@ -163,6 +169,7 @@ async function runStateIn(
     steps: protocol.steps,
     updates: protocol.steps + 1,
     backend: backend.name,
+    training: { engine: trained.engine, threads: trained.threads },
     protocol,
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,

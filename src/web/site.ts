@@ -6,7 +6,8 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeArtifacts, parseModelJson, weightsPath } from '../../models/artifacts.ts';
-import { PIXEL_MODEL_FORMAT, contextOf, loadPixelModel, type PixelTopology } from '../../models/pixel.ts';
+import { PIXEL_MODEL_FORMAT, contextOf, type PixelTopology } from '../../models/pixel.ts';
+import { loadPixelModel } from '../../models/storage.ts';
 import { buildStateDataset } from '../../datasets/state.ts';
 import { paramNames } from '../../datasets/pixel.ts';
 import type { LatentMap } from '../eval/pixel.ts';
