@@ -3,7 +3,10 @@
 // models -> training -> rollouts and metrics -> rendering and media.
 
 // Systems: define your own, or use the paper's
-export { defineSystem, type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { defineSystem, samplerOf, type UserSystemDefinition, type SamplerSpec } from './systems/define.ts';
+export { GRADIENT_TOLERANCE, differenceGradient } from './systems/check.ts';
+export { defaultScene, fitView, SCENE_LAYOUTS, type SceneLayout } from './systems/default-scene.ts';
 export { springShapes, type Shape, type Disc, type Rod, type View, type Colour } from './systems/scene.ts';
 export { massSpring, spring, springExact } from './systems/spring.ts';
 export { pendulumSystem, pendulum, gymPendulum } from './systems/pendulum.ts';

@@ -17,7 +17,7 @@
  */
 import type { Rng } from '../util/rng.ts';
 import { PIXEL_TRAIN, type MeasuredData, type PixelTask, type StateTask } from '../tasks/task.ts';
-import { defineSystem, type System } from './system.ts';
+import { buildSystem, type System } from './system.ts';
 import { radiusOf, randomOnCircle } from './spring.ts';
 
 export interface PendulumParams {
@@ -32,7 +32,7 @@ const VIEW_SCALE = 0.36;
 export function pendulumSystem(p: PendulumParams, friction = 0): System {
   const { mass: m, length: l, gravity: g } = p;
   const initialRadius = { scale: 1, offset: 1.3 };
-  return defineSystem({
+  return buildSystem({
     name: 'pendulum',
     description: `pendulum, H = p^2/(2 m l^2) + m g l (1 - cos q) with m = ${m}, l = ${l}, g = ${g}`,
     coordinates: ['q'],
