@@ -368,6 +368,8 @@ export interface EnergyEvalSettings {
   initialStates: Float64Array[];
   /** measured tasks only: the measured states at tEval, row-major [points, dim] (the "true" trajectory) */
   measured?: Float64Array;
+  /** simulated tasks: where the initial states come from (the task's energy.states) */
+  states?: SimulatedEnergyEval['states'];
 }
 
 /**
@@ -393,8 +395,9 @@ export function energyEvalStates(task: StateTask, spec: SimulatedEnergyEval, see
 /**
  * The energy-evaluation settings of a task. For measured data: start at the first test point,
  * report at the test time stamps, and compare with the energy of the measured states (`measured`).
+ * `sizes` changes the simulated protocol (fewer states, looser tolerances: `hnn train --eval`).
  */
-export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
+export function energyEvalConfig(ref: TaskRef, seed = 0, sizes: Partial<SimulatedEnergyEval> = {}): EnergyEvalSettings {
   const task = stateTaskOf(ref);
   const system = task.system;
   const energy = (x: Float64Array) => system.energy(x);
@@ -416,7 +419,7 @@ export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
       measured: ds.testX,
     };
   }
-  const spec = task.energy as SimulatedEnergyEval;
+  const spec = { ...(task.energy as SimulatedEnergyEval), ...sizes };
   return {
     task: task.name,
     system,
@@ -429,5 +432,6 @@ export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
     tEval: linspace(0, spec.t1, spec.points),
     energy,
     initialStates: energyEvalStates(task, spec, seed),
+    states: spec.states,
   };
 }

@@ -32,7 +32,16 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
+      ...(m.energyMse.truthFailed
+        ? [
+            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(m.energyMse.truthFailures)
+              .map(([r, n]) => `${n} ${r}`)
+              .join(', ')}) and are left out`,
+          ]
+        : []),
+      `  state MSE ${f(m.stateMse.mean)}   VPT mean ${m.vpt.mean.toFixed(2)}, median ${m.vpt.median.toFixed(2)} (time units of ${m.evaluation.t1})`,
+      `  evaluation ${m.evaluation.mode} (${m.evaluation.count} rollouts, rtol ${m.evaluation.rtol}): ${m.evalSeconds.toFixed(1)} s`,
       ...(m.dissipation ? dissipationLines(m.dissipation) : []),
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
