@@ -57,6 +57,8 @@ const LABELS: Record<ModelKind, string> = { baseline: 'Baseline', hnn: 'HNN', dh
 
 export interface ReproduceOptions {
   tasks: string[];
+  /** A user's system file some of the tasks come from (registered by the caller; workers register it too). */
+  systemFile?: string;
   seeds: number;
   outDir: string;
   quick: boolean;
@@ -620,10 +622,12 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     backend: o.backend,
     quiet: o.quiet,
   };
-  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }] };
+  const systemFile = o.systemFile ? { systemFile: o.systemFile } : {};
+  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }], ...systemFile };
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {
     name: 'pixelRun',
+    ...systemFile,
     args: [
       {
         ...common,
