@@ -42,6 +42,7 @@ export function pixelTaskOf(ref: PixelTaskRef): PixelTask {
   return ref;
 }
 
+/** What generatePixelDataset takes: the output folder and seed, and the changes to the task's frame protocol. */
 export interface PixelDatasetOptions {
   /** Output folder. */
   out: string;

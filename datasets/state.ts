@@ -24,6 +24,7 @@ export type StateOverrides = Partial<Pick<SimulatedData, 'trajectories' | 'point
   friction?: number;
 };
 
+/** A state dataset in memory: train and test rows of (x, dx/dt, t), float64 row-major, and what made them. */
 export interface StateDataset {
   task: string;
   seed: number;
@@ -50,6 +51,7 @@ export function stateTaskOf(ref: TaskRef): StateTask {
   return typeof ref === 'string' ? getStateTask(ref) : ref;
 }
 
+/** n evenly spaced values from a to b, both included (numpy.linspace). */
 export function linspace(a: number, b: number, n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
@@ -350,6 +352,7 @@ export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
 // ---------------------------------------------------------------------------------------------
 // Energy-evaluation settings (docs/PROTOCOLS.md, "Energy MSE"), from each task's record.
 
+/** Everything the energy metric of a state task needs: the system, the times, the tolerances and the initial states. */
 export interface EnergyEvalSettings {
   task: string;
   /** the system whose energy is compared (and whose field makes the truth, when simulated) */

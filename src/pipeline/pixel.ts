@@ -257,6 +257,7 @@ export interface PixelRunOptions {
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
+/** What a pixel run's metrics.json holds: losses per term, energy MSE, VPT, periods, the rollout and training settings. */
 export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {
   dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string };
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */

@@ -406,6 +406,7 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
   return metrics;
 }
 
+/** Trains every model of every task and seed not finished yet, and writes the table (markdown and JSON) and plots. */
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
   const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay, '--projection': o.projection };

@@ -29,6 +29,7 @@ export interface GravityOptions {
   discRadius?: number;
 }
 
+/** N bodies under Newtonian gravity in the plane (the two- and three-body tasks' systems). */
 export function gravitySystem(o: GravityOptions): System {
   const n = o.masses.length;
   const G = o.G ?? 1;

@@ -29,6 +29,7 @@ export interface PendulumParams {
 /** The rod reaches this fraction of the frame side per unit of length (bob edge 1 px from the border at 28 px). */
 const VIEW_SCALE = 0.36;
 
+/** An ideal pendulum of the given mass, length and gravity, with optional friction. */
 export function pendulumSystem(p: PendulumParams, friction = 0): System {
   const { mass: m, length: l, gravity: g } = p;
   const initialRadius = { scale: 1, offset: 1.3 };

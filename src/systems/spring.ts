@@ -30,6 +30,7 @@ export function radiusOf(rng: Rng, rule: { scale: number; offset: number }): num
 /** Where the spring is anchored (world units, the mass at rest at the origin). */
 const WALL = -1.8;
 
+/** A mass m on a spring of stiffness k (the paper's task uses m = 1/2, k = 2), with optional friction. */
 export function massSpring(p: SpringParams = { mass: 0.5, stiffness: 2 }, friction = 0): System {
   const { mass: m, stiffness: k } = p;
   const initialRadius = { scale: 0.9, offset: 0.1 };

@@ -81,6 +81,7 @@ interface TaskBase {
   publishedDissipative?: PublishedDissipative;
 }
 
+/** A state task: a system (or measured data) with its dataset, training and energy protocols. */
 export interface StateTask extends TaskBase {
   /** The D-HNN's coupled weight decay of D on this task (default DISSIPATION_WEIGHT_DECAY, models/kinds.ts). */
   dissipationWeightDecay?: number;
@@ -173,6 +174,7 @@ export interface PixelEvaluation {
   projection?: RolloutProjection;
 }
 
+/** A pixel task: a system drawn to frames, with its frame, training and evaluation protocols. */
 export interface PixelTask extends TaskBase {
   kind: 'pixel';
   data: PixelData;
@@ -183,4 +185,5 @@ export interface PixelTask extends TaskBase {
   publishedScales?: { loss: number; energy: number };
 }
 
+/** Any task: state or pixel. */
 export type Task = StateTask | PixelTask;
