@@ -19,7 +19,16 @@ export { TASKS, TASK_NAMES, getTask, getStateTask, getPixelTask, stateTasks, pix
 export { defineStateTask, definePixelTask, type StateTaskOptions, type PixelTaskOptions } from './tasks/define.ts';
 export { loadSystemFile, registerSystemFile, tasksOfSystemData, type SystemFile } from './tasks/system-file.ts';
 export { registerTasks, allTasks } from './tasks/registry.ts';
-export type { Task, StateTask, PixelTask, SimulatedData, MeasuredData, StateDataSpec, StateTrainProtocol, PixelTrainProtocol } from './tasks/task.ts';
+export type {
+  Task,
+  StateTask,
+  PixelTask,
+  SimulatedData,
+  MeasuredData,
+  StateDataSpec,
+  StateTrainProtocol,
+  PixelTrainProtocol,
+} from './tasks/task.ts';
 
 // Datasets
 export {
@@ -60,7 +69,16 @@ export { runPixelExperiment, loadPixelDataset, type PixelMetrics } from './pipel
 export { runReproduce } from './pipeline/reproduce.ts';
 
 // Rollouts and metrics
-export { solveIvp, solveIvpInto, FIXED_STEP_INTEGRATORS, FIXED_STEP_NAMES, type FixedStepName, type FixedStepIntegrator, type SolveOptions, type SolveResult } from './integrate/index.ts';
+export {
+  solveIvp,
+  solveIvpInto,
+  FIXED_STEP_INTEGRATORS,
+  FIXED_STEP_NAMES,
+  type FixedStepName,
+  type FixedStepIntegrator,
+  type SolveOptions,
+  type SolveResult,
+} from './integrate/index.ts';
 export { IntegrationError } from './integrate/errors.ts';
 export { rollout, energyEvaluation, energyMseAgainst, trueRollouts, type EnergyResult, type Rollout } from './eval/energy.ts';
 export { derivativeLoss } from './eval/derivative.ts';

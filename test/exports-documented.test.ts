@@ -13,7 +13,14 @@ const entry = join(import.meta.dirname, '..', 'src', 'index.ts');
 const REWRITTEN = ['/models/', '/src/tf/', '/src/train/adam.ts'];
 
 function exportsOf(): { checker: ts.TypeChecker; symbols: ts.Symbol[] } {
-  const program = ts.createProgram([entry], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, allowImportingTsExtensions: true, noEmit: true, skipLibCheck: true });
+  const program = ts.createProgram([entry], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    skipLibCheck: true,
+  });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   return { checker, symbols: checker.getExportsOfModule(module) };

@@ -35,7 +35,10 @@ describe('the packed library', () => {
         JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
       );
       // type-check against the installed package's declarations, then run the emitted JS
-      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], { cwd: app, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
+        cwd: app,
+        stdio: 'pipe',
+      });
       const run = (file: string, steps: string) =>
         execFileSync(process.execPath, [file], { cwd: app, env: { ...process.env, STEPS: steps, BACKEND: 'wasm' }, encoding: 'utf8' });
       const result = JSON.parse(run('quartic-oscillator.js', '300').trim().split('\n').at(-1)!) as {
@@ -54,18 +57,32 @@ describe('the packed library', () => {
       expect(hh.gradient).toMatch(/^exact \(symbolic\): dH\/dx = /);
       for (const r of Object.values(hh.results)) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
       // the installed command reads the shipped system file
-      const tasks = execFileSync(process.execPath, [join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js'), 'tasks', '--system', join(shipped, 'henon-heiles.yaml')], {
-        encoding: 'utf8',
-      });
+      const tasks = execFileSync(
+        process.execPath,
+        [join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js'), 'tasks', '--system', join(shipped, 'henon-heiles.yaml')],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect(tasks).toMatch(/henon-heiles +state/);
       expect(tasks).toMatch(/pixel-henon-heiles +pixel/);
       // hnn init writes a starter that compiles with its own tsconfig and runs
       const hnnBin = join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js');
       execFileSync(process.execPath, [hnnBin, 'init', 'starter'], { cwd: app, encoding: 'utf8' });
       const starter = join(app, 'starter');
-      writeFileSync(join(starter, 'tsconfig.ci.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }));
-      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], { cwd: starter, stdio: 'pipe' });
-      const trained = execFileSync(process.execPath, ['train.js'], { cwd: starter, env: { ...process.env, STEPS: '20', BACKEND: 'wasm' }, encoding: 'utf8' });
+      writeFileSync(
+        join(starter, 'tsconfig.ci.json'),
+        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
+      );
+      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
+        cwd: starter,
+        stdio: 'pipe',
+      });
+      const trained = execFileSync(process.execPath, ['train.js'], {
+        cwd: starter,
+        env: { ...process.env, STEPS: '20', BACKEND: 'wasm' },
+        encoding: 'utf8',
+      });
       expect(trained).toMatch(/hnn: energy MSE .*\nbaseline: energy MSE .*\nwrote energy.png/);
       expect(readdirSync(starter)).toContain('energy.png');
     } finally {

@@ -4,7 +4,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineSystem } from '../src/systems/define.ts';
-import { differenceGradient } from '../src/systems/check.ts';
 import { definePixelTask, defineStateTask } from '../src/tasks/define.ts';
 import { loadSystemFile } from '../src/tasks/system-file.ts';
 import { energyEvalConfig, buildStateDataset } from '../datasets/state.ts';
@@ -28,12 +27,22 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const HH = '(px^2 + py^2)/2 + (x^2 + y^2)/2 + lambda*(x^2*y - y^3/3)';
 const hhRanges = { x: [-0.5, 0.5], y: [-0.5, 0.5], px: [-0.5, 0.5], py: [-0.5, 0.5] } as Record<string, [number, number]>;
 const henonHeiles = () =>
-  defineSystem({ name: 'henon-heiles', q: ['x', 'y'], p: ['px', 'py'], H: HH, params: { lambda: 1 }, sampler: { ranges: hhRanges, energy: [0.02, 0.12] } });
+  defineSystem({
+    name: 'henon-heiles',
+    q: ['x', 'y'],
+    p: ['px', 'py'],
+    H: HH,
+    params: { lambda: 1 },
+    sampler: { ranges: hhRanges, energy: [0.02, 0.12] },
+  });
 
 /** Henon-Heiles written by hand, H and its gradient. */
 function hhExact(x: Float64Array): { H: number; g: number[] } {
   const [a, b, pa, pb] = x;
-  return { H: (pa ** 2 + pb ** 2) / 2 + (a ** 2 + b ** 2) / 2 + (a ** 2 * b - b ** 3 / 3), g: [a + 2 * a * b, b + a ** 2 - b ** 2, pa, pb] };
+  return {
+    H: (pa ** 2 + pb ** 2) / 2 + (a ** 2 + b ** 2) / 2 + (a ** 2 * b - b ** 3 / 3),
+    g: [a + 2 * a * b, b + a ** 2 - b ** 2, pa, pb],
+  };
 }
 
 describe('H alone is enough', () => {
@@ -130,12 +139,16 @@ describe('library options are validated by the schemas', () => {
   it('typos and ranges in defineStateTask', () => {
     const s = sys();
     // @ts-expect-error -- the typo the issue reports: `step` for `steps`
-    expect(() => defineStateTask(s, { train: { step: 100 } })).toThrow(/defineStateTask options: unknown option "train.step"; did you mean "steps"\?/);
+    expect(() => defineStateTask(s, { train: { step: 100 } })).toThrow(
+      /defineStateTask options: unknown option "train.step"; did you mean "steps"\?/,
+    );
     // @ts-expect-error -- `learningRate` for `lr`
     expect(() => defineStateTask(s, { train: { learningRate: 1e-3 } })).toThrow(/unknown option "train.learningRate"/);
     expect(() => defineStateTask(s, { train: { steps: -5 } })).toThrow(/train.steps must be >= 1, got -5/);
     // @ts-expect-error -- a wrong choice
-    expect(() => defineStateTask(s, { energy: { states: 'boxes' } })).toThrow(/energy.states must be one of box, sampler, got "boxes"; did you mean "box"\?/);
+    expect(() => defineStateTask(s, { energy: { states: 'boxes' } })).toThrow(
+      /energy.states must be one of box, sampler, got "boxes"; did you mean "box"\?/,
+    );
     expect(defineStateTask(s, { train: { steps: 100 } }).train.steps).toBe(100);
   });
   it("kind: 'HNN' is refused by trainStateModel before any tensor", async () => {
@@ -146,7 +159,9 @@ describe('library options are validated by the schemas', () => {
       /trainStateModel config: kind must be one of hnn, baseline, dhnn, got "HNN"; did you mean "hnn"\?/,
     );
     // @ts-expect-error -- unknown key in the training config
-    await expect(trainStateModel({ ...task.train, kind: 'hnn', seed: 0, learningRate: 1 }, data)).rejects.toThrow(/unknown option "learningRate"/);
+    await expect(trainStateModel({ ...task.train, kind: 'hnn', seed: 0, learningRate: 1 }, data)).rejects.toThrow(
+      /unknown option "learningRate"/,
+    );
   });
   it('runStateExperiment refuses unknown options', async () => {
     // @ts-expect-error -- `step` for `steps`
@@ -169,7 +184,17 @@ describe('no silent garbage in rollout metrics', () => {
     );
     const out = join(root, 'box');
     await expect(
-      runStateExperiment({ task, kind: 'hnn', seed: 0, steps: 3, outDir: out, quiet: true, plots: false, backend: 'cpu', evaluation: { rtol: 1e-6, atol: 1e-6 } }),
+      runStateExperiment({
+        task,
+        kind: 'hnn',
+        seed: 0,
+        steps: 3,
+        outDir: out,
+        quiet: true,
+        plots: false,
+        backend: 'cpu',
+        evaluation: { rtol: 1e-6, atol: 1e-6 },
+      }),
     ).rejects.toThrow(/true rollouts (diverged|failed) from the 'box' states/);
     expect(existsSync(join(out, 'metrics.json'))).toBe(false);
     // from the sampler the same system stays bounded: nothing fails
@@ -269,7 +294,22 @@ describe('system files and the default scene', () => {
     const bad = hnn(['train', '--system', file, '--lr', '-1', '--out', join(root, 'neg')]);
     expectOneLineError(bad, /hnn train: --lr must be > 0, got -1/);
     const out = join(root, 'cli-state');
-    const ok = hnn(['train', '--system', file, '--steps', '20', '--lr', '0.002', '--hidden', '32,32', '--out', out, '--backend', 'cpu', '--quiet']);
+    const ok = hnn([
+      'train',
+      '--system',
+      file,
+      '--steps',
+      '20',
+      '--lr',
+      '0.002',
+      '--hidden',
+      '32,32',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/henon-heiles hnn .*\n.*\n.*\n {2}energy MSE/);
     const metrics = JSON.parse((await import('node:fs')).readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -280,7 +320,18 @@ describe('system files and the default scene', () => {
     const ds = join(root, 'px-data');
     await generatePixelDataset(pixel.kind === 'pixel' ? pixel : (undefined as never), { out: ds, seed: 0, quiet: true });
     const run = join(root, 'px-run');
-    const base = { task: pixel.kind === 'pixel' ? pixel : (undefined as never), kind: 'baseline' as const, seed: 0, steps: 6, outDir: run, dataDir: ds, quiet: true, checkpointEvery: 2, frames: 6, backend: 'cpu' };
+    const base = {
+      task: pixel.kind === 'pixel' ? pixel : (undefined as never),
+      kind: 'baseline' as const,
+      seed: 0,
+      steps: 6,
+      outDir: run,
+      dataDir: ds,
+      quiet: true,
+      checkpointEvery: 2,
+      frames: 6,
+      backend: 'cpu',
+    };
     const stopped = await runPixelExperiment({ ...base, stopAfter: 3, train: { lr: 2e-3 } });
     expect(stopped.metrics).toBeNull();
     await expect(runPixelExperiment({ ...base, resume: true, train: { lr: 1e-3 } })).rejects.toThrow(/made with a different configuration/);

@@ -37,7 +37,9 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
         ? [
-            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(m.energyMse.truthFailures)
+            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(
+              m.energyMse.truthFailures,
+            )
               .map(([r, n]) => `${n} ${r}`)
               .join(', ')}) and are left out`,
           ]
@@ -120,7 +122,9 @@ async function train(o: TrainFlags): Promise<void> {
   const task = getTask(chosenTask(o.task, await useSystemFile(o.system), 'hnn train'));
   const trainSettings = trainOverrides(o, task.kind);
   if (o.eval !== undefined && task.kind !== 'state')
-    throw new UserError(`--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`);
+    throw new UserError(
+      `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
+    );
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
@@ -441,11 +445,22 @@ export function registerCommands(program: Command): void {
     .addOption(backend())
     .option('--force', 'replace a site already in <out>')
     .addOption(systemOption())
-    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean; system?: string }) => {
-      await useSystemFile(o.system);
-      const { runWebCommand } = await import('../web/site.ts');
-      await runWebCommand({ ...o, out: resolve(o.out) });
-    });
+    .action(
+      async (o: {
+        model: string;
+        out: string;
+        data?: string;
+        trials: number;
+        frames?: number;
+        backend: string;
+        force?: boolean;
+        system?: string;
+      }) => {
+        await useSystemFile(o.system);
+        const { runWebCommand } = await import('../web/site.ts');
+        await runWebCommand({ ...o, out: resolve(o.out) });
+      },
+    );
 
   program
     .command('serve')

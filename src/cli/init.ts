@@ -60,7 +60,9 @@ export function initProject(dir: string): string[] {
     'train.ts': TRAIN_TS,
     'package.json': `${JSON.stringify(
       {
-        name: basename(out).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+        name: basename(out)
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, '-'),
         private: true,
         type: 'module',
         scripts: { train: 'tsc -p . && node train.js' },

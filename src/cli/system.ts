@@ -12,7 +12,10 @@ import { parseOptions, type KeyNamer } from '../util/options.ts';
 
 /** The --system option (the same text on every command). */
 export function systemOption(): Option {
-  return new Option('--system <file>', 'your own system: a .json/.yaml file (H as an expression) or a compiled .js/.mjs module (docs/YOUR-SYSTEM.md)');
+  return new Option(
+    '--system <file>',
+    'your own system: a .json/.yaml file (H as an expression) or a compiled .js/.mjs module (docs/YOUR-SYSTEM.md)',
+  );
 }
 
 /** Registers the tasks of --system FILE (none without it); returns them. */
@@ -38,7 +41,8 @@ export interface TrainFlagValues {
 }
 
 const FLAG: Record<string, string> = { lr: '--lr', batchSize: '--batch-size', weightDecay: '--weight-decay', hidden: '--hidden' };
-const flagName: KeyNamer = (path) => (path.length ? `${FLAG[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (entry ${String(path[1])})` : ''}` : 'options');
+const flagName: KeyNamer = (path) =>
+  path.length ? `${FLAG[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (entry ${String(path[1])})` : ''}` : 'options';
 
 /** A flag's text as a number ("1e-3"), or NaN for anything else, which the schema then refuses by name. */
 function num(text: string | undefined): number | undefined {

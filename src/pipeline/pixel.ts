@@ -405,7 +405,11 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
       ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
       ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
-      ...pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), ['lr', 'batchSize', 'weightDecay']),
+      ...pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), [
+        'lr',
+        'batchSize',
+        'weightDecay',
+      ]),
     },
     opts.paperProtocol,
   );

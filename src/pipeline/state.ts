@@ -8,8 +8,6 @@ import {
   stateTaskOf,
   writeStateDataset,
   type StateDataset,
-  type StateOverrides,
-  type TaskRef,
 } from '../../datasets/state.ts';
 import type { SimulatedEnergyEval, StateTask } from '../tasks/task.ts';
 import { parseOptions } from '../util/options.ts';
@@ -61,7 +59,13 @@ export interface StateMetrics extends RunMetricsBase<string> {
    * Energy MSE over the trajectories whose true rollout succeeded; `failed`: learned rollouts that
    * stopped early; `truthFailed`: true rollouts that failed (left out), with their reasons.
    */
-  energyMse: MeanCi & { trajectories: number; failed: number; truthFailed: number; truthFailures: Record<string, number>; description: string };
+  energyMse: MeanCi & {
+    trajectories: number;
+    failed: number;
+    truthFailed: number;
+    truthFailures: Record<string, number>;
+    description: string;
+  };
   /** State MSE along the same rollouts. */
   stateMse: MeanCi;
   /** Valid prediction time of the same rollouts, in time units (src/eval/energy.ts). */
@@ -124,7 +128,11 @@ export async function runStateExperiment(
 }
 
 /** The evaluation a run does: its mode and the energy protocol's sizes (see evaluationSchema). */
-export function evaluationOf(task: StateTask, steps: number, asked?: EvaluationSizes): { mode: string; sizes: Partial<SimulatedEnergyEval> } {
+export function evaluationOf(
+  task: StateTask,
+  steps: number,
+  asked?: EvaluationSizes,
+): { mode: string; sizes: Partial<SimulatedEnergyEval> } {
   const mode = asked ?? (steps < QUICK_EVAL_BELOW ? 'quick' : 'full');
   if (mode === 'full' || task.data.source === 'measured') return { mode: 'full', sizes: {} };
   if (mode === 'quick') return { mode: 'quick', sizes: quickEvaluation(steps) };
@@ -160,11 +168,15 @@ async function runStateIn(
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
   const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden };
   const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
-  const trained = await trainStateModel({ ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) }, data, {
-    log,
-    quiet: opts.quiet,
-    label: `${task.name} ${opts.kind}`,
-  });
+  const trained = await trainStateModel(
+    { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },
+    data,
+    {
+      log,
+      quiet: opts.quiet,
+      label: `${task.name} ${opts.kind}`,
+    },
+  );
   const weights = trained.model.read();
   const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
@@ -200,7 +212,14 @@ async function runStateIn(
     },
     stateMse: energy.stateMse,
     vpt: { mean: energy.vptMean, median: energy.vptMedian, perTrajectory: energy.vpt, threshold: VPT_THRESHOLD },
-    evaluation: { mode: evaluation.mode, count: settings.initialStates.length, rtol: settings.rtol, atol: settings.atol, t1: settings.t1, points: settings.points },
+    evaluation: {
+      mode: evaluation.mode,
+      count: settings.initialStates.length,
+      rtol: settings.rtol,
+      atol: settings.atol,
+      t1: settings.t1,
+      points: settings.points,
+    },
     evalSeconds: (performance.now() - evalStart) / 1000,
     ...(dissipation ? { dissipation } : {}),
     trainSeconds: trained.seconds,

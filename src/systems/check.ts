@@ -36,7 +36,9 @@ export function checkedEnergy(system: string, H: (x: Float64Array) => unknown, x
   const e = H(x);
   if (typeof e !== 'number') {
     const what = Array.isArray(e) || ArrayBuffer.isView(e) ? 'an array' : e === null ? 'null' : `a ${typeof e}`;
-    throw new UserError(`system ${system}: H returned ${what} at ${formatState(x, names)}; H must return one number (the energy), e.g. sum the terms`);
+    throw new UserError(
+      `system ${system}: H returned ${what} at ${formatState(x, names)}; H must return one number (the energy), e.g. sum the terms`,
+    );
   }
   if (!Number.isFinite(e))
     throw new UserError(`system ${system}: H is ${e} at ${formatState(x, names)}; H must be finite on the states it is sampled from`);
@@ -86,7 +88,9 @@ export function checkGradient(
     for (let i = 0; i < dim; i++) {
       const at = formatState(x, names);
       if (Number.isNaN(given[i]))
-        throw new UserError(`system ${system}: the gradient does not write dH/d${names[i]} (out[${i}]) at ${at}; write every component, or leave the gradient out to have it derived from H`);
+        throw new UserError(
+          `system ${system}: the gradient does not write dH/d${names[i]} (out[${i}]) at ${at}; write every component, or leave the gradient out to have it derived from H`,
+        );
       const err = Math.abs(given[i] - numeric[i]) / Math.max(size, GRADIENT_FLOOR);
       if (!(err <= GRADIENT_TOLERANCE))
         throw new UserError(

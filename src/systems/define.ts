@@ -75,7 +75,10 @@ export function samplerOf(
   system: string,
 ): (rng: Rng) => Float64Array {
   for (const key of Object.keys(spec.ranges ?? {}))
-    if (!labels.includes(key)) throw new UserError(`system ${system}: sampler.ranges names "${key}", not a state name${didYouMean(key, labels)} (names: ${labels.join(', ')})`);
+    if (!labels.includes(key))
+      throw new UserError(
+        `system ${system}: sampler.ranges names "${key}", not a state name${didYouMean(key, labels)} (names: ${labels.join(', ')})`,
+      );
   const lo = labels.map((l) => spec.ranges?.[l]?.[0] ?? -1);
   const hi = labels.map((l) => spec.ranges?.[l]?.[1] ?? 1);
   const band = spec.energy;
@@ -114,24 +117,43 @@ interface Forms {
 function expressionForm(d: z.infer<typeof systemDefinitionSchema>): Forms {
   const q = d.q!;
   const p = d.p ?? q.map((n) => `p${n}`);
-  if (p.length !== q.length) throw new UserError(`system ${d.name}: q has ${q.length} names and p ${p.length}; give one momentum per coordinate`);
+  if (p.length !== q.length)
+    throw new UserError(`system ${d.name}: q has ${q.length} names and p ${p.length}; give one momentum per coordinate`);
   const names = [...q, ...p];
   const params = d.params ?? {};
   const clash = [...names, ...Object.keys(params)].find((n, i, all) => all.indexOf(n) !== i || RESERVED_NAMES.includes(n));
-  if (clash !== undefined) throw new UserError(`system ${d.name}: the name "${clash}" is used twice or is reserved (${RESERVED_NAMES.join(', ')}); rename it`);
+  if (clash !== undefined)
+    throw new UserError(`system ${d.name}: the name "${clash}" is used twice or is reserved (${RESERVED_NAMES.join(', ')}); rename it`);
   for (const k of ['coordinates', 'momenta', 'hamiltonian'] as const)
-    if (d[k] !== undefined) throw new UserError(`system ${d.name}: "${k}" belongs to the function form; with H as an expression use q, p and params`);
+    if (d[k] !== undefined)
+      throw new UserError(`system ${d.name}: "${k}" belongs to the function form; with H as an expression use q, p and params`);
   const c = compileHamiltonian(d.H!, names, params);
-  return { coordinates: q, momenta: p, hamiltonian: c.hamiltonian, exact: c.gradient, given: d.gradient, derived: `exact (symbolic): ${c.gradientText.map((g, i) => `dH/d${names[i]} = ${g}`).join('; ')}` };
+  return {
+    coordinates: q,
+    momenta: p,
+    hamiltonian: c.hamiltonian,
+    exact: c.gradient,
+    given: d.gradient,
+    derived: `exact (symbolic): ${c.gradientText.map((g, i) => `dH/d${names[i]} = ${g}`).join('; ')}`,
+  };
 }
 
 function functionForm(d: z.infer<typeof systemDefinitionSchema>): Forms {
   for (const k of ['q', 'p', 'params'] as const)
-    if (d[k] !== undefined) throw new UserError(`system ${d.name}: "${k}" belongs to the expression form; give H as a string, or use coordinates and hamiltonian`);
+    if (d[k] !== undefined)
+      throw new UserError(
+        `system ${d.name}: "${k}" belongs to the expression form; give H as a string, or use coordinates and hamiltonian`,
+      );
   if (!d.coordinates) throw new UserError(`system ${d.name}: give coordinates (the position names) with hamiltonian`);
   const momenta = d.momenta ?? d.coordinates.map((c) => `p_${c}`);
   if (momenta.length !== d.coordinates.length) throw new UserError(`system ${d.name}: give one momentum name per coordinate`);
-  return { coordinates: d.coordinates, momenta, hamiltonian: d.hamiltonian!, given: d.gradient, derived: 'fourth-order central differences of H' };
+  return {
+    coordinates: d.coordinates,
+    momenta,
+    hamiltonian: d.hamiltonian!,
+    given: d.gradient,
+    derived: 'fourth-order central differences of H',
+  };
 }
 
 /**
@@ -144,8 +166,11 @@ function functionForm(d: z.infer<typeof systemDefinitionSchema>): Forms {
 export function defineSystem(definition: UserSystemDefinition): System & { readonly gradientSource: string } {
   const d = parseOptions(systemDefinitionSchema, definition, 'defineSystem');
   if (d.H === undefined && d.hamiltonian === undefined)
-    throw new UserError(`system ${d.name}: give H, as an expression string (with q and p) or as a function (hamiltonian, with coordinates)`);
-  if (d.H !== undefined && d.hamiltonian !== undefined) throw new UserError(`system ${d.name}: give H as an expression or hamiltonian as a function, not both`);
+    throw new UserError(
+      `system ${d.name}: give H, as an expression string (with q and p) or as a function (hamiltonian, with coordinates)`,
+    );
+  if (d.H !== undefined && d.hamiltonian !== undefined)
+    throw new UserError(`system ${d.name}: give H as an expression or hamiltonian as a function, not both`);
   if (d.sample && d.sampler) throw new UserError(`system ${d.name}: give sample (a function) or sampler (ranges), not both`);
   const f = d.H !== undefined ? expressionForm(d) : functionForm(d);
   const labels = [...f.coordinates, ...f.momenta];
@@ -158,7 +183,10 @@ export function defineSystem(definition: UserSystemDefinition): System & { reado
   const sample = d.sample ?? (d.sampler ? samplerOf(d.sampler, labels, hamiltonian, d.name) : undefined);
   const states = checkStates(sample, labels.length);
   for (const x of states) {
-    if (x.length !== labels.length) throw new UserError(`system ${d.name}: the sampler returned ${x.length} values, the state (${labels.join(', ')}) has ${labels.length}`);
+    if (x.length !== labels.length)
+      throw new UserError(
+        `system ${d.name}: the sampler returned ${x.length} values, the state (${labels.join(', ')}) has ${labels.length}`,
+      );
     checkedEnergy(d.name, raw, x, labels);
   }
   if (f.given) checkGradient(d.name, hamiltonian, f.given, states, labels);

@@ -77,7 +77,8 @@ export interface Scope {
 }
 
 function compileNode(node: MathJs.MathNode, scope: Scope, where: string): Compiled {
-  const bad = (what: string) => new UserError(`${where}: ${what} is not allowed; use arithmetic, ^, parameters and ${Object.keys(FUNCTIONS).join(', ')}`);
+  const bad = (what: string) =>
+    new UserError(`${where}: ${what} is not allowed; use arithmetic, ^, parameters and ${Object.keys(FUNCTIONS).join(', ')}`);
   switch (node.type) {
     case 'ConstantNode': {
       const v = (node as MathJs.ConstantNode).value as unknown;
@@ -93,7 +94,9 @@ function compileNode(node: MathJs.MathNode, scope: Scope, where: string): Compil
       const v = scope.params[name] ?? CONSTANTS[name];
       if (v !== undefined) return () => v;
       const known = [...scope.index.keys(), ...Object.keys(scope.params), ...Object.keys(CONSTANTS)];
-      throw new UserError(`${where}: unknown name "${name}"${didYouMean(name, known)} (names: ${known.join(', ')}); add it to params or to q/p`);
+      throw new UserError(
+        `${where}: unknown name "${name}"${didYouMean(name, known)} (names: ${known.join(', ')}); add it to params or to q/p`,
+      );
     }
     case 'OperatorNode': {
       const op = node as MathJs.OperatorNode;
@@ -113,7 +116,10 @@ function compileNode(node: MathJs.MathNode, scope: Scope, where: string): Compil
       const args = f.args.map((a) => compileNode(a, scope, where));
       if (name === 'pow' && args.length === 2) return BINARY.pow(args[0], args[1]);
       const g = FUNCTIONS[name];
-      if (!g || args.length !== 1) throw bad(`the function ${name}(${args.length} argument${args.length === 1 ? '' : 's'})${didYouMean(name, Object.keys(FUNCTIONS))}`);
+      if (!g || args.length !== 1)
+        throw bad(
+          `the function ${name}(${args.length} argument${args.length === 1 ? '' : 's'})${didYouMean(name, Object.keys(FUNCTIONS))}`,
+        );
       const [a] = args;
       return (x) => g(a(x));
     }
@@ -134,7 +140,11 @@ function parse(text: string, where: string): MathJs.MathNode {
  * Compiles H (an expression in the names `names`, state order, and the parameters `params`) and
  * its exact gradient. Every name used must be a coordinate, a momentum, a parameter, pi or e.
  */
-export function compileHamiltonian(text: string, names: readonly string[], params: Readonly<Record<string, number>> = {}): CompiledHamiltonian {
+export function compileHamiltonian(
+  text: string,
+  names: readonly string[],
+  params: Readonly<Record<string, number>> = {},
+): CompiledHamiltonian {
   const where = `H = ${text}`;
   const scope: Scope = { index: new Map(names.map((n, i) => [n, i])), params };
   const tree = parse(text, 'H');
@@ -146,7 +156,9 @@ export function compileHamiltonian(text: string, names: readonly string[], param
     try {
       d = m.derivative(tree, n);
     } catch (e) {
-      throw new UserError(`${where}: mathjs cannot differentiate it with respect to ${n} (${(e as Error).message}); give H as a function with its gradient instead`);
+      throw new UserError(
+        `${where}: mathjs cannot differentiate it with respect to ${n} (${(e as Error).message}); give H as a function with its gradient instead`,
+      );
     }
     gradientText.push(d.toString());
     return compileNode(d, scope, `dH/d${n} = ${d.toString()}`);

@@ -73,7 +73,18 @@ function withDefaultScene(system: System, layout: SceneLayout, data: Pick<PixelD
   const all = new Float64Array(states.reduce((n, s) => n + s.length, 0));
   states.reduce((at, s) => (all.set(s, at), at + s.length), 0);
   const view = system.view ?? fitView(layout, system.dof, all);
-  const { field: _f, fieldInto: _fi, energy: _e, sampleInitial, withFriction: _w, dim: _d, dof: _k, conservative: _c, stateLabels: _l, ...def } = system;
+  const {
+    field: _f,
+    fieldInto: _fi,
+    energy: _e,
+    sampleInitial,
+    withFriction: _w,
+    dim: _d,
+    dof: _k,
+    conservative: _c,
+    stateLabels: _l,
+    ...def
+  } = system;
   return buildSystem({ ...def, sample: (r) => sampleInitial(r), view, scene: defaultScene(layout, system.dof, view) });
 }
 

@@ -80,7 +80,9 @@ export function getTask(name: string): Task {
   const task = allTasks().find((t) => t.name === name);
   if (!task) {
     const names = allTasks().map((t) => t.name);
-    throw new UserError(`unknown task "${name}"${didYouMean(name, names)}; choose one of ${names.join(', ')}, or load your own with --system FILE`);
+    throw new UserError(
+      `unknown task "${name}"${didYouMean(name, names)}; choose one of ${names.join(', ')}, or load your own with --system FILE`,
+    );
   }
   return task;
 }

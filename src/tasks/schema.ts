@@ -69,7 +69,10 @@ export const simulatedEnergyEvalSchema = z.strictObject({
 /** What `defineStateTask` takes besides the system: every field optional, the paper's state protocol otherwise. */
 export const stateTaskOptionsSchema = z.strictObject({
   /** Default: the system's name. */
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes').optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes')
+    .optional(),
   description: z.string().optional(),
   data: simulatedDataSchema.partial().optional(),
   train: stateTrainProtocolSchema.partial().optional(),
@@ -123,7 +126,10 @@ export const pixelDataOptionsSchema = z.strictObject({
 /** What `definePixelTask` takes besides the system. */
 export const pixelTaskOptionsSchema = z.strictObject({
   /** Default: pixel-<system name>. */
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes').optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes')
+    .optional(),
   description: z.string().optional(),
   data: pixelDataOptionsSchema.partial().optional(),
   train: pixelTrainProtocolSchema.partial().optional(),

@@ -1,7 +1,7 @@
 // Training a state-space model (HNN or baseline) on a state dataset: the paper's protocol.
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DynamicsModel } from '../../models/dynamics.ts';
 import { Rng } from '../util/rng.ts';
 import { Adam } from './adam.ts';
 import { runLoop, type LoopResult } from './loop.ts';
@@ -36,7 +36,8 @@ function checkStateData(data: StateData): void {
     throw new UserError(`trainStateModel data: dim must be an even integer >= 2 (q's then p's), got ${data.dim}`);
   for (const name of ['train', 'test'] as const) {
     const s = data[name];
-    if (!Number.isInteger(s.rows) || s.rows < 1) throw new UserError(`trainStateModel data: ${name}.rows must be a positive integer, got ${s.rows}`);
+    if (!Number.isInteger(s.rows) || s.rows < 1)
+      throw new UserError(`trainStateModel data: ${name}.rows must be a positive integer, got ${s.rows}`);
     for (const a of ['x', 'dx'] as const) {
       if (s[a].length !== s.rows * data.dim)
         throw new UserError(`trainStateModel data: ${name}.${a} holds ${s[a].length} values, rows x dim is ${s.rows * data.dim}`);

@@ -13,8 +13,7 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
   for (let i = 1; i <= s.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= t.length; j++)
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
+    for (let j = 1; j <= t.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[t.length];
@@ -69,7 +68,10 @@ const dotted: KeyNamer = (path) => path.map(String).join('.');
 
 function describeIssue(schema: AnySchema, issue: z.core.$ZodIssue, name: KeyNamer, input: unknown): string {
   const at = name(issue.path);
-  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  const value = issue.path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    input,
+  );
   const shown = typeof value === 'string' ? `"${value}"` : Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -91,7 +93,9 @@ function describeIssue(schema: AnySchema, issue: z.core.$ZodIssue, name: KeyName
       return `${what}, got ${shown}`;
     }
     case 'invalid_type':
-      return value === undefined ? `${at} is required (${issue.expected})` : `${at} must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, got ${shown}`;
+      return value === undefined
+        ? `${at} is required (${issue.expected})`
+        : `${at} must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, got ${shown}`;
     default:
       return `${at}: ${issue.message}${value === undefined ? '' : `, got ${shown}`}`;
   }
