@@ -2,7 +2,7 @@
 // training schemas (src/tasks/schema.ts): the command line's flags are checked by the same ones.
 import { z } from 'zod';
 import { MODEL_KINDS } from '../../models/kinds.ts';
-import { simulatedEnergyEvalSchema, stateTrainProtocolSchema } from '../tasks/schema.ts';
+import { decay, simulatedEnergyEvalSchema, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { MAX_SEED } from '../util/rng.ts';
 
@@ -63,7 +63,7 @@ export const stateRunOptionsSchema = z.strictObject({
     })
     .optional(),
   /** D-HNN: the weight decay of D (default the task's, else DISSIPATION_WEIGHT_DECAY, models/kinds.ts) */
-  dissipationWeightDecay: z.number().min(0).max(1).optional(),
+  dissipationWeightDecay: decay().optional(),
   outDir: z.string().min(1),
   backend: z.string().optional(),
   force: z.boolean().optional(),

@@ -9,6 +9,8 @@ import { LATENT_STEPS } from '../../models/kinds.ts';
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const positive = () => z.number().positive();
 const tolerance = () => z.number().positive().lt(1);
+/** A coupled L2 weight decay: >= 0, and at most 1000 (larger ones only flatten the network to 0). */
+export const decay = () => z.number().min(0).max(1000);
 
 /** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
 export const stateTrainProtocolSchema = z.strictObject({
@@ -17,7 +19,7 @@ export const stateTrainProtocolSchema = z.strictObject({
   /** Rows per batch; null = the full training split. */
   batchSize: int(1).nullable(),
   /** Coupled L2 weight decay of the network (H's, or the baseline's). */
-  weightDecay: z.number().min(0).max(1),
+  weightDecay: decay(),
   /** Adam's learning rate. */
   lr: positive().max(1),
   /** Hidden layer widths of the MLP. */
@@ -80,7 +82,7 @@ export const stateTaskOptionsSchema = z.strictObject({
   /** Steps of --quick (default: a fifth of the protocol's). */
   quickSteps: int(1, 1e8).optional(),
   /** The D-HNN's coupled weight decay of D on this task (default 3e-3, models/kinds.ts). */
-  dissipationWeightDecay: z.number().min(0).max(1).optional(),
+  dissipationWeightDecay: decay().optional(),
 });
 
 /** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"). */
@@ -88,7 +90,7 @@ export const pixelTrainProtocolSchema = z.strictObject({
   steps: int(1, 1e8),
   batchSize: int(1),
   lr: positive().max(1),
-  weightDecay: z.number().min(0).max(1),
+  weightDecay: decay(),
   /** Autoencoder width. */
   hidden: int(1, 16384),
   /** Hidden sizes of the latent MLP. */

@@ -3,7 +3,7 @@
 // StateTrainConfig type is derived from it.
 import { z } from 'zod';
 import { MODEL_KINDS } from '../../models/kinds.ts';
-import { stateTrainProtocolSchema } from '../tasks/schema.ts';
+import { decay, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import { MAX_SEED } from '../util/rng.ts';
 
 /** What trainStateModel takes: validated on every call (unknown keys, ranges, the model kind). */
@@ -13,7 +13,7 @@ export const stateTrainConfigSchema = stateTrainProtocolSchema.extend({
   /** Model initialisation and batches. */
   seed: z.number().int().min(0).max(MAX_SEED),
   /** D-HNN: the coupled weight decay of D's weights (default weightDecay); H's is weightDecay. */
-  dissipationWeightDecay: z.number().min(0).max(1).optional(),
+  dissipationWeightDecay: decay().optional(),
   /** Updates between log lines (default 200). */
   logEvery: z.number().int().min(1).optional(),
 });
