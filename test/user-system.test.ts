@@ -337,5 +337,11 @@ describe('system files and the default scene', () => {
     await expect(runPixelExperiment({ ...base, resume: true, train: { lr: 1e-3 } })).rejects.toThrow(/made with a different configuration/);
     const resumed = await runPixelExperiment({ ...base, resume: true, train: { lr: 2e-3 } });
     expect(resumed.metrics?.protocol).toMatchObject({ lr: 2e-3 });
+    // the browser page cannot replay a user's system yet: hnn web says so instead of writing a page that fails
+    expectOneLineError(
+      hnn(['web', '--system', file, '--model', run, '--out', join(root, 'site')]),
+      /pixel-henon-heiles is a user's system: the browser page/,
+    );
+    expect(existsSync(join(root, 'site'))).toBe(false);
   });
 });
