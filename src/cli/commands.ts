@@ -11,6 +11,8 @@ import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { registerInit } from './init.ts';
+import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = [
@@ -32,7 +34,18 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
+      ...(m.energyMse.truthFailed
+        ? [
+            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(
+              m.energyMse.truthFailures,
+            )
+              .map(([r, n]) => `${n} ${r}`)
+              .join(', ')}) and are left out`,
+          ]
+        : []),
+      `  state MSE ${f(m.stateMse.mean)}   VPT mean ${m.vpt.mean.toFixed(2)}, median ${m.vpt.median.toFixed(2)} (time units of ${m.evaluation.t1})`,
+      `  evaluation ${m.evaluation.mode} (${m.evaluation.count} rollouts, rtol ${m.evaluation.rtol}): ${m.evalSeconds.toFixed(1)} s`,
       ...(m.dissipation ? dissipationLines(m.dissipation) : []),
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
@@ -40,6 +53,7 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
 }
 
 interface GenerateFlags {
+  system?: string;
   out: string;
   seed: number;
   trials?: number;
@@ -53,8 +67,8 @@ interface GenerateFlags {
   quiet?: boolean;
 }
 
-async function generate(name: string, o: GenerateFlags): Promise<void> {
-  const task = getTask(name);
+async function generate(name: string | undefined, o: GenerateFlags): Promise<void> {
+  const task = getTask(chosenTask(name, await useSystemFile(o.system), 'hnn generate'));
   const out = resolve(o.out);
   if (task.kind === 'pixel') {
     const { generatePixelDataset } = await import('../../datasets/pixel.ts');
@@ -80,8 +94,10 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
 }
 
-interface TrainFlags {
-  task: string;
+interface TrainFlags extends TrainFlagValues {
+  task?: string;
+  system?: string;
+  eval?: ReturnType<typeof evalFlag>;
   model: ModelKind;
   seed: number;
   steps?: number;
@@ -103,7 +119,12 @@ interface TrainFlags {
 }
 
 async function train(o: TrainFlags): Promise<void> {
-  const task = getTask(o.task);
+  const task = getTask(chosenTask(o.task, await useSystemFile(o.system), 'hnn train'));
+  const trainSettings = trainOverrides(o, task.kind);
+  if (o.eval !== undefined && task.kind !== 'state')
+    throw new UserError(
+      `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
+    );
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
@@ -111,7 +132,7 @@ async function train(o: TrainFlags): Promise<void> {
     );
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
-    await runPixelTrainCommand({ ...o, task, out });
+    await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
     return;
   }
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
@@ -131,12 +152,15 @@ async function train(o: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    ...(trainSettings ? { train: trainSettings } : {}),
+    ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
   summariseState(metrics, out);
 }
 
 interface ReproduceFlags {
   tasks?: string[];
+  system?: string;
   pixels?: boolean;
   dissipative?: boolean;
   models?: ModelKind[];
@@ -156,6 +180,10 @@ interface ReproduceFlags {
 async function reproduce(o: ReproduceFlags): Promise<void> {
   // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
   if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
+  const fromFile = await useSystemFile(o.system);
+  for (const t of o.tasks ?? []) getTask(t);
+  // with --system and no --tasks: the file's tasks of the table's kind
+  if (fromFile.length && !o.tasks) o.tasks = fromFile.filter((t) => (t.kind === 'pixel') === !!o.pixels).map((t) => t.name);
   const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
@@ -179,24 +207,29 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     steps: o.steps,
     latentStep: o.latentStep,
     projection: o.projection,
+    systemFile: o.system && resolve(o.system),
   });
 }
 
 export function registerCommands(program: Command): void {
+  registerInit(program);
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
 
   program
     .command('tasks')
     .description('list the tasks (systems and their experiments)')
-    .action(() => {
-      for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+    .addOption(systemOption())
+    .action(async (o: { system?: string }) => {
+      const fromFile = await useSystemFile(o.system);
+      for (const t of [...TASKS, ...fromFile]) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
     });
 
   program
     .command('generate')
     .description('generate a dataset folder (manifest.json + .npy arrays)')
-    .argument('<task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .argument('[task]', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .addOption(systemOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', seed('--seed'), 0)
     .option('--trials <n>', 'pixel tasks: number of trials', positiveInt('--trials'))
@@ -217,16 +250,22 @@ export function registerCommands(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(generate);
 
-  program
+  const trainCommand = program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .requiredOption('--task <task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .option('--task <task>', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .addOption(systemOption())
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
     .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
     .addOption(backend())
+    .option(
+      '--eval <size>',
+      "state tasks: the rollout evaluation, full (the task's protocol), quick (up to 5 states, rtol 1e-6) or a number of states (default: quick below 100 steps, else full)",
+      evalFlag,
+    )
     .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
@@ -266,8 +305,9 @@ export function registerCommands(program: Command): void {
       oneOf('projection', ROLLOUT_PROJECTIONS),
     )
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
-    .option('--quiet', 'no progress bar')
-    .action(train);
+    .option('--quiet', 'no progress bar');
+  for (const opt of trainOptions()) trainCommand.addOption(opt);
+  trainCommand.action(train);
 
   program
     .command('reproduce')
@@ -279,8 +319,9 @@ export function registerCommands(program: Command): void {
       `comma-separated tasks (default: the paper's table, ${suiteTasks('paper')
         .map((t) => t.name)
         .join(',')})`,
-      listOf('task', TASK_NAMES),
+      (v: string) => v.split(',').map((t) => t.trim()),
     )
+    .addOption(systemOption())
     .option(
       '--pixels',
       `the pixel table instead: ${suiteTasks('pixels')
@@ -343,8 +384,10 @@ export function registerCommands(program: Command): void {
     .addOption(backend())
     .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
+    .addOption(systemOption())
     .action(
       async (o: {
+        system?: string;
         model?: string;
         hnn?: string;
         baseline?: string;
@@ -359,6 +402,7 @@ export function registerCommands(program: Command): void {
         force?: boolean;
         quiet?: boolean;
       }) => {
+        await useSystemFile(o.system);
         const { runRolloutCommand } = await import('./pixel.ts');
         await runRolloutCommand(o);
       },
@@ -405,10 +449,23 @@ export function registerCommands(program: Command): void {
     .option('--frames <n>', "frames per rollout (default: the task's)", positiveInt('--frames'))
     .addOption(backend())
     .option('--force', 'replace a site already in <out>')
-    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean }) => {
-      const { runWebCommand } = await import('../web/site.ts');
-      await runWebCommand({ ...o, out: resolve(o.out) });
-    });
+    .addOption(systemOption())
+    .action(
+      async (o: {
+        model: string;
+        out: string;
+        data?: string;
+        trials: number;
+        frames?: number;
+        backend: string;
+        force?: boolean;
+        system?: string;
+      }) => {
+        await useSystemFile(o.system);
+        const { runWebCommand } = await import('../web/site.ts');
+        await runWebCommand({ ...o, out: resolve(o.out) });
+      },
+    );
 
   program
     .command('serve')

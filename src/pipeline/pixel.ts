@@ -59,6 +59,8 @@ import {
   type PixelTrainConfig,
 } from '../train/pixel.ts';
 import type { PixelTask } from '../tasks/task.ts';
+import { pixelTrainProtocolSchema } from '../tasks/schema.ts';
+import { parseOptions } from '../util/options.ts';
 import type { System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -68,6 +70,16 @@ import type { NpyArray } from '../util/npy.ts';
 import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
+
+/** The training settings a pixel run may change (the rest are the task protocol's). */
+const pixelTrainOverridesSchema = pixelTrainProtocolSchema.pick({ lr: true, batchSize: true, weightDecay: true, hidden: true }).partial();
+
+/** The keys of `o` among `keys` whose values are defined. */
+function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
 
 /** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them (40 in the pendulum's protocol). */
 export const EVAL_TRIALS = Infinity;
@@ -224,6 +236,11 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
+  /**
+   * Training settings instead of the task protocol's (validated by pixelTrainProtocolSchema; hidden:
+   * the autoencoder's width). Recorded in metrics.json and the checkpoint: a resume with others is refused.
+   */
+  train?: { lr?: number; batchSize?: number; weightDecay?: number; hidden?: number };
   /** The paper's one-step latent loss instead of the task's default rollout loss (`hnn reproduce` of the paper's table). */
   paperProtocol?: boolean;
   /** The autoencoder (default: the paper's MLP) and the frames per input row (default 2). */
@@ -243,6 +260,7 @@ export interface PixelRunOptions {
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
+/** What a pixel run's metrics.json holds: losses per term, energy MSE, VPT, periods, the rollout and training settings. */
 export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {
   dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string };
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
@@ -392,9 +410,15 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
       ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
       threads,
+      ...pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), [
+        'lr',
+        'batchSize',
+        'weightDecay',
+      ]),
     },
     opts.paperProtocol,
   );
+  if (opts.train?.hidden !== undefined) cfg.spec = { ...cfg.spec, hidden: opts.train.hidden };
   if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
   if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
   if (opts.context !== undefined) {

@@ -59,6 +59,8 @@ const LABELS: Record<ModelKind, string> = { baseline: 'Baseline', hnn: 'HNN', dh
 
 export interface ReproduceOptions {
   tasks: string[];
+  /** A user's system file some of the tasks come from (registered by the caller; workers register it too). */
+  systemFile?: string;
   seeds: number;
   outDir: string;
   quick: boolean;
@@ -406,6 +408,7 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
   return metrics;
 }
 
+/** Trains every model of every task and seed not finished yet, and writes the table (markdown and JSON) and plots. */
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
   const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay, '--projection': o.projection };
@@ -623,10 +626,12 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     threads: o.threads,
     quiet: o.quiet,
   };
-  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }] };
+  const systemFile = o.systemFile ? { systemFile: o.systemFile } : {};
+  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }], ...systemFile };
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {
     name: 'pixelRun',
+    ...systemFile,
     args: [
       {
         ...common,

@@ -46,6 +46,7 @@ export interface PixelData {
   test: PixelSplit;
 }
 
+/** The full training configuration of a pixel model (the task protocol with any changes); checkpoints record it. */
 export interface PixelTrainConfig {
   spec: PixelModelSpec;
   seed: number;

@@ -3,7 +3,7 @@
 // current engine (./engine.ts).
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DynamicsModel } from '../../models/dynamics.ts';
 import { fieldParamsOf } from '../../models/layout.ts';
 import { stateLoss } from '../../models/losses.ts';
 import { TfjsOps } from '../engine/tfjs-ops.ts';
@@ -12,7 +12,11 @@ import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
 import type { JsonlLog } from './log.ts';
+import { parseOptions } from '../util/options.ts';
+import { UserError } from '../util/errors.ts';
+import { stateTrainConfigSchema, type StateTrainConfig } from './options.ts';
 
+/** One split of a state dataset as training reads it. */
 export interface StateSplit {
   /** inputs row-major [rows, dim] */
   x: Float64Array;
@@ -21,28 +25,31 @@ export interface StateSplit {
   rows: number;
 }
 
+/** A state dataset's two splits as training reads them (toStateData makes one from a StateDataset). */
 export interface StateData {
+  /** state dimension 2k */
   dim: number;
   train: StateSplit;
   test: StateSplit;
 }
 
-export interface StateTrainConfig {
-  kind: ModelKind;
-  seed: number;
-  /** total_steps of the reference; the loop runs steps + 1 updates */
-  steps: number;
-  /** null = full batch */
-  batchSize: number | null;
-  weightDecay: number;
-  /** D-HNN: the coupled weight decay of D's weights (default weightDecay); H's is weightDecay */
-  dissipationWeightDecay?: number;
-  lr: number;
-  hidden: number[];
-  /** updates between log lines (default 200) */
-  logEvery?: number;
-  /** ONNX Runtime's intra-op threads (default every core; ignored by the tfjs engines) */
-  threads?: number;
+export type { StateTrainConfig } from './options.ts';
+
+/** Refuses data whose arrays do not match their stated shape, or that hold a non-finite value. */
+function checkStateData(data: StateData): void {
+  if (!Number.isInteger(data.dim) || data.dim < 2 || data.dim % 2 !== 0)
+    throw new UserError(`trainStateModel data: dim must be an even integer >= 2 (q's then p's), got ${data.dim}`);
+  for (const name of ['train', 'test'] as const) {
+    const s = data[name];
+    if (!Number.isInteger(s.rows) || s.rows < 1)
+      throw new UserError(`trainStateModel data: ${name}.rows must be a positive integer, got ${s.rows}`);
+    for (const a of ['x', 'dx'] as const) {
+      if (s[a].length !== s.rows * data.dim)
+        throw new UserError(`trainStateModel data: ${name}.${a} holds ${s[a].length} values, rows x dim is ${s.rows * data.dim}`);
+      const bad = s[a].findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new UserError(`trainStateModel data: ${name}.${a}[${bad}] is ${s[a][bad]}; remove or fix that row`);
+    }
+  }
 }
 
 /** Loss of the model on a whole split, in chunks (no gradient). */
@@ -57,6 +64,7 @@ export function splitLoss(model: DynamicsModel, x: tf.Tensor2D, dx: tf.Tensor2D,
   return sum / rows;
 }
 
+/** The trained model with the loop's history and timing. */
 export interface StateTrainResult extends LoopResult {
   model: DynamicsModel;
   /** What trained: the engine's one-line description. */
@@ -107,16 +115,19 @@ export class StateBatches {
 }
 
 /**
- * Trains a state model from its seed on `data` and returns it with the training curve: HNN and
- * baseline under the paper's loss mean((f(x) - dx/dt)^2), the D-HNN with D's own weight decay.
- * `cfg.steps` is the reference's total_steps (steps + 1 updates run); batches are drawn from the
- * seed's `batches` stream. The engine is the current backend's (src/tf/backend.ts, initBackend).
+ * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
+ * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
+ * updates. `cfg` is validated first (an unknown key, a value out of range or an unknown model kind
+ * is a one-line UserError) and so is `data` (shapes, finite values). Same cfg and data, same
+ * backend: the same weights. The caller owns the returned model (dispose it).
  */
 export async function trainStateModel(
-  cfg: StateTrainConfig,
+  config: StateTrainConfig,
   data: StateData,
   opts: { log?: JsonlLog; quiet?: boolean; label?: string } = {},
 ): Promise<StateTrainResult> {
+  const cfg = parseOptions(stateTrainConfigSchema, config, 'trainStateModel config');
+  checkStateData(data);
   const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
   const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
   const rows = fullBatch ? data.train.rows : cfg.batchSize!;
