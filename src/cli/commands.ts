@@ -12,6 +12,7 @@ import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerInit } from './init.ts';
+import { registerExport } from './export.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
@@ -213,6 +214,7 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
 
 export function registerCommands(program: Command): void {
   registerInit(program);
+  registerExport(program);
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
 

@@ -25,6 +25,13 @@ interface Initializer {
 }
 
 export class OnnxGraph {
+  /**
+   * A graph recorded at a nominal batch size that any batch size may run: inputs and outputs whose
+   * first dimension is `batch` are written with a symbolic dimension N, and reshapes to a leading
+   * `batch` become -1 (exported inference graphs; training graphs are static).
+   */
+  constructor(readonly dynamicBatch: number | null = null) {}
+
   private nextId = 0;
   private readonly nodes: Node[] = [];
   private readonly inputs = new Map<number, string>();
@@ -41,6 +48,7 @@ export class OnnxGraph {
 
   /** A float32 input fed at every run. */
   input(name: string, shape: readonly number[]): Sym {
+    checkName(name);
     if ([...this.inputs.values()].includes(name)) throw new Error(`graph input ${name} declared twice`);
     const s = this.sym(shape);
     this.inputs.set(s.id, name);
@@ -49,6 +57,7 @@ export class OnnxGraph {
 
   /** Declares `s` as the output `name` (an Identity node where `s` is an input or already named). */
   output(name: string, s: Sym): void {
+    checkName(name);
     if ([...this.outputs.values()].includes(name)) throw new Error(`graph output ${name} declared twice`);
     const named = this.inputs.has(s.id) || this.outputs.has(s.id) || this.initializers.has(s.id);
     const out = named ? this.node('Identity', [s], s.shape) : s;
@@ -126,14 +135,15 @@ export class OnnxGraph {
   }
 
   private nameOf(id: number): string {
-    return this.inputs.get(id) ?? this.outputs.get(id) ?? `t${id}`;
+    return this.inputs.get(id) ?? this.outputs.get(id) ?? `_${id}`;
   }
 
   /** The graph as an .onnx file's bytes. */
   toModel(name: string, doc = ''): Uint8Array {
+    const dim = (d: number, i: number) => (i === 0 && d === this.dynamicBatch ? { dimParam: 'N' } : { dimValue: d });
     const valueInfo = (id: number) => ({
       name: this.nameOf(id),
-      type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: this.shapes.get(id)!.map((d) => ({ dimValue: d })) } } },
+      type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: this.shapes.get(id)!.map(dim) } } },
     });
     const node: NodeMessage[] = this.nodes.map((n, i) => ({
       name: `${n.op}_${i}`,
@@ -142,12 +152,11 @@ export class OnnxGraph {
       output: n.outputs.map((id) => this.nameOf(id)),
       attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v)),
     }));
-    const initializer = [...this.initializers].map(([id, t]) => ({
-      name: this.nameOf(id),
-      dims: t.shape,
-      dataType: t.dataType,
-      rawData: t.bytes,
-    }));
+    // constants no node reads (a pass may make more than the graph uses) are left out
+    const used = new Set([...this.nodes.flatMap((n) => n.inputs), ...this.outputs.keys()]);
+    const initializer = [...this.initializers]
+      .filter(([id]) => used.has(id))
+      .map(([id, t]) => ({ name: this.nameOf(id), dims: t.shape, dataType: t.dataType, rawData: t.bytes }));
     return encodeModel({
       irVersion: IR_VERSION,
       producerName: 'hnn-ts',
@@ -157,6 +166,12 @@ export class OnnxGraph {
       graph: { name, node, initializer, input: [...this.inputs.keys()].map(valueInfo), output: [...this.outputs.keys()].map(valueInfo) },
     });
   }
+}
+
+/** Input and output names: the graph's own tensors are named _<id>, which they must not shadow. */
+function checkName(name: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name))
+    throw new Error(`graph input/output name "${name}" must start with a letter (names _<n> are the graph's own)`);
 }
 
 function attribute(name: string, v: Attribute): AttributeMessage {

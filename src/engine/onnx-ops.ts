@@ -145,7 +145,9 @@ export class OnnxOps implements Ops<Sym> {
   }
   reshape(a: Sym, shape: readonly number[]): Sym {
     if (sizeOf(shape) !== sizeOf(a.shape)) throw new Error(`reshape of [${a.shape.join(', ')}] to [${shape.join(', ')}]`);
-    return this.graph.node('Reshape', [a, this.graph.int64Constant(shape)], shape);
+    const batch = this.graph.dynamicBatch;
+    const target = batch !== null && shape[0] === batch ? [-1, ...shape.slice(1)] : shape;
+    return this.graph.node('Reshape', [a, this.graph.int64Constant(target)], shape);
   }
   transpose(a: Sym, perm: readonly number[]): Sym {
     return this.graph.node(

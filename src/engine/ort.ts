@@ -18,7 +18,13 @@ let loaded: Promise<typeof Ort> | null = null;
 /** onnxruntime-node, loaded once; a UserError naming the fix when it cannot be loaded. */
 export function loadOrt(): Promise<typeof Ort> {
   loaded ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: typeof Ort }).default ?? m) as typeof Ort,
+    (m) => {
+      const ort = ((m as unknown as { default?: typeof Ort }).default ?? m) as typeof Ort;
+      // ONNX Runtime's own log lines would break the one-line error promise; its failures reach us as
+      // exceptions, which the callers turn into messages that name the fix
+      ort.env.logLevel = 'fatal';
+      return ort;
+    },
     (e: Error) => {
       loaded = null;
       throw new UserError(
