@@ -93,6 +93,12 @@ describe('engines', () => {
     }
   });
 
+  it('Adam in the graph and Adam in WebAssembly after it train to the same bytes', async () => {
+    const [graph, wasm] = [await ortRun(15, 1, 'graph'), await ortRun(15, 1, 'wasm')];
+    expect(wasm.losses).toEqual(graph.losses);
+    graph.w.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(wasm.w[i].buffer)), `variable ${i}`).toBe(true));
+  });
+
   it("Adam's ONNX form equals the project's fused tfjs Adam bit for bit (coupled decay, bias correction)", async () => {
     const shape = [40, 7];
     const [theta, grad] = [random(280, 1), random(280, 2, (r) => 1e-3 * r.normal())];

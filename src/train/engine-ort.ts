@@ -1,11 +1,12 @@
-// The ORT engine: a training step (./step-definition.ts) and Adam recorded as ONE ONNX graph, run by
-// ONNX Runtime once per step with the weights and Adam's moments fed in and fetched into
-// preallocated buffers (two sets, swapped after each step: no allocation per step).
+// The ORT engine: a training step (./step-definition.ts) recorded as ONE ONNX graph, run by ONNX
+// Runtime once per step into preallocated buffers (no allocation per step), with Adam either in the
+// graph or as a fused WebAssembly pass after it (OrtOptimizer).
 import type * as Ort from 'onnxruntime-node';
 import { OnnxGraph, type Sym } from '../engine/onnx-graph.ts';
 import { OnnxOps } from '../engine/onnx-ops.ts';
 import { createSession, loadOrt, tensorOver, type SessionSettings } from '../engine/ort.ts';
 import { sizeOf } from '../engine/ops.ts';
+import { wasmAdamOn } from '../engine/wasm-adam.ts';
 import { adamScalars, adamUpdate, type AdamConstants } from './adam-formula.ts';
 import type { AdamState } from './adam.ts';
 import type { AdamSettings, StepEngine } from './engine.ts';
@@ -52,13 +53,87 @@ export function gradientGraph(def: StepDefinition): OnnxGraph {
   return g;
 }
 
-type Buffers = { theta: Float32Array[]; m: Float32Array[]; v: Float32Array[] };
+/**
+ * Where Adam runs: 'graph', appended to the step's graph (weights and moments in and out every step);
+ * 'wasm', a fused pass of ./../engine/wasm-adam.ts over the engine's own WebAssembly memory after a
+ * gradient graph (weights in, gradients out). Both round as the formula does: the same bits.
+ */
+export type OrtOptimizer = 'graph' | 'wasm';
+
+/** The engine's state for one way of running Adam: what a step feeds and fetches, and the update after. */
+interface Updater {
+  theta: Float32Array[];
+  m: Float32Array[];
+  v: Float32Array[];
+  /** Adds the variables' feeds and fetches of one step. */
+  bind(feeds: Record<string, Ort.Tensor>, fetches: Record<string, Ort.Tensor>): void;
+  /** After the run: makes the step's new weights and moments current. */
+  finish(stepSize: number, sqrtBc2: number): void;
+}
+
+/** Adam in the graph: two sets of buffers, fed and fetched, swapped after each step. */
+function graphUpdater(ort: typeof Ort, def: StepDefinition): Updater {
+  const fresh = () => def.variables.map((v) => new Float32Array(sizeOf(v.shape)));
+  let cur = { theta: fresh(), m: fresh(), v: fresh() };
+  let spare = { theta: fresh(), m: fresh(), v: fresh() };
+  return {
+    get theta() {
+      return cur.theta;
+    },
+    get m() {
+      return cur.m;
+    },
+    get v() {
+      return cur.v;
+    },
+    bind: (feeds, fetches) =>
+      def.variables.forEach((v, i) => {
+        for (const role of ['theta', 'm', 'v'] as const) {
+          feeds[`${role}${i}`] = tensorOver(ort, cur[role][i], v.shape);
+          fetches[`${role}${i}_next`] = tensorOver(ort, spare[role][i], v.shape);
+        }
+      }),
+    finish: () => ([cur, spare] = [spare, cur]),
+  };
+}
+
+/** Adam after the graph: weights, moments and gradients in one WebAssembly memory, updated in place. */
+function wasmUpdater(ort: typeof Ort, def: StepDefinition, adam: AdamSettings): Updater {
+  const sizes = def.variables.map((v) => sizeOf(v.shape));
+  const floats = sizes.reduce((a, b) => a + b, 0);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((16 * floats + 64 * sizes.length) / 65536) + 1 });
+  const kernel = wasmAdamOn(memory);
+  if (!kernel) throw new Error('the WebAssembly Adam kernel could not be instantiated');
+  let offset = 0;
+  const view = (n: number) => {
+    const v = new Float32Array(memory.buffer, offset, n);
+    offset += 16 * Math.ceil((4 * n) / 16);
+    return v;
+  };
+  const [theta, m, v, grad] = [0, 1, 2, 3].map(() => sizes.map(view));
+  const f = Math.fround;
+  return {
+    theta,
+    m,
+    v,
+    bind: (feeds, fetches) =>
+      def.variables.forEach((spec, i) => {
+        feeds[`theta${i}`] = tensorOver(ort, theta[i], spec.shape);
+        fetches[`grad${i}`] = tensorOver(ort, grad[i], spec.shape);
+      }),
+    finish: (stepSize, sqrtBc2) =>
+      def.variables.forEach((spec, i) => {
+        const wd = spec.weightDecay;
+        const constants = [wd, adam.beta1, 1 - adam.beta1, adam.beta2, 1 - adam.beta2, sqrtBc2, adam.eps, stepSize].map(f);
+        const [th, mm, vv, g] = [theta[i].byteOffset, m[i].byteOffset, v[i].byteOffset, grad[i].byteOffset];
+        kernel(th, mm, vv, g, 0, th, mm, vv, sizes[i], wd > 0 ? 2 : 0, ...constants);
+      }),
+  };
+}
 
 export class OrtStepEngine implements StepEngine {
   readonly ownsModelVariables = false;
   private t = 0;
-  private current: Buffers;
-  private spare: Buffers;
   private readonly terms: Float32Array;
 
   private constructor(
@@ -66,23 +141,13 @@ export class OrtStepEngine implements StepEngine {
     private readonly session: Ort.InferenceSession,
     private readonly def: StepDefinition,
     private readonly adam: AdamSettings,
+    private readonly updater: Updater,
+    readonly optimizer: OrtOptimizer,
     readonly nodes: number,
     readonly threads: number,
     readonly description: string,
-    init: readonly Float32Array[],
     private readonly termsShape: readonly number[],
   ) {
-    const fresh = (fill: (i: number) => Float32Array) => def.variables.map((_, i) => fill(i));
-    this.current = {
-      theta: fresh((i) => Float32Array.from(init[i])),
-      m: fresh((i) => new Float32Array(init[i].length)),
-      v: fresh((i) => new Float32Array(init[i].length)),
-    };
-    this.spare = {
-      theta: fresh((i) => new Float32Array(init[i].length)),
-      m: fresh((i) => new Float32Array(init[i].length)),
-      v: fresh((i) => new Float32Array(init[i].length)),
-    };
     this.terms = new Float32Array(sizeOf(termsShape));
   }
 
@@ -91,24 +156,30 @@ export class OrtStepEngine implements StepEngine {
     def: StepDefinition,
     init: readonly Float32Array[],
     adam: AdamSettings,
-    settings: SessionSettings,
+    settings: SessionSettings & { optimizer?: OrtOptimizer },
   ): Promise<OrtStepEngine> {
     def.variables.forEach((v, i) => {
       if (init[i]?.length !== sizeOf(v.shape))
         throw new Error(`initial weights ${v.key}: ${init[i]?.length} values for [${v.shape.join(', ')}]`);
     });
-    const graph = stepGraph(def, adam);
+    const optimizer = settings.optimizer ?? DEFAULT_OPTIMIZER;
+    const graph = optimizer === 'graph' ? stepGraph(def, adam) : gradientGraph(def);
     const session = await createSession(graph.toModel(def.name), settings);
-    const description = `onnxruntime-node ${settings.provider}, ${settings.threads} thread${settings.threads > 1 ? 's' : ''}, ${graph.nodeCount} nodes per step`;
+    const ort = await loadOrt();
+    const updater = optimizer === 'graph' ? graphUpdater(ort, def) : wasmUpdater(ort, def, adam);
+    init.forEach((w, i) => updater.theta[i].set(w));
+    const threads = `${settings.threads} thread${settings.threads > 1 ? 's' : ''}`;
+    const description = `onnxruntime-node ${settings.provider}, ${threads}, ${graph.nodeCount} nodes per step, Adam ${optimizer === 'graph' ? 'in the graph' : 'in WebAssembly'}`;
     return new OrtStepEngine(
-      await loadOrt(),
+      ort,
       session,
       def,
       adam,
+      updater,
+      optimizer,
       graph.nodeCount,
       settings.threads,
       description,
-      init,
       graph.shapeOf('terms'),
     );
   }
@@ -119,31 +190,28 @@ export class OrtStepEngine implements StepEngine {
     const { ort, def } = this;
     const feeds: Record<string, Ort.Tensor> = {};
     const fetches: Record<string, Ort.Tensor> = {};
-    def.variables.forEach((v, i) => {
-      for (const role of ['theta', 'm', 'v'] as const) {
-        feeds[`${role}${i}`] = tensorOver(ort, this.current[role][i], v.shape);
-        fetches[`${role}${i}_next`] = tensorOver(ort, this.spare[role][i], v.shape);
-      }
-    });
+    this.updater.bind(feeds, fetches);
     def.data.forEach((d, j) => {
       if (data[j]?.length !== sizeOf(d.shape))
         throw new Error(`${def.name}: input ${d.name} has ${data[j]?.length} values for [${d.shape.join(', ')}]`);
       feeds[d.name] = tensorOver(ort, data[j], d.shape);
     });
-    feeds.stepSize = tensorOver(ort, Float32Array.of(stepSize), []);
-    feeds.sqrtBc2 = tensorOver(ort, Float32Array.of(sqrtBc2), []);
+    if (this.optimizer === 'graph') {
+      feeds.stepSize = tensorOver(ort, Float32Array.of(stepSize), []);
+      feeds.sqrtBc2 = tensorOver(ort, Float32Array.of(sqrtBc2), []);
+    }
     fetches.terms = tensorOver(ort, this.terms, this.termsShape);
     await this.session.run(feeds, fetches);
-    [this.current, this.spare] = [this.spare, this.current];
+    this.updater.finish(stepSize, sqrtBc2);
     return Float32Array.from(this.terms);
   }
 
   weights(): Float32Array[] {
-    return this.current.theta.map((w) => Float32Array.from(w));
+    return this.updater.theta.map((w) => Float32Array.from(w));
   }
 
   adamState(): AdamState {
-    return { t: this.t, m: this.current.m.map((x) => Float32Array.from(x)), v: this.current.v.map((x) => Float32Array.from(x)) };
+    return { t: this.t, m: this.updater.m.map((x) => Float32Array.from(x)), v: this.updater.v.map((x) => Float32Array.from(x)) };
   }
 
   load(weights: readonly Float32Array[], adam: AdamState): void {
@@ -151,9 +219,9 @@ export class OrtStepEngine implements StepEngine {
       throw new Error('saved state does not match the model');
     this.t = adam.t;
     weights.forEach((w, i) => {
-      this.current.theta[i].set(w);
-      this.current.m[i].set(adam.m[i]);
-      this.current.v[i].set(adam.v[i]);
+      this.updater.theta[i].set(w);
+      this.updater.m[i].set(adam.m[i]);
+      this.updater.v[i].set(adam.v[i]);
     });
   }
 
@@ -161,3 +229,6 @@ export class OrtStepEngine implements StepEngine {
     void this.session.release();
   }
 }
+
+/** Adam's default place (docs/ENGINE.md has the measurements that chose it). */
+export const DEFAULT_OPTIMIZER: OrtOptimizer = 'wasm';
