@@ -36,14 +36,15 @@ function stateSetup(kind: 'hnn' | 'baseline' | 'dhnn' = 'hnn') {
   return { model, def, data: [random(128, 6), random(128, 7)] };
 }
 
-async function ortRun(steps: number, threads: number) {
+async function ortRun(steps: number, threads: number, optimizer: 'graph' | 'wasm' = 'wasm') {
   const { model, def, data } = stateSetup('dhnn');
   const engine = await OrtStepEngine.create(
     def,
     model.variables().map((v) => v.dataSync() as Float32Array),
     adamSettings(1e-3),
-    { provider: 'cpu', threads },
+    { provider: 'cpu', threads, optimizer },
   );
+  expect(engine.description).toMatch(optimizer === 'graph' ? /Adam in the graph/ : /Adam in WebAssembly/);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) losses.push((await engine.step(data))[0]);
   const w = engine.weights();

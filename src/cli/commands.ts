@@ -16,17 +16,7 @@ import { registerExport } from './export.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = [
-  'resume',
-  'latentStep',
-  'rolloutSteps',
-  'encoder',
-  'context',
-  'hnnWeight',
-  'consistencyWeight',
-  'dynamicsWeightDecay',
-  'projection',
-] as const;
+const PIXEL_TRAIN_FLAGS = ['resume', 'encoder', 'context', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay', 'projection'] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -141,6 +131,13 @@ async function train(o: TrainFlags): Promise<void> {
     const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
+  if (o.latentStep !== undefined && o.rolloutSteps === undefined)
+    throw new UserError(
+      `--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too, or drop it`,
+    );
+  const chain =
+    o.rolloutSteps !== undefined ? { rolloutSteps: o.rolloutSteps, ...(o.latentStep ? { rolloutIntegrator: o.latentStep } : {}) } : {};
+  const stateTrain = trainSettings || o.rolloutSteps !== undefined ? { ...trainSettings, ...chain } : undefined;
   const { runStateExperiment } = await import('../pipeline/state.ts');
   const { metrics } = await runStateExperiment({
     task,
@@ -153,7 +150,7 @@ async function train(o: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
-    ...(trainSettings ? { train: trainSettings } : {}),
+    ...(stateTrain ? { train: stateTrain } : {}),
     ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
   summariseState(metrics, out);
@@ -271,12 +268,12 @@ export function registerCommands(program: Command): void {
     .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
-      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's: euler)`,
+      `integrator of the multi-step loss, ${LATENT_STEPS.join(', ')}: pixel tasks' latent term (default the task's, leapfrog; the paper's: euler); state tasks' trajectory loss (default leapfrog)`,
       oneOf('latent step', LATENT_STEPS),
     )
     .option(
       '--rollout-steps <k>',
-      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1)",
+      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1); state tasks: train on the K-step trajectory loss instead of the derivative loss",
       positiveInt('--rollout-steps'),
     )
     .option(

@@ -45,7 +45,7 @@ export function sessionOptions(s: SessionSettings): Ort.InferenceSession.Session
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     // a step on a target the model learns exactly drives values into the denormal range, where the
-    // CPU's arithmetic slows several times; flushing them changes nothing measurable (docs/ENGINE.md)
+    // CPU's arithmetic slows several times (docs/ENGINE.md, denormals)
     extra: { session: { set_denormal_as_zero: '1' } },
   };
 }

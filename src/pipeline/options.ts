@@ -1,7 +1,7 @@
 // The schemas of the experiment functions' options (runStateExperiment), built from the task and
 // training schemas (src/tasks/schema.ts): the command line's flags are checked by the same ones.
 import { z } from 'zod';
-import { MODEL_KINDS } from '../../models/kinds.ts';
+import { LATENT_STEPS, MODEL_KINDS } from '../../models/kinds.ts';
 import { decay, simulatedEnergyEvalSchema, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { MAX_SEED } from '../util/rng.ts';
@@ -30,7 +30,15 @@ export function quickEvaluation(steps: number): { count: number; rtol: number; a
 export const QUICK_EVAL_BELOW = 100;
 
 /** The training settings a run may change (the rest are the task protocol's). */
-export const trainOverridesSchema = stateTrainProtocolSchema.pick({ lr: true, batchSize: true, weightDecay: true, hidden: true }).partial();
+export const trainOverridesSchema = stateTrainProtocolSchema
+  .pick({ lr: true, batchSize: true, weightDecay: true, hidden: true })
+  .partial()
+  .extend({
+    /** K > 1: the K-step trajectory loss (src/train/state.ts) instead of the derivative loss */
+    rolloutSteps: z.number().int().min(1).max(100).optional(),
+    /** its integrator (default leapfrog) */
+    rolloutIntegrator: z.enum(LATENT_STEPS).optional(),
+  });
 
 const taskRecord = z.custom<StateTask>((v) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'state', {
   message: 'must be a state task name or a record made by defineStateTask',

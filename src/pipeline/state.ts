@@ -83,7 +83,7 @@ export interface StateMetrics extends RunMetricsBase<string> {
 export function toStateData(ds: StateDataset): StateData {
   return {
     dim: ds.dim,
-    train: { x: ds.trainX, dx: ds.trainDx, rows: ds.trainRows },
+    train: { x: ds.trainX, dx: ds.trainDx, t: ds.trainT, rows: ds.trainRows },
     test: { x: ds.testX, dx: ds.testDx, rows: ds.testRows },
   };
 }
@@ -151,6 +151,7 @@ async function runStateIn(
     ...task.train,
     ...opts.train,
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.train?.rolloutSteps ? { rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' } : {}),
     // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
     ...(opts.kind === 'dhnn'
       ? {
@@ -169,7 +170,10 @@ async function runStateIn(
 
   const data = toStateData(dataset);
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
-  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden, threads };
+  const chain = opts.train?.rolloutSteps
+    ? { rolloutSteps: opts.train.rolloutSteps, rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' }
+    : {};
+  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden, threads, ...chain };
   const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
   const trained = await trainStateModel(
     { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },

@@ -10,7 +10,8 @@ import { TfjsOps } from '../engine/tfjs-ops.ts';
 import { Rng } from '../util/rng.ts';
 import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
+import { stateStepDefinition, trajectoryStepDefinition, type StepDefinition, type VariableSpec } from './step-definition.ts';
+import { StateWindows, windowStarts } from './state-windows.ts';
 import type { JsonlLog } from './log.ts';
 import { parseOptions } from '../util/options.ts';
 import { UserError } from '../util/errors.ts';
@@ -22,6 +23,8 @@ export interface StateSplit {
   x: Float64Array;
   /** target derivatives row-major [rows, dim] */
   dx: Float64Array;
+  /** time of each row (needed by the trajectory loss) */
+  t?: Float64Array;
   rows: number;
 }
 
@@ -129,11 +132,8 @@ export async function trainStateModel(
   const cfg = parseOptions(stateTrainConfigSchema, config, 'trainStateModel config');
   checkStateData(data);
   const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
-  const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
-  const rows = fullBatch ? data.train.rows : cfg.batchSize!;
-  const def = stateStepDefinition(model.spec, stateVariables(model, cfg), rows, data.dim);
-  const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
-  const batches = new StateBatches(data.train, data.dim, rows);
+  const batches = stateBatches(model, cfg, data);
+  const engine = await createStepEngine(batches.def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
   const test = {
     x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
     dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
@@ -142,11 +142,7 @@ export async function trainStateModel(
   try {
     const result = await runLoop({
       updates: cfg.steps + 1,
-      step: async () => {
-        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-        if (!fullBatch) batches.fill(batchRng.permutation(data.train.rows).subarray(0, rows));
-        return { loss: (await engine.step([batches.x, batches.y]))[0] };
-      },
+      step: async () => ({ loss: (await engine.step(batches.next(batchRng)))[0] }),
       evaluate: () => {
         syncModel(model, engine);
         return { testLoss: splitLoss(model, test.x, test.dx) };
@@ -162,6 +158,49 @@ export async function trainStateModel(
     engine.dispose();
     tf.dispose([test.x, test.dx]);
   }
+}
+
+/**
+ * The step and its batches: the derivative loss on rows (all of them, or a fresh seeded permutation's
+ * first batchSize per step, as the reference's torch.randperm(n)[:batch]); or, with rolloutSteps, the
+ * trajectory loss on windows of K + 1 consecutive states (all, or batchSize windows per step).
+ */
+function stateBatches(
+  model: DynamicsModel,
+  cfg: ReturnType<typeof parseOptions<typeof stateTrainConfigSchema>>,
+  data: StateData,
+): { def: StepDefinition; next: (rng: Rng) => Float32Array[] } {
+  const variables = stateVariables(model, cfg);
+  const pick = (n: number, rng: Rng) =>
+    cfg.batchSize === null || cfg.batchSize >= n ? null : rng.permutation(n).subarray(0, cfg.batchSize);
+  if (cfg.rolloutSteps === undefined) {
+    const rows = cfg.batchSize === null || cfg.batchSize >= data.train.rows ? data.train.rows : cfg.batchSize;
+    const b = new StateBatches(data.train, data.dim, rows);
+    const def = stateStepDefinition(model.spec, variables, rows, data.dim);
+    return {
+      def,
+      next: (rng) => {
+        const chosen = pick(data.train.rows, rng);
+        if (chosen) b.fill(chosen);
+        return [b.x, b.y];
+      },
+    };
+  }
+  if (!data.train.t) throw new UserError("--rollout-steps needs the rows' times: give data made by a generator (toStateData keeps them)");
+  const K = cfg.rolloutSteps;
+  const { starts, h } = windowStarts({ x: data.train.x, t: data.train.t, rows: data.train.rows }, K);
+  const count = cfg.batchSize === null ? starts.length : Math.min(cfg.batchSize, starts.length);
+  const w = new StateWindows(data.train.x, data.dim, K, count);
+  const def = trajectoryStepDefinition(model.spec, variables, count, data.dim, { K, method: cfg.rolloutIntegrator ?? 'leapfrog', h });
+  if (count === starts.length) w.fill(starts);
+  return {
+    def,
+    next: (rng) => {
+      const chosen = pick(starts.length, rng);
+      if (chosen) w.fill(Array.from(chosen, (i) => starts[i]));
+      return [w.states];
+    },
+  };
 }
 
 /** Copies an ORT engine's weights into the model's variables (tfjs engines train them in place). */
