@@ -18,6 +18,7 @@ import { TfjsStepEngine } from '../src/train/engine-tfjs.ts';
 import { OnnxGraph } from '../src/engine/onnx-graph.ts';
 import { OnnxOps } from '../src/engine/onnx-ops.ts';
 import { runGraphOnce } from '../src/engine/ort.ts';
+import { useWasmAdamSimd, wasmAdamHasSimd, wasmAdamOn } from '../src/engine/wasm-adam.ts';
 import { pixelTrainConfig, pixelVariables, trainPixelModel, type PixelData } from '../src/train/pixel.ts';
 import { stateVariables } from '../src/train/state.ts';
 import { stateStepDefinition, windowStepDefinition } from '../src/train/step-definition.ts';
@@ -98,6 +99,28 @@ describe('engines', () => {
     const [graph, wasm] = [await ortRun(15, 1, 'graph'), await ortRun(15, 1, 'wasm')];
     expect(wasm.losses).toEqual(graph.losses);
     graph.w.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(wasm.w[i].buffer)), `variable ${i}`).toBe(true));
+  });
+
+  it("the WebAssembly Adam's SIMD loop equals its scalar loop bit for bit (two gradient parts, decay, a tail of n mod 4)", () => {
+    expect(wasmAdamHasSimd()).toBe(true); // else both runs would take the scalar loop
+    const n = 1003;
+    const run = (simd: boolean) => {
+      useWasmAdamSimd(simd);
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const adam = wasmAdamOn(memory)!;
+      useWasmAdamSimd(true);
+      const arrays = [1, 2, 3, 4, 5].map((seed, k) => {
+        const a = new Float32Array(memory.buffer, 4 * n * k + 4 * k, n); // offsets not 16-aligned
+        a.set(random(n, seed, (r) => (k === 2 ? Math.abs(r.normal()) : r.normal()) * 1e-2));
+        return a;
+      });
+      const [th, m, v, g0, g1] = arrays.map((a) => a.byteOffset);
+      for (const flags of [3, 1, 2, 0])
+        adam(th, m, v, g0, g1, th, m, v, n, flags, ...[1e-4, 0.9, 0.1, 0.999, 0.001, 0.3, 1e-8, 1e-3].map(Math.fround));
+      return arrays.slice(0, 3).map((a) => Float32Array.from(a));
+    };
+    const [simd, scalar] = [run(true), run(false)];
+    simd.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(scalar[i].buffer)), ['theta', 'm', 'v'][i]).toBe(true));
   });
 
   it("Adam's ONNX form equals the project's fused tfjs Adam bit for bit (coupled decay, bias correction)", async () => {

@@ -20,24 +20,52 @@ function leb(n: number): number[] {
 const str = (s: string) => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 
-/** The module's bytes: one function `adam` importing `env.memory`. */
-function adamModuleBytes(): Uint8Array<ArrayBuffer> {
-  const [I32, F32] = [0x7f, 0x7d];
+/**
+ * The module's bytes: one function `adam` importing `env.memory`. With `simd`, a first loop updates
+ * four values at a time (f32x4: each lane rounds as the scalar f32 operations do, so the bits are the
+ * same), and the scalar loop finishes the last n mod 4.
+ */
+function adamModuleBytes(simd: boolean): Uint8Array<ArrayBuffer> {
+  const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
   // parameters 0-7 pointers, 8 n, 9 flags (1: second gradient part, 2: weight decay), 10-17 constants
   const [theta, m, v, g0, g1, outTheta, outM, outV, n, flags, wd, b1, c1, b2, c2, bc, eps, lr] = Array.from({ length: 18 }, (_, i) => i);
-  const [o, end, th, g, mi, vi] = [18, 19, 20, 21, 22, 23]; // locals: byte offset, end offset, f32 temporaries
+  // locals: byte offset, end offset, end of the 16-byte blocks; f32 temporaries; v128 temporaries and splatted constants
+  const [o, end, end4, th, g, mi, vi] = [18, 19, 20, 21, 22, 23, 24];
+  const [th4, g4, mi4, vi4] = [25, 26, 27, 28];
+  const splat = (i: number) => 29 + [wd, b1, c1, b2, c2, bc, eps, lr].indexOf(i); // the v128 copy of constant i
   const op = (...parts: Array<number | number[]>) => parts.flat();
   const [BLOCK, LOOP, IF, END] = [[0x02, 0x40], [0x03, 0x40], [0x04, 0x40], 0x0b];
   const [I_ADD, I_AND, I_SHL, I_GE_U] = [0x6a, 0x71, 0x74, 0x4f];
   const [F_ADD, F_SUB, F_MUL, F_DIV, F_SQRT] = [0x92, 0x93, 0x94, 0x95, 0x91];
+  const simdOp = (code: number) => [0xfd, ...leb(code)];
+  const [V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT, V_SPLAT] = [0xe4, 0xe5, 0xe6, 0xe7, 0xe3, 0x13].map(simdOp);
   const get = (i: number) => [0x20, i];
   const set = (i: number) => [0x21, i];
   const int = (k: number) => [0x41, k];
   const load = (ptr: number) => op(get(ptr), get(o), I_ADD, 0x2a, 2, 0); // f32.load (ptr + o), align 4
   const store = (ptr: number, value: number[]) => op(get(ptr), get(o), I_ADD, value, 0x38, 2, 0); // f32.store
+  const load4 = (ptr: number) => op(get(ptr), get(o), I_ADD, simdOp(0x00), 2, 0); // v128.load, align 4
+  const store4 = (ptr: number, value: number[]) => op(get(ptr), get(o), I_ADD, value, simdOp(0x0b), 2, 0); // v128.store
+  const c = (i: number) => get(splat(i));
+  const vectorLoop = [
+    ...[wd, b1, c1, b2, c2, bc, eps, lr].map((i) => op(get(i), V_SPLAT, set(splat(i)))),
+    op(get(end), [0x41, 0x70], I_AND, set(end4)), // end4 = end & -16
+    op(BLOCK, LOOP),
+    op(get(o), get(end4), I_GE_U, 0x0d, 1),
+    op(load4(theta), set(th4), load4(g0), set(g4)),
+    op(get(flags), int(1), I_AND, IF, get(g4), load4(g1), V_ADD, set(g4), END),
+    op(get(flags), int(2), I_AND, IF, get(g4), get(th4), c(wd), V_MUL, V_ADD, set(g4), END),
+    op(load4(m), c(b1), V_MUL, get(g4), c(c1), V_MUL, V_ADD, set(mi4)),
+    op(load4(v), c(b2), V_MUL, get(g4), get(g4), V_MUL, c(c2), V_MUL, V_ADD, set(vi4)),
+    op(store4(outM, get(mi4)), store4(outV, get(vi4))),
+    store4(outTheta, op(get(th4), get(mi4), get(vi4), V_SQRT, c(bc), V_DIV, c(eps), V_ADD, V_DIV, c(lr), V_MUL, V_SUB)),
+    op(get(o), int(16), I_ADD, set(o)),
+    op(0x0c, 0, END, END),
+  ].flat();
   const body = [
-    op(2, 2, I32, 4, F32), // locals: 2 i32, 4 f32
+    op(3, 3, I32, 4, F32, 12, V128), // locals: 3 i32, 4 f32, 12 v128
     op(get(n), int(2), I_SHL, set(end)), // end = 4 n
+    simd ? vectorLoop : [],
     op(BLOCK, LOOP),
     op(get(o), get(end), I_GE_U, 0x0d, 1), // break when o >= end
     op(load(theta), set(th)),
@@ -63,6 +91,18 @@ function adamModuleBytes(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+let simdAllowed = true;
+
+/** True when this engine validates the SIMD form (Node 20+ and current browsers do). */
+export function wasmAdamHasSimd(): boolean {
+  return WebAssembly.validate(adamModuleBytes(true));
+}
+
+/** Tests: false assembles the scalar loop only (both must give the same bits). */
+export function useWasmAdamSimd(on: boolean): void {
+  simdAllowed = on;
+}
+
 const wasmAdams = new WeakMap<WebAssembly.Memory, WasmAdam | null>();
 
 /** The assembled function on this memory, or null if it cannot be instantiated. */
@@ -70,7 +110,9 @@ export function wasmAdamOn(memory: WebAssembly.Memory): WasmAdam | null {
   let fn = wasmAdams.get(memory);
   if (fn === undefined) {
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(adamModuleBytes()), { env: { memory } });
+      // the SIMD loop where the engine has WebAssembly SIMD, else the scalar loop alone
+      const bytes = simdAllowed && WebAssembly.validate(adamModuleBytes(true)) ? adamModuleBytes(true) : adamModuleBytes(false);
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       fn = instance.exports.adam as WasmAdam;
     } catch {
       fn = null;

@@ -1,5 +1,5 @@
 // Joint training of the pixel model (autoencoder + latent HNN or baseline): the paper's protocol
-// (batch 200 by a fresh permutation each step, 10000 steps (+1 update, as the reference), Adam 1e-3,
+// (batch 200 drawn afresh each step without replacement, 10000 steps (+1 update, as the reference), Adam 1e-3,
 // coupled weight decay 1e-5), with checkpoints and exact resume. One deliberate difference: the
 // latent model's decay is scaled by its loss term's weight (see latentWeightDecay).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -275,8 +275,8 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
       updates,
       startAt: start.step,
       step: async () => {
-        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-        const order = batchRng.permutation(windows.starts.length).subarray(0, windows.count);
+        // a fresh seeded draw without replacement every step (the reference: torch.randperm(n)[:batch])
+        const order = batchRng.sample(windows.starts.length, windows.count);
         windows.fill(Array.from(order, (i) => windows.starts[i]));
         const [recon, consistency, hnn] = await engine.step([windows.pairs, windows.head]);
         const l = cfg.loss;

@@ -1,5 +1,5 @@
 // Training a state-space model (HNN, baseline or D-HNN) on a state dataset: the paper's protocol
-// (Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step), on the
+// (Adam with coupled L2 weight decay, full batch or a fresh seeded draw of batchSize rows per step), on the
 // current engine (./engine.ts).
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
@@ -90,7 +90,7 @@ export function stateVariables(
   }));
 }
 
-/** Rows of a split as float32 batches: the whole split, or `size` rows of a permutation per step. */
+/** Rows of a split as float32 batches: the whole split, or `size` rows drawn per step. */
 export class StateBatches {
   readonly x: Float32Array;
   readonly y: Float32Array;
@@ -119,7 +119,7 @@ export class StateBatches {
 
 /**
  * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
- * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
+ * Adam with coupled L2 weight decay, full batch or a fresh seeded draw of batchSize rows per step, steps + 1
  * updates. `cfg` is validated first (an unknown key, a value out of range or an unknown model kind
  * is a one-line UserError) and so is `data` (shapes, finite values). Same cfg and data, same
  * backend: the same weights. The caller owns the returned model (dispose it).
@@ -161,8 +161,8 @@ export async function trainStateModel(
 }
 
 /**
- * The step and its batches: the derivative loss on rows (all of them, or a fresh seeded permutation's
- * first batchSize per step, as the reference's torch.randperm(n)[:batch]); or, with rolloutSteps, the
+ * The step and its batches: the derivative loss on rows (all of them, or a fresh seeded draw of
+ * batchSize distinct rows per step, as the reference's torch.randperm(n)[:batch]); or, with rolloutSteps, the
  * trajectory loss on windows of K + 1 consecutive states (all, or batchSize windows per step).
  */
 function stateBatches(
@@ -171,8 +171,7 @@ function stateBatches(
   data: StateData,
 ): { def: StepDefinition; next: (rng: Rng) => Float32Array[] } {
   const variables = stateVariables(model, cfg);
-  const pick = (n: number, rng: Rng) =>
-    cfg.batchSize === null || cfg.batchSize >= n ? null : rng.permutation(n).subarray(0, cfg.batchSize);
+  const pick = (n: number, rng: Rng) => (cfg.batchSize === null || cfg.batchSize >= n ? null : rng.sample(n, cfg.batchSize));
   if (cfg.rolloutSteps === undefined) {
     const rows = cfg.batchSize === null || cfg.batchSize >= data.train.rows ? data.train.rows : cfg.batchSize;
     const b = new StateBatches(data.train, data.dim, rows);

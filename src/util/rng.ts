@@ -87,6 +87,22 @@ export class Rng {
     return p;
   }
 
+  /**
+   * k distinct indices of 0..n-1 in uniformly random order: the first k positions of a Fisher-Yates
+   * shuffle run from the front, so k draws rather than n (a training batch of 200 from 40000 rows).
+   */
+  sample(n: number, k: number): Int32Array {
+    if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new RangeError(`cannot sample ${k} of ${n}`);
+    const moved = new Map<number, number>(); // position -> value, where it differs from the position
+    const out = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      out[i] = moved.get(j) ?? j;
+      moved.set(j, moved.get(i) ?? i);
+    }
+    return out;
+  }
+
   /** Serialisable state, for checkpoints that resume the exact same stream. */
   getState(): number[] {
     return [...this.gen.getState(), this.spareNormal === null ? NaN : this.spareNormal];

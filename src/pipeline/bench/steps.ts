@@ -40,7 +40,7 @@ async function engineFor(def: StepDefinition, vars: tf.Variable[], where: BenchE
   );
 }
 
-/** One update of a state model (hidden 200, 200) on random states: the full batch, or `batch` rows of a fresh permutation per step. */
+/** One update of a state model (hidden 200, 200) on random states: the full batch, or `batch` rows drawn afresh per step. */
 export async function stateBenchStep(
   kind: ModelKind,
   dim: number,
@@ -58,7 +58,7 @@ export async function stateBenchStep(
   const engine = await engineFor(def, model.variables(), where);
   return {
     run: async () => {
-      if (batch !== null) batches.fill(rng.permutation(rows).subarray(0, batch));
+      if (batch !== null) batches.fill(rng.sample(rows, batch));
       await engine.step([batches.x, batches.y]);
     },
     ...graphSize(def),
