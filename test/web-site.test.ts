@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { generatePixelDataset } from '../datasets/pixel.ts';
 import { loadArtifacts } from '../models/io.ts';
 import { decodeArtifacts, parseModelJson } from '../models/artifacts.ts';
-import { PIXEL_MODEL_FORMAT } from '../models/pixel.ts';
+import { PIXEL_MODEL_FORMAT, PixelModel } from '../models/pixel.ts';
 import { loadPixelModel } from '../models/storage.ts';
 import { decodeLatents, encodeRows } from '../src/eval/pixel.ts';
 import { loadPixelDataset, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
@@ -22,7 +22,6 @@ import { initBackend } from '../src/tf/backend.ts';
 import { PRELOAD_MARK, SITE_FILE, type SiteManifest } from '../src/web/format.ts';
 import { startSiteServer, type SiteServer } from '../src/web/serve.ts';
 import { buildSite } from '../src/web/site.ts';
-import { PIXEL_MODEL_FORMAT as PAGE_PIXEL_MODEL_FORMAT, pixelCodec } from '../web/codec.ts';
 import { grab, poseTo } from '../web/drag.ts';
 import { frameZeroBefore, runEpisode } from '../web/episode.ts';
 import { decodeSite, fetchSite } from '../web/load.ts';
@@ -79,7 +78,7 @@ describe('hnn web: the site of every pixel task, read by the page code', () => {
       try {
         const loaded = decodeSite(await fetchSite(server.url));
         const m = loaded.models[0];
-        const codec = pixelCodec(m.topology, m.weights);
+        const codec = PixelModel.fromWeights(m.topology, m.weights);
         const setup = {
           task: loaded.task,
           frames: loaded.manifest.frames,
@@ -158,7 +157,6 @@ describe('hnn web: the builder', () => {
       expect(viaParser.weights[k].shape).toEqual(viaIo.weights[k].shape);
       expect(bytes(viaParser.weights[k].values).equals(bytes(viaIo.weights[k].values)), k).toBe(true);
     }
-    expect(PAGE_PIXEL_MODEL_FORMAT).toBe(PIXEL_MODEL_FORMAT);
     // every file the page needs, and index.html preloading what the page fetches first
     for (const f of [
       'index.html',
@@ -222,7 +220,7 @@ describe('hnn web: the builder', () => {
     const server = await startSiteServer(site);
     try {
       const loaded = decodeSite(await fetchSite(server.url));
-      const codec = pixelCodec(loaded.models[0].topology, loaded.models[0].weights);
+      const codec = PixelModel.fromWeights(loaded.models[0].topology, loaded.models[0].weights);
       const node = loadPixelModel(join(conv, 'model'));
       const z = encodeRows(codec, loaded.pairs, 1);
       expect(maxAbsDiff(z, encodeRows(node.model, loaded.pairs, 1))).toBe(0);

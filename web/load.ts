@@ -4,12 +4,12 @@
 // apart so the files can arrive while the backend starts.
 import { decodeArtifacts, parseModelJson, weightsPath, type ModelJson } from '../models/artifacts.ts';
 import type { NamedWeights } from '../models/mlp.ts';
-import type { PixelTopology } from '../models/pixel.ts';
+
 import { checkDissipationForm } from '../models/kinds.ts';
 import { getPixelTask } from '../src/tasks/registry.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
 import { SITE_FILE, SITE_FORMAT, type SiteManifest, type SiteModel, type SiteStateData } from '../src/web/format.ts';
-import { PIXEL_MODEL_FORMAT } from './codec.ts';
+import { PIXEL_MODEL_FORMAT, type PixelTopology } from '../models/pixel.ts';
 
 export interface LoadedModel {
   site: SiteModel;

@@ -2,7 +2,7 @@
 // first test trial and draws it, then runs one animation loop for the Play and Train views. What
 // the tests read or drive is on window.hnn (test/browser.test.ts).
 import { PAGE_BACKENDS, startBackend, type PageBackend } from './backend.ts';
-import { pixelCodec } from './codec.ts';
+import { PixelModel } from '../models/pixel.ts';
 import type { EpisodeSetup } from './episode.ts';
 import { decodeSite, fetchSite } from './load.ts';
 import { PlayView } from './play.ts';
@@ -78,7 +78,7 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     integrator: defaultRolloutIntegrator(site.models[0]!.topology.loss.latentStep),
     models: site.models.map((m) => ({
       kind: m.topology.kind,
-      codec: pixelCodec(m.topology, m.weights),
+      codec: PixelModel.fromWeights(m.topology, m.weights),
       weights: m.weights,
       map: m.site.latentMap,
     })),

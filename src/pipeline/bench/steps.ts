@@ -7,7 +7,7 @@ import { PixelModel, convSpecOf } from '../../../models/pixel.ts';
 import type { LatentStep } from '../../../models/kinds.ts';
 import { Adam } from '../../train/adam.ts';
 import { adamSettings, type StepEngine } from '../../train/engine.ts';
-import { OrtStepEngine, stepGraph } from '../../train/engine-ort.ts';
+import { gradientGraph, OrtStepEngine } from '../../train/engine-ort.ts';
 import { TfjsStepEngine } from '../../train/engine-tfjs.ts';
 import { pixelTrainConfig, pixelVariables } from '../../train/pixel.ts';
 import { StateBatches, stateVariables } from '../../train/state.ts';
@@ -61,7 +61,7 @@ export async function stateBenchStep(
       if (batch !== null) batches.fill(rng.sample(rows, batch));
       await engine.step([batches.x, batches.y]);
     },
-    ...graphSize(def),
+    ...graphSize(def, engine),
     engine: engine.description,
     dispose: () => (engine.dispose(), model.dispose()),
   };
@@ -83,13 +83,14 @@ export async function pixelBenchStep(K: number, latentStep: LatentStep, where: B
   const engine = await engineFor(def, model.variables(), where);
   return {
     run: async () => void (await engine.step([pairs, pairs.subarray(0, K * count * width)])),
-    ...graphSize(def),
+    ...graphSize(def, engine),
     engine: engine.description,
     dispose: () => (engine.dispose(), model.dispose()),
   };
 }
 
-function graphSize(def: StepDefinition): { nodes: number; flops: number } {
-  const g = stepGraph(def, adamSettings(1e-3));
-  return { nodes: g.nodeCount, flops: g.productFlops() };
+/** The nodes the engine runs per step (the gradient graph's for tfjs, which runs the same definition), and the product FLOPs. */
+function graphSize(def: StepDefinition, engine: StepEngine): { nodes: number; flops: number } {
+  const g = gradientGraph(def);
+  return { nodes: engine.nodes ?? g.nodeCount, flops: g.productFlops() };
 }
