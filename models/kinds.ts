@@ -2,13 +2,8 @@
 // line can list the choices without loading TensorFlow.js.
 import { UserError } from '../src/util/errors.ts';
 
-/**
- * hnn: the symplectic gradient of a learned scalar H; baseline: an MLP that predicts dx/dt directly;
- * dhnn: the dissipative HNN (Sosanya & Greydanus 2022), the symplectic gradient of a learned H plus
- * the gradient of a second learned scalar D on the momenta (models/dynamics.ts).
- */
-export const MODEL_KINDS = ['hnn', 'baseline', 'dhnn'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
+import type { ModelKind } from '../src/tasks/vocabulary.ts';
+export { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../src/tasks/vocabulary.ts';
 
 /** The name of the D-HNN's dissipation network: its weights are saved as "dhnn-d/w0", ... and drawn from `init:dhnn-d`. */
 export const DISSIPATION_NET = 'dhnn-d';
@@ -38,11 +33,3 @@ export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: 
  * (StateTask.dissipationWeightDecay: the real pendulum keeps its 1e-5). docs/DISSIPATIVE.md has the table.
  */
 export const DISSIPATION_WEIGHT_DECAY = 3e-3;
-
-/** Integrators for the latent step inside the pixel loss (tensor form, differentiable). */
-export const LATENT_STEPS = ['euler', 'rk4', 'leapfrog'] as const;
-export type LatentStep = (typeof LATENT_STEPS)[number];
-
-/** Autoencoders of the pixel model: the paper's residual MLP, or convolutions over the frame stack. */
-export const PIXEL_ENCODERS = ['mlp', 'conv'] as const;
-export type PixelEncoder = (typeof PIXEL_ENCODERS)[number];

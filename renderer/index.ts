@@ -3,4 +3,3 @@ export { Rasterizer, toPixels, type RasterOptions } from './rasterize.ts';
 export { simulateFrames, type SimulateOptions } from './simulate.ts';
 export { sourceNames, sourceOf, type SimulationSource, type TaskSource } from './sources.ts';
 export { simulateMatter, MATTER_DESCRIPTION, type MatterOptions, type MatterRun } from './matter.ts';
-export { benchRenderer, type RendererBench } from './bench.ts';

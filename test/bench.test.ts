@@ -37,7 +37,7 @@ describe('bench', () => {
     const s = await pixelBenchStep(4, 'leapfrog', { kind: 'ort', threads: 1 });
     try {
       await s.run();
-      expect(s.engine).toBe(`onnxruntime-node cpu, 1 thread, ${s.nodes} nodes per step`);
+      expect(s.engine).toBe(`onnxruntime-node cpu, 1 thread, ${s.nodes} nodes per step, Adam in WebAssembly`);
       expect(s.nodes).toBeGreaterThan(500);
       // the autoencoder on 400 and 320 rows, forward and backward, ~1.1 GFLOP; 12 latent field passes ~0.8
       expect(s.flops).toBeGreaterThan(1.5e9);

@@ -58,7 +58,8 @@ export interface LatentMap {
   quadratic?: boolean;
 }
 
-export type LatentMapKind = 'affine' | 'quadratic';
+import type { LatentMapKind } from '../tasks/vocabulary.ts';
+export type { LatentMapKind } from '../tasks/vocabulary.ts';
 
 /** The features of one latent (the offset's 1 not included): z, then z_i z_j (i <= j) when quadratic. */
 function latentFeatures(z: ArrayLike<number>, quadratic: boolean): number[] {

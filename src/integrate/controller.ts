@@ -1,7 +1,7 @@
 // Step-size control for embedded Runge-Kutta pairs, with the rules and constants of Hairer, Norsett
 // & Wanner (Solving ODEs I, II.4) as scipy's solve_ivp applies them, so that step counts can be
 // compared with scipy's. The solver's loop owns the attempts; these functions decide.
-import type { FieldInto } from '../systems/system.ts';
+import type { FieldInto } from './field.ts';
 
 /** Fraction of the predicted optimal step actually taken, so that most steps pass. */
 const SAFETY = 0.9;

@@ -1,6 +1,6 @@
 // Dormand-Prince 5(4) at a fixed step: the 5th-order solution without error control. Order 5, not
 // symplectic; six field evaluations per step, since without error control the FSAL stage is unused.
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { iterateSteps } from './fixed.ts';
 import { fixedStep } from './runge-kutta.ts';
 import { DOPRI5 } from './tableau.ts';

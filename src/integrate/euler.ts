@@ -1,5 +1,5 @@
 // Explicit (forward) Euler, order 1, not symplectic: the baseline whose energy visibly drifts.
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { iterateSteps } from './fixed.ts';
 
 export const name = 'euler';

@@ -1,6 +1,6 @@
 // Repeated fixed steps of any one-step method, shared by the fixed-step integrators. The loop is
 // bounded by nSteps and stops with an IntegrationError as soon as the state is not finite.
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';
 
 export type StepFn = (f: Field, t: number, x: Float64Array, h: number) => Float64Array;

@@ -1,7 +1,7 @@
 // Integration of a learned field that may blow up: adaptive RK45 at requested times, keeping the
 // states reached and holding the last one to the end. Rollouts of trained models (energy metric,
 // latent pixel rollouts) use it; it imports no `node:` module, so the browser page uses it too.
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { solveIvp } from './rk45.ts';
 
 /**

@@ -1,5 +1,5 @@
 // Integrator registry: each fixed-step integrator with its order and whether it is symplectic.
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { UserError } from '../util/errors.ts';
 import * as euler from './euler.ts';
 import * as rk4 from './rk4.ts';

@@ -8,7 +8,7 @@
  * drifting. For a non-separable learned field it is still order 2 but not symplectic.
  * Costs 3 field evaluations per step (the third cannot be reused: it is taken at p_half).
  */
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { iterateSteps } from './fixed.ts';
 
 export const name = 'leapfrog';

@@ -1,5 +1,5 @@
 // Classical fixed-step Runge-Kutta, order 4, not symplectic (energy drifts slowly over long runs).
-import type { Field } from '../systems/system.ts';
+import type { Field } from './field.ts';
 import { iterateSteps } from './fixed.ts';
 
 export const name = 'rk4';

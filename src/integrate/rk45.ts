@@ -5,7 +5,7 @@
  * (dense.ts) and growable output rows (trajectory.ts). This module owns the loop, the reusable work
  * buffers and the typed failures.
  */
-import type { Field, FieldInto } from '../systems/system.ts';
+import type { Field, FieldInto } from './field.ts';
 import { accepts, errorNorm, initialStepSize, minStepSize, nextStepSize, type Tolerances } from './controller.ts';
 import { DenseOutput } from './dense.ts';
 import { firstNonFiniteIndex, IntegrationError } from './errors.ts';

@@ -1,7 +1,7 @@
 // One explicit Runge-Kutta step over any tableau, into caller-owned buffers: dataset generation
 // takes millions of steps, so the in-place path allocates nothing. The sums run over the stages in
 // order from 0, because the bits of generated datasets depend on that order.
-import type { Field, FieldInto } from '../systems/system.ts';
+import type { Field, FieldInto } from './field.ts';
 import type { StepFn } from './fixed.ts';
 import type { EmbeddedTableau, Tableau } from './tableau.ts';
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { benchRenderer } from '../../renderer/bench.ts';
+import { benchRenderer } from './bench/renderer.ts';
 import { initBackend, threadsFor } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
 import { writeJsonAtomic } from '../util/files.ts';

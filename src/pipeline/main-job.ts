@@ -10,7 +10,7 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import { formatSeconds } from '../util/progress.ts';
 import { moveAside, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
-import { defaultJobs, runJobs } from '../util/workers.ts';
+import { defaultJobs, runJobs } from './workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';

@@ -29,7 +29,7 @@ import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, taskLatentM
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
 import type { RunMetricsBase } from './state.ts';
-import { defaultJobs, runJobs, type Job } from '../util/workers.ts';
+import { defaultJobs, runJobs, type Job } from './workers.ts';
 import { threadsFor } from '../tf/backend.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */

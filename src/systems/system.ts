@@ -10,11 +10,8 @@
 import type { Rng } from '../util/rng.ts';
 import type { Shape, View } from './scene.ts';
 
-/** A time-dependent vector field: returns dx/dt at (t, x). */
-export type Field = (t: number, x: Float64Array) => Float64Array;
-
-/** The same field writing into a caller-owned buffer: no allocation per call (hot integrator loops). */
-export type FieldInto = (t: number, x: Float64Array, out: Float64Array) => void;
+import type { Field, FieldInto } from '../integrate/field.ts';
+export type { Field, FieldInto } from '../integrate/field.ts';
 
 /** One published row of the paper's Table 1, values already multiplied by `scale` (e.g. 1e3). */
 export interface PublishedResult {

@@ -4,7 +4,7 @@
 // accepted at run time cannot disagree. Objects are strict: an unknown key is an error with a
 // "did you mean" (src/util/options.ts).
 import { z } from 'zod';
-import { LATENT_STEPS } from '../../models/kinds.ts';
+import { LATENT_STEPS } from './vocabulary.ts';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const positive = () => z.number().positive();

@@ -4,8 +4,7 @@
 // branches on a task's name. The protocols come from the paper and its code (docs/PROTOCOLS.md).
 import type { Rng } from '../util/rng.ts';
 import type { PublishedResult, System } from '../systems/system.ts';
-import type { LatentMapKind } from '../eval/pixel.ts';
-import type { RolloutProjection } from '../eval/integrators.ts';
+import type { LatentMapKind, RolloutProjection } from './vocabulary.ts';
 import type {
   PixelTrainProtocol as PixelTrainProtocolType,
   SimulatedDataFields,
@@ -168,9 +167,9 @@ export interface PixelEvaluation {
   energyScale: number;
   /** State coordinate whose oscillation gives the swing or orbit period; null where there is none (chaos). */
   periodCoordinate: number | null;
-  /** Features of the latent-to-state map of the energy metric: 'affine' (default) or 'quadratic' (src/eval/pixel.ts LatentMap). */
+  /** Features of the latent-to-state map of the energy metric: 'affine' (default) or 'quadratic' (src/eval/pixel.ts LatentMap, src/tasks/vocabulary.ts). */
   latentMap?: LatentMapKind;
-  /** What a rollout does to its latent after every frame: 'none' (default) or 'autoencoder' (src/eval/integrators.ts). */
+  /** What a rollout does to its latent after every frame: 'none' (default) or 'autoencoder' (src/tasks/vocabulary.ts). */
   projection?: RolloutProjection;
 }
 

@@ -1,10 +1,10 @@
-// Benchmarks for the `hnn bench` command: rasteriser throughput and default pixel-dataset build time.
+// The renderer's part of `hnn bench`: rasteriser throughput and default pixel-dataset build time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rasterizer } from './rasterize.ts';
-import { generatePixelDataset } from '../datasets/pixel.ts';
-import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { Rasterizer } from '../../../renderer/rasterize.ts';
+import { generatePixelDataset } from '../../../datasets/pixel.ts';
+import { pixelPendulumTask } from '../../systems/pendulum.ts';
 
 export interface RendererBench {
   /** Frames rendered per second at size x size on one core (angles sweep (-pi, pi)). */

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError } from './errors.ts';
-import { packageFile } from './package-root.ts';
-import { JOBS, type JobName } from '../pipeline/jobs.ts';
+import { UserError } from '../util/errors.ts';
+import { packageFile } from '../util/package-root.ts';
+import { JOBS, type JobName } from './jobs.ts';
 
 export interface Job<N extends JobName = JobName> {
   name: N;
@@ -24,7 +24,7 @@ export function defaultJobs(): number {
 }
 
 function workerEntry(): string | null {
-  const path = packageFile('dist/src/util/worker-entry.js');
+  const path = packageFile('dist/src/pipeline/worker-entry.js');
   return existsSync(path) ? path : null;
 }
 

@@ -1,7 +1,7 @@
 // A worker thread's whole life: run one job of src/pipeline/jobs.ts with its own TensorFlow.js backend
 // and report the result, or the error in a form the main thread can turn back into a one-line message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { JOBS, type JobName } from '../pipeline/jobs.ts';
+import { JOBS, type JobName } from './jobs.ts';
 
 const { name, args, systemFile } = workerData as { name: JobName; args: [never]; systemFile?: string };
 try {
