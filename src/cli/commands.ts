@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { registerImport } from './import.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = [
@@ -192,6 +193,7 @@ export function registerCommands(program: Command): void {
     .action(() => {
       for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
     });
+  registerImport(program);
 
   program
     .command('generate')

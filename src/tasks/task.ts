@@ -62,7 +62,12 @@ export interface MeasuredData {
   targets?: 'forward' | 'midpoint';
 }
 
-export type StateData = SimulatedData | MeasuredData;
+/** A user's trajectories, read by `hnn import states` into a dataset folder (never generated). */
+export interface ImportedData {
+  source: 'imported';
+}
+
+export type StateData = SimulatedData | MeasuredData | ImportedData;
 
 /** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"). */
 export interface SimulatedEnergyEval {
@@ -236,6 +241,8 @@ export interface PixelTask extends TaskBase {
   quick: { steps: number };
   /** How to print the published numbers: losses and energy at their own scales. */
   publishedScales?: { loss: number; energy: number };
+  /** Frames imported by `hnn import video`: no state, no renderer; the truth is the stored frames. */
+  imported?: boolean;
 }
 
 export type Task = StateTask | PixelTask;
