@@ -237,7 +237,11 @@ export async function autoCrop(src: FrameSource, limit: number): Promise<Box> {
   const n = a * a;
   const sum = new Float64Array(n);
   const sq = new Float64Array(n);
-  for (const f of frames) for (let i = 0; i < n; i++) ((sum[i] += f[i]), (sq[i] += f[i] * f[i]));
+  for (const f of frames)
+    for (let i = 0; i < n; i++) {
+      sum[i] += f[i];
+      sq[i] += f[i] * f[i];
+    }
   const std = Float64Array.from(sum, (s, i) => Math.sqrt(Math.max(0, sq[i] / frames.length - (s / frames.length) ** 2)));
   const sorted = Float64Array.from(std).sort();
   const median = sorted[n >> 1];
