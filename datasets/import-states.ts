@@ -119,7 +119,8 @@ function targetsOf(trial: Trial, method: TargetMethod): { x: Float64Array[]; dx:
   const n = t.length;
   if (trial.dx) return { x, dx: trial.dx, t };
   const need = method === 'forward' ? 2 : 3;
-  if (n < need) throw new UserError(`trial ${trial.id} has ${n} rows; ${method} differences need at least ${need}; drop it or give more rows`);
+  if (n < need)
+    throw new UserError(`trial ${trial.id} has ${n} rows; ${method} differences need at least ${need}; drop it or give more rows`);
   if (method === 'forward') {
     const dx = x.slice(0, n - 1).map((xi, i) => {
       const h = t[i + 1] - t[i];
@@ -228,7 +229,8 @@ function checkOptions(o: StateImportOptions): { split: SplitBy; fraction: number
   const fraction = o.testFraction ?? 0.2;
   if (!(fraction > 0 && fraction < 1)) throw new UserError(`--test-fraction must be a number in (0, 1), got ${fraction}`);
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new UserError(`--seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw new UserError(`--seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   const targets = o.targets ?? 'forward';
   if (!TARGET_METHODS.includes(targets)) throw new UserError(`--targets must be one of ${TARGET_METHODS.join(', ')}, got "${targets}"`);
   if (o.derivatives && o.targets) throw new UserError('--targets chooses finite differences; drop it when --derivatives gives the targets');
@@ -245,7 +247,9 @@ export function buildImportedStates(table: Table, file: string, o: StateImportOp
   const parts = trials.map((t) => targetsOf(t, targets));
   const { train, test, held } = splitRows(parts, split, fraction, seed);
   if (train.t.length < 1 || test.t.length < 1)
-    throw new UserError(`the split leaves ${train.t.length} train and ${test.t.length} test rows; give more rows or another --test-fraction`);
+    throw new UserError(
+      `the split leaves ${train.t.length} train and ${test.t.length} test rows; give more rows or another --test-fraction`,
+    );
   const dim = 2 * m.q.length;
   const energy = o.energy === undefined ? null : energyOf(o.energy, m, [...train.x, ...test.x]);
   const params = {

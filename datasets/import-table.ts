@@ -149,7 +149,9 @@ function jsonTable(file: string, text: string): Table {
     json.forEach((row: unknown, r) => {
       const keys = row && typeof row === 'object' ? Object.keys(row) : [];
       if (keys.length !== names.length || !names.every((n) => keys.includes(n)))
-        throw new UserError(`${file}: row ${r} has keys [${keys.join(', ')}], the first row [${names.join(', ')}]; give every row the same keys`);
+        throw new UserError(
+          `${file}: row ${r} has keys [${keys.join(', ')}], the first row [${names.join(', ')}]; give every row the same keys`,
+        );
       names.forEach((n, c) => (columns[c][r] = jsonNumber(file, (row as Record<string, unknown>)[n], r, n)));
     });
     return { names, columns, rows: sameLength(file, names, columns), format: 'json' };

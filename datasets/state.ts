@@ -249,7 +249,9 @@ export function buildStateDataset(ref: TaskRef, seed: number, overrides: StateOv
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
     throw new UserError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   if (task.data.source === 'imported')
-    throw new UserError(`${task.name} datasets are made from your data by \`hnn import states FILE --out DIR\`; train on one with --data DIR`);
+    throw new UserError(
+      `${task.name} datasets are made from your data by \`hnn import states FILE --out DIR\`; train on one with --data DIR`,
+    );
   if (task.data.source === 'measured') {
     if (Object.values(overrides).some((v) => v !== undefined))
       throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);

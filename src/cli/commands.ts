@@ -12,6 +12,10 @@ import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerImport } from './import.ts';
+import { IMPORT_TASK_NAMES } from '../tasks/imported.ts';
+
+/** Tasks `hnn train` takes: the registry's, and the import tasks (with --data). */
+const TRAIN_TASKS = [...TASK_NAMES, ...IMPORT_TASK_NAMES];
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = [
@@ -82,7 +86,7 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
 }
 
 interface TrainFlags {
-  task: string;
+  task?: string;
   model: ModelKind;
   seed: number;
   steps?: number;
@@ -104,7 +108,10 @@ interface TrainFlags {
 }
 
 async function train(o: TrainFlags): Promise<void> {
-  const task = getTask(o.task);
+  // --data alone: the task the dataset's manifest names (an imported dataset's own)
+  if (!o.task && !o.data) throw new UserError('train needs --task T, or --data DIR whose manifest names the task');
+  const { resolveRunTask, taskOfDataset } = await import('../../datasets/import-task.ts');
+  const task = o.task ? resolveRunTask(o.task, o.data && resolve(o.data)) : taskOfDataset(resolve(o.data!));
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
@@ -222,7 +229,7 @@ export function registerCommands(program: Command): void {
   program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .requiredOption('--task <task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .option('--task <task>', `one of ${TRAIN_TASKS.join(', ')} (default: the one --data names)`, oneOf('task', TRAIN_TASKS))
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
