@@ -42,6 +42,8 @@ export interface StateDataset {
   testT: Float64Array;
   /** everything that made the data (recorded in the manifest) */
   params: Record<string, unknown>;
+  /** imported datasets: the source trial of each test row (datasets/import-states.ts) */
+  testTrial?: Float64Array;
 }
 
 /** A task given by name (the registry) or as a record (e.g. a user's own system). */
@@ -349,6 +351,9 @@ export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
     testDx: f64('testDx'),
     testT: f64('testT'),
     params: manifest.params,
+    ...(arrays.testTrial?.data instanceof Float64Array && arrays.testTrial.shape[0] === testRows
+      ? { testTrial: arrays.testTrial.data }
+      : {}),
   };
 }
 

@@ -44,7 +44,13 @@ describe('targets and split', () => {
     const t = [0, 0.1, 0.25, 0.3, 0.5, 0.9];
     const rows = t.map((s) => `${s},${3 * s * s - s + 2},${5 * s - 1}`);
     writeFileSync(join(dir, 'a.csv'), ['t,x,v', ...rows].join('\n'));
-    const c = importStates(join(dir, 'a.csv'), join(dir, 'c'), { columns: ['x', 'v'], time: 't', targets: 'central', split: 'time', testFraction: 0.3 }).dataset;
+    const c = importStates(join(dir, 'a.csv'), join(dir, 'c'), {
+      columns: ['x', 'v'],
+      time: 't',
+      targets: 'central',
+      split: 'time',
+      testFraction: 0.3,
+    }).dataset;
     const dx = [...c.trainDx, ...c.testDx];
     const tc = [...c.trainT, ...c.testT];
     tc.forEach((s, i) => {
@@ -98,20 +104,74 @@ describe('targets and split', () => {
 
 describe('bad input: one line naming the fix, nothing written', () => {
   const cases: Array<[string, string, string, Parameters<typeof importStates>[2], RegExp]> = [
-    ['unknown column', 'x.csv', 't,q,p\n0,1,2\n1,2,3\n', { columns: ['q', 'mom'], time: 't', split: 'time' }, /unknown column "mom".*columns are t, q, p/],
-    ['ragged row', 'x.csv', 't,q,p\n0,1,2\n1,2\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time' }, /line 3 has 2 values, the header has 3 columns/],
-    ['NaN', 'x.csv', 't,q,p\n0,1,2\n1,NaN,3\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time' }, /line 3, column "q" is "NaN", not a finite number/],
+    [
+      'unknown column',
+      'x.csv',
+      't,q,p\n0,1,2\n1,2,3\n',
+      { columns: ['q', 'mom'], time: 't', split: 'time' },
+      /unknown column "mom".*columns are t, q, p/,
+    ],
+    [
+      'ragged row',
+      'x.csv',
+      't,q,p\n0,1,2\n1,2\n2,3,4\n',
+      { columns: ['q', 'p'], time: 't', split: 'time' },
+      /line 3 has 2 values, the header has 3 columns/,
+    ],
+    [
+      'NaN',
+      'x.csv',
+      't,q,p\n0,1,2\n1,NaN,3\n2,3,4\n',
+      { columns: ['q', 'p'], time: 't', split: 'time' },
+      /line 3, column "q" is "NaN", not a finite number/,
+    ],
     ['Inf', 'x.csv', 't,q,p\n0,1,2\n1,2,Infinity\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time' }, /column "p" is "Infinity"/],
     ['empty value', 'x.csv', 't,q,p\n0,1,2\n1,,3\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time' }, /column "q" is empty/],
-    ['JSON null', 'x.json', '{"t":[0,1,2],"q":[1,null,3],"p":[0,0,0]}', { columns: ['q', 'p'], time: 't', split: 'time' }, /row 1, column "q" is null/],
-    ['JSON ragged', 'x.json', '{"t":[0,1,2],"q":[1,2],"p":[0,0,0]}', { columns: ['q', 'p'], time: 't', split: 'time' }, /"q" has 2 values, "t" has 3; give every column the same length/],
-    ['non-monotonic time', 'x.csv', 't,q,p\n0,1,2\n2,2,3\n1,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time' }, /time does not increase at data row 3.*sort each trial's rows by time/],
-    ['one trial, split by trials', 'x.csv', 't,q,p\n0,1,2\n1,2,3\n2,3,4\n', { columns: ['q', 'p'], time: 't' }, /one trial.*--trial COLUMN, or --split time/],
+    [
+      'JSON null',
+      'x.json',
+      '{"t":[0,1,2],"q":[1,null,3],"p":[0,0,0]}',
+      { columns: ['q', 'p'], time: 't', split: 'time' },
+      /row 1, column "q" is null/,
+    ],
+    [
+      'JSON ragged',
+      'x.json',
+      '{"t":[0,1,2],"q":[1,2],"p":[0,0,0]}',
+      { columns: ['q', 'p'], time: 't', split: 'time' },
+      /"q" has 2 values, "t" has 3; give every column the same length/,
+    ],
+    [
+      'non-monotonic time',
+      'x.csv',
+      't,q,p\n0,1,2\n2,2,3\n1,3,4\n',
+      { columns: ['q', 'p'], time: 't', split: 'time' },
+      /time does not increase at data row 3.*sort each trial's rows by time/,
+    ],
+    [
+      'one trial, split by trials',
+      'x.csv',
+      't,q,p\n0,1,2\n1,2,3\n2,3,4\n',
+      { columns: ['q', 'p'], time: 't' },
+      /one trial.*--trial COLUMN, or --split time/,
+    ],
     ['no header', 'x.csv', '0,1,2\n1,2,3\n2,3,4\n', { columns: ['q', 'p'], dt: 1 }, /add a header line/],
     ['no time', 'x.csv', 't,q,p\n0,1,2\n1,2,3\n', { columns: ['q', 'p'], split: 'time' }, /--time COLUMN or a fixed step as --dt/],
     ['odd columns', 'x.csv', 't,q,p\n0,1,2\n1,2,3\n', { columns: ['q'], time: 't' }, /even number of columns/],
-    ['bad energy', 'x.csv', 't,q,p\n0,1,2\n1,2,3\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time', energy: 'q + x' }, /unknown variable "x"/],
-    ['energy not finite', 'x.csv', 't,q,p\n0,1,2\n1,0,3\n2,3,4\n', { columns: ['q', 'p'], time: 't', split: 'time', energy: '1/q' }, /is Infinity at q = 0.*finite there/],
+    [
+      'bad energy',
+      'x.csv',
+      't,q,p\n0,1,2\n1,2,3\n2,3,4\n',
+      { columns: ['q', 'p'], time: 't', split: 'time', energy: 'q + x' },
+      /unknown variable "x"/,
+    ],
+    [
+      'energy not finite',
+      'x.csv',
+      't,q,p\n0,1,2\n1,0,3\n2,3,4\n',
+      { columns: ['q', 'p'], time: 't', split: 'time', energy: '1/q' },
+      /is Infinity at q = 0.*finite there/,
+    ],
     ['int64 npy', 'x.npy', '', { columns: ['0', '1'], dt: 1 }, /dtype <i8; save it as float64/],
   ];
   test.each(cases)('%s', (_name, file, text, opts, pattern) => {
@@ -139,5 +199,28 @@ describe('bad input: one line naming the fix, nothing written', () => {
     for (const text of ['x = 2', 'f(q) = q', 'q.a', 'import(q)', 'evaluate("1")', '[1, 2]', 'q > 1', 'q ? 1 : 2', '"s"'])
       expect(() => parseExpression(text, ['q', 'p']), text).toThrow(UserError);
     expect(parseExpression('pi * q^2 + sqrt(p)', ['q', 'p']).evaluate({ q: 2, p: 9 })).toBeCloseTo(4 * Math.PI + 3, 14);
+  });
+});
+
+describe('evaluation of imported states', () => {
+  test('the energy MSE of a field on the imported real pendulum equals the built-in task energy metric', async () => {
+    const { energyEvaluation } = await import('../src/eval/energy.ts');
+    const { evaluateImportedState } = await import('../src/eval/imported-state.ts');
+    const d = parseMeasured(readFileSync(join(import.meta.dirname, '..', 'data', 'real_pend_h_1.txt'), 'latin1'));
+    const dir = tmp();
+    const lines = ['t,q,p', ...Array.from({ length: d.rows }, (_, i) => `${d.t[i]},${d.q[i]},${d.p[i]}`)];
+    writeFileSync(join(dir, 'r.csv'), lines.join('\n'));
+    const out = join(dir, 'ds');
+    importStates(join(dir, 'r.csv'), out, { columns: ['q', 'p'], time: 't', split: 'time', energy: 'p^2 + 2.4*(1-cos(q))' });
+    // a damped linear field: any field will do, as long as both metrics integrate the same one
+    const field = (_t: number, x: Float64Array) => Float64Array.of(2 * x[1], -4.8 * x[0] - 0.01 * x[1]);
+    const ds = loadStateDataset(out);
+    const task = taskOfDataset(out);
+    const mine = evaluateImportedState({ ...ds, testTrial: ds.testTrial! }, field, null, (x) => task.system.energy(x));
+    const builtIn = energyEvaluation('real-pendulum', field);
+    expect(mine.energyMse!.mean).toBeGreaterThan(0);
+    expect(Math.abs(mine.energyMse!.mean - builtIn.mean) / builtIn.mean).toBeLessThan(1e-12);
+    expect(mine.rollouts.segments).toBe(1);
+    expect(mine.rollouts.rowsPerTrial).toEqual([111]);
   });
 });

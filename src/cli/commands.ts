@@ -44,6 +44,24 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
   );
 }
 
+function summariseImportedState(m: import('../pipeline/import-state.ts').ImportedStateMetrics, out: string): string {
+  const f = (v: number) => v.toExponential(3);
+  const r = m.rollouts;
+  return [
+    `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
+    `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
+    `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+    `  rollouts over ${r.segments} held-out segment(s): state MSE ${f(r.stateMse.mean)}, VPT median ${r.vptMedian} rows${r.failed ? ` (${r.failed} stopped early)` : ''}`,
+    m.learnedEnergyDrift
+      ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`
+      : '  learned H drift n/a (no learned H)',
+    m.energyMse
+      ? `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)} (the dataset's energy expression)`
+      : '  energy MSE n/a (no --energy given at import)',
+    `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
+  ].join('\n');
+}
+
 interface GenerateFlags {
   out: string;
   seed: number;
@@ -128,7 +146,7 @@ async function train(o: TrainFlags): Promise<void> {
     throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
   const { runStateExperiment } = await import('../pipeline/state.ts');
-  const { metrics } = await runStateExperiment({
+  const result = await runStateExperiment({
     task,
     kind: o.model,
     seed: o.seed,
@@ -140,7 +158,8 @@ async function train(o: TrainFlags): Promise<void> {
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
   });
-  summariseState(metrics, out);
+  if (result.imported) console.log(summariseImportedState(result.metrics, out));
+  else summariseState(result.metrics, out);
 }
 
 interface ReproduceFlags {

@@ -27,6 +27,9 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
+import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
+import { isImportTaskName } from '../tasks/imported.ts';
+import { finishImportedState, type ImportedStateMetrics } from './import-state.ts';
 
 export interface StateRunOptions {
   /** a task of the registry by name, or a task record (e.g. a user's own system) */
@@ -66,6 +69,11 @@ export interface RunMetricsBase<Task extends string> {
   versions: Record<string, string | null>;
 }
 
+/** What a state run returns: metrics of a known system, or (imported data) the import's own metrics. */
+export type StateRunResult =
+  | { metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult; imported?: undefined }
+  | { metrics: ImportedStateMetrics; weights: NamedWeights; energy: null; imported: true };
+
 export interface StateMetrics extends RunMetricsBase<string> {
   energyMse: MeanCi & { trajectories: number; failed: number; description: string };
   /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
@@ -98,10 +106,12 @@ function runDataset(task: StateTask, opts: StateRunOptions, work: string): { dat
 }
 
 /** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
-export async function runStateExperiment(
-  opts: StateRunOptions,
-): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
-  const task = stateTaskOf(opts.task);
+export async function runStateExperiment(opts: StateRunOptions): Promise<StateRunResult> {
+  // an import task by name takes its shape from its dataset
+  const task =
+    typeof opts.task === 'string' && isImportTaskName(opts.task)
+      ? asStateTask(resolveRunTask(opts.task, opts.dataDir))
+      : stateTaskOf(opts.task);
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
     command: `hnn train --task ${task.name} --model ${opts.kind}`,
@@ -116,11 +126,7 @@ export async function runStateExperiment(
   }
 }
 
-async function runStateIn(
-  task: StateTask,
-  out: RunOutput,
-  opts: StateRunOptions,
-): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+async function runStateIn(task: StateTask, out: RunOutput, opts: StateRunOptions): Promise<StateRunResult> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const protocol = {
     ...task.train,
@@ -153,6 +159,11 @@ async function runStateIn(
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
+  if (task.data.source === 'imported') {
+    const common = { task, kind: opts.kind, seed: opts.seed, protocol, dataset, dataDir, backend: backend.name, weights };
+    const run = { ...common, trainLoss, testLoss, trained, work: out.work, log, plots: opts.plots !== false };
+    return { metrics: await finishImportedState(run), weights, energy: null, imported: true };
+  }
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights));
   const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
 
