@@ -135,7 +135,19 @@ export async function runRolloutCommand(o: {
     console.log(
       `${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}, swing period ${s.periodRatio === null ? 'n/a (fewer than two swings)' : `x${s.periodRatio.toFixed(3)} the true one`}`,
     );
+  if (res.imported) console.log(comparisonLines(res.imported));
   for (const n of res.notes) console.log(`note: ${n}`);
+}
+
+/** The comparison of models on an imported dataset, one line per model. */
+function comparisonLines(c: NonNullable<Awaited<ReturnType<typeof runRollout>>['imported']>): string {
+  const lines = [`over ${c.trials} held-out trials, ${c.frames} frames each:`];
+  for (const [k, m] of Object.entries(c.models))
+    lines.push(
+      `${k}: VPT median ${m.vptMedian} (mean ${m.vptMean.toFixed(1)}), pixel MSE ${e(m.pixelMseMean)}, drift of the ${c.reference ?? 'HNN'}'s H ${m.hDrift ? e(m.hDrift.mean) : 'n/a'}`,
+    );
+  if (c.truthHDrift) lines.push(`truth: drift of the ${c.reference}'s H ${e(c.truthHDrift.mean)}`);
+  return lines.join('\n');
 }
 
 export async function runStartCommand(o: {
