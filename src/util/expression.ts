@@ -4,8 +4,14 @@
 // real functions. Nothing else (assignments, function definitions, objects, strings, matrices,
 // property access, units) passes, and nothing is ever run through JavaScript's eval: mathjs
 // evaluates the checked tree itself. Values are float64.
-import { parse, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathNode } from 'mathjs';
 import { UserError } from './errors.ts';
+
+/** mathjs, loaded on first use (it takes about a second, which commands without an expression should not pay). */
+function mathjs(): typeof import('mathjs') {
+  return createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+}
 
 /** The functions an expression may call. */
 export const EXPRESSION_FUNCTIONS = [
@@ -73,7 +79,7 @@ function refusal(node: MathNode, allowed: ReadonlySet<string>, parent: MathNode 
 export function parseExpression(text: string, allowed: readonly string[], flag = '--energy'): Expression {
   let tree: MathNode;
   try {
-    tree = parse(text);
+    tree = mathjs().parse(text);
   } catch (e) {
     throw new UserError(`${flag} "${text}" does not parse (${(e as Error).message}); write it like "0.5*p^2 + 3*(1-cos(q))"`);
   }
