@@ -103,7 +103,9 @@ export function parseExpression(text: string, allowed: readonly string[], flag =
       for (const v of variables) scope.set(v, values[v]);
       const out: unknown = code.evaluate(scope);
       if (typeof out !== 'number' || !Number.isFinite(out))
-        throw new UserError(`${flag} "${text}" is ${String(out)} at ${describe(values, variables)}; give an expression that is finite there`);
+        throw new UserError(
+          `${flag} "${text}" is ${String(out)} at ${describe(values, variables)}; give an expression that is finite there`,
+        );
       return out;
     },
   };
