@@ -47,7 +47,6 @@ export interface ImportedStateRun {
 export async function finishImportedState(r: ImportedStateRun): Promise<ImportedStateMetrics> {
   const ds = r.dataset;
   if (!ds.testTrial) throw new UserError(`dataset ${r.dataDir} lacks its testTrial array; import it again with \`hnn import states\``);
-  if (r.kind === 'dhnn') throw new UserError('the D-HNN is not evaluated on imported data yet; train --model hnn or baseline');
   const hasEnergy = (ds.params.energy ?? null) !== null;
   const evaluation = evaluateImportedState(
     { dim: ds.dim, testX: ds.testX, testT: ds.testT, testTrial: ds.testTrial },

@@ -27,6 +27,7 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
+import { UserError } from '../util/errors.ts';
 import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
 import { finishImportedState, type ImportedStateMetrics } from './import-state.ts';
@@ -112,6 +113,10 @@ export async function runStateExperiment(opts: StateRunOptions): Promise<StateRu
     typeof opts.task === 'string' && isImportTaskName(opts.task)
       ? asStateTask(resolveRunTask(opts.task, opts.dataDir))
       : stateTaskOf(opts.task);
+  if (task.data.source === 'imported' && opts.kind === 'dhnn')
+    throw new UserError(
+      'the D-HNN is not evaluated on imported states (its friction metric needs a known system); train --model hnn or baseline',
+    );
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
     command: `hnn train --task ${task.name} --model ${opts.kind}`,
