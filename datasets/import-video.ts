@@ -147,8 +147,8 @@ async function decode(src: FrameSource, o: VideoImportOptions, c: Checked): Prom
       : o.crop === 'auto'
         ? await autoCrop(src, c.limit)
         : parseCrop(o.crop, src.width, src.height);
-  // the raw frames are a fifth of the dataset's bytes (datasetBytes): the same limit
-  const all = await src.read(box, c.size, c.channels, Math.floor(c.limit / 5) * c.every + values);
+  // a decoded frame is one byte per value, its share of the dataset 20 (datasetBytes): the same limit
+  const all = await src.read(box, c.size, c.channels, Math.floor(c.limit / 20) * c.every + values);
   const frames = all.filter((_, i) => i % c.every === 0);
   if (datasetBytes(frames.length, values) > c.limit)
     throw new UserError(

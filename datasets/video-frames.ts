@@ -109,7 +109,7 @@ function ffmpegBytes(args: string[], file: string, limit: number): Promise<Buffe
       if (over)
         fail(
           new UserError(
-            `${file} gives more than ${formatBytes(limit)} of frames, over the --max-gb limit; take a shorter clip, a smaller --size, --every K, or raise --max-gb`,
+            `${file} gives more frames than the --max-gb limit allows (${formatBytes(limit)} decoded); take a shorter clip, a smaller --size, --every K, or raise --max-gb`,
           ),
         );
       else if (code !== 0)
@@ -175,7 +175,7 @@ async function framesSource(dir: string, fps: number | undefined, quiet: boolean
       for (const [i, f] of files.entries()) {
         if ((out.length + 1) * size * size * channels > limit)
           throw new UserError(
-            `${dir} gives more than ${formatBytes(limit)} of frames, over the --max-gb limit; use fewer frames, a smaller --size, --every K, or raise --max-gb`,
+            `${dir} gives more frames than the --max-gb limit allows (${formatBytes(limit)} decoded); use fewer frames, a smaller --size, --every K, or raise --max-gb`,
           );
         out.push(await frameBytes(f, width, height, box, size, channels));
         progress.update(i + 1);
