@@ -17,7 +17,7 @@ for s in $(seq 0 $((SEEDS - 1))); do
   for m in hnn baseline; do
     [ -f "$OUT/pendulum-s$s/$m/metrics.json" ] || $HNN train --data "$OUT/ds-pendulum" --model $m --seed $s $STEPFLAG --out "$OUT/pendulum-s$s/$m" --quiet
   done
-  $HNN rollout --hnn "$OUT/pendulum-s$s/hnn" --baseline "$OUT/pendulum-s$s/baseline" --out "$OUT/pendulum-s$s/rollout.mp4" --force
+  $HNN rollout --model "$OUT/pendulum-s$s" --out "$OUT/pendulum-s$s/rollout.mp4" --force
 done
 # the project's own frames, re-imported
 [ -f "$OUT/gen/manifest.json" ] || $HNN generate pixel-pendulum --out "$OUT/gen" --quiet
