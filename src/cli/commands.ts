@@ -14,6 +14,11 @@ import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './ar
 import { registerImport } from './import.ts';
 import { IMPORT_TASK_NAMES } from '../tasks/imported.ts';
 
+const IMPORT_TASK_LINES = [
+  ['state-import', 'state', 'your trajectories: `hnn import states FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
+  ['pixel-import', 'pixel', 'your video: `hnn import video FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
+] as const;
+
 /** Tasks `hnn train` takes: the registry's, and the import tasks (with --data). */
 const TRAIN_TASKS = [...TASK_NAMES, ...IMPORT_TASK_NAMES];
 
@@ -218,6 +223,7 @@ export function registerCommands(program: Command): void {
     .description('list the tasks (systems and their experiments)')
     .action(() => {
       for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+      for (const [name, kind, what] of IMPORT_TASK_LINES) console.log(`${name.padEnd(18)} ${kind.padEnd(5)}  ${what}`);
     });
   registerImport(program);
 
