@@ -211,6 +211,86 @@ function arraysOf(trials: Float32Array[][], held: number[], values: number): Rec
   };
 }
 
+interface Built {
+  source: string;
+  src: FrameSource;
+  o: VideoImportOptions;
+  c: Checked;
+  box: Box;
+  scale: number;
+  framesRead: number;
+  F: number;
+  T: number;
+  held: number[];
+}
+
+/** The manifest's params: what made the data, every option, the command line. */
+function paramsOf(b: Built): Record<string, unknown> {
+  const { c, o, src, F, T } = b;
+  return {
+    task: PIXEL_IMPORT,
+    trials: T,
+    frames: F,
+    size: c.size,
+    engine: 'imported',
+    seed: c.seed,
+    samples: 1,
+    frameDt: c.every / src.fps,
+    substeps: 0,
+    channels: c.channels,
+    randomParams: false,
+    friction: 0,
+    dof: c.dof,
+    source: { path: resolve(b.source), file: basename(b.source), kind: src.kind, sha256: src.sha256, ...src.description },
+    options: {
+      crop: o.crop ?? null,
+      cropBox: b.box,
+      grey: !!o.grey,
+      fps: o.fps ?? null,
+      every: c.every,
+      trialFrames: F,
+      background: c.background,
+      testFraction: c.fraction,
+      maxGb: c.limit / 1e9,
+    },
+    backgroundScale: b.scale,
+    framesRead: b.framesRead,
+    framesDropped: b.framesRead - F * T,
+    testTrials: b.held,
+    command: o.command ?? null,
+    importerVersion: VIDEO_IMPORT_VERSION,
+  };
+}
+
+/** The manifest's descriptive fields, as a generated pixel dataset has them. */
+function extraOf(b: Built): Record<string, unknown> {
+  const { c, F, T, held } = b;
+  const per = F - 3;
+  return {
+    ideal: false,
+    label: `imported frames of ${basename(b.source)}`,
+    counts: {
+      trials: T,
+      frames: F,
+      samplesPerTrial: per,
+      trainTrials: T - held.length,
+      testTrials: held.length,
+      trainSamples: (T - held.length) * per,
+      testSamples: held.length * per,
+      frameSize: c.size,
+      sampleLength: 2 * c.size * c.size * c.channels,
+    },
+    split: { test: `trials ${held.join(', ')} (Rng(seed).fork("import-split"))`, train: 'the others, in order' },
+    layout: {
+      pixels: 'sample k of a trial: [frame k+1 | frame k+2], each frame N*N (x3 RGB, channels last) row-major, float32 in [0, 1]',
+      nextPixels: '[frame k+2 | frame k+3]',
+      testFrames: '[test trial, frame, N*N*channels]: the truth of every rollout',
+      normalisation: c.background === 'subtract' ? `|byte - per-pixel median byte| / 255 / ${b.scale}, clamped to [0, 1]` : 'byte / 255',
+    },
+    previews: { contactSheet: 'preview.png', gif: 'preview.gif', trial: held[0] },
+  };
+}
+
 /**
  * `hnn import video SOURCE --out DIR`: every check (source readable, crop, frame counts, size
  * limit) runs before the folder is claimed; the folder appears only when complete.
@@ -223,73 +303,13 @@ export async function importVideo(source: string, out: string, o: VideoImportOpt
   const { frames, scale } = normalise(raw.slice(0, F * T), c.background);
   const trials = Array.from({ length: T }, (_, t) => frames.slice(t * F, (t + 1) * F));
   const held = [...testTrialSet(T, c.fraction, c.seed)].sort((a, b) => a - b);
-  const values = c.size * c.size * c.channels;
-  const arrays = arraysOf(trials, held, values);
+  const arrays = arraysOf(trials, held, c.size * c.size * c.channels);
+  const built: Built = { source, src, o, c, box, scale, framesRead: raw.length, F, T, held };
   const frameDt = c.every / src.fps;
-  const per = F - 3;
-  const params = {
-    task: PIXEL_IMPORT,
-    trials: T,
-    frames: F,
-    size: c.size,
-    engine: 'imported',
-    seed: c.seed,
-    samples: 1,
-    frameDt,
-    substeps: 0,
-    channels: c.channels,
-    randomParams: false,
-    friction: 0,
-    dof: c.dof,
-    source: { path: resolve(source), file: basename(source), kind: src.kind, sha256: src.sha256, ...src.description },
-    options: {
-      crop: o.crop ?? null,
-      cropBox: box,
-      grey: !!o.grey,
-      fps: o.fps ?? null,
-      every: c.every,
-      trialFrames: F,
-      background: c.background,
-      testFraction: c.fraction,
-      maxGb: c.limit / 1e9,
-    },
-    backgroundScale: scale,
-    framesRead: raw.length,
-    framesDropped: raw.length - F * T,
-    testTrials: held,
-    command: o.command ?? null,
-    importerVersion: VIDEO_IMPORT_VERSION,
-  };
-  const extra = {
-    ideal: false,
-    label: `imported frames of ${basename(source)}`,
-    counts: {
-      trials: T,
-      frames: F,
-      samplesPerTrial: per,
-      trainTrials: T - held.length,
-      testTrials: held.length,
-      trainSamples: (T - held.length) * per,
-      testSamples: held.length * per,
-      frameSize: c.size,
-      sampleLength: 2 * values,
-    },
-    split: { test: `trials ${held.join(', ')} (Rng(seed).fork("import-split"))`, train: 'the others, in order' },
-    layout: {
-      pixels: 'sample k of a trial: [frame k+1 | frame k+2], each frame N*N (x3 RGB, channels last) row-major, float32 in [0, 1]',
-      nextPixels: '[frame k+2 | frame k+3]',
-      testFrames: '[test trial, frame, N*N*channels]: the truth of every rollout',
-      normalisation: c.background === 'subtract' ? `|byte - per-pixel median byte| / 255 / ${scale}, clamped to [0, 1]` : 'byte / 255',
-    },
-    previews: { contactSheet: 'preview.png', gif: 'preview.gif', trial: held[0] },
-  };
   const output = openDatasetOutput(out, { force: o.force, command: 'hnn import video' });
   try {
-    const manifest = output.write(
-      { kind: PIXEL_IMPORT, seed: c.seed, params, extra },
-      arrays,
-      previews(trials[held[0]], c.size, c.channels, frameDt),
-    );
+    const meta = { kind: PIXEL_IMPORT, seed: c.seed, params: paramsOf(built), extra: extraOf(built) };
+    const manifest = output.write(meta, arrays, previews(trials[held[0]], c.size, c.channels, frameDt));
     return { manifest, trials: T, frames: F, size: c.size, channels: c.channels, frameDt, testTrials: held.length };
   } finally {
     output.release();

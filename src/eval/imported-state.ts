@@ -63,6 +63,42 @@ export interface ImportedStateInput {
   testTrial: Float64Array;
 }
 
+/** One held-out segment rolled out from its first row and scored. */
+function scoreSegment(
+  ds: ImportedStateInput,
+  s: Segment,
+  field: Field,
+  learnedH: ((x: ArrayLike<number>) => number) | null,
+  hScale: number,
+  energy: ((x: Float64Array) => number) | null,
+): { mse: number; vpt: number; drift: number | null; energyMse: number | null; failed: boolean } {
+  const d = ds.dim;
+  const truth = ds.testX.subarray(s.start * d, (s.start + s.rows) * d);
+  const pred = new Float64Array(s.rows * d);
+  const failed = integrateHeld(field, truth.slice(0, d), ds.testT.slice(s.start, s.start + s.rows), TOL, pred) < s.rows;
+  let norm = 0;
+  for (const v of truth) norm += v * v;
+  norm /= s.rows;
+  const se = Float64Array.from({ length: s.rows }, (_, i) => {
+    let e = 0;
+    for (let c = 0; c < d; c++) e += (truth[i * d + c] - pred[i * d + c]) ** 2;
+    return e;
+  });
+  let energyMse: number | null = null;
+  if (energy) {
+    let sum = 0;
+    for (let i = 0; i < s.rows; i++) sum += (energy(truth.subarray(i * d, (i + 1) * d)) - energy(pred.subarray(i * d, (i + 1) * d))) ** 2;
+    energyMse = sum / s.rows;
+  }
+  return {
+    mse: se.reduce((a, b) => a + b, 0) / (s.rows * d),
+    vpt: validPredictionTime(se.map((e) => (norm > 0 ? e / norm : e))),
+    drift: learnedH ? energyDrift(energiesOf(learnedH, pred, d), hScale) : null,
+    energyMse,
+    failed,
+  };
+}
+
 /** Rolls the learned field out over every held-out segment and scores it (see the file comment). */
 export function evaluateImportedState(
   ds: ImportedStateInput,
@@ -70,35 +106,20 @@ export function evaluateImportedState(
   learnedH: ((x: ArrayLike<number>) => number) | null,
   energy: ((x: Float64Array) => number) | null,
 ): ImportedStateEvaluation {
-  const d = ds.dim;
   const segments = testSegments(ds.testTrial, ds.testT);
-  const hScale = learnedH ? spread(energiesOf(learnedH, ds.testX, d)) || 1 : 1;
+  const hScale = learnedH ? spread(energiesOf(learnedH, ds.testX, ds.dim)) || 1 : 1;
   const mse: number[] = [];
   const vpt: number[] = [];
   const drift: number[] = [];
   const emse: number[] = [];
   let failed = 0;
   for (const s of segments) {
-    const truth = ds.testX.subarray(s.start * d, (s.start + s.rows) * d);
-    const pred = new Float64Array(s.rows * d);
-    if (integrateHeld(field, truth.slice(0, d), ds.testT.slice(s.start, s.start + s.rows), TOL, pred) < s.rows) failed++;
-    let norm = 0;
-    for (const v of truth) norm += v * v;
-    norm /= s.rows;
-    const se = Float64Array.from({ length: s.rows }, (_, i) => {
-      let e = 0;
-      for (let c = 0; c < d; c++) e += (truth[i * d + c] - pred[i * d + c]) ** 2;
-      return e;
-    });
-    const errors = se.map((e) => (norm > 0 ? e / norm : e));
-    mse.push(se.reduce((a, b) => a + b, 0) / (s.rows * d));
-    vpt.push(validPredictionTime(errors));
-    if (learnedH) drift.push(energyDrift(energiesOf(learnedH, pred, d), hScale));
-    if (energy) {
-      let se = 0;
-      for (let i = 0; i < s.rows; i++) se += (energy(truth.subarray(i * d, (i + 1) * d)) - energy(pred.subarray(i * d, (i + 1) * d))) ** 2;
-      emse.push(se / s.rows);
-    }
+    const r = scoreSegment(ds, s, field, learnedH, hScale, energy);
+    mse.push(r.mse);
+    vpt.push(r.vpt);
+    if (r.drift !== null) drift.push(r.drift);
+    if (r.energyMse !== null) emse.push(r.energyMse);
+    if (r.failed) failed++;
   }
   const sorted = [...vpt].sort((a, b) => a - b);
   const m = sorted.length >> 1;

@@ -7,8 +7,14 @@ import type { RolloutIntegrator } from '../eval/integrators.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
 import type { MeanSem } from '../eval/stats.ts';
 import type { PixelTrainConfig } from '../train/pixel.ts';
+import { join } from 'node:path';
+import { savePixelModel, type PixelModel } from '../../models/pixel.ts';
+import type { JsonlLog } from '../train/log.ts';
+import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
-import type { ImportedPixelEvaluation } from './import-pixel.ts';
+import { evaluateImportedPixelModel, type ImportedPixelEvaluation } from './import-pixel.ts';
+import { checkMetricsFinite } from './metrics.ts';
+import { METRICS_FILE } from './run-output.ts';
 import type { PixelDataset } from './pixel.ts';
 import type { RunMetricsBase } from './state.ts';
 
@@ -25,6 +31,8 @@ export interface ImportedPixelMetrics extends RunMetricsBase<string>, ImportedPi
 }
 
 export interface ImportedMetricsInput {
+  /** the run's folder while it is written */
+  work?: string;
   kind: ModelKind;
   seed: number;
   cfg: PixelTrainConfig;
@@ -36,6 +44,34 @@ export interface ImportedMetricsInput {
   resumed: boolean;
   rollout: ImportedPixelMetrics['rollout'];
   result: ImportedPixelEvaluation;
+}
+
+/**
+ * The end of a pixel run on imported data: evaluation (src/pipeline/import-pixel.ts), the saved
+ * model, the loss plot (`plot`), and metrics.json, written last after its headline numbers are
+ * checked to be finite.
+ */
+export async function finishImportedPixelRun(
+  model: PixelModel,
+  modelDir: string,
+  i: Omit<ImportedMetricsInput, 'result'> & { log: JsonlLog; plot: () => Promise<void>; work: string },
+): Promise<ImportedPixelMetrics> {
+  const result = evaluateImportedPixelModel(model, model.read(), i.ds, i.cfg.loss, i.rollout);
+  const meta = { task: i.ds.task.name, seed: i.seed, steps: i.cfg.steps, backend: i.backend, dataset: i.dataDir };
+  await savePixelModel(modelDir, model, i.cfg.loss, meta);
+  model.dispose();
+  const metrics = importedPixelMetrics({ ...i, result });
+  i.log.write({
+    event: 'done',
+    trainLoss: metrics.trainLoss,
+    testLoss: metrics.testLoss,
+    vptMedian: metrics.vptMedian,
+    trainSeconds: i.trained.totalSeconds,
+  });
+  await i.plot();
+  checkMetricsFinite(metrics, ['trainLoss.mean', 'testLoss.mean', 'pixelMse.mean', 'vptMedian']);
+  writeJsonAtomic(join(i.work, METRICS_FILE), metrics);
+  return metrics;
 }
 
 export function importedPixelMetrics(i: ImportedMetricsInput): ImportedPixelMetrics {

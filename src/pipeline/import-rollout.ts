@@ -54,6 +54,8 @@ const median = (v: number[]) => {
 
 interface Yardstick {
   kind: 'hnn' | 'dhnn';
+  /** frames per encoder row of the reference */
+  context: number;
   /** H of the reference's encoding of decoded rows [frames, input] */
   along(rows: Float32Array, count: number): Float64Array;
   scale: number;
@@ -67,7 +69,7 @@ function yardstick(models: Partial<Record<ModelKind, LoadedPixelModel>>, ds: Pix
   const H = hamiltonianFunction(m.weights, kind);
   const d = m.model.spec.latent;
   const scale = spread(energiesOf(H, encodeRows(m.model, own.data.test.x, own.data.test.rows), d)) || 1;
-  return { kind, scale, along: (rows, count) => energiesOf(H, encodeRows(m.model, rows, count), d) };
+  return { kind, context: contextOf(m.topology), scale, along: (rows, count) => energiesOf(H, encodeRows(m.model, rows, count), d) };
 }
 
 export interface ImportedRolloutOutput {
@@ -75,6 +77,40 @@ export interface ImportedRolloutOutput {
   comparison: ImportedComparison;
   /** the reference H along the shown trial: truth and each model */
   energy: { truth: Float64Array | null; models: Partial<Record<ModelKind, Float64Array>> };
+}
+
+/** One model rolled out from every held-out trial: its scores, the shown trial's frames, and the reference H along them. */
+function compareModel(
+  m: LoadedPixelModel,
+  ds: PixelDataset,
+  frames: number,
+  o: { trial: number; integrator?: RolloutIntegrator; projection: RolloutProjection },
+  ref: Yardstick | null,
+  notes: string[],
+): { comparison: ImportedModelComparison; shown: Float32Array; energy: Float64Array | null } {
+  const k = m.topology.kind;
+  const integrator = o.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep);
+  const own = withContext(ds, contextOf(m.topology));
+  const latents = importedLatents(m.model, m.weights, own, { frames, integrator, projection: o.projection });
+  const scored = latents.map((l, t) => scoreImportedRollout(m.model, l, importedTruth(ds, t, frames), frames));
+  const comparable = ref !== null && contextOf(m.topology) === ref.context;
+  if (ref && !comparable)
+    notes.push(`the ${k} encodes ${contextOf(m.topology)} frames per row and the ${ref.kind} ${ref.context}: no H drift for it`);
+  const along = comparable ? latents.map((l) => ref.along(decodeLatents(m.model, l.z), frames)) : null;
+  const perTrial = along?.map((h) => energyDrift(h, ref!.scale));
+  const vpts = scored.map((s) => s.vpt);
+  return {
+    comparison: {
+      integrator,
+      vptPerTrial: vpts,
+      vptMedian: median(vpts),
+      vptMean: mean(vpts),
+      pixelMseMean: mean(scored.map((s) => s.pixelMse)),
+      hDrift: perTrial ? { mean: mean(perTrial), perTrial } : null,
+    },
+    shown: scored[o.trial].frames,
+    energy: along ? along[o.trial] : null,
+  };
 }
 
 /** Rolls every model out from every held-out trial, scores them, and composes the video of `trial`. */
@@ -92,34 +128,16 @@ export function importedRollout(
   const result: ImportedComparison['models'] = {};
   const shown: Partial<Record<ModelKind, Float32Array>> = {};
   const energy: ImportedRolloutOutput['energy'] = { truth: null, models: {} };
-  const context = (k: ModelKind) => contextOf(models[k]!.topology);
   for (const k of kinds) {
-    const m = models[k]!;
-    const integrator = o.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep);
-    const own = withContext(ds, context(k));
-    const latents = importedLatents(m.model, m.weights, own, { frames, integrator, projection: o.projection });
-    const scored = latents.map((l, t) => scoreImportedRollout(m.model, l, importedTruth(ds, t, frames), frames));
-    const comparable = ref && context(k) === context(ref.kind);
-    const drift = comparable ? latents.map((l) => ref.along(decodeLatents(m.model, l.z), frames)) : null;
-    if (ref && !comparable)
-      notes.push(`the ${k} encodes ${context(k)} frames per row and the ${ref.kind} ${context(ref.kind)}: no H drift for it`);
-    const perTrial = drift?.map((h) => energyDrift(h, ref!.scale));
-    const vpts = scored.map((s) => s.vpt);
-    result[k] = {
-      integrator,
-      vptPerTrial: vpts,
-      vptMedian: median(vpts),
-      vptMean: mean(vpts),
-      pixelMseMean: mean(scored.map((s) => s.pixelMse)),
-      hDrift: perTrial ? { mean: mean(perTrial), perTrial } : null,
-    };
-    shown[k] = scored[o.trial].frames;
-    if (drift) energy.models[k] = drift[o.trial];
+    const c = compareModel(models[k]!, ds, frames, o, ref, notes);
+    result[k] = c.comparison;
+    shown[k] = c.shown;
+    if (c.energy) energy.models[k] = c.energy;
   }
   let truthHDrift: ImportedComparison['truthHDrift'] = null;
   if (ref) {
     // the true pair of rollout frame f is test sample f of the trial (frames f+1, f+2), while the trial has samples
-    const own = withContext(ds, context(ref.kind));
+    const own = withContext(ds, contextOf(models[ref.kind]!.topology));
     const n = Math.min(frames, own.perTrial);
     const w = own.data.test.x.length / own.data.test.rows;
     const along = trials.map((t) => ref.along(own.data.test.x.subarray(t * own.perTrial * w, (t * own.perTrial + n) * w), n));

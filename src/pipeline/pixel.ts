@@ -67,8 +67,8 @@ import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutp
 import type { NpyArray } from '../util/npy.ts';
 import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
-import { evaluateImportedPixelModel, importedPixelDataset } from './import-pixel.ts';
-import { importedPixelMetrics, type ImportedPixelMetrics } from './import-metrics.ts';
+import { importedPixelDataset } from './import-pixel.ts';
+import { finishImportedPixelRun, type ImportedPixelMetrics } from './import-metrics.ts';
 import { asPixelTask, resolveRunTask } from '../../datasets/import-task.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
@@ -450,38 +450,10 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const integrator = opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep);
   const projection = opts.projection ?? taskProjection(task);
   if (task.imported) {
-    const r = evaluateImportedPixelModel(model, weights, ds, cfg.loss, { frames, integrator, projection });
-    await savePixelModel(modelDir, model, cfg.loss, {
-      task: task.name,
-      seed: opts.seed,
-      steps: cfg.steps,
-      backend: backend.name,
-      dataset: dataDir,
-    });
-    model.dispose();
-    const metrics = importedPixelMetrics({
-      kind: opts.kind,
-      seed: opts.seed,
-      cfg,
-      protocol: pixelProtocol(cfg),
-      ds,
-      dataDir,
-      backend: backend.name,
-      trained,
-      resumed: out.resume,
-      rollout: { frames, integrator, projection },
-      result: r,
-    });
-    log.write({
-      event: 'done',
-      trainLoss: metrics.trainLoss,
-      testLoss: metrics.testLoss,
-      vptMedian: metrics.vptMedian,
-      trainSeconds: trained.seconds,
-    });
-    await lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
-    checkMetricsFinite(metrics, ['trainLoss.mean', 'testLoss.mean', 'pixelMse.mean', 'vptMedian']);
-    writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
+    const rollout = { frames, integrator, projection };
+    const run = { kind: opts.kind, seed: opts.seed, cfg, protocol: pixelProtocol(cfg), ds, dataDir, backend: backend.name, trained };
+    const plot = () => lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
+    const metrics = await finishImportedPixelRun(model, modelDir, { ...run, resumed: out.resume, rollout, log, plot, work: out.work });
     removeCheckpoint(ckpt);
     return { metrics: null, importedMetrics: metrics, rollouts: [], map: null };
   }
