@@ -14,6 +14,9 @@ import { expectOneLineError, hnn } from './helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hnn-import-video-'));
 
+/** Videos are read through ffmpeg (.ci/run installs it); without it these tests are reported as skipped. */
+const noFfmpeg = spawnSync('ffmpeg', ['-version']).status !== 0 || spawnSync('ffprobe', ['-version']).status !== 0;
+
 function ffmpeg(args: string[]): void {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
@@ -22,7 +25,7 @@ function ffmpeg(args: string[]): void {
 /** A small square moving on a grey background: 48 frames of 32x32 at 10 frames/s. */
 const MOVING = 'color=c=0x405060:s=32x32:r=10:d=4.8[bg];color=c=0xf0a020:s=6x6:r=10:d=4.8[sq];[bg][sq]overlay=x=10+8*sin(2*t):y=12[out0]';
 
-describe('video import', () => {
+describe.skipIf(noFfmpeg)('video import', () => {
   test('a lossless video and a folder of its frames give the same arrays; the split is seeded', async () => {
     const dir = tmp();
     ffmpeg(['-f', 'lavfi', '-i', MOVING, '-c:v', 'ffv1', join(dir, 'v.mkv')]);
@@ -77,7 +80,20 @@ describe('video import', () => {
 });
 
 describe('bad input: one line naming the fix, nothing written', () => {
-  test.each([
+  test('a video without ffmpeg on the PATH', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'x.mp4'), 'anything');
+    const r = hnn(['import', 'video', join(dir, 'x.mp4'), '--out', join(dir, 'out'), '--trial-frames', '4'], {
+      env: { ...process.env, PATH: join(dir, 'no-such-bin') },
+    });
+    expectOneLineError(
+      r,
+      /ffmpeg \(ffprobe\) is not on the PATH, and videos are read through it; install ffmpeg, or give a folder of PNG or JPEG frames/,
+    );
+    expect(readdirSync(dir)).toEqual(['x.mp4']);
+  });
+
+  test.skipIf(noFfmpeg).each([
     [
       'a file ffmpeg cannot read',
       (d: string) => (writeFileSync(join(d, 'x.mp4'), 'not a video'), [join(d, 'x.mp4')]),
