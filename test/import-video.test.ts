@@ -52,6 +52,26 @@ describe.skipIf(noFfmpeg)('video import', () => {
     expect((a.manifest.params as { source: { sha256: string } }).source.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test('--every and --fps choose the frame interval; the manifest records every option and the command', async () => {
+    const dir = tmp();
+    ffmpeg(['-f', 'lavfi', '-i', MOVING, '-c:v', 'ffv1', join(dir, 'v.mkv')]);
+    const every = await importVideo(join(dir, 'v.mkv'), join(dir, 'e'), {
+      size: 8,
+      every: 2,
+      trialFrames: 4,
+      quiet: true,
+      command: 'hnn import video v.mkv',
+    });
+    expect([every.trials, every.frames]).toEqual([6, 4]);
+    expect(every.frameDt).toBeCloseTo(0.2, 12);
+    const fps = await importVideo(join(dir, 'v.mkv'), join(dir, 'f'), { size: 8, fps: 5, trialFrames: 4, quiet: true });
+    expect([fps.trials, fps.frameDt]).toEqual([6, 0.2]);
+    const p = every.manifest.params as { options: Record<string, unknown>; command: string; framesRead: number };
+    expect(p.options).toMatchObject({ every: 2, trialFrames: 4, grey: false, background: 'subtract', crop: null });
+    expect(p.command).toBe('hnn import video v.mkv');
+    expect(p.framesRead).toBe(24);
+  });
+
   test('--crop auto is the box around what moves; background subtraction leaves it bright on black', async () => {
     const dir = tmp();
     ffmpeg([
