@@ -11,29 +11,19 @@ import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { registerInit } from './init.ts';
+import { registerExport } from './export.ts';
+import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 import { registerImport } from './import.ts';
-import { IMPORT_TASK_NAMES } from '../tasks/imported.ts';
+import { isImportTaskName } from '../tasks/imported.ts';
 
 const IMPORT_TASK_LINES = [
   ['state-import', 'state', 'your trajectories: `hnn import states FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
   ['pixel-import', 'pixel', 'your video: `hnn import video FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
 ] as const;
 
-/** Tasks `hnn train` takes: the registry's, and the import tasks (with --data). */
-const TRAIN_TASKS = [...TASK_NAMES, ...IMPORT_TASK_NAMES];
-
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = [
-  'resume',
-  'latentStep',
-  'rolloutSteps',
-  'encoder',
-  'context',
-  'hnnWeight',
-  'consistencyWeight',
-  'dynamicsWeightDecay',
-  'projection',
-] as const;
+const PIXEL_TRAIN_FLAGS = ['resume', 'encoder', 'context', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay', 'projection'] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -42,7 +32,18 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
+      ...(m.energyMse.truthFailed
+        ? [
+            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(
+              m.energyMse.truthFailures,
+            )
+              .map(([r, n]) => `${n} ${r}`)
+              .join(', ')}) and are left out`,
+          ]
+        : []),
+      `  state MSE ${f(m.stateMse.mean)}   VPT mean ${m.vpt.mean.toFixed(2)}, median ${m.vpt.median.toFixed(2)} (time units of ${m.evaluation.t1})`,
+      `  evaluation ${m.evaluation.mode} (${m.evaluation.count} rollouts, rtol ${m.evaluation.rtol}): ${m.evalSeconds.toFixed(1)} s`,
       ...(m.dissipation ? dissipationLines(m.dissipation) : []),
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
@@ -68,6 +69,7 @@ function summariseImportedState(m: import('../pipeline/import-state.ts').Importe
 }
 
 interface GenerateFlags {
+  system?: string;
   out: string;
   seed: number;
   trials?: number;
@@ -81,8 +83,8 @@ interface GenerateFlags {
   quiet?: boolean;
 }
 
-async function generate(name: string, o: GenerateFlags): Promise<void> {
-  const task = getTask(name);
+async function generate(name: string | undefined, o: GenerateFlags): Promise<void> {
+  const task = getTask(chosenTask(name, await useSystemFile(o.system), 'hnn generate'));
   const out = resolve(o.out);
   if (task.kind === 'pixel') {
     const { generatePixelDataset } = await import('../../datasets/pixel.ts');
@@ -108,8 +110,10 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
 }
 
-interface TrainFlags {
+interface TrainFlags extends TrainFlagValues {
   task?: string;
+  system?: string;
+  eval?: ReturnType<typeof evalFlag>;
   model: ModelKind;
   seed: number;
   steps?: number;
@@ -131,10 +135,26 @@ interface TrainFlags {
 }
 
 async function train(o: TrainFlags): Promise<void> {
-  // --data alone: the task the dataset's manifest names (an imported dataset's own)
-  if (!o.task && !o.data) throw new UserError('train needs --task T, or --data DIR whose manifest names the task');
-  const { resolveRunTask, taskOfDataset } = await import('../../datasets/import-task.ts');
-  const task = o.task ? resolveRunTask(o.task, o.data && resolve(o.data)) : taskOfDataset(resolve(o.data!));
+  // an import task (named, or --data alone naming one in its manifest) takes its shape from its dataset
+  const { importedTaskOf, resolveRunTask } = await import('../../datasets/import-task.ts');
+  const { readManifest } = await import('../../datasets/format.ts');
+  const importData = !o.task && !o.system && o.data ? importedTaskOf(readManifest(resolve(o.data))) : null;
+  const task =
+    importData ??
+    (o.task && isImportTaskName(o.task)
+      ? resolveRunTask(o.task, o.data && resolve(o.data))
+      : getTask(
+          chosenTask(
+            o.task ?? (o.data && !o.system ? readManifest(resolve(o.data)).kind : undefined),
+            await useSystemFile(o.system),
+            'hnn train',
+          ),
+        ));
+  const trainSettings = trainOverrides(o, task.kind);
+  if (o.eval !== undefined && task.kind !== 'state')
+    throw new UserError(
+      `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
+    );
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
@@ -142,7 +162,7 @@ async function train(o: TrainFlags): Promise<void> {
     );
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
-    await runPixelTrainCommand({ ...o, task, out });
+    await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
     return;
   }
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
@@ -150,6 +170,13 @@ async function train(o: TrainFlags): Promise<void> {
     const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
+  if (o.latentStep !== undefined && o.rolloutSteps === undefined)
+    throw new UserError(
+      `--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too, or drop it`,
+    );
+  const chain =
+    o.rolloutSteps !== undefined ? { rolloutSteps: o.rolloutSteps, ...(o.latentStep ? { rolloutIntegrator: o.latentStep } : {}) } : {};
+  const stateTrain = trainSettings || o.rolloutSteps !== undefined ? { ...trainSettings, ...chain } : undefined;
   const { runStateExperiment } = await import('../pipeline/state.ts');
   const result = await runStateExperiment({
     task,
@@ -162,6 +189,8 @@ async function train(o: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    ...(stateTrain ? { train: stateTrain } : {}),
+    ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
   if (result.imported) console.log(summariseImportedState(result.metrics, out));
   else summariseState(result.metrics, out);
@@ -169,6 +198,7 @@ async function train(o: TrainFlags): Promise<void> {
 
 interface ReproduceFlags {
   tasks?: string[];
+  system?: string;
   pixels?: boolean;
   dissipative?: boolean;
   models?: ModelKind[];
@@ -188,6 +218,10 @@ interface ReproduceFlags {
 async function reproduce(o: ReproduceFlags): Promise<void> {
   // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
   if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
+  const fromFile = await useSystemFile(o.system);
+  for (const t of o.tasks ?? []) getTask(t);
+  // with --system and no --tasks: the file's tasks of the table's kind
+  if (fromFile.length && !o.tasks) o.tasks = fromFile.filter((t) => (t.kind === 'pixel') === !!o.pixels).map((t) => t.name);
   const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
@@ -211,18 +245,23 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     steps: o.steps,
     latentStep: o.latentStep,
     projection: o.projection,
+    systemFile: o.system && resolve(o.system),
   });
 }
 
 export function registerCommands(program: Command): void {
+  registerInit(program);
+  registerExport(program);
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
 
   program
     .command('tasks')
     .description('list the tasks (systems and their experiments)')
-    .action(() => {
-      for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+    .addOption(systemOption())
+    .action(async (o: { system?: string }) => {
+      const fromFile = await useSystemFile(o.system);
+      for (const t of [...TASKS, ...fromFile]) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
       for (const [name, kind, what] of IMPORT_TASK_LINES) console.log(`${name.padEnd(18)} ${kind.padEnd(5)}  ${what}`);
     });
   registerImport(program);
@@ -230,7 +269,8 @@ export function registerCommands(program: Command): void {
   program
     .command('generate')
     .description('generate a dataset folder (manifest.json + .npy arrays)')
-    .argument('<task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .argument('[task]', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .addOption(systemOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', seed('--seed'), 0)
     .option('--trials <n>', 'pixel tasks: number of trials', positiveInt('--trials'))
@@ -251,25 +291,34 @@ export function registerCommands(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(generate);
 
-  program
+  const trainCommand = program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .option('--task <task>', `one of ${TRAIN_TASKS.join(', ')} (default: the one --data names)`, oneOf('task', TRAIN_TASKS))
+    .option(
+      '--task <task>',
+      `one of ${TASK_NAMES.join(', ')}, state-import or pixel-import (with --data), or a task of --system FILE (default: its state task, or the task --data names)`,
+    )
+    .addOption(systemOption())
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
     .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
     .addOption(backend())
+    .option(
+      '--eval <size>',
+      "state tasks: the rollout evaluation, full (the task's protocol), quick (up to 5 states, rtol 1e-6) or a number of states (default: quick below 100 steps, else full)",
+      evalFlag,
+    )
     .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
-      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's: euler)`,
+      `integrator of the multi-step loss, ${LATENT_STEPS.join(', ')}: pixel tasks' latent term (default the task's, leapfrog; the paper's: euler); state tasks' trajectory loss (default leapfrog)`,
       oneOf('latent step', LATENT_STEPS),
     )
     .option(
       '--rollout-steps <k>',
-      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1)",
+      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1); state tasks: train on the K-step trajectory loss instead of the derivative loss",
       positiveInt('--rollout-steps'),
     )
     .option(
@@ -300,8 +349,9 @@ export function registerCommands(program: Command): void {
       oneOf('projection', ROLLOUT_PROJECTIONS),
     )
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
-    .option('--quiet', 'no progress bar')
-    .action(train);
+    .option('--quiet', 'no progress bar');
+  for (const opt of trainOptions()) trainCommand.addOption(opt);
+  trainCommand.action(train);
 
   program
     .command('reproduce')
@@ -313,8 +363,9 @@ export function registerCommands(program: Command): void {
       `comma-separated tasks (default: the paper's table, ${suiteTasks('paper')
         .map((t) => t.name)
         .join(',')})`,
-      listOf('task', TASK_NAMES),
+      (v: string) => v.split(',').map((t) => t.trim()),
     )
+    .addOption(systemOption())
     .option(
       '--pixels',
       `the pixel table instead: ${suiteTasks('pixels')
@@ -377,8 +428,10 @@ export function registerCommands(program: Command): void {
     .addOption(backend())
     .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
+    .addOption(systemOption())
     .action(
       async (o: {
+        system?: string;
         model?: string;
         hnn?: string;
         baseline?: string;
@@ -393,6 +446,7 @@ export function registerCommands(program: Command): void {
         force?: boolean;
         quiet?: boolean;
       }) => {
+        await useSystemFile(o.system);
         const { runRolloutCommand } = await import('./pixel.ts');
         await runRolloutCommand(o);
       },
@@ -414,13 +468,18 @@ export function registerCommands(program: Command): void {
 
   program
     .command('bench')
-    .description('median ms per training step against PyTorch, kernels per step, renderer frames/s, peak memory (JSON)')
+    .description('median ms per training step against PyTorch (with its BLAS), nodes per step, renderer frames/s, peak memory (JSON)')
     .option('--out <file>', 'also write the JSON to this file')
-    .addOption(backend())
-    .action(async (o: { out?: string; backend: string }) => {
+    .option(
+      '--threads <n>',
+      "ONNX Runtime's intra-op threads; 1 also limits the PyTorch peer to one thread (default: every core for both)",
+      positiveInt('--threads'),
+    )
+    .option('--no-pixel', 'time the state steps only')
+    .action(async (o: { out?: string; threads?: number; pixel: boolean }) => {
       if (o.out) checkWritable(resolve(o.out), 'file');
       const { runBench } = await import('../pipeline/bench.ts');
-      const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
+      const result = await runBench({ threads: o.threads, pixel: o.pixel, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
     });
 
@@ -434,10 +493,23 @@ export function registerCommands(program: Command): void {
     .option('--frames <n>', "frames per rollout (default: the task's)", positiveInt('--frames'))
     .addOption(backend())
     .option('--force', 'replace a site already in <out>')
-    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean }) => {
-      const { runWebCommand } = await import('../web/site.ts');
-      await runWebCommand({ ...o, out: resolve(o.out) });
-    });
+    .addOption(systemOption())
+    .action(
+      async (o: {
+        model: string;
+        out: string;
+        data?: string;
+        trials: number;
+        frames?: number;
+        backend: string;
+        force?: boolean;
+        system?: string;
+      }) => {
+        await useSystemFile(o.system);
+        const { runWebCommand } = await import('../web/site.ts');
+        await runWebCommand({ ...o, out: resolve(o.out) });
+      },
+    );
 
   program
     .command('serve')

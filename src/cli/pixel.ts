@@ -31,10 +31,13 @@ export async function runPixelTrainCommand(o: {
   context?: number;
   dynamicsWeightDecay?: number;
   projection?: RolloutProjection;
+  /** --lr, --batch-size, --weight-decay, --hidden (checked by the schema) */
+  train?: { lr?: number; batchSize?: number; weightDecay?: number; hidden?: number };
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
   const { metrics, importedMetrics } = await runPixelExperiment({
+    train: o.train,
     task: o.task,
     kind: o.model,
     seed: o.seed,

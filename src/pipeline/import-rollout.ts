@@ -6,7 +6,8 @@
 // H is given beside them: what the data themselves conserve.
 import { hamiltonianFunction } from '../../models/f64.ts';
 import type { ModelKind } from '../../models/kinds.ts';
-import { contextOf, type LoadedPixelModel } from '../../models/pixel.ts';
+import { contextOf } from '../../models/pixel.ts';
+import type { LoadedPixelModel } from '../../models/storage.ts';
 import { energiesOf, energyDrift, scoreImportedRollout, spread } from '../eval/imported.ts';
 import { defaultRolloutIntegrator, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
 import { decodeLatents, encodeRows } from '../eval/pixel.ts';

@@ -3,7 +3,7 @@
 // the registry, since each import has its own shape. They train with the paper's protocols; there is
 // no true field to simulate and no scene to render, so their systems refuse both, and their energy
 // is known only where the user gave an expression.
-import { defineSystem, type System } from '../systems/system.ts';
+import { buildSystem, type System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
 import { PIXEL_TRAIN, type PixelTask, type StateTask, type Task } from './task.ts';
 
@@ -22,7 +22,7 @@ export function isImportedTask(task: Task): boolean {
 
 /** The system of imported data: named coordinates, H only when the user gave one, no field. */
 function importedSystem(coordinates: readonly string[], energy?: (x: Float64Array) => number, description?: string): System {
-  return defineSystem({
+  return buildSystem({
     name: 'imported',
     description: description ?? 'imported data (no known Hamiltonian)',
     coordinates,
