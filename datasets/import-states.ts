@@ -24,6 +24,7 @@ export type TargetMethod = (typeof TARGET_METHODS)[number];
 export const SPLITS = ['trials', 'time'] as const;
 export type SplitBy = (typeof SPLITS)[number];
 
+/** What `hnn import states` takes besides the file and the output folder (docs/IMPORT.md). */
 export interface StateImportOptions {
   /** Positions then momenta, e.g. [q1, q2, p1, p2] (or give q and p). */
   columns?: string[];

@@ -8,6 +8,7 @@ import { unzipSync } from 'fflate';
 import { UserError } from '../src/util/errors.ts';
 import { decodeNpy } from '../src/util/npy.ts';
 
+/** A table of named float64 columns of equal length. */
 export interface Table {
   /** Column names in file order. */
   names: string[];

@@ -20,6 +20,7 @@ import { autoCrop, openFrameSource, parseCrop, type Box, type FrameSource } from
 export const VIDEO_IMPORT_VERSION = 1;
 const MIN_FRAMES = 4;
 
+/** What `hnn import video` takes besides the source and the output folder (docs/IMPORT.md). */
 export interface VideoImportOptions {
   size?: number;
   /** "x,y,w,h" in source pixels, or "auto". */
@@ -40,6 +41,7 @@ export interface VideoImportOptions {
   command?: string;
 }
 
+/** The dataset an import wrote: its manifest and shape. */
 export interface VideoImportResult {
   manifest: DatasetManifest;
   trials: number;

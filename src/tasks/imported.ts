@@ -9,6 +9,7 @@ import { PIXEL_TRAIN, type PixelTask, type StateTask, type Task } from './task.t
 
 export const STATE_IMPORT = 'state-import';
 export const PIXEL_IMPORT = 'pixel-import';
+/** The tasks of imported datasets, which `hnn train` takes with --data. */
 export const IMPORT_TASK_NAMES = [STATE_IMPORT, PIXEL_IMPORT] as const;
 
 export function isImportTaskName(name: string): boolean {

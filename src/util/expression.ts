@@ -38,6 +38,7 @@ const CONSTANTS = new Set(['pi', 'e']);
 const OPERATORS = new Set(['+', '-', '*', '/', '^']);
 const FUNCTIONS = new Set<string>(EXPRESSION_FUNCTIONS);
 
+/** A parsed, checked expression of named variables. */
 export interface Expression {
   /** The text as given. */
   text: string;
