@@ -23,6 +23,7 @@ import { getPixelTask, registerTasks, TASKS } from '../src/tasks/registry.ts';
 import { Rasterizer } from '../renderer/rasterize.ts';
 import { simulateFrames } from '../renderer/simulate.ts';
 import { sourceNames, sourceOf, type TaskSource } from '../renderer/sources.ts';
+import { importedTaskOf } from './import-task.ts';
 
 export const PREVIEW_PNG = 'preview.png';
 export const PREVIEW_GIF = 'preview.gif';
@@ -401,7 +402,7 @@ function drawParams(task: PixelTask, names: string[], trials: number, seed: numb
 /** Why a pixel dataset's frames are not what this version draws (another scene version), or null. */
 export function otherScene(manifest: DatasetManifest): string | null {
   const drawn = (manifest.params as { sceneVersion?: number }).sceneVersion ?? 1;
-  const current = pixelTaskOf(manifest.kind).data.sceneVersion ?? 1;
+  const current = manifestPixelTask(manifest).data.sceneVersion ?? 1;
   return drawn === current
     ? null
     : `this ${manifest.kind} dataset was drawn by version ${String(drawn)} of its scene, and this version of hnn draws version ${current}`;
@@ -420,10 +421,15 @@ export function outdatedDataset(manifest: DatasetManifest): string | null {
   return dt === undefined || dt === want ? null : `this ${manifest.kind} dataset's frames are ${dt} apart, and this version's are ${want}`;
 }
 
+/** The pixel task of a dataset's manifest: an imported dataset's own, else the registry's. */
+export function manifestPixelTask(manifest: DatasetManifest): PixelTask {
+  return (importedTaskOf(manifest) as PixelTask | null) ?? pixelTaskOf(manifest.kind);
+}
+
 /** The parameters of a pixel dataset's manifest (older manifests called frames "steps"). */
 export function pixelParamsOf(manifest: DatasetManifest): PixelDatasetParams {
   const p = manifest.params as Partial<PixelDatasetParams> & { steps?: number };
-  const task = pixelTaskOf(manifest.kind);
+  const task = manifestPixelTask(manifest);
   const other = otherScene(manifest);
   if (other) throw new UserError(`${other}; generate it again (hnn generate ${task.name} --seed ${manifest.seed} --out NEW_DIR)`);
   return {

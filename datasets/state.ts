@@ -14,6 +14,7 @@ import type { MeasuredData, SimulatedData, SimulatedEnergyEval, StateTask } from
 import { getStateTask } from '../src/tasks/registry.ts';
 import { loadMeasured } from './measured.ts';
 import { openDatasetOutput, readDataset, type DatasetManifest, type DatasetOutput } from './format.ts';
+import { importedTaskOf } from './import-task.ts';
 
 /** Generator version, recorded in the manifest; bump it when the bytes for a seed change. */
 export const STATE_GENERATOR_VERSION = 2;
@@ -42,6 +43,8 @@ export interface StateDataset {
   testT: Float64Array;
   /** everything that made the data (recorded in the manifest) */
   params: Record<string, unknown>;
+  /** imported datasets: the source trial of each test row (datasets/import-states.ts) */
+  testTrial?: Float64Array;
 }
 
 /** A task given by name (the registry) or as a record (e.g. a user's own system). */
@@ -249,6 +252,10 @@ export function buildStateDataset(ref: TaskRef, seed: number, overrides: StateOv
   const task = stateTaskOf(ref);
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
     throw new UserError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+  if (task.data.source === 'imported')
+    throw new UserError(
+      `${task.name} datasets are made from your data by \`hnn import states FILE --out DIR\`; train on one with --data DIR`,
+    );
   if (task.data.source === 'measured') {
     if (Object.values(overrides).some((v) => v !== undefined))
       throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);
@@ -300,7 +307,7 @@ const ARRAYS = ['trainX', 'trainDx', 'trainT', 'testX', 'testDx', 'testT'] as co
 export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
   const wanted = ref === undefined ? undefined : stateTaskOf(ref);
   const { manifest, arrays } = readDataset(dir, wanted?.name);
-  const task = wanted ?? getStateTask(manifest.kind);
+  const task = wanted ?? (importedTaskOf(manifest) as StateTask | null) ?? getStateTask(manifest.kind);
   const bad = (why: string) =>
     new UserError(`dataset ${dir} is not a valid ${manifest.kind} state dataset (${why}); regenerate it with \`hnn generate\``);
   for (const name of ARRAYS) {
@@ -346,6 +353,9 @@ export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
     testDx: f64('testDx'),
     testT: f64('testT'),
     params: manifest.params,
+    ...(arrays.testTrial?.data instanceof Float64Array && arrays.testTrial.shape[0] === testRows
+      ? { testTrial: arrays.testTrial.data }
+      : {}),
   };
 }
 

@@ -43,6 +43,13 @@ export {
 } from '../datasets/state.ts';
 export { generatePixelDataset, renderTruth, sampleInitialStates, type PixelDatasetOptions } from '../datasets/pixel.ts';
 export { readDataset, readManifest, type DatasetManifest } from '../datasets/format.ts';
+// Your own data (docs/IMPORT.md): trajectories and videos as datasets of the import tasks
+export { importStates, buildImportedStates, type StateImportOptions, type ImportedStates } from '../datasets/import-states.ts';
+export { importVideo, type VideoImportOptions, type VideoImportResult } from '../datasets/import-video.ts';
+export { readTable, type Table } from '../datasets/import-table.ts';
+export { taskOfDataset, taskOfManifest, resolveRunTask } from '../datasets/import-task.ts';
+export { importedStateTask, importedPixelTask, isImportedTask, IMPORT_TASK_NAMES } from './tasks/imported.ts';
+export { parseExpression, type Expression } from './util/expression.ts';
 
 // Models
 export { MODEL_KINDS, type ModelKind } from '../models/kinds.ts';

@@ -14,6 +14,13 @@ import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './ar
 import { registerInit } from './init.ts';
 import { registerExport } from './export.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
+import { registerImport } from './import.ts';
+import { isImportTaskName } from '../tasks/imported.ts';
+
+const IMPORT_TASK_LINES = [
+  ['state-import', 'state', 'your trajectories: `hnn import states FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
+  ['pixel-import', 'pixel', 'your video: `hnn import video FILE --out DIR`, then `hnn train --data DIR` (docs/IMPORT.md)'],
+] as const;
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = ['resume', 'encoder', 'context', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay', 'projection'] as const;
@@ -41,6 +48,24 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
   );
+}
+
+function summariseImportedState(m: import('../pipeline/import-state.ts').ImportedStateMetrics, out: string): string {
+  const f = (v: number) => v.toExponential(3);
+  const r = m.rollouts;
+  return [
+    `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
+    `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
+    `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+    `  rollouts over ${r.segments} held-out segment(s): state MSE ${f(r.stateMse.mean)}, VPT median ${r.vptMedian} rows${r.failed ? ` (${r.failed} stopped early)` : ''}`,
+    m.learnedEnergyDrift
+      ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`
+      : '  learned H drift n/a (no learned H)',
+    m.energyMse
+      ? `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)} (the dataset's energy expression)`
+      : '  energy MSE n/a (no --energy given at import)',
+    `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
+  ].join('\n');
 }
 
 interface GenerateFlags {
@@ -110,7 +135,21 @@ interface TrainFlags extends TrainFlagValues {
 }
 
 async function train(o: TrainFlags): Promise<void> {
-  const task = getTask(chosenTask(o.task, await useSystemFile(o.system), 'hnn train'));
+  // an import task (named, or --data alone naming one in its manifest) takes its shape from its dataset
+  const { importedTaskOf, resolveRunTask } = await import('../../datasets/import-task.ts');
+  const { readManifest } = await import('../../datasets/format.ts');
+  const importData = !o.task && !o.system && o.data ? importedTaskOf(readManifest(resolve(o.data))) : null;
+  const task =
+    importData ??
+    (o.task && isImportTaskName(o.task)
+      ? resolveRunTask(o.task, o.data && resolve(o.data))
+      : getTask(
+          chosenTask(
+            o.task ?? (o.data && !o.system ? readManifest(resolve(o.data)).kind : undefined),
+            await useSystemFile(o.system),
+            'hnn train',
+          ),
+        ));
   const trainSettings = trainOverrides(o, task.kind);
   if (o.eval !== undefined && task.kind !== 'state')
     throw new UserError(
@@ -139,7 +178,7 @@ async function train(o: TrainFlags): Promise<void> {
     o.rolloutSteps !== undefined ? { rolloutSteps: o.rolloutSteps, ...(o.latentStep ? { rolloutIntegrator: o.latentStep } : {}) } : {};
   const stateTrain = trainSettings || o.rolloutSteps !== undefined ? { ...trainSettings, ...chain } : undefined;
   const { runStateExperiment } = await import('../pipeline/state.ts');
-  const { metrics } = await runStateExperiment({
+  const result = await runStateExperiment({
     task,
     kind: o.model,
     seed: o.seed,
@@ -153,7 +192,8 @@ async function train(o: TrainFlags): Promise<void> {
     ...(stateTrain ? { train: stateTrain } : {}),
     ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
-  summariseState(metrics, out);
+  if (result.imported) console.log(summariseImportedState(result.metrics, out));
+  else summariseState(result.metrics, out);
 }
 
 interface ReproduceFlags {
@@ -222,7 +262,9 @@ export function registerCommands(program: Command): void {
     .action(async (o: { system?: string }) => {
       const fromFile = await useSystemFile(o.system);
       for (const t of [...TASKS, ...fromFile]) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+      for (const [name, kind, what] of IMPORT_TASK_LINES) console.log(`${name.padEnd(18)} ${kind.padEnd(5)}  ${what}`);
     });
+  registerImport(program);
 
   program
     .command('generate')
@@ -252,7 +294,10 @@ export function registerCommands(program: Command): void {
   const trainCommand = program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .option('--task <task>', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .option(
+      '--task <task>',
+      `one of ${TASK_NAMES.join(', ')}, state-import or pixel-import (with --data), or a task of --system FILE (default: its state task, or the task --data names)`,
+    )
     .addOption(systemOption())
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)

@@ -10,6 +10,7 @@ import { runPixelExperiment } from '../pipeline/pixel.ts';
 import { checkRolloutRequest, findPixelModels, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
+import type { ImportedPixelMetrics } from '../pipeline/import-metrics.ts';
 
 const e = (v: number) => (Number.isFinite(v) ? v.toExponential(3) : String(v));
 
@@ -35,7 +36,7 @@ export async function runPixelTrainCommand(o: {
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
-  const { metrics } = await runPixelExperiment({
+  const { metrics, importedMetrics } = await runPixelExperiment({
     train: o.train,
     task: o.task,
     kind: o.model,
@@ -53,6 +54,7 @@ export async function runPixelTrainCommand(o: {
     dynamicsWeightDecay: o.dynamicsWeightDecay,
     projection: o.projection,
   });
+  if (importedMetrics) console.log(importedSummary(importedMetrics, o.out));
   if (!metrics) return;
   console.log(
     [
@@ -63,6 +65,17 @@ export async function runPixelTrainCommand(o: {
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
     ].join('\n'),
   );
+}
+
+function importedSummary(m: ImportedPixelMetrics, out: string): string {
+  const drift = m.learnedEnergyDrift;
+  return [
+    `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(0)} s)`,
+    `  train loss ${e(m.trainLoss.mean)} +- ${e(m.trainLoss.sem)}   test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}`,
+    `  VPT median ${m.vptMedian} of ${m.rollout.frames} frames (mean ${m.vptMean.toFixed(1)})   pixel MSE ${e(m.pixelMse.mean)} +- ${e(m.pixelMse.ci)}`,
+    `  learned H drift ${drift ? `${e(drift.latent.mean)} (latent), ${e(drift.reencoded.mean)} (re-encoded frames), in std of H` : 'n/a (the baseline learns no H)'}`,
+    `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
+  ].join('\n');
 }
 
 /** The loss settings given on the command line (the rest stay at the protocol's). */
@@ -125,7 +138,19 @@ export async function runRolloutCommand(o: {
     console.log(
       `${name}: VPT ${s.vpt} frames, energy MSE ${e(s.energyMse)}, swing period ${s.periodRatio === null ? 'n/a (fewer than two swings)' : `x${s.periodRatio.toFixed(3)} the true one`}`,
     );
+  if (res.imported) console.log(comparisonLines(res.imported));
   for (const n of res.notes) console.log(`note: ${n}`);
+}
+
+/** The comparison of models on an imported dataset, one line per model. */
+function comparisonLines(c: NonNullable<Awaited<ReturnType<typeof runRollout>>['imported']>): string {
+  const lines = [`over ${c.trials} held-out trials, ${c.frames} frames each:`];
+  for (const [k, m] of Object.entries(c.models))
+    lines.push(
+      `${k}: VPT median ${m.vptMedian} (mean ${m.vptMean.toFixed(1)}), pixel MSE ${e(m.pixelMseMean)}, drift of the ${c.reference ?? 'HNN'}'s H ${m.hDrift ? e(m.hDrift.mean) : 'n/a'}`,
+    );
+  if (c.truthHDrift) lines.push(`truth: drift of the ${c.reference}'s H ${e(c.truthHDrift.mean)}`);
+  return lines.join('\n');
 }
 
 export async function runStartCommand(o: {

@@ -8,9 +8,10 @@ export async function pixelRun(opts: PixelRunOptions & { task: string }): Promis
   return (await runPixelExperiment(opts)).metrics;
 }
 
-/** Trains and evaluates one state model (a task given by name). */
-export async function stateRun(opts: StateRunOptions & { task: string }): Promise<StateMetrics> {
-  return (await runStateExperiment(opts)).metrics;
+/** Trains and evaluates one state model (a task given by name); null for imported data, whose metrics.json has no energy. */
+export async function stateRun(opts: StateRunOptions & { task: string }): Promise<StateMetrics | null> {
+  const r = await runStateExperiment(opts);
+  return r.imported ? null : r.metrics;
 }
 
 export const JOBS = { pixelRun, stateRun } as const;

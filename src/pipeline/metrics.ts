@@ -14,8 +14,8 @@ function at(obj: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
-export function checkMetricsFinite(metrics: object): void {
-  for (const path of HEADLINE) {
+export function checkMetricsFinite(metrics: object, headline: readonly string[] = HEADLINE): void {
+  for (const path of headline) {
     const v = at(metrics, path);
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new UserError(
@@ -37,7 +37,8 @@ const metricsSchema = z.looseObject({
   dataset: z.looseObject({ dir: z.string(), seed: z.number() }),
   trainLoss: meanAnd,
   testLoss: meanAnd,
-  energyMse: meanAnd,
+  // absent where the data have no known energy (imported datasets, docs/IMPORT.md)
+  energyMse: meanAnd.optional(),
 });
 
 /** Reads a finished run's metrics.json, checked against the fields every run writes. */

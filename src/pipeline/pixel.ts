@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
 import {
   generatePixelDataset,
+  manifestPixelTask,
   outdatedDataset,
   paramNames,
   pixelParamsOf,
@@ -69,6 +70,10 @@ import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutp
 import type { NpyArray } from '../util/npy.ts';
 import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
+import { importedPixelDataset } from './import-pixel.ts';
+import { finishImportedPixelRun, type ImportedPixelMetrics } from './import-metrics.ts';
+import { asPixelTask, resolveRunTask } from '../../datasets/import-task.ts';
+import { isImportTaskName } from '../tasks/imported.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
 
 /** The training settings a pixel run may change (the rest are the task protocol's). */
@@ -106,8 +111,9 @@ export interface PixelDataset {
 export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset {
   const wanted = ref === undefined ? undefined : pixelTaskOf(ref);
   const { manifest, arrays } = readDataset(dir, wanted?.name);
-  const task = wanted ?? pixelTaskOf(manifest.kind);
+  const task = wanted ?? manifestPixelTask(manifest);
   const params = pixelParamsOf(manifest);
+  if (task.imported) return importedPixelDataset(dir, task, manifest, params, arrays);
   const bad = (why: string) =>
     new UserError(`dataset ${dir} is not a valid ${task.name} dataset (${why}); regenerate it with \`hnn generate ${task.name}\``);
   for (const k of ['trials', 'frames', 'size'] as const) {
@@ -289,6 +295,8 @@ function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64A
 
 export interface PixelRunResult {
   metrics: PixelMetrics | null;
+  /** A finished run on an imported dataset (its metrics have no energy; docs/IMPORT.md). */
+  importedMetrics?: ImportedPixelMetrics;
   outDir: string;
   modelDir: string;
   /** Rollouts of the energy trials (trial 0 first), for plots. */
@@ -363,10 +371,12 @@ async function pixelRunDataset(task: PixelTask, opts: PixelRunOptions, work: str
 
 /** The run's task: the one asked for, else the dataset's. */
 function runTask(opts: PixelRunOptions): PixelTask {
+  // an import task by name takes its shape from its dataset
+  if (typeof opts.task === 'string' && isImportTaskName(opts.task)) return asPixelTask(resolveRunTask(opts.task, opts.dataDir));
   if (opts.task !== undefined) return pixelTaskOf(opts.task);
   if (!opts.dataDir) throw new UserError('a pixel run needs its task (--task) or a dataset (--data)');
   if (!existsSync(opts.dataDir)) throw new UserError(`dataset folder not found: ${opts.dataDir}; create it with \`hnn generate\``);
-  return pixelTaskOf(readManifest(opts.dataDir).kind);
+  return manifestPixelTask(readManifest(opts.dataDir));
 }
 
 /** Trains one pixel model and writes everything to opts.outDir; metrics.json is written last. */
@@ -380,7 +390,7 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   });
   try {
     const r = await runPixelIn(task, out, opts);
-    if (r.metrics) out.publish();
+    if (r.metrics || r.importedMetrics) out.publish();
     return { ...r, outDir: out.dir, modelDir: join(out.dir, 'model') };
   } finally {
     out.release();
@@ -468,6 +478,14 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const frames = opts.frames ?? task.evaluation.rolloutFrames;
   const integrator = opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep);
   const projection = opts.projection ?? taskProjection(task);
+  if (task.imported) {
+    const rollout = { frames, integrator, projection };
+    const run = { kind: opts.kind, seed: opts.seed, cfg, protocol: pixelProtocol(cfg), ds, dataDir, backend: backend.name, trained };
+    const plot = () => lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
+    const metrics = await finishImportedPixelRun(model, modelDir, { ...run, resumed: out.resume, rollout, log, plot, work: out.work });
+    removeCheckpoint(ckpt);
+    return { metrics: null, importedMetrics: metrics, rollouts: [], map: null };
+  }
   const result = await evaluatePixelModel(model, weights, ds, cfg.loss, { frames, integrator, projection });
   const meta = {
     task: task.name,

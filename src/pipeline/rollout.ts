@@ -19,6 +19,7 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
+import { writeImportedRollout, type ImportedComparison } from './import-rollout.ts';
 import {
   energyName,
   fitTrainMap,
@@ -71,6 +72,8 @@ export interface RolloutResult {
   scores: Record<string, { vpt: number; energyMse: number; periodRatio: number | null }>;
   /** Things the user should know (e.g. no ffmpeg for the MP4). */
   notes: string[];
+  /** Imported datasets: the comparison over every held-out trial (scores is then empty: there is no true energy). */
+  imported?: ImportedComparison;
 }
 
 /** The kind of the pixel model in `dir` (holding model.json), or null when it holds none. */
@@ -162,6 +165,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
     }
     if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials))
       throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
+    if (ds.task.imported) return await writeImportedRollout(models, kinds, ds, { ...opts, dataDir });
 
     const rollouts: Partial<Record<ModelKind, PixelRollout>> = {};
     const maps: Partial<Record<ModelKind, LatentMap>> = {};

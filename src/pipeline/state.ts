@@ -32,6 +32,10 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
+import { UserError } from '../util/errors.ts';
+import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
+import { isImportTaskName } from '../tasks/imported.ts';
+import { finishImportedState, type ImportedStateMetrics } from './import-state.ts';
 
 export type { StateRunOptions } from './options.ts';
 
@@ -54,6 +58,11 @@ export interface RunMetricsBase<Task extends string> {
   msPerStep: number;
   versions: Record<string, string | null>;
 }
+
+/** What a state run returns: metrics of a known system, or (imported data) the import's own metrics. */
+export type StateRunResult =
+  | { metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult; imported?: undefined }
+  | { metrics: ImportedStateMetrics; weights: NamedWeights; energy: null; imported: true };
 
 /** What a state run's metrics.json holds. */
 export interface StateMetrics extends RunMetricsBase<string> {
@@ -110,11 +119,17 @@ function runDataset(task: StateTask, opts: ParsedRunOptions, work: string): { da
  * and only when every number in it is finite and the evaluation was not refused (then the run is
  * left unfinished). Options are validated first (UserError with a "did you mean" for a typo).
  */
-export async function runStateExperiment(
-  options: StateRunOptions,
-): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+export async function runStateExperiment(options: StateRunOptions): Promise<StateRunResult> {
   const opts = parseOptions(stateRunOptionsSchema, options, 'runStateExperiment options');
-  const task = stateTaskOf(opts.task);
+  // an import task by name takes its shape from its dataset
+  const task =
+    typeof opts.task === 'string' && isImportTaskName(opts.task)
+      ? asStateTask(resolveRunTask(opts.task, opts.dataDir))
+      : stateTaskOf(opts.task);
+  if (task.data.source === 'imported' && opts.kind === 'dhnn')
+    throw new UserError(
+      'the D-HNN is not evaluated on imported states (its friction metric needs a known system); train --model hnn or baseline',
+    );
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
     command: `hnn train --task ${task.name} --model ${opts.kind}`,
@@ -141,11 +156,7 @@ export function evaluationOf(
   return { mode: 'custom', sizes: mode };
 }
 
-async function runStateIn(
-  task: StateTask,
-  out: RunOutput,
-  opts: ParsedRunOptions,
-): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOptions): Promise<StateRunResult> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const protocol = {
     ...task.train,
@@ -192,6 +203,11 @@ async function runStateIn(
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
+  if (task.data.source === 'imported') {
+    const common = { task, kind: opts.kind, seed: opts.seed, protocol, dataset, dataDir, backend: backend.name, weights };
+    const run = { ...common, trainLoss, testLoss, trained, work: out.work, log, plots: opts.plots !== false };
+    return { metrics: await finishImportedState(run), weights, energy: null, imported: true };
+  }
   const evaluation = evaluationOf(task, protocol.steps, opts.evaluation);
   const settings = energyEvalConfig(task, 0, evaluation.sizes);
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights), settings);

@@ -37,8 +37,13 @@ export interface MeasuredData {
   targets?: 'forward' | 'midpoint';
 }
 
-/** Where a state task's data come from: simulated from its system, or measured. */
-export type StateDataSpec = SimulatedData | MeasuredData;
+/** A user's trajectories, read by `hnn import states` into a dataset folder (never generated). */
+export interface ImportedData {
+  source: 'imported';
+}
+
+/** Where a state task's data come from: simulated from its system, measured, or imported. */
+export type StateDataSpec = SimulatedData | MeasuredData | ImportedData;
 
 /** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"; its schema in ./schema.ts). */
 export type SimulatedEnergyEval = SimulatedEnergyEvalType;
@@ -182,6 +187,8 @@ export interface PixelTask extends TaskBase {
   quick: { steps: number };
   /** How to print the published numbers: losses and energy at their own scales. */
   publishedScales?: { loss: number; energy: number };
+  /** Frames imported by `hnn import video`: no state, no renderer; the truth is the stored frames. */
+  imported?: boolean;
 }
 
 /** Any task: state or pixel. */

@@ -133,6 +133,10 @@ export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
   if (!existsSync(dataDir))
     throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
   const ds = loadPixelDataset(dataDir);
+  if (ds.task.imported)
+    throw new UserError(
+      `${dataDir} holds imported frames, and the page re-renders each trial's truth from its states, which a video has not; use \`hnn rollout\` for imported data (docs/IMPORT.md)`,
+    );
   // the page rebuilds its task from the built-in registry; a user's system (--system) is not in its bundle
   if (!TASKS.includes(ds.task))
     throw new UserError(

@@ -1,0 +1,129 @@
+// What can be measured on imported data, which has no true energy (docs/IMPORT.md):
+// - along rollouts from held-out trials: pixel MSE and VPT against the stored frames (pixels), or
+//   state MSE and VPT against the measured states (states);
+// - the drift of the learned H along the model's own rollouts, in units of the spread of H over the
+//   held-out data: mean over frames of |H(z_t) - H(z_0)| / std(H over the encoded test samples);
+// - with a user's energy expression (states): energy MSE along the rollouts, as the real pendulum's.
+import { decodeLatents, encodeRows, normalisedErrors, validPredictionTime, type PixelCodec } from './pixel.ts';
+import type { LatentRollout } from './latent-rollout.ts';
+import { contextOf } from '../../models/pixel-spec.ts';
+import { groupedInterval, type MeanCi } from './stats.ts';
+
+/** Mean over frames of |H_t - H_0| / scale. */
+export function energyDrift(h: ArrayLike<number>, scale: number): number {
+  let s = 0;
+  for (let i = 0; i < h.length; i++) s += Math.abs(h[i] - h[0]);
+  return s / h.length / scale;
+}
+
+/** Population standard deviation (the unit of the drift). */
+export function spread(values: ArrayLike<number>): number {
+  const n = values.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += values[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (values[i] - m) ** 2;
+  return Math.sqrt(v / n);
+}
+
+/** H of every row of z [rows, d]. */
+export function energiesOf(H: (z: ArrayLike<number>) => number, z: Float64Array, d: number): Float64Array {
+  return Float64Array.from({ length: z.length / d }, (_, r) => H(z.subarray(r * d, (r + 1) * d)));
+}
+
+export interface ImportedPixelRollout {
+  /** First frame of each decoded row [frames, N^2 C]. */
+  frames: Float32Array;
+  errors: Float64Array;
+  vpt: number;
+  /** mean over frames and pixels of (truth - prediction)^2 */
+  pixelMse: number;
+  /** Latents of the re-encoded decoded rows. */
+  reencoded: Float64Array;
+}
+
+/** Decodes a latent rollout and scores it against the stored true frames (rollout frame f = trial frame f + 1). */
+export function scoreImportedRollout(model: PixelCodec, latent: LatentRollout, truth: Float32Array, frames: number): ImportedPixelRollout {
+  const C = contextOf(model.spec);
+  const NN = model.input / C;
+  const decoded = decodeLatents(model, latent.z);
+  const first = new Float32Array(frames * NN);
+  for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * C * NN, f * C * NN + NN), f * NN);
+  let se = 0;
+  for (let i = 0; i < first.length; i++) se += (truth[i] - first[i]) ** 2;
+  const errors = normalisedErrors(truth, first, NN, frames);
+  return {
+    frames: first,
+    errors,
+    vpt: validPredictionTime(errors),
+    pixelMse: se / first.length,
+    reencoded: encodeRows(model, decoded, frames),
+  };
+}
+
+/** The learned H's drift along rollouts: the latent path itself and its re-encoded decoded frames. */
+export interface LearnedEnergyDrift {
+  latent: { mean: number; perTrial: number[] };
+  reencoded: { mean: number; perTrial: number[] };
+  /** std of H over the encoded test samples: the unit of the drift */
+  scale: number;
+  description: string;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Drift of H along each trial's latent rollout and along its re-encoded frames, per trial and on average. */
+export function learnedEnergyDrift(
+  H: (z: ArrayLike<number>) => number,
+  latents: Float64Array[],
+  reencoded: Float64Array[],
+  testLatents: Float64Array,
+  d: number,
+): LearnedEnergyDrift {
+  const scale = spread(energiesOf(H, testLatents, d)) || 1;
+  const latent = latents.map((z) => energyDrift(energiesOf(H, z, d), scale));
+  const re = reencoded.map((z) => energyDrift(energiesOf(H, z, d), scale));
+  return {
+    latent: { mean: mean(latent), perTrial: latent },
+    reencoded: { mean: mean(re), perTrial: re },
+    scale,
+    description:
+      'mean over frames of |H(z_t) - H(z_0)| / std(H over the encoded test samples), along the latent rollout (latent) and along the encodings of its decoded frames (reencoded); mean over the test trials',
+  };
+}
+
+export interface ImportedPixelSummary {
+  vpt: number;
+  vptMean: number;
+  vptMedian: number;
+  vptOver50: number;
+  vptPerTrial: number[];
+  pixelMse: MeanCi & { perTrial: number[]; description: string };
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** VPT and pixel MSE over the test trials (trial 0 first). */
+export function summariseImported(rollouts: ImportedPixelRollout[], frames: number): ImportedPixelSummary {
+  const vpts = rollouts.map((r) => r.vpt);
+  const per = rollouts.map((r) => r.pixelMse);
+  const groups = Math.min(5, per.length);
+  const ci = groups >= 2 ? groupedInterval(per, groups) : { mean: per[0], ci: NaN };
+  return {
+    vpt: vpts[0],
+    vptMean: mean(vpts),
+    vptMedian: median(vpts),
+    vptOver50: vpts.filter((v) => v > 50).length / vpts.length,
+    vptPerTrial: vpts,
+    pixelMse: {
+      ...ci,
+      perTrial: per,
+      description: `mean over ${per.length} test trials of the mean over ${frames} frames and all pixels of (true frame - decoded rollout frame)^2; +- = std of ${groups} group means / sqrt(${groups})`,
+    },
+  };
+}
