@@ -11,6 +11,8 @@ import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { registerSweepCommands } from './sweep.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = [
@@ -23,6 +25,7 @@ const PIXEL_TRAIN_FLAGS = [
   'consistencyWeight',
   'dynamicsWeightDecay',
   'projection',
+  'checkpointEvery',
 ] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
@@ -53,6 +56,13 @@ interface GenerateFlags {
   quiet?: boolean;
 }
 
+/** Refuses flags that do not apply to the task (exported for `hnn sweep`, which validates runs as `hnn generate` would). */
+export function checkGenerateFlags(name: string, o: Omit<GenerateFlags, 'out' | 'seed'>): void {
+  const task = getTask(name);
+  if (task.kind !== 'pixel' && (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams))
+    throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
+}
+
 async function generate(name: string, o: GenerateFlags): Promise<void> {
   const task = getTask(name);
   const out = resolve(o.out);
@@ -73,8 +83,7 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
     });
     return;
   }
-  if (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams)
-    throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
+  checkGenerateFlags(name, o);
   const { writeStateDataset } = await import('../../datasets/state.ts');
   const { dataset } = writeStateDataset(out, task, o.seed, { friction: o.friction }, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
@@ -98,26 +107,40 @@ interface TrainFlags {
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
   projection?: RolloutProjection;
+  quick?: boolean;
+  threads?: number;
+  checkpointEvery?: number;
   force?: boolean;
   quiet?: boolean;
 }
 
-async function train(o: TrainFlags): Promise<void> {
+/**
+ * Refuses flags that do not apply to the task or model (commander has checked each value). Exported
+ * for `hnn sweep`, which validates every run of a sweep as `hnn train` would before submitting it.
+ */
+export function checkTrainFlags(o: Pick<TrainFlags, 'task' | 'model' | 'dissipationWeightDecay' | (typeof PIXEL_TRAIN_FLAGS)[number]>): void {
   const task = getTask(o.task);
-  const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
       `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
     );
+  const given = task.kind === 'pixel' ? [] : PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
+  if (given.length) {
+    const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
+  }
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const task = getTask(flags.task);
+  checkTrainFlags(flags);
+  // --quick: the task's reduced step count (and, for a state task generating its data, its reduced data)
+  const o = { ...flags, steps: flags.steps ?? (flags.quick ? task.quick.steps : undefined) };
+  const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
     await runPixelTrainCommand({ ...o, task, out });
     return;
-  }
-  const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
-  if (given.length) {
-    const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
   const { runStateExperiment } = await import('../pipeline/state.ts');
   const { metrics } = await runStateExperiment({
@@ -126,6 +149,8 @@ async function train(o: TrainFlags): Promise<void> {
     seed: o.seed,
     steps: o.steps,
     dataDir: o.data ? resolve(o.data) : undefined,
+    dataOverrides: o.quick && !o.data ? task.quick.data : undefined,
+    threads: o.threads,
     outDir: out,
     backend: o.backend,
     force: o.force,
@@ -265,6 +290,13 @@ export function registerCommands(program: Command): void {
       `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
       oneOf('projection', ROLLOUT_PROJECTIONS),
     )
+    .option('--quick', "reduced run: the task's --quick steps (and a state task's reduced data); labelled by its step count")
+    .option(
+      '--threads <n>',
+      'intra-op threads of the training engine (a run is deterministic for a given engine and thread count; the tfjs backends run one)',
+      positiveInt('--threads'),
+    )
+    .option('--checkpoint-every <n>', 'pixel tasks: updates between checkpoints (default 250)', positiveInt('--checkpoint-every'))
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
     .option('--quiet', 'no progress bar')
     .action(train);
@@ -414,4 +446,7 @@ export function registerCommands(program: Command): void {
       const { runServeCommand } = await import('../web/serve.ts');
       await runServeCommand({ dir, port: o.port });
     });
+
+  registerSweepCommands(program);
+  registerWorkerCommand(program);
 }

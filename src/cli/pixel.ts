@@ -30,6 +30,8 @@ export async function runPixelTrainCommand(o: {
   context?: number;
   dynamicsWeightDecay?: number;
   projection?: RolloutProjection;
+  threads?: number;
+  checkpointEvery?: number;
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
@@ -49,6 +51,8 @@ export async function runPixelTrainCommand(o: {
     context: o.context,
     dynamicsWeightDecay: o.dynamicsWeightDecay,
     projection: o.projection,
+    threads: o.threads,
+    checkpointEvery: o.checkpointEvery,
   });
   if (!metrics) return;
   console.log(

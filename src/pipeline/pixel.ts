@@ -234,6 +234,8 @@ export interface PixelRunOptions {
   projection?: RolloutProjection;
   /** Updates between checkpoints (default 250). */
   checkpointEvery?: number;
+  /** Intra-op threads of the training engine (sweeps fix it per run: a run is deterministic for an engine and thread count; the tfjs backends run one). */
+  threads?: number;
   /** Tests: stop after this many updates, leaving a checkpoint (no evaluation). */
   stopAfter?: number;
 }

@@ -43,6 +43,8 @@ export interface StateRunOptions {
   dissipationWeightDecay?: number;
   outDir: string;
   backend?: string;
+  /** Intra-op threads of the training engine (sweeps fix it per run: a run is deterministic for an engine and thread count; the tfjs backends run one). */
+  threads?: number;
   force?: boolean;
   quiet?: boolean;
   plots?: boolean;
