@@ -30,6 +30,8 @@ async function worker(o: WorkerFlags): Promise<void> {
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void w.stop());
   await w.closed;
+  // every run has been put back or finished, the queue's connections are closed: nothing is left to wait for
+  process.exit(0);
 }
 
 export function registerWorkerCommand(program: Command): void {

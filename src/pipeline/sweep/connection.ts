@@ -74,24 +74,35 @@ export function connect(address: QueueAddress): Redis & { lastError?: string } {
   return client;
 }
 
+const AUTH_ERROR = /NOAUTH|WRONGPASS|invalid password|invalid username/i;
+
 /** Waits until Redis answers, at most `seconds`; a UserError naming the (redacted) address otherwise. */
 export async function checkReachable(client: Redis & { lastError?: string }, address: QueueAddress, seconds = 10): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let watch: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((r) => {
     timer = setTimeout(() => r('timeout'), seconds * 1000);
+    // refused credentials do not get better by waiting
+    watch = setInterval(() => client.lastError && AUTH_ERROR.test(client.lastError) && r('timeout'), 100);
   });
   try {
     const answer = await Promise.race([client.ping(), timeout]);
     if (answer !== 'timeout') return;
   } catch (e) {
     const why = scrub((e as Error).message, address);
-    if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(why))
+    client.disconnect();
+    if (AUTH_ERROR.test(why))
       throw new UserError(`the queue at ${address.shown} refused the credentials (${why}); check the user and password`);
     throw new UserError(`the queue at ${address.shown} answered with an error (${why}); check --queue`);
   } finally {
     clearTimeout(timer);
+    clearInterval(watch);
   }
+  client.disconnect(); // no more reconnecting: the command ends with this error
+  if (client.lastError && AUTH_ERROR.test(client.lastError))
+    throw new UserError(`the queue at ${address.shown} refused the credentials (${client.lastError}); check the user and password`);
   throw new UserError(
     `no Redis answered at ${address.shown} within ${seconds} s (${client.lastError ?? 'no reply'}); start one (docs/SWEEPS.md) or check --queue`,
   );
 }
+

@@ -22,6 +22,8 @@ export function runInThread(entry: string, argv: string[], log: (line: string) =
     let settled = false;
     worker.on('message', (m: { ok: boolean; error?: Record<string, string | undefined> }) => {
       settled = true;
+      // the command is over: what it may have left running in the thread (pools, timers) goes with it
+      void worker.terminate();
       if (m.ok) resolve();
       else reject(rebuild(m.error!));
     });

@@ -127,7 +127,9 @@ export async function runWorker(o: WorkerOptions): Promise<{ stop: () => Promise
     }
   });
   worker.on('failed', (job, err) => {
-    if (job && !(err instanceof WaitingError)) log(`job ${job.name}: ${err.message.split('\n')[0]} (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1})`);
+    if (!job || err instanceof WaitingError) return;
+    const tries = err instanceof UnrecoverableError ? 'not tried again' : `attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}`;
+    log(`job ${printable(job.name)}: ${err.message.split('\n')[0]} (${tries})`);
   });
   log(`worker ${name}: queue ${o.address.shown}, store ${store}, ${o.concurrency} at a time, lock ${o.lockSeconds} s`);
   let stopping = false;
