@@ -79,7 +79,7 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     const busyWorker = async () => {
       const active = await queue.getActive();
       const names = active.map((j) => (j.progress as { worker?: string }).worker ?? j.processedBy).filter((n): n is string => !!n);
-      return workers.find((w, k) => w.child.exitCode === null && names.includes(`w${k + 1}`));
+      return workers.find((w, k) => w.child.exitCode === null && w.child.signalCode === null && names.includes(`w${k + 1}`));
     };
     // two SIGKILLs and one SIGTERM, each at a random moment after a worker has taken a run
     let next = 4;

@@ -1,7 +1,7 @@
 // The subcommands of `hnn`. Each validates its flags, then calls one pipeline function. Only modules
 // without tensors load here (the registry, the option names): `hnn --help` must answer fast, and
 // every pipeline loads in its action.
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
@@ -176,6 +176,8 @@ interface ReproduceFlags {
   quiet?: boolean;
   jobs?: number;
   steps?: number;
+  queue?: string;
+  store?: string;
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
@@ -185,12 +187,14 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
+  if (!!o.queue !== !!o.store) throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
+  if (o.queue && o.jobs !== undefined) throw new UserError('--jobs trains here; with --queue, start workers instead (hnn worker)');
   const { runReproduce } = await import('../pipeline/reproduce.ts');
-  await runReproduce({
+  const options = {
     tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
     // the dissipative table: the three models beside the D-HNN paper's figures
     models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
-    reference: o.dissipative ? 'dissipative' : 'paper',
+    reference: (o.dissipative ? 'dissipative' : 'paper') as 'dissipative' | 'paper',
     seeds: o.seeds,
     outDir: resolve(out),
     quick: !!o.quick,
@@ -204,6 +208,25 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     steps: o.steps,
     latentStep: o.latentStep,
     projection: o.projection,
+  };
+  const external = o.queue ? await queuedRuns(options, o.queue, o.store!, o.quiet) : undefined;
+  await runReproduce({ ...options, external });
+}
+
+/** The reproduction's runs as a queued sweep named after its --out folder. */
+async function queuedRuns(options: import('../pipeline/reproduce.ts').ReproduceOptions, url: string, store: string, quiet?: boolean) {
+  const { parseQueueUrl } = await import('../pipeline/sweep/connection.ts');
+  const { checkStore } = await import('../pipeline/sweep/execute.ts');
+  const { queuedReproduction } = await import('../pipeline/sweep/reproduce-queue.ts');
+  const { startView } = await import('../pipeline/sweep/view.ts');
+  const { validateRun } = await import('./sweep-options.ts');
+  const sweep = basename(options.outDir).replace(/[^A-Za-z0-9._-]/g, '-');
+  return queuedReproduction(options, {
+    address: parseQueueUrl(url),
+    store: checkStore(store),
+    sweep,
+    validate: validateRun,
+    view: startView(`reproduce ${sweep}`, { quiet }),
   });
 }
 
@@ -347,6 +370,8 @@ export function registerCommands(program: Command): void {
     )
     .addOption(backend())
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
+    .option('--queue <url>', 'train the runs on `hnn worker`s through this queue (redis:// or rediss://; docs/SWEEPS.md)')
+    .option('--store <dir>', "with --queue: the workers' shared store, reachable here (the table is made from it)")
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars')
     .action(reproduce);
