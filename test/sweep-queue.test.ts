@@ -48,12 +48,52 @@ function folder(name: string): string {
 /** The run folders of a sweep in a store, by name. */
 function runsOf(store: string, sweep: string): string[] {
   const d = join(store, sweep, 'runs');
-  return existsSync(d) ? filesUnder(d).filter((f) => f.endsWith('metrics.json')).map((f) => f.split('/').at(-2)!) : [];
+  return existsSync(d)
+    ? filesUnder(d)
+        .filter((f) => f.endsWith('metrics.json'))
+        .map((f) => f.split('/').at(-2)!)
+    : [];
 }
 
 const weights = (store: string, sweep: string, run: string) => readFileSync(join(store, sweep, 'runs', run, 'model', 'weights.bin'));
 
+it.runIf(!!process.env.CI)('has redis-server where CI runs (.ci/run installs it)', () => {
+  expect(REDIS).not.toBeNull();
+});
+
 describe.skipIf(!REDIS)('sweeps through a queue', () => {
+  it('makes a reproduction table from runs trained by a worker (hnn reproduce --queue --store)', async () => {
+    const server = await redis();
+    const store = folder('store-rep');
+    const worker = track(startWorker(server.url, store, 'wr'));
+    const out = join(dir, 'rep-table');
+    const rep = await hnnAsync([
+      'reproduce',
+      '--tasks',
+      'spring',
+      '--quick',
+      '--steps',
+      '5',
+      '--queue',
+      server.url,
+      '--store',
+      store,
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toMatch(/sweep rep-table, 2 runs \(2 added\)/);
+    const table = JSON.parse(readFileSync(join(out, 'table.json'), 'utf8')) as {
+      rows: Array<{ task: string; cells: Record<string, unknown> }>;
+    };
+    expect(table.rows.map((r) => [r.task, Object.keys(r.cells).sort()])).toEqual([['spring', ['baseline', 'hnn']]]);
+    expect(runsOf(store, 'rep-table')).toHaveLength(2);
+    expect(existsSync(join(out, 'spring', 'plots'))).toBe(true);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 300_000);
+
   it('survives SIGKILLed workers and a SIGTERMed one: every run once, byte-identical to the local sweep', async () => {
     // two pixel runs with checkpoints every 10 updates on tiny datasets of their own
     const spec = writeSpec(dir, 'chaos', {
@@ -76,10 +116,11 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     const coordinator = track(hnnProcess(['sweep', spec, '--queue', server.url, '--out', folder('out'), '--quiet']));
     const queue = queueOf(server);
     const rng = new Rng(26);
+    const signalled = new Set<Proc>();
     const busyWorker = async () => {
       const active = await queue.getActive();
       const names = active.map((j) => (j.progress as { worker?: string }).worker ?? j.processedBy).filter((n): n is string => !!n);
-      return workers.find((w, k) => w.child.exitCode === null && w.child.signalCode === null && names.includes(`w${k + 1}`));
+      return workers.find((w, k) => !signalled.has(w) && names.includes(`w${k + 1}`));
     };
     // two SIGKILLs and one SIGTERM, each at a random moment after a worker has taken a run
     let next = 4;
@@ -88,6 +129,7 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
       await until(async () => !!(victim = await busyWorker()) || coordinator.child.exitCode !== null, 240, 'a busy worker');
       if (!victim) break;
       await new Promise((r) => setTimeout(r, 500 + rng.int(4000)));
+      signalled.add(victim);
       victim.child.kill(signal);
       if (signal === 'SIGTERM') {
         // it finishes its current checkpoint, puts the run back and leaves by itself
@@ -118,7 +160,13 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
   it('survives a Redis restart (append-only file), and a resubmission adds nothing', async () => {
     const server = await redis({ appendonly: true });
     const store = folder('store-aof');
-    const spec = writeSpec(dir, 'aof', { name: 'aof', tasks: ['spring'], models: ['hnn', 'baseline'], seeds: [0, 1], train: { quick: true, steps: 5 } });
+    const spec = writeSpec(dir, 'aof', {
+      name: 'aof',
+      tasks: ['spring'],
+      models: ['hnn', 'baseline'],
+      seeds: [0, 1],
+      train: { quick: true, steps: 5 },
+    });
     const worker = track(startWorker(server.url, store, 'wa'));
     const coordinator = track(hnnProcess(['sweep', spec, '--queue', server.url, '--out', folder('out-aof'), '--quiet']));
     const queue = queueOf(server);
@@ -139,7 +187,13 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
   it('survives a Redis restart without persistence: the waiting coordinator adds the runs again, none is trained twice', async () => {
     const server = await redis();
     const store = folder('store-np');
-    const spec = writeSpec(dir, 'np', { name: 'np', tasks: ['spring'], models: ['hnn'], seeds: [0, 1, 2], train: { quick: true, steps: 5 } });
+    const spec = writeSpec(dir, 'np', {
+      name: 'np',
+      tasks: ['spring'],
+      models: ['hnn'],
+      seeds: [0, 1, 2],
+      train: { quick: true, steps: 5 },
+    });
     const worker = track(startWorker(server.url, store, 'wn'));
     const coordinator = track(hnnProcess(['sweep', spec, '--queue', server.url, '--out', folder('out-np'), '--quiet']));
     await until(() => runsOf(store, 'np').length >= 1, 120, 'a finished run');
@@ -161,10 +215,28 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     const worker = track(startWorker(server.url, store, 'wf'));
     const queue = queueOf(server);
     // jobs a hostile or broken producer could add: never run, failed at once with the reason
-    await queue.add('x', { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: {}, data: {}, cmd: 'touch /tmp/pwned' }, { jobId: 'j1', attempts: 3 });
-    await queue.add('x', { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: { exec: 'sh' }, data: {} }, { jobId: 'j2', attempts: 3 });
-    await queue.add('x', { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: {}, data: {} }, { jobId: 'not-the-hash', attempts: 3 });
-    const escape = writeSpec(dir, 'escape', { name: 'escape', tasks: ['spring'], models: ['hnn'], train: { quick: true, steps: 5 }, attempts: 1 });
+    await queue.add(
+      'x',
+      { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: {}, data: {}, cmd: 'touch /tmp/pwned' },
+      { jobId: 'j1', attempts: 3 },
+    );
+    await queue.add(
+      'x',
+      { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: { exec: 'sh' }, data: {} },
+      { jobId: 'j2', attempts: 3 },
+    );
+    await queue.add(
+      'x',
+      { format: 1, sweep: 'bad', task: 'spring', model: 'hnn', seed: 0, train: {}, data: {} },
+      { jobId: 'not-the-hash', attempts: 3 },
+    );
+    const escape = writeSpec(dir, 'escape', {
+      name: 'escape',
+      tasks: ['spring'],
+      models: ['hnn'],
+      train: { quick: true, steps: 5 },
+      attempts: 1,
+    });
     const esc = await hnnAsync(['sweep', escape, '--queue', server.url, '--out', folder('out-f'), '--quiet']);
     expect(esc.code).toBe(2);
     expect(esc.stdout).toMatch(/leads outside the store .*through a link/);
@@ -190,7 +262,9 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     const failing = await hnnAsync(['sweep', spec, '--queue', server.url, '--out', folder('out-f'), '--quiet']);
     expect(failing.code).toBe(2);
     expect(failing.stdout).toMatch(/2 runs: 1 completed, 1 failed/);
-    expect(failing.stdout).toMatch(/- pixel-pendulum hnn seed 0 steps=5 data\.trials=4 data\.frames=3 \(.*, 2 attempts\): .*frames must be an integer >= 4, got 3/);
+    expect(failing.stdout).toMatch(
+      /- pixel-pendulum hnn seed 0 threads=1 steps=5 data\.trials=4 data\.frames=3 \(.*, 2 attempts\): .*frames must be an integer >= 4, got 3/,
+    );
     expect(failing.stderr).toMatch(/^hnn: error: 1 of 2 runs failed/);
     const report = readFileSync(join(dir, 'out-f', 'fail', 'report', 'results.md'), 'utf8');
     expect(report).toMatch(/## Failed runs/);

@@ -19,19 +19,46 @@ const expand = (raw: unknown, o = {}) => expandSpec(parseSpec(raw), validateRun,
 
 describe('sweep specs', () => {
   it('expands a grid over tasks x models x seeds x options, with the options checked and canonical', () => {
-    const plan = expand({ name: 'g', tasks: ['pixel-pendulum'], models: ['hnn', 'baseline'], seeds: [0, 1, 2], train: { quick: true, 'dynamics-weight-decay': ['1e-6', 1e-5] } });
+    const plan = expand({
+      name: 'g',
+      tasks: ['pixel-pendulum'],
+      models: ['hnn', 'baseline'],
+      seeds: [0, 1, 2],
+      train: { quick: true, 'dynamics-weight-decay': ['1e-6', 1e-5] },
+    });
     expect(plan.runs).toHaveLength(12);
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(12);
     expect(plan.swept).toEqual(['model', 'dynamics-weight-decay']);
     // the parser's value, not the spelling: "1e-6" and 1e-6 are one configuration
-    expect(plan.runs[0].train).toEqual({ quick: true, 'dynamics-weight-decay': 1e-6 });
-    const again = expand({ name: 'g', tasks: ['pixel-pendulum'], models: ['hnn'], seeds: [0], train: { dynamicsWeightDecay: 0.000001, quick: true } });
+    expect(plan.runs[0].train).toEqual({ threads: 1, quick: true, 'dynamics-weight-decay': 1e-6 });
+    const again = expand({
+      name: 'g',
+      tasks: ['pixel-pendulum'],
+      models: ['hnn'],
+      seeds: [0],
+      train: { dynamicsWeightDecay: 0.000001, quick: true },
+    });
     expect(again.runs[0].id).toBe(plan.runs.find((r) => r.model === 'hnn' && r.seed === 0)!.id);
     // another sweep's run of the same configuration is another run (its own folder and job)
     expect(runId('other', again.runs[0])).not.toBe(again.runs[0].id);
-    expect(trainArgv(again.runs[0], '/s/x', { resume: true })).toEqual(
-      ['train', '--task', 'pixel-pendulum', '--model', 'hnn', '--seed', '0', '--dynamics-weight-decay', '0.000001', '--quick', '--out', '/s/x', '--resume', '--quiet'],
-    );
+    expect(trainArgv(again.runs[0], '/s/x', { resume: true })).toEqual([
+      'train',
+      '--task',
+      'pixel-pendulum',
+      '--model',
+      'hnn',
+      '--seed',
+      '0',
+      '--dynamics-weight-decay',
+      '0.000001',
+      '--quick',
+      '--threads',
+      '1',
+      '--out',
+      '/s/x',
+      '--resume',
+      '--quiet',
+    ]);
   });
 
   it('draws a random search from its seed: the same seed gives the same runs, another seed others', () => {
@@ -42,15 +69,18 @@ describe('sweep specs', () => {
     expect(a.runs.map((r) => r.train.steps)).toEqual(b.runs.map((r) => r.train.steps));
     expect(a.runs.map((r) => r.train.steps)).not.toEqual(c.runs.map((r) => r.train.steps));
     for (const r of a.runs) expect(r.train.steps).toBeGreaterThanOrEqual(10);
-    expect(expand({ ...spec, search: 'random', samples: 3, train: { 'hnn-weight': { 'log-uniform': [1e-3, 1] } }, tasks: ['pixel-pendulum'] }).runs).toHaveLength(3);
+    expect(
+      expand({ ...spec, search: 'random', samples: 3, train: { 'hnn-weight': { 'log-uniform': [1e-3, 1] } }, tasks: ['pixel-pendulum'] })
+        .runs,
+    ).toHaveLength(3);
   });
 
   it('takes --repeat as seeds 0..k-1 and presets as the tables of hnn reproduce', () => {
     expect(expand({ tasks: ['spring'], models: ['hnn'], seeds: [5] }, { repeat: 3 }).runs.map((r) => r.seed)).toEqual([0, 1, 2]);
     const paper = expand({ preset: 'paper', quick: true });
     const pixel = paper.runs.find((r) => r.task === 'pixel-pendulum')!;
-    expect(pixel.train).toEqual({ 'latent-step': 'euler', 'rollout-steps': 1, quick: true });
-    expect(paper.runs.find((r) => r.task === 'spring')!.train).toEqual({ quick: true });
+    expect(pixel.train).toEqual({ threads: 1, 'latent-step': 'euler', 'rollout-steps': 1, quick: true });
+    expect(paper.runs.find((r) => r.task === 'spring')!.train).toEqual({ threads: 1, quick: true });
     expect(new Set(expand({ preset: 'dissipative' }).runs.map((r) => r.model))).toEqual(new Set(['baseline', 'hnn', 'dhnn']));
   });
 
@@ -104,10 +134,12 @@ describe('job payloads and the store', () => {
     expect(a.shown).toBe('redis://alice:***@127.0.0.1:6390/2');
     expect(a.options).toMatchObject({ host: '127.0.0.1', port: 6390, db: 2, username: 'alice', password: 's3cr3t' });
     expect(scrub('WRONGPASS s3cr3t', a)).toBe('WRONGPASS ***');
-    expect(parseQueueUrl('rediss://h:7000', { HNN_REDIS_PASSWORD: 'pw' }).options).toMatchObject({ password: 'pw', tls: { servername: 'h' } });
+    expect(parseQueueUrl('rediss://h:7000', { HNN_REDIS_PASSWORD: 'pw' }).options).toMatchObject({
+      password: 'pw',
+      tls: { servername: 'h' },
+    });
     expect(redact('http://u:pw@x')).toBe('http://u:***@x/');
-    for (const bad of ['http://h:1', 'redis://h:1/x', 'nonsense'])
-      expect(() => parseQueueUrl(bad)).toThrow(UserError);
+    for (const bad of ['http://h:1', 'redis://h:1/x', 'nonsense']) expect(() => parseQueueUrl(bad)).toThrow(UserError);
     try {
       parseQueueUrl('http://u:s3cr3t@h');
     } catch (e) {
@@ -121,15 +153,24 @@ describe('sweep results', () => {
     const r = (model: string, seed: number, energy: number | null, error?: string): RunRecord => ({
       run: planRun('t', { task: 'spring', model, seed, train: {}, data: {} }),
       state: energy === null ? 'failed' : 'completed',
-      ...(energy === null ? { error, attempts: 2 } : { summary: { steps: 1, backend: 'wasm', trainSeconds: 1, msPerStep: 1, metrics: { energyMse: energy } } }),
+      ...(energy === null
+        ? { error, attempts: 2 }
+        : { summary: { steps: 1, backend: 'wasm', trainSeconds: 1, msPerStep: 1, metrics: { energyMse: energy } } }),
     });
-    const res = sweepResults('t', 'energyMse', ['model'], [r('hnn', 0, 1), r('hnn', 1, 3), r('baseline', 0, 0.5), r('baseline', 1, null, 'diverged\nstack')]);
+    const res = sweepResults(
+      't',
+      'energyMse',
+      ['model'],
+      [r('hnn', 0, 1), r('hnn', 1, 3), r('baseline', 0, 0.5), r('baseline', 1, null, 'diverged\nstack')],
+    );
     expect(res.groups.map((g) => g.model)).toEqual(['baseline', 'hnn']);
     const hnn = res.groups[1].metrics.energyMse;
     expect(hnn.mean).toBe(2);
     expect(hnn.spread).toBeCloseTo(Math.sqrt(2) / Math.sqrt(2), 12); // std of {1, 3} = sqrt(2)
     expect(stat([4]).spread).toBeNaN();
-    expect(res.failures).toEqual([{ name: expect.stringMatching(/^spring-baseline-seed1-/), run: 'spring baseline seed 1', error: 'diverged', attempts: 2 }]);
+    expect(res.failures).toEqual([
+      { name: expect.stringMatching(/^spring-baseline-seed1-/), run: 'spring baseline seed 1', error: 'diverged', attempts: 2 },
+    ]);
     const md = resultsMarkdown(res);
     expect(md).toContain('| 2 | spring | hnn | 2 | 2.00 ± 1.00 |');
     expect(md).toContain('| 1 | spring | baseline | 1 (+1 failed) | 0.500 |');

@@ -118,7 +118,9 @@ interface TrainFlags {
  * Refuses flags that do not apply to the task or model (commander has checked each value). Exported
  * for `hnn sweep`, which validates every run of a sweep as `hnn train` would before submitting it.
  */
-export function checkTrainFlags(o: Pick<TrainFlags, 'task' | 'model' | 'dissipationWeightDecay' | (typeof PIXEL_TRAIN_FLAGS)[number]>): void {
+export function checkTrainFlags(
+  o: Pick<TrainFlags, 'task' | 'model' | 'dissipationWeightDecay' | (typeof PIXEL_TRAIN_FLAGS)[number]>,
+): void {
   const task = getTask(o.task);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
@@ -187,7 +189,8 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
-  if (!!o.queue !== !!o.store) throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
+  if (!!o.queue !== !!o.store)
+    throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
   if (o.queue && o.jobs !== undefined) throw new UserError('--jobs trains here; with --queue, start workers instead (hnn worker)');
   const { runReproduce } = await import('../pipeline/reproduce.ts');
   const options = {

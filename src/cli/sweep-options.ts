@@ -57,7 +57,8 @@ function optionOf(cmd: Command, key: string, section: string): Option {
 function checkValue(opt: Option, value: unknown, where: string): OptionValue {
   const takesValue = opt.required || opt.optional;
   if (!takesValue) {
-    if (typeof value !== 'boolean') throw new UserError(`${where} is a flag without a value: give true or false, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean')
+      throw new UserError(`${where} is a flag without a value: give true or false, got ${JSON.stringify(value)}`);
     return value;
   }
   if (typeof value === 'number' || typeof value === 'string') return value;

@@ -14,7 +14,8 @@ async function fromStore(name: string, store: string): Promise<{ plan: SweepPlan
   const { checkSweepName, runFolder } = await import('../pipeline/sweep/plan.ts');
   const { summarizeMetrics } = await import('../pipeline/sweep/summary.ts');
   const path = join(store, checkSweepName(name), 'sweep.json');
-  if (!existsSync(path)) throw new UserError(`${path} not found: ${store} holds no local sweep named "${name}"; check --store and the name`);
+  if (!existsSync(path))
+    throw new UserError(`${path} not found: ${store} holds no local sweep named "${name}"; check --store and the name`);
   const plan = JSON.parse(readFileSync(path, 'utf8')) as SweepPlan;
   const records = plan.runs.map((run): RunRecord => {
     const metrics = join(runFolder(store, run), 'metrics.json');
@@ -39,7 +40,8 @@ export async function reportCommand(name: string, o: { queue?: string; store?: s
   const q = await openQueue(address);
   try {
     const runs = (await queuedSweeps(q.queue, validateRun)).sweeps.get(name);
-    if (!runs) throw new UserError(`the queue at ${address.shown} holds no sweep named "${name}"; \`hnn sweep status --queue URL\` lists them`);
+    if (!runs)
+      throw new UserError(`the queue at ${address.shown} holds no sweep named "${name}"; \`hnn sweep status --queue URL\` lists them`);
     const out = resolve(o.out ?? 'runs/sweeps');
     await finish(planFor(name, runs, out, sweptOptions), await recordsOf(q.queue, runs), out, false);
   } finally {

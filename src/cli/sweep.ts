@@ -42,7 +42,12 @@ async function planOf(file: string | undefined, o: RunFlags): Promise<SweepPlan>
 }
 
 /** The results of finished records: the table printed, the report folder written; failed runs make it an error when `strict`. */
-export async function finish(plan: Pick<SweepPlan, 'name' | 'metric' | 'swept'>, records: RunRecord[], out: string, strict = true): Promise<void> {
+export async function finish(
+  plan: Pick<SweepPlan, 'name' | 'metric' | 'swept'>,
+  records: RunRecord[],
+  out: string,
+  strict = true,
+): Promise<void> {
   const { sweepResults, resultsMarkdown } = await import('../pipeline/sweep/results.ts');
   const { writeReport } = await import('../pipeline/sweep/report.ts');
   const res = sweepResults(plan.name, plan.metric, plan.swept, records);
@@ -156,13 +161,16 @@ async function status(sweep: string | undefined, o: StatusFlags): Promise<void> 
       for (const [name, runs] of sweeps) {
         const records = await recordsOf(q.queue, runs);
         const count = (s: string) => records.filter((r) => r.state === s).length;
-        console.log(`${name}: ${runs.length} runs, ${count('completed')} done, ${count('failed')} failed, ${count('active')} running, ${count('waiting') + count('delayed')} waiting`);
+        console.log(
+          `${name}: ${runs.length} runs, ${count('completed')} done, ${count('failed')} failed, ${count('active')} running, ${count('waiting') + count('delayed')} waiting`,
+        );
       }
       if (refused) console.log(`${refused} jobs in the queue are not valid runs (a worker refuses them)`);
       return;
     }
     const runs = sweeps.get(sweep);
-    if (!runs) throw new UserError(`the queue at ${address.shown} holds no sweep named "${sweep}"; \`hnn sweep status --queue URL\` lists them`);
+    if (!runs)
+      throw new UserError(`the queue at ${address.shown} holds no sweep named "${sweep}"; \`hnn sweep status --queue URL\` lists them`);
     const view = startView(`sweep ${sweep}`, { quiet: o.quiet, plain: !o.watch, stream: o.watch ? process.stderr : process.stdout });
     const records = await waitForRuns(q.queue, runs, { view, attempts: 1, readd: false, timeoutSeconds: o.watch ? undefined : 0 });
     view.stop();
@@ -175,20 +183,25 @@ async function status(sweep: string | undefined, o: StatusFlags): Promise<void> 
 }
 
 export function registerSweepCommands(program: Command): void {
-  const sweep = program.command('sweep').description('run a grid or random search of training runs, here or through a queue (docs/SWEEPS.md)');
+  const sweep = program
+    .command('sweep')
+    .description('run a grid or random search of training runs, here or through a queue (docs/SWEEPS.md)');
   sweep
     .command('run [spec]', { isDefault: true })
     .description('run the sweep of SPEC (YAML or JSON) or of a --preset: here with --jobs, or on workers with --queue')
     .addOption(new Option('--preset <name>', 'a table of `hnn reproduce` as the sweep').choices(['paper', 'pixels', 'dissipative']))
-    .option('--quick', 'every run at its task\'s --quick steps (labelled in every output)')
-    .option('--repeat <k>', 'each configuration over seeds 0..k-1 (instead of the spec\'s seeds)', positiveInt('--repeat'))
+    .option('--quick', "every run at its task's --quick steps (labelled in every output)")
+    .option('--repeat <k>', "each configuration over seeds 0..k-1 (instead of the spec's seeds)", positiveInt('--repeat'))
     .option('--name <name>', "the sweep's name (default: the spec's name, or its file name)")
-    .option('--queue <url>', 'redis://[user:pass@]host:port[/db] or rediss:// (TLS): enqueue the runs for `hnn worker`s (password: also HNN_REDIS_PASSWORD)')
+    .option(
+      '--queue <url>',
+      'redis://[user:pass@]host:port[/db] or rediss:// (TLS): enqueue the runs for `hnn worker`s (password: also HNN_REDIS_PASSWORD)',
+    )
     .option('--no-wait', 'with --queue: submit and return (follow with `hnn sweep status`)')
     .option('--wait-minutes <m>', 'with --queue: stop waiting after m minutes (the runs go on)', positiveInt('--wait-minutes'))
     .option('--retry-failed', 'with --queue: put the failed runs of the sweep back in the queue')
     .option('--store <dir>', 'without --queue: the folder the runs are written into (<store>/<sweep>/runs/<run>/)', 'runs/sweeps')
-    .option('--out <dir>', "where the report goes (<out>/<sweep>/report/; default: the store, or runs/sweeps with --queue)")
+    .option('--out <dir>', 'where the report goes (<out>/<sweep>/report/; default: the store, or runs/sweeps with --queue)')
     .option('--jobs <n>', "without --queue: runs trained at once (default: the machine's cores)", positiveInt('--jobs'))
     .option('--quiet', 'no progress output')
     .action((spec: string | undefined, o: RunFlags) => runSweep(spec, o));

@@ -40,8 +40,17 @@ export function registerWorkerCommand(program: Command): void {
     .description('train the runs of queued sweeps into a shared store until stopped (docs/SWEEPS.md)')
     .requiredOption('--queue <url>', 'redis://[user:pass@]host:port[/db] or rediss:// (TLS) (password: also HNN_REDIS_PASSWORD)')
     .requiredOption('--store <dir>', 'an existing folder every worker reaches; runs go to <store>/<sweep>/runs/<run>/')
-    .option('--concurrency <n>', "runs trained at once (default: the machine's cores; each run uses its own `threads`, default 1)", positiveInt('--concurrency'))
-    .option('--lock-seconds <s>', "how long a run stays locked after its worker's last sign of life: a dead worker's run moves on after this", positiveInt('--lock-seconds'), 30)
+    .option(
+      '--concurrency <n>',
+      "runs trained at once (default: the machine's cores; each run uses its own `threads`, default 1)",
+      positiveInt('--concurrency'),
+    )
+    .option(
+      '--lock-seconds <s>',
+      "how long a run stays locked after its worker's last sign of life: a dead worker's run moves on after this",
+      positiveInt('--lock-seconds'),
+      30,
+    )
     .option('--name <name>', 'how this worker is shown (default host:pid)')
     .action(worker);
 }

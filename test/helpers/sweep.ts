@@ -52,7 +52,10 @@ export function filesUnder(dir: string): string[] {
 
 /** How often a worker log says it trained `run` to the end. */
 export function trainedCount(logs: string[], run: string): number {
-  return logs.join('\n').split('\n').filter((l) => l.includes(`finished ${run} (trained)`)).length;
+  return logs
+    .join('\n')
+    .split('\n')
+    .filter((l) => l.includes(`finished ${run} (trained)`)).length;
 }
 
 export function readJsonl(path: string): Array<Record<string, unknown>> {
@@ -66,7 +69,10 @@ export function readJsonl(path: string): Array<Record<string, unknown>> {
  * Runs `hnn args` to its end without blocking this process (a worker started by the test writes into
  * pipes this process must keep reading, or it would block on a full pipe).
  */
-export async function hnnAsync(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function hnnAsync(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -44,8 +44,10 @@ export function parseQueueUrl(url: string, env: NodeJS.ProcessEnv = process.env)
   if (!u.hostname) throw new UserError(`--queue ${shown} names no host; give redis://host:port`);
   const port = u.port ? Number(u.port) : 6379;
   const dbText = u.pathname.replace(/^\//, '');
-  if (dbText !== '' && !/^\d{1,2}$/.test(dbText)) throw new UserError(`--queue ${shown}: the database must be a number such as /0, not /${dbText}`);
-  if (u.search || u.hash) throw new UserError(`--queue ${shown}: query strings and fragments are not supported; give redis://host:port[/db]`);
+  if (dbText !== '' && !/^\d{1,2}$/.test(dbText))
+    throw new UserError(`--queue ${shown}: the database must be a number such as /0, not /${dbText}`);
+  if (u.search || u.hash)
+    throw new UserError(`--queue ${shown}: query strings and fragments are not supported; give redis://host:port[/db]`);
   const password = u.password ? decodeURIComponent(u.password) : env.HNN_REDIS_PASSWORD || undefined;
   const options: RedisOptions = {
     host: u.hostname.replace(/^\[|\]$/g, ''),
@@ -105,4 +107,3 @@ export async function checkReachable(client: Redis & { lastError?: string }, add
     `no Redis answered at ${address.shown} within ${seconds} s (${client.lastError ?? 'no reply'}); start one (docs/SWEEPS.md) or check --queue`,
   );
 }
-

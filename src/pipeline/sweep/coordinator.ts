@@ -112,7 +112,15 @@ async function activeRuns(queue: Queue, records: RunRecord[]): Promise<ActiveRun
   const jobs = await Promise.all(active.map((r) => queue.getJob(r.run.id)));
   return active.map((r, i) => {
     const p = (jobs[i]?.progress ?? {}) as Partial<JobProgress>;
-    return { id: r.run.id, name: r.run.name, worker: p.worker ?? jobs[i]?.processedBy, phase: p.phase, step: p.step, steps: p.steps, loss: p.loss };
+    return {
+      id: r.run.id,
+      name: r.run.name,
+      worker: p.worker ?? jobs[i]?.processedBy,
+      phase: p.phase,
+      step: p.step,
+      steps: p.steps,
+      loss: p.loss,
+    };
   });
 }
 

@@ -25,7 +25,7 @@ export function payloadOf(run: PlannedRun): JobPayload {
 
 /** A printable form of something a producer sent (ids and names may be anything). */
 export function printable(v: unknown, max = 80): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > max ? `${s.slice(0, max)}...` : s);
 }
 

@@ -33,10 +33,18 @@ export async function writeSweepPlots(res: SweepResults, dir: string): Promise<P
   const files: PlotFile[] = [];
   const options = [...optionColumns(res), ...res.swept.filter((k) => k === 'task' || k === 'model')];
   for (const option of options) {
-    const values = [...new Map(res.groups.map((g) => valueOf(g, option)).filter((v) => v !== undefined).map((v) => [String(v), v!])).values()];
+    const values = [
+      ...new Map(
+        res.groups
+          .map((g) => valueOf(g, option))
+          .filter((v) => v !== undefined)
+          .map((v) => [String(v), v!]),
+      ).values(),
+    ];
     if (typeof values[0] === 'number') (values as number[]).sort((a, b) => a - b);
     const axis = axisOf(option, values);
-    const lineKey = (g: SweepResults['groups'][number]) => [option !== 'task' ? g.task : '', option !== 'model' ? g.model : ''].filter(Boolean).join(' ');
+    const lineKey = (g: SweepResults['groups'][number]) =>
+      [option !== 'task' ? g.task : '', option !== 'model' ? g.model : ''].filter(Boolean).join(' ');
     for (const m of shownMetrics(res)) {
       const lines = new Map<string, Map<number, number[]>>();
       for (const g of res.groups) {

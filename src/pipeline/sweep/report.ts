@@ -28,7 +28,13 @@ export function reportPage(res: SweepResults, plots: PlotFile[]): string {
   const opts = optionColumns(res);
   const head = ['#', 'task', 'model', ...opts, 'seeds', ...metrics.map((m) => m.label)];
   const rows = res.groups.map((g, i) => {
-    const cells = [String(i + 1), g.task, g.model, ...opts.map((k) => String(g.options[k] ?? '-')), `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`];
+    const cells = [
+      String(i + 1),
+      g.task,
+      g.model,
+      ...opts.map((k) => String(g.options[k] ?? '-')),
+      `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`,
+    ];
     const metricCells = metrics.map((m) => `<td${m.key === res.metric ? ' class="ranked"' : ''}>${esc(cell(g.metrics[m.key]))}</td>`);
     return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}${metricCells.join('')}</tr>`;
   });

@@ -74,7 +74,10 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
   for (const r of records) {
     const key = groupKey(r.run);
     if (!groups.has(key))
-      groups.set(key, { g: { task: r.run.task, model: r.run.model, options: optionsOf(r.run), seeds: [], failed: 0, metrics: {} }, summaries: [] });
+      groups.set(key, {
+        g: { task: r.run.task, model: r.run.model, options: optionsOf(r.run), seeds: [], failed: 0, metrics: {} },
+        summaries: [],
+      });
     const entry = groups.get(key)!;
     if (r.state === 'completed' && r.summary) {
       entry.g.seeds.push(r.run.seed);
@@ -138,7 +141,14 @@ export function resultsMarkdown(res: SweepResults): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   res.groups.forEach((g, i) => {
     const seeds = `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`;
-    const row = [String(i + 1), g.task, g.model, ...opts.map((k) => String(g.options[k] ?? '-')), seeds, ...metrics.map((m) => cell(g.metrics[m.key]))];
+    const row = [
+      String(i + 1),
+      g.task,
+      g.model,
+      ...opts.map((k) => String(g.options[k] ?? '-')),
+      seeds,
+      ...metrics.map((m) => cell(g.metrics[m.key])),
+    ];
     lines.push(`| ${row.join(' | ')} |`);
   });
   const r = res.runs;

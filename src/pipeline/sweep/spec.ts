@@ -93,7 +93,10 @@ function baseRuns(spec: SweepSpec): Array<{ task: string; model: string; seed: n
   const seeds = spec.seeds ?? Array.from({ length: spec.repeat ?? 1 }, (_, k) => k);
   if (spec.seeds && spec.repeat) throw new UserError('give "seeds" or "repeat" (seeds 0..repeat-1), not both');
   return tasks.flatMap(({ task, train }) =>
-    models.flatMap((model) => seeds.map((seed) => ({ task, model, seed, train: { ...train, ...(spec.quick ? { quick: true } : {}) } }))),
+    models.flatMap((model) =>
+      // one engine thread unless the spec says otherwise: the thread count is part of a run's bytes
+      seeds.map((seed) => ({ task, model, seed, train: { threads: 1, ...train, ...(spec.quick ? { quick: true } : {}) } })),
+    ),
   );
 }
 
@@ -110,7 +113,9 @@ function gridCombos(train: Record<string, Dimension>, data: Record<string, Dimen
   ] as const) {
     for (const [key, d] of Object.entries(dims)) {
       if (!isScalar(d) && !isList(d))
-        throw new UserError(`${section}.${key}: a distribution (${Object.keys(d)[0]}) needs "search: random"; a grid takes a value or a list`);
+        throw new UserError(
+          `${section}.${key}: a distribution (${Object.keys(d)[0]}) needs "search: random"; a grid takes a value or a list`,
+        );
       const values = isList(d) ? d : [d];
       combos = combos.flatMap((c) => values.map((v) => ({ ...c, [section]: { ...c[section], [key]: v } })));
       if (combos.length > MAX_RUNS) throw new UserError(`the grid has more than ${MAX_RUNS} option combinations; sweep fewer values`);
@@ -123,7 +128,8 @@ function draw(d: Dimension, rng: Rng, where: string): OptionValue {
   if (isScalar(d)) return d;
   if (isList(d)) return d[rng.int(d.length)];
   const [kind, [lo, hi]] = Object.entries(d)[0] as [string, [number, number]];
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new UserError(`${where}: ${kind} needs [low, high] with low <= high`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+    throw new UserError(`${where}: ${kind} needs [low, high] with low <= high`);
   if (kind === 'uniform') return rng.range(lo, hi);
   if (kind === 'int') {
     if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new UserError(`${where}: int needs integer bounds`);

@@ -85,7 +85,10 @@ export function startView(label: string, o: ViewOptions = {}): SweepView {
   return {
     update(s) {
       main.setTotal(Math.max(1, s.total));
-      main.update(progressOf(s), { label, info: `${s.completed}/${s.total} done${s.failed ? `, ${s.failed} failed` : ''}, ${s.active.length} running, ETA ${eta(s)}` });
+      main.update(progressOf(s), {
+        label,
+        info: `${s.completed}/${s.total} done${s.failed ? `, ${s.failed} failed` : ''}, ${s.active.length} running, ETA ${eta(s)}`,
+      });
       const ids = new Set(s.active.map((r) => r.id));
       for (const [id, bar] of lines)
         if (!ids.has(id)) {
@@ -96,7 +99,10 @@ export function startView(label: string, o: ViewOptions = {}): SweepView {
         const bar = lines.get(r.id) ?? multi.create(1, 0, { label: '', info: '' });
         lines.set(r.id, bar);
         bar.setTotal(Math.max(1, r.steps ?? 1));
-        bar.update(r.step ?? 0, { label: `  ${(r.worker ?? '?').padEnd(20)} ${r.name}`, info: runLine(r).trim().split('  ').slice(-2).join('  ') });
+        bar.update(r.step ?? 0, {
+          label: `  ${(r.worker ?? '?').padEnd(20)} ${r.name}`,
+          info: runLine(r).trim().split('  ').slice(-2).join('  '),
+        });
       }
     },
     stop: () => multi.stop(),
