@@ -60,7 +60,82 @@ function throttled(log: (line: string) => void, ms = 10_000): (line: string) => 
   };
 }
 
-/** Runs a worker until a signal stops it (or `stop` is called); resolves when it has left. */
+/** What the job processor of one worker shares. */
+interface WorkerContext {
+  log: (line: string) => void;
+  store: string;
+  name: string;
+  entry: string;
+  validate: RunValidator;
+  /** resolves when the worker is asked to stop (runs stop at their next checkpoint) */
+  draining: Promise<void>;
+  /** the running jobs' stop switches, by job id */
+  aborts: Map<string, AbortController>;
+}
+
+/** The run a job asks for, or an UnrecoverableError (never retried) with the reason, logged. */
+function runOfJob(ctx: WorkerContext, job: Job): PlannedRun {
+  try {
+    return checkPayload(job.id, job.data, ctx.validate);
+  } catch (e) {
+    const why = e instanceof UserError ? e.message : String(e);
+    ctx.log(`refused job ${printable(job.id)}: ${why}`);
+    throw new UnrecoverableError(`refused: ${why}`);
+  }
+}
+
+/** Trains one job's run; a run stopped for a drain (or a forced stop) goes back to the queue. */
+async function processJob(ctx: WorkerContext, job: Job, token?: string): Promise<JobResult> {
+  const run = runOfJob(ctx, job);
+  const abort = new AbortController();
+  ctx.aborts.set(job.id!, abort);
+  ctx.log(`started ${run.name} (attempt ${job.attemptsMade + 1}, ${job.attemptsStarted} starts)`);
+  try {
+    const outcome = await executeRun(run, {
+      store: ctx.store,
+      entry: ctx.entry,
+      log: ctx.log,
+      abort: abort.signal,
+      drain: ctx.draining,
+      onProgress: (p) => void job.updateProgress({ ...p, worker: ctx.name } satisfies JobProgress).catch(() => {}),
+    });
+    if (!outcome) {
+      ctx.log(`stopped ${run.name} at its checkpoint; it goes back to the queue`);
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    ctx.log(`finished ${run.name} (${outcome.trained ? 'trained' : 'already finished in the store, not trained again'})`);
+    return { ...outcome.summary, worker: ctx.name, trained: outcome.trained, seconds: outcome.seconds };
+  } catch (e) {
+    if (abort.signal.reason === STOPPED) {
+      await job.moveToWait(token).catch(() => {});
+      throw new WaitingError();
+    }
+    if (!(e instanceof WaitingError)) ctx.log(`run ${run.name} failed: ${(e as Error).message.split('\n')[0]}`);
+    throw e;
+  } finally {
+    ctx.aborts.delete(job.id!);
+  }
+}
+
+/** Logs the worker's events; a lost lock stops its run at once (only the lock's holder writes a run). */
+function watch(worker: Worker, ctx: WorkerContext, address: QueueAddress): void {
+  const quietLog = throttled(ctx.log);
+  worker.on('error', (e) => quietLog(`queue: ${scrub(e.message, address)}`));
+  worker.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) {
+      ctx.log(`lost the lock of job ${printable(id)}: stopping its run (another worker may hold it now)`);
+      ctx.aborts.get(id)?.abort('the queue lost this run');
+    }
+  });
+  worker.on('failed', (job, err) => {
+    if (!job || err instanceof WaitingError) return;
+    const tries = err instanceof UnrecoverableError ? 'not tried again' : `attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}`;
+    ctx.log(`job ${printable(job.name)}: ${err.message.split('\n')[0]} (${tries})`);
+  });
+}
+
+/** Runs a worker until `stop` is called (twice: at once); `closed` resolves when it has left. */
 export async function runWorker(o: WorkerOptions): Promise<{ stop: () => Promise<void>; closed: Promise<void> }> {
   const log = timestamped(o.log ?? ((l) => process.stdout.write(`${l}\n`)));
   const store = checkStore(o.store);
@@ -69,47 +144,8 @@ export async function runWorker(o: WorkerOptions): Promise<{ stop: () => Promise
   await checkReachable(client, o.address);
   let drain: () => void = () => {};
   const draining = new Promise<void>((r) => (drain = r));
-  const aborts = new Map<string, AbortController>();
-  const processor = async (job: Job, token?: string): Promise<JobResult> => {
-    let run: PlannedRun;
-    try {
-      run = checkPayload(job.id, job.data, o.validate);
-    } catch (e) {
-      const why = e instanceof UserError ? e.message : String(e);
-      log(`refused job ${printable(job.id)}: ${why}`);
-      throw new UnrecoverableError(`refused: ${why}`);
-    }
-    const abort = new AbortController();
-    aborts.set(job.id!, abort);
-    log(`started ${run.name} (attempt ${job.attemptsMade + 1}, ${job.attemptsStarted} starts)`);
-    try {
-      const outcome = await executeRun(run, {
-        store,
-        entry: o.entry,
-        log,
-        abort: abort.signal,
-        drain: draining,
-        onProgress: (p) => void job.updateProgress({ ...p, worker: name } satisfies JobProgress).catch(() => {}),
-      });
-      if (!outcome) {
-        log(`stopped ${run.name} at its checkpoint; it goes back to the queue`);
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      log(`finished ${run.name} (${outcome.trained ? 'trained' : 'already finished in the store, not trained again'})`);
-      return { ...outcome.summary, worker: name, trained: outcome.trained, seconds: outcome.seconds };
-    } catch (e) {
-      if (abort.signal.reason === STOPPED) {
-        await job.moveToWait(token).catch(() => {});
-        throw new WaitingError();
-      }
-      if (!(e instanceof WaitingError)) log(`run ${run.name} failed: ${(e as Error).message.split('\n')[0]}`);
-      throw e;
-    } finally {
-      aborts.delete(job.id!);
-    }
-  };
-  const worker = new Worker(QUEUE_NAME, processor, {
+  const ctx: WorkerContext = { log, store, name, entry: o.entry, validate: o.validate, draining, aborts: new Map() };
+  const worker = new Worker(QUEUE_NAME, (job: Job, token?: string) => processJob(ctx, job, token), {
     connection: client,
     concurrency: o.concurrency,
     name,
@@ -118,25 +154,13 @@ export async function runWorker(o: WorkerOptions): Promise<{ stop: () => Promise
     maxStalledCount: MAX_STALLS,
     autorun: true,
   });
-  const quietLog = throttled(log);
-  worker.on('error', (e) => quietLog(`queue: ${scrub(e.message, o.address)}`));
-  worker.on('lockRenewalFailed', (ids) => {
-    for (const id of ids) {
-      log(`lost the lock of job ${printable(id)}: stopping its run (another worker may hold it now)`);
-      aborts.get(id)?.abort('the queue lost this run');
-    }
-  });
-  worker.on('failed', (job, err) => {
-    if (!job || err instanceof WaitingError) return;
-    const tries = err instanceof UnrecoverableError ? 'not tried again' : `attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}`;
-    log(`job ${printable(job.name)}: ${err.message.split('\n')[0]} (${tries})`);
-  });
+  watch(worker, ctx, o.address);
   log(`worker ${name}: queue ${o.address.shown}, store ${store}, ${o.concurrency} at a time, lock ${o.lockSeconds} s`);
   let stopping = false;
   const stop = async () => {
     if (stopping) {
       log('stopping now: the runs stop where they are and resume from their checkpoints elsewhere');
-      for (const a of aborts.values()) a.abort(STOPPED);
+      for (const a of ctx.aborts.values()) a.abort(STOPPED);
       return;
     }
     stopping = true;
