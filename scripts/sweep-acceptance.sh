@@ -8,6 +8,8 @@
 #   4. the same sweep with 1 worker: runs per hour against step 2's.
 # Usage: scripts/sweep-acceptance.sh [WORKDIR] [PHASES]   (PHASES: any of 1234, default 1234)
 # Needs redis-server and a built package (npm run build). Takes about an hour on 2 quiet cores.
+# A reduced check of the same procedure (not the acceptance's numbers): ACCEPT_STEPS=40 ACCEPT_TRIALS=40
+# trains each run 40 steps on 40-trial datasets instead of --quick on the protocol's datasets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=$(realpath -m "${1:-runs/sweep-acceptance}")
@@ -16,16 +18,19 @@ HNN="nice -n 10 node bin/hnn.js"
 mkdir -p "$W"
 RANDOM=26 # the kills' moments and victims: a seeded sequence
 
-cat >"$W/spec.yaml" <<'EOF'
-name: accept12
-tasks: [pixel-pendulum]
-models: [hnn, baseline]
-seeds: [0, 1, 2]
-train:
-  quick: true
-  threads: 1
-  dynamics-weight-decay: [1e-6, 1e-5]
-EOF
+{
+  echo 'name: accept12'
+  echo 'tasks: [pixel-pendulum]'
+  echo 'models: [hnn, baseline]'
+  echo 'seeds: [0, 1, 2]'
+  echo 'train:'
+  if [ -n "${ACCEPT_STEPS:-}" ]; then echo "  steps: $ACCEPT_STEPS"; else echo '  quick: true'; fi
+  echo '  threads: 1'
+  echo '  dynamics-weight-decay: [1e-6, 1e-5]'
+  if [ -n "${ACCEPT_TRIALS:-}" ]; then printf 'data:\n  trials: %s\n' "$ACCEPT_TRIALS"; fi
+} >"$W/spec.yaml"
+# the kills come within the first KILL_WINDOW seconds of each round (a reduced sweep is shorter)
+KILL_WINDOW=${ACCEPT_KILL_WINDOW:-60}
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
@@ -78,7 +83,7 @@ timed_queue() { # PHASE WORKERS [chaos]
   if [ "${3:-}" = chaos ]; then
     local next=$(($2 + 1))
     for round in 1 2 3; do
-      sleep $((20 + RANDOM % 60))
+      sleep $((KILL_WINDOW / 3 + RANDOM % KILL_WINDOW))
       local i=$((RANDOM % ${#workers[@]}))
       echo "$(date -u +%T) kill -9 worker pid ${workers[$i]}" | tee -a "$dir/chaos.log"
       kill -9 "${workers[$i]}" 2>/dev/null || true
