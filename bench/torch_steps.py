@@ -4,7 +4,7 @@ the same shapes, losses and Adam settings, timed step by step on request so that
 alternate blocks of its own steps with blocks of these.
 
 Protocol: one command per line on stdin, one JSON object per line on stdout.
-    info                 torch and machine facts
+    info                 torch and machine facts, and the BLAS library the process loaded
     matmul               raw matMul speed of this torch build
     setup <step>         builds a step: spring, twobody, pixel (the paper's one-step loss) or
                          pixel<K> (the K-frame window loss with Euler latent steps) or
@@ -14,6 +14,7 @@ Protocol: one command per line on stdin, one JSON object per line on stdout.
 Errors come back as {"error": "..."}. Needs Python 3 and torch only.
 """
 import json
+import os
 import platform
 import re
 import sys
@@ -181,15 +182,41 @@ def build(name):
     return BUILDERS[name]()
 
 
+def loaded_blas():
+    """The BLAS library this process actually mapped (torch's build flag BLAS_INFO names the build,
+    not the library loaded at run time): from threadpoolctl where installed, else /proc/self/maps."""
+    try:
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 - optional
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                return {"library": pool.get("internal_api"), "path": pool.get("filepath"), "threads": pool.get("num_threads")}
+    except ImportError:
+        pass
+    try:
+        with open("/proc/self/maps", encoding="utf8") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return {"library": None, "path": None, "threads": None}
+    for name, pattern in [("openblas", r"openblas"), ("mkl", r"libmkl"), ("blis", r"libblis"), ("reference (netlib)", r"/blas/libblas\.so|libblas\.so\.3$")]:
+        hits = sorted(p for p in paths if re.search(pattern, p))
+        if hits:
+            return {"library": name, "path": hits[0], "threads": None}
+    return {"library": None, "path": None, "threads": None}
+
+
 def info():
     config = torch.__config__.show()
     blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
     capability = re.search(r"CPU capability usage: (\S+)", config)
+    torch.randn(8, 8) @ torch.randn(8, 8)  # loads the BLAS before looking for it
     return {
         "torch": torch.__version__,
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
-        "blas": blas.group(1) if blas else None,
+        "blasBuild": blas.group(1) if blas else None,
+        "blasLoaded": loaded_blas(),
+        "openblasThreadsEnv": os.environ.get("OPENBLAS_NUM_THREADS"),
         "cpuCapability": capability.group(1) if capability else None,
         "mkldnn": torch.backends.mkldnn.is_available(),
     }

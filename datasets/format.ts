@@ -25,6 +25,7 @@ export interface ArrayEntry {
   sha256: string;
 }
 
+/** A dataset folder's manifest.json: its kind (task), seed, generation parameters, arrays with their sha256, versions. */
 export interface DatasetManifest {
   format: 'hnn-dataset';
   formatVersion: number;
@@ -190,6 +191,7 @@ export function writeDataset(
   }
 }
 
+/** Reads and checks a dataset folder's manifest.json (UserError naming the file and the fix when it is missing or invalid). */
 export function readManifest(dir: string): DatasetManifest {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) throw new UserError(`dataset manifest not found: ${path}; create the dataset with \`hnn generate\``);

@@ -19,7 +19,7 @@ import { contactSheet, encodePng, greyToBytes } from '../src/media/png.ts';
 import { encodeGif } from '../src/media/gif.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
 import type { System } from '../src/systems/system.ts';
-import { getPixelTask } from '../src/tasks/registry.ts';
+import { getPixelTask, registerTasks, TASKS } from '../src/tasks/registry.ts';
 import { Rasterizer } from '../renderer/rasterize.ts';
 import { simulateFrames } from '../renderer/simulate.ts';
 import { sourceNames, sourceOf, type TaskSource } from '../renderer/sources.ts';
@@ -32,10 +32,17 @@ export const PIXEL_GENERATOR_VERSION = 2;
 
 export type PixelTaskRef = string | PixelTask;
 
+/**
+ * The task of a reference. A record that is not a built-in task (a user's, e.g. from definePixelTask)
+ * is registered, so that its datasets and models, which record the task by name, are read with it.
+ */
 export function pixelTaskOf(ref: PixelTaskRef): PixelTask {
-  return typeof ref === 'string' ? getPixelTask(ref) : ref;
+  if (typeof ref === 'string') return getPixelTask(ref);
+  if (!TASKS.includes(ref)) registerTasks([ref]);
+  return ref;
 }
 
+/** What generatePixelDataset takes: the output folder and seed, and the changes to the task's frame protocol. */
 export interface PixelDatasetOptions {
   /** Output folder. */
   out: string;

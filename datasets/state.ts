@@ -24,6 +24,7 @@ export type StateOverrides = Partial<Pick<SimulatedData, 'trajectories' | 'point
   friction?: number;
 };
 
+/** A state dataset in memory: train and test rows of (x, dx/dt, t), float64 row-major, and what made them. */
 export interface StateDataset {
   task: string;
   seed: number;
@@ -50,6 +51,7 @@ export function stateTaskOf(ref: TaskRef): StateTask {
   return typeof ref === 'string' ? getStateTask(ref) : ref;
 }
 
+/** n evenly spaced values from a to b, both included (numpy.linspace). */
 export function linspace(a: number, b: number, n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
@@ -350,6 +352,7 @@ export function loadStateDataset(dir: string, ref?: TaskRef): StateDataset {
 // ---------------------------------------------------------------------------------------------
 // Energy-evaluation settings (docs/PROTOCOLS.md, "Energy MSE"), from each task's record.
 
+/** Everything the energy metric of a state task needs: the system, the times, the tolerances and the initial states. */
 export interface EnergyEvalSettings {
   task: string;
   /** the system whose energy is compared (and whose field makes the truth, when simulated) */
@@ -368,6 +371,8 @@ export interface EnergyEvalSettings {
   initialStates: Float64Array[];
   /** measured tasks only: the measured states at tEval, row-major [points, dim] (the "true" trajectory) */
   measured?: Float64Array;
+  /** simulated tasks: where the initial states come from (the task's energy.states) */
+  states?: SimulatedEnergyEval['states'];
 }
 
 /**
@@ -393,8 +398,9 @@ export function energyEvalStates(task: StateTask, spec: SimulatedEnergyEval, see
 /**
  * The energy-evaluation settings of a task. For measured data: start at the first test point,
  * report at the test time stamps, and compare with the energy of the measured states (`measured`).
+ * `sizes` changes the simulated protocol (fewer states, looser tolerances: `hnn train --eval`).
  */
-export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
+export function energyEvalConfig(ref: TaskRef, seed = 0, sizes: Partial<SimulatedEnergyEval> = {}): EnergyEvalSettings {
   const task = stateTaskOf(ref);
   const system = task.system;
   const energy = (x: Float64Array) => system.energy(x);
@@ -416,7 +422,7 @@ export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
       measured: ds.testX,
     };
   }
-  const spec = task.energy as SimulatedEnergyEval;
+  const spec = { ...(task.energy as SimulatedEnergyEval), ...sizes };
   return {
     task: task.name,
     system,
@@ -429,5 +435,6 @@ export function energyEvalConfig(ref: TaskRef, seed = 0): EnergyEvalSettings {
     tEval: linspace(0, spec.t1, spec.points),
     energy,
     initialStates: energyEvalStates(task, spec, seed),
+    states: spec.states,
   };
 }

@@ -12,9 +12,11 @@
 // spring H = q^2 + p^2.
 import * as tf from '@tensorflow/tfjs';
 import { Mlp, type MlpSpec, type NamedWeights } from './mlp.ts';
-import { loadArtifacts, saveArtifacts } from './io.ts';
+import { fieldPass, fieldParts, type FieldParams } from './field-pass.ts';
+import { fieldParamsOf } from './layout.ts';
+import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 
-import { checkDissipationForm, DISSIPATION_FORM, DISSIPATION_NET, type ModelKind } from './kinds.ts';
+import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
 export { DISSIPATION_NET, MODEL_KINDS, type ModelKind } from './kinds.ts';
 
 export interface DynamicsSpec {
@@ -25,24 +27,18 @@ export interface DynamicsSpec {
   dissipation?: 'momenta';
 }
 
-/** [1, dim]: 0 on the positions, 1 on the momenta (P in J grad H + P grad D). */
-function momentumMask(dim: number): tf.Tensor2D {
-  return tf.tensor2d(
-    Float32Array.from({ length: dim }, (_, i) => (i < dim / 2 ? 0 : 1)),
-    [1, dim],
+/** Sets variables from values in the same order, checking every size. */
+export function assignVariables(vars: readonly tf.Variable[], values: readonly Float32Array[]): void {
+  if (values.length !== vars.length) throw new Error(`${values.length} weight arrays for ${vars.length} variables`);
+  tf.tidy(() =>
+    vars.forEach((v, i) => {
+      if (values[i].length !== v.size) throw new Error(`variable ${i}: ${values[i].length} values for ${v.size}`);
+      v.assign(tf.tensor(values[i], v.shape));
+    }),
   );
 }
 
-/** The symplectic matrix as a right-multiplier: (dH/dx) . S = [dH/dp, -dH/dq]. */
-export function symplecticRight(dim: number): Float32Array {
-  const k = dim / 2;
-  const s = new Float32Array(dim * dim);
-  for (let j = 0; j < k; j++) {
-    s[(k + j) * dim + j] = 1; // dq_j/dt = dH/dp_j
-    s[j * dim + (k + j)] = -1; // dp_j/dt = -dH/dq_j
-  }
-  return s;
-}
+export { symplecticRight } from './field-pass.ts';
 
 /** True for the kinds whose first network is a scalar H (its symplectic gradient is the conservative field). */
 export function hasHamiltonian(kind: ModelKind): boolean {
@@ -61,9 +57,6 @@ export class DynamicsModel {
   readonly mlp: Mlp;
   /** The D-HNN's dissipation D (null for the other kinds). */
   readonly dissipationMlp: Mlp | null;
-  private readonly s: tf.Tensor2D | null;
-  /** The D-HNN's P (momentumMask); null for the other kinds. */
-  readonly momenta: tf.Tensor2D | null;
 
   /** A new model with initial weights from `seed` (the `init:<kind>` stream; the D-HNN's D: `init:dhnn-d`). */
   static init(spec: DynamicsSpec, seed: number): DynamicsModel {
@@ -90,8 +83,6 @@ export class DynamicsModel {
   ) {
     this.mlp = mlp;
     this.dissipationMlp = dissipation;
-    this.s = hasHamiltonian(spec.kind) ? tf.keep(tf.tensor2d(symplecticRight(spec.dim), [spec.dim, spec.dim])) : null;
-    this.momenta = dissipation ? tf.keep(momentumMask(spec.dim)) : null;
   }
 
   /** The networks in variables() order: H (or the baseline's), then the D-HNN's D. */
@@ -113,6 +104,11 @@ export class DynamicsModel {
     return Object.assign({}, ...this.nets().map((n) => n.read())) as NamedWeights;
   }
 
+  /** Sets every variable from values in variables() order (an engine's weights). */
+  assign(values: readonly Float32Array[]): void {
+    assignVariables(this.variables(), values);
+  }
+
   /** Learned H(x), [N, 1] (HNN and D-HNN). */
   hamiltonian(x: tf.Tensor2D): tf.Tensor2D {
     if (!hasHamiltonian(this.spec.kind)) throw new Error('the baseline has no Hamiltonian');
@@ -125,27 +121,24 @@ export class DynamicsModel {
     return this.dissipationMlp.apply(x) as tf.Tensor2D;
   }
 
-  /** The field's two parts, [N, dim] each: J grad H, and P grad D (zeros for the HNN; the baseline has no split). */
-  fieldParts(x: tf.Tensor2D): { conservative: tf.Tensor2D; dissipative: tf.Tensor2D } {
-    if (!this.s) throw new Error('the baseline has no conservative/dissipative split');
-    const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
-    const conservative = tf.matMul(dH, this.s) as tf.Tensor2D;
-    const d = this.dissipationMlp;
-    const dissipative = (
-      d ? tf.mul(tf.grad((xs: tf.Tensor) => tf.sum(d.apply(xs)))(x), this.momenta!) : tf.zerosLike(conservative)
-    ) as tf.Tensor2D;
-    return { conservative, dissipative };
+  /** The structured parameters the passes take (models/field-pass.ts). */
+  params(): FieldParams<tf.Tensor> {
+    return fieldParamsOf(this.spec, this.variables());
   }
 
-  /** Predicted dx/dt, [N, dim]. Differentiable in the weights (second order for the HNN and D-HNN). */
+  /** The field's two parts, [N, dim] each: J grad H, and P grad D (zeros for the HNN; the baseline has no split). */
+  fieldParts(x: tf.Tensor2D): { conservative: tf.Tensor2D; dissipative: tf.Tensor2D } {
+    if (!hasHamiltonian(this.spec.kind)) throw new Error('the baseline has no conservative/dissipative split');
+    const parts = fieldParts(new TfjsOps(), this.params(), x);
+    return { conservative: parts.conservative as tf.Tensor2D, dissipative: parts.dissipative as tf.Tensor2D };
+  }
+
+  /**
+   * Predicted dx/dt, [N, dim]: the field pass of models/field-pass.ts on tfjs. Its input gradient is
+   * written as forward operations, so tfjs's autodiff of it in the weights is first order (correct).
+   */
   field(x: tf.Tensor2D): tf.Tensor2D {
-    if (!this.s) return this.mlp.apply(x) as tf.Tensor2D;
-    if (!this.dissipationMlp) {
-      const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
-      return tf.matMul(dH, this.s);
-    }
-    const { conservative, dissipative } = this.fieldParts(x);
-    return tf.add(conservative, dissipative);
+    return fieldPass(new TfjsOps(), this.params(), x).field as tf.Tensor2D;
   }
 
   /** Mean over rows and dimensions of (target - field)^2, the paper's loss. */
@@ -155,20 +148,7 @@ export class DynamicsModel {
 
   dispose(): void {
     for (const n of this.nets()) n.dispose();
-    this.s?.dispose();
-    this.momenta?.dispose();
   }
 }
 
 export const STATE_MODEL_FORMAT = 'hnn-ts/state-model';
-
-export async function saveDynamicsModel(dir: string, model: DynamicsModel, metadata: Record<string, unknown> = {}): Promise<void> {
-  const topology = model.spec.kind === 'dhnn' ? { ...model.spec, ...DISSIPATION_FORM } : model.spec;
-  await saveArtifacts(dir, STATE_MODEL_FORMAT, { topology, weights: model.read(), metadata });
-}
-
-export function loadDynamicsModel(dir: string): { model: DynamicsModel; weights: NamedWeights; metadata: Record<string, unknown> } {
-  const art = loadArtifacts<DynamicsSpec>(dir, STATE_MODEL_FORMAT);
-  checkDissipationForm(art.topology, dir);
-  return { model: DynamicsModel.fromWeights(art.topology, art.weights), weights: art.weights, metadata: art.metadata };
-}

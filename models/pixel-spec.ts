@@ -1,7 +1,7 @@
 // The shape of a pixel model (its spec) and its autoencoder built from the spec: no file system, so
 // the browser page builds the same encoder and decoder from saved weights (web/codec.ts).
 import { Autoencoder } from './autoencoder.ts';
-import { ConvAutoencoder } from './conv-autoencoder.ts';
+import { ConvAutoencoder, type ConvAutoencoderSpec } from './conv-autoencoder.ts';
 import type { ModelKind, PixelEncoder } from './kinds.ts';
 import type { NamedWeights } from './mlp.ts';
 
@@ -44,11 +44,17 @@ export function checkSpec(spec: PixelModelSpec): number {
 
 export type FrameAutoencoder = Autoencoder | ConvAutoencoder;
 
+/** The convolutional autoencoder's spec of a pixel model (null for the MLP autoencoder). */
+export function convSpecOf(spec: PixelModelSpec): ConvAutoencoderSpec | null {
+  if ((spec.encoder ?? 'mlp') === 'mlp') return null;
+  return { frameSize: spec.frameSize, frames: contextOf(spec), channels: spec.channels ?? 1, hidden: spec.hidden, latent: spec.latent };
+}
+
 export function frameAutoencoder(spec: PixelModelSpec, input: number, make: 'init' | NamedWeights, seed = 0): FrameAutoencoder {
-  if ((spec.encoder ?? 'mlp') === 'mlp') {
+  const conv = convSpecOf(spec);
+  if (!conv) {
     const s = { input, hidden: spec.hidden, latent: spec.latent };
     return make === 'init' ? Autoencoder.init(s, seed, 'ae') : Autoencoder.fromWeights(s, make, 'ae');
   }
-  const s = { frameSize: spec.frameSize, frames: contextOf(spec), channels: spec.channels ?? 1, hidden: spec.hidden, latent: spec.latent };
-  return make === 'init' ? ConvAutoencoder.init(s, seed, 'ae') : ConvAutoencoder.fromWeights(s, make, 'ae');
+  return make === 'init' ? ConvAutoencoder.init(conv, seed, 'ae') : ConvAutoencoder.fromWeights(conv, make, 'ae');
 }

@@ -6,16 +6,13 @@
 // total = recon + consistency + 0.1 hnn; no stop-gradients, so the encoder gets gradients through
 // dH/dz, i.e. through second derivatives of the HNN's tanh MLP (safeTanh handles that).
 import * as tf from '@tensorflow/tfjs';
-import { DynamicsModel, MODEL_KINDS, type ModelKind } from './dynamics.ts';
-import { checkDissipationForm, DISSIPATION_FORM } from './kinds.ts';
+import { assignVariables, DynamicsModel, type ModelKind } from './dynamics.ts';
 import type { NamedWeights } from './mlp.ts';
-import { loadArtifacts, saveArtifacts } from './io.ts';
-import { UserError } from '../src/util/errors.ts';
 
 import type { LatentStep } from './kinds.ts';
 import { checkSpec, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 export { LATENT_STEPS, PIXEL_ENCODERS, type LatentStep, type PixelEncoder } from './kinds.ts';
-export { contextOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
+export { contextOf, convSpecOf, frameAutoencoder, pixelInputSize, type FrameAutoencoder, type PixelModelSpec } from './pixel-spec.ts';
 
 export interface PixelLossConfig {
   recon: number;
@@ -186,6 +183,11 @@ export class PixelModel {
     return { ...this.ae.read(), ...this.dyn.read() };
   }
 
+  /** Sets every variable from values in variables() order (an engine's weights). */
+  assign(values: readonly Float32Array[]): void {
+    assignVariables(this.variables(), values);
+  }
+
   dispose(): void {
     this.ae.dispose();
     this.dyn.dispose();
@@ -196,35 +198,4 @@ export const PIXEL_MODEL_FORMAT = 'hnn-ts/pixel-model';
 
 export interface PixelTopology extends PixelModelSpec {
   loss: PixelLossConfig;
-}
-
-export async function savePixelModel(
-  dir: string,
-  model: PixelModel,
-  loss: PixelLossConfig,
-  metadata: Record<string, unknown> = {},
-): Promise<void> {
-  const topology: PixelTopology = { ...model.spec, ...(model.spec.kind === 'dhnn' ? DISSIPATION_FORM : {}), loss };
-  await saveArtifacts(dir, PIXEL_MODEL_FORMAT, { topology, weights: model.read(), metadata });
-}
-
-export interface LoadedPixelModel {
-  model: PixelModel;
-  topology: PixelTopology;
-  weights: NamedWeights;
-  metadata: Record<string, unknown>;
-}
-
-export function loadPixelModel(dir: string): LoadedPixelModel {
-  const art = loadArtifacts<PixelTopology>(dir, PIXEL_MODEL_FORMAT);
-  const t = art.topology;
-  if (!t || !MODEL_KINDS.includes(t.kind) || !Number.isInteger(t.frameSize)) {
-    throw new UserError(`${dir}/model.json has no valid pixel-model topology; retrain it with \`hnn train --task pixel-pendulum\``);
-  }
-  checkDissipationForm(t, dir);
-  try {
-    return { model: PixelModel.fromWeights(t, art.weights), topology: t, weights: art.weights, metadata: art.metadata };
-  } catch (e) {
-    throw new UserError(`${dir}: weights do not match the topology (${(e as Error).message}); retrain the model`);
-  }
 }

@@ -42,6 +42,7 @@ export function toPixels(
   return { x: (wx) => c + s * (wx - cx), y: (wy) => c - s * (wy - cy), length: (fraction) => fraction * size };
 }
 
+/** The anti-aliased rasteriser of scenes: shapes in world coordinates -> an N x N frame (grey or RGB, values in [0, 1]). */
 export class Rasterizer {
   readonly channels: 1 | 3;
   /** Values per frame: size * size * channels. */

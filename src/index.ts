@@ -3,7 +3,10 @@
 // models -> training -> rollouts and metrics -> rendering and media.
 
 // Systems: define your own, or use the paper's
-export { defineSystem, type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { defineSystem, samplerOf, type UserSystemDefinition, type SamplerSpec } from './systems/define.ts';
+export { GRADIENT_TOLERANCE, differenceGradient } from './systems/check.ts';
+export { defaultScene, fitView, SCENE_LAYOUTS, type SceneLayout } from './systems/default-scene.ts';
 export { springShapes, type Shape, type Disc, type Rod, type View, type Colour } from './systems/scene.ts';
 export { massSpring, spring, springExact } from './systems/spring.ts';
 export { pendulumSystem, pendulum, gymPendulum } from './systems/pendulum.ts';
@@ -13,8 +16,19 @@ export { threeBody } from './systems/three-body.ts';
 
 // Tasks: a system plus its protocol, and the registry of the built-in ones
 export { TASKS, TASK_NAMES, getTask, getStateTask, getPixelTask, stateTasks, pixelTasks } from './tasks/registry.ts';
-export { defineStateTask, type StateTaskOptions } from './tasks/define.ts';
-export type { Task, StateTask, PixelTask, SimulatedData, MeasuredData, StateTrainProtocol, PixelTrainProtocol } from './tasks/task.ts';
+export { defineStateTask, definePixelTask, type StateTaskOptions, type PixelTaskOptions } from './tasks/define.ts';
+export { loadSystemFile, registerSystemFile, tasksOfSystemData, type SystemFile } from './tasks/system-file.ts';
+export { registerTasks, allTasks } from './tasks/registry.ts';
+export type {
+  Task,
+  StateTask,
+  PixelTask,
+  SimulatedData,
+  MeasuredData,
+  StateDataSpec,
+  StateTrainProtocol,
+  PixelTrainProtocol,
+} from './tasks/task.ts';
 
 // Datasets
 export {
@@ -32,15 +46,9 @@ export { readDataset, readManifest, type DatasetManifest } from '../datasets/for
 
 // Models
 export { MODEL_KINDS, type ModelKind } from '../models/kinds.ts';
-export { DynamicsModel, saveDynamicsModel, loadDynamicsModel, type DynamicsSpec } from '../models/dynamics.ts';
-export {
-  PixelModel,
-  savePixelModel,
-  loadPixelModel,
-  DEFAULT_PIXEL_LOSS,
-  type PixelModelSpec,
-  type PixelLossConfig,
-} from '../models/pixel.ts';
+export { DynamicsModel, type DynamicsSpec } from '../models/dynamics.ts';
+export { saveDynamicsModel, loadDynamicsModel, savePixelModel, loadPixelModel } from '../models/storage.ts';
+export { PixelModel, DEFAULT_PIXEL_LOSS, type PixelModelSpec, type PixelLossConfig } from '../models/pixel.ts';
 export { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
 export type { NamedWeights } from '../models/mlp.ts';
 
@@ -49,7 +57,8 @@ export { initBackend, describeBackend, type BackendInfo } from './tf/backend.ts'
 export { trainStateModel, type StateTrainConfig, type StateData } from './train/state.ts';
 export { trainPixelModel, pixelTrainConfig, type PixelTrainConfig } from './train/pixel.ts';
 export { Adam, type AdamOptions } from './train/adam.ts';
-export { runStateExperiment, toStateData, type StateMetrics } from './pipeline/state.ts';
+export { runStateExperiment, toStateData, type StateMetrics, type StateRunOptions } from './pipeline/state.ts';
+export { quickEvaluation, QUICK_EVAL_BELOW, type EvaluationSizes } from './pipeline/options.ts';
 export { runPixelExperiment, loadPixelDataset, type PixelMetrics } from './pipeline/pixel.ts';
 export { runReproduce } from './pipeline/reproduce.ts';
 // Sweeps (docs/SWEEPS.md): specs, runs as data, the queue's worker, results
@@ -61,7 +70,16 @@ export { sweepResults, resultsMarkdown, type RunRecord, type SweepResults } from
 export { writeReport } from './pipeline/sweep/report.ts';
 
 // Rollouts and metrics
-export { solveIvp, solveIvpInto, FIXED_STEP_INTEGRATORS, type SolveOptions, type SolveResult } from './integrate/index.ts';
+export {
+  solveIvp,
+  solveIvpInto,
+  FIXED_STEP_INTEGRATORS,
+  FIXED_STEP_NAMES,
+  type FixedStepName,
+  type FixedStepIntegrator,
+  type SolveOptions,
+  type SolveResult,
+} from './integrate/index.ts';
 export { IntegrationError } from './integrate/errors.ts';
 export { rollout, energyEvaluation, energyMseAgainst, trueRollouts, type EnergyResult, type Rollout } from './eval/energy.ts';
 export { derivativeLoss } from './eval/derivative.ts';

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { BENCH_FILES, benchStartup, pixelWindowStep, TorchPeer } from '../src/pipeline/bench.ts';
+import { BENCH_FILES, benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
+import { peerFairness, type TorchInfo } from '../src/pipeline/bench/peer.ts';
+import { pixelBenchStep } from '../src/pipeline/bench/steps.ts';
 import { initBackend } from '../src/tf/backend.ts';
 
 // a python with torch, as the bench looks for (Debian's python3-torch here; CI may have none)
@@ -31,19 +32,30 @@ describe('bench', () => {
     expect(r.status).toBe(0);
   });
 
-  it("times the default pixel step as training takes it: the task's K-frame window, no tensor left behind", async () => {
+  it("times the default pixel step on ONNX Runtime as training takes it, with its graph's nodes and product FLOPs", async () => {
     await initBackend('wasm');
-    const s = pixelWindowStep();
+    const s = await pixelBenchStep(4, 'leapfrog', { kind: 'ort', threads: 1 });
     try {
-      expect(s.K).toBe(4);
-      s.step(); // the first step allocates Adam's moments
-      const before = tf.memory().numTensors;
-      s.step();
-      expect(tf.memory().numTensors).toBe(before);
+      await s.run();
+      expect(s.engine).toBe(`onnxruntime-node cpu, 1 thread, ${s.nodes} nodes per step`);
+      expect(s.nodes).toBeGreaterThan(500);
+      // the autoencoder on 400 and 320 rows, forward and backward, ~1.1 GFLOP; 12 latent field passes ~0.8
+      expect(s.flops).toBeGreaterThan(1.5e9);
+      expect(s.flops).toBeLessThan(2.5e9);
     } finally {
       s.dispose();
     }
   }, 60_000);
+
+  it('prints no ratio against a peer whose BLAS is unoptimized, and says why in one line', () => {
+    const slow = peerFairness({ '750x200x200': { ms: 12, gflops: 5.0 }, '400x1568x200': { ms: 50, gflops: 4.4 } });
+    expect(slow.fair).toBe(false);
+    expect(slow.note).toMatch(
+      /^unoptimized BLAS: not a fair peer \(torch's matMul runs at 4\.4 GFLOP\/s, below 50; on Debian: apt-get install libopenblas0-pthread\)$/,
+    );
+    expect(peerFairness({ a: { ms: 1, gflops: 120 } })).toEqual({ fair: true, slowestGflops: 120, note: null });
+    expect(peerFairness(null).fair).toBe(false);
+  });
 
   it.skipIf(!hasTorch)(
     "its PyTorch peer builds and runs both pixel steps (the paper's and the 4-frame window)",
@@ -51,6 +63,9 @@ describe('bench', () => {
       const peer = TorchPeer.start();
       if (typeof peer === 'string') throw new Error(peer);
       try {
+        const info = await peer.request<TorchInfo>('info');
+        // the library the process mapped, not the build flag (Debian's torch says "generic" either way)
+        expect(info.blasLoaded.library).toMatch(/^(openblas|mkl|blis|reference \(netlib\))$/);
         for (const step of ['pixel', 'pixel4']) {
           await peer.request(`setup ${step}`);
           const ms = await peer.run(step, 1);

@@ -15,7 +15,7 @@ import { PNG } from 'pngjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildStateDataset } from '../datasets/state.ts';
 import { generatePixelDataset } from '../datasets/pixel.ts';
-import { loadPixelModel } from '../models/pixel.ts';
+import { loadPixelModel } from '../models/storage.ts';
 import { loadPixelDataset, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
 import { defaultRolloutIntegrator, taskProjection } from '../src/eval/integrators.ts';
 import { toStateData } from '../src/pipeline/state.ts';
@@ -24,9 +24,10 @@ import { springTask } from '../src/systems/spring.ts';
 import { initBackend } from '../src/tf/backend.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { Adam } from '../src/train/adam.ts';
-import { makeStateStep } from '../src/train/steps.ts';
+import { TfjsStepEngine } from '../src/train/engine-tfjs.ts';
+import { stateVariables } from '../src/train/state.ts';
+import { stateStepDefinition } from '../src/train/step-definition.ts';
 import { DynamicsModel } from '../models/dynamics.ts';
-import * as tf from '@tensorflow/tfjs';
 import type { SiteManifest } from '../src/web/format.ts';
 import { startSiteServer, type SiteServer } from '../src/web/serve.ts';
 import { buildSite } from '../src/web/site.ts';
@@ -245,26 +246,23 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? 'in Chromium' : 'in Chromium (skipped: the
     expect(check.checked).toBeGreaterThanOrEqual(12);
     expect(check.maxRelativeError).toBeLessThan(1e-2);
 
-    // one step, page against Node on wasm: Node's is the project's training step (src/train/steps.ts,
-    // hand-written gradient and fused Adam), the page's is tfjs's autodiff (web/train.ts says why);
-    // blocks interleaved so both see the same machine
+    // one step, page against Node on wasm: both run the project's training step (the state step
+    // definition on the tfjs engine); blocks interleaved so both see the same machine
     const model = DynamicsModel.init({ kind: 'hnn', dim: 2, hidden: p.hidden }, 0);
-    const adam = new Adam(model.variables(), { lr: p.lr, weightDecay: p.weightDecay });
-    const step = makeStateStep(model, adam);
-    const x = tf.tensor2d(Float32Array.from(data.trainX), [data.trainRows, 2]);
-    const dx = tf.tensor2d(Float32Array.from(data.trainDx), [data.trainRows, 2]);
+    const def = stateStepDefinition(model.spec, stateVariables(model, { weightDecay: p.weightDecay }), data.trainRows, 2);
+    const engine = new TfjsStepEngine(def, model.variables(), new Adam(model.variables(), { lr: p.lr, weightDecay: p.weightDecay }), true);
+    const [x, dx] = [Float32Array.from(data.trainX), Float32Array.from(data.trainDx)];
     const nodeMs: number[] = [];
     const pageMs: number[] = [];
     for (let block = 0; block < 3; block++) {
       for (let i = 0; i < 8; i++) {
         const t0 = performance.now();
-        step.step(x, dx);
+        engine.stepSync([x, dx]);
         nodeMs.push(performance.now() - t0);
       }
       pageMs.push(...(await page.evaluate(() => window.hnn.train.runSteps(8))));
     }
-    tf.dispose([x, dx]);
-    adam.dispose();
+    engine.dispose();
     model.dispose();
     const ratio = median(pageMs) / median(nodeMs);
     console.log(`spring HNN step: page ${median(pageMs).toFixed(2)} ms, Node ${median(nodeMs).toFixed(2)} ms (x${ratio.toFixed(2)})`);

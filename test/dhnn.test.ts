@@ -10,8 +10,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/tf/backend.ts';
-import { DynamicsModel, loadDynamicsModel, saveDynamicsModel } from '../models/dynamics.ts';
-import { fieldPass } from '../models/backprop.ts';
+import { DynamicsModel } from '../models/dynamics.ts';
+import { loadDynamicsModel, saveDynamicsModel } from '../models/storage.ts';
+import { fieldPass } from '../models/field-pass.ts';
+import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 import { dissipationFunction, fieldFunction, fieldPartsFunction, hamiltonianFunction, TanhMlp64 } from '../models/f64.ts';
 import { Mlp } from '../models/mlp.ts';
 import { dissipationAt, fittedFriction, rowsOf, type FieldParts } from '../src/eval/dissipation.ts';
@@ -77,7 +79,7 @@ describe('the D-HNN field', () => {
     const auto = model.field(x).dataSync();
     const split = model.fieldParts(x);
     const [c, d] = [split.conservative.dataSync(), split.dissipative.dataSync()];
-    const fast = tf.tidy(() => fieldPass(model, x).field.dataSync());
+    const fast = tf.tidy(() => fieldPass(new TfjsOps(), model.params(), x).field).dataSync();
     const f = fieldFunction('dhnn', w);
     const grad = dissipationFunction(w);
     for (let r = 0; r < 12; r++) {

@@ -1,7 +1,7 @@
 // Integrators: measured order of convergence against exact or reference solutions, long-run energy
 // behaviour (symplectic vs not), and the adaptive RK45's accuracy, bookkeeping and scipy agreement.
 import { describe, expect, it } from 'vitest';
-import { FIXED_STEP_INTEGRATORS, getFixedStepIntegrator } from '../src/integrate/index.ts';
+import { FIXED_STEP_INTEGRATORS, getFixedStepIntegrator, type FixedStepIntegrator, type FixedStepName } from '../src/integrate/index.ts';
 import * as euler from '../src/integrate/euler.ts';
 import * as rk4 from '../src/integrate/rk4.ts';
 import * as leapfrog from '../src/integrate/leapfrog.ts';
@@ -16,7 +16,7 @@ const X0 = Float64Array.of(0.3, -0.7);
 
 /** Final-state error of fixed steps over [0, T] against `exact`. */
 function finalError(
-  integrate: (typeof FIXED_STEP_INTEGRATORS)[string],
+  integrate: FixedStepIntegrator,
   f: typeof spring.field,
   x0: Float64Array,
   T: number,
@@ -30,7 +30,7 @@ function finalError(
 
 /** log2 of successive error ratios when the step is halved. */
 function measuredOrders(
-  integrate: (typeof FIXED_STEP_INTEGRATORS)[string],
+  integrate: FixedStepIntegrator,
   f: typeof spring.field,
   x0: Float64Array,
   T: number,
@@ -42,7 +42,7 @@ function measuredOrders(
 }
 
 describe('order of convergence', () => {
-  const steps: Record<string, number[]> = {
+  const steps: Record<FixedStepName, number[]> = {
     euler: [400, 800, 1600, 3200],
     leapfrog: [50, 100, 200, 400],
     rk4: [20, 40, 80, 160],
@@ -51,7 +51,7 @@ describe('order of convergence', () => {
   const pendulumX0 = Float64Array.of(1.5, 0.3);
   const pendulumExact = solveIvp(pendulum.field, [0, 2], pendulumX0, { tEval: [2], rtol: 1e-14, atol: 1e-14 }).y;
 
-  for (const [name, ns] of Object.entries(steps)) {
+  for (const [name, ns] of Object.entries(steps) as Array<[FixedStepName, number[]]>) {
     it(`${name}: declared order ${FIXED_STEP_INTEGRATORS[name].order} measured on the spring (exact) and pendulum (reference)`, () => {
       const integ = FIXED_STEP_INTEGRATORS[name];
       const onSpring = measuredOrders(integ, spring.field, X0, 2, ns, springExact(X0, 2));

@@ -17,7 +17,7 @@ describe('the packed library', () => {
     expect(blocks).toContain(example);
   });
 
-  it('installs from its tarball and runs the README example by package name', () => {
+  it('installs from its tarball; the examples compile with the tsconfig it ships and run by package name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hnn-lib-'));
     try {
       execFileSync(npm, ['pack', '--pack-destination', dir], { cwd: repo, stdio: 'pipe' });
@@ -26,36 +26,67 @@ describe('the packed library', () => {
       execFileSync('mkdir', [app]);
       writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hnn-user', private: true, type: 'module' }));
       execFileSync(npm, ['install', join(dir, tarball), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe' });
-      copyFileSync(join(repo, 'examples', 'quartic-oscillator.ts'), join(app, 'quartic-oscillator.ts'));
+      // the examples and their tsconfig come from the installed package (examples/ ships in it)
+      const shipped = join(app, 'node_modules', 'hnn-ts', 'examples');
+      for (const f of ['quartic-oscillator.ts', 'henon-heiles.ts', 'tsconfig.json']) copyFileSync(join(shipped, f), join(app, f));
+      // the shipped tsconfig as is; only where @types/node lives is added (this folder installs no dev dependencies)
       writeFileSync(
-        join(app, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            target: 'ES2022',
-            module: 'NodeNext',
-            moduleResolution: 'NodeNext',
-            strict: true,
-            skipLibCheck: true,
-            types: ['node'],
-            typeRoots: [join(repo, 'node_modules', '@types')],
-          },
-          files: ['quartic-oscillator.ts'],
-        }),
+        join(app, 'tsconfig.ci.json'),
+        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
       );
       // type-check against the installed package's declarations, then run the emitted JS
-      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, stdio: 'pipe' });
-      const out = execFileSync(process.execPath, ['quartic-oscillator.js'], {
+      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
         cwd: app,
-        env: { ...process.env, STEPS: '300', BACKEND: 'wasm' },
-        encoding: 'utf8',
+        stdio: 'pipe',
       });
-      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { backend: string; energyMse: { hnn: number; baseline: number } };
+      const run = (file: string, steps: string) =>
+        execFileSync(process.execPath, [file], { cwd: app, env: { ...process.env, STEPS: steps, BACKEND: 'wasm' }, encoding: 'utf8' });
+      const result = JSON.parse(run('quartic-oscillator.js', '300').trim().split('\n').at(-1)!) as {
+        backend: string;
+        energyMse: { hnn: number; baseline: number };
+      };
       expect(result.backend).toBe('wasm');
       expect(Number.isFinite(result.energyMse.hnn)).toBe(true);
       // the HNN conserves the quartic's energy far better than the baseline, even after 300 steps
       expect(result.energyMse.hnn).toBeLessThan(result.energyMse.baseline);
+      // H alone (an expression): the exact gradient, rollout metrics beside energy MSE
+      const hh = JSON.parse(run('henon-heiles.js', '30').trim().split('\n').at(-1)!) as {
+        gradient: string;
+        results: Record<'hnn' | 'baseline', { energyMse: number; stateMse: number; vptMean: number }>;
+      };
+      expect(hh.gradient).toMatch(/^exact \(symbolic\): dH\/dx = /);
+      for (const r of Object.values(hh.results)) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
+      // the installed command reads the shipped system file
+      const tasks = execFileSync(
+        process.execPath,
+        [join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js'), 'tasks', '--system', join(shipped, 'henon-heiles.yaml')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(tasks).toMatch(/henon-heiles +state/);
+      expect(tasks).toMatch(/pixel-henon-heiles +pixel/);
+      // hnn init writes a starter that compiles with its own tsconfig and runs
+      const hnnBin = join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js');
+      execFileSync(process.execPath, [hnnBin, 'init', 'starter'], { cwd: app, encoding: 'utf8' });
+      const starter = join(app, 'starter');
+      writeFileSync(
+        join(starter, 'tsconfig.ci.json'),
+        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
+      );
+      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
+        cwd: starter,
+        stdio: 'pipe',
+      });
+      const trained = execFileSync(process.execPath, ['train.js'], {
+        cwd: starter,
+        env: { ...process.env, STEPS: '20', BACKEND: 'wasm' },
+        encoding: 'utf8',
+      });
+      expect(trained).toMatch(/hnn: energy MSE .*\nbaseline: energy MSE .*\nwrote energy.png/);
+      expect(readdirSync(starter)).toContain('energy.png');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 300_000);
 });

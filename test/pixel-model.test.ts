@@ -1,6 +1,6 @@
 // The pixel model's joint loss: its weight gradients (autoencoder included, reached through
 // d2H/dz2), from tfjs's autodiff and from the hand-written backward pass of the training step
-// (models/backprop.ts), must match central finite differences of the same loss in float64; the
+// (models/losses.ts), must match central finite differences of the same loss in float64; the
 // autoencoder has the reference's residual layout; save/load round-trips.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,17 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
-import {
-  DEFAULT_PIXEL_LOSS,
-  loadPixelModel,
-  PixelModel,
-  savePixelModel,
-  type PixelLossConfig,
-  type PixelModelSpec,
-} from '../models/pixel.ts';
+import { DEFAULT_PIXEL_LOSS, PixelModel, type PixelLossConfig, type PixelModelSpec } from '../models/pixel.ts';
+import { loadPixelModel, savePixelModel } from '../models/storage.ts';
 import { fieldFunction } from '../models/f64.ts';
 import { latentRollout } from '../src/eval/latent-rollout.ts';
-import { pixelLossGradients, windowPixelLossGradients } from '../models/backprop.ts';
+import { tfjsWindowGradients } from './helpers/steps.ts';
 import type { ModelKind } from '../models/kinds.ts';
 import type { NamedWeights } from '../models/mlp.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -87,7 +81,7 @@ function gradientErrors(
   const [xt, nt] = [tf.tensor2d(x, [rows, width]), tf.tensor2d(xn, [rows, width])];
   let analytic: Float32Array[];
   if (source === 'fast') {
-    const flat = tf.tidy(() => pixelLossGradients(model, xt, nt, cfg).grads.map((parts) => tf.addN(parts.map((p) => p.flatten()))));
+    const flat = tf.tidy(() => tfjsWindowGradients(model, [xt, nt], cfg).grads);
     analytic = flat.map((g) => g.dataSync() as Float32Array);
     tf.dispose(flat);
   } else {
@@ -148,25 +142,6 @@ describe('pixel model loss gradients (wasm)', () => {
       expect(Object.keys(errors)).toHaveLength(kind === 'dhnn' ? 26 : 21);
     });
   }
-
-  it("with tfjs's own tanh in the HNN the encoder's gradients come out wrong (the test can fail)", async () => {
-    await initBackend('wasm');
-    const model = PixelModel.init(tiny('hnn'), 11);
-    const mlp = model.dyn.mlp as unknown as { apply: (x: tf.Tensor) => tf.Tensor };
-    mlp.apply = (xs: tf.Tensor) => {
-      let h = xs;
-      model.dyn.mlp.weights.forEach((w, l) => {
-        const b = model.dyn.mlp.biases[l];
-        const z = b ? tf.add(tf.matMul(h, w), b) : tf.matMul(h, w);
-        h = l + 1 < model.dyn.mlp.weights.length ? tf.tanh(z) : z; // second-order-safe: deliberately unsafe here, the point of the test
-      });
-      return h;
-    };
-    const { x, xn } = pairs(6, model.input, 5);
-    const errors = gradientErrors(model, x, xn, { ...DEFAULT_PIXEL_LOSS, hnn: 1 });
-    model.dispose();
-    expect(errors['ae/w1']).toBeGreaterThan(0.05);
-  });
 
   it('the float32 loss equals the float64 reference', async () => {
     await initBackend('wasm');
@@ -344,11 +319,7 @@ describe('multi-step window loss', () => {
       const { grads } = tf.variableGrads(() => model.windowLoss(ts, cfg).total, model.variables());
       const autodiff = model.variables().map((v) => grads[v.name].dataSync() as Float32Array);
       // the training step's gradient: parts per variable (any shape of its size), summed here
-      const fast = tf.tidy(() =>
-        windowPixelLossGradients(model, tf.concat(ts.slice(0, 3), 0) as tf.Tensor2D, tf.concat(ts, 0) as tf.Tensor2D, 3, cfg).grads.map(
-          (parts) => tf.addN(parts.map((p) => tf.reshape(p, [-1]))).dataSync() as Float32Array,
-        ),
-      );
+      const fast = tf.tidy(() => tfjsWindowGradients(model, ts, cfg).grads).map((g) => g.dataSync() as Float32Array);
       const weights = model.read();
       const keys = model.keys();
       const h = 1e-6;

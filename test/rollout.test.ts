@@ -22,7 +22,7 @@ import {
   validPredictionTime,
 } from '../src/eval/pixel.ts';
 import { step as leapfrogStep } from '../src/integrate/leapfrog.ts';
-import { loadPixelModel } from '../models/pixel.ts';
+import { loadPixelModel } from '../models/storage.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
 import { fitTrainMap, loadPixelDataset, rolloutScoring, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';

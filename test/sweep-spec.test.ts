@@ -88,7 +88,12 @@ describe('sweep specs', () => {
     const base = { tasks: ['spring'], models: ['hnn'] };
     const refuse = (train: unknown, pattern: RegExp) => expect(() => expand({ ...base, train })).toThrow(pattern);
     refuse({ steps: 0 }, /--steps must be a positive integer, got "0"/);
-    refuse({ 'latent-step': 'euler' }, /--latent-step apply to pixel tasks only, not spring/);
+    refuse({ context: 3 }, /--context apply to pixel tasks only, not spring/);
+    refuse(
+      { 'latent-step': 'euler' },
+      /--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too/,
+    );
+    refuse({ system: 'evil.mjs' }, /train\.system: not allowed: a system file may hold code/);
     refuse({ exec: 'rm -rf /' }, /train\.exec is not an option of `hnn train`/);
     refuse({ out: '/etc' }, /train\.out: set by the sweep/);
     refuse({ data: '/tmp' }, /train\.data: set by the sweep/);

@@ -1,19 +1,22 @@
-// Training a state task in the page: the project's training step (src/train/state.ts: full batch,
-// tfjs's gradient of the paper's loss, the project's Adam with coupled weight decay) on the
-// project's dataset (made by `hnn web`), with a model initialised exactly as DynamicsModel
-// initialises it (same MLP, same seed stream), so the page's losses are Node's (test/browser.test.ts).
-//
-// The model's loss is written here on models/mlp.ts because models/dynamics.ts, which defines it
-// for Node, imports the Node file-system side of the artifacts (models/io.ts) and so cannot be
-// bundled for the browser; once it no longer does, DynamicsModel replaces LiveStateModel here.
+// Training a state task in the page: the project's own training step (src/train/step-definition.ts's
+// state loss, hand-derived gradient, and the project's Adam with coupled weight decay, run by the tfjs
+// engine) on the project's dataset (made by `hnn web`), with the model initialised as in Node
+// (DynamicsModel, same seed stream), so the page's losses are Node's (test/browser.test.ts).
 //
 // Adam's epsilon is always given (1e-8): tf.train.adam's default comes from the backend, and webgl
-// reports 16-bit precision even with float32 textures, which makes it 1e-4 (docs/TFJS.md).
+// reports 16-bit precision even with float32 textures, which makes it 1e-4 (docs/ENGINE.md).
 import * as tf from '@tensorflow/tfjs';
 import { fieldFunction } from '../models/f64.ts';
+import { DynamicsModel } from '../models/dynamics.ts';
 import type { ModelKind } from '../models/kinds.ts';
-import { Mlp, type NamedWeights } from '../models/mlp.ts';
+import { fieldParamsOf } from '../models/layout.ts';
+import { stateLoss } from '../models/losses.ts';
+import type { NamedWeights } from '../models/mlp.ts';
+import { F64Ops, type F64 } from '../src/engine/f64-ops.ts';
+import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 import { Adam } from '../src/train/adam.ts';
+import { TfjsStepEngine } from '../src/train/engine-tfjs.ts';
+import { stateStepDefinition, type StepDefinition } from '../src/train/step-definition.ts';
 import type { Field } from '../src/systems/system.ts';
 import type { SiteStateData } from '../src/web/format.ts';
 
@@ -28,158 +31,102 @@ export interface LiveTrainConfig {
   seed: number;
 }
 
-/** symplecticRight of models/dynamics.ts: (dH/dx) . S = [dH/dp, -dH/dq]. */
-function symplecticRight(dim: number): Float32Array {
-  const k = dim / 2;
-  const s = new Float32Array(dim * dim);
-  for (let j = 0; j < k; j++) {
-    s[(k + j) * dim + j] = 1;
-    s[j * dim + (k + j)] = -1;
-  }
-  return s;
-}
-
-/** DynamicsModel's network and loss (models/dynamics.ts): tanh MLP without output bias, named by its kind. */
-export class LiveStateModel {
-  readonly mlp: Mlp;
-  private readonly s: tf.Tensor2D | null;
-
-  constructor(
-    readonly kind: ModelKind,
-    readonly dim: number,
-    hidden: number[],
-    seed: number,
-  ) {
-    this.mlp = Mlp.init({ sizes: [dim, ...hidden, kind === 'hnn' ? 1 : dim], activation: 'tanh', outputBias: false }, seed, kind);
-    this.s = kind === 'hnn' ? tf.keep(tf.tensor2d(symplecticRight(dim), [dim, dim])) : null;
-  }
-
-  variables(): tf.Variable[] {
-    return this.mlp.variables();
-  }
-
-  field(x: tf.Tensor2D): tf.Tensor2D {
-    if (!this.s) return this.mlp.apply(x) as tf.Tensor2D;
-    const dH = tf.grad((xs: tf.Tensor) => tf.sum(this.mlp.apply(xs)))(x);
-    return tf.matMul(dH, this.s);
-  }
-
-  loss(x: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-    return tf.mean(tf.squaredDifference(this.field(x), target));
-  }
-
-  weights(): NamedWeights {
-    return this.mlp.read();
-  }
-
-  dispose(): void {
-    this.mlp.dispose();
-    this.s?.dispose();
-  }
-}
-
 export interface GradientCheck {
   /** max over the checked weights of |analytic - fd| / max(|fd|, 1e-3 max|fd|) */
   maxRelativeError: number;
   checked: number;
 }
 
-/** The paper's loss in float64 (models/f64.ts) for given weights, as test/gradients.test.ts computes it. */
-export function loss64(kind: ModelKind, w: NamedWeights, x: ArrayLike<number>, y: ArrayLike<number>, rows: number, dim: number): number {
-  const f = fieldFunction(kind, w);
-  let s = 0;
-  const xi = new Float64Array(dim);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < dim; j++) xi[j] = x[r * dim + j];
-    const out = f(0, xi);
-    for (let j = 0; j < dim; j++) s += (out[j] - y[r * dim + j]) ** 2;
-  }
-  return s / (rows * dim);
-}
-
 export class LiveTrainer {
-  readonly model: LiveStateModel;
+  readonly model: DynamicsModel;
   readonly adam: Adam;
   /** Loss before each update, in order. */
   readonly losses: number[] = [];
-  private readonly x: tf.Tensor2D;
-  private readonly dx: tf.Tensor2D;
-  private readonly testX: tf.Tensor2D;
-  private readonly testDx: tf.Tensor2D;
+  private readonly engine: TfjsStepEngine;
+  private readonly def: StepDefinition;
+  private readonly x: Float32Array;
+  private readonly dx: Float32Array;
 
   constructor(
     readonly data: SiteStateData,
     readonly cfg: LiveTrainConfig,
   ) {
     const { dim } = data;
-    this.model = new LiveStateModel(cfg.kind, dim, cfg.hidden, cfg.seed);
-    this.adam = new Adam(this.model.variables(), { lr: cfg.lr, weightDecay: cfg.weightDecay, eps: ADAM_EPS });
-    // float64 rows to float32 tensors, as src/train/state.ts toTensor
-    const t = (v: number[], rows: number) => tf.tensor2d(Float32Array.from(v), [rows, dim]);
-    this.x = t(data.train.x, data.train.rows);
-    this.dx = t(data.train.dx, data.train.rows);
-    this.testX = t(data.test.x, data.test.rows);
-    this.testDx = t(data.test.dx, data.test.rows);
+    this.model = DynamicsModel.init({ kind: cfg.kind, dim, hidden: cfg.hidden }, cfg.seed);
+    const vars = this.model.variables();
+    const keys = this.model.keys();
+    const variables = vars.map((v, i) => ({ key: keys[i], shape: v.shape, weightDecay: cfg.weightDecay }));
+    this.def = stateStepDefinition(this.model.spec, variables, data.train.rows, dim);
+    this.adam = new Adam(vars, { lr: cfg.lr, weightDecay: cfg.weightDecay, eps: ADAM_EPS });
+    this.engine = new TfjsStepEngine(this.def, vars, this.adam, true);
+    // float64 rows to float32, as src/train/state.ts
+    this.x = Float32Array.from(data.train.x);
+    this.dx = Float32Array.from(data.train.dx);
   }
 
   get steps(): number {
     return this.losses.length;
   }
 
-  /** One full-batch update (src/train/state.ts's step); returns the loss before it. */
+  /** One full-batch update; returns the loss before it. */
   step(): number {
-    const vars = this.model.variables();
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.model.loss(this.x, this.dx), vars);
-      this.adam.apply(vars.map((v) => grads[v.name]));
-      return value.dataSync()[0];
-    });
+    const loss = this.engine.stepSync([this.x, this.dx])[0];
     this.losses.push(loss);
     return loss;
   }
 
   testLoss(): number {
-    return tf.tidy(() => this.model.loss(this.testX, this.testDx).dataSync()[0]);
+    const { dim, test } = this.data;
+    return tf
+      .tidy(() => {
+        const [x, y] = [
+          tf.tensor2d(Float32Array.from(test.x), [test.rows, dim]),
+          tf.tensor2d(Float32Array.from(test.dx), [test.rows, dim]),
+        ];
+        return stateLoss(new TfjsOps(), fieldParamsOf(this.model.spec, this.model.variables()), x, y);
+      })
+      .dataSync()[0];
+  }
+
+  weights(): NamedWeights {
+    return this.model.read();
   }
 
   /** The learned field in float64 at the current weights (rollouts and arrows). */
   field64(): Field {
-    return fieldFunction(this.cfg.kind, this.model.weights());
+    return fieldFunction(this.cfg.kind, this.model.read());
   }
 
   /**
-   * tfjs's gradient of the loss on the first `rows` training rows against central differences of the
-   * float64 loss, for `perVariable` weights of every variable spread over it (test/gradients.test.ts's
-   * measure; h = 1e-6).
+   * The training step's gradient (the tfjs lowering) on the first `rows` training rows against central
+   * differences of the same loss in float64, for `perVariable` weights of every variable (h = 1e-6).
    */
   gradientCheck(rows = 16, perVariable = 4): GradientCheck {
     const { dim } = this.data;
     const n = Math.min(rows, this.data.train.rows);
-    const x = this.data.train.x.slice(0, n * dim);
-    const y = this.data.train.dx.slice(0, n * dim);
-    const vars = this.model.variables();
-    const keys = this.model.mlp.keys;
-    const analytic = tf.tidy(() => {
-      const { grads } = tf.variableGrads(
-        () => this.model.loss(tf.tensor2d(Float32Array.from(x), [n, dim]), tf.tensor2d(Float32Array.from(y), [n, dim])),
-        vars,
-      );
-      return vars.map((v) => grads[v.name].dataSync() as Float32Array);
-    });
-    const weights = this.model.weights();
-    const h = 1e-6;
+    const [x, y] = [Float32Array.from(this.data.train.x.slice(0, n * dim)), Float32Array.from(this.data.train.dx.slice(0, n * dim))];
+    const def = stateStepDefinition(this.model.spec, this.def.variables, n, dim);
+    const weights = this.model.variables().map((v) => Float64Array.from(v.dataSync()));
+    const analytic = tf
+      .tidy(() => {
+        const out = def.build(new TfjsOps(), this.model.variables(), [tf.tensor2d(x, [n, dim]), tf.tensor2d(y, [n, dim])]);
+        return out.grads.map((parts) => tf.addN(parts.map((p) => tf.reshape(p, [-1]))));
+      })
+      .map((g) => g.dataSync());
+    const o = new F64Ops();
+    const loss64 = (w: Float64Array[]) => {
+      const vars: F64[] = w.map((data, i) => ({ shape: def.variables[i].shape, data }));
+      const f = (a: Float32Array): F64 => ({ shape: [n, dim], data: Float64Array.from(a) });
+      return stateLoss(o, fieldParamsOf(this.model.spec, vars), f(x), f(y)).data[0];
+    };
     const pairs: Array<[number, number]> = [];
-    keys.forEach((key, t) => {
-      const base = weights[key].values;
+    weights.forEach((base, t) => {
       const count = Math.min(perVariable, base.length);
       for (let c = 0; c < count; c++) {
         const i = Math.floor(((c + 0.5) * base.length) / count);
-        const at = (delta: number) => {
-          const v = Float64Array.from(base);
-          v[i] += delta;
-          return loss64(this.cfg.kind, { ...weights, [key]: { shape: weights[key].shape, values: v } }, x, y, n, dim);
-        };
-        pairs.push([analytic[t][i], (at(h) - at(-h)) / (2 * h)]);
+        const at = (delta: number) =>
+          loss64(weights.map((w, u) => (u === t ? Float64Array.from(w, (v, j) => (j === i ? v + delta : v)) : w)));
+        pairs.push([analytic[t][i], (at(1e-6) - at(-1e-6)) / 2e-6]);
       }
     });
     const scale = Math.max(...pairs.map(([, fd]) => Math.abs(fd)));
@@ -189,8 +136,7 @@ export class LiveTrainer {
   }
 
   dispose(): void {
-    this.adam.dispose();
+    this.engine.dispose();
     this.model.dispose();
-    tf.dispose([this.x, this.dx, this.testX, this.testDx]);
   }
 }

@@ -11,14 +11,15 @@ import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { registerInit } from './init.ts';
+import { registerExport } from './export.ts';
 import { registerSweepCommands } from './sweep.ts';
 import { registerWorkerCommand } from './worker.ts';
+import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
 const PIXEL_TRAIN_FLAGS = [
   'resume',
-  'latentStep',
-  'rolloutSteps',
   'encoder',
   'context',
   'hnnWeight',
@@ -35,7 +36,18 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} rollouts stopped early)` : ''}`,
+      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
+      ...(m.energyMse.truthFailed
+        ? [
+            `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(
+              m.energyMse.truthFailures,
+            )
+              .map(([r, n]) => `${n} ${r}`)
+              .join(', ')}) and are left out`,
+          ]
+        : []),
+      `  state MSE ${f(m.stateMse.mean)}   VPT mean ${m.vpt.mean.toFixed(2)}, median ${m.vpt.median.toFixed(2)} (time units of ${m.evaluation.t1})`,
+      `  evaluation ${m.evaluation.mode} (${m.evaluation.count} rollouts, rtol ${m.evaluation.rtol}): ${m.evalSeconds.toFixed(1)} s`,
       ...(m.dissipation ? dissipationLines(m.dissipation) : []),
       `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
     ].join('\n'),
@@ -43,6 +55,7 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
 }
 
 interface GenerateFlags {
+  system?: string;
   out: string;
   seed: number;
   trials?: number;
@@ -63,8 +76,8 @@ export function checkGenerateFlags(name: string, o: Omit<GenerateFlags, 'out' | 
     throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
 }
 
-async function generate(name: string, o: GenerateFlags): Promise<void> {
-  const task = getTask(name);
+async function generate(name: string | undefined, o: GenerateFlags): Promise<void> {
+  const task = getTask(chosenTask(name, await useSystemFile(o.system), 'hnn generate'));
   const out = resolve(o.out);
   if (task.kind === 'pixel') {
     const { generatePixelDataset } = await import('../../datasets/pixel.ts');
@@ -83,14 +96,16 @@ async function generate(name: string, o: GenerateFlags): Promise<void> {
     });
     return;
   }
-  checkGenerateFlags(name, o);
+  checkGenerateFlags(task.name, o);
   const { writeStateDataset } = await import('../../datasets/state.ts');
   const { dataset } = writeStateDataset(out, task, o.seed, { friction: o.friction }, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
 }
 
-interface TrainFlags {
-  task: string;
+interface TrainFlags extends TrainFlagValues {
+  task?: string;
+  system?: string;
+  eval?: ReturnType<typeof evalFlag>;
   model: ModelKind;
   seed: number;
   steps?: number;
@@ -115,35 +130,47 @@ interface TrainFlags {
 }
 
 /**
- * Refuses flags that do not apply to the task or model (commander has checked each value). Exported
- * for `hnn sweep`, which validates every run of a sweep as `hnn train` would before submitting it.
+ * Refuses flags that do not apply to the task (a registered task's name) or the model, and returns
+ * the checked training overrides. Exported for `hnn sweep`, which checks every run as `hnn train` does.
  */
-export function checkTrainFlags(
-  o: Pick<TrainFlags, 'task' | 'model' | 'dissipationWeightDecay' | (typeof PIXEL_TRAIN_FLAGS)[number]>,
-): void {
+export function checkTrainFlags(o: TrainFlags & { task: string }): ReturnType<typeof trainOverrides> {
   const task = getTask(o.task);
+  const trainSettings = trainOverrides(o, task.kind);
+  if (o.eval !== undefined && task.kind !== 'state')
+    throw new UserError(
+      `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
+    );
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
       `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
     );
-  const given = task.kind === 'pixel' ? [] : PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
+  if (task.kind === 'pixel') return trainSettings;
+  const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
     const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
+  if (o.latentStep !== undefined && o.rolloutSteps === undefined)
+    throw new UserError(
+      `--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too, or drop it`,
+    );
+  return trainSettings;
 }
 
 async function train(flags: TrainFlags): Promise<void> {
-  const task = getTask(flags.task);
-  checkTrainFlags(flags);
+  const task = getTask(chosenTask(flags.task, await useSystemFile(flags.system), 'hnn train'));
+  const trainSettings = checkTrainFlags({ ...flags, task: task.name });
   // --quick: the task's reduced step count (and, for a state task generating its data, its reduced data)
   const o = { ...flags, steps: flags.steps ?? (flags.quick ? task.quick.steps : undefined) };
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
-    await runPixelTrainCommand({ ...o, task, out });
+    await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
     return;
   }
+  const chain =
+    o.rolloutSteps !== undefined ? { rolloutSteps: o.rolloutSteps, ...(o.latentStep ? { rolloutIntegrator: o.latentStep } : {}) } : {};
+  const stateTrain = trainSettings || o.rolloutSteps !== undefined ? { ...trainSettings, ...chain } : undefined;
   const { runStateExperiment } = await import('../pipeline/state.ts');
   const { metrics } = await runStateExperiment({
     task,
@@ -151,19 +178,22 @@ async function train(flags: TrainFlags): Promise<void> {
     seed: o.seed,
     steps: o.steps,
     dataDir: o.data ? resolve(o.data) : undefined,
-    dataOverrides: o.quick && !o.data ? task.quick.data : undefined,
-    threads: o.threads,
     outDir: out,
     backend: o.backend,
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    ...(o.quick && !o.data && task.quick.data ? { dataOverrides: task.quick.data } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(stateTrain ? { train: stateTrain } : {}),
+    ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
   summariseState(metrics, out);
 }
 
 interface ReproduceFlags {
   tasks?: string[];
+  system?: string;
   pixels?: boolean;
   dissipative?: boolean;
   models?: ModelKind[];
@@ -185,6 +215,10 @@ interface ReproduceFlags {
 async function reproduce(o: ReproduceFlags): Promise<void> {
   // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
   if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
+  const fromFile = await useSystemFile(o.system);
+  for (const t of o.tasks ?? []) getTask(t);
+  // with --system and no --tasks: the file's tasks of the table's kind
+  if (fromFile.length && !o.tasks) o.tasks = fromFile.filter((t) => (t.kind === 'pixel') === !!o.pixels).map((t) => t.name);
   const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
@@ -192,12 +226,14 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   if (!!o.queue !== !!o.store)
     throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
   if (o.queue && o.jobs !== undefined) throw new UserError('--jobs trains here; with --queue, start workers instead (hnn worker)');
+  if (o.queue && o.system)
+    throw new UserError('--system runs a file of code; a queued reproduction carries data only: run it without --queue');
   const { runReproduce } = await import('../pipeline/reproduce.ts');
-  const options = {
+  const options: import('../pipeline/reproduce.ts').ReproduceOptions = {
     tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
     // the dissipative table: the three models beside the D-HNN paper's figures
     models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
-    reference: (o.dissipative ? 'dissipative' : 'paper') as 'dissipative' | 'paper',
+    reference: o.dissipative ? 'dissipative' : 'paper',
     seeds: o.seeds,
     outDir: resolve(out),
     quick: !!o.quick,
@@ -211,6 +247,7 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     steps: o.steps,
     latentStep: o.latentStep,
     projection: o.projection,
+    systemFile: o.system && resolve(o.system),
   };
   const external = o.queue ? await queuedRuns(options, o.queue, o.store!, o.quiet) : undefined;
   await runReproduce({ ...options, external });
@@ -234,20 +271,27 @@ async function queuedRuns(options: import('../pipeline/reproduce.ts').ReproduceO
 }
 
 export function registerCommands(program: Command): void {
+  registerInit(program);
+  registerExport(program);
+  registerSweepCommands(program);
+  registerWorkerCommand(program);
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
 
   program
     .command('tasks')
     .description('list the tasks (systems and their experiments)')
-    .action(() => {
-      for (const t of TASKS) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
+    .addOption(systemOption())
+    .action(async (o: { system?: string }) => {
+      const fromFile = await useSystemFile(o.system);
+      for (const t of [...TASKS, ...fromFile]) console.log(`${t.name.padEnd(18)} ${t.kind.padEnd(5)}  ${t.description}`);
     });
 
   program
     .command('generate')
     .description('generate a dataset folder (manifest.json + .npy arrays)')
-    .argument('<task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .argument('[task]', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .addOption(systemOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', seed('--seed'), 0)
     .option('--trials <n>', 'pixel tasks: number of trials', positiveInt('--trials'))
@@ -268,25 +312,31 @@ export function registerCommands(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(generate);
 
-  program
+  const trainCommand = program
     .command('train')
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/')
-    .requiredOption('--task <task>', `one of ${TASK_NAMES.join(', ')}`, oneOf('task', TASK_NAMES))
+    .option('--task <task>', `one of ${TASK_NAMES.join(', ')}, or a task of --system FILE (default: its state task)`)
+    .addOption(systemOption())
     .option('--model <model>', `one of ${MODEL_KINDS.join(', ')}`, oneOf('model', MODEL_KINDS), 'hnn')
     .option('--seed <n>', 'random seed (model init, batches; dataset when generated)', seed('--seed'), 0)
     .option('--steps <n>', "number of training steps (default: the task's protocol)", positiveInt('--steps'))
     .option('--data <dir>', 'dataset folder (default: generate one into <out>/dataset)')
     .option('--out <dir>', 'output folder (default runs/<task>-<model>-seed<seed>)')
     .addOption(backend())
+    .option(
+      '--eval <size>',
+      "state tasks: the rollout evaluation, full (the task's protocol), quick (up to 5 states, rtol 1e-6) or a number of states (default: quick below 100 steps, else full)",
+      evalFlag,
+    )
     .option('--resume', 'pixel tasks: continue from the last checkpoint in <out>')
     .option(
       '--latent-step <name>',
-      `pixel tasks: integrator of the latent loss term, ${LATENT_STEPS.join(', ')} (default: the task's, leapfrog; the paper's: euler)`,
+      `integrator of the multi-step loss, ${LATENT_STEPS.join(', ')}: pixel tasks' latent term (default the task's, leapfrog; the paper's: euler); state tasks' trajectory loss (default leapfrog)`,
       oneOf('latent step', LATENT_STEPS),
     )
     .option(
       '--rollout-steps <k>',
-      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1)",
+      "pixel tasks: frames the latent loss rolls out from each window start (default: the task's, 4; the paper's: 1); state tasks: train on the K-step trajectory loss instead of the derivative loss",
       positiveInt('--rollout-steps'),
     )
     .option(
@@ -319,13 +369,14 @@ export function registerCommands(program: Command): void {
     .option('--quick', "reduced run: the task's --quick steps (and a state task's reduced data); labelled by its step count")
     .option(
       '--threads <n>',
-      'intra-op threads of the training engine (a run is deterministic for a given engine and thread count; the tfjs backends run one)',
+      "ONNX Runtime's intra-op threads (default: every core); a run is deterministic for a given engine and thread count",
       positiveInt('--threads'),
     )
     .option('--checkpoint-every <n>', 'pixel tasks: updates between checkpoints (default 250)', positiveInt('--checkpoint-every'))
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
-    .option('--quiet', 'no progress bar')
-    .action(train);
+    .option('--quiet', 'no progress bar');
+  for (const opt of trainOptions()) trainCommand.addOption(opt);
+  trainCommand.action(train);
 
   program
     .command('reproduce')
@@ -337,8 +388,9 @@ export function registerCommands(program: Command): void {
       `comma-separated tasks (default: the paper's table, ${suiteTasks('paper')
         .map((t) => t.name)
         .join(',')})`,
-      listOf('task', TASK_NAMES),
+      (v: string) => v.split(',').map((t) => t.trim()),
     )
+    .addOption(systemOption())
     .option(
       '--pixels',
       `the pixel table instead: ${suiteTasks('pixels')
@@ -403,8 +455,10 @@ export function registerCommands(program: Command): void {
     .addOption(backend())
     .option('--force', 'overwrite an existing video')
     .option('--quiet', 'no progress output')
+    .addOption(systemOption())
     .action(
       async (o: {
+        system?: string;
         model?: string;
         hnn?: string;
         baseline?: string;
@@ -419,6 +473,7 @@ export function registerCommands(program: Command): void {
         force?: boolean;
         quiet?: boolean;
       }) => {
+        await useSystemFile(o.system);
         const { runRolloutCommand } = await import('./pixel.ts');
         await runRolloutCommand(o);
       },
@@ -440,13 +495,18 @@ export function registerCommands(program: Command): void {
 
   program
     .command('bench')
-    .description('median ms per training step against PyTorch, kernels per step, renderer frames/s, peak memory (JSON)')
+    .description('median ms per training step against PyTorch (with its BLAS), nodes per step, renderer frames/s, peak memory (JSON)')
     .option('--out <file>', 'also write the JSON to this file')
-    .addOption(backend())
-    .action(async (o: { out?: string; backend: string }) => {
+    .option(
+      '--threads <n>',
+      "ONNX Runtime's intra-op threads; 1 also limits the PyTorch peer to one thread (default: every core for both)",
+      positiveInt('--threads'),
+    )
+    .option('--no-pixel', 'time the state steps only')
+    .action(async (o: { out?: string; threads?: number; pixel: boolean }) => {
       if (o.out) checkWritable(resolve(o.out), 'file');
       const { runBench } = await import('../pipeline/bench.ts');
-      const result = await runBench({ backend: o.backend, out: o.out && resolve(o.out) });
+      const result = await runBench({ threads: o.threads, pixel: o.pixel, out: o.out && resolve(o.out) });
       console.log(JSON.stringify(result, null, 2));
     });
 
@@ -460,10 +520,23 @@ export function registerCommands(program: Command): void {
     .option('--frames <n>', "frames per rollout (default: the task's)", positiveInt('--frames'))
     .addOption(backend())
     .option('--force', 'replace a site already in <out>')
-    .action(async (o: { model: string; out: string; data?: string; trials: number; frames?: number; backend: string; force?: boolean }) => {
-      const { runWebCommand } = await import('../web/site.ts');
-      await runWebCommand({ ...o, out: resolve(o.out) });
-    });
+    .addOption(systemOption())
+    .action(
+      async (o: {
+        model: string;
+        out: string;
+        data?: string;
+        trials: number;
+        frames?: number;
+        backend: string;
+        force?: boolean;
+        system?: string;
+      }) => {
+        await useSystemFile(o.system);
+        const { runWebCommand } = await import('../web/site.ts');
+        await runWebCommand({ ...o, out: resolve(o.out) });
+      },
+    );
 
   program
     .command('serve')
@@ -474,7 +547,4 @@ export function registerCommands(program: Command): void {
       const { runServeCommand } = await import('../web/serve.ts');
       await runServeCommand({ dir, port: o.port });
     });
-
-  registerSweepCommands(program);
-  registerWorkerCommand(program);
 }

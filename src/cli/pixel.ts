@@ -32,10 +32,13 @@ export async function runPixelTrainCommand(o: {
   projection?: RolloutProjection;
   threads?: number;
   checkpointEvery?: number;
+  /** --lr, --batch-size, --weight-decay, --hidden (checked by the schema) */
+  train?: { lr?: number; batchSize?: number; weightDecay?: number; hidden?: number };
   force?: boolean;
   quiet?: boolean;
 }): Promise<void> {
   const { metrics } = await runPixelExperiment({
+    train: o.train,
     task: o.task,
     kind: o.model,
     seed: o.seed,

@@ -18,6 +18,7 @@ const RESERVED: Record<'train' | 'generate', Record<string, string>> = {
     resume: 'set by the worker: an interrupted run always resumes from its checkpoint',
     force: 'not allowed: a finished run is reused, never replaced',
     quiet: 'set by the sweep',
+    system: 'not allowed: a system file may hold code, and a sweep carries data only (sweep the built-in tasks)',
     help: 'not an option of a run',
   },
   generate: {
@@ -25,6 +26,7 @@ const RESERVED: Record<'train' | 'generate', Record<string, string>> = {
     seed: "set by the sweep: a run's dataset has the run's seed",
     force: 'not allowed',
     quiet: 'set by the sweep',
+    system: 'not allowed: a system file may hold code, and a sweep carries data only (sweep the built-in tasks)',
     help: 'not an option of a run',
   },
 };
@@ -103,7 +105,7 @@ export const validateRun: RunValidator = (run: RunSpec): RunSpec => {
   for (const [k, v] of Object.entries(run.train)) trainGiven[kebab(k)] = checkValue(optionOf(train, k, 'train'), v, `train.${k}`);
   const dims = ['--task', run.task, '--model', run.model, '--seed', String(run.seed)];
   const parsedTrain = parseWith('train', [...dims, ...optionArgv(trainGiven)]);
-  checkTrainFlags(parsedTrain as Parameters<typeof checkTrainFlags>[0]);
+  checkTrainFlags(parsedTrain as unknown as Parameters<typeof checkTrainFlags>[0]);
   const { cmd: generate } = command('generate');
   const dataGiven: Record<string, OptionValue> = {};
   for (const [k, v] of Object.entries(run.data)) dataGiven[kebab(k)] = checkValue(optionOf(generate, k, 'data'), v, `data.${k}`);

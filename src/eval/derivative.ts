@@ -5,6 +5,7 @@ import type { DynamicsModel } from '../../models/dynamics.ts';
 import type { StateSplit } from '../train/state.ts';
 import { squaredErrorStats, type MeanSem } from './stats.ts';
 
+/** The MSE of a model's dx/dt on a split, with its standard error over rows (the paper's train and test loss). */
 export function derivativeLoss(model: DynamicsModel, split: StateSplit, dim: number, chunk = 5000): MeanSem {
   const squared = new Float64Array(split.rows * dim);
   inChunks(split.rows, chunk, (start, n) => {

@@ -3,7 +3,9 @@
 //   leapfrog        ten leapfrog steps per frame: the learned field integrated closely, symplectically
 //   leapfrog-frame  one leapfrog step per frame: the very map a model trained with the leapfrog latent
 //                   step (one step per frame) learned, so the rollout repeats what training fitted
+/** The integrators of latent rollouts (see the comment above). */
 export const ROLLOUT_INTEGRATORS = ['rk45', 'leapfrog', 'leapfrog-frame'] as const;
+/** One of ROLLOUT_INTEGRATORS. */
 export type RolloutIntegrator = (typeof ROLLOUT_INTEGRATORS)[number];
 
 /**
@@ -23,7 +25,9 @@ export function defaultRolloutIntegrator(latentStep: string): RolloutIntegrator 
 //                latents the autoencoder makes of frames (a projection method, as for an integrator
 //                on a manifold). It is a task's default where the latent has more values than the
 //                frames' phase space, so the field has directions no datum constrains (two-body).
+/** What a latent rollout may do to its state after every frame (see the comment above). */
 export const ROLLOUT_PROJECTIONS = ['none', 'autoencoder'] as const;
+/** One of ROLLOUT_PROJECTIONS. */
 export type RolloutProjection = (typeof ROLLOUT_PROJECTIONS)[number];
 
 /** What a pixel task's rollouts do to their latent unless asked otherwise (its evaluation's setting, else none). */

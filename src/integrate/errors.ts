@@ -3,6 +3,7 @@
 
 export type IntegrationFailure = 'non-finite' | 'step-limit' | 'step-too-small';
 
+/** An integration that stopped before the end: why (`reason`) and when (`t`). */
 export class IntegrationError extends Error {
   constructor(
     readonly reason: IntegrationFailure,

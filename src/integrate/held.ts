@@ -7,7 +7,7 @@ import { solveIvp } from './rk45.ts';
 /**
  * Integrates `field` from x0 with adaptive RK45, reporting the states at tEval (tEval[0] = t0) as
  * rows of `out`. A learned field may blow up: then the states reached are kept and the last one is
- * held to the end. Returns how many rows were reached.
+ * held to the end. Returns how many rows were reached; `onFailure` hears why the integrator stopped.
  */
 export function integrateHeld(
   field: Field,
@@ -15,6 +15,7 @@ export function integrateHeld(
   tEval: Float64Array,
   tol: { rtol: number; atol: number },
   out: Float64Array,
+  onFailure?: (e: Error) => void,
 ): number {
   const dim = x0.length;
   const points = tEval.length;
@@ -23,8 +24,9 @@ export function integrateHeld(
     const sol = solveIvp(field, [tEval[0], tEval[points - 1]], x0, { tEval, rtol: tol.rtol, atol: tol.atol, maxSteps: 200_000 });
     reached = sol.t.length;
     out.set(sol.y.subarray(0, reached * dim));
-  } catch {
+  } catch (e) {
     // nothing usable was reached
+    onFailure?.(e as Error);
   }
   if (reached === 0) {
     out.set(x0, 0);

@@ -20,6 +20,7 @@ export const symplectic = false;
 export const B = DOPRI5.b;
 export const P = DOPRI5.dense;
 
+/** Options of solveIvp: tolerances, output times, step limits. */
 export interface SolveOptions {
   /** Times at which to report the state, monotone in the direction of integration, inside tSpan. Default: every step. */
   tEval?: ArrayLike<number>;
@@ -33,6 +34,7 @@ export interface SolveOptions {
   maxStep?: number;
 }
 
+/** What solveIvp returns: the states at the output times and the work it took. */
 export interface SolveResult {
   /** Output times. */
   t: Float64Array;

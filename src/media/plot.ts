@@ -28,6 +28,7 @@ export interface LinePlotOptions {
   height?: number;
 }
 
+/** Writes a PNG line plot of the series (linear or log y). */
 export async function linePlot(path: string, o: LinePlotOptions): Promise<void> {
   const width = o.width ?? 800;
   const height = o.height ?? 500;
@@ -127,6 +128,7 @@ export interface VectorFieldPlotOptions {
 
 const ARROW_COLOR = '#4c6a92';
 
+/** Writes a PNG of a 2-D vector field as arrows (learned against true fields of one-degree-of-freedom systems). */
 export async function vectorFieldPlot(path: string, o: VectorFieldPlotOptions): Promise<void> {
   const size = o.panelSize ?? 400;
   const grid = Math.max(2, Math.round(o.grid ?? 15));
@@ -258,6 +260,7 @@ export interface ContourPlotOptions {
   height?: number;
 }
 
+/** Writes a PNG of the contours of a scalar function over a rectangle (e.g. a learned H), with optional curves on top. */
 export async function contourPlot(path: string, o: ContourPlotOptions): Promise<void> {
   const width = o.width ?? 640;
   const height = o.height ?? 560;
@@ -358,6 +361,7 @@ export interface OrbitPlotOptions {
   sharedRange?: boolean;
 }
 
+/** Writes a PNG of bodies' orbits in the plane, one trajectory per series. */
 export async function orbitPlot(path: string, o: OrbitPlotOptions): Promise<void> {
   const size = o.panelSize ?? 380;
   const left = 66;

@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { drawText, GLYPH_H, textWidth } from './font.ts';
 import { writeGif } from './gif.ts';
 
+/** One labelled panel of a rollout video: its frames, [frames, N*N*C] in [0, 1]. */
 export interface VideoPanel {
   label: string;
   /** N x N frames, row-major, grey or RGB (channels interleaved), values in [0, 1] (clamped; NaN is drawn black). */

@@ -12,7 +12,7 @@ import { moveAside, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput } from '../util/output.ts';
 import { defaultJobs, runJobs } from '../util/workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
-import { initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../systems/pendulum.ts';
 
 /** The main job's task: the paper's pixel experiment. */
@@ -83,7 +83,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   };
   const backend = await initBackend(opts.backend ?? 'auto');
   say(
-    `hnn-ts main job: ${MAIN_TASK.name}, HNN vs baseline, ${steps} training steps per model${steps < MAIN_TASK.train.steps ? ` (reduced from the protocol's ${MAIN_TASK.train.steps} to finish in minutes; \`hnn train --task ${MAIN_TASK.name}\` runs the full protocol)` : ''}, ${MAIN_JOB_LATENT_STEP} latent steps (the default for full runs: ${MAIN_TASK.train.latentStep}), backend ${backend.name}`,
+    `hnn-ts main job: ${MAIN_TASK.name}, HNN vs baseline, ${steps} training steps per model${steps < MAIN_TASK.train.steps ? ` (reduced from the protocol's ${MAIN_TASK.train.steps} to finish in minutes; \`hnn train --task ${MAIN_TASK.name}\` runs the full protocol)` : ''}, ${MAIN_JOB_LATENT_STEP} latent steps (the default for full runs: ${MAIN_TASK.train.latentStep}), ${describeBackend(backend, threadsFor(Math.min(2, opts.jobs ?? defaultJobs())))} per model`,
   );
 
   const dataDir = join(outDir, 'dataset');
@@ -134,6 +134,8 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
           dataDir,
           outDir: dir,
           backend: opts.backend,
+          // the models train side by side: each gets its share of the cores
+          threads: threadsFor(Math.min(toTrain.length, opts.jobs ?? defaultJobs())),
           force: !resume,
           resume,
           quiet: opts.quiet,

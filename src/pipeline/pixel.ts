@@ -16,7 +16,8 @@ import {
   type PixelDatasetParams,
   type PixelTaskRef,
 } from '../../datasets/pixel.ts';
-import { contextOf, loadPixelModel, PixelModel, savePixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
+import { contextOf, PixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
+import { loadPixelModel, savePixelModel } from '../../models/storage.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { DISSIPATION_FORM, type LatentStep } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -43,7 +44,7 @@ import { LatentRolloutHelper } from '../eval/latent-pool.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import type { RunMetricsBase } from './state.ts';
 import { linePlot } from '../media/plot.ts';
-import { describeBackend, initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import {
@@ -58,6 +59,8 @@ import {
   type PixelTrainConfig,
 } from '../train/pixel.ts';
 import type { PixelTask } from '../tasks/task.ts';
+import { pixelTrainProtocolSchema } from '../tasks/schema.ts';
+import { parseOptions } from '../util/options.ts';
 import type { System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -67,6 +70,16 @@ import type { NpyArray } from '../util/npy.ts';
 import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
+
+/** The training settings a pixel run may change (the rest are the task protocol's). */
+const pixelTrainOverridesSchema = pixelTrainProtocolSchema.pick({ lr: true, batchSize: true, weightDecay: true, hidden: true }).partial();
+
+/** The keys of `o` among `keys` whose values are defined. */
+function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
 
 /** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them (40 in the pendulum's protocol). */
 export const EVAL_TRIALS = Infinity;
@@ -214,6 +227,8 @@ export interface PixelRunOptions {
   dataDir?: string;
   outDir: string;
   backend?: string;
+  /** ONNX Runtime's intra-op threads (default: every core; a run beside others gets its share) */
+  threads?: number;
   force?: boolean;
   resume?: boolean;
   quiet?: boolean;
@@ -221,6 +236,11 @@ export interface PixelRunOptions {
   loss?: Partial<PixelLossConfig>;
   /** Weight decay of the latent dynamics model (default: latentWeightDecay's rule, 1e-6 under the protocol). */
   dynamicsWeightDecay?: number;
+  /**
+   * Training settings instead of the task protocol's (validated by pixelTrainProtocolSchema; hidden:
+   * the autoencoder's width). Recorded in metrics.json and the checkpoint: a resume with others is refused.
+   */
+  train?: { lr?: number; batchSize?: number; weightDecay?: number; hidden?: number };
   /** The paper's one-step latent loss instead of the task's default rollout loss (`hnn reproduce` of the paper's table). */
   paperProtocol?: boolean;
   /** The autoencoder (default: the paper's MLP) and the frames per input row (default 2). */
@@ -234,14 +254,13 @@ export interface PixelRunOptions {
   projection?: RolloutProjection;
   /** Updates between checkpoints (default 250). */
   checkpointEvery?: number;
-  /** Intra-op threads of the training engine (sweeps fix it per run: a run is deterministic for an engine and thread count; the tfjs backends run one). */
-  threads?: number;
   /** Tests: stop after this many updates, leaving a checkpoint (no evaluation). */
   stopAfter?: number;
 }
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
+/** What a pixel run's metrics.json holds: losses per term, energy MSE, VPT, periods, the rollout and training settings. */
 export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {
   dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string };
   /** Loss terms (mean, std/sqrt(N) over samples); trainLoss/testLoss are the total. */
@@ -379,7 +398,8 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   // a resume on other data is refused before anything else is said or loaded
   if (out.resume) checkCheckpointDataset(ckpt, loadCheckpoint(ckpt).meta, datasetId, dataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
-  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
+  const threads = opts.threads ?? threadsFor(1);
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend, threads)}\n`);
   const cfg: PixelTrainConfig = pixelTrainConfig(
     task,
     opts.kind,
@@ -389,9 +409,16 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
       ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
       ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
+      threads,
+      ...pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), [
+        'lr',
+        'batchSize',
+        'weightDecay',
+      ]),
     },
     opts.paperProtocol,
   );
+  if (opts.train?.hidden !== undefined) cfg.spec = { ...cfg.spec, hidden: opts.train.hidden };
   if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
   if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
   if (opts.context !== undefined) {
@@ -461,6 +488,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     steps: cfg.steps,
     updates: cfg.steps + 1,
     backend: backend.name,
+    training: { engine: trained.engine, threads: trained.threads },
     protocol: pixelProtocol(cfg),
     dataset: {
       dir: dataDir,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { generatePixelDataset, outdatedDataset } from '../../datasets/pixel.ts';
 import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
-import { loadDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import type { ModelKind } from '../../models/dynamics.ts';
+import { loadDynamicsModel } from '../../models/storage.ts';
 import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
@@ -28,7 +29,8 @@ import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, taskLatentM
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
 import type { RunMetricsBase } from './state.ts';
-import { runJobs, type Job } from '../util/workers.ts';
+import { defaultJobs, runJobs, type Job } from '../util/workers.ts';
+import { threadsFor } from '../tf/backend.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 type RunMetrics = RunMetricsBase<string> & {
@@ -57,6 +59,8 @@ const LABELS: Record<ModelKind, string> = { baseline: 'Baseline', hnn: 'HNN', dh
 
 export interface ReproduceOptions {
   tasks: string[];
+  /** A user's system file some of the tasks come from (registered by the caller; workers register it too). */
+  systemFile?: string;
   seeds: number;
   outDir: string;
   quick: boolean;
@@ -415,6 +419,7 @@ function finishedRun<M extends RunMetrics>(task: Task, kind: ModelKind, seed: nu
   return metrics;
 }
 
+/** Trains every model of every task and seed not finished yet, and writes the table (markdown and JSON) and plots. */
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: TaskRow[] }> {
   const tasks = o.tasks.map(getTask);
   const pixelOnly = { '--latent-step': o.latentStep, '--dynamics-weight-decay': o.dynamicsWeightDecay, '--projection': o.projection };
@@ -448,7 +453,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   for (const r of plan) if (r.task.kind === 'pixel' && !todo.includes(r)) await refreshEvaluation(r.task, r.seed, r.dir, o);
   if (!o.external)
     await runJobs(
-      todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, o)),
+      todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, { ...o, threads: threadsFor(Math.min(todo.length, o.jobs ?? defaultJobs())) })),
       o.jobs,
     );
   // 3. the table and the plots, from what the runs wrote
@@ -624,7 +629,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
 }
 
 /** The job that trains one run (an interrupted pixel run resumes from its checkpoint). */
-function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): Job {
+function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions & { threads: number }): Job {
   const common = {
     task: task.name,
     kind,
@@ -633,12 +638,15 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     dataDir: dataDirOf(o, task, seed),
     outDir: dir,
     backend: o.backend,
+    threads: o.threads,
     quiet: o.quiet,
   };
-  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }] };
+  const systemFile = o.systemFile ? { systemFile: o.systemFile } : {};
+  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }], ...systemFile };
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {
     name: 'pixelRun',
+    ...systemFile,
     args: [
       {
         ...common,

@@ -2,17 +2,22 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  energyEvalConfig,
   loadStateDataset,
   STATE_GENERATOR_VERSION,
   stateTaskOf,
   writeStateDataset,
   type StateDataset,
-  type StateOverrides,
-  type TaskRef,
 } from '../../datasets/state.ts';
-import type { StateTask } from '../tasks/task.ts';
-import { saveDynamicsModel, type ModelKind } from '../../models/dynamics.ts';
-import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY } from '../../models/kinds.ts';
+import type { SimulatedEnergyEval, StateTask } from '../tasks/task.ts';
+import { parseOptions } from '../util/options.ts';
+import { VPT_THRESHOLD } from '../eval/pixel.ts';
+import { quickEvaluation, QUICK_EVAL_BELOW, stateRunOptionsSchema, type EvaluationSizes, type StateRunOptions } from './options.ts';
+import type { z } from 'zod';
+import { saveDynamicsModel } from '../../models/storage.ts';
+
+type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
+import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type ModelKind } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -20,7 +25,7 @@ import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
-import { describeBackend, initBackend } from '../tf/backend.ts';
+import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { trainStateModel, type StateData } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -28,27 +33,7 @@ import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 
-export interface StateRunOptions {
-  /** a task of the registry by name, or a task record (e.g. a user's own system) */
-  task: TaskRef;
-  kind: ModelKind;
-  seed: number;
-  /** defaults to the task's protocol */
-  steps?: number;
-  /** an existing dataset folder; default: generate one into <out>/dataset */
-  dataDir?: string;
-  /** changes to the dataset protocol when generating (reduced runs); recorded in the manifest */
-  dataOverrides?: StateOverrides;
-  /** D-HNN: the weight decay of D (default the task's, else DISSIPATION_WEIGHT_DECAY, models/kinds.ts) */
-  dissipationWeightDecay?: number;
-  outDir: string;
-  backend?: string;
-  /** Intra-op threads of the training engine (sweeps fix it per run: a run is deterministic for an engine and thread count; the tfjs backends run one). */
-  threads?: number;
-  force?: boolean;
-  quiet?: boolean;
-  plots?: boolean;
-}
+export type { StateRunOptions } from './options.ts';
 
 /** What every metrics.json starts with, state or pixel. */
 export interface RunMetricsBase<Task extends string> {
@@ -58,6 +43,8 @@ export interface RunMetricsBase<Task extends string> {
   steps: number;
   updates: number;
   backend: string;
+  /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
+  training?: { engine: string; threads: number | null };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */
@@ -68,16 +55,35 @@ export interface RunMetricsBase<Task extends string> {
   versions: Record<string, string | null>;
 }
 
+/** What a state run's metrics.json holds. */
 export interface StateMetrics extends RunMetricsBase<string> {
-  energyMse: MeanCi & { trajectories: number; failed: number; description: string };
+  /**
+   * Energy MSE over the trajectories whose true rollout succeeded; `failed`: learned rollouts that
+   * stopped early; `truthFailed`: true rollouts that failed (left out), with their reasons.
+   */
+  energyMse: MeanCi & {
+    trajectories: number;
+    failed: number;
+    truthFailed: number;
+    truthFailures: Record<string, number>;
+    description: string;
+  };
+  /** State MSE along the same rollouts. */
+  stateMse: MeanCi;
+  /** Valid prediction time of the same rollouts, in time units (src/eval/energy.ts). */
+  vpt: { mean: number; median: number; perTrajectory: number[]; threshold: number };
+  /** The evaluation's sizes and time: 'full' (the task's protocol), 'quick' or the sizes given. */
+  evaluation: { mode: string; count: number; rtol: number; atol: number; t1: number; points: number };
+  evalSeconds: number;
   /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
   dissipation?: DissipationSummary;
 }
 
+/** A dataset's arrays as trainStateModel reads them (no copy). */
 export function toStateData(ds: StateDataset): StateData {
   return {
     dim: ds.dim,
-    train: { x: ds.trainX, dx: ds.trainDx, rows: ds.trainRows },
+    train: { x: ds.trainX, dx: ds.trainDx, t: ds.trainT, rows: ds.trainRows },
     test: { x: ds.testX, dx: ds.testDx, rows: ds.testRows },
   };
 }
@@ -86,7 +92,7 @@ export function toStateData(ds: StateDataset): StateData {
  * The dataset of a run: the given folder, or one generated into the run's own dataset/ subfolder
  * (a complete one left there by an interrupted run is reused when it was made the same way).
  */
-function runDataset(task: StateTask, opts: StateRunOptions, work: string): { dataset: StateDataset; dir: string } {
+function runDataset(task: StateTask, opts: ParsedRunOptions, work: string): { dataset: StateDataset; dir: string } {
   if (opts.dataDir) return { dataset: loadStateDataset(opts.dataDir, task), dir: opts.dataDir };
   const dir = join(work, RUN_DATASET);
   const sameOverrides = (p: Record<string, unknown>) =>
@@ -99,10 +105,15 @@ function runDataset(task: StateTask, opts: StateRunOptions, work: string): { dat
   return { dataset: writeStateDataset(dir, task, opts.seed, opts.dataOverrides, { force: true, command: 'hnn train' }).dataset, dir };
 }
 
-/** Trains one model on one task and writes everything to opts.outDir; metrics.json is written last. */
+/**
+ * Trains one model on one task and writes everything to opts.outDir; metrics.json is written last,
+ * and only when every number in it is finite and the evaluation was not refused (then the run is
+ * left unfinished). Options are validated first (UserError with a "did you mean" for a typo).
+ */
 export async function runStateExperiment(
-  opts: StateRunOptions,
+  options: StateRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
+  const opts = parseOptions(stateRunOptionsSchema, options, 'runStateExperiment options');
   const task = stateTaskOf(opts.task);
   const out = openRunOutput(opts.outDir, {
     force: opts.force,
@@ -118,15 +129,29 @@ export async function runStateExperiment(
   }
 }
 
+/** The evaluation a run does: its mode and the energy protocol's sizes (see evaluationSchema). */
+export function evaluationOf(
+  task: StateTask,
+  steps: number,
+  asked?: EvaluationSizes,
+): { mode: string; sizes: Partial<SimulatedEnergyEval> } {
+  const mode = asked ?? (steps < QUICK_EVAL_BELOW ? 'quick' : 'full');
+  if (mode === 'full' || task.data.source === 'measured') return { mode: 'full', sizes: {} };
+  if (mode === 'quick') return { mode: 'quick', sizes: quickEvaluation(steps) };
+  return { mode: 'custom', sizes: mode };
+}
+
 async function runStateIn(
   task: StateTask,
   out: RunOutput,
-  opts: StateRunOptions,
+  opts: ParsedRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const protocol = {
     ...task.train,
+    ...opts.train,
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.train?.rolloutSteps ? { rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' } : {}),
     // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
     ...(opts.kind === 'dhnn'
       ? {
@@ -138,24 +163,38 @@ async function runStateIn(
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
-  if (!opts.quiet) process.stderr.write(`${describeBackend(backend)}\n`);
+  const threads = opts.threads ?? threadsFor(1);
+  if (!opts.quiet) process.stderr.write(`${describeBackend(backend, threads)}\n`);
   const log = new JsonlLog(join(out.work, 'log.jsonl'));
   log.write({ event: 'start', task: task.name, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
   const data = toStateData(dataset);
-  const trained = await trainStateModel({ kind: opts.kind, seed: opts.seed, logEvery: 200, ...protocol }, data, {
-    log,
-    quiet: opts.quiet,
-    label: `${task.name} ${opts.kind}`,
-  });
+  const { steps, batchSize, weightDecay, lr, hidden } = protocol;
+  const chain = opts.train?.rolloutSteps
+    ? { rolloutSteps: opts.train.rolloutSteps, rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' }
+    : {};
+  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden, threads, ...chain };
+  const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
+  const trained = await trainStateModel(
+    { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },
+    data,
+    {
+      log,
+      quiet: opts.quiet,
+      label: `${task.name} ${opts.kind}`,
+    },
+  );
   const weights = trained.model.read();
   const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
 
+  const evalStart = performance.now();
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
   const testLoss = derivativeLoss(trained.model, data.test, data.dim);
   trained.model.dispose();
-  const energy = energyEvaluation(task, fieldFunction(opts.kind, weights));
+  const evaluation = evaluationOf(task, protocol.steps, opts.evaluation);
+  const settings = energyEvalConfig(task, 0, evaluation.sizes);
+  const energy = energyEvaluation(task, fieldFunction(opts.kind, weights), settings);
   const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
 
   const metrics: StateMetrics = {
@@ -165,6 +204,7 @@ async function runStateIn(
     steps: protocol.steps,
     updates: protocol.steps + 1,
     backend: backend.name,
+    training: { engine: trained.engine, threads: trained.threads },
     protocol,
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,
@@ -172,10 +212,23 @@ async function runStateIn(
     energyMse: {
       mean: energy.mean,
       ci: energy.ci,
-      trajectories: energy.perTrajectory.length,
+      trajectories: energy.perTrajectory.length - energy.truthFailed,
       failed: energy.failed,
+      truthFailed: energy.truthFailed,
+      truthFailures: energy.truthFailures,
       description: energy.description,
     },
+    stateMse: energy.stateMse,
+    vpt: { mean: energy.vptMean, median: energy.vptMedian, perTrajectory: energy.vpt, threshold: VPT_THRESHOLD },
+    evaluation: {
+      mode: evaluation.mode,
+      count: settings.initialStates.length,
+      rtol: settings.rtol,
+      atol: settings.atol,
+      t1: settings.t1,
+      points: settings.points,
+    },
+    evalSeconds: (performance.now() - evalStart) / 1000,
     ...(dissipation ? { dissipation } : {}),
     trainSeconds: trained.seconds,
     msPerStep: trained.msPerStep,

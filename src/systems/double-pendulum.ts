@@ -12,7 +12,7 @@
  */
 import type { Rng } from '../util/rng.ts';
 import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
-import { defineSystem, type System } from './system.ts';
+import { buildSystem, type System } from './system.ts';
 
 export interface DoublePendulumParams {
   m1: number;
@@ -32,7 +32,7 @@ export function doublePendulumSystem(p: DoublePendulumParams, friction = 0): Sys
       (m2 * l2 * l2 * x[2] ** 2 + M * l1 * l1 * x[3] ** 2 - 2 * m2 * l1 * l2 * x[2] * x[3] * Math.cos(d)) / (2 * m2 * l1 * l1 * l2 * l2 * D)
     );
   };
-  return defineSystem({
+  return buildSystem({
     name: 'double-pendulum',
     description: `double pendulum, m1 = ${m1}, m2 = ${m2}, l1 = ${l1}, l2 = ${l2}, g = ${g} (H in src/systems/double-pendulum.ts)`,
     coordinates: ['q1', 'q2'],

@@ -8,7 +8,7 @@
  */
 import type { Rng } from '../util/rng.ts';
 import type { Shape } from './scene.ts';
-import { defineSystem, type System } from './system.ts';
+import { buildSystem, type System } from './system.ts';
 
 const BODY_COLOURS: ReadonlyArray<readonly [number, number, number]> = [
   [0.95, 0.35, 0.25],
@@ -29,12 +29,13 @@ export interface GravityOptions {
   discRadius?: number;
 }
 
+/** N bodies under Newtonian gravity in the plane (the two- and three-body tasks' systems). */
 export function gravitySystem(o: GravityOptions): System {
   const n = o.masses.length;
   const G = o.G ?? 1;
   const m = o.masses;
   const coordinates = [...m.map((_, i) => `qx${i + 1}`), ...m.map((_, i) => `qy${i + 1}`)];
-  return defineSystem({
+  return buildSystem({
     name: o.name,
     description: o.description,
     coordinates,

@@ -17,7 +17,7 @@
  */
 import type { Rng } from '../util/rng.ts';
 import { PIXEL_TRAIN, type MeasuredData, type PixelTask, type StateTask } from '../tasks/task.ts';
-import { defineSystem, type System } from './system.ts';
+import { buildSystem, type System } from './system.ts';
 import { radiusOf, randomOnCircle } from './spring.ts';
 
 export interface PendulumParams {
@@ -29,10 +29,11 @@ export interface PendulumParams {
 /** The rod reaches this fraction of the frame side per unit of length (bob edge 1 px from the border at 28 px). */
 const VIEW_SCALE = 0.36;
 
+/** An ideal pendulum of the given mass, length and gravity, with optional friction. */
 export function pendulumSystem(p: PendulumParams, friction = 0): System {
   const { mass: m, length: l, gravity: g } = p;
   const initialRadius = { scale: 1, offset: 1.3 };
-  return defineSystem({
+  return buildSystem({
     name: 'pendulum',
     description: `pendulum, H = p^2/(2 m l^2) + m g l (1 - cos q) with m = ${m}, l = ${l}, g = ${g}`,
     coordinates: ['q'],

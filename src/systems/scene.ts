@@ -32,6 +32,7 @@ export interface Rod extends Paint {
   halfWidth: number;
 }
 
+/** What a scene is made of: discs and rods. */
 export type Shape = Disc | Rod;
 
 /**

@@ -9,7 +9,7 @@
 import type { Rng } from '../util/rng.ts';
 import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { springShapes } from './scene.ts';
-import { defineSystem, type System } from './system.ts';
+import { buildSystem, type System } from './system.ts';
 
 export interface SpringParams {
   mass: number;
@@ -30,10 +30,11 @@ export function radiusOf(rng: Rng, rule: { scale: number; offset: number }): num
 /** Where the spring is anchored (world units, the mass at rest at the origin). */
 const WALL = -1.8;
 
+/** A mass m on a spring of stiffness k (the paper's task uses m = 1/2, k = 2), with optional friction. */
 export function massSpring(p: SpringParams = { mass: 0.5, stiffness: 2 }, friction = 0): System {
   const { mass: m, stiffness: k } = p;
   const initialRadius = { scale: 0.9, offset: 0.1 };
-  return defineSystem({
+  return buildSystem({
     name: 'spring',
     description: `mass-spring, H = p^2/(2m) + k q^2/2 with m = ${m}, k = ${k}`,
     coordinates: ['q'],

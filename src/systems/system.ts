@@ -1,6 +1,6 @@
 // A physical system as data plus functions: its coordinates, its Hamiltonian H in float64 and the
 // gradient of H, an optional friction coefficient, an initial-state sampler and a scene (how a state
-// is drawn). `defineSystem` turns such a definition into a System, whose exact field is derived in
+// is drawn). `buildSystem` turns such a definition into a System, whose exact field is derived in
 // one place for every system:
 //
 //   dq/dt = dH/dp,   dp/dt = -dH/dq - gamma dH/dp
@@ -28,14 +28,16 @@ export interface PublishedResult {
   energyHnn: [number, number];
 }
 
-/** What a user writes to add a system (see README, "Your own system"). */
+/** A system as functions: what `buildSystem` takes (the gradient is required here; `defineSystem` derives it when left out). */
 export interface SystemDefinition {
   /** Name used on the command line and in manifests, e.g. "spring". */
   name: string;
   /** One line: what it is, with its Hamiltonian. */
   description: string;
-  /** Names of the positions q_1..q_k (the momenta are named p_<q>). */
+  /** Names of the positions q_1..q_k. */
   coordinates: readonly string[];
+  /** Names of the momenta p_1..p_k (default p_<q>). */
+  momenta?: readonly string[];
   /** H(x) in float64. */
   hamiltonian(x: Float64Array): number;
   /** dH/dx written into `out` (length 2k): the exact field is derived from it. */
@@ -85,10 +87,12 @@ export interface System extends Omit<SystemDefinition, 'gradient' | 'friction'> 
 }
 
 /**
- * Builds a System from its definition: checks it, and derives the exact field from the gradient
- * of H (symplectic part) and the friction coefficient (dissipative part on the momenta).
+ * Builds a System from a trusted definition (the built-in systems): checks its shape, and derives
+ * the exact field from the gradient of H (symplectic part) and the friction coefficient
+ * (dissipative part on the momenta). Users call `defineSystem` (src/systems/define.ts), which also
+ * takes H as an expression, derives a missing gradient and checks H and a given gradient.
  */
-export function defineSystem(def: SystemDefinition): System {
+export function buildSystem(def: SystemDefinition): System {
   const k = def.coordinates.length;
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new Error(`system name "${def.name}" must be lower case letters, digits and dashes`);
   if (k < 1) throw new Error(`system ${def.name}: give at least one coordinate`);
@@ -111,7 +115,7 @@ export function defineSystem(def: SystemDefinition): System {
     dof: k,
     friction: gamma,
     conservative: gamma === 0,
-    stateLabels: [...def.coordinates, ...def.coordinates.map((q) => `p_${q}`)],
+    stateLabels: [...def.coordinates, ...(def.momenta ?? def.coordinates.map((q) => `p_${q}`))],
     gradient: def.gradient,
     fieldInto,
     field: (t, x) => {
@@ -126,7 +130,7 @@ export function defineSystem(def: SystemDefinition): System {
       if (x.length !== dim) throw new Error(`system ${def.name}: its sampler returned ${x.length} values, the state has ${dim}`);
       return x;
     },
-    withFriction: (g) => defineSystem({ ...def, friction: g }),
+    withFriction: (g) => buildSystem({ ...def, friction: g }),
   };
   return system;
 }

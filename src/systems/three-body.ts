@@ -40,6 +40,7 @@ export function packState(pos: Array<[number, number]>, vel: Array<[number, numb
 /** Nominal perturbation of the circular velocities, per component: (1 + NU * U(-1, 1)). */
 export const VELOCITY_NOISE = 0.2;
 
+/** The three-body system of the paper's appendix. */
 export const threeBody = gravitySystem({
   name: 'three-body',
   description: 'three bodies, unit masses, G = 1: H = sum |p_i|^2/2 - sum_{i<j} 1/|q_i - q_j|',

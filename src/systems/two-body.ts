@@ -27,6 +27,7 @@ export function mirroredState(px: number, py: number, vx: number, vy: number): F
   return Float64Array.of(px, -px, py, -py, vx, -vx, vy, -vy);
 }
 
+/** The two-body system of the paper (task 4), in the plane. */
 export const twoBody = gravitySystem({
   name: 'two-body',
   description: 'two bodies, unit masses, G = 1: H = (|p1|^2 + |p2|^2)/2 - 1/|q1 - q2|',

@@ -1,23 +1,36 @@
-// A state task for a user's own system in a few lines: the paper's state protocol (docs/PROTOCOLS.md,
-// task 1) with whatever the user changes. Defaults: 50 trajectories on t in [0, 3] (30 points),
-// noise 0.1, half train; 2000 full-batch steps, weight decay 1e-4; energy MSE from 15 states of the
-// box +-[0.2, 1) over t in [0, 20].
-import type { System } from '../systems/system.ts';
-import type { SimulatedData, SimulatedEnergyEval, StateTask, StateTrainProtocol } from './task.ts';
+// Tasks for a user's own system in a few lines, with every option validated (./schema.ts).
+//
+// defineStateTask: the paper's state protocol (docs/PROTOCOLS.md, task 1) with whatever the user
+// changes. Defaults: 50 trajectories on t in [0, 3] (30 points), noise 0.1, half train; 2000
+// full-batch steps, weight decay 1e-4; energy MSE from 15 states of the box +-[0.2, 1) over t in
+// [0, 20] (energy.states 'sampler' draws them from the system's sampler instead).
+//
+// definePixelTask: the pixel protocol (PIXEL_TRAIN) on frames of the system drawn by its own scene,
+// or by the default scene (src/systems/default-scene.ts) in a view fitted to where 16 sampled
+// trajectories go. Defaults: 200 trials of 103 frames of 28 x 28, 0.1 time units apart.
+import { FIXED_STEP_INTEGRATORS } from '../integrate/index.ts';
+import { buildSystem, type System } from '../systems/system.ts';
+import { defaultLayout, defaultScene, fitView, layoutProblem, type SceneLayout } from '../systems/default-scene.ts';
+import { UserError } from '../util/errors.ts';
+import { parseOptions } from '../util/options.ts';
+import { Rng } from '../util/rng.ts';
+import { stateTaskOptionsSchema, pixelTaskOptionsSchema, type PixelTaskOptions, type StateTaskOptions } from './schema.ts';
+import { PIXEL_TRAIN, type PixelData, type PixelTask, type StateTask, type StateTrainProtocol } from './task.ts';
 
-export interface StateTaskOptions {
-  /** Default: the system's name. */
-  name?: string;
-  description?: string;
-  data?: Partial<Omit<SimulatedData, 'source'>>;
-  train?: Partial<StateTrainProtocol>;
-  energy?: Partial<SimulatedEnergyEval>;
-  /** Steps of --quick (default: a fifth of the protocol's). */
-  quickSteps?: number;
-}
+export type { StateTaskOptions, PixelTaskOptions } from './schema.ts';
 
-export function defineStateTask(system: System, o: StateTaskOptions = {}): StateTask {
-  const train: StateTrainProtocol = { steps: 2000, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200], ...o.train };
+/** The state protocol's training defaults (the paper's task 1). */
+export const STATE_TRAIN_DEFAULTS: StateTrainProtocol = { steps: 2000, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200] };
+
+/**
+ * A state task for `system`: the paper's state protocol with the options given (see the header for
+ * the defaults). Every option is validated: an unknown key (e.g. `train.step`) is a UserError with a
+ * "did you mean", and so is a value out of range (e.g. `steps: -5`). The system needs a sampler
+ * (`sample` or `sampler`) for its dataset.
+ */
+export function defineStateTask(system: System, options: StateTaskOptions = {}): StateTask {
+  const o = parseOptions(stateTaskOptionsSchema, options, 'defineStateTask options');
+  const train: StateTrainProtocol = { ...STATE_TRAIN_DEFAULTS, ...o.train };
   return {
     kind: 'state',
     name: o.name ?? system.name,
@@ -41,5 +54,64 @@ export function defineStateTask(system: System, o: StateTaskOptions = {}): State
     train,
     energy: { count: 15, t1: 20, points: 100, rtol: 1e-10, atol: 1e-10, states: 'box', ...o.energy },
     quick: { steps: o.quickSteps ?? Math.max(1, Math.round(train.steps / 5)) },
+    ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
+  };
+}
+
+/** Trajectories whose positions fit the default view. */
+const VIEW_TRIALS = 16;
+
+/** The system drawn by the default scene, in a view that holds `VIEW_TRIALS` sampled trials of `data`. */
+function withDefaultScene(system: System, layout: SceneLayout, data: Pick<PixelData, 'frames' | 'frameDt' | 'substeps'>): System {
+  const problem = layoutProblem(layout, system.dof);
+  if (problem) throw new UserError(`system ${system.name}: ${problem}; give the system a scene and a view of its own`);
+  const rng = new Rng(0).fork('view');
+  const steps = data.frames * data.substeps;
+  const states: Float64Array[] = [];
+  for (let i = 0; i < VIEW_TRIALS; i++)
+    states.push(FIXED_STEP_INTEGRATORS.rk4.integrateFixed(system.field, system.sampleInitial(rng), 0, data.frameDt / data.substeps, steps));
+  const all = new Float64Array(states.reduce((n, s) => n + s.length, 0));
+  states.reduce((at, s) => (all.set(s, at), at + s.length), 0);
+  const view = system.view ?? fitView(layout, system.dof, all);
+  const {
+    field: _f,
+    fieldInto: _fi,
+    energy: _e,
+    sampleInitial,
+    withFriction: _w,
+    dim: _d,
+    dof: _k,
+    conservative: _c,
+    stateLabels: _l,
+    ...def
+  } = system;
+  return buildSystem({ ...def, sample: (r) => sampleInitial(r), view, scene: defaultScene(layout, system.dof, view) });
+}
+
+/**
+ * A pixel task for `system` (see the header for the defaults). A system without a scene is drawn
+ * by the default one: `scene: 'plane'` (one disc per coordinate pair) or `'line'` (one disc per
+ * coordinate on a track); the default layout is 'plane' for 2 or 4 coordinates, 'line' for 1.
+ * Options are validated as defineStateTask's.
+ */
+export function definePixelTask(system: System, options: PixelTaskOptions = {}): PixelTask {
+  const o = parseOptions(pixelTaskOptionsSchema, options, 'definePixelTask options');
+  const d = { trials: 200, frames: 103, size: 28, frameDt: 0.1, substeps: 64, testFraction: 0.2, samples: 8, ...o.data };
+  const drawn = system.scene && system.view ? system : withDefaultScene(system, o.scene ?? defaultLayout(system.dof), d);
+  const train = { ...PIXEL_TRAIN, ...o.train };
+  return {
+    kind: 'pixel',
+    name: o.name ?? `pixel-${system.name}`,
+    suites: [],
+    description: o.description ?? `${system.description}, from ${d.size}x${d.size} frames ${d.frameDt} apart`,
+    system: drawn,
+    data: {
+      ...d,
+      sample: (rng) => drawn.sampleInitial(rng),
+      sampling: { initialStates: `the sampler of system ${system.name}` },
+    },
+    train,
+    evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0, ...o.evaluation },
+    quick: { steps: o.quickSteps ?? 300 },
   };
 }

@@ -1,6 +1,7 @@
 // Every task the project knows, in one list. Adding a system is one new file under src/systems/
 // (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
+import { didYouMean } from '../util/options.ts';
 import { dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
 import {
   dampedPendulumTask,
@@ -15,6 +16,7 @@ import { threeBodyTask } from '../systems/three-body.ts';
 import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
 import type { PixelTask, StateTask, Suite, Task } from './task.ts';
 
+/** The built-in tasks, in the order `hnn tasks` lists them. */
 export const TASKS: readonly Task[] = [
   springTask,
   pendulumTask,
@@ -32,28 +34,60 @@ export const TASKS: readonly Task[] = [
   pixelDampedPendulumTask,
 ];
 
+/** The built-in tasks' names. */
 export const TASK_NAMES: readonly string[] = TASKS.map((t) => t.name);
+
+/** Tasks of users' system files (`--system FILE`), added by registerTasks for this process. */
+const USER_TASKS: Task[] = [];
+
+/**
+ * Makes tasks known by name to every command and pipeline of this process (a user's system file:
+ * src/tasks/system-file.ts). A name a built-in task already has is refused; registering the same
+ * task record again is a no-op, another record under a registered name replaces it.
+ */
+export function registerTasks(tasks: readonly Task[]): void {
+  for (const t of tasks) {
+    if (TASKS.some((b) => b.name === t.name))
+      throw new UserError(`task name "${t.name}" is a built-in task's; give your system another name`);
+    const at = USER_TASKS.findIndex((u) => u.name === t.name);
+    if (at >= 0) USER_TASKS[at] = t;
+    else USER_TASKS.push(t);
+  }
+}
+
+/** Every task known now: the built-in ones, then those registered from system files. */
+export function allTasks(): readonly Task[] {
+  return [...TASKS, ...USER_TASKS];
+}
 
 /** The tasks of a table (`hnn reproduce`'s default is 'paper'). */
 export function suiteTasks(suite: Suite): Task[] {
   return TASKS.filter((t) => t.suites.includes(suite));
 }
 
+/** The state tasks known now (built-in and registered). */
 export function stateTasks(): StateTask[] {
-  return TASKS.filter((t): t is StateTask => t.kind === 'state');
+  return allTasks().filter((t): t is StateTask => t.kind === 'state');
 }
 
+/** The pixel tasks known now (built-in and registered). */
 export function pixelTasks(): PixelTask[] {
-  return TASKS.filter((t): t is PixelTask => t.kind === 'pixel');
+  return allTasks().filter((t): t is PixelTask => t.kind === 'pixel');
 }
 
 /** A task by name; an unknown name is a UserError listing the valid ones. */
 export function getTask(name: string): Task {
-  const task = TASKS.find((t) => t.name === name);
-  if (!task) throw new UserError(`unknown task "${name}"; choose one of ${TASK_NAMES.join(', ')}`);
+  const task = allTasks().find((t) => t.name === name);
+  if (!task) {
+    const names = allTasks().map((t) => t.name);
+    throw new UserError(
+      `unknown task "${name}"${didYouMean(name, names)}; choose one of ${names.join(', ')}, or load your own with --system FILE`,
+    );
+  }
   return task;
 }
 
+/** A state task by name; a pixel task's name or an unknown one is a UserError. */
 export function getStateTask(name: string): StateTask {
   const task = getTask(name);
   if (task.kind !== 'state')
@@ -65,6 +99,7 @@ export function getStateTask(name: string): StateTask {
   return task;
 }
 
+/** A pixel task by name; a state task's name or an unknown one is a UserError. */
 export function getPixelTask(name: string): PixelTask {
   const task = getTask(name);
   if (task.kind !== 'pixel')

@@ -6,42 +6,18 @@ import type { Rng } from '../util/rng.ts';
 import type { PublishedResult, System } from '../systems/system.ts';
 import type { LatentMapKind } from '../eval/pixel.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
-import type { LatentStep } from '../../models/kinds.ts';
+import type {
+  PixelTrainProtocol as PixelTrainProtocolType,
+  SimulatedDataFields,
+  SimulatedEnergyEval as SimulatedEnergyEvalType,
+  StateTrainProtocol as StateTrainProtocolType,
+} from './schema.ts';
 
-/** Training protocol of a state task: Adam with coupled L2 weight decay (docs/PROTOCOLS.md). */
-export interface StateTrainProtocol {
-  steps: number;
-  /** null = full batch */
-  batchSize: number | null;
-  weightDecay: number;
-  lr: number;
-  hidden: number[];
-}
+/** Training protocol of a state task (its schema in ./schema.ts). */
+export type StateTrainProtocol = StateTrainProtocolType;
 
-/** A dataset integrated from sampled initial states. Tolerances: atol = rtol where the reference sets only rtol. */
-export interface SimulatedData {
-  source: 'simulated';
-  trajectories: number;
-  t0: number;
-  t1: number;
-  /** evenly spaced samples per trajectory, t0 and t1 included */
-  points: number;
-  rtol: number;
-  atol: number;
-  /** std of the Gaussian noise added to the inputs x after the targets are computed (0 = none) */
-  noiseStd: number;
-  /** fraction of trajectories in the test split */
-  testFraction: number;
-  /** which split takes the first trajectories */
-  first: 'train' | 'test';
-  /**
-   * Where the random draws come from. 'numpy-legacy': the reference code's own draws (numpy's legacy
-   * generator seeded with the seed, in its order: per trajectory a point of the square [-1, 1]^2
-   * normalised to the system's initialRadius rule, then the q noise, then the p noise), so seed s
-   * gives the reference's dataset at seed s. 'rng': this project's Rng streams and the system's sampler.
-   */
-  randomSource: 'numpy-legacy' | 'rng';
-}
+/** A dataset integrated from sampled initial states (its fields' schema in ./schema.ts). Tolerances: atol = rtol where the reference sets only rtol. */
+export type SimulatedData = { source: 'simulated' } & SimulatedDataFields;
 
 /** Measured data: rows (trial, t, q, p) of a text file shipped with the package. */
 export interface MeasuredData {
@@ -62,21 +38,11 @@ export interface MeasuredData {
   targets?: 'forward' | 'midpoint';
 }
 
-export type StateData = SimulatedData | MeasuredData;
+/** Where a state task's data come from: simulated from its system, or measured. */
+export type StateDataSpec = SimulatedData | MeasuredData;
 
-/** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"). */
-export interface SimulatedEnergyEval {
-  count: number;
-  t1: number;
-  points: number;
-  rtol: number;
-  atol: number;
-  /**
-   * 'box': each coordinate uniform in +-[0.2, 1.0) with a random sign, from Rng(seed).fork("energy-eval");
-   * 'sampler': the system's own sampler with seeds seed, seed + 1, ...
-   */
-  states: 'box' | 'sampler';
-}
+/** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"; its schema in ./schema.ts). */
+export type SimulatedEnergyEval = SimulatedEnergyEvalType;
 
 /** Energy MSE of measured data: from the first test point over the test time stamps. */
 export interface MeasuredEnergyEval {
@@ -115,11 +81,12 @@ interface TaskBase {
   publishedDissipative?: PublishedDissipative;
 }
 
+/** A state task: a system (or measured data) with its dataset, training and energy protocols. */
 export interface StateTask extends TaskBase {
   /** The D-HNN's coupled weight decay of D on this task (default DISSIPATION_WEIGHT_DECAY, models/kinds.ts). */
   dissipationWeightDecay?: number;
   kind: 'state';
-  data: StateData;
+  data: StateDataSpec;
   train: StateTrainProtocol;
   energy: SimulatedEnergyEval | MeasuredEnergyEval;
   /** What `hnn reproduce --quick` changes (documented in its output). */
@@ -172,29 +139,8 @@ export interface PixelData {
   sceneVersion?: number;
 }
 
-/** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"). */
-export interface PixelTrainProtocol {
-  steps: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  /** Autoencoder width. */
-  hidden: number;
-  /** Hidden sizes of the latent MLP. */
-  dynHidden: number[];
-  /**
-   * Frames the latent loss rolls out from each window start: the project's default (the multi-step
-   * loss of models/pixel.ts; docs/PROTOCOLS.md, "A robust pixel HNN"). The paper's protocol is 1,
-   * which `hnn reproduce` of the paper's table keeps.
-   */
-  rolloutSteps: number;
-  /**
-   * The latent step of that rollout (the project's default: leapfrog, whose one-step-per-frame map
-   * the evaluation then rolls out). The paper's protocol is Euler, which `hnn reproduce` of the
-   * paper's table keeps.
-   */
-  latentStep: LatentStep;
-}
+/** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"; its schema in ./schema.ts). */
+export type PixelTrainProtocol = PixelTrainProtocolType;
 
 /**
  * The pixel tasks' training protocol: the paper's (batch 200 of pairs, Adam 1e-3, weight decay 1e-5,
@@ -228,6 +174,7 @@ export interface PixelEvaluation {
   projection?: RolloutProjection;
 }
 
+/** A pixel task: a system drawn to frames, with its frame, training and evaluation protocols. */
 export interface PixelTask extends TaskBase {
   kind: 'pixel';
   data: PixelData;
@@ -238,4 +185,5 @@ export interface PixelTask extends TaskBase {
   publishedScales?: { loss: number; energy: number };
 }
 
+/** Any task: state or pixel. */
 export type Task = StateTask | PixelTask;

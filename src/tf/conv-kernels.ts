@@ -8,7 +8,7 @@
 //   input:  cols [rows, K] = dy [rows, Cout] . W^T [Cout, K]; dx = the sum of cols scattered back
 //           onto the input positions each tap read (col2im)
 // The products run on the backend's own plain matMul (a transposed matMul is ~10x slower on wasm,
-// docs/TFJS.md). Both are tested against the cpu backend's kernels (test/conv.test.ts).
+// docs/ENGINE.md). Both are tested against the cpu backend's kernels (test/conv.test.ts).
 import * as tf from '@tensorflow/tfjs';
 
 interface WasmInternals {

@@ -1,4 +1,4 @@
-// Numerical fixes every model relies on (docs/TFJS.md, measured on tfjs 4.22):
+// Numerical fixes every model relies on (docs/ENGINE.md, measured on tfjs 4.22):
 // 1. tfjs's Tanh gradient reuses the forward output, which is not on the outer tape, so second-order
 //    gradients (the HNN loss differentiates dH/dx) come out silently wrong. `safeTanh` fixes that.
 // 2. tfjs's BatchMatMul gradient uses transposed matMuls, ~10x slower on wasm. We register a

@@ -11,7 +11,7 @@ export interface LoopOptions {
   /** First update to run (0, or the step a checkpoint was saved at). */
   startAt?: number;
   /** Runs update i and returns its loss terms (at least `loss`), as plain numbers. */
-  step: (i: number) => Record<string, number>;
+  step: (i: number) => Record<string, number> | Promise<Record<string, number>>;
   /** Extra measurements at log points (e.g. test loss); called every logEvery updates and at the end. */
   evaluate?: (i: number) => Record<string, number>;
   logEvery?: number;
@@ -52,7 +52,7 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
       await new Promise((resolve) => setImmediate(resolve));
       yielded = performance.now();
     }
-    last = opts.step(i);
+    last = await opts.step(i);
     checkFinite(last, i, opts.label, 'training batch');
     done = i + 1;
     const isLast = i + 1 === opts.updates;

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
 import {
+  convSpecOf,
   DEFAULT_PIXEL_LOSS,
   pixelInputSize,
   PixelModel,
@@ -14,17 +15,19 @@ import {
   type PixelModelSpec,
 } from '../../models/pixel.ts';
 import type { ModelKind } from '../../models/kinds.ts';
+import type { NamedWeights } from '../../models/mlp.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
-import { pixelPendulumTask } from '../systems/pendulum.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { Rng } from '../util/rng.ts';
-import { Adam } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { makePixelStep } from './steps.ts';
-import { hasWindowGradient, windowPixelLossGradients } from '../../models/backprop.ts';
+import { WindowBatcher, windowsPerStep } from './pixel-batches.ts';
+import { windowStepDefinition, type VariableSpec } from './step-definition.ts';
+import { syncModel } from './state.ts';
+export { windowsPerStep } from './pixel-batches.ts';
 
 /** Pixel pairs, row-major [rows, 2 N^2] float32. */
 export interface PixelSplit {
@@ -43,6 +46,7 @@ export interface PixelData {
   test: PixelSplit;
 }
 
+/** The full training configuration of a pixel model (the task protocol with any changes); checkpoints record it. */
 export interface PixelTrainConfig {
   spec: PixelModelSpec;
   seed: number;
@@ -60,6 +64,8 @@ export interface PixelTrainConfig {
   logEvery: number;
   /** Updates between checkpoints. */
   checkpointEvery: number;
+  /** ONNX Runtime's intra-op threads (default every core; not part of the configuration a checkpoint checks). */
+  threads?: number;
 }
 
 /**
@@ -93,117 +99,6 @@ export function pixelTrainConfig(
   };
 }
 
-/** Rows of a split copied into reusable buffers (batching in JS keeps the dataset off the tensor heap). */
-class Batcher {
-  readonly x: Float32Array;
-  readonly next: Float32Array;
-  constructor(
-    private readonly split: PixelSplit,
-    readonly size: number,
-    private readonly width: number,
-  ) {
-    this.x = new Float32Array(size * width);
-    this.next = new Float32Array(size * width);
-  }
-  fill(rows: ArrayLike<number>): void {
-    const w = this.width;
-    for (let i = 0; i < this.size; i++) {
-      const r = rows[i];
-      this.x.set(this.split.x.subarray(r * w, (r + 1) * w), i * w);
-      this.next.set(this.split.next.subarray(r * w, (r + 1) * w), i * w);
-    }
-  }
-}
-
-/**
- * Windows of K + 1 consecutive pairs of one trial, copied into reusable buffers: pair j of window i
- * at rows [j * count + i]. Pairs 0..K-1 are the x rows r..r+K-1, pair K the next pair of row r+K-1.
- */
-class WindowBatcher {
-  readonly pairs: Float32Array;
-  /** The rows a window may start at: within its trial, K pairs before the trial's last. */
-  readonly starts: Int32Array;
-  constructor(
-    private readonly split: PixelSplit,
-    perTrial: number,
-    readonly K: number,
-    readonly count: number,
-    private readonly width: number,
-  ) {
-    if (perTrial - K < 1)
-      throw new UserError(`--rollout-steps ${K} needs trials of more than ${K + 3} frames; use fewer steps or longer trials`);
-    const perWindow = perTrial - K + 1;
-    const trials = split.rows / perTrial;
-    this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
-    this.pairs = new Float32Array((K + 1) * count * width);
-  }
-  fill(starts: ArrayLike<number>): void {
-    const w = this.width;
-    const { x, next } = this.split;
-    for (let i = 0; i < this.count; i++) {
-      const r = starts[i];
-      for (let j = 0; j < this.K; j++) this.pairs.set(x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
-      const last = r + this.K - 1;
-      this.pairs.set(next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
-    }
-  }
-}
-
-/** Windows of K + 1 pairs per step: as many as keep the encoder's rows per step the same as the one-step loss's (2 per pair). */
-export function windowsPerStep(batchSize: number, K: number): number {
-  return Math.max(1, Math.floor((2 * batchSize) / (K + 1)));
-}
-
-/**
- * One update of the window loss (models/pixel.ts, windowLoss); returns the batch's terms before the
- * update. The hand-written gradient (models/backprop.ts) serves the Euler and leapfrog steps of the
- * MLP autoencoder; tfjs's autodiff the rest (fast: false forces it, for the tests).
- */
-export function makeWindowStep(
-  model: PixelModel,
-  optimiser: Adam,
-  loss: PixelLossConfig,
-  batch: Pick<WindowBatcher, 'pairs' | 'K' | 'count'>,
-  fast = true,
-): () => LossTerms<number> {
-  const vars = model.variables();
-  const width = model.input;
-  const { K, count } = batch;
-  // pair j of every window, a view of the reusable buffer: uploaded as tensors of their own, because
-  // on wasm a slice of one big tensor copies all of it out of the heap first
-  const blocks = (from: number, to: number) => batch.pairs.subarray(from * count * width, to * count * width);
-  const handWritten = fast && hasWindowGradient(loss.latentStep) && (model.spec.encoder ?? 'mlp') === 'mlp';
-  if (handWritten)
-    return () => {
-      const t = tf.tidy(() => {
-        const xAll = tf.tensor2d(blocks(0, K + 1), [(K + 1) * count, width]);
-        const xHead = tf.tensor2d(blocks(0, K), [K * count, width]);
-        const { terms, grads } = windowPixelLossGradients(model, xHead, xAll, K, loss);
-        optimiser.apply(grads);
-        return terms;
-      });
-      const v = t.dataSync();
-      t.dispose();
-      return { total: loss.recon * v[0] + loss.consistency * v[1] + loss.hnn * v[2], recon: v[0], consistency: v[1], hnn: v[2] };
-    };
-  return () => {
-    const values = tf.tidy(() => {
-      const pairs = Array.from({ length: K + 1 }, (_, j) => tf.tensor2d(blocks(j, j + 1), [count, width]));
-      let terms: tf.Tensor | null = null;
-      const { grads } = tf.variableGrads(() => {
-        const t = model.windowLoss(pairs, loss);
-        terms = tf.keep(tf.stack([t.total, t.recon, t.consistency, t.hnn]));
-        return t.total;
-      }, vars);
-      optimiser.apply(vars.map((v) => grads[v.name]));
-      return terms as unknown as tf.Tensor;
-    });
-    const v = values.dataSync();
-    values.dispose();
-    return { total: v[0], recon: v[1], consistency: v[2], hnn: v[3] };
-  };
-}
-
 /**
  * The latent model's coupled weight decay: dynamicsWeightDecay when given, else weightDecay times
  * the latent term's weight. Coupled L2 adds wd * theta to the gradient of the WHOLE loss, but the
@@ -217,12 +112,12 @@ export function latentWeightDecay(cfg: Pick<PixelTrainConfig, 'weightDecay' | 'd
   return cfg.dynamicsWeightDecay ?? Number((cfg.weightDecay * cfg.loss.hnn).toPrecision(12));
 }
 
-/** Adam for a pixel model: coupled weight decay per variable (autoencoder, then latent model). */
-export function pixelAdam(model: PixelModel, cfg: PixelTrainConfig): Adam {
+/** The pixel model's variables with their coupled weight decay (the autoencoder's, then the latent model's). */
+export function pixelVariables(model: PixelModel, cfg: PixelTrainConfig): VariableSpec[] {
   const aeCount = model.ae.variables().length;
   const latent = latentWeightDecay(cfg);
-  const wd = model.variables().map((_, i) => (i < aeCount ? cfg.weightDecay : latent));
-  return new Adam(model.variables(), { lr: cfg.lr, weightDecay: wd });
+  const keys = model.keys();
+  return model.variables().map((v, i) => ({ key: keys[i], shape: v.shape, weightDecay: i < aeCount ? cfg.weightDecay : latent }));
 }
 
 function checkData(cfg: PixelTrainConfig, data: PixelData): number {
@@ -244,16 +139,6 @@ function checkData(cfg: PixelTrainConfig, data: PixelData): number {
   }
   if (data.train.rows < 1) throw new UserError('dataset has no training rows; regenerate it with more trials');
   return width;
-}
-
-/** One optimisation step of the joint loss on a batch; returns the batch loss terms. */
-export function makeStep(
-  model: PixelModel,
-  optimiser: Adam,
-  loss: PixelLossConfig,
-): (x: Float32Array, next: Float32Array, rows: number) => LossTerms<number> {
-  const fast = makePixelStep(model, optimiser, loss);
-  return (x, next, rows) => fast.step(x, next, rows);
 }
 
 /** Per-sample loss terms over a whole split, in chunks (no weight gradients). */
@@ -305,6 +190,10 @@ export interface PixelTrainOptions {
 
 export interface PixelTrainResult extends LoopResult {
   model: PixelModel;
+  /** What trained: the engine's one-line description. */
+  engine: string;
+  /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
+  threads: number | null;
   /** Update the run started from (0, or the checkpoint's step). */
   startStep: number;
   /** True when every update ran (not stopped by stopAfter). */
@@ -316,7 +205,13 @@ export interface PixelTrainResult extends LoopResult {
 function configKey(cfg: PixelTrainConfig): Record<string, unknown> {
   // the resolved latent decay: a checkpoint made under another default is refused, not resumed
   return JSON.parse(
-    JSON.stringify({ ...cfg, dynamicsWeightDecay: latentWeightDecay(cfg), logEvery: undefined, checkpointEvery: undefined }),
+    JSON.stringify({
+      ...cfg,
+      dynamicsWeightDecay: latentWeightDecay(cfg),
+      logEvery: undefined,
+      checkpointEvery: undefined,
+      threads: undefined,
+    }),
   );
 }
 
@@ -337,95 +232,104 @@ export function checkCheckpointDataset(
 /** Trains (or resumes training of) one pixel model. */
 export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, opts: PixelTrainOptions = {}): Promise<PixelTrainResult> {
   const width = checkData(cfg, data);
-  const batchSize = Math.min(cfg.batchSize, data.train.rows);
   const batchRng = new Rng(cfg.seed).fork('batches');
-  let startStep = 0;
-  let priorSeconds = 0;
-  let model: PixelModel;
-  let optimiser: Adam;
-  if (opts.resume) {
-    if (!opts.checkpointPath) throw new Error('resume needs a checkpoint path');
-    const ck = loadCheckpoint(opts.checkpointPath);
-    const { dataset: _ckDataset, ...ckConfig } = ck.meta as { dataset?: string };
-    checkCheckpointDataset(opts.checkpointPath, ck.meta, opts.datasetId, opts.datasetDir);
-    const want = configKey(cfg);
-    if (JSON.stringify(ckConfig) !== JSON.stringify(want)) {
-      throw new UserError(
-        `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
-      );
-    }
-    model = PixelModel.fromWeights(cfg.spec, ck.weights);
-    optimiser = pixelAdam(model, cfg);
-    optimiser.load(ck.adam);
-    batchRng.setState(ck.rng);
-    startStep = ck.step;
-    priorSeconds = ck.elapsed;
-    if (opts.log) truncateLog(opts.log.path, startStep);
-    opts.log?.write({ event: 'resume', step: startStep });
-  } else {
-    model = PixelModel.init(cfg.spec, cfg.seed);
-    optimiser = pixelAdam(model, cfg);
-  }
+  const start = startingPoint(cfg, opts, batchRng);
+  const { model } = start;
   const K = cfg.loss.rolloutSteps ?? 1;
-  const windows = K > 1 ? new WindowBatcher(data.train, data.perTrial ?? 0, K, windowsPerStep(batchSize, K), width) : null;
-  const windowStep = windows ? makeWindowStep(model, optimiser, cfg.loss, windows) : null;
-  const step = makeStep(model, optimiser, cfg.loss);
-  const batch = new Batcher(data.train, batchSize, width);
-  const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
-  const t0 = performance.now();
-  const save = (nextStep: number) => {
-    if (!opts.checkpointPath) return;
-    const elapsed = priorSeconds + (performance.now() - t0) / 1000;
-    saveCheckpoint(opts.checkpointPath, {
-      step: nextStep,
-      weights: model.read(),
-      adam: optimiser.state(),
-      rng: batchRng.getState(),
-      meta: { ...configKey(cfg), ...(opts.datasetId !== undefined ? { dataset: opts.datasetId } : {}) },
-      elapsed,
-    });
-  };
-  const updates = cfg.steps + 1;
-  const result = await runLoop({
-    updates,
-    startAt: startStep,
-    step: () => {
-      let t: LossTerms<number>;
-      if (windows && windowStep) {
+  const windows = new WindowBatcher(
+    data.train,
+    data.perTrial ?? null,
+    K,
+    windowsPerStep(Math.min(cfg.batchSize, data.train.rows), K),
+    width,
+  );
+  const def = windowStepDefinition(
+    model.spec,
+    convSpecOf(model.spec),
+    pixelVariables(model, cfg),
+    { K, count: windows.count, width },
+    cfg.loss,
+  );
+  const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
+  try {
+    if (start.adam)
+      engine.load(
+        model.variables().map((v) => v.dataSync() as Float32Array),
+        start.adam,
+      );
+    const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
+    const t0 = performance.now();
+    const save = (nextStep: number) => {
+      if (!opts.checkpointPath) return;
+      saveCheckpoint(opts.checkpointPath, {
+        step: nextStep,
+        weights: namedWeights(model, engine),
+        adam: engine.adamState(),
+        rng: batchRng.getState(),
+        meta: { ...configKey(cfg), ...(opts.datasetId !== undefined ? { dataset: opts.datasetId } : {}) },
+        elapsed: start.priorSeconds + (performance.now() - t0) / 1000,
+      });
+    };
+    const updates = cfg.steps + 1;
+    const result = await runLoop({
+      updates,
+      startAt: start.step,
+      step: async () => {
+        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
         const order = batchRng.permutation(windows.starts.length).subarray(0, windows.count);
         windows.fill(Array.from(order, (i) => windows.starts[i]));
-        t = windowStep();
-      } else {
-        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-        batch.fill(batchRng.permutation(data.train.rows).subarray(0, batchSize));
-        t = step(batch.x, batch.next, batchSize);
-      }
-      return { loss: t.total, recon: t.recon, consistency: t.consistency, hnn: t.hnn };
-    },
-    evaluate:
-      evalSplit.rows > 0
-        ? () => {
-            const s = splitSampleLosses(model, evalSplit, cfg.loss);
-            return {
-              testLoss: meanOf(s.total),
-              testRecon: meanOf(s.recon),
-              testConsistency: meanOf(s.consistency),
-              testHnn: meanOf(s.hnn),
-            };
-          }
-        : undefined,
-    logEvery: cfg.logEvery,
-    log: opts.log,
-    label: opts.label ?? `pixel ${cfg.spec.kind}`,
-    quiet: opts.quiet,
-    checkpoint: opts.checkpointPath ? { every: cfg.checkpointEvery, save } : undefined,
-    stopAfter: opts.stopAfter,
-  });
-  const finished = result.lastStep >= updates;
-  // a stopped run leaves a checkpoint at exactly the step it stopped
-  if (!finished) save(result.lastStep);
-  optimiser.dispose();
-  return { ...result, model, startStep, finished, totalSeconds: priorSeconds + result.seconds };
+        const [recon, consistency, hnn] = await engine.step([windows.pairs, windows.head]);
+        const l = cfg.loss;
+        return { loss: l.recon * recon + l.consistency * consistency + l.hnn * hnn, recon, consistency, hnn };
+      },
+      evaluate: evalSplit.rows > 0 ? () => (syncModel(model, engine), testTerms(model, evalSplit, cfg.loss)) : undefined,
+      logEvery: cfg.logEvery,
+      log: opts.log,
+      label: opts.label ?? `pixel ${cfg.spec.kind}`,
+      quiet: opts.quiet,
+      checkpoint: opts.checkpointPath ? { every: cfg.checkpointEvery, save } : undefined,
+      stopAfter: opts.stopAfter,
+    });
+    const finished = result.lastStep >= updates;
+    // a stopped run leaves a checkpoint at exactly the step it stopped
+    if (!finished) save(result.lastStep);
+    syncModel(model, engine);
+    const engineInfo = { engine: engine.description, threads: engine.threads };
+    return { ...result, ...engineInfo, model, startStep: start.step, finished, totalSeconds: start.priorSeconds + result.seconds };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** A new model, or the checkpoint's (with its Adam state, batch stream, step and time) when resuming. */
+function startingPoint(cfg: PixelTrainConfig, opts: PixelTrainOptions, batchRng: Rng) {
+  if (!opts.resume) return { model: PixelModel.init(cfg.spec, cfg.seed), adam: null, step: 0, priorSeconds: 0 };
+  if (!opts.checkpointPath) throw new Error('resume needs a checkpoint path');
+  const ck = loadCheckpoint(opts.checkpointPath);
+  const { dataset: _ckDataset, ...ckConfig } = ck.meta as { dataset?: string };
+  checkCheckpointDataset(opts.checkpointPath, ck.meta, opts.datasetId, opts.datasetDir);
+  if (JSON.stringify(ckConfig) !== JSON.stringify(configKey(cfg))) {
+    throw new UserError(
+      `checkpoint ${opts.checkpointPath} was made with a different configuration; resume with the same options, or run with --force to start over`,
+    );
+  }
+  batchRng.setState(ck.rng);
+  if (opts.log) truncateLog(opts.log.path, ck.step);
+  opts.log?.write({ event: 'resume', step: ck.step });
+  return { model: PixelModel.fromWeights(cfg.spec, ck.weights), adam: ck.adam, step: ck.step, priorSeconds: ck.elapsed };
+}
+
+/** The engine's current weights by the model's keys (a checkpoint's). */
+function namedWeights(model: PixelModel, engine: StepEngine): NamedWeights {
+  const values = engine.weights();
+  const vars = model.variables();
+  return Object.fromEntries(model.keys().map((k, i) => [k, { shape: vars[i].shape, values: values[i] }]));
+}
+
+/** The loss terms' means on (part of) the test split, for the training curve. */
+function testTerms(model: PixelModel, split: PixelSplit, loss: PixelLossConfig): Record<string, number> {
+  const s = splitSampleLosses(model, split, loss);
+  return { testLoss: meanOf(s.total), testRecon: meanOf(s.recon), testConsistency: meanOf(s.consistency), testHnn: meanOf(s.hnn) };
 }
 
 function subset(s: PixelSplit, rows: number, width: number): PixelSplit {
@@ -452,29 +356,4 @@ export function truncateLog(path: string, step: number): void {
 /** Removes a finished run's checkpoint. */
 export function removeCheckpoint(path: string): void {
   rmSync(path, { force: true });
-}
-
-/**
- * One full-size joint training step (batch 200 of random pairs) to time repeatedly: what
- * `hnn bench` measures (the PyTorch CPU reference takes about 30 ms here).
- */
-export async function pixelJointStep(
-  opts: { kind?: 'hnn' | 'baseline'; frameSize?: number; batchSize?: number } = {},
-): Promise<{ step: () => void; dispose: () => void }> {
-  // the paper's one-step loss: the step the PyTorch peer of `npm run bench` takes too
-  const cfg = pixelTrainConfig(pixelPendulumTask, opts.kind ?? 'hnn', 0, opts.frameSize ?? 28, {}, true);
-  const batchSize = opts.batchSize ?? cfg.batchSize;
-  const model = PixelModel.init(cfg.spec, 0);
-  const optimiser = pixelAdam(model, cfg);
-  const step = makeStep(model, optimiser, cfg.loss);
-  const rng = new Rng(1);
-  const x = new Float32Array(batchSize * model.input).map(() => rng.uniform());
-  const next = new Float32Array(batchSize * model.input).map(() => rng.uniform());
-  return {
-    step: () => void step(x, next, batchSize),
-    dispose: () => {
-      optimiser.dispose();
-      model.dispose();
-    },
-  };
 }

@@ -1,101 +1,209 @@
-// Training a state-space model (HNN or baseline) on a state dataset: the paper's protocol.
+// Training a state-space model (HNN, baseline or D-HNN) on a state dataset: the paper's protocol
+// (Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step), on the
+// current engine (./engine.ts).
 import * as tf from '@tensorflow/tfjs';
 import { inChunks } from '../tf/chunks.ts';
-import { DynamicsModel, type ModelKind } from '../../models/dynamics.ts';
+import { DynamicsModel } from '../../models/dynamics.ts';
+import { fieldParamsOf } from '../../models/layout.ts';
+import { stateLoss } from '../../models/losses.ts';
+import { TfjsOps } from '../engine/tfjs-ops.ts';
 import { Rng } from '../util/rng.ts';
-import { Adam } from './adam.ts';
+import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { makeStateStep } from './steps.ts';
+import { stateStepDefinition, trajectoryStepDefinition, type StepDefinition, type VariableSpec } from './step-definition.ts';
+import { StateWindows, windowStarts } from './state-windows.ts';
 import type { JsonlLog } from './log.ts';
+import { parseOptions } from '../util/options.ts';
+import { UserError } from '../util/errors.ts';
+import { stateTrainConfigSchema, type StateTrainConfig } from './options.ts';
 
+/** One split of a state dataset as training reads it. */
 export interface StateSplit {
   /** inputs row-major [rows, dim] */
   x: Float64Array;
   /** target derivatives row-major [rows, dim] */
   dx: Float64Array;
+  /** time of each row (needed by the trajectory loss) */
+  t?: Float64Array;
   rows: number;
 }
 
+/** A state dataset's two splits as training reads them (toStateData makes one from a StateDataset). */
 export interface StateData {
+  /** state dimension 2k */
   dim: number;
   train: StateSplit;
   test: StateSplit;
 }
 
-export interface StateTrainConfig {
-  kind: ModelKind;
-  seed: number;
-  /** total_steps of the reference; the loop runs steps + 1 updates */
-  steps: number;
-  /** null = full batch */
-  batchSize: number | null;
-  weightDecay: number;
-  /** D-HNN: the coupled weight decay of D's weights (default weightDecay); H's is weightDecay */
-  dissipationWeightDecay?: number;
-  lr: number;
-  hidden: number[];
-  /** updates between log lines (default 200) */
-  logEvery?: number;
-}
+export type { StateTrainConfig } from './options.ts';
 
-function toTensor(split: StateSplit, dim: number): { x: tf.Tensor2D; dx: tf.Tensor2D } {
-  return { x: tf.tensor2d(Float32Array.from(split.x), [split.rows, dim]), dx: tf.tensor2d(Float32Array.from(split.dx), [split.rows, dim]) };
+/** Refuses data whose arrays do not match their stated shape, or that hold a non-finite value. */
+function checkStateData(data: StateData): void {
+  if (!Number.isInteger(data.dim) || data.dim < 2 || data.dim % 2 !== 0)
+    throw new UserError(`trainStateModel data: dim must be an even integer >= 2 (q's then p's), got ${data.dim}`);
+  for (const name of ['train', 'test'] as const) {
+    const s = data[name];
+    if (!Number.isInteger(s.rows) || s.rows < 1)
+      throw new UserError(`trainStateModel data: ${name}.rows must be a positive integer, got ${s.rows}`);
+    for (const a of ['x', 'dx'] as const) {
+      if (s[a].length !== s.rows * data.dim)
+        throw new UserError(`trainStateModel data: ${name}.${a} holds ${s[a].length} values, rows x dim is ${s.rows * data.dim}`);
+      const bad = s[a].findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new UserError(`trainStateModel data: ${name}.${a}[${bad}] is ${s[a][bad]}; remove or fix that row`);
+    }
+  }
 }
 
 /** Loss of the model on a whole split, in chunks (no gradient). */
 export function splitLoss(model: DynamicsModel, x: tf.Tensor2D, dx: tf.Tensor2D, chunk = 5000): number {
   const rows = x.shape[0];
+  const params = fieldParamsOf(model.spec, model.variables());
   let sum = 0;
   inChunks(rows, chunk, (start, n) => {
-    sum += model.loss(x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1])).dataSync()[0] * n;
+    const loss = stateLoss(new TfjsOps(), params, x.slice([start, 0], [n, -1]), dx.slice([start, 0], [n, -1]));
+    sum += loss.dataSync()[0] * n;
   });
   return sum / rows;
 }
 
+/** The trained model with the loop's history and timing. */
 export interface StateTrainResult extends LoopResult {
   model: DynamicsModel;
+  /** What trained: the engine's one-line description. */
+  engine: string;
+  /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
+  threads: number | null;
 }
 
+/** The model's variables with their weight decay: H's (or the baseline's) weightDecay, the D-HNN's D its own. */
+export function stateVariables(
+  model: DynamicsModel,
+  cfg: Pick<StateTrainConfig, 'weightDecay' | 'dissipationWeightDecay'>,
+): VariableSpec[] {
+  const first = model.mlp.variables().length;
+  const keys = model.keys();
+  return model.variables().map((v, i) => ({
+    key: keys[i],
+    shape: v.shape,
+    weightDecay: i < first ? cfg.weightDecay : (cfg.dissipationWeightDecay ?? cfg.weightDecay),
+  }));
+}
+
+/** Rows of a split as float32 batches: the whole split, or `size` rows of a permutation per step. */
+export class StateBatches {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  private readonly allX: Float32Array;
+  private readonly allY: Float32Array;
+  constructor(
+    split: StateSplit,
+    private readonly dim: number,
+    readonly size: number,
+  ) {
+    this.allX = Float32Array.from(split.x);
+    this.allY = Float32Array.from(split.dx);
+    const full = size === split.rows;
+    this.x = full ? this.allX : new Float32Array(size * dim);
+    this.y = full ? this.allY : new Float32Array(size * dim);
+  }
+  /** Copies the given rows into the batch buffers. */
+  fill(rows: ArrayLike<number>): void {
+    const d = this.dim;
+    for (let i = 0; i < this.size; i++) {
+      this.x.set(this.allX.subarray(rows[i] * d, (rows[i] + 1) * d), i * d);
+      this.y.set(this.allY.subarray(rows[i] * d, (rows[i] + 1) * d), i * d);
+    }
+  }
+}
+
+/**
+ * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
+ * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
+ * updates. `cfg` is validated first (an unknown key, a value out of range or an unknown model kind
+ * is a one-line UserError) and so is `data` (shapes, finite values). Same cfg and data, same
+ * backend: the same weights. The caller owns the returned model (dispose it).
+ */
 export async function trainStateModel(
-  cfg: StateTrainConfig,
+  config: StateTrainConfig,
   data: StateData,
   opts: { log?: JsonlLog; quiet?: boolean; label?: string } = {},
 ): Promise<StateTrainResult> {
+  const cfg = parseOptions(stateTrainConfigSchema, config, 'trainStateModel config');
+  checkStateData(data);
   const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
-  const vars = model.variables();
-  // variables() holds H's (or the baseline's) weights first, then the D-HNN's D
-  const first = model.mlp.variables().length;
-  const weightDecay = vars.map((_, i) => (i < first ? cfg.weightDecay : (cfg.dissipationWeightDecay ?? cfg.weightDecay)));
-  const optimiser = new Adam(vars, { lr: cfg.lr, weightDecay });
-  const train = toTensor(data.train, data.dim);
-  const test = toTensor(data.test, data.dim);
+  const batches = stateBatches(model, cfg, data);
+  const engine = await createStepEngine(batches.def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
+  const test = {
+    x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
+    dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
+  };
   const batchRng = new Rng(cfg.seed).fork('batches');
-  const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
-
-  const fast = makeStateStep(model, optimiser);
-  const step = (): Record<string, number> =>
-    tf.tidy(() => {
-      let x = train.x;
-      let dx = train.dx;
-      if (!fullBatch) {
-        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-        const idx = tf.tensor1d(batchRng.permutation(data.train.rows).subarray(0, cfg.batchSize!), 'int32');
-        x = tf.gather(train.x, idx);
-        dx = tf.gather(train.dx, idx);
-      }
-      return { loss: fast.step(x, dx) };
+  try {
+    const result = await runLoop({
+      updates: cfg.steps + 1,
+      step: async () => ({ loss: (await engine.step(batches.next(batchRng)))[0] }),
+      evaluate: () => {
+        syncModel(model, engine);
+        return { testLoss: splitLoss(model, test.x, test.dx) };
+      },
+      logEvery: cfg.logEvery ?? 200,
+      log: opts.log,
+      label: opts.label ?? `train ${cfg.kind}`,
+      quiet: opts.quiet,
     });
+    syncModel(model, engine);
+    return { ...result, model, engine: engine.description, threads: engine.threads };
+  } finally {
+    engine.dispose();
+    tf.dispose([test.x, test.dx]);
+  }
+}
 
-  const result = await runLoop({
-    updates: cfg.steps + 1,
-    step,
-    evaluate: () => ({ testLoss: splitLoss(model, test.x, test.dx) }),
-    logEvery: cfg.logEvery ?? 200,
-    log: opts.log,
-    label: opts.label ?? `train ${cfg.kind}`,
-    quiet: opts.quiet,
-  });
-  optimiser.dispose();
-  tf.dispose([train.x, train.dx, test.x, test.dx]);
-  return { ...result, model };
+/**
+ * The step and its batches: the derivative loss on rows (all of them, or a fresh seeded permutation's
+ * first batchSize per step, as the reference's torch.randperm(n)[:batch]); or, with rolloutSteps, the
+ * trajectory loss on windows of K + 1 consecutive states (all, or batchSize windows per step).
+ */
+function stateBatches(
+  model: DynamicsModel,
+  cfg: ReturnType<typeof parseOptions<typeof stateTrainConfigSchema>>,
+  data: StateData,
+): { def: StepDefinition; next: (rng: Rng) => Float32Array[] } {
+  const variables = stateVariables(model, cfg);
+  const pick = (n: number, rng: Rng) =>
+    cfg.batchSize === null || cfg.batchSize >= n ? null : rng.permutation(n).subarray(0, cfg.batchSize);
+  if (cfg.rolloutSteps === undefined) {
+    const rows = cfg.batchSize === null || cfg.batchSize >= data.train.rows ? data.train.rows : cfg.batchSize;
+    const b = new StateBatches(data.train, data.dim, rows);
+    const def = stateStepDefinition(model.spec, variables, rows, data.dim);
+    return {
+      def,
+      next: (rng) => {
+        const chosen = pick(data.train.rows, rng);
+        if (chosen) b.fill(chosen);
+        return [b.x, b.y];
+      },
+    };
+  }
+  if (!data.train.t) throw new UserError("--rollout-steps needs the rows' times: give data made by a generator (toStateData keeps them)");
+  const K = cfg.rolloutSteps;
+  const { starts, h } = windowStarts({ x: data.train.x, t: data.train.t, rows: data.train.rows }, K);
+  const count = cfg.batchSize === null ? starts.length : Math.min(cfg.batchSize, starts.length);
+  const w = new StateWindows(data.train.x, data.dim, K, count);
+  const def = trajectoryStepDefinition(model.spec, variables, count, data.dim, { K, method: cfg.rolloutIntegrator ?? 'leapfrog', h });
+  if (count === starts.length) w.fill(starts);
+  return {
+    def,
+    next: (rng) => {
+      const chosen = pick(starts.length, rng);
+      if (chosen) w.fill(Array.from(chosen, (i) => starts[i]));
+      return [w.states];
+    },
+  };
+}
+
+/** Copies an ORT engine's weights into the model's variables (tfjs engines train them in place). */
+export function syncModel(model: { assign(values: readonly Float32Array[]): void }, engine: StepEngine): void {
+  if (!engine.ownsModelVariables) model.assign(engine.weights());
 }

@@ -10,7 +10,7 @@ import { checkWritable, removeStaleTmpFiles, writeJsonAtomic } from './files.ts'
 import { acquireLock, type Lock } from './lock.ts';
 
 /** What a folder made by hnn holds. A dataset is marked by its manifest.json; the others by MARKER. */
-export type OutputKind = 'dataset' | 'run' | 'reproduction' | 'main-job' | 'site';
+export type OutputKind = 'dataset' | 'run' | 'reproduction' | 'main-job' | 'site' | 'export';
 
 export const MARKER = '.hnn-output.json';
 
@@ -21,6 +21,7 @@ const FINISHED_BY: Record<OutputKind, string> = {
   reproduction: 'table.json',
   'main-job': 'summary.json',
   site: 'index.html',
+  export: 'export.json',
 };
 
 export type OutputState =
@@ -73,6 +74,7 @@ const NOUN: Record<OutputKind, string> = {
   reproduction: 'a reproduction',
   'main-job': "the main job's outputs",
   site: 'a web site',
+  export: 'exported ONNX models',
 };
 
 /** Siblings of `dir` that killed writers left: partial builds and results set aside while publishing. */

@@ -24,6 +24,7 @@ function hashLabel(label: string): number {
  */
 export const MAX_SEED = 0xffffffff;
 
+/** A seeded random number generator (splitmix32 streams): every draw of the project comes from one. */
 export class Rng {
   private gen: RandomGenerator;
   private spareNormal: number | null = null;

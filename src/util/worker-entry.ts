@@ -3,8 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { JOBS, type JobName } from '../pipeline/jobs.ts';
 
-const { name, args } = workerData as { name: JobName; args: [never] };
+const { name, args, systemFile } = workerData as { name: JobName; args: [never]; systemFile?: string };
 try {
+  // a user's tasks are known by name in this thread too
+  if (systemFile) await (await import('../tasks/system-file.ts')).registerSystemFile(systemFile);
   const result = await JOBS[name](...args);
   parentPort!.postMessage({ ok: true, result });
 } catch (e) {

@@ -12,6 +12,8 @@ import { JOBS, type JobName } from '../pipeline/jobs.ts';
 export interface Job<N extends JobName = JobName> {
   name: N;
   args: Parameters<(typeof JOBS)[N]>;
+  /** A user's system file whose tasks the job names: a worker registers it before running (src/tasks/system-file.ts). */
+  systemFile?: string;
 }
 
 type Result<N extends JobName> = Awaited<ReturnType<(typeof JOBS)[N]>>;
@@ -28,7 +30,7 @@ function workerEntry(): string | null {
 
 function runInWorker<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(pathToFileURL(entry), { workerData: { name: job.name, args: job.args } });
+    const worker = new Worker(pathToFileURL(entry), { workerData: { name: job.name, args: job.args, systemFile: job.systemFile } });
     let settled = false;
     worker.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
       settled = true;

@@ -6,7 +6,8 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeArtifacts, parseModelJson, weightsPath } from '../../models/artifacts.ts';
-import { PIXEL_MODEL_FORMAT, contextOf, loadPixelModel, type PixelTopology } from '../../models/pixel.ts';
+import { PIXEL_MODEL_FORMAT, contextOf, type PixelTopology } from '../../models/pixel.ts';
+import { loadPixelModel } from '../../models/storage.ts';
 import { buildStateDataset } from '../../datasets/state.ts';
 import { paramNames } from '../../datasets/pixel.ts';
 import type { LatentMap } from '../eval/pixel.ts';
@@ -14,6 +15,7 @@ import { fitTrainMap, loadPixelDataset, savedLatentMap } from '../pipeline/pixel
 import { findPixelModels, refuseUnfinished } from '../pipeline/rollout.ts';
 import { initBackend } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
+import { TASKS } from '../tasks/registry.ts';
 import { makeDir, writeFileAtomic, writeJsonAtomic } from '../util/files.ts';
 import { claimOutput, markOutput, partialPathFor, publishFolder } from '../util/output.ts';
 import { packageRoot } from '../util/package-root.ts';
@@ -131,6 +133,11 @@ export async function buildSite(opts: SiteOptions): Promise<SiteResult> {
   if (!existsSync(dataDir))
     throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
   const ds = loadPixelDataset(dataDir);
+  // the page rebuilds its task from the built-in registry; a user's system (--system) is not in its bundle
+  if (!TASKS.includes(ds.task))
+    throw new UserError(
+      `${ds.task.name} is a user's system: the browser page of hnn web replays only the built-in tasks so far; use hnn rollout --system for its video and plots`,
+    );
   for (const k of kinds) {
     const size = models[k]!.topology.frameSize;
     if (size !== ds.params.size)

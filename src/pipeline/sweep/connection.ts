@@ -31,6 +31,7 @@ export function scrub(message: string, address: QueueAddress): string {
   return secret ? message.split(secret).join('***') : message;
 }
 
+/** Checks a queue address (redis:// or rediss://) and gives the client options; the password only goes there. */
 export function parseQueueUrl(url: string, env: NodeJS.ProcessEnv = process.env): QueueAddress {
   let u: URL;
   try {

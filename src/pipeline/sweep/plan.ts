@@ -9,6 +9,7 @@ import { UserError } from '../../util/errors.ts';
 /** An option's value as a flag takes it: a string or number after the flag, `true` for a flag without a value. */
 export type OptionValue = string | number | boolean;
 
+/** One run as data: task, model, seed and the option values of `hnn train` (and `hnn generate`). */
 export interface RunSpec {
   task: string;
   model: string;
@@ -19,6 +20,7 @@ export interface RunSpec {
   data: Record<string, OptionValue>;
 }
 
+/** A run of a sweep with its identity (job id) and folder name. */
 export interface PlannedRun extends RunSpec {
   sweep: string;
   /** hash of the sweep's name and the run's configuration: the queue's job id */
@@ -62,6 +64,7 @@ export function runId(sweep: string, run: RunSpec): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
 }
 
+/** A run of `sweep` with its id (the hash of its configuration) and its folder name. */
 export function planRun(sweep: string, run: RunSpec): PlannedRun {
   const id = runId(sweep, run);
   return { ...run, sweep, id, name: `${run.task}-${run.model}-seed${run.seed}-${id.slice(0, 8)}` };

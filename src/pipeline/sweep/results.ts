@@ -6,6 +6,7 @@ import { metricInfo, METRICS, type RunSummary } from './summary.ts';
 
 export type RunState = 'completed' | 'failed' | 'active' | 'waiting' | 'delayed' | 'missing';
 
+/** What is known of one run of a sweep: its state and result, or its error. */
 export interface RunRecord {
   run: PlannedRun;
   state: RunState;
@@ -32,6 +33,7 @@ export interface ResultGroup {
   metrics: Record<string, Stat>;
 }
 
+/** A sweep's results: its configurations ranked, and its failed runs. */
 export interface SweepResults {
   sweep: string;
   metric: string;
@@ -69,6 +71,7 @@ function rank(groups: ResultGroup[], metric: string): ResultGroup[] {
   });
 }
 
+/** Groups the runs by configuration, with each metric's mean and spread over seeds, best first. */
 export function sweepResults(sweep: string, metric: string, swept: string[], records: RunRecord[]): SweepResults {
   const groups = new Map<string, { g: ResultGroup; summaries: RunSummary[] }>();
   for (const r of records) {
@@ -134,6 +137,7 @@ export function optionColumns(res: SweepResults): string[] {
   return res.swept.filter((k) => k !== 'task' && k !== 'model');
 }
 
+/** The results as a markdown table (best first) with the failed runs below. */
 export function resultsMarkdown(res: SweepResults): string {
   const metrics = shownMetrics(res);
   const opts = optionColumns(res);

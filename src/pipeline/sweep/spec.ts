@@ -43,8 +43,10 @@ const specSchema = z.strictObject({
   attempts: z.int().min(1).max(20).optional(),
   metric: z.string().optional(),
 });
+/** A sweep specification as read from YAML or JSON (docs/SWEEPS.md). */
 export type SweepSpec = z.infer<typeof specSchema>;
 
+/** A spec expanded into its checked runs, with what ranks and plots them. */
 export interface SweepPlan {
   name: string;
   runs: PlannedRun[];
@@ -75,6 +77,7 @@ export function readSpec(path: string): SweepSpec {
   return { ...spec, name: spec.name ?? basename(path, extname(path)) };
 }
 
+/** Checks the shape of a parsed spec; a UserError names the first problem. */
 export function parseSpec(raw: unknown, where = 'the sweep spec'): SweepSpec {
   const r = specSchema.safeParse(raw);
   if (!r.success) {

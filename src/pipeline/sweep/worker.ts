@@ -17,6 +17,7 @@ import type { RunSummary } from './summary.ts';
 /** Times a run may be handed on after its worker died (BullMQ's maxStalledCount), then it is failed. */
 export const MAX_STALLS = 5;
 
+/** What `hnn worker` is started with. */
 export interface WorkerOptions {
   address: QueueAddress;
   store: string;

@@ -1,0 +1,135 @@
+// The training loop's overhead over its bare step: trainPixelModel with the default protocol (the
+// K-frame window loss that `hnn train` and `npm start` run) on random frames, short runs at scaled
+// log and checkpoint intervals, alternating with blocks of the bare step on the same engine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PixelModel } from '../../../models/pixel.ts';
+import { saveCheckpoint } from '../../train/checkpoint.ts';
+import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelData } from '../../train/pixel.ts';
+import { pixelPendulumTask } from '../../systems/pendulum.ts';
+import { Rng } from '../../util/rng.ts';
+import { pixelBenchStep } from './steps.ts';
+
+export interface LoopOverhead {
+  settings: {
+    updates: number;
+    logEvery: number;
+    checkpointEvery: number;
+    evalRows: number;
+    trainRows: number;
+    repeats: number;
+    threads: number;
+  };
+  /** trainPixelModel's own ms per update (batching, steps, evaluations, checkpoints), median over the repeats */
+  loopMsPerStep: number;
+  /** the bare step on a fixed batch, median over blocks run between the loop runs */
+  bareStepMs: number;
+  /** median over the repeats of (loop - bare) / bare, each loop run against the bare blocks just before and after it */
+  overheadPercent: number;
+  loopRunsMs: number[];
+  overheadRunsPercent: number[];
+  /** one evaluation of evalRows test rows, and one checkpoint write */
+  evaluationMs: number;
+  checkpointMs: number;
+  /** the loop's overhead with evaluations and checkpoints at the protocol's logEvery 200 / checkpointEvery 250 */
+  protocolOverheadPercent: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Random frames of the default dataset's shape: 160 train trials of 100 pairs, 1000 test rows. */
+function randomPixelData(): PixelData {
+  const [trainRows, evalRows, width] = [16000, 1000, 2 * 28 * 28];
+  const rng = new Rng(2);
+  const frames = Float32Array.from({ length: trainRows * width }, () => rng.uniform());
+  // next = the same frames: the content does not change the work
+  return {
+    frameSize: 28,
+    perTrial: 100,
+    train: { x: frames, next: frames, rows: trainRows },
+    test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
+  };
+}
+
+export async function benchTrainingLoop(o: {
+  updates?: number;
+  logEvery?: number;
+  checkpointEvery?: number;
+  repeats?: number;
+  threads: number;
+}): Promise<LoopOverhead> {
+  const [updates, logEvery, checkpointEvery, repeats] = [o.updates ?? 60, o.logEvery ?? 20, o.checkpointEvery ?? 25, o.repeats ?? 5];
+  const data = randomPixelData();
+  const cfg = {
+    ...pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery }),
+    threads: o.threads,
+  };
+  const K = cfg.loss.rolloutSteps ?? 1;
+  const bare = await pixelBenchStep(K, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
+  for (let i = 0; i < 3; i++) await bare.run();
+  const [bareMs, bareBlocks] = [[] as number[], [] as number[]];
+  const bareBlock = async () => {
+    const block: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await bare.run();
+      block.push(performance.now() - t);
+    }
+    bareMs.push(...block);
+    bareBlocks.push(median(block));
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-loop-'));
+  try {
+    const loopRunsMs: number[] = [];
+    let trained: PixelModel | null = null;
+    for (let r = 0; r < repeats; r++) {
+      await bareBlock();
+      const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows: data.test.rows });
+      loopRunsMs.push(run.msPerStep);
+      trained?.dispose();
+      trained = run.model;
+    }
+    await bareBlock();
+    bare.dispose();
+    const pieces = timePieces(trained!, data, cfg.loss, dir);
+    trained!.dispose();
+    const [bareStepMs, loopMsPerStep] = [median(bareMs), median(loopRunsMs)];
+    const around = (r: number) => (bareBlocks[r] + bareBlocks[r + 1]) / 2;
+    const overheadRunsPercent = loopRunsMs.map((ms, r) => (100 * (ms - around(r))) / around(r));
+    // what is left once the scaled evaluations and checkpoints are taken out: batching and bookkeeping
+    const evaluations = Math.floor((updates - 1) / logEvery) + 1 + ((updates - 1) % logEvery === 0 ? 0 : 1);
+    const checkpoints = Math.floor((updates - 1) / checkpointEvery);
+    const residual = loopMsPerStep - bareStepMs - (pieces.evaluationMs * evaluations + pieces.checkpointMs * checkpoints) / updates;
+    return {
+      settings: { updates, logEvery, checkpointEvery, evalRows: data.test.rows, trainRows: data.train.rows, repeats, threads: o.threads },
+      loopMsPerStep,
+      bareStepMs,
+      overheadPercent: median(overheadRunsPercent),
+      loopRunsMs,
+      overheadRunsPercent,
+      ...pieces,
+      protocolOverheadPercent: (100 * (residual + pieces.evaluationMs / 200 + pieces.checkpointMs / 250)) / bareStepMs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One evaluation and one checkpoint write, timed alone on a trained model. */
+function timePieces(model: PixelModel, data: PixelData, loss: Parameters<typeof splitSampleLosses>[2], dir: string) {
+  const t0 = performance.now();
+  splitSampleLosses(model, data.test, loss);
+  const evaluationMs = performance.now() - t0;
+  const zeros = model.variables().map((v) => new Float32Array(v.size));
+  const t1 = performance.now();
+  saveCheckpoint(join(dir, 'alone.bin'), {
+    step: 1,
+    weights: model.read(),
+    adam: { t: 1, m: zeros, v: zeros },
+    rng: [0],
+    meta: {},
+    elapsed: 0,
+  });
+  return { evaluationMs, checkpointMs: performance.now() - t1 };
+}

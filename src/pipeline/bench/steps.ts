@@ -1,0 +1,95 @@
+// The training steps `npm run bench` times, each as training runs it (the same step definitions,
+// batching in JS included) on random data of the protocol's shapes, on ONNX Runtime or on a tfjs
+// backend. bench/torch_steps.py builds the same steps for the PyTorch peer.
+import type * as tf from '@tensorflow/tfjs';
+import { DynamicsModel, type ModelKind } from '../../../models/dynamics.ts';
+import { PixelModel, convSpecOf } from '../../../models/pixel.ts';
+import type { LatentStep } from '../../../models/kinds.ts';
+import { Adam } from '../../train/adam.ts';
+import { adamSettings, type StepEngine } from '../../train/engine.ts';
+import { OrtStepEngine, stepGraph } from '../../train/engine-ort.ts';
+import { TfjsStepEngine } from '../../train/engine-tfjs.ts';
+import { pixelTrainConfig, pixelVariables } from '../../train/pixel.ts';
+import { StateBatches, stateVariables } from '../../train/state.ts';
+import { stateStepDefinition, windowStepDefinition, type StepDefinition } from '../../train/step-definition.ts';
+import { pixelPendulumTask } from '../../systems/pendulum.ts';
+import { Rng } from '../../util/rng.ts';
+
+/** Where a bench step runs: ONNX Runtime's CPU provider with some threads, or the current tfjs backend. */
+export type BenchEngine = { kind: 'ort'; threads: number } | { kind: 'tfjs' };
+
+export interface BenchStep {
+  run(): Promise<void>;
+  /** Nodes of the step's ONNX graph (the same definition's, whatever engine runs it). */
+  nodes: number;
+  /** Multiply-add FLOPs of the step's products. */
+  flops: number;
+  engine: string;
+  dispose(): void;
+}
+
+async function engineFor(def: StepDefinition, vars: tf.Variable[], where: BenchEngine): Promise<StepEngine> {
+  const adam = adamSettings(1e-3);
+  if (where.kind === 'tfjs')
+    return new TfjsStepEngine(def, vars, new Adam(vars, { ...adam, weightDecay: def.variables.map((v) => v.weightDecay) }), true);
+  return OrtStepEngine.create(
+    def,
+    vars.map((v) => v.dataSync() as Float32Array),
+    adam,
+    { provider: 'cpu', threads: where.threads },
+  );
+}
+
+/** One update of a state model (hidden 200, 200) on random states: the full batch, or `batch` rows of a fresh permutation per step. */
+export async function stateBenchStep(
+  kind: ModelKind,
+  dim: number,
+  rows: number,
+  batch: number | null,
+  weightDecay: number,
+  where: BenchEngine,
+): Promise<BenchStep> {
+  const rng = new Rng(0);
+  const model = DynamicsModel.init({ kind, dim, hidden: [200, 200] }, 0);
+  const size = batch ?? rows;
+  const def = stateStepDefinition(model.spec, stateVariables(model, { weightDecay }), size, dim);
+  const random = () => Float64Array.from({ length: rows * dim }, () => rng.normal());
+  const batches = new StateBatches({ x: random(), dx: random(), rows }, dim, size);
+  const engine = await engineFor(def, model.variables(), where);
+  return {
+    run: async () => {
+      if (batch !== null) batches.fill(rng.permutation(rows).subarray(0, batch));
+      await engine.step([batches.x, batches.y]);
+    },
+    ...graphSize(def),
+    engine: engine.description,
+    dispose: () => (engine.dispose(), model.dispose()),
+  };
+}
+
+/**
+ * One pixel joint step of the pixel pendulum's protocol on random frames: K = 1 with the Euler step
+ * is the paper's one-step loss (batch 200), K > 1 the window loss (80 windows of K + 1 pairs at K = 4).
+ */
+export async function pixelBenchStep(K: number, latentStep: LatentStep, where: BenchEngine): Promise<BenchStep> {
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, {}, K === 1);
+  cfg.loss = { ...cfg.loss, latentStep, ...(K > 1 ? { rolloutSteps: K } : {}) };
+  const count = Math.max(1, Math.floor((2 * cfg.batchSize) / (K + 1)));
+  const model = PixelModel.init(cfg.spec, 0);
+  const width = model.input;
+  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
+  const rng = new Rng(1);
+  const pairs = Float32Array.from({ length: (K + 1) * count * width }, () => rng.uniform());
+  const engine = await engineFor(def, model.variables(), where);
+  return {
+    run: async () => void (await engine.step([pairs, pairs.subarray(0, K * count * width)])),
+    ...graphSize(def),
+    engine: engine.description,
+    dispose: () => (engine.dispose(), model.dispose()),
+  };
+}
+
+function graphSize(def: StepDefinition): { nodes: number; flops: number } {
+  const g = stepGraph(def, adamSettings(1e-3));
+  return { nodes: g.nodeCount, flops: g.productFlops() };
+}

@@ -1,0 +1,61 @@
+// Batches of the pixel loss: windows of K + 1 consecutive pairs of one trial, copied from a split into
+// reusable buffers (batching in JS keeps the dataset off the engine's memory). K = 1 is the paper's
+// one-step loss: every row is a window of its pair and the next pair.
+import { UserError } from '../util/errors.ts';
+
+/** Pixel pairs, row-major [rows, width] float32. */
+export interface PairSplit {
+  x: Float32Array;
+  next: Float32Array;
+  rows: number;
+}
+
+/** Windows of K + 1 pairs per step: as many as keep the encoder's rows per step the one-step loss's (2 per pair). */
+export function windowsPerStep(batchSize: number, K: number): number {
+  return Math.max(1, Math.floor((2 * batchSize) / (K + 1)));
+}
+
+/**
+ * Pair j of window i at rows [j * count + i] of `pairs`: pairs 0..K-1 are the x rows r..r+K-1, pair K
+ * the next pair of row r+K-1. `head` views its first K blocks (the decoder's targets).
+ */
+export class WindowBatcher {
+  readonly pairs: Float32Array;
+  readonly head: Float32Array;
+  /** The rows a window may start at: within its trial, K pairs before the trial's last. */
+  readonly starts: Int32Array;
+
+  /** `perTrial` rows per trial (null: the split is one sequence of independent pairs, K = 1 only). */
+  constructor(
+    private readonly split: PairSplit,
+    perTrial: number | null,
+    readonly K: number,
+    readonly count: number,
+    private readonly width: number,
+  ) {
+    if (perTrial === null) {
+      if (K !== 1) throw new Error('multi-step windows need the rows per trial');
+      this.starts = Int32Array.from({ length: split.rows }, (_, i) => i);
+    } else {
+      if (perTrial - K < 1)
+        throw new UserError(`--rollout-steps ${K} needs trials of more than ${K + 3} frames; use fewer steps or longer trials`);
+      const perWindow = perTrial - K + 1;
+      const trials = split.rows / perTrial;
+      this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
+    }
+    this.pairs = new Float32Array((K + 1) * count * width);
+    this.head = this.pairs.subarray(0, K * count * width);
+  }
+
+  /** Fills the buffers with the windows starting at the given rows. */
+  fill(starts: ArrayLike<number>): void {
+    const w = this.width;
+    const { x, next } = this.split;
+    for (let i = 0; i < this.count; i++) {
+      const r = starts[i];
+      for (let j = 0; j < this.K; j++) this.pairs.set(x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
+      const last = r + this.K - 1;
+      this.pairs.set(next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
+    }
+  }
+}
