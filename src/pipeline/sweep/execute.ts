@@ -1,7 +1,7 @@
 // One run of a sweep into a store, the same way locally and on a queue's worker: its folder (and its
 // own dataset's, with data options) lies inside the store and nowhere else; a finished run is reused
 // and never trained twice; an interrupted one resumes from its checkpoint; the run itself is
-// `hnn generate` / `hnn train` in a worker thread. The caller holds the run (a queue job's lock, or
+// `hnn generate` / `hnn train` in a child process. The caller holds the run (a queue job's lock, or
 // the local runner's plan) and says when to stop: at once (`abort`) or at the next checkpoint (`drain`).
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -25,7 +25,7 @@ export interface RunOutcome {
 
 export interface ExecuteOptions {
   store: string;
-  /** the CLI's thread entry (src/cli/run-thread.ts, built) */
+  /** the CLI's run entry (src/cli/run-thread.ts, built) */
   entry: string;
   log: (line: string) => void;
   onProgress?: (p: RunProgress) => void;
@@ -82,7 +82,7 @@ function runPaths(store: string, run: PlannedRun): { runDir: string; dataDir: st
 
 /**
  * Removes the lock file a previous holder of this run left: the caller holds the run now (the queue's
- * lock), so a lock of a process on another host, of a dead one, or of a stopped thread of this process
+ * lock), so a lock of a process on another host, or of a dead one
  * is stale. A live process on this host still writing it is waited for (the run is tried again later).
  */
 function clearStaleLock(out: string): void {
@@ -100,12 +100,12 @@ function clearStaleLock(out: string): void {
   rmSync(path, { force: true });
 }
 
-/** Removes the lock a stopped thread of this process held on `out` (a terminated thread runs no exit handler). */
-function releaseOwnLock(out: string): void {
+/** Removes the lock a stopped run's process (`pid`) held on `out` (a killed process runs no exit handler). */
+function releaseLockOf(out: string, pid: number): void {
   const path = lockPathFor(out);
   try {
     const owner = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number; host?: string };
-    if (owner.pid === process.pid && owner.host === hostname()) rmSync(path, { force: true });
+    if (owner.pid === pid && owner.host === hostname()) rmSync(path, { force: true });
   } catch {
     // no lock, or one being written: nothing of ours
   }
@@ -175,7 +175,7 @@ async function supervise(
     if (outcome === 'done') return false;
     thread.done.catch(() => {}); // it rejects once stopped: the stop is the outcome
     await thread.stop();
-    for (const dir of owned) releaseOwnLock(dir);
+    for (const dir of owned) releaseLockOf(dir, thread.pid);
     if (stop === 'abort') throw new Error(`stopped: ${String(o.abort?.reason ?? 'aborted')}`);
     return true;
   } finally {
