@@ -1,5 +1,5 @@
-// A sweep without a queue: its runs on this machine, at most `jobs` at once, each in its own worker
-// thread, into the same store layout a queue's workers use (so a local sweep and a queued one give
+// A sweep without a queue: its runs on this machine, at most `jobs` at once, each in its own child
+// process, into the same store layout a queue's workers use (so a local sweep and a queued one give
 // the same folders and the same bytes). A run that fails is tried again up to `attempts` times in all.
 import type { PlannedRun } from './plan.ts';
 import { checkStore, executeRun } from './execute.ts';
