@@ -68,6 +68,13 @@ export { runStateExperiment, toStateData, type StateMetrics, type StateRunOption
 export { quickEvaluation, QUICK_EVAL_BELOW, type EvaluationSizes } from './pipeline/options.ts';
 export { runPixelExperiment, loadPixelDataset, type PixelMetrics } from './pipeline/pixel.ts';
 export { runReproduce } from './pipeline/reproduce.ts';
+// Sweeps (docs/SWEEPS.md): specs, runs as data, the queue's worker, results
+export { readSpec, parseSpec, expandSpec, type SweepSpec, type SweepPlan } from './pipeline/sweep/spec.ts';
+export { planRun, runId, type RunSpec, type PlannedRun, type RunValidator } from './pipeline/sweep/plan.ts';
+export { parseQueueUrl, redact } from './pipeline/sweep/connection.ts';
+export { runWorker, type WorkerOptions } from './pipeline/sweep/worker.ts';
+export { sweepResults, resultsMarkdown, type RunRecord, type SweepResults } from './pipeline/sweep/results.ts';
+export { writeReport } from './pipeline/sweep/report.ts';
 
 // Rollouts and metrics
 export {

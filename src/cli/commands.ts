@@ -1,7 +1,7 @@
 // The subcommands of `hnn`. Each validates its flags, then calls one pipeline function. Only modules
 // without tensors load here (the registry, the option names): `hnn --help` must answer fast, and
 // every pipeline loads in its action.
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
@@ -12,7 +12,10 @@ import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerInit } from './init.ts';
+import type { Task } from '../tasks/task.ts';
 import { registerExport } from './export.ts';
+import { registerSweepCommands } from './sweep.ts';
+import { registerWorkerCommand } from './worker.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 import { registerImport } from './import.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
@@ -23,7 +26,16 @@ const IMPORT_TASK_LINES = [
 ] as const;
 
 /** Flags that only pixel tasks take, for the refusal message on state tasks. */
-const PIXEL_TRAIN_FLAGS = ['resume', 'encoder', 'context', 'hnnWeight', 'consistencyWeight', 'dynamicsWeightDecay', 'projection'] as const;
+const PIXEL_TRAIN_FLAGS = [
+  'resume',
+  'encoder',
+  'context',
+  'hnnWeight',
+  'consistencyWeight',
+  'dynamicsWeightDecay',
+  'projection',
+  'checkpointEvery',
+] as const;
 
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
@@ -83,6 +95,13 @@ interface GenerateFlags {
   quiet?: boolean;
 }
 
+/** Refuses flags that do not apply to the task (exported for `hnn sweep`, which validates runs as `hnn generate` would). */
+export function checkGenerateFlags(name: string, o: Omit<GenerateFlags, 'out' | 'seed'>): void {
+  const task = getTask(name);
+  if (task.kind !== 'pixel' && (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams))
+    throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
+}
+
 async function generate(name: string | undefined, o: GenerateFlags): Promise<void> {
   const task = getTask(chosenTask(name, await useSystemFile(o.system), 'hnn generate'));
   const out = resolve(o.out);
@@ -103,8 +122,7 @@ async function generate(name: string | undefined, o: GenerateFlags): Promise<voi
     });
     return;
   }
-  if (o.trials || o.frames || o.size || o.engine || o.colour || o.randomParams)
-    throw new UserError(`--trials, --frames, --size, --engine, --colour and --random-params apply to pixel tasks, not ${task.name}`);
+  checkGenerateFlags(task.name, o);
   const { writeStateDataset } = await import('../../datasets/state.ts');
   const { dataset } = writeStateDataset(out, task, o.seed, { friction: o.friction }, { force: o.force });
   console.log(`${task.name}: ${dataset.trainRows} train rows, ${dataset.testRows} test rows, dim ${dataset.dim}, seed ${o.seed} -> ${out}`);
@@ -130,41 +148,41 @@ interface TrainFlags extends TrainFlagValues {
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
   projection?: RolloutProjection;
+  quick?: boolean;
+  threads?: number;
+  checkpointEvery?: number;
   force?: boolean;
   quiet?: boolean;
 }
 
-async function train(o: TrainFlags): Promise<void> {
-  // an import task (named, or --data alone naming one in its manifest) takes its shape from its dataset
+/** The task of `hnn train`: an import task (named, or --data alone naming one in its manifest) takes its shape from its dataset. */
+async function trainTask(o: TrainFlags): Promise<Task> {
   const { importedTaskOf, resolveRunTask } = await import('../../datasets/import-task.ts');
   const { readManifest } = await import('../../datasets/format.ts');
   const importData = !o.task && !o.system && o.data ? importedTaskOf(readManifest(resolve(o.data))) : null;
-  const task =
-    importData ??
-    (o.task && isImportTaskName(o.task)
-      ? resolveRunTask(o.task, o.data && resolve(o.data))
-      : getTask(
-          chosenTask(
-            o.task ?? (o.data && !o.system ? readManifest(resolve(o.data)).kind : undefined),
-            await useSystemFile(o.system),
-            'hnn train',
-          ),
-        ));
+  if (importData) return importData;
+  if (o.task && isImportTaskName(o.task)) return resolveRunTask(o.task, o.data && resolve(o.data));
+  const name = o.task ?? (o.data && !o.system ? readManifest(resolve(o.data)).kind : undefined);
+  return getTask(chosenTask(name, await useSystemFile(o.system), 'hnn train'));
+}
+
+/**
+ * Refuses flags that do not apply to the task (a task record, or a registered task's name) or the
+ * model, and returns the checked training overrides. Exported for `hnn sweep`, which checks every
+ * run as `hnn train` does.
+ */
+export function checkTrainFlags(o: Omit<TrainFlags, 'task'> & { task: string | Task }): ReturnType<typeof trainOverrides> {
+  const task = typeof o.task === 'string' ? getTask(o.task) : o.task;
   const trainSettings = trainOverrides(o, task.kind);
   if (o.eval !== undefined && task.kind !== 'state')
     throw new UserError(
       `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
     );
-  const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
   if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
     throw new UserError(
       `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
     );
-  if (task.kind === 'pixel') {
-    const { runPixelTrainCommand } = await import('./pixel.ts');
-    await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
-    return;
-  }
+  if (task.kind === 'pixel') return trainSettings;
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
     const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
@@ -174,6 +192,20 @@ async function train(o: TrainFlags): Promise<void> {
     throw new UserError(
       `--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too, or drop it`,
     );
+  return trainSettings;
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const task = await trainTask(flags);
+  const trainSettings = checkTrainFlags({ ...flags, task });
+  // --quick: the task's reduced step count (and, for a state task generating its data, its reduced data)
+  const o = { ...flags, steps: flags.steps ?? (flags.quick ? task.quick.steps : undefined) };
+  const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
+  if (task.kind === 'pixel') {
+    const { runPixelTrainCommand } = await import('./pixel.ts');
+    await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
+    return;
+  }
   const chain =
     o.rolloutSteps !== undefined ? { rolloutSteps: o.rolloutSteps, ...(o.latentStep ? { rolloutIntegrator: o.latentStep } : {}) } : {};
   const stateTrain = trainSettings || o.rolloutSteps !== undefined ? { ...trainSettings, ...chain } : undefined;
@@ -189,6 +221,8 @@ async function train(o: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    ...(o.quick && !o.data && task.quick.data ? { dataOverrides: task.quick.data } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(stateTrain ? { train: stateTrain } : {}),
     ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
@@ -213,6 +247,8 @@ interface ReproduceFlags {
   quiet?: boolean;
   jobs?: number;
   steps?: number;
+  queue?: string;
+  store?: string;
 }
 
 async function reproduce(o: ReproduceFlags): Promise<void> {
@@ -226,8 +262,13 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
+  if (!!o.queue !== !!o.store)
+    throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
+  if (o.queue && o.jobs !== undefined) throw new UserError('--jobs trains here; with --queue, start workers instead (hnn worker)');
+  if (o.queue && o.system)
+    throw new UserError('--system runs a file of code; a queued reproduction carries data only: run it without --queue');
   const { runReproduce } = await import('../pipeline/reproduce.ts');
-  await runReproduce({
+  const options: import('../pipeline/reproduce.ts').ReproduceOptions = {
     tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
     // the dissipative table: the three models beside the D-HNN paper's figures
     models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
@@ -246,12 +287,33 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     latentStep: o.latentStep,
     projection: o.projection,
     systemFile: o.system && resolve(o.system),
+  };
+  const external = o.queue ? await queuedRuns(options, o.queue, o.store!, o.quiet) : undefined;
+  await runReproduce({ ...options, external });
+}
+
+/** The reproduction's runs as a queued sweep named after its --out folder. */
+async function queuedRuns(options: import('../pipeline/reproduce.ts').ReproduceOptions, url: string, store: string, quiet?: boolean) {
+  const { parseQueueUrl } = await import('../pipeline/sweep/connection.ts');
+  const { checkStore } = await import('../pipeline/sweep/execute.ts');
+  const { queuedReproduction } = await import('../pipeline/sweep/reproduce-queue.ts');
+  const { startView } = await import('../pipeline/sweep/view.ts');
+  const { validateRun } = await import('./sweep-options.ts');
+  const sweep = basename(options.outDir).replace(/[^A-Za-z0-9._-]/g, '-');
+  return queuedReproduction(options, {
+    address: parseQueueUrl(url),
+    store: checkStore(store),
+    sweep,
+    validate: validateRun,
+    view: startView(`reproduce ${sweep}`, { quiet }),
   });
 }
 
 export function registerCommands(program: Command): void {
   registerInit(program);
   registerExport(program);
+  registerSweepCommands(program);
+  registerWorkerCommand(program);
   const backend = () =>
     new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`).argParser(oneOf('backend', BACKEND_CHOICES)).default('auto');
 
@@ -348,6 +410,13 @@ export function registerCommands(program: Command): void {
       `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
       oneOf('projection', ROLLOUT_PROJECTIONS),
     )
+    .option('--quick', "reduced run: the task's --quick steps (and a state task's reduced data); labelled by its step count")
+    .option(
+      '--threads <n>',
+      "ONNX Runtime's intra-op threads (default: every core); a run is deterministic for a given engine and thread count",
+      positiveInt('--threads'),
+    )
+    .option('--checkpoint-every <n>', 'pixel tasks: updates between checkpoints (default 250)', positiveInt('--checkpoint-every'))
     .option('--force', 'replace a finished result in <out> (the old one stays until the new one is complete)')
     .option('--quiet', 'no progress bar');
   for (const opt of trainOptions()) trainCommand.addOption(opt);
@@ -400,6 +469,8 @@ export function registerCommands(program: Command): void {
     )
     .addOption(backend())
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
+    .option('--queue <url>', 'train the runs on `hnn worker`s through this queue (redis:// or rediss://; docs/SWEEPS.md)')
+    .option('--store <dir>', "with --queue: the workers' shared store, reachable here (the table is made from it)")
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars')
     .action(reproduce);

@@ -31,6 +31,8 @@ export async function runPixelTrainCommand(o: {
   context?: number;
   dynamicsWeightDecay?: number;
   projection?: RolloutProjection;
+  threads?: number;
+  checkpointEvery?: number;
   /** --lr, --batch-size, --weight-decay, --hidden (checked by the schema) */
   train?: { lr?: number; batchSize?: number; weightDecay?: number; hidden?: number };
   force?: boolean;
@@ -53,6 +55,8 @@ export async function runPixelTrainCommand(o: {
     context: o.context,
     dynamicsWeightDecay: o.dynamicsWeightDecay,
     projection: o.projection,
+    threads: o.threads,
+    checkpointEvery: o.checkpointEvery,
   });
   if (importedMetrics) console.log(importedSummary(importedMetrics, o.out));
   if (!metrics) return;

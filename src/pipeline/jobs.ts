@@ -1,4 +1,4 @@
-// The long jobs that can run side by side in worker threads (src/util/workers.ts): each takes plain
+// The long jobs that can run side by side in worker threads (./workers.ts): each takes plain
 // options and returns plain metrics, so it crosses a thread boundary as structured-clone data.
 import { runPixelExperiment, type PixelMetrics, type PixelRunOptions } from './pixel.ts';
 import { runStateExperiment, type StateMetrics, type StateRunOptions } from './state.ts';

@@ -83,6 +83,17 @@ export interface ReproduceOptions {
   projection?: RolloutProjection;
   /** Steps of every run instead of the protocol's (labelled in every output). */
   steps?: number;
+  /** Runs trained elsewhere (a queued sweep's workers, src/pipeline/sweep/reproduce-queue.ts) instead of here. */
+  external?: ExternalRuns;
+}
+
+/** Where runs trained elsewhere lie, and how to have them all finished. */
+export interface ExternalRuns {
+  runDir(task: string, seed: number, kind: ModelKind): string;
+  /** the dataset the run trained on */
+  dataDir(task: string, seed: number, kind: ModelKind): string;
+  /** returns once every run is finished (throws when one failed) */
+  run(): Promise<void>;
 }
 
 function stepsOf(task: Task, o: Pick<ReproduceOptions, 'quick' | 'steps'>): number {
@@ -430,19 +441,21 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   const t0 = performance.now();
   const models = modelsOf(o);
   const reference = o.reference ?? 'paper';
-  // 1. datasets (one per task and seed: every model of a seed trains on it)
-  for (const task of tasks) for (let seed = 0; seed < o.seeds; seed++) await ensureDataset(task, seed, o);
+  // 1. datasets (one per task and seed: every model of a seed trains on it; runs trained elsewhere make their own)
+  if (!o.external) for (const task of tasks) for (let seed = 0; seed < o.seeds; seed++) await ensureDataset(task, seed, o);
   // 2. every run not finished yet, side by side up to --jobs (each in its own worker and backend)
   const plan = tasks.flatMap((task) =>
     seedsOf(o).flatMap((seed) => models.map((kind) => ({ task, seed, kind, dir: runDir(o, task, seed, kind) }))),
   );
-  const todo = plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
+  const todo = o.external ? plan : plan.filter((r) => !reusable(r.task, r.kind, r.seed, r.dir, o));
+  if (o.external) await o.external.run();
   // a reused pixel run scored with another latent map than its task's now: evaluated again (not retrained)
   for (const r of plan) if (r.task.kind === 'pixel' && !todo.includes(r)) await refreshEvaluation(r.task, r.seed, r.dir, o);
-  await runJobs(
-    todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, { ...o, threads: threadsFor(Math.min(todo.length, o.jobs ?? defaultJobs())) })),
-    o.jobs,
-  );
+  if (!o.external)
+    await runJobs(
+      todo.map((r) => jobFor(r.task, r.kind, r.seed, r.dir, { ...o, threads: threadsFor(Math.min(todo.length, o.jobs ?? defaultJobs())) })),
+      o.jobs,
+    );
   // 3. the table and the plots, from what the runs wrote
   const rows: TaskRow[] = [];
   const runsJson: Record<string, Partial<Record<ModelKind, RunMetrics[]>>> = {};
@@ -534,10 +547,12 @@ function seedsOf(o: ReproduceOptions): number[] {
 }
 
 function runDir(o: ReproduceOptions, task: Task, seed: number, kind: ModelKind): string {
+  if (o.external) return o.external.runDir(task.name, seed, kind);
   return join(o.outDir, task.name, `seed${seed}`, kind);
 }
 
 function dataDirOf(o: ReproduceOptions, task: Task, seed: number): string {
+  if (o.external) return o.external.dataDir(task.name, seed, modelsOf(o)[0]);
   return join(o.outDir, task.name, `seed${seed}`, 'dataset');
 }
 
