@@ -66,7 +66,8 @@ export { trainPixelModel, pixelTrainConfig, type PixelTrainConfig } from './trai
 export { Adam, type AdamOptions } from './train/adam.ts';
 export { runStateExperiment, toStateData, type StateMetrics, type StateRunOptions } from './pipeline/state.ts';
 export { quickEvaluation, QUICK_EVAL_BELOW, type EvaluationSizes } from './pipeline/options.ts';
-export { runPixelExperiment, loadPixelDataset, type PixelMetrics } from './pipeline/pixel.ts';
+export { runPixelExperiment, type PixelMetrics } from './pipeline/pixel.ts';
+export { loadPixelDataset, type PixelDataset } from '../datasets/pixel-load.ts';
 export { runReproduce } from './pipeline/reproduce.ts';
 // Sweeps (docs/SWEEPS.md): specs, runs as data, the queue's worker, results
 export { readSpec, parseSpec, expandSpec, type SweepSpec, type SweepPlan } from './pipeline/sweep/spec.ts';

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { importVideo } from '../datasets/import-video.ts';
 import { testTrialSet } from '../datasets/import-states.ts';
 import { openFrameSource, autoCrop } from '../datasets/video-frames.ts';
-import { loadPixelDataset } from '../src/pipeline/pixel.ts';
+import { loadPixelDataset } from '../datasets/pixel-load.ts';
 import { expectOneLineError, hnn } from './helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hnn-import-video-'));

@@ -8,18 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
 import { pixelPendulumTask } from '../src/systems/pendulum.ts';
-import { loadPixelDataset } from '../src/pipeline/pixel.ts';
+import { loadPixelDataset } from '../datasets/pixel-load.ts';
 
 const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
 import { loadCheckpoint } from '../src/train/checkpoint.ts';
-import {
-  latentWeightDecay,
-  pixelVariables,
-  splitSampleLosses,
-  trainPixelModel,
-  type PixelData,
-  type PixelTrainConfig,
-} from '../src/train/pixel.ts';
+import { latentWeightDecay, pixelVariables, splitSampleLosses, trainPixelModel, type PixelTrainConfig } from '../src/train/pixel.ts';
+import { type PixelData } from '../datasets/pixel-load.ts';
 import { DEFAULT_PIXEL_LOSS, PixelModel, type PixelLossConfig } from '../models/pixel.ts';
 import { loadPixelModel } from '../models/storage.ts';
 import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';

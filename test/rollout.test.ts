@@ -24,7 +24,10 @@ import {
 import { step as leapfrogStep } from '../src/integrate/leapfrog.ts';
 import { loadPixelModel } from '../models/storage.ts';
 import { composeLayout, hasFfmpeg, readVideoInfo } from '../src/media/video.ts';
-import { fitTrainMap, loadPixelDataset, rolloutScoring, rolloutTrial, runPixelExperiment, trialTruth } from '../src/pipeline/pixel.ts';
+import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { fitTrainMap } from '../src/eval/pixel-evaluation.ts';
+import { loadPixelDataset } from '../datasets/pixel-load.ts';
+import { rolloutScoring, rolloutTrial, trialTruth } from '../src/eval/pixel-trials.ts';
 import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 import { packageRoot } from '../src/util/package-root.ts';

@@ -16,7 +16,7 @@ import { packageVersions } from '../util/versions.ts';
 import { evaluateImportedPixelModel, type ImportedPixelEvaluation } from './import-pixel.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
-import type { PixelDataset } from './pixel.ts';
+import type { PixelDataset } from '../../datasets/pixel-load.ts';
 import type { RunMetricsBase } from './state.ts';
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;

@@ -2,8 +2,6 @@
 // initial states: the truth is the stored test frames) and evaluating a model trained on them
 // (src/eval/imported.ts: VPT and pixel MSE along rollouts from the held-out trials, and the learned
 // H's drift along the model's own rollouts).
-import type { DatasetManifest } from '../../datasets/format.ts';
-import type { PixelDatasetParams } from '../../datasets/pixel.ts';
 import { hamiltonianFunction } from '../../models/f64.ts';
 import type { PixelModel, PixelLossConfig } from '../../models/pixel.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
@@ -17,67 +15,10 @@ import {
 } from '../eval/imported.ts';
 import { encodeRows, latentField, latentRollout, projectedRollouts, type LatentRollout } from '../eval/pixel.ts';
 import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
-import type { PixelTask } from '../tasks/task.ts';
-import { splitSampleLosses, type PixelSplit } from '../train/pixel.ts';
+import { splitSampleLosses } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
-import type { NpyArray } from '../util/npy.ts';
-import type { PixelDataset, RolloutSettings } from './pixel.ts';
-
-/** Checks an imported pixel dataset's arrays against its manifest and returns it as a PixelDataset (label width 0). */
-export function importedPixelDataset(
-  dir: string,
-  task: PixelTask,
-  manifest: DatasetManifest,
-  params: PixelDatasetParams,
-  arrays: Record<string, NpyArray>,
-): PixelDataset {
-  const bad = (why: string) =>
-    new UserError(`dataset ${dir} is not a valid pixel-import dataset (${why}); import it again with \`hnn import video\``);
-  const held = manifest.params.testTrials;
-  if (!Array.isArray(held) || held.length < 1 || held.length >= params.trials)
-    throw bad('params.testTrials is not a list of held-out trials');
-  if (!(params.frames >= 4)) throw bad(`params.frames is ${params.frames}; a trial needs at least 4 frames`);
-  const values = params.size * params.size * params.channels;
-  const perTrial = params.frames - 3;
-  const testTrials = held.length;
-  const trainRows = (params.trials - testTrials) * perTrial;
-  const want: Record<string, number[]> = {
-    trainPixels: [trainRows, 2 * values],
-    trainNextPixels: [trainRows, 2 * values],
-    testPixels: [testTrials * perTrial, 2 * values],
-    testNextPixels: [testTrials * perTrial, 2 * values],
-    testFrames: [testTrials, params.frames, values],
-  };
-  for (const [name, shape] of Object.entries(want)) {
-    const a = arrays[name];
-    if (!a) throw bad(`no ${name} array`);
-    if (!(a.data instanceof Float32Array)) throw bad(`${name} is ${a.data.constructor.name}, expected Float32Array`);
-    if (a.shape.join(',') !== shape.join(',')) throw bad(`${name} has shape [${a.shape}], expected [${shape}]`);
-  }
-  const split = (x: string, next: string): PixelSplit => ({
-    x: arrays[x].data as Float32Array,
-    next: arrays[next].data as Float32Array,
-    rows: arrays[x].shape[0],
-  });
-  const noLabels = (rows: number): NpyArray => ({ data: new Float64Array(0), shape: [rows, 0] });
-  return {
-    dir,
-    task,
-    manifest,
-    params,
-    arrays: { ...arrays, trainLabels: noLabels(trainRows), testLabels: noLabels(testTrials * perTrial) },
-    data: {
-      frameSize: params.size,
-      channels: params.channels,
-      perTrial,
-      train: split('trainPixels', 'trainNextPixels'),
-      test: split('testPixels', 'testNextPixels'),
-    },
-    perTrial,
-    testTrials,
-    labelWidth: 0,
-  };
-}
+import type { PixelDataset } from '../../datasets/pixel-load.ts';
+import type { RolloutSettings } from '../eval/pixel-evaluation.ts';
 
 /** The most frames a rollout of this dataset can be scored over: a trial's frames less the first. */
 export function importedRolloutLimit(ds: PixelDataset): number {

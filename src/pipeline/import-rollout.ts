@@ -18,7 +18,7 @@ import { hasFfmpeg, writeVideo } from '../media/video.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { importedLatents, importedRolloutLimit, importedTruth } from './import-pixel.ts';
-import { withContext, type PixelDataset } from './pixel.ts';
+import { withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
 import type { RolloutOptions, RolloutResult } from './rollout.ts';
 
 const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };

@@ -1,50 +1,25 @@
 // One pixel experiment end to end, for any pixel task: dataset folder -> joint training
 // (checkpoints, resume) -> saved model -> losses, pixel energy MSE, VPT, period -> metrics.json
 // (written last) + log + loss plot.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { datasetChecksum, readDataset, readManifest, type DatasetManifest } from '../../datasets/format.ts';
-import {
-  generatePixelDataset,
-  manifestPixelTask,
-  outdatedDataset,
-  paramNames,
-  pixelParamsOf,
-  pixelTaskOf,
-  renderTruth,
-  testTrialCount,
-  trialSystem,
-  type PixelDatasetParams,
-  type PixelTaskRef,
-} from '../../datasets/pixel.ts';
-import { contextOf, PixelModel, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
+import { datasetChecksum, readManifest } from '../../datasets/format.ts';
+import { generatePixelDataset, manifestPixelTask, outdatedDataset, pixelTaskOf, type PixelTaskRef } from '../../datasets/pixel.ts';
+import { contextOf, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import { loadPixelModel, savePixelModel } from '../../models/storage.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { DISSIPATION_FORM, type LatentStep } from '../../models/kinds.ts';
-import type { NamedWeights } from '../../models/mlp.ts';
 import {
-  encodeRows,
-  fitLatentMap,
-  latentField,
   latentMapKind,
-  pixelRollout,
-  projectedRollouts,
-  scoreLatentRollout,
-  summariseRollouts,
   type LatentMap,
   type LatentMapKind,
   type PixelEnergySummary,
   type PixelRollout,
   type RolloutIntegrator,
-  type RolloutScoring,
-  type RolloutTruth,
 } from '../eval/pixel.ts';
-import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
-import { latentDissipation, type DissipationSummary } from '../eval/dissipation.ts';
-import { LatentRolloutHelper } from '../eval/latent-pool.ts';
+import { type DissipationSummary } from '../eval/dissipation.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import type { RunMetricsBase } from './state.ts';
-import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
@@ -53,27 +28,24 @@ import {
   latentWeightDecay,
   pixelTrainConfig,
   removeCheckpoint,
-  splitSampleLosses,
   trainPixelModel,
-  type PixelData,
-  type PixelSplit,
   type PixelTrainConfig,
+  type PixelTrainResult,
 } from '../train/pixel.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { pixelTrainProtocolSchema } from '../tasks/schema.ts';
 import { parseOptions } from '../util/options.ts';
-import type { System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite, readMetrics } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
-import type { NpyArray } from '../util/npy.ts';
-import { frameStacks, pickRows, type FrameStacks } from '../../datasets/stacks.ts';
 import { packageVersions } from '../util/versions.ts';
-import { importedPixelDataset } from './import-pixel.ts';
 import { finishImportedPixelRun, type ImportedPixelMetrics } from './import-metrics.ts';
 import { asPixelTask, resolveRunTask } from '../../datasets/import-task.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
+import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
+import { evaluatePixelModel, type PixelEvaluation, type RolloutSettings, type TermStats } from '../eval/pixel-evaluation.ts';
+import { lossCurvePlot } from './run-log.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
 
 /** The training settings a pixel run may change (the rest are the task protocol's). */
@@ -84,142 +56,6 @@ function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
-}
-
-/** Test trials rolled out for energy MSE (5-group interval) and VPT: all of them (40 in the pendulum's protocol). */
-export const EVAL_TRIALS = Infinity;
-
-export interface PixelDataset {
-  dir: string;
-  task: PixelTask;
-  manifest: DatasetManifest;
-  params: PixelDatasetParams;
-  arrays: Record<string, NpyArray>;
-  data: PixelData;
-  /** Samples per trial (frames - 3): test row t * perTrial is the first pair of test trial t. */
-  perTrial: number;
-  testTrials: number;
-  /** Values per label row: the state, then the task's extra labels. */
-  labelWidth: number;
-}
-
-/**
- * Reads a pixel dataset folder and checks it against itself: every array present with its dtype and
- * shape, the manifest's parameters (trials, frames, size) consistent with the arrays, at least one
- * train and one test trial. A failure names what disagrees and says to regenerate.
- */
-export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset {
-  const wanted = ref === undefined ? undefined : pixelTaskOf(ref);
-  const { manifest, arrays } = readDataset(dir, wanted?.name);
-  const task = wanted ?? manifestPixelTask(manifest);
-  const params = pixelParamsOf(manifest);
-  if (task.imported) return importedPixelDataset(dir, task, manifest, params, arrays);
-  const bad = (why: string) =>
-    new UserError(`dataset ${dir} is not a valid ${task.name} dataset (${why}); regenerate it with \`hnn generate ${task.name}\``);
-  for (const k of ['trials', 'frames', 'size'] as const) {
-    if (!Number.isInteger(params[k]) || params[k] < 1)
-      throw bad(`manifest.json params.${k} is ${String(params[k])}, not a positive integer`);
-  }
-  if (params.frames < 4) throw bad(`params.frames is ${params.frames}; a trial needs at least 4 frames`);
-  const N = params.size;
-  const width = 2 * N * N * params.channels;
-  const perTrial = params.frames - 3;
-  const testTrials = testTrialCount(params.trials, task.data.testFraction);
-  const trainTrials = params.trials - testTrials;
-  const dim = task.system.dim;
-  const nParams = paramNames(task, params.randomParams).length;
-  const labelWidth = dim + (task.data.extraLabels?.length ?? 0) + nParams;
-  if (trainTrials < 1 || testTrials < 1)
-    throw bad(`${trainTrials} train and ${testTrials} test trials; training and evaluation need at least one of each`);
-  const want: Record<string, [typeof Float32Array | typeof Float64Array, number[]]> = {
-    trainPixels: [Float32Array, [trainTrials * perTrial, width]],
-    trainNextPixels: [Float32Array, [trainTrials * perTrial, width]],
-    trainLabels: [Float64Array, [trainTrials * perTrial, labelWidth]],
-    testPixels: [Float32Array, [testTrials * perTrial, width]],
-    testNextPixels: [Float32Array, [testTrials * perTrial, width]],
-    testLabels: [Float64Array, [testTrials * perTrial, labelWidth]],
-    trialInitial: [Float64Array, [params.trials, dim]],
-    ...(nParams ? { trialParams: [Float64Array, [params.trials, nParams]] as [typeof Float64Array, number[]] } : {}),
-  };
-  for (const [name, [type, shape]] of Object.entries(want)) {
-    const a = arrays[name];
-    if (!a) throw bad(`no ${name} array`);
-    if (!(a.data instanceof type)) throw bad(`${name} is ${a.data.constructor.name}, expected ${type.name}`);
-    if (a.shape.join(',') !== shape.join(','))
-      throw bad(`${name} has shape [${a.shape}], but trials ${params.trials}, frames ${params.frames} and size ${N} make it [${shape}]`);
-  }
-  const f32 = (name: string) => arrays[name].data as Float32Array;
-  const split = (x: string, next: string): PixelSplit => ({ x: f32(x), next: f32(next), rows: arrays[x].shape[0] });
-  return {
-    dir,
-    task,
-    manifest,
-    params,
-    arrays,
-    data: {
-      frameSize: N,
-      channels: params.channels,
-      perTrial,
-      train: split('trainPixels', 'trainNextPixels'),
-      test: split('testPixels', 'testNextPixels'),
-    },
-    perTrial,
-    testTrials,
-    labelWidth,
-  };
-}
-
-/**
- * The dataset as stacks of `context` frames per row (models/pixel.ts, PixelModelSpec.context): the
- * splits, rows per trial and labels follow the stacks (datasets/stacks.ts); context 2 is the dataset itself.
- */
-export function withContext(ds: PixelDataset, context: number): PixelDataset {
-  if (context === 2) return ds;
-  const V = ds.params.size * ds.params.size * ds.params.channels;
-  const train = frameStacks(ds.data.train, ds.perTrial, context, V);
-  const test = frameStacks(ds.data.test, ds.perTrial, context, V);
-  const labels = (name: string, s: FrameStacks) => {
-    const a = ds.arrays[name];
-    return { data: pickRows(a.data as Float64Array, ds.labelWidth, s.sourceRows), shape: [s.split.rows, ds.labelWidth] };
-  };
-  return {
-    ...ds,
-    arrays: { ...ds.arrays, trainLabels: labels('trainLabels', train), testLabels: labels('testLabels', test) },
-    data: { ...ds.data, perTrial: train.perTrial, train: train.split, test: test.split },
-    perTrial: train.perTrial,
-  };
-}
-
-/**
- * How the task scores rollouts: a system's H (the task's, or a trial's own with random parameters)
- * times the task's energy scale, and its periodic coordinate.
- */
-export function rolloutScoring(task: PixelTask, system: System = task.system): RolloutScoring {
-  const scale = task.evaluation.energyScale;
-  return { energy: (x) => system.energy(x) * scale, periodCoordinate: task.evaluation.periodCoordinate };
-}
-
-/** The energy the pixel metric compares, for descriptions and plot labels. */
-export function energyName(task: PixelTask): string {
-  const scale = task.evaluation.energyScale;
-  return `${scale === 1 ? '' : `${scale} x `}H of ${task.system.description}`;
-}
-
-/**
- * True frames 1..frames of a trial (rollout frame f is the pair [trial frame f+1 | f+2], and shows
- * its first frame), with the true energy and periodic coordinate of the newer frame of each pair,
- * the frame the dataset's labels (and so the latent map) describe.
- */
-export function trialTruth(ds: PixelDataset, trial: number, frames: number): RolloutTruth & { system: System } {
-  const r = renderTruth({ manifest: ds.manifest, arrays: ds.arrays }, trial, frames + 2);
-  const values = ds.params.size * ds.params.size * ds.params.channels;
-  const dim = ds.task.system.dim;
-  const scoring = rolloutScoring(ds.task, r.system);
-  const at = (f: number) => r.states.subarray((f + 2) * dim, (f + 3) * dim);
-  const energy = Float64Array.from({ length: frames }, (_, f) => scoring.energy(at(f)));
-  const c = scoring.periodCoordinate;
-  const periodic = c === null ? new Float64Array(0) : Float64Array.from({ length: frames }, (_, f) => at(f)[c]);
-  return { frames: r.frames.slice(values, (frames + 1) * values), energy, periodic, system: r.system };
 }
 
 export interface PixelRunOptions {
@@ -264,8 +100,6 @@ export interface PixelRunOptions {
   stopAfter?: number;
 }
 
-type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
-
 /** What a pixel run's metrics.json holds: losses per term, energy MSE, VPT, periods, the rollout and training settings. */
 export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {
   dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string };
@@ -286,11 +120,6 @@ export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary
   resumedFrom: number | null;
   /** D-HNN latent models: the learned dissipation in the state's units */
   dissipation?: DissipationSummary;
-}
-
-function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64Array>): TermStats {
-  const st = (a: Float64Array) => squaredErrorStats(a, a.length);
-  return { total: st(s.total), recon: st(s.recon), consistency: st(s.consistency), hnn: st(s.hnn) };
 }
 
 export interface PixelRunResult {
@@ -397,10 +226,23 @@ export async function runPixelExperiment(opts: PixelRunOptions): Promise<PixelRu
   }
 }
 
-async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions): Promise<Omit<PixelRunResult, 'outDir' | 'modelDir'>> {
+type RunResult = Omit<PixelRunResult, 'outDir' | 'modelDir'>;
+
+/** What a run's stages share: its task, options, output folder, dataset and engine. */
+interface RunContext {
+  task: PixelTask;
+  opts: PixelRunOptions;
+  out: RunOutput;
+  ckpt: string;
+  logPath: string;
+  dataDir: string;
+  datasetId: string;
+  backend: string;
+}
+
+async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions): Promise<RunResult> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const ckpt = join(out.work, CHECKPOINT_FILE);
-  const logPath = join(out.work, 'log.jsonl');
   const workDataDir = await pixelRunDataset(task, opts, out.work);
   const dataDir = resolve(out.final(workDataDir));
   const pairs = loadPixelDataset(workDataDir, task);
@@ -410,24 +252,43 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
   const backend = await initBackend(opts.backend ?? 'auto');
   const threads = opts.threads ?? threadsFor(1);
   if (!opts.quiet) process.stderr.write(`${describeBackend(backend, threads)}\n`);
-  const cfg: PixelTrainConfig = pixelTrainConfig(
-    task,
-    opts.kind,
-    opts.seed,
-    pairs.params.size,
-    {
-      ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-      ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
-      ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
-      threads,
-      ...pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), [
-        'lr',
-        'batchSize',
-        'weightDecay',
-      ]),
-    },
-    opts.paperProtocol,
-  );
+  const cfg = pixelRunConfig(task, opts, pairs, threads);
+  const ds = withContext(pairs, contextOf(cfg.spec));
+  const run: RunContext = { task, opts, out, ckpt, logPath: join(out.work, 'log.jsonl'), dataDir, datasetId, backend: backend.name };
+  const log = new JsonlLog(run.logPath);
+  if (!out.resume)
+    log.write({ event: 'start', task: task.name, model: opts.kind, seed: opts.seed, config: cfg, backend: backend.name, dataDir });
+  const trained = await trainPixelModel(cfg, ds.data, {
+    log,
+    quiet: opts.quiet,
+    label: `pixel ${opts.kind}`,
+    checkpointPath: ckpt,
+    resume: out.resume,
+    datasetId,
+    datasetDir: dataDir,
+    stopAfter: opts.stopAfter,
+    evalRows: Math.min(1000, ds.data.test.rows),
+  });
+  if (!trained.finished) {
+    trained.model.dispose();
+    return { metrics: null, rollouts: [], map: null };
+  }
+  return task.imported ? finishImportedRun(run, cfg, ds, trained, log) : finishRun(run, cfg, ds, trained, log);
+}
+
+/** The run's training configuration: the task's protocol with the run's options, checked against the dataset. */
+function pixelRunConfig(task: PixelTask, opts: PixelRunOptions, pairs: PixelDataset, threads: number): PixelTrainConfig {
+  const overrides = pickDefined(parseOptions(pixelTrainOverridesSchema, opts.train ?? {}, 'pixel run train options'), [
+    'lr',
+    'batchSize',
+    'weightDecay',
+  ]);
+  const given = {
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+    ...(opts.dynamicsWeightDecay !== undefined ? { dynamicsWeightDecay: opts.dynamicsWeightDecay } : {}),
+  };
+  const cfg = pixelTrainConfig(task, opts.kind, opts.seed, pairs.params.size, { ...given, threads, ...overrides }, opts.paperProtocol);
   if (opts.train?.hidden !== undefined) cfg.spec = { ...cfg.spec, hidden: opts.train.hidden };
   if (pairs.params.channels !== 1) cfg.spec = { ...cfg.spec, channels: pairs.params.channels };
   if (opts.encoder !== undefined) cfg.spec = { ...cfg.spec, encoder: opts.encoder };
@@ -442,74 +303,112 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     throw new UserError(
       `--encoder conv needs a frame size that is a multiple of 4, but the dataset's frames are ${pairs.params.size}; generate one with --size 28 or 32`,
     );
-  const ds = withContext(pairs, contextOf(cfg.spec));
   cfg.loss = { ...cfg.loss, ...(opts.loss ?? {}) };
   if (!(Number.isInteger(cfg.steps) && cfg.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${cfg.steps}`);
-  const log = new JsonlLog(logPath);
-  if (!out.resume)
-    log.write({
-      event: 'start',
-      task: task.name,
-      model: opts.kind,
-      seed: opts.seed,
-      config: cfg,
-      backend: backend.name,
-      dataDir,
-    });
+  return cfg;
+}
 
-  const trained = await trainPixelModel(cfg, ds.data, {
+/** How the run's rollouts are made: the options, else the task's and the latent step's defaults. */
+function rolloutSettings(run: RunContext, cfg: PixelTrainConfig): RolloutSettings {
+  return {
+    frames: run.opts.frames ?? run.task.evaluation.rolloutFrames,
+    integrator: run.opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep),
+    projection: run.opts.projection ?? taskProjection(run.task),
+  };
+}
+
+/** A run on an imported dataset: metrics without energy (docs/IMPORT.md). */
+async function finishImportedRun(
+  run: RunContext,
+  cfg: PixelTrainConfig,
+  ds: PixelDataset,
+  trained: PixelTrainResult,
+  log: JsonlLog,
+): Promise<RunResult> {
+  const { task, opts, out } = run;
+  const base = {
+    kind: opts.kind,
+    seed: opts.seed,
+    cfg,
+    protocol: pixelProtocol(cfg),
+    ds,
+    dataDir: run.dataDir,
+    backend: run.backend,
+    trained,
+  };
+  const plot = () => lossCurvePlot(run.logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
+  const metrics = await finishImportedPixelRun(trained.model, join(out.work, 'model'), {
+    ...base,
+    resumed: out.resume,
+    rollout: rolloutSettings(run, cfg),
     log,
-    quiet: opts.quiet,
-    label: `pixel ${opts.kind}`,
-    checkpointPath: ckpt,
-    resume: out.resume,
-    datasetId,
-    datasetDir: dataDir,
-    stopAfter: opts.stopAfter,
-    evalRows: Math.min(1000, ds.data.test.rows),
+    plot,
+    work: out.work,
   });
+  removeCheckpoint(run.ckpt);
+  return { metrics: null, importedMetrics: metrics, rollouts: [], map: null };
+}
+
+/** Evaluates the trained model, saves it with its latent map, and writes metrics.json last. */
+async function finishRun(
+  run: RunContext,
+  cfg: PixelTrainConfig,
+  ds: PixelDataset,
+  trained: PixelTrainResult,
+  log: JsonlLog,
+): Promise<RunResult> {
+  const { task, opts, out } = run;
   const model = trained.model;
-  const modelDir = join(out.work, 'model');
-  if (!trained.finished) {
-    model.dispose();
-    return { metrics: null, rollouts: [], map: null };
-  }
-  const weights = model.read();
-  const frames = opts.frames ?? task.evaluation.rolloutFrames;
-  const integrator = opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep);
-  const projection = opts.projection ?? taskProjection(task);
-  if (task.imported) {
-    const rollout = { frames, integrator, projection };
-    const run = { kind: opts.kind, seed: opts.seed, cfg, protocol: pixelProtocol(cfg), ds, dataDir, backend: backend.name, trained };
-    const plot = () => lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
-    const metrics = await finishImportedPixelRun(model, modelDir, { ...run, resumed: out.resume, rollout, log, plot, work: out.work });
-    removeCheckpoint(ckpt);
-    return { metrics: null, importedMetrics: metrics, rollouts: [], map: null };
-  }
-  const result = await evaluatePixelModel(model, weights, ds, cfg.loss, { frames, integrator, projection });
+  const rollout = rolloutSettings(run, cfg);
+  const result = await evaluatePixelModel(model, model.read(), ds, cfg.loss, rollout);
   const meta = {
     task: task.name,
     seed: opts.seed,
     steps: cfg.steps,
-    backend: backend.name,
-    dataset: dataDir,
+    backend: run.backend,
+    dataset: run.dataDir,
     latentMap: result.map,
     latentMapTarget: 'state',
   };
-  await savePixelModel(modelDir, model, cfg.loss, meta);
+  await savePixelModel(join(out.work, 'model'), model, cfg.loss, meta);
   model.dispose();
+  const metrics = pixelMetrics(run, cfg, ds, trained, result, rollout);
+  log.write({
+    event: 'done',
+    trainLoss: metrics.trainLoss,
+    testLoss: metrics.testLoss,
+    energyMse: metrics.energyMse.mean,
+    vpt: metrics.vpt,
+    trainSeconds: trained.seconds,
+  });
+  await lossCurvePlot(run.logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
+  checkMetricsFinite(metrics);
+  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
+  // after metrics.json: a kill in between leaves a finished run whose checkpoint the next claim removes
+  removeCheckpoint(run.ckpt);
+  return { metrics, rollouts: result.rollouts, map: result.map };
+}
 
-  const metrics: PixelMetrics = {
+function pixelMetrics(
+  run: RunContext,
+  cfg: PixelTrainConfig,
+  ds: PixelDataset,
+  trained: PixelTrainResult,
+  result: PixelEvaluation,
+  rollout: RolloutSettings,
+): PixelMetrics {
+  const { task, opts, out } = run;
+  return {
     task: task.name,
     model: opts.kind,
     seed: opts.seed,
     steps: cfg.steps,
     updates: cfg.steps + 1,
-    backend: backend.name,
+    backend: run.backend,
     training: { engine: trained.engine, threads: trained.threads },
     protocol: pixelProtocol(cfg),
     dataset: {
-      dir: dataDir,
+      dir: run.dataDir,
       seed: ds.manifest.seed,
       trainRows: ds.data.train.rows,
       testRows: ds.data.test.rows,
@@ -522,26 +421,12 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     testTerms: result.testTerms,
     ...result.summary,
     ...(result.dissipation ? { dissipation: result.dissipation } : {}),
-    rollout: { frames, integrator, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map), projection },
+    rollout: { ...rollout, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },
     trainSeconds: trained.totalSeconds,
     msPerStep: trained.msPerStep,
     resumedFrom: out.resume ? trained.startStep : null,
     versions: packageVersions(),
   };
-  log.write({
-    event: 'done',
-    trainLoss: metrics.trainLoss,
-    testLoss: metrics.testLoss,
-    energyMse: metrics.energyMse.mean,
-    vpt: metrics.vpt,
-    trainSeconds: trained.seconds,
-  });
-  await lossCurvePlot(logPath, join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}: training curve`);
-  checkMetricsFinite(metrics);
-  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
-  // after metrics.json: a kill in between leaves a finished run whose checkpoint the next claim removes
-  removeCheckpoint(ckpt);
-  return { metrics, rollouts: result.rollouts, map: result.map };
 }
 
 /**
@@ -588,136 +473,4 @@ export async function runPixelEvaluation(opts: {
   } finally {
     loaded.model.dispose();
   }
-}
-
-export interface PixelEvaluation {
-  trainTerms: TermStats;
-  testTerms: TermStats;
-  map: LatentMap;
-  rollouts: PixelRollout[];
-  summary: PixelEnergySummary;
-  /** D-HNN latent models: the learned dissipation in the state's units (src/eval/dissipation.ts) */
-  dissipation?: DissipationSummary;
-}
-
-/** How the rollouts of an evaluation are made. */
-export interface RolloutSettings {
-  frames: number;
-  integrator: RolloutIntegrator;
-  projection: RolloutProjection;
-}
-
-/**
- * Losses on both splits, the latent map, and rollouts of the first test trials (their latent parts
- * on two cores, unless they are projected: a projection needs the autoencoder, which is here).
- */
-export async function evaluatePixelModel(
-  model: PixelModel,
-  weights: NamedWeights,
-  ds: PixelDataset,
-  loss: PixelLossConfig,
-  { frames, integrator, projection }: RolloutSettings,
-): Promise<PixelEvaluation> {
-  // started first: its thread loads while the losses are computed
-  const helper = projection === 'none' ? new LatentRolloutHelper() : null;
-  try {
-    // the helper starts on the latent rollouts now; this thread joins them after the losses and the map
-    const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);
-    const w = model.input;
-    const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
-    const pending = helper?.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
-    const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
-    const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
-    const map = fitTrainMap(model, ds);
-    const latents = pending
-      ? await pending.finish()
-      : projectedRollouts(model, latentField(model.spec.kind, weights), z0s, frames, integrator);
-    const rollouts = trials.map((t, i) => {
-      const truth = trialTruth(ds, t, frames);
-      return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
-    });
-    const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
-    if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
-    const dissipation = latentDissipation(
-      trialSystem(ds.task, ds.params, undefined),
-      weights,
-      map,
-      ds.params.frameDt,
-      rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
-      encodeRows(model, ds.data.test.x, ds.data.test.rows),
-    );
-    return { trainTerms, testTerms, map, rollouts, summary, dissipation };
-  } finally {
-    await helper?.close();
-  }
-}
-
-/** The map latent -> state (the task's kind, affine by default) fitted on the training set's encodings. */
-export function fitTrainMap(model: PixelModel, ds: PixelDataset): LatentMap {
-  const z = encodeRows(model, ds.data.train.x, ds.data.train.rows);
-  return fitLatentMap(z, ds.arrays.trainLabels.data, ds.data.train.rows, ds.labelWidth, ds.task.system.dim, taskLatentMap(ds.task));
-}
-
-/** The map saved with a model, when it maps to the state with the features the task now uses (else it is refitted). */
-export function savedLatentMap(metadata: Record<string, unknown>, task: PixelTask): LatentMap | undefined {
-  const map = metadata.latentMapTarget === 'state' ? (metadata.latentMap as LatentMap | undefined) : undefined;
-  return map && latentMapKind(map) === taskLatentMap(task) ? map : undefined;
-}
-
-/** The kind of latent-to-state map a task's energy metric uses. */
-export function taskLatentMap(task: PixelTask): LatentMapKind {
-  return task.evaluation.latentMap ?? 'affine';
-}
-
-/** Rollout from the first pair of test trial `trial`, scored against its true continuation. */
-export function rolloutTrial(
-  model: PixelModel,
-  weights: NamedWeights,
-  ds: PixelDataset,
-  map: LatentMap,
-  trial: number,
-  frames: number,
-  integrator: RolloutIntegrator,
-  projection: RolloutProjection,
-): PixelRollout {
-  const w = model.input;
-  const row = trial * ds.perTrial;
-  const x0 = ds.data.test.x.slice(row * w, (row + 1) * w);
-  const truth = trialTruth(ds, trial, frames);
-  return pixelRollout(model, weights, x0, truth, map, rolloutScoring(ds.task, truth.system), frames, integrator, projection);
-}
-
-export function readLog(path: string): Array<Record<string, unknown>> {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
-/** Loss curve of every term from log.jsonl (all sessions of a resumed run). */
-export async function lossCurvePlot(logPath: string, out: string, title: string): Promise<void> {
-  const steps = readLog(logPath).filter((r) => r.event === 'step') as Array<Record<string, number>>;
-  if (steps.length === 0) return;
-  const x = steps.map((r) => r.step);
-  const s = (name: string, key: string, dashed = false) => ({ name, x, y: steps.map((r) => r[key] ?? NaN), dashed });
-  await linePlot(out, {
-    title,
-    xLabel: 'step',
-    yLabel: 'loss',
-    logY: true,
-    series: [
-      s('total (batch)', 'loss'),
-      s('reconstruction', 'recon'),
-      s('consistency', 'consistency'),
-      s('latent HNN (unweighted)', 'hnn'),
-      s('total (test)', 'testLoss', true),
-    ],
-  });
 }

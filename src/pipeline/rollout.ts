@@ -20,16 +20,9 @@ import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { writeImportedRollout, type ImportedComparison } from './import-rollout.ts';
-import {
-  energyName,
-  fitTrainMap,
-  loadPixelDataset,
-  savedLatentMap,
-  rolloutTrial,
-  trialTruth,
-  withContext,
-  type PixelDataset,
-} from './pixel.ts';
+import { energyName, rolloutTrial, trialTruth } from '../eval/pixel-trials.ts';
+import { fitTrainMap, savedLatentMap } from '../eval/pixel-evaluation.ts';
+import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
 
 /** A model folder per kind. */
 export type ModelDirs = Partial<Record<ModelKind, string>>;

@@ -17,6 +17,8 @@ import {
 import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { UserError } from '../util/errors.ts';
+import type { PixelData, PixelSplit } from '../../datasets/pixel-load.ts';
+export type { PixelData, PixelSplit } from '../../datasets/pixel-load.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { Rng } from '../util/rng.ts';
@@ -28,23 +30,6 @@ import { WindowBatcher, windowsPerStep } from './pixel-batches.ts';
 import { windowStepDefinition, type VariableSpec } from './step-definition.ts';
 import { syncModel } from './state.ts';
 export { windowsPerStep } from './pixel-batches.ts';
-
-/** Pixel pairs, row-major [rows, 2 N^2] float32. */
-export interface PixelSplit {
-  x: Float32Array;
-  next: Float32Array;
-  rows: number;
-}
-
-export interface PixelData {
-  frameSize: number;
-  /** Values per pixel: 1 grey, 3 RGB. */
-  channels?: 1 | 3;
-  /** Consecutive rows per trial (a trial's pairs k = 0..perTrial-1): needed by multi-step windows. */
-  perTrial?: number;
-  train: PixelSplit;
-  test: PixelSplit;
-}
 
 /** The full training configuration of a pixel model (the task protocol with any changes); checkpoints record it. */
 export interface PixelTrainConfig {
