@@ -33,6 +33,7 @@ export interface PixelData {
   test: PixelSplit;
 }
 
+/** A pixel dataset folder as read and checked: its task, manifest, raw arrays and the train/test view the trainer takes. */
 export interface PixelDataset {
   dir: string;
   task: PixelTask;

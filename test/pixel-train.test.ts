@@ -16,7 +16,8 @@ import { latentWeightDecay, pixelVariables, splitSampleLosses, trainPixelModel, 
 import { type PixelData } from '../datasets/pixel-load.ts';
 import { DEFAULT_PIXEL_LOSS, PixelModel, type PixelLossConfig } from '../models/pixel.ts';
 import { loadPixelModel } from '../models/storage.ts';
-import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelEvaluation, runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { CHECKPOINT_FILE, runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { pixelProtocolMismatch, runPixelEvaluation } from '../src/pipeline/pixel-metrics.ts';
 import { JsonlLog } from '../src/train/log.ts';
 
 const SIZE = 8;

@@ -48,8 +48,21 @@ describe('resume is tied to its inputs', () => {
       r,
       /checkpoint .*checkpoint\.bin was made on another dataset \(manifest sha256 [0-9a-f]{12}\.\.\.\), not on .*\/b .*resume with --data set to the dataset it was trained on/,
     );
+    // what a kill after training but before metrics.json leaves in the log: steps past the checkpoint, a 'done'
+    const logPath = join(run, 'log.jsonl');
+    writeFileSync(
+      logPath,
+      readFileSync(logPath, 'utf8') + '{"event":"step","step":5,"loss":1}\n{"event":"done","trainLoss":1}\n{"event":"st',
+    );
     const resumed = await runPixelExperiment({ ...base, dataDir: dsA, resume: true });
     expect(resumed.metrics?.resumedFrom).toBe(3);
+    const log = readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; step?: number });
+    expect(log.filter((e) => e.event === 'done')).toHaveLength(1);
+    const steps = log.filter((e) => e.event === 'step').map((e) => e.step ?? -1);
+    expect(steps).toEqual([...new Set(steps)].sort((a, b) => a - b));
   });
 
   it('a killed state run is restarted with a clean log, and says so', () => {

@@ -1,6 +1,7 @@
 // The long jobs that can run side by side in worker threads (./workers.ts): each takes plain
 // options and returns plain metrics, so it crosses a thread boundary as structured-clone data.
-import { runPixelExperiment, type PixelMetrics, type PixelRunOptions } from './pixel.ts';
+import { runPixelExperiment, type PixelRunOptions } from './pixel.ts';
+import { type PixelMetrics } from './pixel-metrics.ts';
 import { runStateExperiment, type StateMetrics, type StateRunOptions } from './state.ts';
 
 /** Trains and evaluates one pixel model (a task given by name). */

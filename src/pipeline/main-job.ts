@@ -17,7 +17,8 @@ import { pixelPendulumTask } from '../systems/pendulum.ts';
 
 /** The main job's task: the paper's pixel experiment. */
 export const MAIN_TASK = pixelPendulumTask;
-import { CHECKPOINT_FILE, pixelProtocolMismatch, runPixelExperiment, type PixelMetrics } from './pixel.ts';
+import { CHECKPOINT_FILE, runPixelExperiment } from './pixel.ts';
+import { pixelProtocolMismatch, type PixelMetrics } from './pixel-metrics.ts';
 import { loadPixelDataset, type PixelDataset } from '../../datasets/pixel-load.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';

@@ -221,20 +221,9 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   const start = startingPoint(cfg, opts, batchRng);
   const { model } = start;
   const K = cfg.loss.rolloutSteps ?? 1;
-  const windows = new WindowBatcher(
-    data.train,
-    data.perTrial ?? null,
-    K,
-    windowsPerStep(Math.min(cfg.batchSize, data.train.rows), K),
-    width,
-  );
-  const def = windowStepDefinition(
-    model.spec,
-    convSpecOf(model.spec),
-    pixelVariables(model, cfg),
-    { K, count: windows.count, width },
-    cfg.loss,
-  );
+  const count = windowsPerStep(Math.min(cfg.batchSize, data.train.rows), K);
+  const windows = new WindowBatcher(data.train, data.perTrial ?? null, K, count, width);
+  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
   const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
   try {
     if (start.adam)
@@ -243,18 +232,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
         start.adam,
       );
     const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
-    const t0 = performance.now();
-    const save = (nextStep: number) => {
-      if (!opts.checkpointPath) return;
-      saveCheckpoint(opts.checkpointPath, {
-        step: nextStep,
-        weights: namedWeights(model, engine),
-        adam: engine.adamState(),
-        rng: batchRng.getState(),
-        meta: { ...configKey(cfg), ...(opts.datasetId !== undefined ? { dataset: opts.datasetId } : {}) },
-        elapsed: start.priorSeconds + (performance.now() - t0) / 1000,
-      });
-    };
+    const save = checkpointWriter(cfg, opts, { model, engine, batchRng, priorSeconds: start.priorSeconds, t0: performance.now() });
     const updates = cfg.steps + 1;
     const result = await runLoop({
       updates,
@@ -284,6 +262,25 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   } finally {
     engine.dispose();
   }
+}
+
+/** Writes a checkpoint of the engine's state at a step (nothing without opts.checkpointPath). */
+function checkpointWriter(
+  cfg: PixelTrainConfig,
+  opts: PixelTrainOptions,
+  s: { model: PixelModel; engine: StepEngine; batchRng: Rng; priorSeconds: number; t0: number },
+): (nextStep: number) => void {
+  return (nextStep) => {
+    if (!opts.checkpointPath) return;
+    saveCheckpoint(opts.checkpointPath, {
+      step: nextStep,
+      weights: namedWeights(s.model, s.engine),
+      adam: s.engine.adamState(),
+      rng: s.batchRng.getState(),
+      meta: { ...configKey(cfg), ...(opts.datasetId !== undefined ? { dataset: opts.datasetId } : {}) },
+      elapsed: s.priorSeconds + (performance.now() - s.t0) / 1000,
+    });
+  };
 }
 
 /** A new model, or the checkpoint's (with its Adam state, batch stream, step and time) when resuming. */
@@ -321,7 +318,7 @@ function subset(s: PixelSplit, rows: number, width: number): PixelSplit {
   return { x: s.x.subarray(0, rows * width), next: s.next.subarray(0, rows * width), rows };
 }
 
-/** Drops step records at or after `step` (written by the killed run after its last checkpoint). */
+/** Drops what the killed run wrote after its last checkpoint: step records at or after `step`, and any 'done'. */
 export function truncateLog(path: string, step: number): void {
   if (!existsSync(path)) return;
   const kept = readFileSync(path, 'utf8')
@@ -330,7 +327,8 @@ export function truncateLog(path: string, step: number): void {
       if (!line.trim()) return false;
       try {
         const r = JSON.parse(line) as { event?: string; step?: number };
-        return !(r.event === 'step' && typeof r.step === 'number' && r.step >= step);
+        // a 'done' here is an attempt killed before its metrics.json: the resumed run writes its own
+        return r.event !== 'done' && !(r.event === 'step' && typeof r.step === 'number' && r.step >= step);
       } catch {
         return false; // a line cut by the kill
       }
