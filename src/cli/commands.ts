@@ -10,6 +10,7 @@ import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
+import { parseStatistic } from '../eval/statistic.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerInit } from './init.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
@@ -158,8 +159,10 @@ async function train(o: TrainFlags): Promise<void> {
   summariseState(metrics, out);
 }
 
-interface ReproduceFlags {
+interface ReproduceFlags extends TrainFlagValues {
   tasks?: string[];
+  statistic?: string;
+  dissipationWeightDecay?: number;
   system?: string;
   pixels?: boolean;
   dissipative?: boolean;
@@ -177,6 +180,25 @@ interface ReproduceFlags {
   steps?: number;
 }
 
+/** Reproduce's state-task training flags and statistic, checked; refused when a pixel task is in the table. */
+function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
+  const train = trainOverrides(o, 'state', 'hnn reproduce');
+  const given = [
+    ...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []),
+    ...(o.dissipationWeightDecay !== undefined ? ['--dissipation-weight-decay'] : []),
+  ];
+  const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
+  if (given.length && pixel)
+    throw new UserError(
+      `${given.join(' and ')} apply to the state tasks of a reproduction, and ${pixel} is a pixel task; drop it from --tasks or drop the options`,
+    );
+  return {
+    ...(train ? { train } : {}),
+    ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
+    ...(o.statistic !== undefined ? { statistic: parseStatistic(o.statistic) } : {}),
+  };
+}
+
 async function reproduce(o: ReproduceFlags): Promise<void> {
   // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
   if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
@@ -187,10 +209,13 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
+  const tasks = o.tasks ?? suiteTasks(suite).map((t) => t.name);
+  const state = reproduceStateOptions(o, tasks);
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
   const { runReproduce } = await import('../pipeline/reproduce.ts');
   await runReproduce({
-    tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
+    tasks,
+    ...state,
     // the dissipative table: the three models beside the D-HNN paper's figures
     models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
     reference: o.dissipative ? 'dissipative' : 'paper',
@@ -309,7 +334,7 @@ export function registerCommands(program: Command): void {
   for (const opt of trainOptions()) trainCommand.addOption(opt);
   trainCommand.action(train);
 
-  program
+  const reproduceCommand = program
     .command('reproduce')
     .description(
       'train HNN and baseline (and D-HNN) on every task of a table and write ours beside the published numbers (markdown + JSON + plots)',
@@ -356,9 +381,19 @@ export function registerCommands(program: Command): void {
     )
     .addOption(backend())
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
+    .option(
+      '--statistic <s>',
+      "the test loss the tables show: final (the final model's, default) or last-K, the mean of the last K periodic test evaluations (the D-HNN paper's: last-5)",
+    )
+    .option(
+      '--dissipation-weight-decay <w>',
+      "state tasks, D-HNN: weight decay of the D network instead of each task's (docs/DISSIPATIVE.md)",
+      numberIn('--dissipation-weight-decay', 0, 1),
+    )
     .option('--force', 'retrain finished results in <out>')
-    .option('--quiet', 'no progress bars')
-    .action(reproduce);
+    .option('--quiet', 'no progress bars');
+  for (const opt of trainOptions()) reproduceCommand.addOption(opt);
+  reproduceCommand.action(reproduce);
 
   program
     .command('rollout')

@@ -30,7 +30,12 @@ export function quickEvaluation(steps: number): { count: number; rtol: number; a
 export const QUICK_EVAL_BELOW = 100;
 
 /** The training settings a run may change (the rest are the task protocol's). */
-export const trainOverridesSchema = stateTrainProtocolSchema.pick({ lr: true, batchSize: true, weightDecay: true, hidden: true }).partial();
+export const trainOverridesSchema = stateTrainProtocolSchema
+  .pick({ lr: true, batchSize: true, weightDecay: true, hidden: true, evalEvery: true })
+  .partial();
+
+/** A state run's changes to its task's training protocol (the schema above). */
+export type StateTrainOverrides = z.input<typeof trainOverridesSchema>;
 
 const taskRecord = z.custom<StateTask>((v) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'state', {
   message: 'must be a state task name or a record made by defineStateTask',
@@ -44,7 +49,7 @@ export const stateRunOptionsSchema = z.strictObject({
   seed: z.number().int().min(0).max(MAX_SEED),
   /** default: the task's protocol */
   steps: z.number().int().min(1).max(1e8).optional(),
-  /** lr, batchSize, weightDecay, hidden instead of the task protocol's (recorded in metrics.json) */
+  /** lr, batchSize, weightDecay, hidden, evalEvery instead of the task protocol's (recorded in metrics.json) */
   train: trainOverridesSchema.optional(),
   /** evaluation sizes (default: 'quick' below QUICK_EVAL_BELOW steps, else 'full') */
   evaluation: evaluationSchema.optional(),

@@ -68,6 +68,11 @@ export interface StateMetrics extends RunMetricsBase<string> {
     truthFailures: Record<string, number>;
     description: string;
   };
+  /**
+   * The test loss at the loop's periodic evaluations (after updates i with i % every === 0), for the
+   * D-HNN paper's statistic, the mean of the last k (src/eval/statistic.ts); absent in older runs.
+   */
+  testLossHistory?: { every: number; steps: number[]; testLoss: number[] };
   /** State MSE along the same rollouts. */
   stateMse: MeanCi;
   /** Valid prediction time of the same rollouts, in time units (src/eval/energy.ts). */
@@ -77,6 +82,67 @@ export interface StateMetrics extends RunMetricsBase<string> {
   evalSeconds: number;
   /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
   dissipation?: DissipationSummary;
+}
+
+/** The training settings a state run uses and records in metrics.json (`protocol`). */
+export type StateRunProtocol = StateTask['train'] & { dissipationWeightDecay?: number; dissipation?: string };
+
+/**
+ * The training settings of a run: the task's protocol with the run's changes (steps, `train`), and
+ * for a D-HNN the decay of D (the run's, else the task's, else DISSIPATION_WEIGHT_DECAY) and its
+ * form. A finished run is reused only when its recorded protocol equals this (protocolMismatch).
+ */
+export function stateRunProtocol(
+  task: StateTask,
+  kind: ModelKind,
+  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay'>,
+): StateRunProtocol {
+  return {
+    ...task.train,
+    ...opts.train,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(kind === 'dhnn'
+      ? {
+          dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
+          ...DISSIPATION_FORM,
+        }
+      : {}),
+  };
+}
+
+/**
+ * What differs between a finished run's recorded protocol and the one asked for, in words (null
+ * when nothing does): every training setting counts, so a run made otherwise is never reused.
+ */
+export function protocolMismatch(had: Record<string, unknown>, want: StateRunProtocol): string | null {
+  const keys = [...new Set([...Object.keys(want), ...Object.keys(had)])].filter((k) => TRAINING_KEYS.includes(k));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const differ = keys.filter((k) => !same(had[k], (want as Record<string, unknown>)[k]));
+  if (differ.length === 0) return null;
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  return differ.map((k) => `${k} ${show(had[k])} (asked: ${show((want as Record<string, unknown>)[k])})`).join(', ');
+}
+
+/** The protocol keys that change what a run trains (all of StateRunProtocol's). */
+const TRAINING_KEYS = [
+  'steps',
+  'batchSize',
+  'weightDecay',
+  'lr',
+  'hidden',
+  'evalEvery',
+  'residual',
+  'dissipationWeightDecay',
+  'dissipation',
+];
+
+/** Updates between test evaluations of a state run when its protocol sets none. */
+export const DEFAULT_EVAL_EVERY = 200;
+
+/** The test loss at the loop's periodic evaluations (the last record is the final model's, kept only when periodic). */
+function periodicTestLoss(history: Array<Record<string, number>>, every: number): NonNullable<StateMetrics['testLossHistory']> {
+  const at = history.filter((h) => h.step % every === 0 && Number.isFinite(h.testLoss));
+  return { every, steps: at.map((h) => h.step), testLoss: at.map((h) => h.testLoss) };
 }
 
 /** A dataset's arrays as trainStateModel reads them (no copy). */
@@ -147,18 +213,7 @@ async function runStateIn(
   opts: ParsedRunOptions,
 ): Promise<{ metrics: StateMetrics; weights: NamedWeights; energy: EnergyResult }> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
-  const protocol = {
-    ...task.train,
-    ...opts.train,
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-    // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
-    ...(opts.kind === 'dhnn'
-      ? {
-          dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
-          ...DISSIPATION_FORM,
-        }
-      : {}),
-  };
+  const protocol = stateRunProtocol(task, opts.kind, opts);
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
@@ -169,7 +224,8 @@ async function runStateIn(
 
   const data = toStateData(dataset);
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
-  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden, threads };
+  const logEvery = protocol.evalEvery ?? DEFAULT_EVAL_EVERY;
+  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery, steps, batchSize, weightDecay, lr, hidden, threads };
   const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
   const trained = await trainStateModel(
     { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },
@@ -205,6 +261,7 @@ async function runStateIn(
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,
     testLoss,
+    testLossHistory: periodicTestLoss(trained.history, logEvery),
     energyMse: {
       mean: energy.mean,
       ci: energy.ci,

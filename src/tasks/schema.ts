@@ -24,6 +24,8 @@ export const stateTrainProtocolSchema = z.strictObject({
   lr: positive().max(1),
   /** Hidden layer widths of the MLP. */
   hidden: z.array(int(1, 16384)).min(1).max(32),
+  /** Updates between test-loss evaluations (and log lines); default 200. */
+  evalEvery: int(1, 1e8).optional(),
 });
 
 /** How a simulated state dataset is made (the fields of SimulatedData less `source`). */
