@@ -79,7 +79,7 @@ describe('damped-spring-grid: the reference protocol', () => {
     expect(task).toBe(dampedSpringGridTask);
     expect(dampedSpringGridTask.train).toMatchObject({
       steps: 4999,
-      batchSize: 128,
+      batchSize: null,
       weightDecay: 0,
       lr: 1e-3,
       hidden: [256, 256],
@@ -174,7 +174,7 @@ describe('a finished run is reused only when trained the same way', () => {
     const task = getTask('damped-spring-grid');
     if (task.kind !== 'state') throw new Error('state task expected');
     const want = stateRunProtocol(task, 'dhnn', {});
-    expect(want).toMatchObject({ lr: 1e-3, batchSize: 128, dissipationWeightDecay: 0, dissipation: 'momenta', evalEvery: 100 });
+    expect(want).toMatchObject({ lr: 1e-3, batchSize: null, dissipationWeightDecay: 0, dissipation: 'momenta', evalEvery: 100 });
     expect(protocolMismatch({ ...want }, want)).toBeNull();
     expect(protocolMismatch({ ...want, lr: 2e-3, hidden: [200, 200] }, want)).toBe(
       'lr 0.002 (asked: 0.001), hidden [200,200] (asked: [256,256])',
