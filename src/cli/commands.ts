@@ -3,14 +3,23 @@
 // every pipeline loads in its action.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
+import {
+  DISSIPATION_SCHEDULES,
+  LATENT_STEPS,
+  MODEL_KINDS,
+  PIXEL_ENCODERS,
+  type DissipationSchedule,
+  type LatentStep,
+  type ModelKind,
+  type PixelEncoder,
+} from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
-import { parseStatistic } from '../eval/statistic.ts';
+import { parseStatistic, testLossOf } from '../eval/statistic.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerInit } from './init.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
@@ -28,6 +37,14 @@ const PIXEL_TRAIN_FLAGS = [
   'projection',
 ] as const;
 
+/** The D-HNN paper's statistic beside the final model's, when the run evaluated often enough. */
+function lastTestLosses(m: import('../pipeline/state.ts').StateMetrics): string[] {
+  const h = m.testLossHistory;
+  if (!h || h.testLoss.length < 5) return [];
+  const mean = testLossOf(m, { kind: 'last', k: 5 }, 'this run');
+  return [`  test loss, mean of the last 5 evaluations (every ${h.every} updates; the D-HNN paper's statistic): ${mean.toExponential(3)}`];
+}
+
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
   console.log(
@@ -35,6 +52,7 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+      ...lastTestLosses(m),
       `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
         ? [
@@ -114,6 +132,7 @@ interface TrainFlags extends TrainFlagValues {
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
   projection?: RolloutProjection;
   force?: boolean;
   quiet?: boolean;
@@ -127,10 +146,12 @@ async function train(o: TrainFlags): Promise<void> {
       `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
     );
   const out = resolve(o.out ?? `runs/${task.name}-${o.model}-seed${o.seed}`);
-  if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
-    throw new UserError(
-      `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
-    );
+  for (const [flag, value] of [
+    ['--dissipation-weight-decay', o.dissipationWeightDecay],
+    ['--dissipation-schedule', o.dissipationSchedule],
+  ] as const)
+    if (value !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
+      throw new UserError(`${flag} applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`);
   if (task.kind === 'pixel') {
     const { runPixelTrainCommand } = await import('./pixel.ts');
     await runPixelTrainCommand({ ...o, task, out, train: trainSettings });
@@ -153,6 +174,7 @@ async function train(o: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    dissipationSchedule: o.dissipationSchedule,
     ...(trainSettings ? { train: trainSettings } : {}),
     ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
@@ -163,6 +185,7 @@ interface ReproduceFlags extends TrainFlagValues {
   tasks?: string[];
   statistic?: string;
   dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
   system?: string;
   pixels?: boolean;
   dissipative?: boolean;
@@ -186,6 +209,7 @@ function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
   const given = [
     ...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []),
     ...(o.dissipationWeightDecay !== undefined ? ['--dissipation-weight-decay'] : []),
+    ...(o.dissipationSchedule !== undefined ? ['--dissipation-schedule'] : []),
   ];
   const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
   if (given.length && pixel)
@@ -195,6 +219,7 @@ function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
   return {
     ...(train ? { train } : {}),
     ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
+    ...(o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {}),
     ...(o.statistic !== undefined ? { statistic: parseStatistic(o.statistic) } : {}),
   };
 }
@@ -325,6 +350,11 @@ export function registerCommands(program: Command): void {
       numberIn('--dissipation-weight-decay', 0, 1),
     )
     .option(
+      '--dissipation-schedule <name>',
+      `state tasks, --model dhnn: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed: D's decay is dropped at the half when D survived it; docs/DISSIPATIVE.md)`,
+      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
+    )
+    .option(
       '--projection <name>',
       `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
       oneOf('projection', ROLLOUT_PROJECTIONS),
@@ -389,6 +419,11 @@ export function registerCommands(program: Command): void {
       '--dissipation-weight-decay <w>',
       "state tasks, D-HNN: weight decay of the D network instead of each task's (docs/DISSIPATIVE.md)",
       numberIn('--dissipation-weight-decay', 0, 1),
+    )
+    .option(
+      '--dissipation-schedule <name>',
+      `state tasks, D-HNN: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed)`,
+      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
     )
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars');

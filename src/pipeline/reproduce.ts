@@ -10,7 +10,7 @@ import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { loadDynamicsModel } from '../../models/storage.ts';
-import { DISSIPATION_FORM, type LatentStep } from '../../models/kinds.ts';
+import { DISSIPATION_FORM, type DissipationSchedule, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
@@ -93,6 +93,8 @@ export interface ReproduceOptions {
   train?: StateTrainOverrides;
   /** State tasks, D-HNN: the weight decay of D instead of each task's. */
   dissipationWeightDecay?: number;
+  /** State tasks, D-HNN: how D's decay runs (default DISSIPATION_SCHEDULE). */
+  dissipationSchedule?: DissipationSchedule;
 }
 
 function stepsOf(task: Task, o: Pick<ReproduceOptions, 'quick' | 'steps'>): number {
@@ -665,6 +667,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
       steps: stepsOf(task, o),
       train: o.train,
       dissipationWeightDecay: o.dissipationWeightDecay,
+      dissipationSchedule: o.dissipationSchedule,
     });
     const differ = protocolMismatch(finished.protocol, want);
     if (differ)
@@ -697,7 +700,8 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
   if (task.kind === 'state') {
     const train = o.train ? { train: o.train } : {};
     const decay = kind === 'dhnn' && o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {};
-    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, force: true }], ...systemFile };
+    const schedule = kind === 'dhnn' && o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {};
+    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, ...schedule, force: true }], ...systemFile };
   }
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {

@@ -17,7 +17,14 @@ import type { z } from 'zod';
 import { saveDynamicsModel } from '../../models/storage.ts';
 
 type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
-import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type ModelKind } from '../../models/kinds.ts';
+import {
+  DISSIPATION_FORM,
+  DISSIPATION_SCHEDULE,
+  DISSIPATION_WEIGHT_DECAY,
+  type DissipationSchedule,
+  type ModelKind,
+} from '../../models/kinds.ts';
+import type { DissipationPhase } from '../train/dissipation-phases.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -44,7 +51,7 @@ export interface RunMetricsBase<Task extends string> {
   updates: number;
   backend: string;
   /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
-  training?: { engine: string; threads: number | null };
+  training?: { engine: string; threads: number | null; dissipationPhases?: DissipationPhase[] };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */
@@ -85,7 +92,11 @@ export interface StateMetrics extends RunMetricsBase<string> {
 }
 
 /** The training settings a state run uses and records in metrics.json (`protocol`). */
-export type StateRunProtocol = StateTask['train'] & { dissipationWeightDecay?: number; dissipation?: string };
+export type StateRunProtocol = StateTask['train'] & {
+  dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
+  dissipation?: string;
+};
 
 /**
  * The training settings of a run: the task's protocol with the run's changes (steps, `train`), and
@@ -95,7 +106,7 @@ export type StateRunProtocol = StateTask['train'] & { dissipationWeightDecay?: n
 export function stateRunProtocol(
   task: StateTask,
   kind: ModelKind,
-  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay'>,
+  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay' | 'dissipationSchedule'>,
 ): StateRunProtocol {
   return {
     ...task.train,
@@ -104,6 +115,7 @@ export function stateRunProtocol(
     ...(kind === 'dhnn'
       ? {
           dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
+          dissipationSchedule: opts.dissipationSchedule ?? DISSIPATION_SCHEDULE,
           ...DISSIPATION_FORM,
         }
       : {}),
@@ -131,8 +143,8 @@ const TRAINING_KEYS = [
   'lr',
   'hidden',
   'evalEvery',
-  'residual',
   'dissipationWeightDecay',
+  'dissipationSchedule',
   'dissipation',
 ];
 
@@ -226,9 +238,13 @@ async function runStateIn(
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
   const logEvery = protocol.evalEvery ?? DEFAULT_EVAL_EVERY;
   const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery, steps, batchSize, weightDecay, lr, hidden, threads };
-  const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
+  const { dissipationWeightDecay, dissipationSchedule } = protocol;
   const trained = await trainStateModel(
-    { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },
+    {
+      ...trainConfig,
+      ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
+      ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
+    },
     data,
     {
       log,
@@ -256,7 +272,11 @@ async function runStateIn(
     steps: protocol.steps,
     updates: protocol.steps + 1,
     backend: backend.name,
-    training: { engine: trained.engine, threads: trained.threads },
+    training: {
+      engine: trained.engine,
+      threads: trained.threads,
+      ...(trained.dissipationPhases ? { dissipationPhases: trained.dissipationPhases } : {}),
+    },
     protocol,
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,

@@ -10,6 +10,8 @@ import { TfjsOps } from '../engine/tfjs-ops.ts';
 import { Rng } from '../util/rng.ts';
 import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
+import { dissipationShare, firstPhaseEnd, secondPhase, type DissipationPhase } from './dissipation-phases.ts';
+import { DISSIPATION_SCHEDULE } from '../../models/kinds.ts';
 import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
 import type { JsonlLog } from './log.ts';
 import { parseOptions } from '../util/options.ts';
@@ -71,6 +73,8 @@ export interface StateTrainResult extends LoopResult {
   engine: string;
   /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
   threads: number | null;
+  /** D-HNN: the phases D's weight decay ran in (./dissipation-phases.ts). */
+  dissipationPhases?: DissipationPhase[];
 }
 
 /** The model's variables with their weight decay: H's (or the baseline's) weightDecay, the D-HNN's D its own. */
@@ -117,9 +121,11 @@ export class StateBatches {
 /**
  * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
  * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
- * updates. `cfg` is validated first (an unknown key, a value out of range or an unknown model kind
- * is a one-line UserError) and so is `data` (shapes, finite values). Same cfg and data, same
- * backend: the same weights. The caller owns the returned model (dispose it).
+ * updates. A D-HNN's D has its own decay, run as its schedule says (./dissipation-phases.ts: a
+ * relaxed schedule changes D's decay at the half, on one continuing Adam state). `cfg` is validated
+ * first (an unknown key, a value out of range or an unknown model kind is a one-line UserError) and
+ * so is `data` (shapes, finite values). Same cfg and data, same backend: the same weights. The caller
+ * owns the returned model (dispose it).
  */
 export async function trainStateModel(
   config: StateTrainConfig,
@@ -131,37 +137,110 @@ export async function trainStateModel(
   const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
   const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
   const rows = fullBatch ? data.train.rows : cfg.batchSize!;
-  const def = stateStepDefinition(model.spec, stateVariables(model, cfg), rows, data.dim);
-  const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
   const batches = new StateBatches(data.train, data.dim, rows);
   const test = {
     x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
     dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
   };
   const batchRng = new Rng(cfg.seed).fork('batches');
+  const updates = cfg.steps + 1;
+  const decay = cfg.dissipationWeightDecay ?? cfg.weightDecay;
+  const dissipative = cfg.kind === 'dhnn';
+  const schedule = cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE;
+  const phases: DissipationPhase[] = [
+    { from: 0, to: dissipative ? firstPhaseEnd(updates, schedule, decay) : updates, dissipationWeightDecay: decay },
+  ];
+  let engine: StepEngine | null = null;
+  const results: LoopResult[] = [];
+  const loop = {
+    updates,
+    // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+    nextBatch: () => {
+      if (!fullBatch) batches.fill(batchRng.permutation(data.train.rows).subarray(0, rows));
+      return [batches.x, batches.y];
+    },
+    testLoss: () => splitLoss(model, test.x, test.dx),
+    logEvery: cfg.logEvery ?? 200,
+    log: opts.log,
+    label: opts.label ?? `train ${cfg.kind}`,
+    quiet: opts.quiet,
+  };
   try {
-    const result = await runLoop({
-      updates: cfg.steps + 1,
-      step: async () => {
-        // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-        if (!fullBatch) batches.fill(batchRng.permutation(data.train.rows).subarray(0, rows));
-        return { loss: (await engine.step([batches.x, batches.y]))[0] };
-      },
-      evaluate: () => {
-        syncModel(model, engine);
-        return { testLoss: splitLoss(model, test.x, test.dx) };
-      },
-      logEvery: cfg.logEvery ?? 200,
-      log: opts.log,
-      label: opts.label ?? `train ${cfg.kind}`,
-      quiet: opts.quiet,
-    });
-    syncModel(model, engine);
-    return { ...result, model, engine: engine.description, threads: engine.threads };
+    for (const phase of phases) {
+      const variables = stateVariables(model, { ...cfg, dissipationWeightDecay: phase.dissipationWeightDecay });
+      const next = await createStepEngine(
+        stateStepDefinition(model.spec, variables, rows, data.dim),
+        model.variables(),
+        adamSettings(cfg.lr),
+        {
+          threads: cfg.threads,
+        },
+      );
+      if (engine) next.load(engine.weights(), engine.adamState()); // the next phase continues Adam's state
+      engine?.dispose();
+      engine = next;
+      results.push(await runPhase(model, next, phase, loop));
+      if (dissipative && phase.to < updates && phases.length === 1) {
+        phases.push(secondPhase(phase.to, updates, decay, dissipationShare(model, data.train.x, data.dim)));
+        opts.log?.write({ event: 'dissipation-phase', ...phases[1] });
+      }
+    }
+    const joined = joinLoops(results, updates);
+    return {
+      ...joined,
+      model,
+      engine: engine!.description,
+      threads: engine!.threads,
+      ...(dissipative ? { dissipationPhases: phases } : {}),
+    };
   } finally {
-    engine.dispose();
+    engine?.dispose();
     tf.dispose([test.x, test.dx]);
   }
+}
+
+/** Updates [phase.from, phase.to) on `engine`, logging and evaluating as one loop over all phases would; leaves the model synced. */
+async function runPhase(
+  model: DynamicsModel,
+  engine: StepEngine,
+  phase: { from: number; to: number },
+  loop: {
+    updates: number;
+    nextBatch: () => Float32Array[];
+    testLoss: () => number;
+    logEvery: number;
+    log?: JsonlLog;
+    label: string;
+    quiet?: boolean;
+  },
+): Promise<LoopResult> {
+  const result = await runLoop({
+    updates: loop.updates,
+    startAt: phase.from,
+    stopAfter: phase.to,
+    step: async () => ({ loss: (await engine.step(loop.nextBatch()))[0] }),
+    evaluate: () => {
+      syncModel(model, engine);
+      return { testLoss: loop.testLoss() };
+    },
+    logEvery: loop.logEvery,
+    log: loop.log,
+    label: loop.label,
+    quiet: loop.quiet,
+  });
+  syncModel(model, engine);
+  return result;
+}
+
+/** The loops of consecutive phases as one: their histories in order, their times summed over all `updates`. */
+function joinLoops(parts: LoopResult[], updates: number): LoopResult {
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  return {
+    history: parts.flatMap((p) => p.history),
+    seconds,
+    msPerStep: (1000 * seconds) / Math.max(1, updates),
+    lastStep: parts[parts.length - 1].lastStep,
+  };
 }
 
 /** Copies an ORT engine's weights into the model's variables (tfjs engines train them in place). */
