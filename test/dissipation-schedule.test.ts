@@ -1,12 +1,13 @@
-// D's weight decay schedule (src/train/dissipation-phases.ts, models/kinds.ts): a relaxed schedule
-// splits training at the half; D that survived its decay trains on without it, D that the decay
-// removed keeps it. A relaxed run whose D was removed is byte for byte the constant run (one Adam
-// state across the phases), and the phases are recorded.
+// D's weight decay schedule (src/train/dissipation-phases.ts, models/kinds.ts): under the relaxed
+// schedule the first half of a D-HNN's run is a probe with D's decay. When the decay removed D, the
+// run goes on with it and is the constant run byte for byte (one engine, Adam state and batch stream);
+// when D survived, the model trains again from its initial weights without D's decay, and is then the
+// constant run with D's decay 0 byte for byte. The probe's decision is recorded.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/tf/backend.ts';
-import { firstPhaseEnd, secondPhase } from '../src/train/dissipation-phases.ts';
+import { firstPhaseEnd, gateAfterProbe } from '../src/train/dissipation-phases.ts';
 import { DISSIPATION_ALIVE_SHARE } from '../models/kinds.ts';
-import { trainStateModel } from '../src/train/state.ts';
+import { trainStateModel, type StateTrainConfig } from '../src/train/state.ts';
 import { buildStateDataset } from '../datasets/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { dampedSpringTask } from '../src/systems/spring.ts';
@@ -15,22 +16,23 @@ beforeAll(async () => {
   await initBackend('auto');
 });
 
-describe('the phases of a relaxed schedule', () => {
-  it('split at the half when there is a decay to relax, and keep one phase otherwise', () => {
+describe('the probe of a relaxed schedule', () => {
+  it('takes the first half when there is a decay to relax, and nothing otherwise', () => {
     expect(firstPhaseEnd(2001, 'relaxed', 5e-4)).toBe(1001);
     expect(firstPhaseEnd(2001, 'constant', 5e-4)).toBe(2001);
     expect(firstPhaseEnd(2001, 'relaxed', 0)).toBe(2001); // nothing to relax
     expect(firstPhaseEnd(1, 'relaxed', 1e-3)).toBe(1);
   });
 
-  it("drop D's decay when D survived it, keep it when D was removed", () => {
-    expect(secondPhase(10, 20, 5e-4, DISSIPATION_ALIVE_SHARE)).toEqual({
-      from: 10,
-      to: 20,
-      dissipationWeightDecay: 0,
+  it('refits without the decay when D survived it, and goes on with it when the decay removed D', () => {
+    expect(gateAfterProbe(10, 5e-4, DISSIPATION_ALIVE_SHARE, 1)).toEqual({
+      probeUpdates: 10,
+      probeDecay: 5e-4,
       share: DISSIPATION_ALIVE_SHARE,
+      refit: true,
+      probeSeconds: 1,
     });
-    expect(secondPhase(10, 20, 5e-4, 1e-9).dissipationWeightDecay).toBe(5e-4);
+    expect(gateAfterProbe(10, 5e-4, 1e-9, 1).refit).toBe(false);
   });
 });
 
@@ -40,35 +42,42 @@ describe('a relaxed D-HNN training', () => {
     kind: 'dhnn' as const,
     seed: 2,
     steps: 99,
-    batchSize: null,
+    batchSize: 16,
     weightDecay: 1e-4,
     lr: 1e-2,
     hidden: [8, 8],
     logEvery: 40,
     threads: 1,
   };
+  const train = async (cfg: Partial<StateTrainConfig>) => {
+    const r = await trainStateModel({ ...base, ...cfg }, data, { quiet: true });
+    const w = r.model.read();
+    r.model.dispose();
+    return { w, gate: r.dissipationGate, steps: r.history.map((h) => h.step) };
+  };
+  const same = (a: Awaited<ReturnType<typeof train>>, b: Awaited<ReturnType<typeof train>>) => {
+    for (const k of Object.keys(b.w)) expect(Array.from(a.w[k].values), k).toEqual(Array.from(b.w[k].values));
+  };
 
-  it('is the constant run, byte for byte, when the decay removed D (one Adam state across the phases)', async () => {
-    const train = async (dissipationSchedule: 'relaxed' | 'constant') => {
-      const r = await trainStateModel({ ...base, dissipationWeightDecay: 1000, dissipationSchedule }, data, { quiet: true });
-      const w = r.model.read();
-      r.model.dispose();
-      return { w, phases: r.dissipationPhases!, history: r.history };
-    };
-    const [relaxed, constant] = [await train('relaxed'), await train('constant')];
-    expect(relaxed.phases).toHaveLength(2);
-    expect(relaxed.phases[1]).toMatchObject({ from: 50, to: 100, dissipationWeightDecay: 1000 });
-    expect(relaxed.phases[1].share!).toBeLessThan(DISSIPATION_ALIVE_SHARE);
-    expect(constant.phases).toEqual([{ from: 0, to: 100, dissipationWeightDecay: 1000 }]);
-    for (const k of Object.keys(constant.w)) expect(Array.from(relaxed.w[k].values), k).toEqual(Array.from(constant.w[k].values));
+  it('is the constant run, byte for byte, when the decay removed D', async () => {
+    const [relaxed, constant] = [
+      await train({ dissipationWeightDecay: 1000, dissipationSchedule: 'relaxed' }),
+      await train({ dissipationWeightDecay: 1000, dissipationSchedule: 'constant' }),
+    ];
+    expect(relaxed.gate).toMatchObject({ probeUpdates: 50, probeDecay: 1000, refit: false });
+    expect(relaxed.gate!.share).toBeLessThan(DISSIPATION_ALIVE_SHARE);
+    expect(constant.gate).toBeUndefined();
+    same(relaxed, constant);
     // the evaluations run on as one loop's: every 40 updates and the last
-    expect(relaxed.history.map((h) => h.step)).toEqual([0, 40, 80, 99]);
+    expect(relaxed.steps).toEqual([0, 40, 80, 99]);
   });
 
-  it('trains D on without decay when D survived the first half', async () => {
-    const r = await trainStateModel({ ...base, dissipationWeightDecay: 1e-4 }, data, { quiet: true });
-    r.model.dispose();
-    expect(r.dissipationPhases![1].share!).toBeGreaterThanOrEqual(DISSIPATION_ALIVE_SHARE);
-    expect(r.dissipationPhases![1]).toMatchObject({ from: 50, to: 100, dissipationWeightDecay: 0 });
+  it("is the run without D's decay, byte for byte, when D survived the probe", async () => {
+    const [relaxed, undecayed] = [await train({ dissipationWeightDecay: 1e-4 }), await train({ dissipationWeightDecay: 0 })];
+    expect(relaxed.gate).toMatchObject({ probeUpdates: 50, probeDecay: 1e-4, refit: true });
+    expect(relaxed.gate!.share).toBeGreaterThanOrEqual(DISSIPATION_ALIVE_SHARE);
+    expect(undecayed.gate).toBeUndefined(); // no decay: nothing to probe
+    same(relaxed, undecayed);
+    expect(relaxed.steps).toEqual([0, 40, 80, 99]);
   });
 });

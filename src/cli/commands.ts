@@ -346,7 +346,7 @@ export function registerCommands(program: Command): void {
     )
     .option(
       '--dissipation-weight-decay <w>',
-      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 3e-3; docs/DISSIPATIVE.md)",
+      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 5e-4; docs/DISSIPATIVE.md)",
       numberIn('--dissipation-weight-decay', 0, 1),
     )
     .option(

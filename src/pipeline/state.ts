@@ -24,7 +24,7 @@ import {
   type DissipationSchedule,
   type ModelKind,
 } from '../../models/kinds.ts';
-import type { DissipationPhase } from '../train/dissipation-phases.ts';
+import type { DissipationGate } from '../train/dissipation-phases.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -51,7 +51,7 @@ export interface RunMetricsBase<Task extends string> {
   updates: number;
   backend: string;
   /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
-  training?: { engine: string; threads: number | null; dissipationPhases?: DissipationPhase[] };
+  training?: { engine: string; threads: number | null; dissipationGate?: DissipationGate };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */
@@ -275,7 +275,7 @@ async function runStateIn(
     training: {
       engine: trained.engine,
       threads: trained.threads,
-      ...(trained.dissipationPhases ? { dissipationPhases: trained.dissipationPhases } : {}),
+      ...(trained.dissipationGate ? { dissipationGate: trained.dissipationGate } : {}),
     },
     protocol,
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },

@@ -1,28 +1,35 @@
-// The phases of a state D-HNN's training that D's weight decay runs in (models/kinds.ts,
-// DISSIPATION_SCHEDULES): one phase for a constant decay; for a relaxed one, a first half with the
-// decay, then a second whose decay depends on what the first left: none when D still carries a share
-// of the field (the refit undoes the decay's shrinkage), the same when the decay removed D.
+// The relaxed schedule of a state D-HNN's D decay (models/kinds.ts, DISSIPATION_SCHEDULES): the first
+// half of the run, with the decay, is a probe of whether the data carry dissipation. When the decay
+// removed D there (its share of the field under DISSIPATION_ALIVE_SHARE), the run goes on with it
+// and is the constant run; when D survived, the model trains again from its initial weights without
+// D's decay, so the friction it learns is not shrunk by a decay that had only to decide.
 import * as tf from '@tensorflow/tfjs';
 import type { DynamicsModel } from '../../models/dynamics.ts';
 import { DISSIPATION_ALIVE_SHARE, type DissipationSchedule } from '../../models/kinds.ts';
 import { inChunks } from '../tf/chunks.ts';
 
-/** One phase: updates [from, to) with D's decay; `share`: D's share of the field when it began (phase 2). */
-export interface DissipationPhase {
-  from: number;
-  to: number;
-  dissipationWeightDecay: number;
-  share?: number;
+/** What a relaxed schedule's probe found and did (recorded in metrics.json). */
+export interface DissipationGate {
+  /** updates of the probe (the first half of the run), with D's decay */
+  probeUpdates: number;
+  /** D's decay during the probe */
+  probeDecay: number;
+  /** D's share of the field at the training inputs after the probe */
+  share: number;
+  /** true: D survived, the model was trained again without D's decay; false: the run went on with it */
+  refit: boolean;
+  /** the training seconds the probe took (part of the run's time either way) */
+  probeSeconds: number;
 }
 
-/** The first phase's end: the whole run (constant), or half of it (relaxed). */
+/** The end of the probe: half of the run under a relaxed schedule with a decay to relax, else the whole run (no probe). */
 export function firstPhaseEnd(updates: number, schedule: DissipationSchedule, decay: number): number {
   return schedule === 'relaxed' && decay > 0 && updates > 1 ? Math.ceil(updates / 2) : updates;
 }
 
-/** The second phase of a relaxed schedule, given D's share of the field at its start. */
-export function secondPhase(from: number, to: number, decay: number, share: number): DissipationPhase {
-  return { from, to, dissipationWeightDecay: share >= DISSIPATION_ALIVE_SHARE ? 0 : decay, share };
+/** The decision after the probe, from D's share of the field. */
+export function gateAfterProbe(probeUpdates: number, probeDecay: number, share: number, probeSeconds: number): DissipationGate {
+  return { probeUpdates, probeDecay, share, refit: share >= DISSIPATION_ALIVE_SHARE, probeSeconds };
 }
 
 /** D's share of the field at the states x, sum |P grad D| / sum (|J grad H| + |P grad D|) over the rows (float32). */

@@ -10,7 +10,8 @@ import { TfjsOps } from '../engine/tfjs-ops.ts';
 import { Rng } from '../util/rng.ts';
 import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { dissipationShare, firstPhaseEnd, secondPhase, type DissipationPhase } from './dissipation-phases.ts';
+import { dissipationShare, firstPhaseEnd, gateAfterProbe, type DissipationGate } from './dissipation-phases.ts';
+import type { z } from 'zod';
 import { DISSIPATION_SCHEDULE } from '../../models/kinds.ts';
 import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
 import type { JsonlLog } from './log.ts';
@@ -73,8 +74,8 @@ export interface StateTrainResult extends LoopResult {
   engine: string;
   /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
   threads: number | null;
-  /** D-HNN: the phases D's weight decay ran in (./dissipation-phases.ts). */
-  dissipationPhases?: DissipationPhase[];
+  /** D-HNN, relaxed schedule: what the probe found and did (./dissipation-phases.ts). */
+  dissipationGate?: DissipationGate;
 }
 
 /** The model's variables with their weight decay: H's (or the baseline's) weightDecay, the D-HNN's D its own. */
@@ -119,13 +120,83 @@ export class StateBatches {
 }
 
 /**
+ * One training of a state model, run in stretches: `run(to)` trains updates [done, to) on one engine,
+ * one Adam state and one batch stream, so stretches run back to back equal one loop.
+ */
+class StateSession {
+  private done = 0;
+  private constructor(
+    readonly model: DynamicsModel,
+    readonly engine: StepEngine,
+    private readonly nextBatch: () => Float32Array[],
+    private readonly test: { x: tf.Tensor2D; dx: tf.Tensor2D },
+    private readonly loop: { updates: number; logEvery: number; label: string; quiet?: boolean },
+  ) {}
+
+  static async open(cfg: ParsedTrainConfig, data: StateData, dissipationWeightDecay: number, label: string, quiet?: boolean) {
+    const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
+    const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
+    const rows = fullBatch ? data.train.rows : cfg.batchSize!;
+    const variables = stateVariables(model, { ...cfg, dissipationWeightDecay });
+    const def = stateStepDefinition(model.spec, variables, rows, data.dim);
+    const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
+    const batches = new StateBatches(data.train, data.dim, rows);
+    const batchRng = new Rng(cfg.seed).fork('batches');
+    // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
+    const nextBatch = () => {
+      if (!fullBatch) batches.fill(batchRng.permutation(data.train.rows).subarray(0, rows));
+      return [batches.x, batches.y];
+    };
+    const test = {
+      x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
+      dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
+    };
+    const loop = { updates: cfg.steps + 1, logEvery: cfg.logEvery ?? 200, label, quiet };
+    return new StateSession(model, engine, nextBatch, test, loop);
+  }
+
+  /** Trains updates [done, to), logging `step` records (under another event name when given); leaves the model synced. */
+  async run(to: number, log?: Pick<JsonlLog, 'write'>): Promise<LoopResult> {
+    const { model, engine } = this;
+    const result = await runLoop({
+      updates: this.loop.updates,
+      startAt: this.done,
+      stopAfter: to,
+      step: async () => ({ loss: (await engine.step(this.nextBatch()))[0] }),
+      evaluate: () => {
+        syncModel(model, engine);
+        return { testLoss: splitLoss(model, this.test.x, this.test.dx) };
+      },
+      logEvery: this.loop.logEvery,
+      log,
+      label: this.loop.label,
+      quiet: this.loop.quiet,
+    });
+    this.done = to;
+    syncModel(model, engine);
+    return result;
+  }
+
+  /** Frees the engine and the test tensors (and the model unless it is kept for the caller). */
+  close(keepModel: boolean): void {
+    this.engine.dispose();
+    tf.dispose([this.test.x, this.test.dx]);
+    if (!keepModel) this.model.dispose();
+  }
+}
+
+type ParsedTrainConfig = z.output<typeof stateTrainConfigSchema>;
+
+/**
  * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
  * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
- * updates. A D-HNN's D has its own decay, run as its schedule says (./dissipation-phases.ts: a
- * relaxed schedule changes D's decay at the half, on one continuing Adam state). `cfg` is validated
- * first (an unknown key, a value out of range or an unknown model kind is a one-line UserError) and
- * so is `data` (shapes, finite values). Same cfg and data, same backend: the same weights. The caller
- * owns the returned model (dispose it).
+ * updates. A D-HNN's D has its own decay; under the relaxed schedule (models/kinds.ts) the first half
+ * of the run is a probe: when the decay removed D there (its share of the field at the training
+ * inputs under DISSIPATION_ALIVE_SHARE) the run goes on as the constant one, else the model trains
+ * again from its initial weights without D's decay (the probe's log lines are `probe-step`). `cfg`
+ * is validated first (an unknown key, a value out of range or an unknown model kind is a one-line
+ * UserError) and so is `data` (shapes, finite values). Same cfg and data, same backend: the same
+ * weights. The caller owns the returned model (dispose it).
  */
 export async function trainStateModel(
   config: StateTrainConfig,
@@ -134,112 +205,51 @@ export async function trainStateModel(
 ): Promise<StateTrainResult> {
   const cfg = parseOptions(stateTrainConfigSchema, config, 'trainStateModel config');
   checkStateData(data);
-  const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
-  const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
-  const rows = fullBatch ? data.train.rows : cfg.batchSize!;
-  const batches = new StateBatches(data.train, data.dim, rows);
-  const test = {
-    x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
-    dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
-  };
-  const batchRng = new Rng(cfg.seed).fork('batches');
   const updates = cfg.steps + 1;
   const decay = cfg.dissipationWeightDecay ?? cfg.weightDecay;
-  const dissipative = cfg.kind === 'dhnn';
-  const schedule = cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE;
-  const phases: DissipationPhase[] = [
-    { from: 0, to: dissipative ? firstPhaseEnd(updates, schedule, decay) : updates, dissipationWeightDecay: decay },
-  ];
-  let engine: StepEngine | null = null;
-  const results: LoopResult[] = [];
-  const loop = {
-    updates,
-    // a fresh seeded permutation every step, as the reference's torch.randperm(n)[:batch]
-    nextBatch: () => {
-      if (!fullBatch) batches.fill(batchRng.permutation(data.train.rows).subarray(0, rows));
-      return [batches.x, batches.y];
-    },
-    testLoss: () => splitLoss(model, test.x, test.dx),
-    logEvery: cfg.logEvery ?? 200,
-    log: opts.log,
-    label: opts.label ?? `train ${cfg.kind}`,
-    quiet: opts.quiet,
-  };
+  const label = opts.label ?? `train ${cfg.kind}`;
+  const probeEnd = cfg.kind === 'dhnn' ? firstPhaseEnd(updates, cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE, decay) : updates;
+  let session = await StateSession.open(cfg, data, decay, label, opts.quiet);
+  let gate: DissipationGate | undefined;
   try {
-    for (const phase of phases) {
-      const variables = stateVariables(model, { ...cfg, dissipationWeightDecay: phase.dissipationWeightDecay });
-      const next = await createStepEngine(
-        stateStepDefinition(model.spec, variables, rows, data.dim),
-        model.variables(),
-        adamSettings(cfg.lr),
-        {
-          threads: cfg.threads,
-        },
-      );
-      if (engine) next.load(engine.weights(), engine.adamState()); // the next phase continues Adam's state
-      engine?.dispose();
-      engine = next;
-      results.push(await runPhase(model, next, phase, loop));
-      if (dissipative && phase.to < updates && phases.length === 1) {
-        phases.push(secondPhase(phase.to, updates, decay, dissipationShare(model, data.train.x, data.dim)));
-        opts.log?.write({ event: 'dissipation-phase', ...phases[1] });
+    if (probeEnd < updates) {
+      const probeLog = opts.log && { write: (r: Record<string, unknown>) => opts.log!.write({ ...r, event: 'probe-step' }) };
+      const probe = await session.run(probeEnd, probeLog);
+      const share = dissipationShare(session.model, data.train.x, data.dim);
+      gate = gateAfterProbe(probeEnd, decay, share, probe.seconds);
+      opts.log?.write({ event: 'dissipation-gate', ...gate });
+      if (!gate.refit) {
+        // the decay removed D: the rest of the run is the constant run's (the probe was its first half)
+        const rest = await session.run(updates, opts.log);
+        const seconds = probe.seconds + rest.seconds;
+        return finish(
+          session,
+          { ...rest, history: [...probe.history, ...rest.history], seconds, msPerStep: (1000 * seconds) / updates },
+          gate,
+        );
       }
+      session.close(false);
+      session = await StateSession.open(cfg, data, 0, `${label} (trained again without D's decay)`, opts.quiet);
+      const full = await session.run(updates, opts.log);
+      return finish(session, { ...full, seconds: full.seconds + probe.seconds }, gate);
     }
-    const joined = joinLoops(results, updates);
-    return {
-      ...joined,
-      model,
-      engine: engine!.description,
-      threads: engine!.threads,
-      ...(dissipative ? { dissipationPhases: phases } : {}),
-    };
-  } finally {
-    engine?.dispose();
-    tf.dispose([test.x, test.dx]);
+    return finish(session, await session.run(updates, opts.log), gate);
+  } catch (e) {
+    session.close(false);
+    throw e;
   }
 }
 
-/** Updates [phase.from, phase.to) on `engine`, logging and evaluating as one loop over all phases would; leaves the model synced. */
-async function runPhase(
-  model: DynamicsModel,
-  engine: StepEngine,
-  phase: { from: number; to: number },
-  loop: {
-    updates: number;
-    nextBatch: () => Float32Array[];
-    testLoss: () => number;
-    logEvery: number;
-    log?: JsonlLog;
-    label: string;
-    quiet?: boolean;
-  },
-): Promise<LoopResult> {
-  const result = await runLoop({
-    updates: loop.updates,
-    startAt: phase.from,
-    stopAfter: phase.to,
-    step: async () => ({ loss: (await engine.step(loop.nextBatch()))[0] }),
-    evaluate: () => {
-      syncModel(model, engine);
-      return { testLoss: loop.testLoss() };
-    },
-    logEvery: loop.logEvery,
-    log: loop.log,
-    label: loop.label,
-    quiet: loop.quiet,
-  });
-  syncModel(model, engine);
-  return result;
-}
-
-/** The loops of consecutive phases as one: their histories in order, their times summed over all `updates`. */
-function joinLoops(parts: LoopResult[], updates: number): LoopResult {
-  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+/** The result of a finished session (its model handed to the caller, everything else freed). */
+function finish(session: StateSession, loop: LoopResult, gate: DissipationGate | undefined): StateTrainResult {
+  session.close(true);
+  const { engine } = session;
   return {
-    history: parts.flatMap((p) => p.history),
-    seconds,
-    msPerStep: (1000 * seconds) / Math.max(1, updates),
-    lastStep: parts[parts.length - 1].lastStep,
+    ...loop,
+    model: session.model,
+    engine: engine.description,
+    threads: engine.threads,
+    ...(gate ? { dissipationGate: gate } : {}),
   };
 }
 
