@@ -39,14 +39,14 @@ export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: 
 export const DISSIPATION_WEIGHT_DECAY = 5e-4;
 
 /**
- * How D's weight decay runs over a state D-HNN's training. 'constant': the whole run. 'relaxed' (the
- * default): the first half of the run is a probe with the decay; when the decay removed D there (D's
- * share of the field at the training inputs under DISSIPATION_ALIVE_SHARE) the run goes on with it
- * and is the constant run; when D survived, the model trains again from its initial weights without
- * D's decay, so a friction the data carry is not shrunk by the decay that only had to decide whether
- * it is there (src/train/dissipation-phases.ts). A coupled decay alone could not do both on the
- * springs (docs/DISSIPATIVE.md): 5e-4 removed the ideal spring's noise-fitted friction (about 0.015)
- * on three seeds and shrank the damped spring's 0.05 to 0.025-0.032 on two of them.
+ * How D's weight decay runs over a state D-HNN's training. 'constant': the run trains with it.
+ * 'relaxed' (the default): the run with the decay is a probe; when the decay removed D (D's share of
+ * the field at the training inputs under DISSIPATION_ALIVE_SHARE) it is the result; when D survived,
+ * the model trains again from its initial weights without D's decay, so a friction the data carry is
+ * not shrunk by the decay that only had to decide whether it is there (src/train/dissipation-phases.ts;
+ * twice the training time then). A coupled decay alone could not do both on the springs
+ * (docs/DISSIPATIVE.md): 5e-4 removed the ideal spring's noise-fitted friction (about 0.015) on three
+ * seeds and shrank the damped spring's 0.05 to 0.025-0.032 on two of them.
  */
 export const DISSIPATION_SCHEDULES = ['relaxed', 'constant'] as const;
 export type DissipationSchedule = (typeof DISSIPATION_SCHEDULES)[number];

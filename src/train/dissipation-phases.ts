@@ -1,8 +1,8 @@
-// The relaxed schedule of a state D-HNN's D decay (models/kinds.ts, DISSIPATION_SCHEDULES): the first
-// half of the run, with the decay, is a probe of whether the data carry dissipation. When the decay
-// removed D there (its share of the field under DISSIPATION_ALIVE_SHARE), the run goes on with it
-// and is the constant run; when D survived, the model trains again from its initial weights without
-// D's decay, so the friction it learns is not shrunk by a decay that had only to decide.
+// The relaxed schedule of a state D-HNN's D decay (models/kinds.ts, DISSIPATION_SCHEDULES): the run
+// with the decay is a probe of whether the data carry dissipation. When the decay removed D (its
+// share of the field under DISSIPATION_ALIVE_SHARE), that run is the result; when D survived, the
+// model trains again from its initial weights without D's decay, so the friction it learns is not
+// shrunk by a decay that had only to decide whether it is there.
 import * as tf from '@tensorflow/tfjs';
 import type { DynamicsModel } from '../../models/dynamics.ts';
 import { DISSIPATION_ALIVE_SHARE, type DissipationSchedule } from '../../models/kinds.ts';
@@ -10,21 +10,21 @@ import { inChunks } from '../tf/chunks.ts';
 
 /** What a relaxed schedule's probe found and did (recorded in metrics.json). */
 export interface DissipationGate {
-  /** updates of the probe (the first half of the run), with D's decay */
+  /** updates of the probe (the whole run), with D's decay */
   probeUpdates: number;
   /** D's decay during the probe */
   probeDecay: number;
   /** D's share of the field at the training inputs after the probe */
   share: number;
-  /** true: D survived, the model was trained again without D's decay; false: the run went on with it */
+  /** true: D survived, the model was trained again without D's decay; false: the probe is the result */
   refit: boolean;
   /** the training seconds the probe took (part of the run's time either way) */
   probeSeconds: number;
 }
 
-/** The end of the probe: half of the run under a relaxed schedule with a decay to relax, else the whole run (no probe). */
-export function firstPhaseEnd(updates: number, schedule: DissipationSchedule, decay: number): number {
-  return schedule === 'relaxed' && decay > 0 && updates > 1 ? Math.ceil(updates / 2) : updates;
+/** True when a D-HNN's training probes: a relaxed schedule with a decay to relax. */
+export function probes(schedule: DissipationSchedule, decay: number): boolean {
+  return schedule === 'relaxed' && decay > 0;
 }
 
 /** The decision after the probe, from D's share of the field. */

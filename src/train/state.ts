@@ -10,7 +10,7 @@ import { TfjsOps } from '../engine/tfjs-ops.ts';
 import { Rng } from '../util/rng.ts';
 import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { dissipationShare, firstPhaseEnd, gateAfterProbe, type DissipationGate } from './dissipation-phases.ts';
+import { dissipationShare, gateAfterProbe, probes, type DissipationGate } from './dissipation-phases.ts';
 import type { z } from 'zod';
 import { DISSIPATION_SCHEDULE } from '../../models/kinds.ts';
 import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
@@ -190,10 +190,10 @@ type ParsedTrainConfig = z.output<typeof stateTrainConfigSchema>;
 /**
  * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
  * Adam with coupled L2 weight decay, full batch or a fresh seeded permutation per step, steps + 1
- * updates. A D-HNN's D has its own decay; under the relaxed schedule (models/kinds.ts) the first half
- * of the run is a probe: when the decay removed D there (its share of the field at the training
- * inputs under DISSIPATION_ALIVE_SHARE) the run goes on as the constant one, else the model trains
- * again from its initial weights without D's decay (the probe's log lines are `probe-step`). `cfg`
+ * updates. A D-HNN's D has its own decay; under the relaxed schedule (models/kinds.ts) the run with
+ * it is a probe: when the decay removed D (its share of the field at the training inputs under
+ * DISSIPATION_ALIVE_SHARE) that run is the result, else the model trains again from its initial
+ * weights without D's decay (then the probe's log lines are `probe-step`, the result's `step`). `cfg`
  * is validated first (an unknown key, a value out of range or an unknown model kind is a one-line
  * UserError) and so is `data` (shapes, finite values). Same cfg and data, same backend: the same
  * weights. The caller owns the returned model (dispose it).
@@ -208,32 +208,21 @@ export async function trainStateModel(
   const updates = cfg.steps + 1;
   const decay = cfg.dissipationWeightDecay ?? cfg.weightDecay;
   const label = opts.label ?? `train ${cfg.kind}`;
-  const probeEnd = cfg.kind === 'dhnn' ? firstPhaseEnd(updates, cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE, decay) : updates;
+  const probe = cfg.kind === 'dhnn' && probes(cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE, decay);
   let session = await StateSession.open(cfg, data, decay, label, opts.quiet);
-  let gate: DissipationGate | undefined;
   try {
-    if (probeEnd < updates) {
-      const probeLog = opts.log && { write: (r: Record<string, unknown>) => opts.log!.write({ ...r, event: 'probe-step' }) };
-      const probe = await session.run(probeEnd, probeLog);
-      const share = dissipationShare(session.model, data.train.x, data.dim);
-      gate = gateAfterProbe(probeEnd, decay, share, probe.seconds);
-      opts.log?.write({ event: 'dissipation-gate', ...gate });
-      if (!gate.refit) {
-        // the decay removed D: the rest of the run is the constant run's (the probe was its first half)
-        const rest = await session.run(updates, opts.log);
-        const seconds = probe.seconds + rest.seconds;
-        return finish(
-          session,
-          { ...rest, history: [...probe.history, ...rest.history], seconds, msPerStep: (1000 * seconds) / updates },
-          gate,
-        );
-      }
-      session.close(false);
-      session = await StateSession.open(cfg, data, 0, `${label} (trained again without D's decay)`, opts.quiet);
-      const full = await session.run(updates, opts.log);
-      return finish(session, { ...full, seconds: full.seconds + probe.seconds }, gate);
-    }
-    return finish(session, await session.run(updates, opts.log), gate);
+    if (!probe) return finish(session, await session.run(updates, opts.log), undefined);
+    // the probe's log lines wait for the decision: they are the result's, or the probe's
+    const held: Array<Record<string, unknown>> = [];
+    const run = await session.run(updates, { write: (r) => held.push(r) });
+    const gate = gateAfterProbe(updates, decay, dissipationShare(session.model, data.train.x, data.dim), run.seconds);
+    for (const r of held) opts.log?.write(gate.refit ? { ...r, event: 'probe-step' } : r);
+    opts.log?.write({ event: 'dissipation-gate', ...gate });
+    if (!gate.refit) return finish(session, run, gate);
+    session.close(false);
+    session = await StateSession.open(cfg, data, 0, `${label} (again without D's decay)`, opts.quiet);
+    const full = await session.run(updates, opts.log);
+    return finish(session, { ...full, seconds: full.seconds + run.seconds }, gate);
   } catch (e) {
     session.close(false);
     throw e;
