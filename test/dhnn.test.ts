@@ -222,7 +222,18 @@ describe('a D-HNN trained briefly (16 x 16 tanh, 200 full-batch steps, noise-fre
 describe("D's own weight decay", () => {
   it('defaults to the weight decay of H, and a different one changes only what D sees', async () => {
     const ds = buildStateDataset(springTask, 0, { noiseStd: 0 });
-    const base = { kind: 'dhnn' as const, seed: 1, steps: 5, batchSize: null, weightDecay: 1e-4, lr: 1e-2, hidden: [8, 8], logEvery: 1e9 };
+    // the constant schedule: the decay's own effect (a relaxed run whose D survives is trained again without it)
+    const base = {
+      kind: 'dhnn' as const,
+      seed: 1,
+      steps: 5,
+      batchSize: null,
+      weightDecay: 1e-4,
+      lr: 1e-2,
+      hidden: [8, 8],
+      logEvery: 1e9,
+      dissipationSchedule: 'constant' as const,
+    };
     const weights = async (extra: { dissipationWeightDecay?: number }) => {
       const { model } = await trainStateModel({ ...base, ...extra }, toStateData(ds), { quiet: true });
       const w = model.read();
