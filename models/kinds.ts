@@ -14,14 +14,38 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 export const DISSIPATION_NET = 'dhnn-d';
 
 /**
- * What a saved D-HNN's topology records about its field: D acts on the momenta. D-HNNs saved before
- * (their D acted on every coordinate) lack it and are refused: their weights mean another field.
+ * The D-HNN's dissipative part: 'momenta', P grad D (D acts on dp/dt alone); 'even', P grad D_s with
+ * D_s(q, p) = (D(q, p) + D(q, -p)) / 2, the part of D even in the momenta, as a Rayleigh dissipation
+ * function is: its P grad D_s is odd in p, so D cannot carry a force of the positions (the trade
+ * p G'(q) a plain D made: on the damped spring it carried 50 to 70% of the restoring force;
+ * docs/DISSIPATIVE.md). New state D-HNNs are 'even' (STATE_DISSIPATION_FORM); pixel latent D-HNNs
+ * stay 'momenta' (not measured with the even form). Saved D-HNNs record theirs in the topology.
  */
+export const DISSIPATION_FORMS = ['momenta', 'even'] as const;
+export type DissipationForm = (typeof DISSIPATION_FORMS)[number];
+
+/** The name of a D-HNN's D network in its form: its saved weights ("<name>/w0", ...) and its init stream (`init:<name>`). */
+export function dissipationNet(form: DissipationForm): string {
+  return form === 'even' ? `${DISSIPATION_NET}e` : DISSIPATION_NET;
+}
+
+/** The form of a D-HNN's saved weights, from the name of its D network (an error when they hold neither). */
+export function dissipationFormOf(weights: Readonly<Record<string, unknown>>): DissipationForm {
+  const found = DISSIPATION_FORMS.filter((f) => `${dissipationNet(f)}/w0` in weights);
+  if (found.length !== 1)
+    throw new Error(`D-HNN weights must hold one D network (${DISSIPATION_FORMS.map((f) => `${dissipationNet(f)}/w0`).join(' or ')})`);
+  return found[0];
+}
+
+/** The form of a new state D-HNN. */
+export const STATE_DISSIPATION_FORM: DissipationForm = 'even';
+
+/** What a pixel D-HNN's topology records (its latent model's form). */
 export const DISSIPATION_FORM = { dissipation: 'momenta' } as const;
 
-/** Refuses a D-HNN topology saved before D acted on the momenta alone. */
+/** Refuses a D-HNN topology saved before D acted on the momenta alone (no form, or an unknown one). */
 export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: string }, where: string): void {
-  if (topology.kind === 'dhnn' && topology.dissipation !== DISSIPATION_FORM.dissipation)
+  if (topology.kind === 'dhnn' && !(DISSIPATION_FORMS as readonly string[]).includes(topology.dissipation ?? ''))
     throw new UserError(
       `${where} holds a D-HNN saved by an earlier version, whose D acted on every coordinate (this version's acts on the momenta); retrain it`,
     );

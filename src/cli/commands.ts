@@ -4,10 +4,12 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  DISSIPATION_FORMS,
   DISSIPATION_SCHEDULES,
   LATENT_STEPS,
   MODEL_KINDS,
   PIXEL_ENCODERS,
+  type DissipationForm,
   type DissipationSchedule,
   type LatentStep,
   type ModelKind,
@@ -133,6 +135,7 @@ interface TrainFlags extends TrainFlagValues {
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
   dissipationSchedule?: DissipationSchedule;
+  dissipationForm?: DissipationForm;
   projection?: RolloutProjection;
   force?: boolean;
   quiet?: boolean;
@@ -149,6 +152,7 @@ async function train(o: TrainFlags): Promise<void> {
   for (const [flag, value] of [
     ['--dissipation-weight-decay', o.dissipationWeightDecay],
     ['--dissipation-schedule', o.dissipationSchedule],
+    ['--dissipation-form', o.dissipationForm],
   ] as const)
     if (value !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
       throw new UserError(`${flag} applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`);
@@ -175,6 +179,7 @@ async function train(o: TrainFlags): Promise<void> {
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
     dissipationSchedule: o.dissipationSchedule,
+    dissipationForm: o.dissipationForm,
     ...(trainSettings ? { train: trainSettings } : {}),
     ...(o.eval !== undefined ? { evaluation: o.eval } : {}),
   });
@@ -186,6 +191,7 @@ interface ReproduceFlags extends TrainFlagValues {
   statistic?: string;
   dissipationWeightDecay?: number;
   dissipationSchedule?: DissipationSchedule;
+  dissipationForm?: DissipationForm;
   system?: string;
   pixels?: boolean;
   dissipative?: boolean;
@@ -210,6 +216,7 @@ function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
     ...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []),
     ...(o.dissipationWeightDecay !== undefined ? ['--dissipation-weight-decay'] : []),
     ...(o.dissipationSchedule !== undefined ? ['--dissipation-schedule'] : []),
+    ...(o.dissipationForm !== undefined ? ['--dissipation-form'] : []),
   ];
   const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
   if (given.length && pixel)
@@ -220,6 +227,7 @@ function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
     ...(train ? { train } : {}),
     ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
     ...(o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {}),
+    ...(o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {}),
     ...(o.statistic !== undefined ? { statistic: parseStatistic(o.statistic) } : {}),
   };
 }
@@ -355,6 +363,11 @@ export function registerCommands(program: Command): void {
       oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
     )
     .option(
+      '--dissipation-form <name>',
+      `state tasks, --model dhnn: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md)`,
+      oneOf('dissipation form', DISSIPATION_FORMS),
+    )
+    .option(
       '--projection <name>',
       `pixel tasks: what the evaluation's rollouts do to the latent after every frame, ${ROLLOUT_PROJECTIONS.join(', ')} (default: the task's; autoencoder re-encodes the decoded frames, pixel-two-body's default)`,
       oneOf('projection', ROLLOUT_PROJECTIONS),
@@ -424,6 +437,11 @@ export function registerCommands(program: Command): void {
       '--dissipation-schedule <name>',
       `state tasks, D-HNN: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed)`,
       oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
+    )
+    .option(
+      '--dissipation-form <name>',
+      `state tasks, D-HNN: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even)`,
+      oneOf('dissipation form', DISSIPATION_FORMS),
     )
     .option('--force', 'retrain finished results in <out>')
     .option('--quiet', 'no progress bars');

@@ -10,7 +10,7 @@ import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { loadDynamicsModel } from '../../models/storage.ts';
-import { DISSIPATION_FORM, type DissipationSchedule, type LatentStep } from '../../models/kinds.ts';
+import { DISSIPATION_FORMS, type DissipationForm, type DissipationSchedule, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
@@ -95,6 +95,8 @@ export interface ReproduceOptions {
   dissipationWeightDecay?: number;
   /** State tasks, D-HNN: how D's decay runs (default DISSIPATION_SCHEDULE). */
   dissipationSchedule?: DissipationSchedule;
+  /** State tasks, D-HNN: the form of D's part (default STATE_DISSIPATION_FORM). */
+  dissipationForm?: DissipationForm;
 }
 
 function stepsOf(task: Task, o: Pick<ReproduceOptions, 'quick' | 'steps'>): number {
@@ -659,7 +661,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
   const finished = finishedRun<RunMetrics>(task, kind, seed, dir, o);
   if (!finished) return false;
   if (task.kind === 'state') {
-    if (kind === 'dhnn' && finished.protocol.dissipation !== DISSIPATION_FORM.dissipation)
+    if (kind === 'dhnn' && !(DISSIPATION_FORMS as readonly unknown[]).includes(finished.protocol.dissipation))
       throw new UserError(
         `${dir} holds a finished D-HNN run of an earlier version, whose D acted on every coordinate (this version's acts on the momenta): use another --out or pass --force`,
       );
@@ -668,6 +670,7 @@ function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: Rep
       train: o.train,
       dissipationWeightDecay: o.dissipationWeightDecay,
       dissipationSchedule: o.dissipationSchedule,
+      dissipationForm: o.dissipationForm,
     });
     const differ = protocolMismatch(finished.protocol, want);
     if (differ)
@@ -701,7 +704,8 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     const train = o.train ? { train: o.train } : {};
     const decay = kind === 'dhnn' && o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {};
     const schedule = kind === 'dhnn' && o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {};
-    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, ...schedule, force: true }], ...systemFile };
+    const form = kind === 'dhnn' && o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {};
+    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, ...schedule, ...form, force: true }], ...systemFile };
   }
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {

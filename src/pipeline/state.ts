@@ -18,9 +18,10 @@ import { saveDynamicsModel } from '../../models/storage.ts';
 
 type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
 import {
-  DISSIPATION_FORM,
+  STATE_DISSIPATION_FORM,
   DISSIPATION_SCHEDULE,
   DISSIPATION_WEIGHT_DECAY,
+  type DissipationForm,
   type DissipationSchedule,
   type ModelKind,
 } from '../../models/kinds.ts';
@@ -95,7 +96,7 @@ export interface StateMetrics extends RunMetricsBase<string> {
 export type StateRunProtocol = StateTask['train'] & {
   dissipationWeightDecay?: number;
   dissipationSchedule?: DissipationSchedule;
-  dissipation?: string;
+  dissipation?: DissipationForm;
 };
 
 /**
@@ -106,7 +107,7 @@ export type StateRunProtocol = StateTask['train'] & {
 export function stateRunProtocol(
   task: StateTask,
   kind: ModelKind,
-  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay' | 'dissipationSchedule'>,
+  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay' | 'dissipationSchedule' | 'dissipationForm'>,
 ): StateRunProtocol {
   return {
     ...task.train,
@@ -116,7 +117,7 @@ export function stateRunProtocol(
       ? {
           dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
           dissipationSchedule: opts.dissipationSchedule ?? DISSIPATION_SCHEDULE,
-          ...DISSIPATION_FORM,
+          dissipation: opts.dissipationForm ?? STATE_DISSIPATION_FORM,
         }
       : {}),
   };
@@ -238,12 +239,13 @@ async function runStateIn(
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
   const logEvery = protocol.evalEvery ?? DEFAULT_EVAL_EVERY;
   const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery, steps, batchSize, weightDecay, lr, hidden, threads };
-  const { dissipationWeightDecay, dissipationSchedule } = protocol;
+  const { dissipationWeightDecay, dissipationSchedule, dissipation: dissipationForm } = protocol;
   const trained = await trainStateModel(
     {
       ...trainConfig,
       ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
       ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
+      ...(dissipationForm !== undefined ? { dissipationForm } : {}),
     },
     data,
     {

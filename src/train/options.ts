@@ -2,7 +2,7 @@
 // fields (src/tasks/schema.ts) plus the model kind, the seed and the logging interval. The
 // StateTrainConfig type is derived from it.
 import { z } from 'zod';
-import { DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
+import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
 import { decay, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import { MAX_SEED } from '../util/rng.ts';
 
@@ -16,6 +16,8 @@ export const stateTrainConfigSchema = stateTrainProtocolSchema.extend({
   dissipationWeightDecay: decay().optional(),
   /** D-HNN: how D's decay runs over training (default DISSIPATION_SCHEDULE, models/kinds.ts). */
   dissipationSchedule: z.enum(DISSIPATION_SCHEDULES).optional(),
+  /** D-HNN: the form of D's part of the field (default STATE_DISSIPATION_FORM, models/kinds.ts). */
+  dissipationForm: z.enum(DISSIPATION_FORMS).optional(),
   /** Updates between log lines (default 200). */
   logEvery: z.number().int().min(1).optional(),
   /** ONNX Runtime's intra-op threads (default every core; the tfjs engines ignore it). */

@@ -12,7 +12,7 @@ import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { dissipationShare, gateAfterProbe, probes, type DissipationGate } from './dissipation-phases.ts';
 import type { z } from 'zod';
-import { DISSIPATION_SCHEDULE } from '../../models/kinds.ts';
+import { DISSIPATION_SCHEDULE, STATE_DISSIPATION_FORM } from '../../models/kinds.ts';
 import { stateStepDefinition, type VariableSpec } from './step-definition.ts';
 import type { JsonlLog } from './log.ts';
 import { parseOptions } from '../util/options.ts';
@@ -134,7 +134,8 @@ class StateSession {
   ) {}
 
   static async open(cfg: ParsedTrainConfig, data: StateData, dissipationWeightDecay: number, label: string, quiet?: boolean) {
-    const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
+    const form = cfg.kind === 'dhnn' ? { dissipation: cfg.dissipationForm ?? STATE_DISSIPATION_FORM } : {};
+    const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden, ...form }, cfg.seed);
     const fullBatch = cfg.batchSize === null || cfg.batchSize >= data.train.rows;
     const rows = fullBatch ? data.train.rows : cfg.batchSize!;
     const variables = stateVariables(model, { ...cfg, dissipationWeightDecay });
