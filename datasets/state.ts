@@ -13,6 +13,7 @@ import type { System } from '../src/systems/system.ts';
 import type { MeasuredData, SimulatedData, SimulatedEnergyEval, StateTask } from '../src/tasks/task.ts';
 import { getStateTask } from '../src/tasks/registry.ts';
 import { loadMeasured } from './measured.ts';
+import { buildGrid } from './grid.ts';
 import { openDatasetOutput, readDataset, type DatasetManifest, type DatasetOutput } from './format.ts';
 import { importedTaskOf } from './import-task.ts';
 
@@ -63,8 +64,8 @@ export function linspace(a: number, b: number, n: number): Float64Array {
 export function resolveData(task: StateTask, overrides: StateOverrides = {}): { data: SimulatedData; system: System } {
   if (task.data.source !== 'simulated') {
     if (Object.values(overrides).some((v) => v !== undefined))
-      throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);
-    throw new Error(`${task.name} is measured data`);
+      throw new UserError(`the ${task.name} dataset takes no options: it is ${task.data.source} data`);
+    throw new Error(`${task.name} is ${task.data.source} data`);
   }
   const { friction, ...rest } = overrides;
   const data: SimulatedData = { ...task.data };
@@ -256,10 +257,12 @@ export function buildStateDataset(ref: TaskRef, seed: number, overrides: StateOv
     throw new UserError(
       `${task.name} datasets are made from your data by \`hnn import states FILE --out DIR\`; train on one with --data DIR`,
     );
-  if (task.data.source === 'measured') {
+  if (task.data.source !== 'simulated') {
     if (Object.values(overrides).some((v) => v !== undefined))
-      throw new UserError(`the ${task.name} dataset takes no options: it is measured data`);
-    return buildMeasured(task, task.data, seed);
+      throw new UserError(`the ${task.name} dataset takes no options: it is ${task.data.source} data`);
+    return task.data.source === 'measured'
+      ? buildMeasured(task, task.data, seed)
+      : buildGrid(task, task.data, seed, STATE_GENERATOR_VERSION);
   }
   return buildSimulated(task, seed, overrides);
 }

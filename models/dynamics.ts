@@ -16,15 +16,15 @@ import { fieldPass, fieldParts, type FieldParams } from './field-pass.ts';
 import { fieldParamsOf } from './layout.ts';
 import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 
-import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
+import { dissipationNet, type DissipationForm, type ModelKind } from './kinds.ts';
 export { DISSIPATION_NET, MODEL_KINDS, type ModelKind } from './kinds.ts';
 
 export interface DynamicsSpec {
   kind: ModelKind;
   dim: number; // state dimension 2k
   hidden: number[]; // e.g. [200, 200]
-  /** Saved D-HNNs: 'momenta' (DISSIPATION_FORM; older ones lack it and are refused). */
-  dissipation?: 'momenta';
+  /** The D-HNN's form (models/kinds.ts DISSIPATION_FORMS; default 'momenta'); saved D-HNNs without one are refused. */
+  dissipation?: DissipationForm;
 }
 
 /** Sets variables from values in the same order, checking every size. */
@@ -58,18 +58,22 @@ export class DynamicsModel {
   /** The D-HNN's dissipation D (null for the other kinds). */
   readonly dissipationMlp: Mlp | null;
 
-  /** A new model with initial weights from `seed` (the `init:<kind>` stream; the D-HNN's D: `init:dhnn-d`). */
+  /** A new model with initial weights from `seed` (the `init:<kind>` stream; the D-HNN's D: `init:dhnn-d`, or `init:dhnn-de` in the even form). */
   static init(spec: DynamicsSpec, seed: number): DynamicsModel {
     const h = Mlp.init(mlpSpec(spec), seed, spec.kind);
-    return new DynamicsModel(spec, h, spec.kind === 'dhnn' ? Mlp.init(mlpSpec(spec), seed, DISSIPATION_NET) : null);
+    return new DynamicsModel(
+      spec,
+      h,
+      spec.kind === 'dhnn' ? Mlp.init(mlpSpec(spec), seed, dissipationNet(spec.dissipation ?? 'momenta')) : null,
+    );
   }
 
-  /** A model with saved weights ("<kind>/w0", ...; the D-HNN's D: "dhnn-d/w0", ...). */
+  /** A model with saved weights ("<kind>/w0", ...; the D-HNN's D: "dhnn-d/w0", ..., or "dhnn-de/w0", ... in the even form). */
   static fromWeights(spec: DynamicsSpec, weights: NamedWeights): DynamicsModel {
     const h = Mlp.fromWeights(mlpSpec(spec), weights, spec.kind);
     if (spec.kind !== 'dhnn') return new DynamicsModel(spec, h, null);
     try {
-      return new DynamicsModel(spec, h, Mlp.fromWeights(mlpSpec(spec), weights, DISSIPATION_NET));
+      return new DynamicsModel(spec, h, Mlp.fromWeights(mlpSpec(spec), weights, dissipationNet(spec.dissipation ?? 'momenta')));
     } catch (e) {
       h.dispose(); // D's weights did not fit: free H made before
       throw e;

@@ -1,7 +1,7 @@
 // Float64 evaluation of a trained tanh MLP outside tfjs. Rollouts and the energy metric call the
 // learned field thousands of times on one state at tight tolerances (rtol 1e-12): float32 tensor
 // calls would be slow (per-op dispatch) and too noisy for the adaptive integrator.
-import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
+import { dissipationFormOf, dissipationNet, type ModelKind } from './kinds.ts';
 import type { NamedWeights } from './mlp.ts';
 
 // The two kernels below are unrolled by four: about twice as fast in V8 as the plain loops,
@@ -128,16 +128,17 @@ function symplectic(g: Float64Array): Float64Array {
 
 /**
  * dx/dt of a trained state model, in float64, for one state: the HNN's symplectic gradient, the
- * baseline's output, or the D-HNN's J grad H + P grad D (models/dynamics.ts).
+ * baseline's output, or the D-HNN's J grad H + P grad D in its form (models/kinds.ts), which its
+ * weights name (dissipationNet).
  */
 export function fieldFunction(kind: ModelKind, weights: NamedWeights): (t: number, x: Float64Array) => Float64Array {
   const net = new TanhMlp64(weights, kind);
   if (kind === 'baseline') return (_t, x) => Float64Array.from(net.forward(x));
   if (kind === 'hnn') return (_t, x) => symplectic(net.inputGradient(x));
-  const d = new TanhMlp64(weights, DISSIPATION_NET);
+  const d = dissipationFunction(weights);
   return (_t, x) => {
     const out = symplectic(net.inputGradient(x));
-    const g = onMomenta(d.inputGradient(x));
+    const g = d(x);
     for (let i = 0; i < out.length; i++) out[i] += g[i];
     return out;
   };
@@ -149,19 +150,31 @@ function onMomenta(g: Float64Array): Float64Array {
   return g;
 }
 
-/** The D-HNN's two parts at one state: J grad H (conservative) and P grad D (dissipative). */
+/** The D-HNN's two parts at one state: J grad H (conservative) and its dissipative part (P grad D, or its even part). */
 export function fieldPartsFunction(
   weights: NamedWeights,
 ): (x: ArrayLike<number>) => { conservative: Float64Array; dissipative: Float64Array } {
   const h = new TanhMlp64(weights, 'dhnn');
-  const d = new TanhMlp64(weights, DISSIPATION_NET);
-  return (x) => ({ conservative: symplectic(h.inputGradient(x)), dissipative: onMomenta(d.inputGradient(x)) });
+  const d = dissipationFunction(weights);
+  return (x) => ({ conservative: symplectic(h.inputGradient(x)), dissipative: d(x) });
 }
 
-/** The D-HNN's dissipative part P grad D alone, at one state. */
+/**
+ * The D-HNN's dissipative part alone, at one state: P grad D ('momenta', D saved as dhnn-d), or
+ * P grad D_s of D's part even in p ('even', D saved as dhnn-de: (grad D(x) - grad D(Rx)) P / 2, R
+ * negating the momenta).
+ */
 export function dissipationFunction(weights: NamedWeights): (x: ArrayLike<number>) => Float64Array {
-  const d = new TanhMlp64(weights, DISSIPATION_NET);
-  return (x) => onMomenta(d.inputGradient(x));
+  const form = dissipationFormOf(weights);
+  const d = new TanhMlp64(weights, dissipationNet(form));
+  if (form === 'momenta') return (x) => onMomenta(d.inputGradient(x));
+  return (x) => {
+    const k = x.length / 2;
+    const at = d.inputGradient(x);
+    const mirrored = d.inputGradient(Float64Array.from(x, (v, i) => (i < k ? v : -v)));
+    for (let i = 0; i < at.length; i++) at[i] = (at[i] - mirrored[i]) / 2;
+    return onMomenta(at);
+  };
 }
 
 /** Learned H(x) in float64 (the HNN's, or the D-HNN's with kind 'dhnn'). */

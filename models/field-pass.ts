@@ -2,7 +2,9 @@
 // Ops (src/engine/ops.ts) and lowered to ONNX or tfjs. The models (./dynamics.ts):
 //   HNN       f = dH/dx . S, with S the symplectic right-multiplier: f = [dH/dp, -dH/dq]
 //   baseline  f = MLP(x)
-//   D-HNN     f = dH/dx . S + (dD/dx) * P, P masking the positions (D acts on dp/dt alone)
+//   D-HNN     f = dH/dx . S + (dD/dx) * P, P masking the positions (D acts on dp/dt alone); the
+//             'even' form takes D's part even in p, D_s(x) = (D(x) + D(Rx)) / 2 with R negating the
+//             momenta, whose masked gradient is (dD/dx(x) - dD/dx(Rx)) * P / 2
 // H, D and the baseline are tanh MLPs with a linear output layer without bias. The input gradient of
 // such an MLP is written out as forward operations,
 //   delta_L = u_L * w_out,  delta_{l-1} = (delta_l W_l^T) * u_{l-1},  dH/dx = delta_0 W_0^T,
@@ -10,7 +12,7 @@
 // is derived by hand from that expression (first order only: no tape). A gradient may come in parts
 // (a weight reached along two paths) or in another shape of the variable's size; Adam sums them.
 import { dims2, type Ops } from '../src/engine/ops.ts';
-import type { ModelKind } from './kinds.ts';
+import type { DissipationForm, ModelKind } from './kinds.ts';
 
 /** A tanh MLP's parameters in a lowering: weights [fanIn, fanOut], biases [fanOut] (null: none). */
 export interface MlpParams<T> {
@@ -18,11 +20,12 @@ export interface MlpParams<T> {
   b: (T | null)[];
 }
 
-/** A state model's parameters: H (or the baseline's network), and the D-HNN's D. */
+/** A state model's parameters: H (or the baseline's network), and the D-HNN's D with its form (default 'momenta'). */
 export interface FieldParams<T> {
   kind: ModelKind;
   net: MlpParams<T>;
   dissipation: MlpParams<T> | null;
+  form?: DissipationForm;
 }
 
 /** Gradient parts of each variable, in the model's variables() order. */
@@ -192,17 +195,51 @@ function baselinePass<T>(o: Ops<T>, p: MlpParams<T>, x: T): FieldPass<T> {
   return { field, backward };
 }
 
-/** The D-HNN field J grad H + P grad D; its backward returns H's gradient parts, then D's. */
-function dhnnPass<T>(o: Ops<T>, hp: MlpParams<T>, dp: MlpParams<T>, x: T): FieldPass<T> {
+/** [1, dim]: 1 on the positions, -1 on the momenta (R, which negates p). */
+export function momentumFlip(dim: number): Float32Array {
+  return Float32Array.from({ length: dim }, (_, i) => (i < dim / 2 ? 1 : -1));
+}
+
+/**
+ * D's part of the field and its backward: P grad D ('momenta'), or P grad D_s with D_s even in p
+ * ('even': (grad D(x) - grad D(Rx)) * P / 2; its weight gradients come in two parts, one per point).
+ */
+function dissipativePass<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: DissipationForm): FieldPass<T> {
   const dim = dims2(o, x)[1];
-  const momenta = o.constant(momentumMask(dim), [1, dim]);
-  const conservative = hnnPass(o, hp, x);
-  const dissipative = hnnPass(o, dp, x, false);
+  if (form === 'momenta') {
+    const momenta = o.constant(momentumMask(dim), [1, dim]);
+    const d = hnnPass(o, dp, x, false);
+    return { field: o.mul(d.field, momenta), backward: (bar, inputGradient) => d.backward(o.mul(bar, momenta), inputGradient) };
+  }
+  const half = o.constant(
+    momentumMask(dim).map((v) => v / 2),
+    [1, dim],
+  );
+  const flip = o.constant(momentumFlip(dim), [1, dim]);
+  const at = hnnPass(o, dp, x, false);
+  const mirrored = hnnPass(o, dp, o.mul(x, flip), false);
   return {
-    field: o.add(conservative.field, o.mul(dissipative.field, momenta)),
+    field: o.mul(o.sub(at.field, mirrored.field), half),
+    backward: (bar, inputGradient) => {
+      const scaled = o.mul(bar, half);
+      const a = at.backward(scaled, inputGradient);
+      const b = mirrored.backward(o.neg(scaled), inputGradient);
+      const grads = a.grads.map((parts, i) => [...parts, ...b.grads[i]]);
+      // the mirrored point's input is R x: its input gradient comes back through R
+      return { grads, inputBar: inputGradient ? o.add(a.inputBar!, o.mul(b.inputBar!, flip)) : null };
+    },
+  };
+}
+
+/** The D-HNN field J grad H + P grad D (or D's even part); its backward returns H's gradient parts, then D's. */
+function dhnnPass<T>(o: Ops<T>, hp: MlpParams<T>, dp: MlpParams<T>, x: T, form: DissipationForm): FieldPass<T> {
+  const conservative = hnnPass(o, hp, x);
+  const dissipative = dissipativePass(o, dp, x, form);
+  return {
+    field: o.add(conservative.field, dissipative.field),
     backward: (fieldBar, inputGradient) => {
       const a = conservative.backward(fieldBar, inputGradient);
-      const b = dissipative.backward(o.mul(fieldBar, momenta), inputGradient);
+      const b = dissipative.backward(fieldBar, inputGradient);
       return { grads: [...a.grads, ...b.grads], inputBar: inputGradient ? o.add(a.inputBar!, b.inputBar!) : null };
     },
   };
@@ -213,13 +250,12 @@ export function fieldParts<T>(o: Ops<T>, p: FieldParams<T>, x: T): { conservativ
   if (p.kind === 'baseline') throw new Error('the baseline has no conservative/dissipative split');
   const conservative = hnnPass(o, p.net, x).field;
   if (!p.dissipation) return { conservative, dissipative: o.zeros(o.shape(conservative)) };
-  const dim = dims2(o, x)[1];
-  return { conservative, dissipative: o.mul(hnnPass(o, p.dissipation, x, false).field, o.constant(momentumMask(dim), [1, dim])) };
+  return { conservative, dissipative: dissipativePass(o, p.dissipation, x, p.form ?? 'momenta').field };
 }
 
 /** The model's field at x with its backward pass. */
 export function fieldPass<T>(o: Ops<T>, p: FieldParams<T>, x: T): FieldPass<T> {
-  if (p.kind === 'dhnn') return dhnnPass(o, p.net, p.dissipation!, x);
+  if (p.kind === 'dhnn') return dhnnPass(o, p.net, p.dissipation!, x, p.form ?? 'momenta');
   return p.kind === 'hnn' ? hnnPass(o, p.net, x) : baselinePass(o, p.net, x);
 }
 

@@ -4,13 +4,15 @@
 import { CONV_PARAMS, type AutoencoderParams, type ConvParamName } from './autoencoder-pass.ts';
 import { mlpFromVariables, type FieldParams } from './field-pass.ts';
 import type { PixelParams } from './losses.ts';
-import type { ModelKind } from './kinds.ts';
+import type { DissipationForm, ModelKind } from './kinds.ts';
 import type { ConvAutoencoderSpec } from './conv-autoencoder.ts';
 
 /** The part of a state model's spec the layout depends on. */
 export interface FieldLayoutSpec {
   kind: ModelKind;
   hidden: readonly number[];
+  /** The D-HNN's form (default 'momenta'). */
+  dissipation?: DissipationForm;
 }
 
 /** Which layers of a dynamics MLP have a bias: every hidden layer, not the output. */
@@ -29,7 +31,7 @@ export function fieldParamsOf<T>(spec: FieldLayoutSpec, vars: readonly T[]): Fie
   }
   const d = mlpFromVariables(rest, biases);
   if (d.used !== rest.length) throw new Error(`${vars.length} variables for a D-HNN of ${net.used + d.used}`);
-  return { kind: 'dhnn', net: net.params, dissipation: d.params };
+  return { kind: 'dhnn', net: net.params, dissipation: d.params, form: spec.dissipation ?? 'momenta' };
 }
 
 /** The part of a pixel model's spec the layout depends on. */

@@ -8,7 +8,9 @@ import { loadArtifacts, saveArtifacts } from './io.ts';
 import { PIXEL_MODEL_FORMAT, PixelModel, type PixelLossConfig, type PixelTopology } from './pixel.ts';
 
 export async function saveDynamicsModel(dir: string, model: DynamicsModel, metadata: Record<string, unknown> = {}): Promise<void> {
-  const topology = model.spec.kind === 'dhnn' ? { ...model.spec, ...DISSIPATION_FORM } : model.spec;
+  // a D-HNN records its form: the spec's, or 'momenta' (the form a spec without one computes)
+  const topology =
+    model.spec.kind === 'dhnn' ? { ...model.spec, dissipation: model.spec.dissipation ?? DISSIPATION_FORM.dissipation } : model.spec;
   await saveArtifacts(dir, STATE_MODEL_FORMAT, { topology, weights: model.read(), metadata });
 }
 

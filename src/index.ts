@@ -3,12 +3,12 @@
 // models -> training -> rollouts and metrics -> rendering and media.
 
 // Systems: define your own, or use the paper's
-export { type System, type SystemDefinition, type Field, type FieldInto, type PublishedResult } from './systems/system.ts';
+export { type System, type SystemDefinition, type Field, type FieldInto, type FrictionOn, type PublishedResult } from './systems/system.ts';
 export { defineSystem, samplerOf, type UserSystemDefinition, type SamplerSpec } from './systems/define.ts';
 export { GRADIENT_TOLERANCE, differenceGradient } from './systems/check.ts';
 export { defaultScene, fitView, SCENE_LAYOUTS, type SceneLayout } from './systems/default-scene.ts';
 export { springShapes, type Shape, type Disc, type Rod, type View, type Colour } from './systems/scene.ts';
-export { massSpring, spring, springExact } from './systems/spring.ts';
+export { massSpring, spring, springExact, positionDampedSpring } from './systems/spring.ts';
 export { pendulumSystem, pendulum, gymPendulum } from './systems/pendulum.ts';
 export { gravitySystem } from './systems/gravity.ts';
 export { twoBody } from './systems/two-body.ts';
@@ -25,6 +25,7 @@ export type {
   PixelTask,
   SimulatedData,
   MeasuredData,
+  GridData,
   StateDataSpec,
   StateTrainProtocol,
   PixelTrainProtocol,
@@ -91,6 +92,7 @@ export {
 export { IntegrationError } from './integrate/errors.ts';
 export { rollout, energyEvaluation, energyMseAgainst, trueRollouts, type EnergyResult, type Rollout } from './eval/energy.ts';
 export { derivativeLoss } from './eval/derivative.ts';
+export { parseStatistic, testLossOf, type TestStatistic } from './eval/statistic.ts';
 export { latentRollout, normalisedErrors, validPredictionTime, meanPeriod, pixelRollout, VPT_THRESHOLD } from './eval/pixel.ts';
 export { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from './eval/integrators.ts';
 

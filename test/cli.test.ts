@@ -67,7 +67,43 @@ describe('hnn CLI', () => {
     expect(Number.isFinite(metrics.dissipation.rollouts.learnedGamma)).toBe(true);
     expect(metrics.dissipation.test.trueShare).toBeGreaterThan(0);
     const saved = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'));
-    expect(saved.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('dhnn-d/w0');
+    expect(saved.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('dhnn-de/w0'); // D in the even form (the state default);
+  });
+
+  it('checks the training options by name and range; a reproduction refuses to reuse a run trained with other options', () => {
+    const bad: Array<[string, string, RegExp]> = [
+      ['--batch-size', '0', /hnn train: --batch-size must be >= 1, got 0/],
+      ['--batch-size', '2.5', /--batch-size must be an integer/],
+      ['--weight-decay', '-1', /--weight-decay must be >= 0, got -1/],
+      ['--weight-decay', '2000', /--weight-decay must be <= 1000/],
+      ['--hidden', '0', /--hidden \(entry 0\) must be >= 1/],
+      ['--eval-every', '0', /--eval-every must be >= 1/],
+      ['--lr', '2', /--lr must be <= 1/],
+    ];
+    for (const [flag, value, pattern] of bad) expectUserError(hnn('train', '--task', 'spring', flag, value), pattern);
+    expectUserError(hnn('train', '--task', 'pixel-spring', '--eval-every', '5'), /--eval-every applies to state tasks/);
+    expectUserError(
+      hnn('reproduce', '--tasks', 'spring,pixel-spring', '--lr', '0.01'),
+      /pixel-spring is a pixel task; drop it from --tasks or drop the options/,
+    );
+    expectUserError(hnn('reproduce', '--tasks', 'spring', '--statistic', 'last-x'), /--statistic must be final or last-K/);
+    expectUserError(
+      hnn('reproduce', '--tasks', 'spring', '--dissipation-weight-decay', '5'),
+      /--dissipation-weight-decay must be a number in \[0, 1\]/,
+    );
+
+    const out = join(dir, 'reproduce-options');
+    const base = ['reproduce', '--tasks', 'damped-spring-grid', '--models', 'baseline', '--seeds', '1', '--steps', '3', '--hidden', '8,8'];
+    const first = hnn(...base, '--out', out, '--quiet', '--jobs', '1');
+    expect(first.code, first.stderr).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'damped-spring-grid', 'seed0', 'baseline', 'metrics.json'), 'utf8'));
+    // every option is recorded: the flags' and the task protocol's
+    expect(metrics.protocol).toEqual({ steps: 3, batchSize: null, weightDecay: 0, lr: 1e-3, hidden: [8, 8], evalEvery: 100 });
+    expect(metrics.testLossHistory).toEqual({ every: 100, steps: [0], testLoss: [expect.any(Number)] });
+    expectUserError(
+      hnn(...base, '--lr', '0.002', '--out', out, '--quiet', '--jobs', '1'),
+      /holds a finished run trained otherwise: lr 0\.001 \(asked: 0\.002\); use another --out, the same options, or --force/,
+    );
   });
 
   it('rejects steps that are not a positive integer', () => {

@@ -14,7 +14,7 @@ import { gradientGraph } from '../src/train/engine-ort.ts';
 import { stateStepDefinition, trajectoryStepDefinition, windowStepDefinition, type StepDefinition } from '../src/train/step-definition.ts';
 import { DynamicsModel, type ModelKind } from '../models/dynamics.ts';
 import { convSpecOf, PixelModel, type PixelModelSpec } from '../models/pixel.ts';
-import type { LatentStep } from '../models/kinds.ts';
+import type { DissipationForm, LatentStep } from '../models/kinds.ts';
 import { Rng } from '../src/util/rng.ts';
 
 interface Setup {
@@ -30,12 +30,13 @@ interface Setup {
 const uniform = (n: number, rng: Rng, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => rng.range(lo, hi));
 const specsOf = (vars: tf.Variable[], keys: string[]) => vars.map((v, i) => ({ key: keys[i], shape: v.shape, weightDecay: 0 }));
 
-function stateSetup(kind: ModelKind, rows = 6, dim = 4): Setup {
-  const model = DynamicsModel.init({ kind, dim, hidden: [5, 4] }, 3);
+function stateSetup(kind: ModelKind, rows = 6, dim = 4, dissipation?: DissipationForm): Setup {
+  const form = dissipation ? { dissipation } : {};
+  const model = DynamicsModel.init({ kind, dim, hidden: [5, 4], ...form }, 3);
   const rng = new Rng(7);
   const [x, y] = [uniform(rows * dim, rng, -1.5, 1.5), uniform(rows * dim, rng)];
   return {
-    def: stateStepDefinition({ kind, hidden: [5, 4] }, specsOf(model.variables(), model.keys()), rows, dim),
+    def: stateStepDefinition({ kind, hidden: [5, 4], ...form }, specsOf(model.variables(), model.keys()), rows, dim),
     weights: model.variables().map((v) => Float32Array.from(v.dataSync())),
     data: [x, y],
     termWeights: [1],
@@ -43,11 +44,16 @@ function stateSetup(kind: ModelKind, rows = 6, dim = 4): Setup {
   };
 }
 
-function trajectorySetup(kind: ModelKind, method: LatentStep, K = 3, rows = 4, dim = 2): Setup {
-  const model = DynamicsModel.init({ kind, dim, hidden: [6] }, 5);
+function trajectorySetup(kind: ModelKind, method: LatentStep, K = 3, rows = 4, dim = 2, dissipation?: DissipationForm): Setup {
+  const form = dissipation ? { dissipation } : {};
+  const model = DynamicsModel.init({ kind, dim, hidden: [6], ...form }, 5);
   const states = uniform((K + 1) * rows * dim, new Rng(11));
   return {
-    def: trajectoryStepDefinition({ kind, hidden: [6] }, specsOf(model.variables(), model.keys()), rows, dim, { K, method, h: 0.3 }),
+    def: trajectoryStepDefinition({ kind, hidden: [6], ...form }, specsOf(model.variables(), model.keys()), rows, dim, {
+      K,
+      method,
+      h: 0.3,
+    }),
     weights: model.variables().map((v) => Float32Array.from(v.dataSync())),
     data: [states],
     termWeights: [1],
@@ -149,9 +155,11 @@ const SETUPS: Array<[string, () => Setup]> = [
   ['state hnn', () => stateSetup('hnn')],
   ['state baseline', () => stateSetup('baseline')],
   ['state dhnn', () => stateSetup('dhnn')],
+  ['state dhnn even', () => stateSetup('dhnn', 6, 4, 'even')],
   ['trajectory hnn euler', () => trajectorySetup('hnn', 'euler')],
   ['trajectory hnn leapfrog', () => trajectorySetup('hnn', 'leapfrog')],
   ['trajectory dhnn rk4', () => trajectorySetup('dhnn', 'rk4')],
+  ['trajectory dhnn even rk4', () => trajectorySetup('dhnn', 'rk4', 2, 4, 2, 'even')],
   ['trajectory baseline leapfrog', () => trajectorySetup('baseline', 'leapfrog', 2)],
   ['pixel hnn mlp euler K=1', () => pixelSetup({ kind: 'hnn', frameSize: 4, hidden: 6, latent: 2, dynHidden: [5] }, 1, 'euler')],
   ['pixel hnn mlp leapfrog K=2', () => pixelSetup({ kind: 'hnn', frameSize: 4, hidden: 6, latent: 4, dynHidden: [5, 3] }, 2, 'leapfrog')],

@@ -52,7 +52,7 @@ describe('reproduce table', () => {
   });
 
   it('the dissipative table: three column groups beside the D-HNN paper, energy per seed, the learned friction', () => {
-    const dhnn = (energy: number, learned: number) => ({
+    const dhnn = (energy: number, learned: number, warning?: string) => ({
       ...run(1e-3, 1e-3, energy),
       model: 'dhnn' as const,
       dissipation: {
@@ -60,13 +60,14 @@ describe('reproduce table', () => {
         gammaSource: 'fitted to the measured energy' as const,
         rollouts: { rate: 0, trueRate: 0, learnedGamma: learned, share: 0.1, trueShare: 0.05, points: 10 },
         test: { rate: 0, trueRate: 0, learnedGamma: learned / 2, share: 0.1, trueShare: 0.05, points: 10 },
+        ...(warning ? { warning } : {}),
         description: '',
       },
     });
     const runs = {
       baseline: [run(1e-3, 1e-3, 0.4), run(1e-3, 1e-3, 0.3)],
       hnn: [run(1e-3, 1e-3, 0.01), run(1e-3, 1e-3, 0.02)],
-      dhnn: [dhnn(0.002, 0.01), dhnn(0.03, 0.02)],
+      dhnn: [dhnn(0.002, 0.01), dhnn(0.03, 1e-15, 'D was regularised away')],
     };
     const row = tableRow('real-pendulum', runs, 'dissipative');
     // the D-HNN paper's figures (x 1e3 as printed), not the HNN paper's
@@ -74,18 +75,26 @@ describe('reproduce table', () => {
     expect(row.cells.baseline!.energyMse.paper).toBeCloseTo(1.167e-3, 12);
     expect(row.cells.hnn!.energyMse.paper).toBeCloseTo(10.18e-3, 12);
     expect(row.energyBySeed).toEqual({ baseline: [0.4, 0.3], hnn: [0.01, 0.02], dhnn: [0.002, 0.03] });
-    expect(row.dissipation!.rollouts[0]).toBeCloseTo(0.015, 12);
-    expect(row.dissipation!.test[0]).toBeCloseTo(0.0075, 12);
+    expect(row.dissipation!.rollouts[0]).toBeCloseTo(0.005, 12);
+    expect(row.dissipation!.test[0]).toBeCloseTo(0.0025, 12);
     const md = markdownTable([row], '');
     expect(md).toContain(
       '| Task (scale) | Metric | Baseline: ours | paper | ratio | HNN: ours | paper | ratio | D-HNN: ours | paper | ratio |',
     );
     expect(md.split('\n').filter((l) => l.startsWith('| real-pendulum'))).toHaveLength(3);
     const extra = dissipationTables([row, tableRow('spring', { hnn: [run(1, 1, 0.5)], baseline: [run(1, 1, 0.25)] }, 'dissipative')]);
-    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN |');
-    expect(extra).toContain('| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN |');
-    expect(extra).toContain('| spring | 0 | **2.50e-1** | 5.00e-1 | - | Baseline |');
-    expect(extra).toContain('| real-pendulum | 0.0123 (fitted) | 0.0150 ± 0.0050 | 0.0075 ± 0.0025 | 10.0% ± 0.0% | 5.0% |');
+    // the learned friction beside each seed's result, and the seed whose D was removed named below
+    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN | 0.010 / 0.0050; 0.012 |');
+    expect(extra).toContain(
+      '| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN | 1.0e-15 / 5.0e-16; 0.012 (removed: see below) |',
+    );
+    expect(extra).toContain('- real-pendulum seed 1: D was regularised away');
+    expect(extra).toContain('| spring | 0 | **2.50e-1** | 5.00e-1 | - | Baseline | - |');
+    expect(extra).toContain('| real-pendulum | 0.0123 (fitted) | 0.0050 ± 0.0050 | 0.0025 ± 0.0025 | 10.0% ± 0.0% | 5.0% |');
+    // every model's test loss per seed, the median and the mean over seeds
+    expect(extra).toContain('## Test loss (MSE of dx/dt) per seed');
+    expect(extra).toContain("Statistic: the final model's test loss.");
+    expect(extra).toContain('| real-pendulum | median | 1.00e-3 | 1.00e-3 | 1.00e-3 | - |');
     // the HNN paper's table keeps its two model groups
     expect(markdownTable([tableRow('spring', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] })], '')).toContain(
       '| Task (scale) | Metric | Baseline: ours | paper | ratio | HNN: ours | paper | ratio |\n',

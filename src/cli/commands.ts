@@ -3,13 +3,25 @@
 // every pipeline loads in its action.
 import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
+import {
+  DISSIPATION_FORMS,
+  DISSIPATION_SCHEDULES,
+  LATENT_STEPS,
+  MODEL_KINDS,
+  PIXEL_ENCODERS,
+  type DissipationForm,
+  type DissipationSchedule,
+  type LatentStep,
+  type ModelKind,
+  type PixelEncoder,
+} from '../../models/kinds.ts';
 import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { getTask, suiteTasks, TASK_NAMES, TASKS } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { checkWritable } from '../util/files.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
+import { parseStatistic, testLossOf } from '../eval/statistic.ts';
 import { listOf, nonNegativeInt, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { registerInit } from './init.ts';
 import type { Task } from '../tasks/task.ts';
@@ -37,6 +49,14 @@ const PIXEL_TRAIN_FLAGS = [
   'checkpointEvery',
 ] as const;
 
+/** The D-HNN paper's statistic beside the final model's, when the run evaluated often enough. */
+function lastTestLosses(m: import('../pipeline/state.ts').StateMetrics): string[] {
+  const h = m.testLossHistory;
+  if (!h || h.testLoss.length < 5) return [];
+  const mean = testLossOf(m, { kind: 'last', k: 5 }, 'this run');
+  return [`  test loss, mean of the last 5 evaluations (every ${h.every} updates; the D-HNN paper's statistic): ${mean.toExponential(3)}`];
+}
+
 function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
   console.log(
@@ -44,6 +64,7 @@ function summariseState(m: import('../pipeline/state.ts').StateMetrics, out: str
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+      ...lastTestLosses(m),
       `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
         ? [
@@ -147,6 +168,8 @@ interface TrainFlags extends TrainFlagValues {
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
   dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
+  dissipationForm?: DissipationForm;
   projection?: RolloutProjection;
   quick?: boolean;
   threads?: number;
@@ -178,10 +201,13 @@ export function checkTrainFlags(o: Omit<TrainFlags, 'task'> & { task: string | T
     throw new UserError(
       `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
     );
-  if (o.dissipationWeightDecay !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
-    throw new UserError(
-      `--dissipation-weight-decay applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`,
-    );
+  for (const [flag, value] of [
+    ['--dissipation-weight-decay', o.dissipationWeightDecay],
+    ['--dissipation-schedule', o.dissipationSchedule],
+    ['--dissipation-form', o.dissipationForm],
+  ] as const)
+    if (value !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
+      throw new UserError(`${flag} applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`);
   if (task.kind === 'pixel') return trainSettings;
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
@@ -221,6 +247,8 @@ async function train(flags: TrainFlags): Promise<void> {
     force: o.force,
     quiet: o.quiet,
     dissipationWeightDecay: o.dissipationWeightDecay,
+    dissipationSchedule: o.dissipationSchedule,
+    dissipationForm: o.dissipationForm,
     ...(o.quick && !o.data && task.quick.data ? { dataOverrides: task.quick.data } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(stateTrain ? { train: stateTrain } : {}),
@@ -230,8 +258,12 @@ async function train(flags: TrainFlags): Promise<void> {
   else summariseState(result.metrics, out);
 }
 
-interface ReproduceFlags {
+interface ReproduceFlags extends TrainFlagValues {
   tasks?: string[];
+  statistic?: string;
+  dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
+  dissipationForm?: DissipationForm;
   system?: string;
   pixels?: boolean;
   dissipative?: boolean;
@@ -251,6 +283,29 @@ interface ReproduceFlags {
   store?: string;
 }
 
+/** Reproduce's state-task training flags and statistic, checked; refused when a pixel task is in the table. */
+function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
+  const train = trainOverrides(o, 'state', 'hnn reproduce');
+  const given = [
+    ...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []),
+    ...(o.dissipationWeightDecay !== undefined ? ['--dissipation-weight-decay'] : []),
+    ...(o.dissipationSchedule !== undefined ? ['--dissipation-schedule'] : []),
+    ...(o.dissipationForm !== undefined ? ['--dissipation-form'] : []),
+  ];
+  const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
+  if (given.length && pixel)
+    throw new UserError(
+      `${given.join(' and ')} apply to the state tasks of a reproduction, and ${pixel} is a pixel task; drop it from --tasks or drop the options`,
+    );
+  return {
+    ...(train ? { train } : {}),
+    ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
+    ...(o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {}),
+    ...(o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {}),
+    ...(o.statistic !== undefined ? { statistic: parseStatistic(o.statistic) } : {}),
+  };
+}
+
 async function reproduce(o: ReproduceFlags): Promise<void> {
   // --pixels and --dissipative choose the table (its protocol, models and published figures) and, without --tasks, its tasks
   if (o.pixels && o.dissipative) throw new UserError('--pixels and --dissipative choose different tables; pass one of them');
@@ -261,6 +316,8 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
   const notPixel = o.pixels ? o.tasks?.find((t) => getTask(t).kind !== 'pixel') : undefined;
   if (notPixel) throw new UserError(`--pixels makes the pixel table, and ${notPixel} is not a pixel task; drop it from --tasks`);
   const suite = o.pixels ? 'pixels' : o.dissipative ? 'dissipative' : 'paper';
+  const tasks = o.tasks ?? suiteTasks(suite).map((t) => t.name);
+  const state = reproduceStateOptions(o, tasks);
   const out = o.out ?? `runs/reproduce${suite === 'paper' ? '' : `-${suite}`}${o.quick ? '-quick' : ''}`;
   if (!!o.queue !== !!o.store)
     throw new UserError('--queue and --store go together: the runs go through the queue into the store the workers share');
@@ -269,7 +326,8 @@ async function reproduce(o: ReproduceFlags): Promise<void> {
     throw new UserError('--system runs a file of code; a queued reproduction carries data only: run it without --queue');
   const { runReproduce } = await import('../pipeline/reproduce.ts');
   const options: import('../pipeline/reproduce.ts').ReproduceOptions = {
-    tasks: o.tasks ?? suiteTasks(suite).map((t) => t.name),
+    tasks,
+    ...state,
     // the dissipative table: the three models beside the D-HNN paper's figures
     models: o.models ?? (o.dissipative ? ['baseline', 'hnn', 'dhnn'] : undefined),
     reference: o.dissipative ? 'dissipative' : 'paper',
@@ -402,8 +460,18 @@ export function registerCommands(program: Command): void {
     )
     .option(
       '--dissipation-weight-decay <w>',
-      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 3e-3; docs/DISSIPATIVE.md)",
+      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 5e-4; docs/DISSIPATIVE.md)",
       numberIn('--dissipation-weight-decay', 0, 1),
+    )
+    .option(
+      '--dissipation-schedule <name>',
+      `state tasks, --model dhnn: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed: D's decay is dropped at the half when D survived it; docs/DISSIPATIVE.md)`,
+      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
+    )
+    .option(
+      '--dissipation-form <name>',
+      `state tasks, --model dhnn: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md)`,
+      oneOf('dissipation form', DISSIPATION_FORMS),
     )
     .option(
       '--projection <name>',
@@ -422,7 +490,7 @@ export function registerCommands(program: Command): void {
   for (const opt of trainOptions()) trainCommand.addOption(opt);
   trainCommand.action(train);
 
-  program
+  const reproduceCommand = program
     .command('reproduce')
     .description(
       'train HNN and baseline (and D-HNN) on every task of a table and write ours beside the published numbers (markdown + JSON + plots)',
@@ -471,9 +539,29 @@ export function registerCommands(program: Command): void {
     .option('--jobs <n>', "runs trained at once, each on its own core (default: the machine's cores)", positiveInt('--jobs'))
     .option('--queue <url>', 'train the runs on `hnn worker`s through this queue (redis:// or rediss://; docs/SWEEPS.md)')
     .option('--store <dir>', "with --queue: the workers' shared store, reachable here (the table is made from it)")
+    .option(
+      '--statistic <s>',
+      "the test loss the tables show: final (the final model's, default) or last-K, the mean of the last K periodic test evaluations (the D-HNN paper's: last-5)",
+    )
+    .option(
+      '--dissipation-weight-decay <w>',
+      "state tasks, D-HNN: weight decay of the D network instead of each task's (docs/DISSIPATIVE.md)",
+      numberIn('--dissipation-weight-decay', 0, 1),
+    )
+    .option(
+      '--dissipation-schedule <name>',
+      `state tasks, D-HNN: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed)`,
+      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
+    )
+    .option(
+      '--dissipation-form <name>',
+      `state tasks, D-HNN: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even)`,
+      oneOf('dissipation form', DISSIPATION_FORMS),
+    )
     .option('--force', 'retrain finished results in <out>')
-    .option('--quiet', 'no progress bars')
-    .action(reproduce);
+    .option('--quiet', 'no progress bars');
+  for (const opt of trainOptions()) reproduceCommand.addOption(opt);
+  reproduceCommand.action(reproduce);
 
   program
     .command('rollout')

@@ -1,7 +1,8 @@
 // The command line's side of users' systems and shared training options:
 //   --system FILE   a system file (src/tasks/system-file.ts), registered before the task is looked up;
-//   --lr, --batch-size, --weight-decay, --hidden   training settings, checked by the same schemas as
-//                   the library's options (src/tasks/schema.ts) and named by their flags in errors;
+//   --lr, --batch-size, --weight-decay, --hidden, --eval-every   training settings, checked by the
+//                   same schemas as the library's options (src/tasks/schema.ts) and named by their
+//                   flags in errors;
 //   --eval full|quick|N   how much a state run evaluates (src/pipeline/options.ts).
 import { resolve } from 'node:path';
 import { Option } from 'commander';
@@ -38,9 +39,16 @@ export interface TrainFlagValues {
   batchSize?: string;
   weightDecay?: string;
   hidden?: string;
+  evalEvery?: string;
 }
 
-const FLAG: Record<string, string> = { lr: '--lr', batchSize: '--batch-size', weightDecay: '--weight-decay', hidden: '--hidden' };
+const FLAG: Record<string, string> = {
+  lr: '--lr',
+  batchSize: '--batch-size',
+  weightDecay: '--weight-decay',
+  hidden: '--hidden',
+  evalEvery: '--eval-every',
+};
 const flagName: KeyNamer = (path) =>
   path.length ? `${FLAG[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (entry ${String(path[1])})` : ''}` : 'options';
 
@@ -50,9 +58,13 @@ function num(text: string | undefined): number | undefined {
   return text.trim() === '' ? NaN : Number(text);
 }
 
-/** Adds --lr, --batch-size, --weight-decay and --hidden to a command. */
+/** Adds --lr, --batch-size, --weight-decay, --hidden and --eval-every to a command. */
 export function trainOptions(): Option[] {
   return [
+    new Option(
+      '--eval-every <n>',
+      "state tasks: updates between test-loss evaluations (default: the task's, 200; the last-K statistic reads them)",
+    ),
     new Option('--lr <rate>', "Adam's learning rate (default: the task's, 1e-3)"),
     new Option('--batch-size <n>', "rows per batch (default: the task's; state tasks: full batch)"),
     new Option('--weight-decay <w>', "coupled L2 weight decay of the network, H's for an HNN (default: the task's)"),
@@ -61,19 +73,22 @@ export function trainOptions(): Option[] {
 }
 
 /** The training flags given, checked by the task kind's schema (one-line errors naming the flag). */
-export function trainOverrides(o: TrainFlagValues, kind: Task['kind']): Record<string, unknown> | undefined {
+export function trainOverrides(o: TrainFlagValues, kind: Task['kind'], command = 'hnn train'): Record<string, unknown> | undefined {
   const raw = {
     lr: num(o.lr),
     batchSize: num(o.batchSize),
     weightDecay: num(o.weightDecay),
     hidden: o.hidden === undefined ? undefined : kind === 'state' ? o.hidden.split(',').map((w) => num(w)) : num(o.hidden),
+    evalEvery: num(o.evalEvery),
   };
   const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) return undefined;
   const keys = { lr: true, batchSize: true, weightDecay: true, hidden: true } as const;
-  return kind === 'state'
-    ? parseOptions(stateTrainProtocolSchema.pick(keys).partial(), given, 'hnn train', flagName)
-    : parseOptions(pixelTrainProtocolSchema.pick(keys).partial(), given, 'hnn train', flagName);
+  if (kind === 'state')
+    return parseOptions(stateTrainProtocolSchema.pick({ ...keys, evalEvery: true }).partial(), given, command, flagName);
+  if (given.evalEvery !== undefined)
+    throw new UserError(`${command}: --eval-every applies to state tasks (pixel runs log every 200 updates); drop it`);
+  return parseOptions(pixelTrainProtocolSchema.pick(keys).partial(), given, command, flagName);
 }
 
 /** --eval: 'full', 'quick', or a number of initial states. */

@@ -7,7 +7,8 @@
 //   learned gamma = mean(-grad E . P grad D) / mean(|dE/dp|^2),
 //
 // is the friction coefficient that would drain the same energy at those points: about gamma on damped
-// data, about 0 on conservative data (the model does not invent dissipation). The share of the D part
+// data, about 0 on conservative data (the model does not invent dissipation). A system that damps its
+// positions (System.frictionOn) drains gamma |dE/dq|^2, and |dE/dq|^2 takes the place of |dE/dp|^2. The share of the D part
 // in the field, |P grad D| / (|J grad H| + |P grad D|), is compared with the true friction term's share
 // |gamma dE/dp| / (|J grad E| + |gamma dE/dp|) at the same points. The share alone is not a measure of
 // dissipation: a gradient of a harmonic function (a constant field, say) is also a symplectic gradient,
@@ -19,7 +20,7 @@
 // velocities A v / frameDt.
 import { fieldPartsFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import type { System } from '../systems/system.ts';
+import type { FrictionOn, System } from '../systems/system.ts';
 import type { StateTask } from '../tasks/task.ts';
 import type { EnergyResult } from './energy.ts';
 
@@ -40,6 +41,10 @@ export interface DissipationAt {
 export interface DissipationSummary {
   /** the data's friction coefficient: the system's, or fitted to the measured energy's decay */
   gamma: number;
+  /** the coordinates the data's friction damps (absent in runs made before positions could be damped: momenta) */
+  frictionOn?: FrictionOn;
+  /** set when the data are damped and the learned friction is at the floor (FRICTION_FLOOR): D was removed */
+  warning?: string;
   gammaSource: 'system' | 'fitted to the measured energy';
   /** along the model's own rollouts (the energy MSE's, or a pixel model's latent rollouts) */
   rollouts: DissipationAt;
@@ -76,6 +81,8 @@ export function dissipationAt(
 ): DissipationAt {
   const dim = system.dim;
   const k = system.dof;
+  // the damped rows of grad E: the momenta's (k..2k-1), or the positions' (0..k-1)
+  const damped = system.frictionOn === 'positions' ? 0 : k;
   const g = new Float64Array(dim);
   const toState = (v: ArrayLike<number>, affine: boolean): Float64Array => {
     if (!map) return Float64Array.from(v);
@@ -95,13 +102,13 @@ export function dissipationAt(
     let drain = 0;
     let pp = 0;
     for (let i = 0; i < dim; i++) drain -= g[i] * d[i];
-    for (let j = 0; j < k; j++) pp += g[k + j] * g[k + j];
+    for (let j = 0; j < k; j++) pp += g[damped + j] * g[damped + j];
     rate += drain;
     trueRate += gamma * pp;
     power += pp;
     const [cn, dn] = [norm(c), norm(d)];
     share += cn + dn > 0 ? dn / (cn + dn) : 0;
-    // the true split: J grad E has the norm of grad E; the friction term gamma dE/dp
+    // the true split: J grad E has the norm of grad E; the friction term gamma dE/dx_damped
     const [tc, td] = [norm(g), gamma * Math.sqrt(pp)];
     trueShare += tc + td > 0 ? td / (tc + td) : 0;
   }
@@ -161,13 +168,33 @@ export function stateDissipation(task: StateTask, weights: NamedWeights, energy:
   const gamma = measured ? fittedFriction(system, energy.truth[0].t, energy.truth[0].y) : system.friction;
   const parts = fieldPartsFunction(weights);
   const along = energy.predicted.flatMap((r) => rowsOf(r.y, system.dim));
+  const rollouts = dissipationAt(system, gamma, parts, along);
+  const test = dissipationAt(system, gamma, parts, rowsOf(testX, system.dim));
+  const warning = frictionWarning(gamma, rollouts, test);
   return {
     gamma,
+    frictionOn: system.frictionOn,
     gammaSource: measured ? 'fitted to the measured energy' : 'system',
-    rollouts: dissipationAt(system, gamma, parts, along),
-    test: dissipationAt(system, gamma, parts, rowsOf(testX, system.dim)),
+    rollouts,
+    test,
+    ...(warning ? { warning } : {}),
     description: DESCRIPTION,
   };
+}
+
+/**
+ * The learned friction counts as removed when it is below this fraction of the data's on both sets
+ * of points: a D decayed to its numerical floor (|gamma| about 1e-15) and anything close to it.
+ */
+export const FRICTION_FLOOR = 0.01;
+
+/** A warning when damped data got a D-HNN without dissipation (undefined otherwise). */
+export function frictionWarning(gamma: number, rollouts: DissipationAt, test: DissipationAt): string | undefined {
+  if (!(gamma > 0)) return undefined;
+  const small = (v: number) => Number.isFinite(v) && Math.abs(v) < FRICTION_FLOOR * gamma;
+  if (!small(rollouts.learnedGamma) || !small(test.learnedGamma)) return undefined;
+  const e = (v: number) => v.toExponential(1);
+  return `the D-HNN's learned friction (${e(rollouts.learnedGamma)} along its rollouts, ${e(test.learnedGamma)} at the test inputs) is under ${100 * FRICTION_FLOOR}% of the data's ${gamma.toPrecision(2)}: D was regularised away and the model is an HNN; lower D's weight decay (--dissipation-weight-decay)`;
 }
 
 export const DESCRIPTION =
@@ -191,17 +218,22 @@ export function latentDissipation(
   const toState: StateMap = { matrix: map.coef.map((r) => r.slice(0, d)), offset: map.coef.map((r) => r[d]), timeScale: frameDt };
   const parts = fieldPartsFunction(weights);
   const gamma = system.friction;
+  const along = dissipationAt(
+    system,
+    gamma,
+    parts,
+    rollouts.flatMap((z) => rowsOf(z, d)),
+    toState,
+  );
+  const test = dissipationAt(system, gamma, parts, rowsOf(testLatents, d), toState);
+  const warning = frictionWarning(gamma, along, test);
   return {
     gamma,
+    frictionOn: system.frictionOn,
     gammaSource: 'system',
-    rollouts: dissipationAt(
-      system,
-      gamma,
-      parts,
-      rollouts.flatMap((z) => rowsOf(z, d)),
-      toState,
-    ),
-    test: dissipationAt(system, gamma, parts, rowsOf(testLatents, d), toState),
+    rollouts: along,
+    test,
+    ...(warning ? { warning } : {}),
     description: `${DESCRIPTION}; the latent mapped to the state by the affine latent map, at one latent time unit per frame of ${frameDt}`,
   };
 }
@@ -213,5 +245,6 @@ export function dissipationLines(d: DissipationSummary): string[] {
   return [
     `  learned friction ${g(d.rollouts.learnedGamma)} along the rollouts, ${g(d.test.learnedGamma)} at the test inputs (data: ${g(d.gamma)}${d.gammaSource === 'system' ? '' : `, ${d.gammaSource}`})`,
     `  D's share of the field ${pct(d.test.share)} at the test inputs (the friction term's: ${pct(d.test.trueShare)})`,
+    ...(d.warning ? [`  warning: ${d.warning}`] : []),
   ];
 }

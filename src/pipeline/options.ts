@@ -1,7 +1,8 @@
 // The schemas of the experiment functions' options (runStateExperiment), built from the task and
 // training schemas (src/tasks/schema.ts): the command line's flags are checked by the same ones.
 import { z } from 'zod';
-import { LATENT_STEPS, MODEL_KINDS } from '../../models/kinds.ts';
+import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
+import { LATENT_STEPS } from '../tasks/vocabulary.ts';
 import { decay, simulatedEnergyEvalSchema, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import type { StateTask } from '../tasks/task.ts';
 import { MAX_SEED } from '../util/rng.ts';
@@ -31,7 +32,7 @@ export const QUICK_EVAL_BELOW = 100;
 
 /** The training settings a run may change (the rest are the task protocol's). */
 export const trainOverridesSchema = stateTrainProtocolSchema
-  .pick({ lr: true, batchSize: true, weightDecay: true, hidden: true })
+  .pick({ lr: true, batchSize: true, weightDecay: true, hidden: true, evalEvery: true })
   .partial()
   .extend({
     /** K > 1: the K-step trajectory loss (src/train/state.ts) instead of the derivative loss */
@@ -39,6 +40,9 @@ export const trainOverridesSchema = stateTrainProtocolSchema
     /** its integrator (default leapfrog) */
     rolloutIntegrator: z.enum(LATENT_STEPS).optional(),
   });
+
+/** A state run's changes to its task's training protocol (the schema above). */
+export type StateTrainOverrides = z.input<typeof trainOverridesSchema>;
 
 const taskRecord = z.custom<StateTask>((v) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'state', {
   message: 'must be a state task name or a record made by defineStateTask',
@@ -52,7 +56,7 @@ export const stateRunOptionsSchema = z.strictObject({
   seed: z.number().int().min(0).max(MAX_SEED),
   /** default: the task's protocol */
   steps: z.number().int().min(1).max(1e8).optional(),
-  /** lr, batchSize, weightDecay, hidden instead of the task protocol's (recorded in metrics.json) */
+  /** lr, batchSize, weightDecay, hidden, evalEvery instead of the task protocol's (recorded in metrics.json) */
   train: trainOverridesSchema.optional(),
   /** evaluation sizes (default: 'quick' below QUICK_EVAL_BELOW steps, else 'full') */
   evaluation: evaluationSchema.optional(),
@@ -72,6 +76,10 @@ export const stateRunOptionsSchema = z.strictObject({
     .optional(),
   /** D-HNN: the weight decay of D (default the task's, else DISSIPATION_WEIGHT_DECAY, models/kinds.ts) */
   dissipationWeightDecay: decay().optional(),
+  /** D-HNN: how D's decay runs over training (default DISSIPATION_SCHEDULE, models/kinds.ts) */
+  dissipationSchedule: z.enum(DISSIPATION_SCHEDULES).optional(),
+  /** D-HNN: the form of D's part of the field (default STATE_DISSIPATION_FORM, models/kinds.ts) */
+  dissipationForm: z.enum(DISSIPATION_FORMS).optional(),
   outDir: z.string().min(1),
   backend: z.string().optional(),
   /** ONNX Runtime's intra-op threads (default: every core; a run beside others gets its share) */

@@ -10,10 +10,12 @@ import { readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { loadDynamicsModel } from '../../models/storage.ts';
-import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type LatentStep } from '../../models/kinds.ts';
+import { DISSIPATION_FORMS, type DissipationForm, type DissipationSchedule, type LatentStep } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import type { DissipationSummary } from '../eval/dissipation.ts';
+import { describeStatistic, FINAL, testLossOf, type TestLossRecord, type TestStatistic } from '../eval/statistic.ts';
+import { seedTestTable } from './seed-tables.ts';
 import type { MeanCi } from '../eval/stats.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
@@ -30,19 +32,21 @@ import { pixelProtocolMismatch, runPixelEvaluation, type PixelMetrics } from './
 import { taskLatentMap } from '../eval/pixel-evaluation.ts';
 import { readMetrics } from './metrics.ts';
 import { runRollout } from './rollout.ts';
-import type { RunMetricsBase } from './state.ts';
+import { protocolMismatch, stateRunProtocol, type RunMetricsBase } from './state.ts';
+import type { StateTrainOverrides } from './options.ts';
 import { defaultJobs, runJobs, type Job } from './workers.ts';
 import { threadsFor } from '../tf/backend.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
-type RunMetrics = RunMetricsBase<string> & {
-  energyMse: MeanCi;
-  dissipation?: DissipationSummary;
-  /** pixel runs: valid prediction time over the test trials */
-  vptMean?: number;
-  vptMedian?: number;
-  vptOver50?: number;
-};
+type RunMetrics = RunMetricsBase<string> &
+  TestLossRecord & {
+    energyMse: MeanCi;
+    dissipation?: DissipationSummary;
+    /** pixel runs: valid prediction time over the test trials */
+    vptMean?: number;
+    vptMedian?: number;
+    vptOver50?: number;
+  };
 
 /** One pixel run's valid prediction time over its test trials, in frames. */
 export interface VptCell {
@@ -87,6 +91,16 @@ export interface ReproduceOptions {
   steps?: number;
   /** Runs trained elsewhere (a queued sweep's workers, src/pipeline/sweep/reproduce-queue.ts) instead of here. */
   external?: ExternalRuns;
+  /** The test loss the tables show: the final model's (default) or the mean of the last k evaluations. */
+  statistic?: TestStatistic;
+  /** State tasks: training settings instead of every task protocol's (recorded in each metrics.json). */
+  train?: StateTrainOverrides;
+  /** State tasks, D-HNN: the weight decay of D instead of each task's. */
+  dissipationWeightDecay?: number;
+  /** State tasks, D-HNN: how D's decay runs (default DISSIPATION_SCHEDULE). */
+  dissipationSchedule?: DissipationSchedule;
+  /** State tasks, D-HNN: the form of D's part (default STATE_DISSIPATION_FORM). */
+  dissipationForm?: DissipationForm;
 }
 
 /** Where runs trained elsewhere lie, and how to have them all finished. */
@@ -110,7 +124,7 @@ function quickNote(task: Task): string {
 
 /** The scale each metric of a task is printed at: the HNN paper's (x 1e3 where it has none). */
 function scalesOf(task: Task): Record<MetricKey, number> {
-  const scale = task.published?.scale ?? 1e3;
+  const scale = task.published?.scale ?? task.publishedDissipative?.scale ?? 1e3;
   const own = task.kind === 'pixel' ? task.publishedScales : undefined;
   const loss = own?.loss ?? scale;
   return { trainLoss: loss, testLoss: loss, energyMse: own?.energy ?? scale };
@@ -152,6 +166,12 @@ export interface TaskRow {
   cells: Partial<Record<ModelKind, Record<MetricKey, Cell>>>;
   /** each model's energy MSE per seed (seed 0 first) */
   energyBySeed: Partial<Record<ModelKind, number[]>>;
+  /** each model's test loss per seed under `statistic` (seed 0 first) */
+  testBySeed: Partial<Record<ModelKind, number[]>>;
+  /** the test loss statistic of testBySeed and of the testLoss cells */
+  statistic: TestStatistic;
+  /** D-HNN runs: the learned friction along the rollouts per seed, and each seed's warning (friction removed) */
+  frictionBySeed?: Array<{ rollouts: number; test: number; warning?: string }>;
   /** pixel tasks: each model's VPT per seed (seed 0 first) */
   vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
   /** D-HNN runs: the learned friction */
@@ -201,18 +221,25 @@ function dissipationRow(runs: RunMetrics[]): DissipationRow | undefined {
 }
 
 /** One task's row: ours (mean and spread over seeds) beside the published figures of `reference`, for the models run. */
-export function tableRow(ref: string | Task, runs: Partial<Record<ModelKind, RunMetrics[]>>, reference: Reference = 'paper'): TaskRow {
+export function tableRow(
+  ref: string | Task,
+  runs: Partial<Record<ModelKind, RunMetrics[]>>,
+  reference: Reference = 'paper',
+  statistic: TestStatistic = FINAL,
+): TaskRow {
   const task = typeof ref === 'string' ? getTask(ref) : ref;
   const scales = scalesOf(task);
   const cells: TaskRow['cells'] = {};
   const energyBySeed: TaskRow['energyBySeed'] = {};
+  const testBySeed: TaskRow['testBySeed'] = {};
   const vptBySeed: NonNullable<TaskRow['vptBySeed']> = {};
   for (const kind of TABLE_ORDER) {
     const own = runs[kind];
     if (!own?.length) continue;
     const row = {} as Record<MetricKey, Cell>;
+    testBySeed[kind] = own.map((r, s) => testLossOf(r, statistic, `${task.name} ${kind} seed ${s}`));
     for (const [key] of METRICS) {
-      const [ours, oursSpread] = spreadOf(own, key);
+      const [ours, oursSpread] = key === 'testLoss' && statistic.kind !== 'final' ? meanSpread(testBySeed[kind]) : spreadOf(own, key);
       const paper = paperValue(task, reference, kind, key);
       row[key] = { ours, oursSpread, paper: paper?.[0] ?? null, paperSpread: paper?.[1] ?? null, ratio: paper ? ours / paper[0] : null };
     }
@@ -223,7 +250,26 @@ export function tableRow(ref: string | Task, runs: Partial<Record<ModelKind, Run
   }
   const dissipation = runs.dhnn ? dissipationRow(runs.dhnn) : undefined;
   const vpt = Object.keys(vptBySeed).length ? { vptBySeed } : {};
-  return { task: task.name, scales, cells, energyBySeed, ...vpt, ...(dissipation ? { dissipation } : {}) };
+  const friction = runs.dhnn?.every((r) => r.dissipation)
+    ? {
+        frictionBySeed: runs.dhnn.map((r) => ({
+          rollouts: r.dissipation!.rollouts.learnedGamma,
+          test: r.dissipation!.test.learnedGamma,
+          ...(r.dissipation!.warning ? { warning: r.dissipation!.warning } : {}),
+        })),
+      }
+    : {};
+  return {
+    task: task.name,
+    scales,
+    cells,
+    energyBySeed,
+    testBySeed,
+    statistic,
+    ...vpt,
+    ...friction,
+    ...(dissipation ? { dissipation } : {}),
+  };
 }
 
 function fmt(v: number | null, spread: number | null, scale: number): string {
@@ -267,19 +313,33 @@ export function markdownTable(rows: TaskRow[], note: string): string {
 }
 
 /**
- * The dissipative table's two extra tables: each model's energy MSE per seed (the lowest in bold),
- * and the D-HNN's learned friction against the data's.
+ * The dissipative table's extra tables: each model's energy MSE per seed (the lowest in bold, the
+ * D-HNN's learned friction beside it), each model's test loss per seed with the median and mean over
+ * seeds, and the D-HNN's learned friction against the data's.
  */
 export function dissipationTables(rows: TaskRow[]): string {
   const kinds = kindsOf(rows);
   const seeds = Math.max(...rows.flatMap((r) => kinds.map((k) => r.energyBySeed[k]?.length ?? 0)));
-  const perSeed = header(['Task', 'Seed', ...kinds.map((k) => `${LABELS[k]} energy MSE`), 'lowest']);
+  const withFriction = rows.some((r) => r.frictionBySeed);
+  const perSeed = header([
+    'Task',
+    'Seed',
+    ...kinds.map((k) => `${LABELS[k]} energy MSE`),
+    'lowest',
+    ...(withFriction ? ['D-HNN learned friction (rollouts / test inputs; data)'] : []),
+  ]);
+  const warnings: string[] = [];
   for (const r of rows) {
     for (let s = 0; s < seeds; s++) {
       const values = kinds.map((k) => r.energyBySeed[k]?.[s] ?? NaN);
       const best = values.reduce((b, v, i) => (v < values[b] ? i : b), 0);
       const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
-      perSeed.push(row([r.task, String(s), ...cells, LABELS[kinds[best]]]));
+      const f = r.frictionBySeed?.[s];
+      if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
+      const frictionCell = f
+        ? `${f.rollouts.toPrecision(2)} / ${f.test.toPrecision(2)}; ${r.dissipation!.gamma.toPrecision(2)}${f.warning ? ' (removed: see below)' : ''}`
+        : '-';
+      perSeed.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
     }
   }
   const withD = rows.filter((r) => r.dissipation);
@@ -312,11 +372,16 @@ export function dissipationTables(rows: TaskRow[]): string {
     ``,
     ...perSeed,
     ``,
+    ...(warnings.length ? [`Warnings:`, ``, ...warnings, ``] : []),
+    seedTestTable(
+      rows.map((r) => ({ task: r.task, bySeed: r.testBySeed, statistic: r.statistic })),
+      kinds.map((k) => [k, LABELS[k]]),
+    ),
     ...(withD.length
       ? [
           `## The D-HNN's learned friction`,
           ``,
-          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
+          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
           ``,
           ...friction,
           ``,
@@ -467,7 +532,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
       runs[kind] = seedsOf(o).map((seed) => readMetrics<RunMetrics>(join(runDir(o, task, seed, kind), 'metrics.json')));
     if (task.kind === 'pixel') await pixelPlots(task, models, o);
     else await statePlots(task, models, o);
-    rows.push(tableRow(task, runs, reference));
+    rows.push(tableRow(task, runs, reference, o.statistic ?? FINAL));
     runsJson[task.name] = runs;
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -502,7 +567,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
     `${mode}; seeds 0..${o.seeds - 1}; ${formatSeconds(seconds)} wall time${reusedNote}.`,
     ...(reference === 'dissipative'
       ? [
-          `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring is another system on a grid of states, its "energy MSE" there a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
+          `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring, which damps the position, is damped-spring-grid, whose figures are losses: its "energy MSE" there is a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
         ]
       : []),
     ...(lossNote ? [lossNote + stepNote + projectionNote] : []),
@@ -511,6 +576,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
           `Pixel tasks: the latent model's weight decay is ${latentDecay.toExponential()} (the paper's literal protocol: 1e-5; README, "Pixel pendulum").`,
         ]
       : []),
+    `Test loss: ${describeStatistic(o.statistic ?? FINAL)}${(o.statistic ?? FINAL).kind === 'final' ? " (the default; --statistic last-5 gives the D-HNN paper's mean of the last 5 evaluations)" : ''}.`,
     `Values are multiplied by the scale in the first column, as in the paper. "±" is std/sqrt(rows) for losses and the 5-group interval for energy MSE (single seed), or std/sqrt(seeds) across seeds. ratio = ours / paper.`,
   ].join('\n');
   // the paper's table stays as it was printed before (its pixel runs' VPT is in table.json)
@@ -526,6 +592,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
     pixelLoss: o.paperProtocol ? 'paper' : 'default',
     models,
     reference,
+    statistic: o.statistic ?? FINAL,
     seeds: o.seeds,
     seconds,
     pixelDynamicsWeightDecay: latentDecay,
@@ -610,16 +677,22 @@ async function refreshEvaluation(task: PixelTask, seed: number, dir: string, o: 
 function reusable(task: Task, kind: ModelKind, seed: number, dir: string, o: ReproduceOptions): boolean {
   const finished = finishedRun<RunMetrics>(task, kind, seed, dir, o);
   if (!finished) return false;
-  if (task.kind === 'state' && kind === 'dhnn') {
-    const want = task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY;
-    const had = finished.protocol.dissipationWeightDecay;
-    if (had !== want)
-      throw new UserError(
-        `${dir} holds a finished D-HNN run with D's weight decay ${String(had ?? 'as H')}, this version uses ${want}: use another --out or pass --force`,
-      );
-    if (finished.protocol.dissipation !== DISSIPATION_FORM.dissipation)
+  if (task.kind === 'state') {
+    if (kind === 'dhnn' && !(DISSIPATION_FORMS as readonly unknown[]).includes(finished.protocol.dissipation))
       throw new UserError(
         `${dir} holds a finished D-HNN run of an earlier version, whose D acted on every coordinate (this version's acts on the momenta): use another --out or pass --force`,
+      );
+    const want = stateRunProtocol(task, kind, {
+      steps: stepsOf(task, o),
+      train: o.train,
+      dissipationWeightDecay: o.dissipationWeightDecay,
+      dissipationSchedule: o.dissipationSchedule,
+      dissipationForm: o.dissipationForm,
+    });
+    const differ = protocolMismatch(finished.protocol, want);
+    if (differ)
+      throw new UserError(
+        `${dir} holds a finished run trained otherwise: ${differ}; use another --out, the same options, or --force to retrain`,
       );
   }
   if (task.kind === 'pixel') {
@@ -644,7 +717,13 @@ function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o: Repro
     quiet: o.quiet,
   };
   const systemFile = o.systemFile ? { systemFile: o.systemFile } : {};
-  if (task.kind === 'state') return { name: 'stateRun', args: [{ ...common, force: true }], ...systemFile };
+  if (task.kind === 'state') {
+    const train = o.train ? { train: o.train } : {};
+    const decay = kind === 'dhnn' && o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {};
+    const schedule = kind === 'dhnn' && o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {};
+    const form = kind === 'dhnn' && o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {};
+    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, ...schedule, ...form, force: true }], ...systemFile };
+  }
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {
     name: 'pixelRun',

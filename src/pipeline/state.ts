@@ -10,6 +10,7 @@ import {
   type StateDataset,
 } from '../../datasets/state.ts';
 import type { SimulatedEnergyEval, StateTask } from '../tasks/task.ts';
+import type { LatentStep } from '../tasks/vocabulary.ts';
 import { parseOptions } from '../util/options.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { quickEvaluation, QUICK_EVAL_BELOW, stateRunOptionsSchema, type EvaluationSizes, type StateRunOptions } from './options.ts';
@@ -17,7 +18,15 @@ import type { z } from 'zod';
 import { saveDynamicsModel } from '../../models/storage.ts';
 
 type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
-import { DISSIPATION_FORM, DISSIPATION_WEIGHT_DECAY, type ModelKind } from '../../models/kinds.ts';
+import {
+  STATE_DISSIPATION_FORM,
+  DISSIPATION_SCHEDULE,
+  DISSIPATION_WEIGHT_DECAY,
+  type DissipationForm,
+  type DissipationSchedule,
+  type ModelKind,
+} from '../../models/kinds.ts';
+import type { DissipationGate } from '../train/dissipation-phases.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -48,7 +57,7 @@ export interface RunMetricsBase<Task extends string> {
   updates: number;
   backend: string;
   /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
-  training?: { engine: string; threads: number | null };
+  training?: { engine: string; threads: number | null; dissipationGate?: DissipationGate };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */
@@ -77,6 +86,11 @@ export interface StateMetrics extends RunMetricsBase<string> {
     truthFailures: Record<string, number>;
     description: string;
   };
+  /**
+   * The test loss at the loop's periodic evaluations (after updates i with i % every === 0), for the
+   * D-HNN paper's statistic, the mean of the last k (src/eval/statistic.ts); absent in older runs.
+   */
+  testLossHistory?: { every: number; steps: number[]; testLoss: number[] };
   /** State MSE along the same rollouts. */
   stateMse: MeanCi;
   /** Valid prediction time of the same rollouts, in time units (src/eval/energy.ts). */
@@ -86,6 +100,78 @@ export interface StateMetrics extends RunMetricsBase<string> {
   evalSeconds: number;
   /** D-HNN runs: the learned dissipation against the data's friction (src/eval/dissipation.ts) */
   dissipation?: DissipationSummary;
+}
+
+/** The training settings a state run uses and records in metrics.json (`protocol`). */
+export type StateRunProtocol = StateTask['train'] & {
+  dissipationWeightDecay?: number;
+  dissipationSchedule?: DissipationSchedule;
+  dissipation?: DissipationForm;
+  /** K > 1: the K-step trajectory loss instead of the derivative loss, with its integrator */
+  rolloutSteps?: number;
+  rolloutIntegrator?: LatentStep;
+};
+
+/**
+ * The training settings of a run: the task's protocol with the run's changes (steps, `train`), and
+ * for a D-HNN the decay of D (the run's, else the task's, else DISSIPATION_WEIGHT_DECAY) and its
+ * form. A finished run is reused only when its recorded protocol equals this (protocolMismatch).
+ */
+export function stateRunProtocol(
+  task: StateTask,
+  kind: ModelKind,
+  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay' | 'dissipationSchedule' | 'dissipationForm'>,
+): StateRunProtocol {
+  return {
+    ...task.train,
+    ...opts.train,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.train?.rolloutSteps ? { rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' } : {}),
+    ...(kind === 'dhnn'
+      ? {
+          dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
+          dissipationSchedule: opts.dissipationSchedule ?? DISSIPATION_SCHEDULE,
+          dissipation: opts.dissipationForm ?? STATE_DISSIPATION_FORM,
+        }
+      : {}),
+  };
+}
+
+/**
+ * What differs between a finished run's recorded protocol and the one asked for, in words (null
+ * when nothing does): every training setting counts, so a run made otherwise is never reused.
+ */
+export function protocolMismatch(had: Record<string, unknown>, want: StateRunProtocol): string | null {
+  const keys = [...new Set([...Object.keys(want), ...Object.keys(had)])].filter((k) => TRAINING_KEYS.includes(k));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const differ = keys.filter((k) => !same(had[k], (want as Record<string, unknown>)[k]));
+  if (differ.length === 0) return null;
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  return differ.map((k) => `${k} ${show(had[k])} (asked: ${show((want as Record<string, unknown>)[k])})`).join(', ');
+}
+
+/** The protocol keys that change what a run trains (all of StateRunProtocol's). */
+const TRAINING_KEYS = [
+  'steps',
+  'batchSize',
+  'weightDecay',
+  'lr',
+  'hidden',
+  'evalEvery',
+  'dissipationWeightDecay',
+  'dissipationSchedule',
+  'dissipation',
+  'rolloutSteps',
+  'rolloutIntegrator',
+];
+
+/** Updates between test evaluations of a state run when its protocol sets none. */
+export const DEFAULT_EVAL_EVERY = 200;
+
+/** The test loss at the loop's periodic evaluations (the last record is the final model's, kept only when periodic). */
+function periodicTestLoss(history: Array<Record<string, number>>, every: number): NonNullable<StateMetrics['testLossHistory']> {
+  const at = history.filter((h) => h.step % every === 0 && Number.isFinite(h.testLoss));
+  return { every, steps: at.map((h) => h.step), testLoss: at.map((h) => h.testLoss) };
 }
 
 /** A dataset's arrays as trainStateModel reads them (no copy). */
@@ -158,19 +244,7 @@ export function evaluationOf(
 
 async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOptions): Promise<StateRunResult> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
-  const protocol = {
-    ...task.train,
-    ...opts.train,
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-    ...(opts.train?.rolloutSteps ? { rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' } : {}),
-    // the D-HNN's D: a stronger decay than H's (models/kinds.ts); recorded with the protocol
-    ...(opts.kind === 'dhnn'
-      ? {
-          dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
-          ...DISSIPATION_FORM,
-        }
-      : {}),
-  };
+  const protocol = stateRunProtocol(task, opts.kind, opts);
   const { dataset, dir: workDataDir } = runDataset(task, opts, out.work);
   const dataDir = out.final(workDataDir);
   const backend = await initBackend(opts.backend ?? 'auto');
@@ -181,13 +255,19 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
 
   const data = toStateData(dataset);
   const { steps, batchSize, weightDecay, lr, hidden } = protocol;
-  const chain = opts.train?.rolloutSteps
-    ? { rolloutSteps: opts.train.rolloutSteps, rolloutIntegrator: opts.train.rolloutIntegrator ?? 'leapfrog' }
+  const logEvery = protocol.evalEvery ?? DEFAULT_EVAL_EVERY;
+  const chain = protocol.rolloutSteps
+    ? { rolloutSteps: protocol.rolloutSteps, rolloutIntegrator: protocol.rolloutIntegrator ?? 'leapfrog' }
     : {};
-  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery: 200, steps, batchSize, weightDecay, lr, hidden, threads, ...chain };
-  const dissipationWeightDecay = 'dissipationWeightDecay' in protocol ? protocol.dissipationWeightDecay : undefined;
+  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery, steps, batchSize, weightDecay, lr, hidden, threads, ...chain };
+  const { dissipationWeightDecay, dissipationSchedule, dissipation: dissipationForm } = protocol;
   const trained = await trainStateModel(
-    { ...trainConfig, ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}) },
+    {
+      ...trainConfig,
+      ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
+      ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
+      ...(dissipationForm !== undefined ? { dissipationForm } : {}),
+    },
     data,
     {
       log,
@@ -220,11 +300,16 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
     steps: protocol.steps,
     updates: protocol.steps + 1,
     backend: backend.name,
-    training: { engine: trained.engine, threads: trained.threads },
+    training: {
+      engine: trained.engine,
+      threads: trained.threads,
+      ...(trained.dissipationGate ? { dissipationGate: trained.dissipationGate } : {}),
+    },
     protocol,
     dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss,
     testLoss,
+    testLossHistory: periodicTestLoss(trained.history, logEvery),
     energyMse: {
       mean: energy.mean,
       ci: energy.ci,

@@ -85,7 +85,7 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
   if (system.dof === 1) {
     const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
     const panels: FieldPanel[] = [];
-    if (task.data.source === 'simulated') {
+    if (task.data.source !== 'measured') {
       panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
     }
     for (const k of kinds) {
@@ -99,13 +99,14 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
     // the D-HNN's split: its grad D beside the true friction term (each panel scales its own arrows)
     if (inp.weights.dhnn) {
       const d = dissipationFunction(inp.weights.dhnn);
-      if (task.data.source === 'simulated' && !system.conservative) {
+      if (task.data.source !== 'measured' && !system.conservative) {
         const g = new Float64Array(2);
+        const onQ = system.frictionOn === 'positions';
         panels.push({
-          name: 'true friction term (0, -gamma dH/dp)',
+          name: onQ ? 'true friction term (-gamma dH/dq, 0)' : 'true friction term (0, -gamma dH/dp)',
           field: (q, p) => {
             system.gradient(Float64Array.of(q, p), g);
-            return [0, -system.friction * g[1]];
+            return onQ ? [-system.friction * g[0], 0] : [0, -system.friction * g[1]];
           },
         });
       }

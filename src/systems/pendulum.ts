@@ -125,7 +125,7 @@ export const realPendulumTask: StateTask = {
   // the reference code's weight decay 1e-5 (its paper says 1e-4)
   train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-5 },
   // the D-HNN's D as H (the D-HNN paper's protocol has no extra decay): the measured data are nearly
-  // noise-free and their friction small (0.006), which the default 3e-3 removes (docs/DISSIPATIVE.md)
+  // noise-free and their friction small (0.006), which 1e-3 and more removed (docs/DISSIPATIVE.md)
   dissipationWeightDecay: 1e-5,
   // scipy's default tolerances, as the reference
   energy: { rtol: 1e-3, atol: 1e-6 },

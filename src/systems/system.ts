@@ -5,7 +5,9 @@
 //
 //   dq/dt = dH/dp,   dp/dt = -dH/dq - gamma dH/dp
 //
-// so a damped system is the ideal one with gamma > 0, not a separate system. State layout:
+// so a damped system is the ideal one with gamma > 0, not a separate system. A system may damp its
+// positions instead (`frictionOn: 'positions'`: dq/dt = dH/dp - gamma dH/dq, dp/dt = -dH/dq), as the
+// D-HNN paper's damped spring does. Either way the energy drains at gamma |dH/dx_damped|^2. State layout:
 // x = [q_1..q_k, p_1..p_k] (all positions, then all momenta).
 import type { Rng } from '../util/rng.ts';
 import type { Shape, View } from './scene.ts';
@@ -41,6 +43,11 @@ export interface SystemDefinition {
   gradient(x: Float64Array, out: Float64Array): void;
   /** Friction gamma >= 0 in dp/dt = -dH/dq - gamma dH/dp (default 0: conservative). */
   friction?: number;
+  /**
+   * Which coordinates the friction damps: 'momenta' (default, as above) or 'positions'
+   * (dq/dt = dH/dp - gamma dH/dq, dp/dt = -dH/dq: the D-HNN paper's damped spring).
+   */
+  frictionOn?: FrictionOn;
   /** One initial state for training data. */
   sample?(rng: Rng): Float64Array;
   /**
@@ -58,14 +65,19 @@ export interface SystemDefinition {
   params?: Readonly<Record<string, number>>;
 }
 
+/** The coordinates a friction damps (SystemDefinition.frictionOn). */
+export type FrictionOn = 'momenta' | 'positions';
+
 /** A system ready to use: the definition plus its derived field and checked shape. */
-export interface System extends Omit<SystemDefinition, 'gradient' | 'friction'> {
+export interface System extends Omit<SystemDefinition, 'gradient' | 'friction' | 'frictionOn'> {
   /** State dimension 2k. */
   readonly dim: number;
   /** Degrees of freedom k. */
   readonly dof: number;
   /** Friction gamma (0 for a conservative system). */
   readonly friction: number;
+  /** The coordinates the friction damps ('momenta' unless the definition says otherwise). */
+  readonly frictionOn: FrictionOn;
   /** False when friction drains the energy. */
   readonly conservative: boolean;
   /** Names of the state coordinates in layout order: q's, then p's. */
@@ -98,12 +110,13 @@ export function buildSystem(def: SystemDefinition): System {
     throw new RangeError(`system ${def.name}: friction must be a finite number >= 0, got ${gamma}`);
   const dim = 2 * k;
   const grad = new Float64Array(dim);
+  const onPositions = def.frictionOn === 'positions';
   const fieldInto: FieldInto = (_t, x, out) => {
     def.gradient(x, grad);
     for (let j = 0; j < k; j++) {
-      out[j] = grad[k + j];
       // written as -g (not 0 - g): the damped and ideal systems then share every rounding
-      out[k + j] = gamma === 0 ? -grad[j] : -grad[j] - gamma * grad[k + j];
+      out[j] = gamma === 0 || !onPositions ? grad[k + j] : grad[k + j] - gamma * grad[j];
+      out[k + j] = gamma === 0 || onPositions ? -grad[j] : -grad[j] - gamma * grad[k + j];
     }
   };
   const system: System = {
@@ -111,6 +124,7 @@ export function buildSystem(def: SystemDefinition): System {
     dim,
     dof: k,
     friction: gamma,
+    frictionOn: onPositions ? 'positions' : 'momenta',
     conservative: gamma === 0,
     stateLabels: [...def.coordinates, ...(def.momenta ?? def.coordinates.map((q) => `p_${q}`))],
     gradient: def.gradient,

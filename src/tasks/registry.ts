@@ -2,7 +2,7 @@
 // (its definition and its task records) plus one line here that lists its tasks.
 import { UserError } from '../util/errors.ts';
 import { didYouMean } from '../util/options.ts';
-import { dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
+import { dampedSpringGridTask, dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
 import {
   dampedPendulumTask,
   pendulumTask,
@@ -30,6 +30,7 @@ export const TASKS: readonly Task[] = [
   doublePendulumTask,
   pixelDoublePendulumTask,
   dampedSpringTask,
+  dampedSpringGridTask,
   realPendulumMidpointTask,
   pixelDampedPendulumTask,
 ];

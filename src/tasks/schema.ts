@@ -24,6 +24,8 @@ export const stateTrainProtocolSchema = z.strictObject({
   lr: positive().max(1),
   /** Hidden layer widths of the MLP. */
   hidden: z.array(int(1, 16384)).min(1).max(32),
+  /** Updates between test-loss evaluations (and log lines); default 200. */
+  evalEvery: int(1, 1e8).optional(),
 });
 
 /** How a simulated state dataset is made (the fields of SimulatedData less `source`). */
@@ -81,7 +83,7 @@ export const stateTaskOptionsSchema = z.strictObject({
   energy: simulatedEnergyEvalSchema.partial().optional(),
   /** Steps of --quick (default: a fifth of the protocol's). */
   quickSteps: int(1, 1e8).optional(),
-  /** The D-HNN's coupled weight decay of D on this task (default 3e-3, models/kinds.ts). */
+  /** The D-HNN's coupled weight decay of D on this task (default 5e-4, models/kinds.ts). */
   dissipationWeightDecay: decay().optional(),
 });
 

@@ -42,8 +42,28 @@ export interface ImportedData {
   source: 'imported';
 }
 
-/** Where a state task's data come from: simulated from its system, measured, or imported. */
-export type StateDataSpec = SimulatedData | MeasuredData | ImportedData;
+/**
+ * States on a regular grid with the exact field as targets, shuffled and split (the D-HNN paper's
+ * damped spring: a 25 x 25 grid on [-1.2, 1.2]^2, no noise, 85% train). Rows are ordered as numpy's
+ * meshgrid flattens them (the first coordinate fastest), then permuted; no time, no trajectories.
+ */
+export interface GridData {
+  source: 'grid';
+  /** Every coordinate's range [min, max] and number of points on it. */
+  min: number;
+  max: number;
+  size: number;
+  /** The first floor(rows x trainFraction) shuffled rows train, the rest test (the reference's int()). */
+  trainFraction: number;
+  /**
+   * The shuffle: 'numpy-legacy' is the reference's np.random.seed(seed); np.random.permutation(rows),
+   * so seed s gives its split at seed s; 'rng' is Rng(seed).fork('grid-shuffle').
+   */
+  shuffle: 'numpy-legacy' | 'rng';
+}
+
+/** Where a state task's data come from: simulated from its system, measured, the field on a grid, or imported. */
+export type StateDataSpec = SimulatedData | MeasuredData | GridData | ImportedData;
 
 /** Energy MSE along rollouts of simulated systems (docs/PROTOCOLS.md, "Energy MSE"; its schema in ./schema.ts). */
 export type SimulatedEnergyEval = SimulatedEnergyEvalType;

@@ -15,7 +15,7 @@ export interface LoopOptions {
   /** Extra measurements at log points (e.g. test loss); called every logEvery updates and at the end. */
   evaluate?: (i: number) => Record<string, number>;
   logEvery?: number;
-  log?: JsonlLog;
+  log?: Pick<JsonlLog, 'write'>;
   label: string;
   quiet?: boolean;
   /** Called after update i when (i + 1) % every === 0, and not after the last update. */

@@ -2,7 +2,8 @@
 // fields (src/tasks/schema.ts) plus the model kind, the seed and the logging interval. The
 // StateTrainConfig type is derived from it.
 import { z } from 'zod';
-import { LATENT_STEPS, MODEL_KINDS } from '../../models/kinds.ts';
+import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
+import { LATENT_STEPS } from '../tasks/vocabulary.ts';
 import { decay, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import { MAX_SEED } from '../util/rng.ts';
 
@@ -14,6 +15,10 @@ export const stateTrainConfigSchema = stateTrainProtocolSchema.extend({
   seed: z.number().int().min(0).max(MAX_SEED),
   /** D-HNN: the coupled weight decay of D's weights (default weightDecay); H's is weightDecay. */
   dissipationWeightDecay: decay().optional(),
+  /** D-HNN: how D's decay runs over training (default DISSIPATION_SCHEDULE, models/kinds.ts). */
+  dissipationSchedule: z.enum(DISSIPATION_SCHEDULES).optional(),
+  /** D-HNN: the form of D's part of the field (default STATE_DISSIPATION_FORM, models/kinds.ts). */
+  dissipationForm: z.enum(DISSIPATION_FORMS).optional(),
   /** Updates between log lines (default 200). */
   logEvery: z.number().int().min(1).optional(),
   /**

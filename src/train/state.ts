@@ -12,6 +12,9 @@ import { adamSettings, createStepEngine, type StepEngine } from './engine.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { stateStepDefinition, trajectoryStepDefinition, type StepDefinition, type VariableSpec } from './step-definition.ts';
 import { StateWindows, windowStarts } from './state-windows.ts';
+import { dissipationShare, gateAfterProbe, probes, type DissipationGate } from './dissipation-phases.ts';
+import type { z } from 'zod';
+import { DISSIPATION_SCHEDULE, STATE_DISSIPATION_FORM } from '../../models/kinds.ts';
 import type { JsonlLog } from './log.ts';
 import { parseOptions } from '../util/options.ts';
 import { UserError } from '../util/errors.ts';
@@ -74,6 +77,8 @@ export interface StateTrainResult extends LoopResult {
   engine: string;
   /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
   threads: number | null;
+  /** D-HNN, relaxed schedule: what the probe found and did (./dissipation-phases.ts). */
+  dissipationGate?: DissipationGate;
 }
 
 /** The model's variables with their weight decay: H's (or the baseline's) weightDecay, the D-HNN's D its own. */
@@ -118,11 +123,77 @@ export class StateBatches {
 }
 
 /**
+ * One training of a state model, run in stretches: `run(to)` trains updates [done, to) on one engine,
+ * one Adam state and one batch stream, so stretches run back to back equal one loop.
+ */
+class StateSession {
+  private done = 0;
+  private constructor(
+    readonly model: DynamicsModel,
+    readonly engine: StepEngine,
+    private readonly nextBatch: () => Float32Array[],
+    private readonly test: { x: tf.Tensor2D; dx: tf.Tensor2D },
+    private readonly loop: { updates: number; logEvery: number; label: string; quiet?: boolean },
+  ) {}
+
+  static async open(cfg: ParsedTrainConfig, data: StateData, dissipationWeightDecay: number, label: string, quiet?: boolean) {
+    const form = cfg.kind === 'dhnn' ? { dissipation: cfg.dissipationForm ?? STATE_DISSIPATION_FORM } : {};
+    const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden, ...form }, cfg.seed);
+    const batches = stateBatches(model, { ...cfg, dissipationWeightDecay }, data);
+    const engine = await createStepEngine(batches.def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
+    const batchRng = new Rng(cfg.seed).fork('batches');
+    const nextBatch = () => batches.next(batchRng);
+    const test = {
+      x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
+      dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
+    };
+    const loop = { updates: cfg.steps + 1, logEvery: cfg.logEvery ?? 200, label, quiet };
+    return new StateSession(model, engine, nextBatch, test, loop);
+  }
+
+  /** Trains updates [done, to), logging `step` records (under another event name when given); leaves the model synced. */
+  async run(to: number, log?: Pick<JsonlLog, 'write'>): Promise<LoopResult> {
+    const { model, engine } = this;
+    const result = await runLoop({
+      updates: this.loop.updates,
+      startAt: this.done,
+      stopAfter: to,
+      step: async () => ({ loss: (await engine.step(this.nextBatch()))[0] }),
+      evaluate: () => {
+        syncModel(model, engine);
+        return { testLoss: splitLoss(model, this.test.x, this.test.dx) };
+      },
+      logEvery: this.loop.logEvery,
+      log,
+      label: this.loop.label,
+      quiet: this.loop.quiet,
+    });
+    this.done = to;
+    syncModel(model, engine);
+    return result;
+  }
+
+  /** Frees the engine and the test tensors (and the model unless it is kept for the caller). */
+  close(keepModel: boolean): void {
+    this.engine.dispose();
+    tf.dispose([this.test.x, this.test.dx]);
+    if (!keepModel) this.model.dispose();
+  }
+}
+
+type ParsedTrainConfig = z.output<typeof stateTrainConfigSchema>;
+
+/**
  * Trains a state model (HNN, baseline or D-HNN) on derivative targets with the paper's protocol:
- * Adam with coupled L2 weight decay, full batch or a fresh seeded draw of batchSize rows per step, steps + 1
- * updates. `cfg` is validated first (an unknown key, a value out of range or an unknown model kind
- * is a one-line UserError) and so is `data` (shapes, finite values). Same cfg and data, same
- * backend: the same weights. The caller owns the returned model (dispose it).
+ * Adam with coupled L2 weight decay, full batch or a fresh seeded draw of batchSize rows (or windows,
+ * with rolloutSteps) per step, steps + 1
+ * updates. A D-HNN's D has its own decay; under the relaxed schedule (models/kinds.ts) the run with
+ * it is a probe: when the decay removed D (its share of the field at the training inputs under
+ * DISSIPATION_ALIVE_SHARE) that run is the result, else the model trains again from its initial
+ * weights without D's decay (then the probe's log lines are `probe-step`, the result's `step`). `cfg`
+ * is validated first (an unknown key, a value out of range or an unknown model kind is a one-line
+ * UserError) and so is `data` (shapes, finite values). Same cfg and data, same backend: the same
+ * weights. The caller owns the returned model (dispose it).
  */
 export async function trainStateModel(
   config: StateTrainConfig,
@@ -131,33 +202,41 @@ export async function trainStateModel(
 ): Promise<StateTrainResult> {
   const cfg = parseOptions(stateTrainConfigSchema, config, 'trainStateModel config');
   checkStateData(data);
-  const model = DynamicsModel.init({ kind: cfg.kind, dim: data.dim, hidden: cfg.hidden }, cfg.seed);
-  const batches = stateBatches(model, cfg, data);
-  const engine = await createStepEngine(batches.def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
-  const test = {
-    x: tf.tensor2d(Float32Array.from(data.test.x), [data.test.rows, data.dim]),
-    dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
-  };
-  const batchRng = new Rng(cfg.seed).fork('batches');
+  const updates = cfg.steps + 1;
+  const decay = cfg.dissipationWeightDecay ?? cfg.weightDecay;
+  const label = opts.label ?? `train ${cfg.kind}`;
+  const probe = cfg.kind === 'dhnn' && probes(cfg.dissipationSchedule ?? DISSIPATION_SCHEDULE, decay);
+  let session = await StateSession.open(cfg, data, decay, label, opts.quiet);
   try {
-    const result = await runLoop({
-      updates: cfg.steps + 1,
-      step: async () => ({ loss: (await engine.step(batches.next(batchRng)))[0] }),
-      evaluate: () => {
-        syncModel(model, engine);
-        return { testLoss: splitLoss(model, test.x, test.dx) };
-      },
-      logEvery: cfg.logEvery ?? 200,
-      log: opts.log,
-      label: opts.label ?? `train ${cfg.kind}`,
-      quiet: opts.quiet,
-    });
-    syncModel(model, engine);
-    return { ...result, model, engine: engine.description, threads: engine.threads };
-  } finally {
-    engine.dispose();
-    tf.dispose([test.x, test.dx]);
+    if (!probe) return finish(session, await session.run(updates, opts.log), undefined);
+    // the probe's log lines wait for the decision: they are the result's, or the probe's
+    const held: Array<Record<string, unknown>> = [];
+    const run = await session.run(updates, { write: (r) => held.push(r) });
+    const gate = gateAfterProbe(updates, decay, dissipationShare(session.model, data.train.x, data.dim), run.seconds);
+    for (const r of held) opts.log?.write(gate.refit ? { ...r, event: 'probe-step' } : r);
+    opts.log?.write({ event: 'dissipation-gate', ...gate });
+    if (!gate.refit) return finish(session, run, gate);
+    session.close(false);
+    session = await StateSession.open(cfg, data, 0, `${label} (again without D's decay)`, opts.quiet);
+    const full = await session.run(updates, opts.log);
+    return finish(session, { ...full, seconds: full.seconds + run.seconds }, gate);
+  } catch (e) {
+    session.close(false);
+    throw e;
   }
+}
+
+/** The result of a finished session (its model handed to the caller, everything else freed). */
+function finish(session: StateSession, loop: LoopResult, gate: DissipationGate | undefined): StateTrainResult {
+  session.close(true);
+  const { engine } = session;
+  return {
+    ...loop,
+    model: session.model,
+    engine: engine.description,
+    threads: engine.threads,
+    ...(gate ? { dissipationGate: gate } : {}),
+  };
 }
 
 /**
@@ -167,7 +246,7 @@ export async function trainStateModel(
  */
 function stateBatches(
   model: DynamicsModel,
-  cfg: ReturnType<typeof parseOptions<typeof stateTrainConfigSchema>>,
+  cfg: ParsedTrainConfig,
   data: StateData,
 ): { def: StepDefinition; next: (rng: Rng) => Float32Array[] } {
   const variables = stateVariables(model, cfg);

@@ -50,6 +50,37 @@ export class NumpyLegacyRandom {
     return (a * 67108864 + b) / 9007199254740992;
   }
 
+  /**
+   * As np.random.permutation(n): a shuffled 0..n-1, numpy's legacy Fisher-Yates (from the last
+   * element down, j drawn in [0, i] by masked rejection of 32-bit words; n < 2^32).
+   */
+  permutation(n: number): Int32Array {
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new Error(`permutation size must be an integer in [0, 2^31), got ${n}`);
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.interval(i);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /** Uniform in [0, max] as numpy's random_interval: the next words masked to max's bit length until one is <= max. */
+  private interval(max: number): number {
+    let mask = max;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
+    let v: number;
+    do v = (this.next32() & mask) >>> 0;
+    while (v > max);
+    return v;
+  }
+
   /** As np.random.randn(): standard normal, the legacy polar method (pairs, second value cached). */
   standardNormal(): number {
     if (this.gauss !== null) {

@@ -14,7 +14,7 @@ import type { SweepView } from './view.ts';
 import { join } from 'node:path';
 
 /** The `hnn train` options that give a task's run the reproduction's protocol. */
-export function reproductionOptions(o: ReproduceOptions, task: string): Record<string, OptionValue> {
+export function reproductionOptions(o: ReproduceOptions, task: string, model: ModelKind): Record<string, OptionValue> {
   const pixel = getTask(task).kind === 'pixel';
   const opts: Record<string, OptionValue> = { threads: 1 };
   if (o.quick) opts.quick = true;
@@ -25,9 +25,25 @@ export function reproductionOptions(o: ReproduceOptions, task: string): Record<s
     if (o.latentStep) opts['latent-step'] = o.latentStep;
     if (o.dynamicsWeightDecay !== undefined) opts['dynamics-weight-decay'] = o.dynamicsWeightDecay;
     if (o.projection) opts.projection = o.projection;
+    return opts;
+  }
+  for (const [key, value] of Object.entries(o.train ?? {})) {
+    if (value === undefined) continue;
+    if (value === null)
+      throw new UserError(
+        `a queued reproduction passes ${key} as an \`hnn train\` flag, which cannot say null; drop it or run without --queue`,
+      );
+    opts[key === 'rolloutIntegrator' ? 'latent-step' : kebab(key)] = Array.isArray(value) ? value.join(',') : value;
+  }
+  if (model === 'dhnn') {
+    if (o.dissipationWeightDecay !== undefined) opts['dissipation-weight-decay'] = o.dissipationWeightDecay;
+    if (o.dissipationSchedule) opts['dissipation-schedule'] = o.dissipationSchedule;
+    if (o.dissipationForm) opts['dissipation-form'] = o.dissipationForm;
   }
   return opts;
 }
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export interface QueuedReproduction {
   address: QueueAddress;
@@ -43,7 +59,7 @@ export function queuedReproduction(o: ReproduceOptions, q: QueuedReproduction): 
   const models = o.models ?? ['baseline', 'hnn'];
   const runs: PlannedRun[] = o.tasks.flatMap((task) =>
     Array.from({ length: o.seeds }, (_, seed) =>
-      models.map((model) => planRun(sweep, q.validate({ task, model, seed, train: reproductionOptions(o, task), data: {} }))),
+      models.map((model) => planRun(sweep, q.validate({ task, model, seed, train: reproductionOptions(o, task, model), data: {} }))),
     ).flat(),
   );
   const find = (task: string, seed: number, kind: ModelKind) => {
