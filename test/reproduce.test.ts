@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeStateDataset } from '../datasets/state.ts';
-import { dissipationTables, markdownTable, pixelSeedTable, runReproduce, tableRow } from '../src/pipeline/reproduce.ts';
+import { runReproduce } from '../src/pipeline/reproduce.ts';
+import { markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
+import { dissipationTables, pixelSeedTable } from '../src/pipeline/reproduce-seed-tables.ts';
 import { UserError } from '../src/util/errors.ts';
 
 function run(train: number, test: number, energy: number) {

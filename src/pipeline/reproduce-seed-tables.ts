@@ -1,0 +1,150 @@
+// The per-seed tables of a reproduction: the dissipative table's energy MSE and learned friction per
+// seed, and the pixel table's VPT per seed, with the lowest (or longest) per seed marked.
+import { seedTestTable } from './seed-tables.ts';
+import { VPT_THRESHOLD } from '../eval/pixel.ts';
+
+import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
+
+/**
+ * The dissipative table's extra tables: each model's energy MSE per seed (the lowest in bold, the
+ * D-HNN's learned friction beside it), each model's test loss per seed with the median and mean over
+ * seeds, and the D-HNN's learned friction against the data's.
+ */
+export function dissipationTables(rows: TaskRow[]): string {
+  const kinds = kindsOf(rows);
+  const seeds = Math.max(...rows.flatMap((r) => kinds.map((k) => r.energyBySeed[k]?.length ?? 0)));
+  const withFriction = rows.some((r) => r.frictionBySeed);
+  const perSeed = header([
+    'Task',
+    'Seed',
+    ...kinds.map((k) => `${LABELS[k]} energy MSE`),
+    'lowest',
+    ...(withFriction ? ['D-HNN learned friction (rollouts / test inputs; data)'] : []),
+  ]);
+  const warnings: string[] = [];
+  for (const r of rows) {
+    for (let s = 0; s < seeds; s++) {
+      const values = kinds.map((k) => r.energyBySeed[k]?.[s] ?? NaN);
+      const best = values.reduce((b, v, i) => (v < values[b] ? i : b), 0);
+      const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
+      const f = r.frictionBySeed?.[s];
+      if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
+      const frictionCell = f
+        ? `${f.rollouts.toPrecision(2)} / ${f.test.toPrecision(2)}; ${r.dissipation!.gamma.toPrecision(2)}${f.warning ? ' (removed: see below)' : ''}`
+        : '-';
+      perSeed.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
+    }
+  }
+  const withD = rows.filter((r) => r.dissipation);
+  const g = (v: number) => v.toFixed(4);
+  const gs = ([m, sp]: [number, number]) => (Number.isFinite(sp) ? `${g(m)} ± ${g(sp)}` : g(m));
+  const pct = ([m, sp]: [number, number]) => `${(100 * m).toFixed(1)}%${Number.isFinite(sp) ? ` ± ${(100 * sp).toFixed(1)}%` : ''}`;
+  const friction = header([
+    'Task',
+    'data friction',
+    'D-HNN friction along its rollouts',
+    'at the test inputs',
+    "D's share of the field (test)",
+    "friction term's share",
+  ]);
+  for (const r of withD) {
+    const d = r.dissipation!;
+    friction.push(
+      row([
+        r.task,
+        `${g(d.gamma)}${d.gammaSource === 'system' ? '' : ' (fitted)'}`,
+        gs(d.rollouts),
+        gs(d.test),
+        pct(d.share),
+        `${(100 * d.trueShare).toFixed(1)}%`,
+      ]),
+    );
+  }
+  return [
+    `## Energy MSE per seed`,
+    ``,
+    ...perSeed,
+    ``,
+    ...(warnings.length ? [`Warnings:`, ``, ...warnings, ``] : []),
+    seedTestTable(
+      rows.map((r) => ({ task: r.task, bySeed: r.testBySeed, statistic: r.statistic })),
+      kinds.map((k) => [k, LABELS[k]]),
+    ),
+    ...(withD.length
+      ? [
+          `## The D-HNN's learned friction`,
+          ``,
+          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
+          ``,
+          ...friction,
+          ``,
+        ]
+      : []),
+  ].join('\n');
+}
+
+/** Index of the value that beats every other (`better(a, b)`: a beats b); -1 when the best is tied. */
+function uniqueBest(values: number[], better: (a: number, b: number) => boolean): number {
+  const best = values.reduce((b, v, i) => (better(v, values[b]) ? i : b), 0);
+  return values.filter((v) => v === values[best]).length === 1 ? best : -1;
+}
+
+/**
+ * The pixel tasks' per-seed table: each model's energy MSE and VPT (median, mean, share of test trials
+ * past 50 frames), the lowest energy and the highest median in bold, then the mean over seeds.
+ */
+export function pixelSeedTable(rows: TaskRow[]): string {
+  const withVpt = rows.filter((r) => r.vptBySeed);
+  if (withVpt.length === 0) return '';
+  const kinds = kindsOf(withVpt);
+  const lines = header([
+    'Task',
+    'Seed',
+    ...kinds.map((k) => `${LABELS[k]} energy MSE`),
+    ...kinds.map((k) => `${LABELS[k]} VPT median / mean / past 50`),
+  ]);
+  const bold = (text: string, on: boolean) => (on ? `**${text}**` : text);
+  const energyText = (v: number, best: boolean) => (Number.isFinite(v) ? bold(v.toExponential(2), best) : '-');
+  // a seed's median is a whole or half frame; the mean over seeds gets one decimal
+  const medianText = (m: number) => (Number.isInteger(2 * m) ? String(m) : m.toFixed(1));
+  const vptText = (v: VptCell | undefined, best: boolean) =>
+    v ? `${bold(medianText(v.median), best)} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%` : '-';
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanCell = (v: VptCell[]): VptCell => ({
+    median: mean(v.map((c) => c.median)),
+    mean: mean(v.map((c) => c.mean)),
+    over50: mean(v.map((c) => c.over50)),
+  });
+  for (const r of withVpt) {
+    const seeds = Math.max(...kinds.map((k) => r.energyBySeed[k]?.length ?? 0));
+    for (let s = 0; s <= seeds; s++) {
+      const last = s === seeds; // the mean over seeds
+      const energy = kinds.map((k) => (last ? mean(r.energyBySeed[k] ?? [NaN]) : (r.energyBySeed[k]?.[s] ?? NaN)));
+      const vpt = kinds.map((k) => {
+        const v = r.vptBySeed?.[k];
+        return v && (last ? meanCell(v) : v[s]);
+      });
+      const lowest = uniqueBest(energy, (a, b) => a < b);
+      const highest = uniqueBest(
+        vpt.map((v) => v?.median ?? -1),
+        (a, b) => a > b,
+      );
+      lines.push(
+        row([
+          r.task,
+          last ? 'mean' : String(s),
+          ...energy.map((v, i) => energyText(v, i === lowest)),
+          ...vpt.map((v, i) => vptText(v, i === highest)),
+        ]),
+      );
+    }
+  }
+  return [
+    `## Per seed: energy MSE and valid prediction time`,
+    ``,
+    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie); the last row of a task is the mean over seeds.`,
+    ``,
+    ...lines,
+    ``,
+  ].join('\n');
+}
