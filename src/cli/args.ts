@@ -1,4 +1,7 @@
-// Validation of command-line values: each failure is a UserError naming the flag and the fix.
+// Validation of command-line values (each failure is a UserError naming the flag and the fix), and
+// the options several commands share with the same text.
+import { Option } from 'commander';
+import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { UserError } from '../util/errors.ts';
 import { MAX_SEED } from '../util/rng.ts';
 
@@ -49,4 +52,11 @@ export function numberIn(flag: string, min: number, max: number) {
       throw new UserError(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
     return v;
   };
+}
+
+/** The --backend option (the same text and default, 'auto', on every command that trains or runs a model). */
+export function backendOption(): Option {
+  return new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`)
+    .argParser(oneOf('backend', BACKEND_CHOICES))
+    .default('auto');
 }

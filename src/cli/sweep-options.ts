@@ -5,7 +5,9 @@
 import { Command, CommanderError, type Option } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { optionArgv, type OptionValue, type RunSpec, type RunValidator } from '../pipeline/sweep/plan.ts';
-import { checkGenerateFlags, checkTrainFlags, registerCommands } from './commands.ts';
+import { registerCommands } from './commands.ts';
+import { checkGenerateFlags } from './generate.ts';
+import { checkTrainFlags } from './train.ts';
 
 /** Options the sweep sets itself (the run's dimensions and its place in the store). */
 const RESERVED: Record<'train' | 'generate', Record<string, string>> = {
