@@ -107,7 +107,6 @@ module.exports = {
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
     },
     moduleSystems: ['es6', 'cjs'],
-    reporterOptions: { text: { highlightFocused: true } },
   },
 };
 
