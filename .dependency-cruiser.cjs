@@ -20,8 +20,8 @@ const LAYERS = [
   { name: 'train', path: 'src/train/', what: 'steps, engines, Adam, training loops' },
   { name: 'eval', path: 'src/eval/', what: 'losses, rollouts, VPT, statistics' },
   { name: 'pipeline', path: 'src/pipeline/', what: 'experiments end to end, sweeps, reproduce' },
-  { name: 'cli', path: 'src/cli/', what: 'the hnn command' },
   { name: 'web', path: 'src/web/', what: 'hnn web (site builder), hnn serve' },
+  { name: 'cli', path: 'src/cli/', what: 'the hnn command' },
   { name: 'page', path: 'web/', what: 'the browser page (bundled by scripts/build-web.mjs)' },
   { name: 'index', path: 'src/index.ts', what: 'the public API' },
 ];
