@@ -7,6 +7,7 @@ import {
   STATE_GENERATOR_VERSION,
   stateTaskOf,
   writeStateDataset,
+  type EnergyEvalSettings,
   type StateDataset,
 } from '../../datasets/state.ts';
 import type { SimulatedEnergyEval, StateTask } from '../tasks/task.ts';
@@ -36,7 +37,7 @@ import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
-import { trainStateModel, type StateData } from '../train/state.ts';
+import { trainStateModel, type StateData, type StateTrainConfig, type StateTrainResult } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
@@ -254,27 +255,11 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
   log.write({ event: 'start', task: task.name, model: opts.kind, seed: opts.seed, protocol, backend: backend.name, dataDir });
 
   const data = toStateData(dataset);
-  const { steps, batchSize, weightDecay, lr, hidden } = protocol;
-  const logEvery = protocol.evalEvery ?? DEFAULT_EVAL_EVERY;
-  const chain = protocol.rolloutSteps
-    ? { rolloutSteps: protocol.rolloutSteps, rolloutIntegrator: protocol.rolloutIntegrator ?? 'leapfrog' }
-    : {};
-  const trainConfig = { kind: opts.kind, seed: opts.seed, logEvery, steps, batchSize, weightDecay, lr, hidden, threads, ...chain };
-  const { dissipationWeightDecay, dissipationSchedule, dissipation: dissipationForm } = protocol;
-  const trained = await trainStateModel(
-    {
-      ...trainConfig,
-      ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
-      ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
-      ...(dissipationForm !== undefined ? { dissipationForm } : {}),
-    },
-    data,
-    {
-      log,
-      quiet: opts.quiet,
-      label: `${task.name} ${opts.kind}`,
-    },
-  );
+  const trained = await trainStateModel(stateTrainConfig(opts, protocol, threads), data, {
+    log,
+    quiet: opts.quiet,
+    label: `${task.name} ${opts.kind}`,
+  });
   const weights = trained.model.read();
   const metadata = { task: task.name, seed: opts.seed, steps: protocol.steps, backend: backend.name, dataset: dataDir };
   await saveDynamicsModel(join(out.work, 'model'), trained.model, metadata);
@@ -292,24 +277,99 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
   const settings = energyEvalConfig(task, 0, evaluation.sizes);
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights), settings);
   const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
+  const metrics = stateMetricsOf(
+    { task, opts, protocol, backend: backend.name, dataset, dataDir, trained, trainLoss, testLoss },
+    {
+      energy,
+      evaluation: { mode: evaluation.mode, settings, seconds: (performance.now() - evalStart) / 1000 },
+      dissipation,
+    },
+  );
+  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, dissipation, trainSeconds: trained.seconds });
+  if (opts.plots !== false) await stateLossPlot(join(out.work, 'plots', 'loss.png'), `${task.name} ${opts.kind}`, trained.history);
+  checkMetricsFinite(metrics);
+  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
+  return { metrics, weights, energy };
+}
 
-  const metrics: StateMetrics = {
+/** trainStateModel's configuration for a run: its protocol, with the D-HNN's and the trajectory loss's settings when set. */
+function stateTrainConfig(opts: ParsedRunOptions, protocol: StateRunProtocol, threads: number): StateTrainConfig {
+  const { steps, batchSize, weightDecay, lr, hidden, dissipationWeightDecay, dissipationSchedule, dissipation } = protocol;
+  return {
+    kind: opts.kind,
+    seed: opts.seed,
+    logEvery: protocol.evalEvery ?? DEFAULT_EVAL_EVERY,
+    steps,
+    batchSize,
+    weightDecay,
+    lr,
+    hidden,
+    threads,
+    ...(protocol.rolloutSteps ? { rolloutSteps: protocol.rolloutSteps, rolloutIntegrator: protocol.rolloutIntegrator ?? 'leapfrog' } : {}),
+    ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
+    ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
+    ...(dissipation !== undefined ? { dissipationForm: dissipation } : {}),
+  };
+}
+
+/** What a state run trained and measured, as metrics.json records it. */
+function stateMetricsOf(
+  run: {
+    task: StateTask;
+    opts: ParsedRunOptions;
+    protocol: StateRunProtocol;
+    backend: string;
+    dataset: StateDataset;
+    dataDir: string;
+    trained: StateTrainResult;
+    trainLoss: MeanSem;
+    testLoss: MeanSem;
+  },
+  e: {
+    energy: EnergyResult;
+    evaluation: { mode: string; settings: EnergyEvalSettings; seconds: number };
+    dissipation: DissipationSummary | undefined;
+  },
+): StateMetrics {
+  const { task, opts, protocol, dataset, trained } = run;
+  const { settings } = e.evaluation;
+  return {
     task: task.name,
     model: opts.kind,
     seed: opts.seed,
     steps: protocol.steps,
     updates: protocol.steps + 1,
-    backend: backend.name,
+    backend: run.backend,
     training: {
       engine: trained.engine,
       threads: trained.threads,
       ...(trained.dissipationGate ? { dissipationGate: trained.dissipationGate } : {}),
     },
     protocol,
-    dataset: { dir: dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
-    trainLoss,
-    testLoss,
-    testLossHistory: periodicTestLoss(trained.history, logEvery),
+    dataset: { dir: run.dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
+    trainLoss: run.trainLoss,
+    testLoss: run.testLoss,
+    testLossHistory: periodicTestLoss(trained.history, protocol.evalEvery ?? DEFAULT_EVAL_EVERY),
+    ...energyMetrics(e.energy),
+    evaluation: {
+      mode: e.evaluation.mode,
+      count: settings.initialStates.length,
+      rtol: settings.rtol,
+      atol: settings.atol,
+      t1: settings.t1,
+      points: settings.points,
+    },
+    evalSeconds: e.evaluation.seconds,
+    ...(e.dissipation ? { dissipation: e.dissipation } : {}),
+    trainSeconds: trained.seconds,
+    msPerStep: trained.msPerStep,
+    versions: packageVersions(),
+  };
+}
+
+/** The energy MSE, state MSE and VPT of a run's rollouts, as metrics.json records them. */
+function energyMetrics(energy: EnergyResult): Pick<StateMetrics, 'energyMse' | 'stateMse' | 'vpt'> {
+  return {
     energyMse: {
       mean: energy.mean,
       ci: energy.ci,
@@ -321,34 +381,19 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
     },
     stateMse: energy.stateMse,
     vpt: { mean: energy.vptMean, median: energy.vptMedian, perTrajectory: energy.vpt, threshold: VPT_THRESHOLD },
-    evaluation: {
-      mode: evaluation.mode,
-      count: settings.initialStates.length,
-      rtol: settings.rtol,
-      atol: settings.atol,
-      t1: settings.t1,
-      points: settings.points,
-    },
-    evalSeconds: (performance.now() - evalStart) / 1000,
-    ...(dissipation ? { dissipation } : {}),
-    trainSeconds: trained.seconds,
-    msPerStep: trained.msPerStep,
-    versions: packageVersions(),
   };
-  log.write({ event: 'done', trainLoss, testLoss, energyMse: metrics.energyMse, dissipation, trainSeconds: trained.seconds });
-  if (opts.plots !== false) {
-    await linePlot(join(out.work, 'plots', 'loss.png'), {
-      title: `${task.name} ${opts.kind}: training curve`,
-      xLabel: 'step',
-      yLabel: 'loss (MSE of dx/dt)',
-      logY: true,
-      series: [
-        { name: 'train (batch)', x: trained.history.map((h) => h.step), y: trained.history.map((h) => h.loss) },
-        { name: 'test', x: trained.history.map((h) => h.step), y: trained.history.map((h) => h.testLoss) },
-      ],
-    });
-  }
-  checkMetricsFinite(metrics);
-  writeJsonAtomic(join(out.work, METRICS_FILE), metrics);
-  return { metrics, weights, energy };
+}
+
+/** The training curve of a state run: the batch loss and the test loss at every logged step. */
+async function stateLossPlot(path: string, title: string, history: Array<Record<string, number>>): Promise<void> {
+  await linePlot(path, {
+    title: `${title}: training curve`,
+    xLabel: 'step',
+    yLabel: 'loss (MSE of dx/dt)',
+    logY: true,
+    series: [
+      { name: 'train (batch)', x: history.map((h) => h.step), y: history.map((h) => h.loss) },
+      { name: 'test', x: history.map((h) => h.step), y: history.map((h) => h.testLoss) },
+    ],
+  });
 }
