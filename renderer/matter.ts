@@ -44,12 +44,36 @@ export const MATTER_DESCRIPTION = {
     'circle body (inertia Infinity, frictionAir 0, friction 0) on a Constraint (stiffness 1, damping 0) to a fixed point; gravity.y * gravity.scale = w0^2 * rod / 1000^2 px/ms^2',
 };
 
+/** The fixed pivot, in engine pixels. */
+const PIVOT_X = 0;
+const PIVOT_Y = 0;
+
+/**
+ * Runs the pendulum from (phi0, omega0) for `frames` frames of dt time units, each a whole number of
+ * engine steps, and reads back the angle and angular velocity at each frame.
+ */
 export function simulateMatter(phi0: number, omega0: number, frames: number, opts: MatterOptions): MatterRun {
   const { dt, w2 } = opts;
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
   const frameMs = dt * MS_PER_TIME_UNIT;
   const steps = Math.max(1, Math.round(frameMs / (opts.stepMs ?? DEFAULT_STEP_MS)));
   const stepMs = frameMs / steps;
+  const { engine, bob } = pendulumWorld(phi0, omega0, w2, stepMs);
+  if (stepMs > 1000 / 60) throw new Error(`matter-js step ${stepMs} ms is longer than its 16.7 ms limit; use more steps per frame`);
+  const states = new Float64Array(2 * frames);
+  states[0] = phi0;
+  states[1] = omega0;
+  recordFrames(engine, bob, states, frames, steps, stepMs);
+  const e0 = pendulumEnergy(phi0, omega0, w2);
+  const e1 = pendulumEnergy(states[2 * frames - 2], states[2 * frames - 1], w2);
+  return { states, relativeEnergyLoss: e0 > 0 ? (e0 - e1) / e0 : 0 };
+}
+
+/**
+ * An engine with gravity scaled to w2 and the bob at angle phi0 on a rigid rod to the pivot, moving
+ * tangentially at omega0; the bob's own step is set to stepMs so its velocity converts correctly.
+ */
+function pendulumWorld(phi0: number, omega0: number, w2: number, stepMs: number): { engine: Matter.Engine; bob: Matter.Body } {
   const { Engine, Bodies, Body, Constraint, Composite } = Matter;
   // Acceleration (px/ms^2) = gravity.y * gravity.scale; w0^2 per ms^2 = w2 / 1000^2.
   const gScale = 0.001;
@@ -57,9 +81,7 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
     gravity: { x: 0, y: ((w2 / MS_PER_TIME_UNIT ** 2) * ROD_PX) / gScale, scale: gScale },
     enableSleeping: false,
   });
-  const px = 0,
-    py = 0;
-  const bob = Bodies.circle(px + ROD_PX * Math.sin(phi0), py + ROD_PX * Math.cos(phi0), 10, {
+  const bob = Bodies.circle(PIVOT_X + ROD_PX * Math.sin(phi0), PIVOT_Y + ROD_PX * Math.cos(phi0), 10, {
     frictionAir: 0,
     friction: 0,
     frictionStatic: 0,
@@ -71,22 +93,33 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
   // Tangential velocity in px per matter base delta (1000/60 ms).
   const v = ((omega0 * ROD_PX) / MS_PER_TIME_UNIT) * (1000 / 60);
   Body.setVelocity(bob, { x: v * Math.cos(phi0), y: -v * Math.sin(phi0) });
-  const rod = Constraint.create({ pointA: { x: px, y: py }, bodyB: bob, pointB: { x: 0, y: 0 }, length: ROD_PX, stiffness: 1, damping: 0 });
+  const rod = Constraint.create({
+    pointA: { x: PIVOT_X, y: PIVOT_Y },
+    bodyB: bob,
+    pointB: { x: 0, y: 0 },
+    length: ROD_PX,
+    stiffness: 1,
+    damping: 0,
+  });
   Composite.add(engine.world, [bob, rod]);
+  return { engine, bob };
+}
 
-  if (stepMs > 1000 / 60) throw new Error(`matter-js step ${stepMs} ms is longer than its 16.7 ms limit; use more steps per frame`);
-  const states = new Float64Array(2 * frames);
-  states[0] = phi0;
-  states[1] = omega0;
-  let prevPhi = phi0;
-  // Verlet keeps positions only: a frame's velocity is the central difference (x_{+1} - x_{-1}) / 2h,
-  // second-order accurate, so it needs the position one engine step after the frame.
+/**
+ * Steps the engine through frames 1..frames-1 and writes each frame's (phi, omega) into states.
+ * Verlet keeps positions only: a frame's velocity is the central difference (x_{+1} - x_{-1}) / 2h,
+ * second-order accurate, so it is finished after the first engine step past the frame (one extra
+ * step after the last frame). phi is unwrapped to stay continuous.
+ */
+function recordFrames(engine: Matter.Engine, bob: Matter.Body, states: Float64Array, frames: number, steps: number, stepMs: number): void {
+  const raw = bob as unknown as VerletFields;
+  let prevPhi = states[0];
   let pending: { f: number; x: number; y: number; xPrev: number; yPrev: number } | null = null;
   const finish = () => {
     if (!pending) return;
     const { f, x, y, xPrev, yPrev } = pending;
-    const rx = x - px,
-      ry = y - py;
+    const rx = x - PIVOT_X,
+      ry = y - PIVOT_Y;
     const vx = ((bob.position.x - xPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT; // px per time unit
     const vy = ((bob.position.y - yPrev) / (2 * stepMs)) * MS_PER_TIME_UNIT;
     let phi = Math.atan2(rx, ry);
@@ -98,16 +131,13 @@ export function simulateMatter(phi0: number, omega0: number, frames: number, opt
   };
   for (let f = 1; f < frames; f++) {
     for (let s = 0; s < steps; s++) {
-      Engine.update(engine, stepMs);
+      Matter.Engine.update(engine, stepMs);
       if (s === 0) finish();
     }
     pending = { f, x: bob.position.x, y: bob.position.y, xPrev: raw.positionPrev.x, yPrev: raw.positionPrev.y };
   }
   if (pending) {
-    Engine.update(engine, stepMs);
+    Matter.Engine.update(engine, stepMs);
     finish();
   }
-  const e0 = pendulumEnergy(phi0, omega0, w2);
-  const e1 = pendulumEnergy(states[2 * frames - 2], states[2 * frames - 1], w2);
-  return { states, relativeEnergyLoss: e0 > 0 ? (e0 - e1) / e0 : 0 };
 }

@@ -4,7 +4,7 @@
 import { PAGE_BACKENDS, startBackend, type PageBackend } from './backend.ts';
 import { PixelModel } from '../models/pixel.ts';
 import type { EpisodeSetup } from './episode.ts';
-import { decodeSite, fetchSite } from './load.ts';
+import { decodeSite, fetchSite, type LoadedSite } from './load.ts';
 import { PlayView } from './play.ts';
 import { TrainView } from './train-view.ts';
 import type { ModelKind } from '../models/kinds.ts';
@@ -43,23 +43,20 @@ export interface PageApi {
   measureFps(ms: number): Promise<{ fps: number; drawMs: number }>;
 }
 
+/**
+ * Starts the page: the backend (while the site's files download), the Play view with the first
+ * trial drawn before its whole rollouts run, then the Train view and the animation loop. Each
+ * stage's time goes into api.marks; api.ready turns true once everything has started.
+ */
 async function boot(api: Partial<PageApi>): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const wanted = (params.get('backend') ?? 'wasm') as PageBackend;
+  const wanted = backendChoice();
   const base = new URL('.', location.href).href;
-  const backendSelect = $<HTMLSelectElement>('backend');
-  for (const b of PAGE_BACKENDS) backendSelect.add(new Option(b, b));
-  backendSelect.value = PAGE_BACKENDS.includes(wanted) ? wanted : 'wasm';
-  backendSelect.onchange = () => {
-    params.set('backend', backendSelect.value);
-    location.search = params.toString();
-  };
   const marks: Record<string, number> = { script: performance.now() };
   api.marks = marks;
   const fetched = fetchSite(base);
   void fetched.then(() => (marks.fetched = performance.now()));
   fetched.catch(() => {}); // its failure is reported where it is awaited, after the backend starts
-  const backend = await startBackend(PAGE_BACKENDS.includes(wanted) ? wanted : 'wasm', base);
+  const backend = await startBackend(wanted, base);
   api.backend = backend.name;
   api.backendNote = backend.note;
   $('backend-note').textContent = backend.note ?? '';
@@ -70,34 +67,7 @@ async function boot(api: Partial<PageApi>): Promise<void> {
   api.task = site.task.name;
   document.title = `HNN: ${site.task.name}`;
   $('title').textContent = `Hamiltonian Neural Networks: ${site.task.description}`;
-  const setup: EpisodeSetup = {
-    task: site.task,
-    frames: site.manifest.frames,
-    rolloutFrames: site.manifest.rolloutFrames,
-    // as the models' evaluation rolled them out (the first model's latent step decides for the page)
-    integrator: defaultRolloutIntegrator(site.models[0]!.topology.loss.latentStep),
-    models: site.models.map((m) => ({
-      kind: m.topology.kind,
-      codec: PixelModel.fromWeights(m.topology, m.weights),
-      weights: m.weights,
-      map: m.site.latentMap,
-    })),
-  };
-  const play = new PlayView(setup, site.manifest.trials, site.pairs, {
-    panels: $('panels'),
-    energy: $('energy'),
-    phase: $('phase'),
-    play: $('play'),
-    back: $('back'),
-    forward: $('forward'),
-    slider: $('slider'),
-    counter: $('counter'),
-    speed: $('speed'),
-    trial: $('trial'),
-    integrator: Object.assign($<HTMLSelectElement>('integrator'), { value: setup.integrator }),
-    release: $('release'),
-    note: $('play-note'),
-  });
+  const play = playView(site);
   marks.models = performance.now();
   play.preview(0);
   api.readyMs = marks.drawn = performance.now();
@@ -112,7 +82,72 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     `${site.models.map((m) => m.topology.kind).join(' and ')} on ${backend.name}: ` +
     `first frame in ${(api.readyMs / 1000).toFixed(2)} s, whole rollouts in ${(api.rolledMs / 1000).toFixed(2)} s`;
 
-  const train = new TrainView(base, site.manifest.train, {
+  const train = trainView(base, site);
+  api.train = train;
+  exposeProbes(api, play);
+  const loop = (now: number) => {
+    play.tick(now, Number(speed.value));
+    train.tick(now);
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  // the state data load after the first frame: they are not needed to watch
+  await train.select(site.manifest.train[0].task, 'hnn');
+  api.ready = true;
+}
+
+/**
+ * The backend the URL's ?backend= asks for (wasm when absent or unknown), shown in the backend
+ * menu; choosing another reloads the page with it.
+ */
+function backendChoice(): PageBackend {
+  const params = new URLSearchParams(location.search);
+  const wanted = (params.get('backend') ?? 'wasm') as PageBackend;
+  const backendSelect = $<HTMLSelectElement>('backend');
+  for (const b of PAGE_BACKENDS) backendSelect.add(new Option(b, b));
+  backendSelect.value = PAGE_BACKENDS.includes(wanted) ? wanted : 'wasm';
+  backendSelect.onchange = () => {
+    params.set('backend', backendSelect.value);
+    location.search = params.toString();
+  };
+  return PAGE_BACKENDS.includes(wanted) ? wanted : 'wasm';
+}
+
+/** The Play view on the site's models and test trials, bound to its page elements. */
+function playView(site: LoadedSite): PlayView {
+  const setup: EpisodeSetup = {
+    task: site.task,
+    frames: site.manifest.frames,
+    rolloutFrames: site.manifest.rolloutFrames,
+    // as the models' evaluation rolled them out (the first model's latent step decides for the page)
+    integrator: defaultRolloutIntegrator(site.models[0]!.topology.loss.latentStep),
+    models: site.models.map((m) => ({
+      kind: m.topology.kind,
+      codec: PixelModel.fromWeights(m.topology, m.weights),
+      weights: m.weights,
+      map: m.site.latentMap,
+    })),
+  };
+  return new PlayView(setup, site.manifest.trials, site.pairs, {
+    panels: $('panels'),
+    energy: $('energy'),
+    phase: $('phase'),
+    play: $('play'),
+    back: $('back'),
+    forward: $('forward'),
+    slider: $('slider'),
+    counter: $('counter'),
+    speed: $('speed'),
+    trial: $('trial'),
+    integrator: Object.assign($<HTMLSelectElement>('integrator'), { value: setup.integrator }),
+    release: $('release'),
+    note: $('play-note'),
+  });
+}
+
+/** The Train view on the site's state-model tasks, bound to its page elements. */
+function trainView(base: string, site: LoadedSite): TrainView {
+  return new TrainView(base, site.manifest.train, {
     task: $('train-task'),
     kind: $('train-kind'),
     run: $('train-run'),
@@ -123,7 +158,10 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     field: $('train-field'),
     energy: $('train-energy'),
   });
-  api.train = train;
+}
+
+/** What the browser tests read from the Play view: the current episode's frames and pair, and a frame-rate probe. */
+function exposeProbes(api: Partial<PageApi>, play: PlayView): void {
   api.frames = (panel) => base64(panel === 'truth' ? play.episode.truthFrames : play.episode.rollouts[panel]!.frames);
   api.pair = () => base64(play.episode.pair);
   api.measureFps = async (ms) => {
@@ -134,16 +172,6 @@ async function boot(api: Partial<PageApi>): Promise<void> {
     const ticks = play.ticks.count - start.count;
     return { fps: (1000 * ticks) / (performance.now() - t0), drawMs: (play.ticks.drawMs - start.drawMs) / Math.max(1, ticks) };
   };
-
-  const loop = (now: number) => {
-    play.tick(now, Number(speed.value));
-    train.tick(now);
-    requestAnimationFrame(loop);
-  };
-  requestAnimationFrame(loop);
-  // the state data load after the first frame: they are not needed to watch
-  await train.select(site.manifest.train[0].task, 'hnn');
-  api.ready = true;
 }
 
 const api: Partial<PageApi> = { ready: false, readyMs: null, rolledMs: null, error: null };

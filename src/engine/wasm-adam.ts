@@ -20,65 +20,87 @@ function leb(n: number): number[] {
 const str = (s: string) => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 
+// Value types, control instructions and arithmetic opcodes of the WebAssembly binary format.
+const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
+const [BLOCK, LOOP, IF, END] = [[0x02, 0x40], [0x03, 0x40], [0x04, 0x40], 0x0b];
+const [I_ADD, I_AND, I_SHL, I_GE_U] = [0x6a, 0x71, 0x74, 0x4f];
+const [F_ADD, F_SUB, F_MUL, F_DIV, F_SQRT] = [0x92, 0x93, 0x94, 0x95, 0x91];
+const simdOp = (code: number) => [0xfd, ...leb(code)];
+const [V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT, V_SPLAT] = [0xe4, 0xe5, 0xe6, 0xe7, 0xe3, 0x13].map(simdOp);
+
+// Parameters 0-7 pointers, 8 n, 9 flags (1: second gradient part, 2: weight decay), 10-17 constants.
+const [THETA, M, V, G0, G1, OUT_THETA, OUT_M, OUT_V, N, FLAGS, WD, B1, C1, B2, C2, BC, EPS, LR] = Array.from({ length: 18 }, (_, i) => i);
+const CONSTANTS = [WD, B1, C1, B2, C2, BC, EPS, LR];
+// Locals: byte offset, end offset, end of the 16-byte blocks; f32 temporaries; v128 temporaries,
+// then the splatted constants from 29 on.
+const [O, END_O, END4, TH, G, MI, VI] = [18, 19, 20, 21, 22, 23, 24];
+const [TH4, G4, MI4, VI4] = [25, 26, 27, 28];
+
+/** Concatenates instructions: numbers are bytes, arrays their bytes in order. */
+const op = (...parts: Array<number | number[]>) => parts.flat();
+const get = (i: number) => [0x20, i];
+const set = (i: number) => [0x21, i];
+const int = (k: number) => [0x41, k];
+const load = (ptr: number) => op(get(ptr), get(O), I_ADD, 0x2a, 2, 0); // f32.load (ptr + o), align 4
+const store = (ptr: number, value: number[]) => op(get(ptr), get(O), I_ADD, value, 0x38, 2, 0); // f32.store
+const load4 = (ptr: number) => op(get(ptr), get(O), I_ADD, simdOp(0x00), 2, 0); // v128.load, align 4
+const store4 = (ptr: number, value: number[]) => op(get(ptr), get(O), I_ADD, value, simdOp(0x0b), 2, 0); // v128.store
+/** The v128 local holding constant parameter i splatted to four lanes. */
+const splat = (i: number) => 29 + CONSTANTS.indexOf(i);
+const c = (i: number) => get(splat(i));
+
+/**
+ * Four values per pass (f32x4) up to the last whole 16-byte block; each lane rounds as the scalar
+ * f32 operations do, so the bits equal the scalar loop's. Leaves o at the first value not done.
+ */
+function vectorLoop(): number[] {
+  return [
+    ...CONSTANTS.map((i) => op(get(i), V_SPLAT, set(splat(i)))),
+    op(get(END_O), [0x41, 0x70], I_AND, set(END4)), // end4 = end & -16
+    op(BLOCK, LOOP),
+    op(get(O), get(END4), I_GE_U, 0x0d, 1),
+    op(load4(THETA), set(TH4), load4(G0), set(G4)),
+    op(get(FLAGS), int(1), I_AND, IF, get(G4), load4(G1), V_ADD, set(G4), END),
+    op(get(FLAGS), int(2), I_AND, IF, get(G4), get(TH4), c(WD), V_MUL, V_ADD, set(G4), END),
+    op(load4(M), c(B1), V_MUL, get(G4), c(C1), V_MUL, V_ADD, set(MI4)),
+    op(load4(V), c(B2), V_MUL, get(G4), get(G4), V_MUL, c(C2), V_MUL, V_ADD, set(VI4)),
+    op(store4(OUT_M, get(MI4)), store4(OUT_V, get(VI4))),
+    store4(OUT_THETA, op(get(TH4), get(MI4), get(VI4), V_SQRT, c(BC), V_DIV, c(EPS), V_ADD, V_DIV, c(LR), V_MUL, V_SUB)),
+    op(get(O), int(16), I_ADD, set(O)),
+    op(0x0c, 0, END, END),
+  ].flat();
+}
+
+/** One value per pass from o to the end: the whole update without SIMD, or the last n mod 4 after vectorLoop. */
+function scalarLoop(): number[] {
+  return [
+    op(BLOCK, LOOP),
+    op(get(O), get(END_O), I_GE_U, 0x0d, 1), // break when o >= end
+    op(load(THETA), set(TH)),
+    op(load(G0), set(G)),
+    op(get(FLAGS), int(1), I_AND, IF, get(G), load(G1), F_ADD, set(G), END), // g = g0 + g1
+    op(get(FLAGS), int(2), I_AND, IF, get(G), get(TH), get(WD), F_MUL, F_ADD, set(G), END), // g += th wd
+    op(load(M), get(B1), F_MUL, get(G), get(C1), F_MUL, F_ADD, set(MI)), // mi = m b1 + g c1
+    op(load(V), get(B2), F_MUL, get(G), get(G), F_MUL, get(C2), F_MUL, F_ADD, set(VI)), // vi = v b2 + g^2 c2
+    op(store(OUT_M, get(MI)), store(OUT_V, get(VI))),
+    // theta' = theta - (mi / (sqrt(vi) / bc + eps)) lr
+    store(OUT_THETA, op(get(TH), get(MI), get(VI), F_SQRT, get(BC), F_DIV, get(EPS), F_ADD, F_DIV, get(LR), F_MUL, F_SUB)),
+    op(get(O), int(4), I_ADD, set(O)), // o += 4
+    op(0x0c, 0, END, END), // continue; end loop, end block
+  ].flat();
+}
+
 /**
  * The module's bytes: one function `adam` importing `env.memory`. With `simd`, a first loop updates
  * four values at a time (f32x4: each lane rounds as the scalar f32 operations do, so the bits are the
  * same), and the scalar loop finishes the last n mod 4.
  */
 function adamModuleBytes(simd: boolean): Uint8Array<ArrayBuffer> {
-  const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
-  // parameters 0-7 pointers, 8 n, 9 flags (1: second gradient part, 2: weight decay), 10-17 constants
-  const [theta, m, v, g0, g1, outTheta, outM, outV, n, flags, wd, b1, c1, b2, c2, bc, eps, lr] = Array.from({ length: 18 }, (_, i) => i);
-  // locals: byte offset, end offset, end of the 16-byte blocks; f32 temporaries; v128 temporaries and splatted constants
-  const [o, end, end4, th, g, mi, vi] = [18, 19, 20, 21, 22, 23, 24];
-  const [th4, g4, mi4, vi4] = [25, 26, 27, 28];
-  const splat = (i: number) => 29 + [wd, b1, c1, b2, c2, bc, eps, lr].indexOf(i); // the v128 copy of constant i
-  const op = (...parts: Array<number | number[]>) => parts.flat();
-  const [BLOCK, LOOP, IF, END] = [[0x02, 0x40], [0x03, 0x40], [0x04, 0x40], 0x0b];
-  const [I_ADD, I_AND, I_SHL, I_GE_U] = [0x6a, 0x71, 0x74, 0x4f];
-  const [F_ADD, F_SUB, F_MUL, F_DIV, F_SQRT] = [0x92, 0x93, 0x94, 0x95, 0x91];
-  const simdOp = (code: number) => [0xfd, ...leb(code)];
-  const [V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT, V_SPLAT] = [0xe4, 0xe5, 0xe6, 0xe7, 0xe3, 0x13].map(simdOp);
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const int = (k: number) => [0x41, k];
-  const load = (ptr: number) => op(get(ptr), get(o), I_ADD, 0x2a, 2, 0); // f32.load (ptr + o), align 4
-  const store = (ptr: number, value: number[]) => op(get(ptr), get(o), I_ADD, value, 0x38, 2, 0); // f32.store
-  const load4 = (ptr: number) => op(get(ptr), get(o), I_ADD, simdOp(0x00), 2, 0); // v128.load, align 4
-  const store4 = (ptr: number, value: number[]) => op(get(ptr), get(o), I_ADD, value, simdOp(0x0b), 2, 0); // v128.store
-  const c = (i: number) => get(splat(i));
-  const vectorLoop = [
-    ...[wd, b1, c1, b2, c2, bc, eps, lr].map((i) => op(get(i), V_SPLAT, set(splat(i)))),
-    op(get(end), [0x41, 0x70], I_AND, set(end4)), // end4 = end & -16
-    op(BLOCK, LOOP),
-    op(get(o), get(end4), I_GE_U, 0x0d, 1),
-    op(load4(theta), set(th4), load4(g0), set(g4)),
-    op(get(flags), int(1), I_AND, IF, get(g4), load4(g1), V_ADD, set(g4), END),
-    op(get(flags), int(2), I_AND, IF, get(g4), get(th4), c(wd), V_MUL, V_ADD, set(g4), END),
-    op(load4(m), c(b1), V_MUL, get(g4), c(c1), V_MUL, V_ADD, set(mi4)),
-    op(load4(v), c(b2), V_MUL, get(g4), get(g4), V_MUL, c(c2), V_MUL, V_ADD, set(vi4)),
-    op(store4(outM, get(mi4)), store4(outV, get(vi4))),
-    store4(outTheta, op(get(th4), get(mi4), get(vi4), V_SQRT, c(bc), V_DIV, c(eps), V_ADD, V_DIV, c(lr), V_MUL, V_SUB)),
-    op(get(o), int(16), I_ADD, set(o)),
-    op(0x0c, 0, END, END),
-  ].flat();
   const body = [
     op(3, 3, I32, 4, F32, 12, V128), // locals: 3 i32, 4 f32, 12 v128
-    op(get(n), int(2), I_SHL, set(end)), // end = 4 n
-    simd ? vectorLoop : [],
-    op(BLOCK, LOOP),
-    op(get(o), get(end), I_GE_U, 0x0d, 1), // break when o >= end
-    op(load(theta), set(th)),
-    op(load(g0), set(g)),
-    op(get(flags), int(1), I_AND, IF, get(g), load(g1), F_ADD, set(g), END), // g = g0 + g1
-    op(get(flags), int(2), I_AND, IF, get(g), get(th), get(wd), F_MUL, F_ADD, set(g), END), // g += th wd
-    op(load(m), get(b1), F_MUL, get(g), get(c1), F_MUL, F_ADD, set(mi)), // mi = m b1 + g c1
-    op(load(v), get(b2), F_MUL, get(g), get(g), F_MUL, get(c2), F_MUL, F_ADD, set(vi)), // vi = v b2 + g^2 c2
-    op(store(outM, get(mi)), store(outV, get(vi))),
-    // theta' = theta - (mi / (sqrt(vi) / bc + eps)) lr
-    store(outTheta, op(get(th), get(mi), get(vi), F_SQRT, get(bc), F_DIV, get(eps), F_ADD, F_DIV, get(lr), F_MUL, F_SUB)),
-    op(get(o), int(4), I_ADD, set(o)), // o += 4
-    op(0x0c, 0, END, END), // continue; end loop, end block
+    op(get(N), int(2), I_SHL, set(END_O)), // end = 4 n
+    simd ? vectorLoop() : [],
+    scalarLoop(),
     op(END), // end of the function
   ].flat();
   return new Uint8Array([

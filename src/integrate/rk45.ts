@@ -91,6 +91,42 @@ export function solveIvp(f: Field, tSpan: [number, number], x0: Float64Array, op
   return solveIvpInto((t, x, out) => out.set(f(t, x)), tSpan, x0, opts);
 }
 
+/**
+ * The mutable state of one solve: the current point, the proposed step size, the accepted step
+ * and the counters. One object per solve, so the step loop allocates nothing.
+ */
+class Solve {
+  t: number;
+  /** Step size the controller proposes for the next attempt. */
+  h = 0;
+  /** The last accepted step: its end time and signed length tNew - t. */
+  tNew = 0;
+  hs = 0;
+  /** The state at t, and the buffer the next step writes; swapped after each accepted step. */
+  y: Float64Array;
+  yNew: Float64Array;
+  nfev = 0;
+  nsteps = 0;
+  nrejected = 0;
+  /** Every attempt, rejected ones included, counts towards maxSteps: no input can loop forever. */
+  attempts = 0;
+  /** The last attempt's error norm was not finite (the field overflowed or returned NaN). */
+  nonFinite = false;
+  constructor(
+    readonly f: FieldInto,
+    readonly w: Work,
+    t0: number,
+    readonly t1: number,
+    readonly dir: 1 | -1,
+    readonly tol: Tolerances,
+    readonly maxSteps: number,
+  ) {
+    this.t = t0;
+    this.y = w.y;
+    this.yNew = w.yNew;
+  }
+}
+
 /** Solves dx/dt = f(t, x) with an in-place field (no allocation per evaluation). */
 export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLike<number>, opts: SolveOptions = {}): SolveResult {
   const [t0, t1] = tSpan;
@@ -101,97 +137,112 @@ export function solveIvpInto(f: FieldInto, tSpan: [number, number], x0: ArrayLik
   const dir = t1 >= t0 ? 1 : -1;
   const tEval = opts.tEval;
   checkRequest(t0, t1, rtol, atol, dir, tEval);
-  const tol: Tolerances = { rtol, atol, maxStep };
   const dim = x0.length;
-
   const w = borrowWork(dim);
-  const { stages, err, scale } = w;
-  const K = stages.k;
-  const last = K.length - 1;
-  let y = w.y;
-  let yNew = w.yNew;
   const out = new Trajectory(dim, tEval ? tEval.length : 64);
   const dense = tEval ? new DenseOutput(DOPRI5, tEval, dir, out, w.denseWeights) : undefined;
-
+  const s = new Solve(f, w, t0, t1, dir, { rtol, atol, maxStep }, maxSteps);
   try {
-    const bad0 = firstNonFiniteIndex(x0);
-    if (bad0 >= 0) throw new IntegrationError('non-finite', `rk45: the initial state is not finite (component ${bad0} is ${x0[bad0]})`, t0);
-    for (let i = 0; i < dim; i++) y[i] = x0[i];
-    let t = t0;
-    if (dense) dense.start(t0, y);
-    else out.push(t0, y);
-    let nfev = 0;
-    let nsteps = 0;
-    let nrejected = 0;
-    const result = (): SolveResult => ({ ...out.result(), dim, nfev, nsteps, nrejected });
-    if (t1 === t0) return result();
-
-    f(t, y, K[0]);
-    nfev++;
-    if (firstNonFiniteIndex(K[0]) >= 0)
-      throw new IntegrationError('non-finite', `rk45: the field is not finite at the initial state (t = ${t})`, t);
-    let h = initialStepSize(f, t, y, K[0], dir, Math.abs(t1 - t0), DOPRI5.errorOrder, tol, {
-      scale,
-      probe: stages.stage,
-      fProbe: K[1],
-    });
-    nfev++;
-    if (!(h > 0 && Number.isFinite(h)))
-      throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
-
-    // Every attempt, rejected ones included, counts towards maxSteps: no input can loop forever.
-    let attempts = 0;
-    let nonFinite = false;
-    while (dir * (t1 - t) > 0) {
-      const minStep = minStepSize(t);
-      let rejectedHere = false;
-      let accepted = false;
-      let tNew = t;
-      let hs = 0;
-      while (!accepted) {
-        if (++attempts > maxSteps)
-          throw new IntegrationError(
-            'step-limit',
-            `rk45: gave up after ${maxSteps} steps at t = ${t} (rtol ${rtol}, atol ${atol}); the problem may be stiff or singular`,
-            t,
-          );
-        if (h < minStep) {
-          if (nonFinite)
-            throw new IntegrationError('non-finite', `rk45: the solution became non-finite at t = ${t} (the field blew up)`, t);
-          throw new IntegrationError(
-            'step-too-small',
-            `rk45: step size fell below ${minStep} at t = ${t}; the solution may be singular (collision?)`,
-            t,
-          );
-        }
-        tNew = t + dir * h;
-        if (dir * (tNew - t1) > 0) tNew = t1;
-        hs = tNew - t;
-        nfev += embeddedStep(DOPRI5, f, t, hs, tNew, y, stages, yNew, err);
-        const errNorm = errorNorm(err, y, yNew, tol, scale);
-        // A non-finite error (the field overflowed or returned NaN) rejects the step, which shrinks it.
-        nonFinite = !Number.isFinite(errNorm);
-        h = nextStepSize(errNorm, Math.abs(hs), DOPRI5.errorOrder, rejectedHere, maxStep);
-        accepted = accepts(errNorm);
-        if (!accepted) {
-          rejectedHere = true;
-          nrejected++;
-        }
+    start(s, x0, out, dense);
+    if (t1 !== t0) {
+      s.h = firstStepSize(s);
+      while (dir * (t1 - s.t) > 0) {
+        attemptStep(s);
+        advance(s, out, dense);
       }
-      nsteps++;
-      if (dense) dense.afterStep(t, tNew, hs, y, yNew, K);
-      else out.push(tNew, yNew);
-      t = tNew;
-      const swap = y;
-      y = yNew;
-      yNew = swap;
-      // First same as last: the new point's derivative is the next step's first stage.
-      const k0 = K[0];
-      K[0] = K[last];
-      K[last] = k0;
     }
-    return result();
+    return { ...out.result(), dim, nfev: s.nfev, nsteps: s.nsteps, nrejected: s.nrejected };
   } finally {
     workCache.set(dim, w);
   }
+}
+
+/** Checks the initial state, copies it into s.y and records it as the first output. */
+function start(s: Solve, x0: ArrayLike<number>, out: Trajectory, dense: DenseOutput | undefined): void {
+  const bad0 = firstNonFiniteIndex(x0);
+  if (bad0 >= 0) throw new IntegrationError('non-finite', `rk45: the initial state is not finite (component ${bad0} is ${x0[bad0]})`, s.t);
+  for (let i = 0; i < x0.length; i++) s.y[i] = x0[i];
+  if (dense) dense.start(s.t, s.y);
+  else out.push(s.t, s.y);
+}
+
+/**
+ * Evaluates the field at the initial state into the first stage (the first step reuses it) and
+ * returns scipy's initial step size; two field evaluations. Throws where either is not finite.
+ */
+function firstStepSize(s: Solve): number {
+  const { f, t, y, w } = s;
+  const K = w.stages.k;
+  f(t, y, K[0]);
+  s.nfev++;
+  if (firstNonFiniteIndex(K[0]) >= 0)
+    throw new IntegrationError('non-finite', `rk45: the field is not finite at the initial state (t = ${t})`, t);
+  const h = initialStepSize(f, t, y, K[0], s.dir, Math.abs(s.t1 - t), DOPRI5.errorOrder, s.tol, {
+    scale: w.scale,
+    probe: w.stages.stage,
+    fProbe: K[1],
+  });
+  s.nfev++;
+  if (!(h > 0 && Number.isFinite(h)))
+    throw new IntegrationError('non-finite', `rk45: the initial step size is ${h} (the field is not finite near the initial state)`, t);
+  return h;
+}
+
+/**
+ * Attempts steps from s.t, shrinking s.h after each rejection, until one is accepted: leaves it in
+ * s.tNew, s.hs and s.yNew, and the next proposed size in s.h. Throws past maxSteps attempts, or when
+ * the step falls below the smallest representable one at t.
+ */
+function attemptStep(s: Solve): void {
+  const { f, t, t1, dir, tol, w } = s;
+  const minStep = minStepSize(t);
+  let rejectedHere = false;
+  for (;;) {
+    if (++s.attempts > s.maxSteps)
+      throw new IntegrationError(
+        'step-limit',
+        `rk45: gave up after ${s.maxSteps} steps at t = ${t} (rtol ${tol.rtol}, atol ${tol.atol}); the problem may be stiff or singular`,
+        t,
+      );
+    if (s.h < minStep) {
+      if (s.nonFinite) throw new IntegrationError('non-finite', `rk45: the solution became non-finite at t = ${t} (the field blew up)`, t);
+      throw new IntegrationError(
+        'step-too-small',
+        `rk45: step size fell below ${minStep} at t = ${t}; the solution may be singular (collision?)`,
+        t,
+      );
+    }
+    let tNew = t + dir * s.h;
+    if (dir * (tNew - t1) > 0) tNew = t1;
+    const hs = tNew - t;
+    s.nfev += embeddedStep(DOPRI5, f, t, hs, tNew, s.y, w.stages, s.yNew, w.err);
+    const errNorm = errorNorm(w.err, s.y, s.yNew, tol, w.scale);
+    // A non-finite error rejects the step, which shrinks it.
+    s.nonFinite = !Number.isFinite(errNorm);
+    s.h = nextStepSize(errNorm, Math.abs(hs), DOPRI5.errorOrder, rejectedHere, tol.maxStep);
+    if (accepts(errNorm)) {
+      s.tNew = tNew;
+      s.hs = hs;
+      return;
+    }
+    rejectedHere = true;
+    s.nrejected++;
+  }
+}
+
+/** Records the accepted step's output and moves to its end point, swapping buffers instead of copying. */
+function advance(s: Solve, out: Trajectory, dense: DenseOutput | undefined): void {
+  const K = s.w.stages.k;
+  const last = K.length - 1;
+  s.nsteps++;
+  if (dense) dense.afterStep(s.t, s.tNew, s.hs, s.y, s.yNew, K);
+  else out.push(s.tNew, s.yNew);
+  s.t = s.tNew;
+  const swap = s.y;
+  s.y = s.yNew;
+  s.yNew = swap;
+  // First same as last: the new point's derivative is the next step's first stage.
+  const k0 = K[0];
+  K[0] = K[last];
+  K[last] = k0;
 }

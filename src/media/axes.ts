@@ -22,49 +22,86 @@ export interface Axes {
 
 let clipCounter = 0;
 
-export function makeAxes(
-  rect: Rect,
-  xDomain: [number, number],
-  yDomain: [number, number],
-  o: { logX?: boolean; logY?: boolean; xLabel?: string; yLabel?: string; title?: string; grid?: boolean } = {},
-): Axes {
+/** Options of makeAxes: log scales, axis labels, title, and whether to draw grid lines (default true). */
+export interface AxesOptions {
+  logX?: boolean;
+  logY?: boolean;
+  xLabel?: string;
+  yLabel?: string;
+  title?: string;
+  grid?: boolean;
+}
+
+/** The SVG pieces being built for one set of axes: what goes under the data and what over it. */
+interface Layers {
+  rect: Rect;
+  grid: boolean;
+  under: string[];
+  over: string[];
+}
+
+/**
+ * Axes over `rect` mapping xDomain and yDomain to pixels (y pointing up), with ticks chosen from the
+ * rectangle's size. Each call gets a fresh clip id, so several axes can share one SVG document.
+ */
+export function makeAxes(rect: Rect, xDomain: [number, number], yDomain: [number, number], o: AxesOptions = {}): Axes {
   const sx = makeScale(xDomain, [rect.x, rect.x + rect.w], o.logX);
   const sy = makeScale(yDomain, [rect.y + rect.h, rect.y], o.logY);
   const clipId = `clip${clipCounter++}`;
-  const under: string[] = [
-    `<defs><clipPath id="${clipId}"><rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}"/></clipPath></defs>`,
-    `<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="#ffffff"/>`,
-  ];
-  const over: string[] = [];
-  const grid = o.grid ?? true;
-  const bottom = rect.y + rect.h;
-
+  const L: Layers = {
+    rect,
+    grid: o.grid ?? true,
+    under: [
+      `<defs><clipPath id="${clipId}"><rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}"/></clipPath></defs>`,
+      `<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="#ffffff"/>`,
+    ],
+    over: [],
+  };
   const xt = axisTicks(xDomain, !!o.logX, Math.max(2, Math.round(rect.w / 90)));
   const yt = axisTicks(yDomain, !!o.logY, Math.max(2, Math.round(rect.h / 60)));
   // 10^k labels only when every label is a power of ten; mixed 0.2 / 10^-1 reads badly.
   const xPow = !!o.logX && xt.major.every(isPow10);
   const yPow = !!o.logY && yt.major.every(isPow10);
-  for (const v of xt.minor) {
+  minorTicks(L, sx, sy, xt.minor, yt.minor);
+  const widest = majorTicks(L, sx, sy, xt.major, yt.major, xPow, yPow);
+  frameAndLabels(L, o, widest);
+  return { rect, sx, sy, clipId, under: L.under.join(''), over: L.over.join('') };
+}
+
+/** Light grid lines (under) and 3 px tick marks (over) at the minor tick values, x then y. */
+function minorTicks(L: Layers, sx: Scale, sy: Scale, xs: number[], ys: number[]): void {
+  const { rect, grid, under, over } = L;
+  const bottom = rect.y + rect.h;
+  for (const v of xs) {
     const x = sx(v);
     if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#f2f2f2" stroke-width="1"/>`);
     over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 3)}" stroke="#444" stroke-width="1"/>`);
   }
-  for (const v of yt.minor) {
+  for (const v of ys) {
     const y = sy(v);
     if (grid)
       under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#f2f2f2" stroke-width="1"/>`);
     over.push(`<line x1="${n2(rect.x - 3)}" y1="${n2(y)}" x2="${n2(rect.x)}" y2="${n2(y)}" stroke="#444" stroke-width="1"/>`);
   }
-  const xLabels = fmtTicks(xt.major);
-  const yLabels = fmtTicks(yt.major);
-  xt.major.forEach((v, k) => {
+}
+
+/**
+ * Grid lines (under), 5 px tick marks and labels (over) at the major tick values, x then y; labels
+ * as 10^k where xPow / yPow. Returns the widest y label in characters, which places the y-axis label.
+ */
+function majorTicks(L: Layers, sx: Scale, sy: Scale, xs: number[], ys: number[], xPow: boolean, yPow: boolean): number {
+  const { rect, grid, under, over } = L;
+  const bottom = rect.y + rect.h;
+  const xLabels = fmtTicks(xs);
+  const yLabels = fmtTicks(ys);
+  xs.forEach((v, k) => {
     const x = sx(v);
     if (grid) under.push(`<line x1="${n2(x)}" y1="${n2(rect.y)}" x2="${n2(x)}" y2="${n2(bottom)}" stroke="#e3e3e3" stroke-width="1"/>`);
     over.push(`<line x1="${n2(x)}" y1="${n2(bottom)}" x2="${n2(x)}" y2="${n2(bottom + 5)}" stroke="#444" stroke-width="1"/>`);
     over.push(text(x, bottom + 18, xPow ? fmtPow10(v) : esc(xLabels[k]), { size: 11, anchor: 'middle', raw: true }));
   });
   let widest = 0;
-  yt.major.forEach((v, k) => {
+  ys.forEach((v, k) => {
     const y = sy(v);
     if (grid)
       under.push(`<line x1="${n2(rect.x)}" y1="${n2(y)}" x2="${n2(rect.x + rect.w)}" y2="${n2(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
@@ -73,6 +110,13 @@ export function makeAxes(
     widest = Math.max(widest, yPow ? 4 : yLabels[k].length);
     over.push(text(rect.x - 8, y + 4, label, { size: 11, anchor: 'end', raw: true }));
   });
+  return widest;
+}
+
+/** The frame, then the axis labels (the y label clear of tick labels `widest` characters wide) and the title. */
+function frameAndLabels(L: Layers, o: AxesOptions, widest: number): void {
+  const { rect, over } = L;
+  const bottom = rect.y + rect.h;
   over.push(
     `<rect x="${n2(rect.x)}" y="${n2(rect.y)}" width="${n2(rect.w)}" height="${n2(rect.h)}" fill="none" stroke="#444" stroke-width="1"/>`,
   );
@@ -82,7 +126,6 @@ export function makeAxes(
     over.push(text(lx, rect.y + rect.h / 2, o.yLabel, { size: 13, anchor: 'middle', rotate: true }));
   }
   if (o.title) over.push(text(rect.x + rect.w / 2, rect.y - 10, o.title, { size: 14, anchor: 'middle', weight: 'bold' }));
-  return { rect, sx, sy, clipId, under: under.join(''), over: over.join('') };
 }
 
 function isPow10(v: number): boolean {

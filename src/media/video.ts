@@ -1,9 +1,10 @@
 // Rollout videos: grey N x N frame sequences side by side (truth | baseline | HNN), labelled, as an
 // animated GIF (always available) or an MP4 (needs ffmpeg on the PATH).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { makeDir } from '../util/files.ts';
 import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { dirname, extname } from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors.ts';
@@ -116,55 +117,18 @@ export function composePanels(panels: VideoPanel[], size: number, opts: ComposeO
   const L = composeLayout(panels.length, size, opts);
   const gap = opts.gap ?? 8;
   const ch = opts.channels ?? 1;
-  panels.forEach((p, k) => {
-    if (p.frames.length === 0) throw new Error(`composePanels: panel ${k} ("${p.label}") has no frames`);
-    p.frames.forEach((f, i) => {
-      if (f.length !== size * size * ch)
-        throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}x${ch}`);
-    });
-  });
+  checkPanelFrames(panels, size, ch);
   const nFrames = Math.max(...panels.map((p) => p.frames.length));
   const { width, height, panel: P, labelHeight, fontScale } = L;
   const map = axisMap(size, P, !!opts.smooth);
-
-  // Static parts (strips, gaps, labels) drawn once, then copied into every frame.
-  const base = new Uint8Array(width * height * 3).fill(STRIP);
+  const base = labelledBase(panels, L, gap);
   const textY = Math.floor((labelHeight - GLYPH_H * fontScale) / 2);
-  panels.forEach((p, k) => {
-    const x0 = k * (P + gap);
-    const label = fitLabel(p.label, P, fontScale);
-    drawText(base, width, height, x0 + Math.floor((P - textWidth(label, fontScale)) / 2), textY, label, fontScale, [INK, INK, INK]);
-  });
-
   const frames: Uint8Array[] = [];
   for (let t = 0; t < nFrames; t++) {
     const img = base.slice();
     panels.forEach((p, k) => {
       const src = p.frames[Math.min(t, p.frames.length - 1)];
-      const x0 = k * (P + gap);
-      for (let y = 0; y < P; y++) {
-        const r0 = map.i0[y] * size;
-        const r1 = map.i1[y] * size;
-        const wy = map.w[y];
-        let o = ((labelHeight + y) * width + x0) * 3;
-        for (let x = 0; x < P; x++, o += 3) {
-          const c0 = map.i0[x];
-          const c1 = map.i1[x];
-          const wx = map.w[x];
-          if (ch === 1) {
-            const top = src[r0 + c0] + wx * (src[r0 + c1] - src[r0 + c0]);
-            const bot = src[r1 + c0] + wx * (src[r1 + c1] - src[r1 + c0]);
-            img[o] = img[o + 1] = img[o + 2] = toByte(top + wy * (bot - top));
-            continue;
-          }
-          for (let q = 0; q < 3; q++) {
-            const at = (r: number, c: number) => src[(r + c) * 3 + q];
-            const top = at(r0, c0) + wx * (at(r0, c1) - at(r0, c0));
-            const bot = at(r1, c0) + wx * (at(r1, c1) - at(r1, c0));
-            img[o + q] = toByte(top + wy * (bot - top));
-          }
-        }
-      }
+      drawPanel(img, width, k * (P + gap), labelHeight, src, size, ch, map);
     });
     if (opts.counter) {
       const s = fitLabel(`frame ${t + 1}/${nFrames}`, width, fontScale);
@@ -177,6 +141,71 @@ export function composePanels(panels: VideoPanel[], size: number, opts: ComposeO
     frames.push(img);
   }
   return { frames, width, height };
+}
+
+/** Throws unless every panel has at least one frame and every frame size x size x ch values. */
+function checkPanelFrames(panels: VideoPanel[], size: number, ch: number): void {
+  panels.forEach((p, k) => {
+    if (p.frames.length === 0) throw new Error(`composePanels: panel ${k} ("${p.label}") has no frames`);
+    p.frames.forEach((f, i) => {
+      if (f.length !== size * size * ch)
+        throw new Error(`composePanels: panel ${k} frame ${i} has ${f.length} values, expected ${size}x${size}x${ch}`);
+    });
+  });
+}
+
+/** The parts every frame shares (strips, gaps, the panels' labels centred above them), drawn once and copied into each frame. */
+function labelledBase(panels: VideoPanel[], L: ComposeLayout, gap: number): Uint8Array {
+  const { width, height, panel: P, labelHeight, fontScale } = L;
+  const base = new Uint8Array(width * height * 3).fill(STRIP);
+  const textY = Math.floor((labelHeight - GLYPH_H * fontScale) / 2);
+  panels.forEach((p, k) => {
+    const x0 = k * (P + gap);
+    const label = fitLabel(p.label, P, fontScale);
+    drawText(base, width, height, x0 + Math.floor((P - textWidth(label, fontScale)) / 2), textY, label, fontScale, [INK, INK, INK]);
+  });
+  return base;
+}
+
+/**
+ * Upscales one N x N frame `src` (ch values per pixel) into the RGB image `img` of the given width,
+ * its top-left corner at (x0, y0), through the per-axis map (nearest or bilinear); the panel's side
+ * is the map's length.
+ */
+function drawPanel(
+  img: Uint8Array,
+  width: number,
+  x0: number,
+  y0: number,
+  src: Float32Array,
+  size: number,
+  ch: number,
+  map: ReturnType<typeof axisMap>,
+): void {
+  const P = map.i0.length;
+  for (let y = 0; y < P; y++) {
+    const r0 = map.i0[y] * size;
+    const r1 = map.i1[y] * size;
+    const wy = map.w[y];
+    let o = ((y0 + y) * width + x0) * 3;
+    for (let x = 0; x < P; x++, o += 3) {
+      const c0 = map.i0[x];
+      const c1 = map.i1[x];
+      const wx = map.w[x];
+      if (ch === 1) {
+        const top = src[r0 + c0] + wx * (src[r0 + c1] - src[r0 + c0]);
+        const bot = src[r1 + c0] + wx * (src[r1 + c1] - src[r1 + c0]);
+        img[o] = img[o + 1] = img[o + 2] = toByte(top + wy * (bot - top));
+        continue;
+      }
+      for (let q = 0; q < 3; q++) {
+        const at = (r: number, c: number) => src[(r + c) * 3 + q];
+        const top = at(r0, c0) + wx * (at(r0, c1) - at(r0, c0));
+        const bot = at(r1, c0) + wx * (at(r1, c1) - at(r1, c0));
+        img[o + q] = toByte(top + wy * (bot - top));
+      }
+    }
+  }
 }
 
 function commandWorks(cmd: string): boolean {
@@ -219,10 +248,45 @@ export async function writeVideo(path: string, video: ComposedVideo, opts: { fps
   throw new UserError(`unsupported video format "${ext || '(none)'}" for ${path}: use .gif or .mp4`);
 }
 
+/** Pipes the frames to ffmpeg as raw RGB into a temporary file, renamed to `path` once ffmpeg succeeds. */
 async function ffmpegMp4(path: string, video: ComposedVideo, fps: number): Promise<void> {
   makeDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
-  const args = [
+  const child = spawn('ffmpeg', mp4Args(video, fps, tmp), { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+  const closed = done.then(
+    () => undefined,
+    () => undefined,
+  );
+  // If ffmpeg exits early, writes fail with EPIPE; the exit code and stderr explain why.
+  child.stdin.on('error', () => {});
+  try {
+    await writeFrames(child, video, closed);
+  } catch (e) {
+    child.kill();
+    await done.catch(() => -1);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  child.stdin.end();
+  const code = await done;
+  if (code !== 0) {
+    rmSync(tmp, { force: true });
+    throw new Error(`ffmpeg failed (exit ${code}) writing ${path}: ${stderr.trim()}`);
+  }
+  renameSync(tmp, path);
+}
+
+/** ffmpeg's arguments: raw rgb24 frames of the video's size on stdin at fps, an MP4 at `out`. */
+function mp4Args(video: ComposedVideo, fps: number, out: string): string[] {
+  return [
     '-hide_banner',
     '-loglevel',
     'error',
@@ -246,43 +310,25 @@ async function ffmpegMp4(path: string, video: ComposedVideo, fps: number): Promi
     '+faststart',
     '-f',
     'mp4',
-    tmp,
+    out,
   ];
-  const child = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const done = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-  const closed = done.then(
-    () => undefined,
-    () => undefined,
-  );
-  // If ffmpeg exits early, writes fail with EPIPE; the exit code and stderr explain why.
-  child.stdin.on('error', () => {});
-  try {
-    for (const f of video.frames) {
-      if (f.length !== video.width * video.height * 3)
-        throw new Error(`writeVideo: frame has ${f.length} bytes, expected ${video.width}x${video.height}x3`);
-      if (!child.stdin.write(f)) await Promise.race([once(child.stdin, 'drain').catch(() => undefined), closed]);
-      if (child.exitCode !== null) break;
-    }
-  } catch (e) {
-    child.kill();
-    await done.catch(() => -1);
-    rmSync(tmp, { force: true });
-    throw e;
+}
+
+/**
+ * Writes the frames to ffmpeg's stdin, waiting for drain under back-pressure and stopping early if
+ * ffmpeg has exited (`closed` settles then). Throws on a frame of the wrong size.
+ */
+async function writeFrames(
+  child: ChildProcessByStdio<Writable, null, Readable>,
+  video: ComposedVideo,
+  closed: Promise<void>,
+): Promise<void> {
+  for (const f of video.frames) {
+    if (f.length !== video.width * video.height * 3)
+      throw new Error(`writeVideo: frame has ${f.length} bytes, expected ${video.width}x${video.height}x3`);
+    if (!child.stdin.write(f)) await Promise.race([once(child.stdin, 'drain').catch(() => undefined), closed]);
+    if (child.exitCode !== null) break;
   }
-  child.stdin.end();
-  const code = await done;
-  if (code !== 0) {
-    rmSync(tmp, { force: true });
-    throw new Error(`ffmpeg failed (exit ${code}) writing ${path}: ${stderr.trim()}`);
-  }
-  renameSync(tmp, path);
 }
 
 export interface VideoInfo {

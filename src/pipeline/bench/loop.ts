@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PixelModel } from '../../../models/pixel.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
-import { pixelTrainConfig, splitSampleLosses, trainPixelModel } from '../../train/pixel.ts';
+import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelTrainConfig } from '../../train/pixel.ts';
 import { type PixelData } from '../../../datasets/pixel-load.ts';
 import { pixelPendulumTask } from '../../systems/pendulum.ts';
 import { Rng } from '../../util/rng.ts';
-import { pixelBenchStep } from './steps.ts';
+import { pixelBenchStep, type BenchStep } from './steps.ts';
 
 export interface LoopOverhead {
   settings: {
@@ -53,13 +53,27 @@ function randomPixelData(): PixelData {
   };
 }
 
-export async function benchTrainingLoop(o: {
+/** Settings of benchTrainingLoop; the defaults are short runs with the log and checkpoint intervals scaled to them. */
+export interface LoopBenchOptions {
   updates?: number;
   logEvery?: number;
   checkpointEvery?: number;
   repeats?: number;
   threads: number;
-}): Promise<LoopOverhead> {
+}
+
+/** The bare step's timings: every run's ms, and the median of each block of runs in the order the blocks ran. */
+interface BareTimes {
+  runs: number[];
+  blocks: number[];
+}
+
+/**
+ * Times trainPixelModel's whole loop against its bare step: repeats runs of the loop, each between
+ * two blocks of bare steps on a warmed-up engine, so drift in the machine's speed cancels; then one
+ * evaluation and one checkpoint alone, to say how much of the overhead they are.
+ */
+export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhead> {
   const [updates, logEvery, checkpointEvery, repeats] = [o.updates ?? 60, o.logEvery ?? 20, o.checkpointEvery ?? 25, o.repeats ?? 5];
   const data = randomPixelData();
   const cfg = {
@@ -69,52 +83,93 @@ export async function benchTrainingLoop(o: {
   const K = cfg.loss.rolloutSteps ?? 1;
   const bare = await pixelBenchStep(K, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
   for (let i = 0; i < 3; i++) await bare.run();
-  const [bareMs, bareBlocks] = [[] as number[], [] as number[]];
-  const bareBlock = async () => {
-    const block: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t = performance.now();
-      await bare.run();
-      block.push(performance.now() - t);
-    }
-    bareMs.push(...block);
-    bareBlocks.push(median(block));
-  };
+  const bareTimes: BareTimes = { runs: [], blocks: [] };
   const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-loop-'));
   try {
-    const loopRunsMs: number[] = [];
-    let trained: PixelModel | null = null;
-    for (let r = 0; r < repeats; r++) {
-      await bareBlock();
-      const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows: data.test.rows });
-      loopRunsMs.push(run.msPerStep);
-      trained?.dispose();
-      trained = run.model;
-    }
-    await bareBlock();
+    const { loopRunsMs, trained } = await alternateRuns(cfg, data, dir, repeats, bare, bareTimes);
     bare.dispose();
     const pieces = timePieces(trained!, data, cfg.loss, dir);
     trained!.dispose();
-    const [bareStepMs, loopMsPerStep] = [median(bareMs), median(loopRunsMs)];
-    const around = (r: number) => (bareBlocks[r] + bareBlocks[r + 1]) / 2;
-    const overheadRunsPercent = loopRunsMs.map((ms, r) => (100 * (ms - around(r))) / around(r));
-    // what is left once the scaled evaluations and checkpoints are taken out: batching and bookkeeping
-    const evaluations = Math.floor((updates - 1) / logEvery) + 1 + ((updates - 1) % logEvery === 0 ? 0 : 1);
-    const checkpoints = Math.floor((updates - 1) / checkpointEvery);
-    const residual = loopMsPerStep - bareStepMs - (pieces.evaluationMs * evaluations + pieces.checkpointMs * checkpoints) / updates;
-    return {
-      settings: { updates, logEvery, checkpointEvery, evalRows: data.test.rows, trainRows: data.train.rows, repeats, threads: o.threads },
-      loopMsPerStep,
-      bareStepMs,
-      overheadPercent: median(overheadRunsPercent),
-      loopRunsMs,
-      overheadRunsPercent,
-      ...pieces,
-      protocolOverheadPercent: (100 * (residual + pieces.evaluationMs / 200 + pieces.checkpointMs / 250)) / bareStepMs,
+    const settings = {
+      updates,
+      logEvery,
+      checkpointEvery,
+      evalRows: data.test.rows,
+      trainRows: data.train.rows,
+      repeats,
+      threads: o.threads,
     };
+    return overheads(settings, loopRunsMs, bareTimes, pieces);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Ten runs of the bare step, each one's ms and the block's median added to `times`. */
+async function bareBlock(bare: BenchStep, times: BareTimes): Promise<void> {
+  const block: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    await bare.run();
+    block.push(performance.now() - t);
+  }
+  times.runs.push(...block);
+  times.blocks.push(median(block));
+}
+
+/**
+ * `repeats` loop runs, each after a bare block, and a last bare block: loop run r lies between
+ * bare blocks r and r + 1. Returns each run's ms per update and the last run's model (the caller disposes it).
+ */
+async function alternateRuns(
+  cfg: PixelTrainConfig,
+  data: PixelData,
+  dir: string,
+  repeats: number,
+  bare: BenchStep,
+  bareTimes: BareTimes,
+): Promise<{ loopRunsMs: number[]; trained: PixelModel | null }> {
+  const loopRunsMs: number[] = [];
+  let trained: PixelModel | null = null;
+  for (let r = 0; r < repeats; r++) {
+    await bareBlock(bare, bareTimes);
+    const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows: data.test.rows });
+    loopRunsMs.push(run.msPerStep);
+    trained?.dispose();
+    trained = run.model;
+  }
+  await bareBlock(bare, bareTimes);
+  return { loopRunsMs, trained };
+}
+
+/**
+ * The loop's overheads over the bare step: per run against the bare blocks around it, and at the
+ * protocol's intervals once the scaled runs' evaluations and checkpoints are taken out.
+ */
+function overheads(
+  settings: LoopOverhead['settings'],
+  loopRunsMs: number[],
+  bareTimes: BareTimes,
+  pieces: { evaluationMs: number; checkpointMs: number },
+): LoopOverhead {
+  const { updates, logEvery, checkpointEvery } = settings;
+  const [bareStepMs, loopMsPerStep] = [median(bareTimes.runs), median(loopRunsMs)];
+  const around = (r: number) => (bareTimes.blocks[r] + bareTimes.blocks[r + 1]) / 2;
+  const overheadRunsPercent = loopRunsMs.map((ms, r) => (100 * (ms - around(r))) / around(r));
+  // what is left once the scaled evaluations and checkpoints are taken out: batching and bookkeeping
+  const evaluations = Math.floor((updates - 1) / logEvery) + 1 + ((updates - 1) % logEvery === 0 ? 0 : 1);
+  const checkpoints = Math.floor((updates - 1) / checkpointEvery);
+  const residual = loopMsPerStep - bareStepMs - (pieces.evaluationMs * evaluations + pieces.checkpointMs * checkpoints) / updates;
+  return {
+    settings,
+    loopMsPerStep,
+    bareStepMs,
+    overheadPercent: median(overheadRunsPercent),
+    loopRunsMs,
+    overheadRunsPercent,
+    ...pieces,
+    protocolOverheadPercent: (100 * (residual + pieces.evaluationMs / 200 + pieces.checkpointMs / 250)) / bareStepMs,
+  };
 }
 
 /** One evaluation and one checkpoint write, timed alone on a trained model. */
