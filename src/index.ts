@@ -36,12 +36,11 @@ export {
   buildStateDataset,
   writeStateDataset,
   loadStateDataset,
-  energyEvalConfig,
   linspace,
   type StateDataset,
   type StateOverrides,
-  type EnergyEvalSettings,
 } from '../datasets/state.ts';
+export { energyEvalConfig, type EnergyEvalSettings } from '../datasets/energy-eval.ts';
 export { generatePixelDataset, renderTruth, sampleInitialStates, type PixelDatasetOptions } from '../datasets/pixel.ts';
 export { readDataset, readManifest, type DatasetManifest } from '../datasets/format.ts';
 // Your own data (docs/IMPORT.md): trajectories and videos as datasets of the import tasks

@@ -14,14 +14,8 @@ import { realPendulumTask } from '../src/systems/pendulum.ts';
 import { twoBody } from '../src/systems/two-body.ts';
 import { threeBody } from '../src/systems/three-body.ts';
 import { loadMeasured } from '../datasets/measured.ts';
-import {
-  buildStateDataset,
-  energyEvalConfig,
-  loadStateDataset,
-  linspace,
-  writeStateDataset,
-  type StateDataset,
-} from '../datasets/state.ts';
+import { buildStateDataset, loadStateDataset, linspace, writeStateDataset, type StateDataset } from '../datasets/state.ts';
+import { energyEvalConfig } from '../datasets/energy-eval.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hnn-state-'));
 

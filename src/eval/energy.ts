@@ -9,7 +9,8 @@
 // A true rollout that fails (the integrator gave up: the trajectory blew up or hit a singularity)
 // says nothing about the model: it is left out of every mean and reported, with the reasons. When
 // more than half fail, the evaluation is refused (UserError naming the cause and the fix).
-import { energyEvalConfig, type EnergyEvalSettings, type TaskRef } from '../../datasets/state.ts';
+import { type TaskRef } from '../../datasets/state.ts';
+import { energyEvalConfig, type EnergyEvalSettings } from '../../datasets/energy-eval.ts';
 import { integrateHeld } from '../integrate/held.ts';
 import { IntegrationError } from '../integrate/errors.ts';
 import type { Field } from '../systems/system.ts';

@@ -1,15 +1,8 @@
 // One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  energyEvalConfig,
-  loadStateDataset,
-  STATE_GENERATOR_VERSION,
-  stateTaskOf,
-  writeStateDataset,
-  type EnergyEvalSettings,
-  type StateDataset,
-} from '../../datasets/state.ts';
+import { loadStateDataset, STATE_GENERATOR_VERSION, stateTaskOf, writeStateDataset, type StateDataset } from '../../datasets/state.ts';
+import { energyEvalConfig, type EnergyEvalSettings } from '../../datasets/energy-eval.ts';
 import type { SimulatedEnergyEval, StateTask } from '../tasks/task.ts';
 import type { LatentStep } from '../tasks/vocabulary.ts';
 import { parseOptions } from '../util/options.ts';
