@@ -15,6 +15,7 @@ import {
 import { pixelTwoBodyTask, twoBodyTask } from './builtin/two-body.ts';
 import { threeBodyTask } from './builtin/three-body.ts';
 import { doublePendulumTask, pixelDoublePendulumTask } from './builtin/double-pendulum.ts';
+import { cartPendulumTask, pixelCartPendulumTask } from './builtin/cart-pendulum.ts';
 import type { PixelTask, StateTask, Suite, Task } from './task.ts';
 
 /** The built-in tasks, in the order `hnn tasks` lists them. */
@@ -34,6 +35,8 @@ export const TASKS: readonly Task[] = [
   dampedSpringGridTask,
   realPendulumMidpointTask,
   pixelDampedPendulumTask,
+  cartPendulumTask,
+  pixelCartPendulumTask,
 ];
 
 /** The built-in tasks' names. */
