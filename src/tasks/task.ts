@@ -112,8 +112,8 @@ export interface StateTask extends TaskBase {
   kind: 'state';
   /**
    * The web page trains it live: `hnn web` ships its seed-0 dataset and the page trains the
-   * protocol's model on it in the browser. For systems whose model (full batch) takes milliseconds
-   * per step, so a loss curve forms within seconds (default false).
+   * protocol's model on it in the browser. Meant for systems whose protocol model (200 x 200, full
+   * batch) takes a few milliseconds per step, so a loss curve forms within seconds (default false).
    */
   liveTrain?: boolean;
   data: StateDataSpec;
