@@ -10,7 +10,7 @@ import { DISSIPATION_ALIVE_SHARE } from '../models/kinds.ts';
 import { trainStateModel, type StateTrainConfig } from '../src/train/state.ts';
 import { buildStateDataset } from '../datasets/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
-import { dampedSpringTask } from '../src/systems/spring.ts';
+import { dampedSpringTask } from '../src/tasks/builtin/spring.ts';
 import { JsonlLog } from '../src/train/log.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

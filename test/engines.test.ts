@@ -23,7 +23,7 @@ import { pixelTrainConfig, pixelVariables, trainPixelModel } from '../src/train/
 import { type PixelData } from '../datasets/pixel-load.ts';
 import { stateVariables } from '../src/train/state.ts';
 import { stateStepDefinition, windowStepDefinition } from '../src/train/step-definition.ts';
-import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const random = (n: number, seed: number, f: (r: Rng) => number = (r) => r.normal()) => {

@@ -11,7 +11,7 @@ import { initBackend } from '../src/tf/backend.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { buildStateDataset } from '../datasets/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
-import { springTask } from '../src/systems/spring.ts';
+import { springTask } from '../src/tasks/builtin/spring.ts';
 
 const gpu = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' }).status === 0;
 

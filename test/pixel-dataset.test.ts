@@ -15,9 +15,10 @@ import {
   testTrialCount,
   type PixelDatasetOptions,
 } from '../datasets/pixel.ts';
-import { gymPendulum, pendulumSystem, pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { gymPendulum, pendulumSystem } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { pixelTasks } from '../src/tasks/registry.ts';
-import { pixelTwoBodyTask } from '../src/systems/two-body.ts';
+import { pixelTwoBodyTask } from '../src/tasks/builtin/two-body.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const TASK = pixelPendulumTask.name;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
-import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { loadPixelDataset } from '../datasets/pixel-load.ts';
 
 const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);

@@ -3,7 +3,8 @@
 // trials follow their systems (the exact one conserves energy; matter-js visibly does not).
 import { describe, expect, it } from 'vitest';
 import { Rasterizer, simulateFrames, simulateMatter, sourceOf, toPixels } from '../renderer/index.ts';
-import { gymPendulum, pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { gymPendulum } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { spring } from '../src/systems/spring.ts';
 import { twoBody } from '../src/systems/two-body.ts';
 import type { Shape } from '../src/systems/scene.ts';

@@ -173,7 +173,7 @@ describe('reproduce table', () => {
     await runReproduce(o);
     const path = join(out, 'pixel-two-body', 'seed0', 'hnn', 'metrics.json');
     const fresh = JSON.parse(readFileSync(path, 'utf8'));
-    expect(fresh.rollout.latentMap).toBe('quadratic'); // the task's map (src/systems/two-body.ts)
+    expect(fresh.rollout.latentMap).toBe('quadratic'); // the task's map (src/tasks/builtin/two-body.ts)
     // as a run scored before quadratic maps existed: no latentMap field, another energy
     const { latentMap, ...rollout } = fresh.rollout;
     expect(latentMap).toBe('quadratic');
@@ -191,7 +191,7 @@ describe('reproduce table', () => {
     expect(third.rollout.integrator).toBe('leapfrog-frame');
     expect(third.vptPerTrial).toEqual(fresh.vptPerTrial);
     expect(third.trainSeconds).toBe(fresh.trainSeconds);
-    // the task's rollouts are projected by the autoencoder (src/systems/two-body.ts); asked for none,
+    // the task's rollouts are projected by the autoencoder (src/tasks/builtin/two-body.ts); asked for none,
     // the same model is evaluated again without it, and the table says so
     expect(fresh.rollout.projection).toBe('autoencoder');
     await runReproduce({ ...o, projection: 'none' });

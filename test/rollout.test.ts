@@ -5,7 +5,7 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePixelDataset as generate, type PixelDatasetOptions } from '../datasets/pixel.ts';
-import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 
 const generatePixelDataset = (o: PixelDatasetOptions) => generate(pixelPendulumTask, o);
 import {

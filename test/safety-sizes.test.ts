@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStateDataset } from '../datasets/state.ts';
 import { pixelDatasetBytes } from '../datasets/pixel.ts';
-import { pixelPendulumTask } from '../src/systems/pendulum.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { checkMemory, formatBytes, memoryBudget } from '../src/util/memory.ts';
 import { UserError } from '../src/util/errors.ts';
 import { expectOneLineError, hnn } from './helpers/cli.ts';

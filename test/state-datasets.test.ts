@@ -10,7 +10,7 @@ import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
 import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
 import { getTask } from '../src/tasks/registry.ts';
-import { realPendulumTask } from '../src/systems/pendulum.ts';
+import { realPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { twoBody } from '../src/systems/two-body.ts';
 import { threeBody } from '../src/systems/three-body.ts';
 import { loadMeasured } from '../datasets/measured.ts';

@@ -6,7 +6,7 @@ import { initBackend } from '../src/tf/backend.ts';
 import { trainStateModel } from '../src/train/state.ts';
 import { buildStateDataset } from '../datasets/state.ts';
 import { toStateData } from '../src/pipeline/state.ts';
-import { springTask } from '../src/systems/spring.ts';
+import { springTask } from '../src/tasks/builtin/spring.ts';
 import { hnn } from './helpers/cli.ts';
 
 describe('trajectory windows', () => {

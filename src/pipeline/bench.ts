@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { benchRenderer } from './bench/renderer.ts';
 import { initBackend, threadsFor } from '../tf/backend.ts';
-import { pixelPendulumTask } from '../systems/pendulum.ts';
+import { pixelPendulumTask } from '../tasks/builtin/pendulum.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { MAIN_JOB_LATENT_STEP } from './main-job.ts';

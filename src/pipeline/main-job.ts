@@ -13,7 +13,7 @@ import { claimOutput, markOutput } from '../util/output.ts';
 import { defaultJobs, runJobs } from './workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
-import { pixelPendulumTask } from '../systems/pendulum.ts';
+import { pixelPendulumTask } from '../tasks/builtin/pendulum.ts';
 
 /** The main job's task: the paper's pixel experiment. */
 export const MAIN_TASK = pixelPendulumTask;

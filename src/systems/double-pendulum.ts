@@ -8,10 +8,10 @@
  *
  * Chaotic beyond small swings: two nearby states part exponentially, so a learned model can only
  * follow it for a while, whatever its structure (the HNN keeps the energy, not the trajectory).
- * State layout [q1, q2, p1, p2]. Here m1 = m2 = l1 = l2 = 1 and g = 10.
+ * State layout [q1, q2, p1, p2]. Here m1 = m2 = l1 = l2 = 1 and g = 10. The task records:
+ * src/tasks/builtin/double-pendulum.ts.
  */
 import type { Rng } from '../util/rng.ts';
-import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { buildSystem, type System } from './system.ts';
 
 export interface DoublePendulumParams {
@@ -81,59 +81,3 @@ export function doublePendulumSystem(p: DoublePendulumParams, friction = 0): Sys
 }
 
 export const doublePendulum = doublePendulumSystem({ m1: 1, m2: 1, l1: 1, l2: 1, gravity: 10 });
-
-export const doublePendulumTask: StateTask = {
-  kind: 'state',
-  name: 'double-pendulum',
-  suites: [],
-  description: 'double pendulum (ours, chaotic), 4-D state',
-  system: doublePendulum,
-  data: {
-    source: 'simulated',
-    trajectories: 500,
-    t0: 0,
-    t1: 5,
-    points: 50,
-    rtol: 1e-9,
-    atol: 1e-9,
-    noiseStd: 0,
-    testFraction: 0.2,
-    first: 'test',
-    randomSource: 'rng',
-  },
-  train: { steps: 5000, batchSize: 200, weightDecay: 0, lr: 1e-3, hidden: [200, 200] },
-  energy: { count: 15, t1: 10, points: 200, rtol: 1e-9, atol: 1e-9, states: 'sampler' },
-  quick: { steps: 800, data: { trajectories: 100 } },
-};
-
-/** Smaller swings for pixels: both bobs stay in the frame, the motion is still irregular. */
-function pixelSwing(rng: Rng): Float64Array {
-  return Float64Array.of(rng.range(-0.8, 0.8), rng.range(-0.8, 0.8), 0.3 * rng.normal(), 0.3 * rng.normal());
-}
-
-export const pixelDoublePendulumTask: PixelTask = {
-  kind: 'pixel',
-  name: 'pixel-double-pendulum',
-  suites: ['pixels'],
-  description: 'double pendulum from pixels (ours, chaotic): 28x28 frames, dt = 0.05',
-  system: doublePendulum,
-  data: {
-    trials: 200,
-    frames: 103,
-    size: 28,
-    frameDt: 0.05,
-    substeps: 64,
-    testFraction: 0.2,
-    sample: pixelSwing,
-    sampling: { angles: 'q1, q2 ~ U(-0.8, 0.8)', momenta: 'p1, p2 ~ 0.3 N(0, 1)' },
-    samples: 8,
-    // --random-params: both masses and both lengths per trial
-    randomParams: {
-      ranges: { m1: [0.5, 1.5], m2: [0.5, 1.5], l1: [0.8, 1], l2: [0.8, 1] },
-      system: (p) => doublePendulumSystem({ m1: p.m1, m2: p.m2, l1: p.l1, l2: p.l2, gravity: 10 }),
-    },
-  },
-  train: PIXEL_TRAIN,
-  evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: null },
-  quick: { steps: 300 },
-};

@@ -14,9 +14,9 @@
  * - pixel-pendulum (paper task 5): the reference rendered Gym's Pendulum (a uniform rod, g = 10,
  *   l = 1, so phi'' = -3g/(2l) sin phi = -15 sin phi), frames dt = 0.05 apart. Here: m = 1, l = 1,
  *   g = 15 in (phi, omega = dphi/dt), drawn by this project's renderer.
+ *
+ * The task records: src/tasks/builtin/pendulum.ts.
  */
-import type { Rng } from '../util/rng.ts';
-import { PIXEL_TRAIN, type MeasuredData, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { buildSystem, type System } from './system.ts';
 import { radiusOf, randomOnCircle } from './spring.ts';
 
@@ -65,168 +65,8 @@ export function pendulumSystem(p: PendulumParams, friction = 0): System {
   });
 }
 
-const train = { lr: 1e-3, hidden: [200, 200] };
-const paperData = { source: 'simulated', trajectories: 50, t0: 0, t1: 3, points: 45, rtol: 1e-10, atol: 1e-10, noiseStd: 0.1 } as const;
-const split = { testFraction: 0.5, first: 'train', randomSource: 'numpy-legacy' } as const;
-const energy = { count: 15, t1: 20, points: 100, rtol: 1e-12, atol: 1e-12, states: 'box' } as const;
-
 /** The paper's ideal pendulum: H = 3 (1 - cos q) + p^2. */
 export const pendulum = pendulumSystem({ mass: 0.5, length: 1, gravity: 6 });
 
-export const pendulumTask: StateTask = {
-  kind: 'state',
-  name: 'pendulum',
-  // the dissipative table's conservative control: the D-HNN must not invent friction
-  suites: ['paper', 'dissipative'],
-  description: 'ideal pendulum (paper task 2), H = 3 (1 - cos q) + p^2',
-  system: pendulum,
-  // radius r ~ U(1.3, 2.3): the pendulum swings far from the linear regime
-  data: { ...paperData, ...split },
-  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-4 },
-  energy,
-  quick: { steps: 600 },
-  published: {
-    scale: 1e3,
-    trainBaseline: [33, 2],
-    trainHnn: [33, 2],
-    testBaseline: [35, 2],
-    testHnn: [36, 2],
-    energyBaseline: [42, 10],
-    energyHnn: [25, 5],
-  },
-};
-
-export const dampedPendulumTask: StateTask = {
-  kind: 'state',
-  name: 'damped-pendulum',
-  suites: ['paper', 'dissipative'],
-  description: 'damped pendulum (ours), the ideal one with friction 0.05: dp/dt = -3 sin q - 0.1 p',
-  system: pendulum.withFriction(0.05),
-  data: { ...paperData, ...split },
-  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-4 },
-  energy,
-  quick: { steps: 600 },
-};
-
-export const realPendulumTask: StateTask = {
-  kind: 'state',
-  name: 'real-pendulum',
-  suites: ['paper', 'dissipative'],
-  description: 'real pendulum (paper task 3): measurements of Schmidt & Lipson (2009), analysed with H = 2.4 (1 - cos q) + p^2',
-  system: pendulumSystem({ mass: 0.5, length: 1, gravity: 4.8 }),
-  data: {
-    source: 'measured',
-    file: 'data/real_pend_h_1.txt',
-    sha256: '45d92988198b89a5933f5a53e67aa819d06937516f71a462ac09e1307d8b3411',
-    rows: 556,
-    provenance: 'data/real_pend_h_1.txt (Schmidt & Lipson 2009; see data/README.md)',
-    trainFraction: 0.8,
-  },
-  // the reference code's weight decay 1e-5 (its paper says 1e-4)
-  train: { ...train, steps: 2000, batchSize: null, weightDecay: 1e-5 },
-  // the D-HNN's D as H (the D-HNN paper's protocol has no extra decay): the measured data are nearly
-  // noise-free and their friction small (0.006), which 1e-3 and more removed (docs/DISSIPATIVE.md)
-  dissipationWeightDecay: 1e-5,
-  // scipy's default tolerances, as the reference
-  energy: { rtol: 1e-3, atol: 1e-6 },
-  quick: { steps: 600 },
-  published: {
-    scale: 1e3,
-    trainBaseline: [2.7, 0.2],
-    trainHnn: [9.2, 0.5],
-    testBaseline: [2.2, 0.3],
-    testHnn: [6.0, 0.6],
-    energyBaseline: [390, 70],
-    energyHnn: [14, 5],
-  },
-  publishedDissipative: {
-    source:
-      "the outputs of analyze_realpend.ipynb in the authors' repository (greydanus/dissipative_hnns): losses as mean +- std of the last 3 test evaluations, energy MSE +- std/sqrt(points); their protocol differs: midpoint-rule targets, minibatches of 128, 5000 steps at lr 5e-3, a 256-wide residual MLP",
-    scale: 1e3,
-    figures: {
-      baseline: { train: [0.534, 0.173], test: [1.11, 0.426], energy: [1.167, 0.106] },
-      hnn: { train: [0.77, 0.366], test: [1.4, 1.02], energy: [10.18, 0.795] },
-      dhnn: { train: [0.57, 0.191], test: [0.946, 0.101], energy: [1.068, 0.106] },
-    },
-  },
-};
-
-/**
- * The real pendulum with the D-HNN paper's targets: each finite difference paired with the midpoint
- * of its two measurements. The HNN paper's forward differences lean inwards on the orbit by h a / 2
- * (h = 1/6 s here), which the data's derivatives show as a friction far above the measured energy's
- * decay; a D-HNN learns that artefact as dissipation (docs/DISSIPATIVE.md).
- */
-export const realPendulumMidpointTask: StateTask = {
-  ...realPendulumTask,
-  name: 'real-pendulum-midpoint',
-  suites: ['dissipative'],
-  description: 'real pendulum (paper task 3) with midpoint targets, as the D-HNN paper: ((x_i + x_{i+1}) / 2, (x_{i+1} - x_i) / h)',
-  data: { ...(realPendulumTask.data as MeasuredData), targets: 'midpoint' },
-  published: undefined,
-};
-
 /** Gym's pendulum in (phi, omega = dphi/dt): phi'' = -15 sin phi. */
 export const gymPendulum = pendulumSystem({ mass: 1, length: 1, gravity: 15 });
-
-/** |phi0| ~ U(0, pi/6) with a random sign, omega0 ~ U(-1, 1): small swings, as the reference's trials. */
-function smallSwing(rng: Rng): Float64Array {
-  let magnitude = 0;
-  while (magnitude === 0) magnitude = rng.range(0, Math.PI / 6); // the open interval (0, pi/6)
-  const sign = rng.uniform() < 0.5 ? -1 : 1;
-  return Float64Array.of(sign * magnitude, rng.range(-1, 1));
-}
-
-export const pixelPendulumTask: PixelTask = {
-  kind: 'pixel',
-  name: 'pixel-pendulum',
-  suites: ['paper', 'pixels'],
-  description: "pendulum from pixels (paper task 5): 28x28 frames of phi'' = -15 sin phi, dt = 0.05",
-  system: gymPendulum,
-  data: {
-    trials: 200,
-    frames: 103,
-    size: 28,
-    frameDt: 0.05,
-    substeps: 64,
-    testFraction: 0.2,
-    sample: smallSwing,
-    sampling: { initialAngle: '|phi0| ~ U(0, pi/6), random sign', initialOmega: 'dphi/dt ~ U(-1, 1) rad per time unit' },
-    // matter-js's rigid body as an alternative (NOT energy-conserving) source: --engine matter
-    engines: ['matter'],
-    // the reference's momentum label: p = 0.25 dphi/dt
-    extraLabels: [{ name: 'p_ref', description: "the reference's momentum, 0.25 dphi/dt", of: (x) => 0.25 * x[1] }],
-    samples: 8,
-    // --random-params: the bob's mass and the rod's length per trial (shorter rods swing faster)
-    randomParams: {
-      ranges: { mass: [0.5, 1.5], length: [0.7, 1] },
-      system: (p) => pendulumSystem({ mass: p.mass, length: p.length, gravity: 15 }),
-    },
-  },
-  train: PIXEL_TRAIN,
-  // The reference measured the energy as 1.875 (1 - cos phi) + p_ref^2 = H / 8 in (phi, omega).
-  evaluation: { rolloutFrames: 200, energyScale: 1 / 8, periodCoordinate: 0 },
-  quick: { steps: 300 },
-  // the paper's row: losses printed x 1e5, energy x 1e3
-  publishedScales: { loss: 1e5, energy: 1e3 },
-  published: {
-    scale: 1,
-    trainBaseline: [18e-5, 0.2e-5],
-    trainHnn: [19e-5, 0.2e-5],
-    testBaseline: [17e-5, 0.3e-5],
-    testHnn: [18e-5, 0.3e-5],
-    energyBaseline: [9.3e-3, 1e-3],
-    energyHnn: [0.15e-3, 0.01e-3],
-  },
-};
-
-export const pixelDampedPendulumTask: PixelTask = {
-  ...pixelPendulumTask,
-  name: 'pixel-damped-pendulum',
-  suites: ['dissipative'],
-  description: "damped pendulum from pixels (ours): the pixel pendulum with friction 0.1, phi'' = -15 sin phi - 0.1 phi'",
-  system: gymPendulum.withFriction(0.1),
-  data: { ...pixelPendulumTask.data, engines: [] },
-  published: undefined,
-  publishedScales: undefined,
-};

@@ -5,8 +5,8 @@
  * Initial state: body 1 at a uniformly random direction (the reference normalised a point of a
  * square) with radius U(0.9, 1.2); bodies 2 and 3 rotated by 120 and 240 degrees; circular-orbit
  * velocities (counter-clockwise), each component multiplied by (1 + 0.2 U(-1, 1)) independently.
+ * The task record: src/tasks/builtin/three-body.ts.
  */
-import type { StateTask } from '../tasks/task.ts';
 import { gravitySystem } from './gravity.ts';
 
 /**
@@ -64,38 +64,3 @@ export const threeBody = gravitySystem({
     return packState(pos, vel);
   },
 });
-
-export const threeBodyTask: StateTask = {
-  kind: 'state',
-  name: 'three-body',
-  suites: ['paper'],
-  description: 'three-body gravitation (paper appendix), 12-D state',
-  system: threeBody,
-  data: {
-    source: 'simulated',
-    trajectories: 5000,
-    t0: 0,
-    t1: 5,
-    points: 20,
-    rtol: 1e-9,
-    atol: 1e-9,
-    noiseStd: 0,
-    testFraction: 0.2,
-    first: 'test',
-    randomSource: 'rng',
-  },
-  train: { steps: 10000, batchSize: 600, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200] },
-  // the paper gives the horizon and points only; the two-body tolerance is used
-  energy: { count: 15, t1: 3, points: 500, rtol: 1e-9, atol: 1e-9, states: 'sampler' },
-  quick: { steps: 800, data: { trajectories: 1000 } },
-  // paper appendix, values x 1e2
-  published: {
-    scale: 1e2,
-    trainBaseline: [9.6, 7],
-    trainHnn: [8.0, 2],
-    testBaseline: [38, 40],
-    testHnn: [49, 48],
-    energyBaseline: [1.1e4, 8e3],
-    energyHnn: [4.2, 3],
-  },
-};

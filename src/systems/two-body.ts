@@ -9,9 +9,9 @@
  *
  * Frames (pixel-two-body) show discs of radius 0.1 of the frame side in a view of +-3: discs of 2 px
  * (scene version 1) were too faint for the autoencoder to reconstruct within VPT's threshold, and in
- * a view of +-2.4 some eccentric orbits left the frame (docs/PROTOCOLS.md).
+ * a view of +-2.4 some eccentric orbits left the frame (docs/PROTOCOLS.md). The task records:
+ * src/tasks/builtin/two-body.ts.
  */
-import { PIXEL_TRAIN, type PixelTask, type StateTask } from '../tasks/task.ts';
 import { gravitySystem } from './gravity.ts';
 
 /**
@@ -42,70 +42,3 @@ export const twoBody = gravitySystem({
     return mirroredState(px, py, -py * scale, px * scale);
   },
 });
-
-export const twoBodyTask: StateTask = {
-  kind: 'state',
-  name: 'two-body',
-  suites: ['paper'],
-  description: 'two-body gravitation (paper task 4), 8-D state',
-  system: twoBody,
-  data: {
-    source: 'simulated',
-    trajectories: 1000,
-    t0: 0,
-    t1: 20,
-    points: 50,
-    rtol: 1e-9,
-    atol: 1e-9,
-    noiseStd: 0,
-    testFraction: 0.2,
-    first: 'test',
-    randomSource: 'rng',
-  },
-  train: { steps: 10000, batchSize: 200, weightDecay: 0, lr: 1e-3, hidden: [200, 200] },
-  // 15 trajectories from the sampler with seeds 0..14, t in [0, 25], 500 points, exact T + U
-  energy: { count: 15, t1: 25, points: 500, rtol: 1e-9, atol: 1e-9, states: 'sampler' },
-  quick: { steps: 1500 },
-  published: {
-    scale: 1e6,
-    trainBaseline: [33, 1],
-    trainHnn: [3.0, 0.1],
-    testBaseline: [30, 0.9],
-    testHnn: [2.8, 0.1],
-    energyBaseline: [6.3e4, 3e4],
-    energyHnn: [39, 5],
-  },
-};
-
-export const pixelTwoBodyTask: PixelTask = {
-  kind: 'pixel',
-  name: 'pixel-two-body',
-  suites: ['pixels'],
-  description: 'two bodies from pixels (ours): 28x28 frames in the centre-of-mass frame, dt = 0.25 (about one orbit per trial)',
-  system: twoBody,
-  data: {
-    trials: 200,
-    frames: 103,
-    size: 28,
-    frameDt: 0.25,
-    substeps: 64,
-    testFraction: 0.2,
-    sample: (rng) => twoBody.sampleInitial(rng),
-    sampling: { as: 'the two-body task: pos ~ U(0.5, 1.5)^2, circular velocity x (1 + 0.05 N(0, 1)), body 2 mirrored' },
-    samples: 8,
-    // version 2: discs of radius 0.1 (was 0.07) in a view of +-3 (was +-2.4); see the file's comment
-    sceneVersion: 2,
-  },
-  train: PIXEL_TRAIN,
-  // the bodies' positions are not an affine function of the latent (on the frames of scene version 1,
-  // R^2 0.07 to 0.77 per coordinate at the full protocol; with the quadratic terms 0.70 to 0.98 on the
-  // test split, and 0.97 to 0.99 on the training split of version 2's; docs/PROTOCOLS.md)
-  // the latent has 8 values (twice the bodies' 4 coordinates) but the frames' phase space, in the
-  // centre-of-mass frame, has 4: the encoded data span 4 directions (variances about 1) and barely
-  // the other 4 (below 0.01), where nothing constrains the learned field, and the leapfrog rollouts
-  // of seed 0's HNN leave along them (30 standard deviations by frame 100) and speed up. Each frame's
-  // latent is therefore projected back by re-encoding its decoded frames, for every model
-  // (src/eval/integrators.ts; docs/PROTOCOLS.md).
-  evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0, latentMap: 'quadratic', projection: 'autoencoder' },
-  quick: { steps: 300 },
-};

@@ -5,9 +5,9 @@
 // full-batch steps, weight decay 1e-4; energy MSE from 15 states of the box +-[0.2, 1) over t in
 // [0, 20] (energy.states 'sampler' draws them from the system's sampler instead).
 //
-// definePixelTask: the pixel protocol (PIXEL_TRAIN) on frames of the system drawn by its own scene,
-// or by the default scene (src/systems/default-scene.ts) in a view fitted to where 16 sampled
-// trajectories go. Defaults: 200 trials of 103 frames of 28 x 28, 0.1 time units apart.
+// definePixelTask: the pixel protocol (pixelTaskDefaults, ./defaults.ts) on frames of the system
+// drawn by its own scene, or by the default scene (src/systems/default-scene.ts) in a view fitted to
+// where 16 sampled trajectories go. Defaults: 200 trials of 103 frames of 28 x 28, 0.1 time units apart.
 import { FIXED_STEP_INTEGRATORS } from '../integrate/index.ts';
 import { buildSystem, type System } from '../systems/system.ts';
 import { defaultLayout, defaultScene, fitView, layoutProblem, type SceneLayout } from '../systems/default-scene.ts';
@@ -15,12 +15,10 @@ import { UserError } from '../util/errors.ts';
 import { parseOptions } from '../util/options.ts';
 import { Rng } from '../util/rng.ts';
 import { stateTaskOptionsSchema, pixelTaskOptionsSchema, type PixelTaskOptions, type StateTaskOptions } from './schema.ts';
-import { PIXEL_TRAIN, type PixelData, type PixelTask, type StateTask, type StateTrainProtocol } from './task.ts';
+import { PAPER_STATE_ENERGY, paperStateData, pixelTaskDefaults, STATE_TRAIN_DEFAULTS } from './defaults.ts';
+import type { PixelData, PixelTask, StateTask, StateTrainProtocol } from './task.ts';
 
 export type { StateTaskOptions, PixelTaskOptions } from './schema.ts';
-
-/** The state protocol's training defaults (the paper's task 1). */
-export const STATE_TRAIN_DEFAULTS: StateTrainProtocol = { steps: 2000, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200] };
 
 /**
  * A state task for `system`: the paper's state protocol with the options given (see the header for
@@ -37,22 +35,11 @@ export function defineStateTask(system: System, options: StateTaskOptions = {}):
     suites: [],
     description: o.description ?? system.description,
     system,
-    data: {
-      source: 'simulated',
-      trajectories: 50,
-      t0: 0,
-      t1: 3,
-      points: 30,
-      rtol: 1e-10,
-      atol: 1e-10,
-      noiseStd: 0.1,
-      testFraction: 0.5,
-      first: 'train',
-      randomSource: 'rng',
-      ...o.data,
-    },
+    // the paper's protocol drawn from the project's Rng (numpy's legacy stream replays the reference's
+    // own tasks only), energy rollouts at the data's tolerance
+    data: { ...paperStateData(30), randomSource: 'rng', ...o.data },
     train,
-    energy: { count: 15, t1: 20, points: 100, rtol: 1e-10, atol: 1e-10, states: 'box', ...o.energy },
+    energy: { ...PAPER_STATE_ENERGY, rtol: 1e-10, atol: 1e-10, ...o.energy },
     quick: { steps: o.quickSteps ?? Math.max(1, Math.round(train.steps / 5)) },
     ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
   };
@@ -96,9 +83,9 @@ function withDefaultScene(system: System, layout: SceneLayout, data: Pick<PixelD
  */
 export function definePixelTask(system: System, options: PixelTaskOptions = {}): PixelTask {
   const o = parseOptions(pixelTaskOptionsSchema, options, 'definePixelTask options');
-  const d = { trials: 200, frames: 103, size: 28, frameDt: 0.1, substeps: 64, testFraction: 0.2, samples: 8, ...o.data };
+  const d = { ...pixelTaskDefaults.data, ...o.data };
   const drawn = system.scene && system.view ? system : withDefaultScene(system, o.scene ?? defaultLayout(system.dof), d);
-  const train = { ...PIXEL_TRAIN, ...o.train };
+  const train = { ...pixelTaskDefaults.train, ...o.train };
   return {
     kind: 'pixel',
     name: o.name ?? `pixel-${system.name}`,
@@ -111,7 +98,7 @@ export function definePixelTask(system: System, options: PixelTaskOptions = {}):
       sampling: { initialStates: `the sampler of system ${system.name}` },
     },
     train,
-    evaluation: { rolloutFrames: 200, energyScale: 1, periodCoordinate: 0, ...o.evaluation },
-    quick: { steps: o.quickSteps ?? 300 },
+    evaluation: { ...pixelTaskDefaults.evaluation, ...o.evaluation },
+    quick: { steps: o.quickSteps ?? pixelTaskDefaults.quick.steps },
   };
 }

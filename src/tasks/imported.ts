@@ -5,7 +5,8 @@
 // is known only where the user gave an expression.
 import { buildSystem, type System } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
-import { PIXEL_TRAIN, type PixelTask, type StateTask, type Task } from './task.ts';
+import { PAPER_STATE_QUICK, pixelTaskDefaults, STATE_TRAIN_DEFAULTS } from './defaults.ts';
+import type { PixelTask, StateTask, Task } from './task.ts';
 
 export const STATE_IMPORT = 'state-import';
 export const PIXEL_IMPORT = 'pixel-import';
@@ -56,10 +57,10 @@ export function importedStateTask(spec: ImportedStateSpec): StateTask {
     description: 'trajectories imported with `hnn import states`',
     system: importedSystem(spec.coordinates, spec.energy, description),
     data: { source: 'imported' },
-    train: { steps: 2000, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200] },
+    train: STATE_TRAIN_DEFAULTS,
     // scipy's default tolerances, as the measured real pendulum's rollouts
     energy: { rtol: 1e-3, atol: 1e-6 },
-    quick: { steps: 600 },
+    quick: PAPER_STATE_QUICK,
   };
 }
 
@@ -87,17 +88,21 @@ export function importedPixelTask(spec: ImportedPixelSpec): PixelTask {
       size: spec.size,
       frameDt: spec.frameDt,
       substeps: 0,
-      testFraction: 0.2,
+      testFraction: pixelTaskDefaults.data.testFraction,
       sample: () => {
         throw new UserError('an imported pixel task has no initial states to draw; import frames with `hnn import video`');
       },
       sampling: { source: 'imported frames' },
       samples: 1,
     },
-    train: PIXEL_TRAIN,
+    train: pixelTaskDefaults.train,
     // a rollout shows trial frames 1..R: at most the trial's frames less one
-    evaluation: { rolloutFrames: Math.min(200, spec.frames - 1), energyScale: 1, periodCoordinate: null },
-    quick: { steps: 300 },
+    evaluation: {
+      ...pixelTaskDefaults.evaluation,
+      rolloutFrames: Math.min(pixelTaskDefaults.evaluation.rolloutFrames, spec.frames - 1),
+      periodCoordinate: null,
+    },
+    quick: pixelTaskDefaults.quick,
     imported: true,
   };
 }

@@ -1,8 +1,9 @@
-// Every task the project knows, in one list. Adding a system is one new file under src/systems/
-// (its definition and its task records) plus one line here that lists its tasks.
+// Every task the project knows, in one list. A system's file under src/systems/ holds its physics
+// and its drawing; its task records live in ./builtin/, one module per system family, and this list
+// names them. Adding a system is its system file, its task module, and its tasks' entries here.
 import { UserError } from '../util/errors.ts';
 import { didYouMean } from '../util/options.ts';
-import { dampedSpringGridTask, dampedSpringTask, pixelSpringTask, springTask } from '../systems/spring.ts';
+import { dampedSpringGridTask, dampedSpringTask, pixelSpringTask, springTask } from './builtin/spring.ts';
 import {
   dampedPendulumTask,
   pendulumTask,
@@ -10,10 +11,11 @@ import {
   pixelPendulumTask,
   realPendulumMidpointTask,
   realPendulumTask,
-} from '../systems/pendulum.ts';
-import { pixelTwoBodyTask, twoBodyTask } from '../systems/two-body.ts';
-import { threeBodyTask } from '../systems/three-body.ts';
-import { doublePendulumTask, pixelDoublePendulumTask } from '../systems/double-pendulum.ts';
+} from './builtin/pendulum.ts';
+import { pixelTwoBodyTask, twoBodyTask } from './builtin/two-body.ts';
+import { threeBodyTask } from './builtin/three-body.ts';
+import { doublePendulumTask, pixelDoublePendulumTask } from './builtin/double-pendulum.ts';
+import { cartPendulumTask, pixelCartPendulumTask } from './builtin/cart-pendulum.ts';
 import type { PixelTask, StateTask, Suite, Task } from './task.ts';
 
 /** The built-in tasks, in the order `hnn tasks` lists them. */
@@ -33,6 +35,8 @@ export const TASKS: readonly Task[] = [
   dampedSpringGridTask,
   realPendulumMidpointTask,
   pixelDampedPendulumTask,
+  cartPendulumTask,
+  pixelCartPendulumTask,
 ];
 
 /** The built-in tasks' names. */

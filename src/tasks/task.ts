@@ -110,6 +110,12 @@ export interface StateTask extends TaskBase {
   /** The D-HNN's coupled weight decay of D on this task (default DISSIPATION_WEIGHT_DECAY, models/kinds.ts). */
   dissipationWeightDecay?: number;
   kind: 'state';
+  /**
+   * The web page trains it live: `hnn web` ships its seed-0 dataset and the page trains the
+   * protocol's model on it in the browser. Meant for systems whose protocol model (200 x 200, full
+   * batch) takes a few milliseconds per step, so a loss curve forms within seconds (default false).
+   */
+  liveTrain?: boolean;
   data: StateDataSpec;
   train: StateTrainProtocol;
   energy: SimulatedEnergyEval | MeasuredEnergyEval;
@@ -165,22 +171,6 @@ export interface PixelData {
 
 /** Training protocol of a pixel task (docs/PROTOCOLS.md, "Pixel pendulum"; its schema in ./schema.ts). */
 export type PixelTrainProtocol = PixelTrainProtocolType;
-
-/**
- * The pixel tasks' training protocol: the paper's (batch 200 of pairs, Adam 1e-3, weight decay 1e-5,
- * 10000 steps, autoencoder width 200, latent MLP 200 x 200) with the project's latent loss, 4 frames
- * of leapfrog steps (the paper's: 1 Euler step; docs/PROTOCOLS.md, "A robust pixel HNN").
- */
-export const PIXEL_TRAIN: PixelTrainProtocol = {
-  steps: 10000,
-  batchSize: 200,
-  lr: 1e-3,
-  weightDecay: 1e-5,
-  hidden: 200,
-  dynHidden: [200, 200],
-  rolloutSteps: 4,
-  latentStep: 'leapfrog',
-};
 
 export interface PixelEvaluation {
   /** Frames of every rollout. */

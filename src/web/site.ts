@@ -33,11 +33,10 @@ import {
   type SiteTrial,
 } from './format.ts';
 
-/**
- * State tasks the page trains live: one-degree-of-freedom systems whose protocol model (200 x 200,
- * full batch) takes a few milliseconds per step, so a curve forms within seconds.
- */
-export const LIVE_TRAIN_TASKS = ['spring', 'pendulum'] as const;
+/** The state tasks the page trains live (StateTask.liveTrain), in the registry's order. */
+export function liveTrainTasks(): string[] {
+  return TASKS.filter((t) => t.kind === 'state' && t.liveTrain === true).map((t) => t.name);
+}
 
 export interface SiteOptions {
   /** A pixel model folder, an experiment folder, or a run folder holding hnn/ and baseline/. */
@@ -241,7 +240,7 @@ function siteWeightsPath(k: Kind, model: ModelFiles): string {
 
 /** Writes the datasets (seed 0) of the state tasks the page trains live; returns their entries for site.json. */
 function writeLiveTrainData(w: SiteWriter): SiteManifest['train'] {
-  return LIVE_TRAIN_TASKS.map((task) => {
+  return liveTrainTasks().map((task) => {
     const d = buildStateDataset(task, 0);
     const data: SiteStateData = {
       task,

@@ -8,7 +8,7 @@ import type { PixelModel } from '../../../models/pixel.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
 import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelTrainConfig } from '../../train/pixel.ts';
 import { type PixelData } from '../../../datasets/pixel-load.ts';
-import { pixelPendulumTask } from '../../systems/pendulum.ts';
+import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 import { Rng } from '../../util/rng.ts';
 import { pixelBenchStep, type BenchStep } from './steps.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rasterizer } from '../../../renderer/rasterize.ts';
 import { generatePixelDataset } from '../../../datasets/pixel.ts';
-import { pixelPendulumTask } from '../../systems/pendulum.ts';
+import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 
 export interface RendererBench {
   /** Frames rendered per second at size x size on one core (angles sweep (-pi, pi)). */

@@ -12,7 +12,7 @@ import { TfjsStepEngine } from '../../train/engine-tfjs.ts';
 import { pixelTrainConfig, pixelVariables } from '../../train/pixel.ts';
 import { StateBatches, stateVariables } from '../../train/state.ts';
 import { stateStepDefinition, windowStepDefinition, type StepDefinition } from '../../train/step-definition.ts';
-import { pixelPendulumTask } from '../../systems/pendulum.ts';
+import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 import { Rng } from '../../util/rng.ts';
 
 /** Where a bench step runs: ONNX Runtime's CPU provider with some threads, or the current tfjs backend. */
