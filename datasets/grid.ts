@@ -7,7 +7,7 @@ import { NumpyLegacyRandom } from '../src/util/numpy-random.ts';
 import { Rng } from '../src/util/rng.ts';
 import { checkMemory } from '../src/util/memory.ts';
 import type { GridData, StateTask } from '../src/tasks/task.ts';
-import type { StateDataset } from './state.ts';
+import type { StateDataset } from './state-dataset.ts';
 
 /** The grid's states in numpy's meshgrid order (the first coordinate varies fastest), [size^dim, dim]. */
 export function gridStates(data: Pick<GridData, 'min' | 'max' | 'size'>, dim: number): Float64Array {

@@ -16,6 +16,8 @@ import { loadMeasured } from './measured.ts';
 import { buildGrid } from './grid.ts';
 import { openDatasetOutput, readDataset, type DatasetManifest, type DatasetOutput } from './format.ts';
 import { importedTaskOf } from './import-task.ts';
+import type { StateDataset } from './state-dataset.ts';
+export type { StateDataset } from './state-dataset.ts';
 
 /** Generator version, recorded in the manifest; bump it when the bytes for a seed change. */
 export const STATE_GENERATOR_VERSION = 2;
@@ -25,28 +27,6 @@ export type StateOverrides = Partial<Pick<SimulatedData, 'trajectories' | 'point
   /** Friction gamma of the system (dp/dt = -dH/dq - gamma dH/dp). */
   friction?: number;
 };
-
-/** A state dataset in memory: train and test rows of (x, dx/dt, t), float64 row-major, and what made them. */
-export interface StateDataset {
-  task: string;
-  seed: number;
-  dim: number;
-  trainRows: number;
-  testRows: number;
-  /** [trainRows, dim] inputs (noisy where the protocol adds noise) */
-  trainX: Float64Array;
-  /** [trainRows, dim] targets dx/dt */
-  trainDx: Float64Array;
-  /** [trainRows] time of each row */
-  trainT: Float64Array;
-  testX: Float64Array;
-  testDx: Float64Array;
-  testT: Float64Array;
-  /** everything that made the data (recorded in the manifest) */
-  params: Record<string, unknown>;
-  /** imported datasets: the source trial of each test row (datasets/import-states.ts) */
-  testTrial?: Float64Array;
-}
 
 /** A task given by name (the registry) or as a record (e.g. a user's own system). */
 export type TaskRef = string | StateTask;

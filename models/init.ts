@@ -1,7 +1,7 @@
 // Parameter initialisation matching the reference (PyTorch): orthogonal weights (gain 1) and
 // biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from a seeded Rng in float64.
 import type { Rng } from '../src/util/rng.ts';
-import type { NamedWeights } from './mlp.ts';
+import type { NamedWeights } from './named-weights.ts';
 
 /**
  * A [fanIn, fanOut] matrix (row-major, used as x . W) whose rows or columns are orthonormal,

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/rng.ts';
 import { safeTanh, variableOf } from '../src/tf/fixes.ts';
 import { orthogonal, takeWeights, uniformBias } from './init.ts';
+import type { NamedWeights } from './named-weights.ts';
+export type { NamedWeights } from './named-weights.ts';
 
 export type Activation = 'tanh' | 'relu';
 
@@ -11,10 +13,6 @@ export interface MlpSpec {
   sizes: number[]; // [in, hidden..., out]
   activation: Activation;
   outputBias: boolean;
-}
-
-export interface NamedWeights {
-  [name: string]: { shape: number[]; values: Float32Array | Float64Array };
 }
 
 /** Values of one parameter tensor of a layer with the given fan-in and fan-out ('w': [fanIn, fanOut], 'b': [fanOut]). */

@@ -5,9 +5,8 @@
 import { Command, CommanderError, type Option } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { optionArgv, type OptionValue, type RunSpec, type RunValidator } from '../pipeline/sweep/plan.ts';
-import { registerCommands } from './commands.ts';
-import { checkGenerateFlags } from './generate.ts';
-import { checkTrainFlags } from './train.ts';
+import { checkGenerateFlags, registerGenerate } from './generate.ts';
+import { checkTrainFlags, registerTrain } from './train.ts';
 
 /** Options the sweep sets itself (the run's dimensions and its place in the store). */
 const RESERVED: Record<'train' | 'generate', Record<string, string>> = {
@@ -35,7 +34,8 @@ const RESERVED: Record<'train' | 'generate', Record<string, string>> = {
 
 function command(name: 'train' | 'generate'): { program: Command; cmd: Command } {
   const program = new Command('hnn').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {}, outputError: () => {} });
-  registerCommands(program);
+  registerTrain(program);
+  registerGenerate(program);
   const cmd = program.commands.find((c) => c.name() === name);
   if (!cmd) throw new Error(`hnn has no ${name} command`);
   cmd.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {}, outputError: () => {} });

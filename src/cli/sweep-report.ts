@@ -6,7 +6,6 @@ import { UserError } from '../util/errors.ts';
 import type { SweepPlan } from '../pipeline/sweep/spec.ts';
 import type { RunRecord } from '../pipeline/sweep/results.ts';
 import { validateRun } from './sweep-options.ts';
-import { planFor } from './sweep.ts';
 
 type Finish = (plan: Pick<SweepPlan, 'name' | 'metric' | 'swept'>, records: RunRecord[], out: string, strict?: boolean) => Promise<void>;
 
@@ -47,4 +46,21 @@ export async function reportCommand(name: string, o: { queue?: string; store?: s
   } finally {
     await q.close();
   }
+}
+
+/** A queued sweep's ranking: the metric its submitter wrote into <out>/<sweep>/sweep.json, else energy MSE. */
+export function planFor(
+  name: string,
+  runs: SweepPlan['runs'],
+  out: string,
+  swept: (runs: SweepPlan['runs']) => string[],
+): Pick<SweepPlan, 'name' | 'metric' | 'swept'> {
+  const path = join(out, name, 'sweep.json');
+  let metric = 'energyMse';
+  try {
+    metric = (JSON.parse(readFileSync(path, 'utf8')) as { metric?: string }).metric ?? metric;
+  } catch {
+    // no plan written here: the default ranking
+  }
+  return { name, metric, swept: swept(runs) };
 }

@@ -1,6 +1,6 @@
 // `hnn sweep SPEC` (runs locally with --jobs, or through a queue with --queue), `hnn sweep status`
 // and `hnn sweep report`. Each validates its flags, then calls the sweep pipeline (src/pipeline/sweep/).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../util/errors.ts';
@@ -8,6 +8,7 @@ import { makeDir, writeJsonAtomic } from '../util/files.ts';
 import { packageFile } from '../util/package-root.ts';
 import { positiveInt } from './args.ts';
 import { validateRun } from './sweep-options.ts';
+import { planFor } from './sweep-report.ts';
 import type { SweepPlan } from '../pipeline/sweep/spec.ts';
 import type { RunRecord } from '../pipeline/sweep/results.ts';
 
@@ -121,23 +122,6 @@ async function runQueued(plan: SweepPlan, url: string, o: RunFlags, out: string)
   } finally {
     await q.close();
   }
-}
-
-/** A queued sweep's ranking: the metric its submitter wrote into <out>/<sweep>/sweep.json, else energy MSE. */
-export function planFor(
-  name: string,
-  runs: SweepPlan['runs'],
-  out: string,
-  swept: (runs: SweepPlan['runs']) => string[],
-): Pick<SweepPlan, 'name' | 'metric' | 'swept'> {
-  const path = join(out, name, 'sweep.json');
-  let metric = 'energyMse';
-  try {
-    metric = (JSON.parse(readFileSync(path, 'utf8')) as { metric?: string }).metric ?? metric;
-  } catch {
-    // no plan written here: the default ranking
-  }
-  return { name, metric, swept: swept(runs) };
 }
 
 interface StatusFlags {

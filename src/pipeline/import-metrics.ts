@@ -17,7 +17,7 @@ import { evaluateImportedPixelModel, type ImportedPixelEvaluation } from './impo
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
 import type { PixelDataset } from '../../datasets/pixel-load.ts';
-import type { RunMetricsBase } from './state.ts';
+import type { RunMetricsBase } from './metrics.ts';
 
 type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 

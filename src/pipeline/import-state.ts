@@ -16,7 +16,7 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { checkMetricsFinite } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
-import type { RunMetricsBase } from './state.ts';
+import type { RunMetricsBase } from './metrics.ts';
 
 export interface ImportedStateMetrics extends RunMetricsBase<string> {
   dataset: RunMetricsBase<string>['dataset'] & { source: unknown };

@@ -5,7 +5,29 @@ import { z } from 'zod';
 import { MODEL_KINDS } from '../../models/kinds.ts';
 import { UserError } from '../util/errors.ts';
 import { readJson } from '../util/files.ts';
-import type { RunMetricsBase } from './state.ts';
+import type { ModelKind } from '../tasks/vocabulary.ts';
+import type { DissipationGate } from '../train/dissipation-phases.ts';
+import type { MeanSem } from '../eval/stats.ts';
+
+/** What every metrics.json starts with, state or pixel. */
+export interface RunMetricsBase<Task extends string> {
+  task: Task;
+  model: ModelKind;
+  seed: number;
+  steps: number;
+  updates: number;
+  backend: string;
+  /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
+  training?: { engine: string; threads: number | null; dissipationGate?: DissipationGate };
+  protocol: Record<string, unknown>;
+  dataset: { dir: string; seed: number; trainRows: number; testRows: number };
+  /** mean, std/sqrt(rows) */
+  trainLoss: MeanSem;
+  testLoss: MeanSem;
+  trainSeconds: number;
+  msPerStep: number;
+  versions: Record<string, string | null>;
+}
 
 /** The fields every metrics.json must hold as finite numbers. */
 const HEADLINE = ['trainLoss.mean', 'testLoss.mean', 'energyMse.mean'] as const;

@@ -16,7 +16,7 @@ import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { readMetrics } from './metrics.ts';
-import type { RunMetricsBase } from './state.ts';
+import type { RunMetricsBase } from './metrics.ts';
 
 /** What a pixel run's metrics.json holds: losses per term, energy MSE, VPT, periods, the rollout and training settings. */
 export interface PixelMetrics extends RunMetricsBase<string>, PixelEnergySummary {

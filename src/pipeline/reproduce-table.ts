@@ -6,7 +6,7 @@ import { FINAL, testLossOf, type TestLossRecord, type TestStatistic } from '../e
 import type { MeanCi } from '../eval/stats.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { Task } from '../tasks/task.ts';
-import { type RunMetricsBase } from './state.ts';
+import { type RunMetricsBase } from './metrics.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 export type RunMetrics = RunMetricsBase<string> &

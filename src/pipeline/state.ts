@@ -10,8 +10,6 @@ import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { quickEvaluation, QUICK_EVAL_BELOW, stateRunOptionsSchema, type EvaluationSizes, type StateRunOptions } from './options.ts';
 import type { z } from 'zod';
 import { saveDynamicsModel } from '../../models/storage.ts';
-
-type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
 import {
   STATE_DISSIPATION_FORM,
   DISSIPATION_SCHEDULE,
@@ -20,7 +18,6 @@ import {
   type DissipationSchedule,
   type ModelKind,
 } from '../../models/kinds.ts';
-import type { DissipationGate } from '../train/dissipation-phases.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
@@ -32,7 +29,7 @@ import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { trainStateModel, type StateData, type StateTrainConfig, type StateTrainResult } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
-import { checkMetricsFinite } from './metrics.ts';
+import { checkMetricsFinite, type RunMetricsBase } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { UserError } from '../util/errors.ts';
@@ -40,27 +37,9 @@ import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
 import { finishImportedState, type ImportedStateMetrics } from './import-state.ts';
 
-export type { StateRunOptions } from './options.ts';
+type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
 
-/** What every metrics.json starts with, state or pixel. */
-export interface RunMetricsBase<Task extends string> {
-  task: Task;
-  model: ModelKind;
-  seed: number;
-  steps: number;
-  updates: number;
-  backend: string;
-  /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
-  training?: { engine: string; threads: number | null; dissipationGate?: DissipationGate };
-  protocol: Record<string, unknown>;
-  dataset: { dir: string; seed: number; trainRows: number; testRows: number };
-  /** mean, std/sqrt(rows) */
-  trainLoss: MeanSem;
-  testLoss: MeanSem;
-  trainSeconds: number;
-  msPerStep: number;
-  versions: Record<string, string | null>;
-}
+export type { StateRunOptions } from './options.ts';
 
 /** What a state run returns: metrics of a known system, or (imported data) the import's own metrics. */
 export type StateRunResult =

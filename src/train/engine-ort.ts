@@ -9,7 +9,7 @@ import { sizeOf } from '../engine/ops.ts';
 import { wasmAdamOn } from '../engine/wasm-adam.ts';
 import { adamScalars, adamUpdate, type AdamConstants } from './adam-formula.ts';
 import type { AdamState } from './adam.ts';
-import type { AdamSettings, StepEngine } from './engine.ts';
+import type { AdamSettings, StepEngine } from './step-engine.ts';
 import type { StepDefinition } from './step-definition.ts';
 
 /** Records the definition and Adam into a graph: inputs theta_i, m_i, v_i, the data, stepSize, sqrtBc2. */

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TfjsOps } from '../engine/tfjs-ops.ts';
 import type { Adam, AdamState } from './adam.ts';
-import type { StepEngine } from './engine.ts';
+import type { StepEngine } from './step-engine.ts';
 import type { StepDefinition } from './step-definition.ts';
 
 export class TfjsStepEngine implements StepEngine {

@@ -5,40 +5,14 @@
 //   project's Adam (its fused kernel where the backend has one) on the model's own variables.
 // Both hand back the loss terms before the update.
 import type * as tf from '@tensorflow/tfjs';
-import type { AdamConstants } from './adam-formula.ts';
-import { Adam, type AdamState } from './adam.ts';
+import { Adam } from './adam.ts';
 import type { StepDefinition } from './step-definition.ts';
 import { currentBackend, threadsFor } from '../tf/backend.ts';
 import { OrtStepEngine } from './engine-ort.ts';
 import { TfjsStepEngine } from './engine-tfjs.ts';
+import type { AdamSettings, StepEngine } from './step-engine.ts';
 
-export interface StepEngine {
-  /** One line for logs: the engine, its provider and threads, and the graph's size. */
-  readonly description: string;
-  /** Nodes of the step's graph (ORT), null for tfjs. */
-  readonly nodes: number | null;
-  /** Intra-op threads (ORT), null for tfjs. */
-  readonly threads: number | null;
-  /** One update on a batch (the definition's data, in order); the loss terms before it. */
-  step(data: readonly Float32Array[]): Promise<Float32Array>;
-  /** Current weights, in variables() order (copies). */
-  weights(): Float32Array[];
-  adamState(): AdamState;
-  /** Restores weights and Adam's state (a resumed run). */
-  load(weights: readonly Float32Array[], adam: AdamState): void;
-  /** True when the model's own variables are what trains (tfjs): nothing to copy back. */
-  readonly ownsModelVariables: boolean;
-  dispose(): void;
-}
-
-export interface AdamSettings extends AdamConstants {
-  lr: number;
-}
-
-/** PyTorch's Adam defaults, the project's (docs/PROTOCOLS.md). */
-export function adamSettings(lr: number): AdamSettings {
-  return { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-}
+export { adamSettings, type AdamSettings, type StepEngine } from './step-engine.ts';
 
 export interface EngineOptions {
   /** ONNX Runtime's intra-op threads (default: every core). */
