@@ -11,10 +11,10 @@ export const DISSIPATION_NET = 'dhnn-d';
 /**
  * The D-HNN's dissipative part: 'momenta', P grad D (D acts on dp/dt alone); 'even', P grad D_s with
  * D_s(q, p) = (D(q, p) + D(q, -p)) / 2, the part of D even in the momenta, as a Rayleigh dissipation
- * function is: its P grad D_s is odd in p, so D cannot carry a force of the positions (the trade
- * p G'(q) a plain D made: on the damped spring it carried 50 to 70% of the restoring force;
- * docs/DISSIPATIVE.md). New state D-HNNs are 'even' (STATE_DISSIPATION_FORM); pixel latent D-HNNs
- * stay 'momenta' (not measured with the even form). Saved D-HNNs record theirs in the topology.
+ * function is: its P grad D_s is odd in p, so D cannot carry a force of the positions, which a plain
+ * D can trade with H (docs/DISSIPATIVE.md). New state D-HNNs are 'even' (STATE_DISSIPATION_FORM);
+ * pixel latent D-HNNs stay 'momenta' (the even form is not evaluated there). Saved D-HNNs record
+ * theirs in the topology.
  */
 export const DISSIPATION_FORMS = ['momenta', 'even'] as const;
 export type DissipationForm = (typeof DISSIPATION_FORMS)[number];
@@ -49,11 +49,9 @@ export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: 
 /**
  * The coupled weight decay of the D-HNN's D network on state tasks (H keeps the task's), under the
  * relaxed schedule (DISSIPATION_SCHEDULE) the probe's: it decides whether the data carry dissipation.
- * Without it, D fits the noise of conservative data as a friction of about 0.015 (the ideal spring's
- * energy MSE then 20 to 100x the HNN's); 5e-4 removes that within half a run on the ideal spring
- * (3 seeds) and leaves the damped spring's D alive; 3e-3, the default before, removed the damped
- * spring's friction (0.05) too. A task may set its own (StateTask.dissipationWeightDecay: the real
- * pendulum keeps its 1e-5). docs/DISSIPATIVE.md has the measurements.
+ * Without a decay D fits the noise of conservative data as a friction; the value is the one that
+ * removes that friction on the ideal spring and keeps the damped spring's (docs/DISSIPATIVE.md). A
+ * task may set its own (StateTask.dissipationWeightDecay: the real pendulum keeps its 1e-5).
  */
 export const DISSIPATION_WEIGHT_DECAY = 5e-4;
 
@@ -63,9 +61,8 @@ export const DISSIPATION_WEIGHT_DECAY = 5e-4;
  * the field at the training inputs under DISSIPATION_ALIVE_SHARE) it is the result; when D survived,
  * the model trains again from its initial weights without D's decay, so a friction the data carry is
  * not shrunk by the decay that only had to decide whether it is there (src/train/dissipation-phases.ts;
- * twice the training time then). A coupled decay alone could not do both on the springs
- * (docs/DISSIPATIVE.md): 5e-4 removed the ideal spring's noise-fitted friction (about 0.015) on three
- * seeds and shrank the damped spring's 0.05 to 0.025-0.032 on two of them.
+ * twice the training time then). A coupled decay alone shrinks the frictions it keeps
+ * (docs/DISSIPATIVE.md).
  */
 export const DISSIPATION_SCHEDULES = ['relaxed', 'constant'] as const;
 export type DissipationSchedule = (typeof DISSIPATION_SCHEDULES)[number];
