@@ -68,6 +68,11 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobSummary> 
   }
 }
 
+/**
+ * The job inside its claimed output folder: the dataset, the two models (reused when finished with
+ * this job's settings, else trained side by side), the rollout video and plots, and summary.json,
+ * saying each step on stdout unless quiet. Returns the summary; the caller prints formatSummary.
+ */
 async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   const t0 = performance.now();
   const outDir = resolve(opts.outDir);
@@ -77,9 +82,7 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     if (!opts.quiet) process.stdout.write(s + '\n');
   };
   const backend = await initBackend(opts.backend ?? 'auto');
-  say(
-    `hnn-ts main job: ${MAIN_TASK.name}, HNN vs baseline, ${steps} training steps per model${steps < MAIN_TASK.train.steps ? ` (reduced from the protocol's ${MAIN_TASK.train.steps} to finish in minutes; \`hnn train --task ${MAIN_TASK.name}\` runs the full protocol)` : ''}, ${MAIN_JOB_LATENT_STEP} latent steps (the default for full runs: ${MAIN_TASK.train.latentStep}), ${describeBackend(backend, threadsFor(Math.min(2, opts.jobs ?? defaultJobs())))} per model`,
-  );
+  say(headline(steps, describeBackend(backend, threadsFor(Math.min(2, opts.jobs ?? defaultJobs())))));
 
   const dataDir = join(outDir, 'dataset');
   if (opts.force || !datasetReady(dataDir)) {
@@ -89,61 +92,9 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
     say(`reusing the dataset in ${dataDir}`);
   }
 
-  const models = {} as MainJobSummary['models'];
-  const toTrain: Array<{ kind: ModelKind; dir: string; resume: boolean }> = [];
-  for (const kind of ['hnn', 'baseline'] as const) {
-    const dir = join(outDir, kind);
-    const done = join(dir, 'metrics.json');
-    if (!opts.force && existsSync(done)) {
-      const m = readMetrics<PixelMetrics>(done);
-      const unfit =
-        m.steps !== steps
-          ? `it ran ${m.steps} steps, this job runs ${steps}`
-          : m.seed !== seed
-            ? `its seed is ${m.seed}, this job's ${seed}`
-            : pixelProtocolMismatch(m, { latentStep: MAIN_JOB_LATENT_STEP });
-      if (!unfit) {
-        say(`reusing the trained ${kind} in ${dir}`);
-        models[kind] = { dir, metrics: m, reused: true };
-        continue;
-      }
-      say(`the finished ${kind} in ${dir} does not fit (${unfit}): kept as ${moveAside(dir)}`);
-    }
-    const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
-    say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
-    toTrain.push({ kind, dir, resume });
-  }
-  // the models train side by side, one per core (each worker has its own wasm backend); when the
-  // first finishes, its core reads the dataset for the video while the other model still trains
-  let dataset: PixelDataset | undefined;
-  let finished = 0;
-  const trained = await runJobs(
-    toTrain.map(({ kind, dir, resume }) => ({
-      name: 'pixelRun' as const,
-      args: [
-        {
-          task: MAIN_TASK.name,
-          kind,
-          seed,
-          steps,
-          dataDir,
-          outDir: dir,
-          backend: opts.backend,
-          // the models train side by side: each gets its share of the cores
-          threads: threadsFor(Math.min(toTrain.length, opts.jobs ?? defaultJobs())),
-          force: !resume,
-          resume,
-          quiet: opts.quiet,
-          loss: { latentStep: MAIN_JOB_LATENT_STEP },
-        },
-      ] as [Parameters<typeof runPixelExperiment>[0] & { task: string }],
-    })),
-    opts.jobs,
-    () => {
-      if (++finished === 1 && toTrain.length > 1 && (opts.jobs ?? defaultJobs()) > 1) dataset = loadPixelDataset(dataDir, MAIN_TASK);
-    },
-  );
-  toTrain.forEach(({ kind, dir }, i) => (models[kind] = { dir, metrics: trained[i]!, reused: false }));
+  const { models, toTrain } = planModels(outDir, steps, seed, opts, say);
+  const job: TrainingJob = { dataDir, seed, steps, opts };
+  const dataset = await trainModels(toTrain, job, models);
 
   const video = join(outDir, 'videos', hasFfmpeg() ? 'rollout.mp4' : 'rollout.gif');
   say('rolling out both models from the first test pair');
@@ -170,6 +121,109 @@ async function mainJobIn(opts: MainJobOptions): Promise<MainJobSummary> {
   writeJsonAtomic(join(outDir, 'summary.json'), summary);
   // the caller prints formatSummary(summary) (the CLI does, also with --quiet)
   return summary;
+}
+
+/** The job's first line: the task, the steps per model (and that they are fewer than the protocol's), the latent step and the backend (`backend`, described). */
+function headline(steps: number, backend: string): string {
+  const reduced =
+    steps < MAIN_TASK.train.steps
+      ? ` (reduced from the protocol's ${MAIN_TASK.train.steps} to finish in minutes; \`hnn train --task ${MAIN_TASK.name}\` runs the full protocol)`
+      : '';
+  return `hnn-ts main job: ${MAIN_TASK.name}, HNN vs baseline, ${steps} training steps per model${reduced}, ${MAIN_JOB_LATENT_STEP} latent steps (the default for full runs: ${MAIN_TASK.train.latentStep}), ${backend} per model`;
+}
+
+/** A model still to train: its kind, its run folder, and whether it resumes the checkpoint there. */
+interface ToTrain {
+  kind: ModelKind;
+  dir: string;
+  resume: boolean;
+}
+
+/**
+ * Which models to train, HNN then baseline: a finished run in OUT/KIND is reused when it ran this
+ * job's steps, seed and latent step (and not --force); one that does not fit is moved aside and
+ * retrained; an unfinished one resumes from its checkpoint (unless --force). Says each decision.
+ * Returns the reused models and the ones to train, in that order.
+ */
+function planModels(
+  outDir: string,
+  steps: number,
+  seed: number,
+  opts: MainJobOptions,
+  say: (s: string) => void,
+): { models: MainJobSummary['models']; toTrain: ToTrain[] } {
+  const models = {} as MainJobSummary['models'];
+  const toTrain: ToTrain[] = [];
+  for (const kind of ['hnn', 'baseline'] as const) {
+    const dir = join(outDir, kind);
+    const done = join(dir, 'metrics.json');
+    if (!opts.force && existsSync(done)) {
+      const m = readMetrics<PixelMetrics>(done);
+      const unfit =
+        m.steps !== steps
+          ? `it ran ${m.steps} steps, this job runs ${steps}`
+          : m.seed !== seed
+            ? `its seed is ${m.seed}, this job's ${seed}`
+            : pixelProtocolMismatch(m, { latentStep: MAIN_JOB_LATENT_STEP });
+      if (!unfit) {
+        say(`reusing the trained ${kind} in ${dir}`);
+        models[kind] = { dir, metrics: m, reused: true };
+        continue;
+      }
+      say(`the finished ${kind} in ${dir} does not fit (${unfit}): kept as ${moveAside(dir)}`);
+    }
+    const resume = !opts.force && existsSync(join(dir, CHECKPOINT_FILE));
+    say(`${resume ? 'resuming' : 'training'} the ${kind} (${steps} steps) in ${dir}`);
+    toTrain.push({ kind, dir, resume });
+  }
+  return { models, toTrain };
+}
+
+/** What every model of the job trains with. */
+interface TrainingJob {
+  dataDir: string;
+  seed: number;
+  steps: number;
+  opts: MainJobOptions;
+}
+
+/**
+ * Trains `toTrain` side by side, one per core (each worker has its own wasm backend and its share of
+ * the cores), and adds each one's metrics to `models`. When the first finishes while another still
+ * trains on a second core, this process reads the dataset for the video meanwhile: returned (else
+ * undefined, and the rollout reads it).
+ */
+async function trainModels(toTrain: ToTrain[], job: TrainingJob, models: MainJobSummary['models']): Promise<PixelDataset | undefined> {
+  const { dataDir, seed, steps, opts } = job;
+  let dataset: PixelDataset | undefined;
+  let finished = 0;
+  const trained = await runJobs(
+    toTrain.map(({ kind, dir, resume }) => ({
+      name: 'pixelRun' as const,
+      args: [
+        {
+          task: MAIN_TASK.name,
+          kind,
+          seed,
+          steps,
+          dataDir,
+          outDir: dir,
+          backend: opts.backend,
+          threads: threadsFor(Math.min(toTrain.length, opts.jobs ?? defaultJobs())),
+          force: !resume,
+          resume,
+          quiet: opts.quiet,
+          loss: { latentStep: MAIN_JOB_LATENT_STEP },
+        },
+      ] as [Parameters<typeof runPixelExperiment>[0] & { task: string }],
+    })),
+    opts.jobs,
+    () => {
+      if (++finished === 1 && toTrain.length > 1 && (opts.jobs ?? defaultJobs()) > 1) dataset = loadPixelDataset(dataDir, MAIN_TASK);
+    },
+  );
+  toTrain.forEach(({ kind, dir }, i) => (models[kind] = { dir, metrics: trained[i]!, reused: false }));
+  return dataset;
 }
 
 function datasetReady(dir: string): boolean {

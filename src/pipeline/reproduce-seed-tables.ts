@@ -3,6 +3,7 @@
 import { seedTestTable } from './seed-tables.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 
+import type { ModelKind } from '../../models/dynamics.ts';
 import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
 
 /**
@@ -12,9 +13,41 @@ import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './repr
  */
 export function dissipationTables(rows: TaskRow[]): string {
   const kinds = kindsOf(rows);
+  const { lines: perSeed, warnings } = energyPerSeedTable(rows, kinds);
+  const withD = rows.filter((r) => r.dissipation);
+  return [
+    `## Energy MSE per seed`,
+    ``,
+    ...perSeed,
+    ``,
+    ...(warnings.length ? [`Warnings:`, ``, ...warnings, ``] : []),
+    seedTestTable(
+      rows.map((r) => ({ task: r.task, bySeed: r.testBySeed, statistic: r.statistic })),
+      kinds.map((k) => [k, LABELS[k]]),
+    ),
+    ...(withD.length
+      ? [
+          `## The D-HNN's learned friction`,
+          ``,
+          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
+          ``,
+          ...frictionTable(withD),
+          ``,
+        ]
+      : []),
+  ].join('\n');
+}
+
+/**
+ * The energy MSE per seed: a row per task and seed (up to the most seeds any model ran; a missing
+ * value reads '-'), the lowest in bold and named, and when any row measured the D-HNN's friction, a
+ * column with it (rollouts / test inputs; the data's gamma). Returns the markdown lines and, in row
+ * order, a warning line per seed whose learned friction was removed (the cell points to them).
+ */
+function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: string[]; warnings: string[] } {
   const seeds = Math.max(...rows.flatMap((r) => kinds.map((k) => r.energyBySeed[k]?.length ?? 0)));
   const withFriction = rows.some((r) => r.frictionBySeed);
-  const perSeed = header([
+  const lines = header([
     'Task',
     'Seed',
     ...kinds.map((k) => `${LABELS[k]} energy MSE`),
@@ -32,14 +65,23 @@ export function dissipationTables(rows: TaskRow[]): string {
       const frictionCell = f
         ? `${f.rollouts.toPrecision(2)} / ${f.test.toPrecision(2)}; ${r.dissipation!.gamma.toPrecision(2)}${f.warning ? ' (removed: see below)' : ''}`
         : '-';
-      perSeed.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
+      lines.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
     }
   }
-  const withD = rows.filter((r) => r.dissipation);
+  return { lines, warnings };
+}
+
+/**
+ * The D-HNN's learned friction against the data's, a row per task of `withD` (rows that measured
+ * it): the data's gamma (marked "(fitted)" unless the system states it), the learned one along the rollouts and at the test
+ * inputs (mean ± spread, the spread left out when not finite), and D's share of the field beside the
+ * true friction term's.
+ */
+function frictionTable(withD: TaskRow[]): string[] {
   const g = (v: number) => v.toFixed(4);
   const gs = ([m, sp]: [number, number]) => (Number.isFinite(sp) ? `${g(m)} ± ${g(sp)}` : g(m));
   const pct = ([m, sp]: [number, number]) => `${(100 * m).toFixed(1)}%${Number.isFinite(sp) ? ` ± ${(100 * sp).toFixed(1)}%` : ''}`;
-  const friction = header([
+  const lines = header([
     'Task',
     'data friction',
     'D-HNN friction along its rollouts',
@@ -49,7 +91,7 @@ export function dissipationTables(rows: TaskRow[]): string {
   ]);
   for (const r of withD) {
     const d = r.dissipation!;
-    friction.push(
+    lines.push(
       row([
         r.task,
         `${g(d.gamma)}${d.gammaSource === 'system' ? '' : ' (fitted)'}`,
@@ -60,27 +102,7 @@ export function dissipationTables(rows: TaskRow[]): string {
       ]),
     );
   }
-  return [
-    `## Energy MSE per seed`,
-    ``,
-    ...perSeed,
-    ``,
-    ...(warnings.length ? [`Warnings:`, ``, ...warnings, ``] : []),
-    seedTestTable(
-      rows.map((r) => ({ task: r.task, bySeed: r.testBySeed, statistic: r.statistic })),
-      kinds.map((k) => [k, LABELS[k]]),
-    ),
-    ...(withD.length
-      ? [
-          `## The D-HNN's learned friction`,
-          ``,
-          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
-          ``,
-          ...friction,
-          ``,
-        ]
-      : []),
-  ].join('\n');
+  return lines;
 }
 
 /** Index of the value that beats every other (`better(a, b)`: a beats b); -1 when the best is tied. */

@@ -4,13 +4,11 @@
 // encoded test trajectory) and the energy of each rollout over time.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { hamiltonianFunction } from '../../models/f64.ts';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import { contextOf, PIXEL_MODEL_FORMAT } from '../../models/pixel.ts';
-import { loadPixelModel, type LoadedPixelModel } from '../../models/storage.ts';
+import { loadPixelModel } from '../../models/storage.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
-import { encodeRows, ROLLOUT_INTEGRATORS, type LatentMap, type PixelRollout, type RolloutIntegrator } from '../eval/pixel.ts';
-import { contourPlot, linePlot } from '../media/plot.ts';
+import { ROLLOUT_INTEGRATORS, type LatentMap, type RolloutIntegrator, type RolloutTruth } from '../eval/pixel.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
 import { initBackend } from '../tf/backend.ts';
 import { UserError } from '../util/errors.ts';
@@ -20,17 +18,16 @@ import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { writeImportedRollout, type ImportedComparison } from './import-rollout.ts';
-import { energyName, rolloutTrial, trialTruth } from '../eval/pixel-trials.ts';
+import { rolloutTrial, trialTruth } from '../eval/pixel-trials.ts';
 import { fitTrainMap, savedLatentMap } from '../eval/pixel-evaluation.ts';
 import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
+import { LABEL, plotLearnedH, plotRolloutEnergy, type LoadedModels, type Rollouts } from './rollout-plots.ts';
 
 /** A model folder per kind. */
 export type ModelDirs = Partial<Record<ModelKind, string>>;
 
-/** Video and plot order, labels and colours of the models. */
+/** Video and plot order of the models. */
 const KINDS = ['baseline', 'hnn', 'dhnn'] as const;
-const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
-const COLOR: Record<ModelKind, string> = { baseline: '#ff7f0e', hnn: '#1f77b4', dhnn: '#2ca02c' };
 
 export interface RolloutOptions {
   modelDirs: ModelDirs;
@@ -125,10 +122,13 @@ export function checkRolloutRequest(opts: Pick<RolloutOptions, 'frames' | 'integ
   checkMemory(`a rollout of ${frames} frames`, rolloutBytes(frames, models), 'roll out fewer --frames');
 }
 
+/**
+ * `hnn rollout`: checks the request, refuses unfinished runs, takes the lock on the output, then
+ * loads the models and their dataset and writes the video(s), the plots and the record beside the
+ * video (rolloutAndWrite), or an imported dataset's comparison. Every loaded model is disposed and
+ * the lock released however it ends.
+ */
 export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
-  const frames = opts.frames ?? 200;
-  const trial = opts.trial ?? 0;
-  const ext = extname(opts.out).toLowerCase();
   const kinds = KINDS.filter((k) => opts.modelDirs[k]);
   checkRolloutRequest(opts, kinds.length);
   if (kinds.length === 0) throw new UserError('no model given: pass --model DIR (an HNN or baseline pixel model folder)');
@@ -136,118 +136,185 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   for (const k of kinds) refuseUnfinished(opts.modelDirs[k]!);
   const lock = acquireLock(opts.out, 'hnn rollout');
   await initBackend(opts.backend ?? 'auto');
-  const models: Partial<Record<ModelKind, LoadedPixelModel>> = {};
+  const models: LoadedModels = {};
   try {
-    for (const k of kinds) {
-      const m = loadPixelModel(opts.modelDirs[k]!);
-      if (m.topology.kind !== k) throw new UserError(`${opts.modelDirs[k]} holds a ${m.topology.kind} model, given as the ${k}`);
-      models[k] = m;
-    }
-    const first = models[kinds[0]]!;
-    const dataDir = opts.dataDir ?? (first.metadata.dataset as string | undefined);
-    if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
-    if (!existsSync(dataDir))
-      throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
-    const ds = opts.dataset && resolve(opts.dataset.dir) === resolve(dataDir) ? opts.dataset : loadPixelDataset(dataDir);
-    for (const k of kinds) {
-      const fs = models[k]!.topology.frameSize;
-      if (fs !== ds.params.size)
-        throw new UserError(
-          `the ${k} model takes ${fs}x${fs} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`,
-        );
-    }
-    if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials))
-      throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
+    loadModels(opts.modelDirs, kinds, models);
+    const { dataDir, ds } = rolloutDataset(opts, kinds, models);
     if (ds.task.imported) return await writeImportedRollout(models, kinds, ds, { ...opts, dataDir });
-
-    const rollouts: Partial<Record<ModelKind, PixelRollout>> = {};
-    const maps: Partial<Record<ModelKind, LatentMap>> = {};
-    const integrators: Partial<Record<ModelKind, RolloutIntegrator>> = {};
-    const projection = opts.projection ?? taskProjection(ds.task);
-    for (const k of kinds) {
-      const m = models[k]!;
-      const integrator = (integrators[k] = opts.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep));
-      // a map saved with the model is reused when it fits (older models mapped elsewhere, or affinely)
-      const own = withContext(ds, contextOf(m.topology));
-      maps[k] = savedLatentMap(m.metadata, ds.task) ?? fitTrainMap(m.model, own);
-      rollouts[k] = rolloutTrial(m.model, m.weights, own, maps[k]!, trial, frames, integrator, projection);
-    }
-    const truth = trialTruth(ds, trial, frames);
-    const NN = ds.params.size * ds.params.size * ds.params.channels;
-    const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
-    const panels: VideoPanel[] = [
-      { label: 'truth', frames: split(truth.frames) },
-      ...kinds.map((k) => ({ label: LABEL[k], frames: split(rollouts[k]!.frames) })),
-    ];
-    // about 168 px per panel: the 28-pixel frames at 6x
-    const video = composePanels(panels, ds.params.size, {
-      scale: Math.max(1, Math.round(168 / ds.params.size)),
-      counter: true,
-      channels: ds.params.channels,
-    });
-    const fps = 1 / ds.params.frameDt;
-    const out = resolve(opts.out);
-    const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';
-    const videos: string[] = [];
-    const notes: string[] = [];
-    await writeVideo(gif, video, { fps });
-    videos.push(gif);
-    if (ext === '.mp4') {
-      if (hasFfmpeg()) {
-        await writeVideo(out, video, { fps });
-        videos.push(out);
-      } else {
-        notes.push(`MP4 skipped: ffmpeg is not on the PATH; wrote ${gif} instead. ${FFMPEG_HINT}`);
-      }
-    }
-
-    const used = [...new Set(Object.values(integrators))];
-    const integrator = used.length === 1 ? used[0]! : integrators;
-    const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
-    const energyPlot = `${stem}-energy.png`;
-    await linePlot(energyPlot, {
-      title: `${ds.task.name}: energy along the rollout (test trial ${trial}, ${used.join(' / ')}${projection === 'none' ? '' : ', projected'})`,
-      xLabel: 'frame',
-      yLabel: energyName(ds.task),
-      series: [
-        { name: 'truth', x: range(frames), y: truth.energy, dashed: true, color: '#222222' },
-        ...kinds.map((k) => ({ name: LABEL[k], x: range(frames), y: rollouts[k]!.energy, color: COLOR[k] })),
-      ],
-    });
-    let phasePlot: string | null = null;
-    // the HNN's learned H (else the D-HNN's)
-    const withH = (['hnn', 'dhnn'] as const).find((k) => models[k]);
-    if (withH && ds.task.system.dof === 1) {
-      phasePlot = `${stem}-phase.png`;
-      await phasePortrait(phasePlot, withH, models[withH]!, withContext(ds, contextOf(models[withH]!.topology)), trial, rollouts[withH]!);
-    }
-    const scores: RolloutResult['scores'] = {};
-    for (const k of kinds)
-      scores[k] = {
-        vpt: rollouts[k]!.vpt,
-        energyMse: rollouts[k]!.energyMse,
-        periodRatio: Number.isFinite(rollouts[k]!.periodRatio) ? rollouts[k]!.periodRatio : null,
-      };
-    // what made the video, beside it
-    writeJsonAtomic(`${out.slice(0, -ext.length)}.json`, {
-      models: opts.modelDirs,
-      dataset: dataDir,
-      trial,
-      frames,
-      integrator,
-      projection,
-      fps,
-      videos,
-      plots: { energy: energyPlot, phase: phasePlot },
-      scores,
-      versions: packageVersions(),
-    });
-    if (!opts.quiet) for (const n of notes) process.stderr.write(n + '\n');
-    return { videos, phasePlot, energyPlot, scores, notes };
+    return await rolloutAndWrite(opts, kinds, models, dataDir, ds);
   } finally {
     for (const m of Object.values(models)) m?.model.dispose();
     lock.release();
   }
+}
+
+/** Loads each kind's model into `models` (filled as it goes, so that the caller disposes what loaded before a failure); a folder holding another kind is refused. */
+function loadModels(dirs: ModelDirs, kinds: ModelKind[], models: LoadedModels): void {
+  for (const k of kinds) {
+    const m = loadPixelModel(dirs[k]!);
+    if (m.topology.kind !== k) throw new UserError(`${dirs[k]} holds a ${m.topology.kind} model, given as the ${k}`);
+    models[k] = m;
+  }
+}
+
+/**
+ * The dataset to roll out on: --data, else the one the first model records. opts.dataset is used
+ * when it is that folder, else the folder is read. Refused: no dataset known or found, a frame size
+ * a model does not take, a trial outside the test trials.
+ */
+function rolloutDataset(opts: RolloutOptions, kinds: ModelKind[], models: LoadedModels): { dataDir: string; ds: PixelDataset } {
+  const trial = opts.trial ?? 0;
+  const first = models[kinds[0]]!;
+  const dataDir = opts.dataDir ?? (first.metadata.dataset as string | undefined);
+  if (!dataDir) throw new UserError(`${opts.modelDirs[kinds[0]]} does not record its dataset; pass --data DIR`);
+  if (!existsSync(dataDir))
+    throw new UserError(`dataset folder not found: ${dataDir}; pass --data DIR or regenerate it with \`hnn generate\``);
+  const ds = opts.dataset && resolve(opts.dataset.dir) === resolve(dataDir) ? opts.dataset : loadPixelDataset(dataDir);
+  for (const k of kinds) {
+    const fs = models[k]!.topology.frameSize;
+    if (fs !== ds.params.size)
+      throw new UserError(
+        `the ${k} model takes ${fs}x${fs} frames but dataset ${dataDir} has ${ds.params.size}x${ds.params.size}; pass the dataset it was trained on with --data`,
+      );
+  }
+  if (!(Number.isInteger(trial) && trial >= 0 && trial < ds.testTrials))
+    throw new UserError(`--trial must be in 0..${ds.testTrials - 1}, got ${trial}`);
+  return { dataDir, ds };
+}
+
+/**
+ * Rolls every model out from the test trial and writes, in this order: the GIF (and the MP4 when
+ * asked and ffmpeg runs), the energy plot, the phase portrait (one-degree-of-freedom systems with an
+ * HNN or D-HNN), and FILE.json beside the video recording what made it; then prints the notes
+ * (unless quiet).
+ */
+async function rolloutAndWrite(
+  opts: RolloutOptions,
+  kinds: ModelKind[],
+  models: LoadedModels,
+  dataDir: string,
+  ds: PixelDataset,
+): Promise<RolloutResult> {
+  const frames = opts.frames ?? 200;
+  const trial = opts.trial ?? 0;
+  const ext = extname(opts.out).toLowerCase();
+  const projection = opts.projection ?? taskProjection(ds.task);
+  const { rollouts, integrators } = rollEachModel(opts, kinds, models, ds, trial, frames, projection);
+  const truth = trialTruth(ds, trial, frames);
+  const out = resolve(opts.out);
+  const fps = 1 / ds.params.frameDt;
+  const { videos, notes } = await writeRolloutVideos(out, ext, videoPanels(ds, frames, truth, kinds, rollouts), ds, fps);
+
+  const used = [...new Set(Object.values(integrators))];
+  const stem = join(opts.plotsDir ? resolve(opts.plotsDir) : dirname(out), basename(out, extname(out)));
+  const energyPlot = `${stem}-energy.png`;
+  await plotRolloutEnergy(
+    energyPlot,
+    ds,
+    trial,
+    frames,
+    `${used.join(' / ')}${projection === 'none' ? '' : ', projected'}`,
+    truth,
+    kinds,
+    rollouts,
+  );
+  const phasePlot = await plotLearnedH(stem, ds, trial, models, rollouts);
+  const scores = rolloutScores(kinds, rollouts);
+  // what made the video, beside it
+  writeJsonAtomic(`${out.slice(0, -ext.length)}.json`, {
+    models: opts.modelDirs,
+    dataset: dataDir,
+    trial,
+    frames,
+    integrator: used.length === 1 ? used[0]! : integrators,
+    projection,
+    fps,
+    videos,
+    plots: { energy: energyPlot, phase: phasePlot },
+    scores,
+    versions: packageVersions(),
+  });
+  if (!opts.quiet) for (const n of notes) process.stderr.write(n + '\n');
+  return { videos, phasePlot, energyPlot, scores, notes };
+}
+
+/**
+ * Each model's rollout of the test trial, with its integrator: the one asked for, else the model's
+ * own default (as its evaluation used). A latent map saved with the model is reused when it fits the
+ * task; otherwise one is fitted on the training set, as the model's evaluation did.
+ */
+function rollEachModel(
+  opts: RolloutOptions,
+  kinds: ModelKind[],
+  models: LoadedModels,
+  ds: PixelDataset,
+  trial: number,
+  frames: number,
+  projection: RolloutProjection,
+): { rollouts: Rollouts; integrators: Partial<Record<ModelKind, RolloutIntegrator>> } {
+  const rollouts: Rollouts = {};
+  const integrators: Partial<Record<ModelKind, RolloutIntegrator>> = {};
+  for (const k of kinds) {
+    const m = models[k]!;
+    const integrator = (integrators[k] = opts.integrator ?? defaultRolloutIntegrator(m.topology.loss.latentStep));
+    const own = withContext(ds, contextOf(m.topology));
+    const map: LatentMap = savedLatentMap(m.metadata, ds.task) ?? fitTrainMap(m.model, own);
+    rollouts[k] = rolloutTrial(m.model, m.weights, own, map, trial, frames, integrator, projection);
+  }
+  return { rollouts, integrators };
+}
+
+/** The video's panels, left to right: the truth, then each model's decoded rollout, a frame array each. */
+function videoPanels(ds: PixelDataset, frames: number, truth: RolloutTruth, kinds: ModelKind[], rollouts: Rollouts): VideoPanel[] {
+  const NN = ds.params.size * ds.params.size * ds.params.channels;
+  const split = (a: Float32Array) => Array.from({ length: frames }, (_, f) => a.subarray(f * NN, (f + 1) * NN));
+  return [{ label: 'truth', frames: split(truth.frames) }, ...kinds.map((k) => ({ label: LABEL[k], frames: split(rollouts[k]!.frames) }))];
+}
+
+/**
+ * Writes the panels side by side at the dataset's frame rate: always as a GIF (FILE.gif next to an
+ * .mp4), then the MP4 when `out` is one and ffmpeg runs, else a note saying why not. Returns the
+ * videos written (the GIF first) and the notes.
+ */
+async function writeRolloutVideos(
+  out: string,
+  ext: string,
+  panels: VideoPanel[],
+  ds: PixelDataset,
+  fps: number,
+): Promise<{ videos: string[]; notes: string[] }> {
+  // about 168 px per panel: the 28-pixel frames at 6x
+  const video = composePanels(panels, ds.params.size, {
+    scale: Math.max(1, Math.round(168 / ds.params.size)),
+    counter: true,
+    channels: ds.params.channels,
+  });
+  const gif = ext === '.gif' ? out : out.slice(0, -ext.length) + '.gif';
+  const videos: string[] = [];
+  const notes: string[] = [];
+  await writeVideo(gif, video, { fps });
+  videos.push(gif);
+  if (ext === '.mp4') {
+    if (hasFfmpeg()) {
+      await writeVideo(out, video, { fps });
+      videos.push(out);
+    } else {
+      notes.push(`MP4 skipped: ffmpeg is not on the PATH; wrote ${gif} instead. ${FFMPEG_HINT}`);
+    }
+  }
+  return { videos, notes };
+}
+
+/** Each model's VPT and energy MSE, and its period ratio (null when not finite: a swing too short to time). */
+function rolloutScores(kinds: ModelKind[], rollouts: Rollouts): RolloutResult['scores'] {
+  const scores: RolloutResult['scores'] = {};
+  for (const k of kinds)
+    scores[k] = {
+      vpt: rollouts[k]!.vpt,
+      energyMse: rollouts[k]!.energyMse,
+      periodRatio: Number.isFinite(rollouts[k]!.periodRatio) ? rollouts[k]!.periodRatio : null,
+    };
+  return scores;
 }
 
 /**
@@ -271,46 +338,4 @@ export function refuseUnfinished(modelDir: string): void {
       `${run} is an unfinished training run (no metrics.json): finish it with \`hnn train ... --resume\` (or retrain it) before rolling it out`,
     );
   }
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-/** Contours of the learned H over the latent plane, the encoded test trajectory and the model's rollout on top. */
-async function phasePortrait(
-  path: string,
-  kind: 'hnn' | 'dhnn',
-  m: LoadedPixelModel,
-  ds: PixelDataset,
-  trial: number,
-  rollout: PixelRollout,
-): Promise<void> {
-  const w = m.model.input;
-  const rows = ds.perTrial;
-  const start = trial * rows;
-  const z = encodeRows(m.model, ds.data.test.x.subarray(start * w, (start + rows) * w), rows);
-  const col = (a: Float64Array, c: number) => Array.from({ length: a.length / 2 }, (_, i) => a[2 * i + c]);
-  const xs = [...col(z, 0), ...col(rollout.latent.z, 0)].filter(Number.isFinite);
-  const ys = [...col(z, 1), ...col(rollout.latent.z, 1)].filter(Number.isFinite);
-  const padded = (v: number[]): [number, number] => {
-    const lo = Math.min(...v);
-    const hi = Math.max(...v);
-    const pad = 0.25 * (hi - lo || 1);
-    return [lo - pad, hi + pad];
-  };
-  const H = hamiltonianFunction(m.weights, kind);
-  await contourPlot(path, {
-    title: `learned H in the latent plane (test trial ${trial})`,
-    f: (q, p) => H([q, p]),
-    xRange: padded(xs),
-    yRange: padded(ys),
-    levels: 14,
-    overlay: [
-      { x: col(z, 0), y: col(z, 1), name: 'encoded test frames' },
-      { x: col(rollout.latent.z, 0), y: col(rollout.latent.z, 1), name: `${LABEL[kind]} latent rollout` },
-    ],
-    xLabel: 'z_q',
-    yLabel: 'z_p',
-  });
 }

@@ -45,14 +45,25 @@ function paddedRange(values: ArrayLike<number>[], pad = 0.25): [number, number] 
   return [lo - m, hi + m];
 }
 
+/**
+ * Writes the comparison plots of the models in `inp` (those with both weights and an energy
+ * evaluation, in plot order) into `dir`: loss.png, energy.png, then vector-field.png (one degree of
+ * freedom) or orbits.png (body problems). Returns the paths written, in that order. Every plot draws
+ * trajectory 0 of the energy evaluations, the truth from the first model's.
+ */
 export async function plotTaskComparison(task: StateTask, dir: string, inp: TaskPlotInputs): Promise<string[]> {
-  const written: string[] = [];
-  const system = task.system;
-  const dim = system.dim;
-  const name = task.name;
   const kinds = KINDS.filter((k) => inp.weights[k] && inp.energies[k]);
   if (kinds.length === 0) throw new Error('plotTaskComparison: no model given');
+  const truth = inp.energies[kinds[0]]!.truth[0];
+  const pred = Object.fromEntries(kinds.map((k) => [k, inp.energies[k]!.predicted[0]])) as Partial<Record<ModelKind, Rollout>>;
+  const written = [await plotLossCurves(task, dir, inp, kinds), await plotEnergies(task, dir, kinds, truth, pred)];
+  if (task.system.dof === 1) written.push(await plotVectorFields(task, dir, inp, kinds, truth, pred));
+  else if (task.system.bodies) written.push(await plotOrbits(task, dir, kinds, truth, pred));
+  return written;
+}
 
+/** loss.png: each model's train (solid) and test (dashed) loss over the steps of its log, log scale; a missing log draws empty curves. */
+async function plotLossCurves(task: StateTask, dir: string, inp: TaskPlotInputs, kinds: ModelKind[]): Promise<string> {
   const curves = kinds.flatMap((k) => {
     const h = readHistory(inp.histories[k] ?? '');
     return [
@@ -60,20 +71,28 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
       { name: `${LABEL[k]} test`, x: h.map((r) => r.step), y: h.map((r) => r.testLoss), dashed: true },
     ];
   });
-  written.push(join(dir, 'loss.png'));
-  await linePlot(written.at(-1)!, {
-    title: `${name}: training curves`,
+  const path = join(dir, 'loss.png');
+  await linePlot(path, {
+    title: `${task.name}: training curves`,
     xLabel: 'step',
     yLabel: 'MSE of dx/dt',
     logY: true,
     series: curves,
   });
+  return path;
+}
 
-  const truth = inp.energies[kinds[0]]!.truth[0];
-  const pred = Object.fromEntries(kinds.map((k) => [k, inp.energies[k]!.predicted[0]])) as Partial<Record<ModelKind, Rollout>>;
-  written.push(join(dir, 'energy.png'));
-  await linePlot(written.at(-1)!, {
-    title: `${name}: energy along a rollout (trajectory 0)`,
+/** energy.png: the energy along the true trajectory (named "measured" for measured data) and along each model's rollout. */
+async function plotEnergies(
+  task: StateTask,
+  dir: string,
+  kinds: ModelKind[],
+  truth: Rollout,
+  pred: Partial<Record<ModelKind, Rollout>>,
+): Promise<string> {
+  const path = join(dir, 'energy.png');
+  await linePlot(path, {
+    title: `${task.name}: energy along a rollout (trajectory 0)`,
     xLabel: 'time',
     yLabel: 'energy',
     series: [
@@ -81,57 +100,94 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
       ...kinds.map((k) => ({ name: LABEL[k], x: pred[k]!.t, y: pred[k]!.energy, color: COLOR[k] })),
     ],
   });
+  return path;
+}
 
-  if (system.dof === 1) {
-    const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
-    const panels: FieldPanel[] = [];
-    if (task.data.source !== 'measured') {
-      panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
-    }
-    for (const k of kinds) {
-      const f = fieldFunction(k, inp.weights[k]!);
-      panels.push({
-        name: `${LABEL[k]} field`,
-        field: (q, p) => f(0, Float64Array.of(q, p)),
-        trajectories: [traj(truth, 'truth'), traj(pred[k]!, LABEL[k])],
-      });
-    }
-    // the D-HNN's split: its grad D beside the true friction term (each panel scales its own arrows)
-    if (inp.weights.dhnn) {
-      const d = dissipationFunction(inp.weights.dhnn);
-      if (task.data.source !== 'measured' && !system.conservative) {
-        const g = new Float64Array(2);
-        const onQ = system.frictionOn === 'positions';
-        panels.push({
-          name: onQ ? 'true friction term (-gamma dH/dq, 0)' : 'true friction term (0, -gamma dH/dp)',
-          field: (q, p) => {
-            system.gradient(Float64Array.of(q, p), g);
-            return onQ ? [-system.friction * g[0], 0] : [0, -system.friction * g[1]];
-          },
-        });
-      }
-      panels.push({ name: 'D-HNN dissipative part grad D', field: (q, p) => d([q, p]) });
-    }
-    const qs = [column(truth.y, 2, 0)];
-    const ps = [column(truth.y, 2, 1)];
-    written.push(join(dir, 'vector-field.png'));
-    await vectorFieldPlot(written.at(-1)!, {
-      title: `${name}: vector field and phase portrait`,
-      panels,
-      qRange: paddedRange(qs),
-      pRange: paddedRange(ps),
-      xLabel: 'q',
-      yLabel: 'p',
-    });
-  } else if (system.bodies) {
-    const bodies = (r: Rollout) => bodyTracks(system.bodies!, r.y, dim);
-    written.push(join(dir, 'orbits.png'));
-    await orbitPlot(written.at(-1)!, {
-      title: `${name}: orbits (trajectory 0)`,
-      panels: [{ name: 'ground truth', bodies: bodies(truth) }, ...kinds.map((k) => ({ name: LABEL[k], bodies: bodies(pred[k]!) }))],
+/** vector-field.png of a one-degree-of-freedom system: the panels of fieldPanels over the true trajectory's range (padded). */
+async function plotVectorFields(
+  task: StateTask,
+  dir: string,
+  inp: TaskPlotInputs,
+  kinds: ModelKind[],
+  truth: Rollout,
+  pred: Partial<Record<ModelKind, Rollout>>,
+): Promise<string> {
+  const path = join(dir, 'vector-field.png');
+  await vectorFieldPlot(path, {
+    title: `${task.name}: vector field and phase portrait`,
+    panels: fieldPanels(task, inp, kinds, truth, pred),
+    qRange: paddedRange([column(truth.y, 2, 0)]),
+    pRange: paddedRange([column(truth.y, 2, 1)]),
+    xLabel: 'q',
+    yLabel: 'p',
+  });
+  return path;
+}
+
+/**
+ * The vector-field panels, in order: the true field (simulated data only) with the true trajectory,
+ * each model's learned field with the true trajectory and its rollout, and for a D-HNN its
+ * dissipative part grad D, after the true friction term when the data are simulated and damped
+ * (each panel scales its own arrows).
+ */
+function fieldPanels(
+  task: StateTask,
+  inp: TaskPlotInputs,
+  kinds: ModelKind[],
+  truth: Rollout,
+  pred: Partial<Record<ModelKind, Rollout>>,
+): FieldPanel[] {
+  const system = task.system;
+  const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
+  const panels: FieldPanel[] = [];
+  if (task.data.source !== 'measured') {
+    panels.push({ name: 'true field', field: (q, p) => system.field(0, Float64Array.of(q, p)), trajectories: [traj(truth, 'truth')] });
+  }
+  for (const k of kinds) {
+    const f = fieldFunction(k, inp.weights[k]!);
+    panels.push({
+      name: `${LABEL[k]} field`,
+      field: (q, p) => f(0, Float64Array.of(q, p)),
+      trajectories: [traj(truth, 'truth'), traj(pred[k]!, LABEL[k])],
     });
   }
-  return written;
+  if (inp.weights.dhnn) {
+    const d = dissipationFunction(inp.weights.dhnn);
+    if (task.data.source !== 'measured' && !system.conservative) panels.push(frictionPanel(task));
+    panels.push({ name: 'D-HNN dissipative part grad D', field: (q, p) => d([q, p]) });
+  }
+  return panels;
+}
+
+/** The true friction term of a damped one-degree-of-freedom system: -gamma times dH/dq or dH/dp, on the coordinate it damps. */
+function frictionPanel(task: StateTask): FieldPanel {
+  const system = task.system;
+  const g = new Float64Array(2);
+  const onQ = system.frictionOn === 'positions';
+  return {
+    name: onQ ? 'true friction term (-gamma dH/dq, 0)' : 'true friction term (0, -gamma dH/dp)',
+    field: (q, p) => {
+      system.gradient(Float64Array.of(q, p), g);
+      return onQ ? [-system.friction * g[0], 0] : [0, -system.friction * g[1]];
+    },
+  };
+}
+
+/** orbits.png of a body problem: the bodies' tracks along the truth and each model's rollout, a panel each. */
+async function plotOrbits(
+  task: StateTask,
+  dir: string,
+  kinds: ModelKind[],
+  truth: Rollout,
+  pred: Partial<Record<ModelKind, Rollout>>,
+): Promise<string> {
+  const bodies = (r: Rollout) => bodyTracks(task.system.bodies!, r.y, task.system.dim);
+  const path = join(dir, 'orbits.png');
+  await orbitPlot(path, {
+    title: `${task.name}: orbits (trajectory 0)`,
+    panels: [{ name: 'ground truth', bodies: bodies(truth) }, ...kinds.map((k) => ({ name: LABEL[k], bodies: bodies(pred[k]!) }))],
+  });
+  return path;
 }
 
 /** The track of every body along a rollout, from the system's own body positions. */
