@@ -50,20 +50,11 @@ module.exports = {
   forbidden: [
     ...layerRules,
     {
-      name: 'no-circular-across-folders',
-      comment: 'no import cycle leaves its folder (such a cycle has an upward import in it as well)',
-      severity: 'error',
-      from: { path: FOLDER },
-      to: { circular: true, via: { pathNot: '^$1' } },
-    },
-    {
       name: 'no-circular',
-      comment:
-        'cycles inside one folder: reported, not failed (14 when the check came in: src/cli, src/pipeline, ' +
-        'src/train, models, datasets; those in src/cli are also cycles at run time, the others through types)',
-      severity: 'warn',
-      from: { path: FOLDER },
-      to: { circular: true, viaOnly: { path: '^$1' } },
+      comment: 'no import cycle, inside a folder or across folders (type imports count: a cycle of types is a knot in the design too)',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'not-in-a-layer',

@@ -19,32 +19,10 @@ import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { importedLatents, importedRolloutLimit, importedTruth } from './import-pixel.ts';
 import { withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
-import type { RolloutOptions, RolloutResult } from './rollout.ts';
+import type { ImportedComparison, ImportedModelComparison, RolloutOptions, RolloutResult } from './rollout-options.ts';
 
 const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
 const COLOR: Record<ModelKind, string> = { baseline: '#ff7f0e', hnn: '#1f77b4', dhnn: '#2ca02c' };
-
-export interface ImportedModelComparison {
-  integrator: RolloutIntegrator;
-  vptPerTrial: number[];
-  vptMedian: number;
-  vptMean: number;
-  pixelMseMean: number;
-  /** drift of the reference H along this model's decoded frames, per held-out trial and on average (null: no HNN given) */
-  hDrift: { mean: number; perTrial: number[] } | null;
-}
-
-export interface ImportedComparison {
-  frames: number;
-  trials: number;
-  /** the model whose learned H is the yardstick */
-  reference: 'hnn' | 'dhnn' | null;
-  /** drift of that H along the true frames of each trial */
-  truthHDrift: { mean: number; perTrial: number[] } | null;
-  models: Partial<Record<ModelKind, ImportedModelComparison>>;
-  description: string;
-  notes: string[];
-}
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const median = (v: number[]) => {

@@ -17,54 +17,16 @@ import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
-import { writeImportedRollout, type ImportedComparison } from './import-rollout.ts';
+import { writeImportedRollout } from './import-rollout.ts';
 import { rolloutTrial, trialTruth } from '../eval/pixel-trials.ts';
 import { fitTrainMap, savedLatentMap } from '../eval/pixel-evaluation.ts';
 import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets/pixel-load.ts';
+import type { ModelDirs, RolloutOptions, RolloutResult } from './rollout-options.ts';
 import { LABEL, plotLearnedH, plotRolloutEnergy, type LoadedModels, type Rollouts } from './rollout-plots.ts';
 
-/** A model folder per kind. */
-export type ModelDirs = Partial<Record<ModelKind, string>>;
-
+export type { ModelDirs, RolloutOptions, RolloutResult } from './rollout-options.ts';
 /** Video and plot order of the models. */
 const KINDS = ['baseline', 'hnn', 'dhnn'] as const;
-
-export interface RolloutOptions {
-  modelDirs: ModelDirs;
-  /** Default: the dataset the models were trained on (from their metadata). */
-  dataDir?: string;
-  /** The dataset of dataDir, already read (the main job reads it while a model still trains). */
-  dataset?: PixelDataset;
-  /** FILE.gif or FILE.mp4; a GIF is always written (FILE.gif next to an .mp4). */
-  out: string;
-  frames?: number;
-  /** Default: each model's own (defaultRolloutIntegrator of its latent step, as its evaluation used). */
-  integrator?: RolloutIntegrator;
-  /** Default: the task's (taskProjection), as the models' evaluation used. */
-  projection?: RolloutProjection;
-  /** Test trial to roll out (default 0: the first test pair). */
-  trial?: number;
-  /** Folder of the two PNGs (default: next to the video, named after it). */
-  plotsDir?: string;
-  backend?: string;
-  quiet?: boolean;
-  /** Overwrite an existing video of the same name. */
-  force?: boolean;
-}
-
-export interface RolloutResult {
-  /** Video files written (the GIF first). */
-  videos: string[];
-  phasePlot: string | null;
-  energyPlot: string;
-  /** Per model: VPT (frames) and energy MSE of this rollout. */
-  /** periodRatio: null when the rollout or the truth swings less than twice */
-  scores: Record<string, { vpt: number; energyMse: number; periodRatio: number | null }>;
-  /** Things the user should know (e.g. no ffmpeg for the MP4). */
-  notes: string[];
-  /** Imported datasets: the comparison over every held-out trial (scores is then empty: there is no true energy). */
-  imported?: ImportedComparison;
-}
 
 /** The kind of the pixel model in `dir` (holding model.json), or null when it holds none. */
 function pixelModelKind(dir: string): ModelKind | null {
