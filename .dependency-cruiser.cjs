@@ -32,8 +32,6 @@ const pattern = (layer) => '^' + layer.path.replace(/[.]/g, '\\.') + (layer.path
 /** Every folder the check looks at: a module in one of them must belong to a layer. */
 const ROOTS = '^(src|renderer|datasets|models|web)/';
 
-/** A module's folder as group $1: `src/<folder>/`, `<folder>/`, or src/index.ts itself. */
-const FOLDER = '^(src/[^/]+/|src/index[.]ts$|[^/]+/)';
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${layer.name}`,
