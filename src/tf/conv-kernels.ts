@@ -40,6 +40,12 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs, kernel:
   );
 }
 
+/** The products' sizes: rows = B Ho Wo output positions, C input channels, K = kh kw C filter taps. */
+function productSizes(info: Info): { rows: number; C: number; K: number } {
+  const C = info.inChannels;
+  return { rows: info.batchSize * info.outHeight * info.outWidth, C, K: info.filterHeight * info.filterWidth * C };
+}
+
 /**
  * Visits every (output position r, tap t, input offset) pair whose tap reads inside the input:
  * r = (n, i, j) row-major, t = (a, b) of the kh x kw filter, `offset` the input pixel's first value.
@@ -79,9 +85,7 @@ const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
   const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter');
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const C = info.inChannels;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { rows, C, K } = productSizes(info);
   const pt = b.makeOutput([1, K, rows], 'float32');
   try {
     // views are taken after the allocation (an allocation may move the wasm heap); padding stays 0
@@ -103,9 +107,7 @@ const conv2dBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
   const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput');
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const C = info.inChannels;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { rows, C, K } = productSizes(info);
   const Co = info.outChannels;
   const wt = b.makeOutput([1, Co, K], 'float32');
   let cols: tf.TensorInfo | null = null;
