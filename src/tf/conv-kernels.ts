@@ -40,10 +40,16 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs, kernel:
   );
 }
 
-/** The products' sizes: rows = B Ho Wo output positions, C input channels, K = kh kw C filter taps. */
-function productSizes(info: Info): { rows: number; C: number; K: number } {
+/** The convolution's geometry and the products' sizes: rows = B Ho Wo output positions, C input channels, K = kh kw C filter taps. */
+function convProduct(
+  xShape: number[],
+  filterShape: number[],
+  a: ConvAttrs,
+  kernel: string,
+): { info: Info; rows: number; C: number; K: number } {
+  const info = convInfo(xShape, filterShape, a, kernel);
   const C = info.inChannels;
-  return { rows: info.batchSize * info.outHeight * info.outWidth, C, K: info.filterHeight * info.filterWidth * C };
+  return { info, rows: info.batchSize * info.outHeight * info.outWidth, C, K: info.filterHeight * info.filterWidth * C };
 }
 
 /**
@@ -84,8 +90,7 @@ const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmInternals;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-  const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter');
-  const { rows, C, K } = productSizes(info);
+  const { info, rows, C, K } = convProduct(x.shape, a.filterShape, a, 'Conv2DBackpropFilter');
   const pt = b.makeOutput([1, K, rows], 'float32');
   try {
     // views are taken after the allocation (an allocation may move the wasm heap); padding stays 0
@@ -106,8 +111,7 @@ const conv2dBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmInternals;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-  const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput');
-  const { rows, C, K } = productSizes(info);
+  const { info, rows, C, K } = convProduct(a.inputShape, filter.shape, a, 'Conv2DBackpropInput');
   const Co = info.outChannels;
   const wt = b.makeOutput([1, Co, K], 'float32');
   let cols: tf.TensorInfo | null = null;
