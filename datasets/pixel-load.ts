@@ -93,25 +93,25 @@ export function loadPixelDataset(dir: string, ref?: PixelTaskRef): PixelDataset 
     if (a.shape.join(',') !== shape.join(','))
       throw bad(`${name} has shape [${a.shape}], but trials ${params.trials}, frames ${params.frames} and size ${N} make it [${shape}]`);
   }
-  const f32 = (name: string) => arrays[name].data as Float32Array;
-  const split = (x: string, next: string): PixelSplit => ({ x: f32(x), next: f32(next), rows: arrays[x].shape[0] });
-  return {
-    dir,
-    task,
-    manifest,
-    params,
-    arrays,
-    data: {
-      frameSize: N,
-      channels: params.channels,
-      perTrial,
-      train: split('trainPixels', 'trainNextPixels'),
-      test: split('testPixels', 'testNextPixels'),
-    },
+  return withPixelData({ dir, task, manifest, params, arrays, perTrial, testTrials, labelWidth });
+}
+
+/** The dataset with the train/test view the trainer takes: the float32 frame pairs of both splits. */
+function withPixelData(d: Omit<PixelDataset, 'data'>): PixelDataset {
+  const { dir, task, manifest, params, arrays, perTrial, testTrials, labelWidth } = d;
+  const split = (x: string, next: string): PixelSplit => ({
+    x: arrays[x].data as Float32Array,
+    next: arrays[next].data as Float32Array,
+    rows: arrays[x].shape[0],
+  });
+  const data: PixelData = {
+    frameSize: params.size,
+    channels: params.channels,
     perTrial,
-    testTrials,
-    labelWidth,
+    train: split('trainPixels', 'trainNextPixels'),
+    test: split('testPixels', 'testNextPixels'),
   };
+  return { dir, task, manifest, params, arrays, data, perTrial, testTrials, labelWidth };
 }
 
 /** Checks an imported pixel dataset's arrays against its manifest and returns it as a PixelDataset (label width 0). */
@@ -145,29 +145,17 @@ export function importedPixelDataset(
     if (!(a.data instanceof Float32Array)) throw bad(`${name} is ${a.data.constructor.name}, expected Float32Array`);
     if (a.shape.join(',') !== shape.join(',')) throw bad(`${name} has shape [${a.shape}], expected [${shape}]`);
   }
-  const split = (x: string, next: string): PixelSplit => ({
-    x: arrays[x].data as Float32Array,
-    next: arrays[next].data as Float32Array,
-    rows: arrays[x].shape[0],
-  });
   const noLabels = (rows: number): NpyArray => ({ data: new Float64Array(0), shape: [rows, 0] });
-  return {
+  return withPixelData({
     dir,
     task,
     manifest,
     params,
     arrays: { ...arrays, trainLabels: noLabels(trainRows), testLabels: noLabels(testTrials * perTrial) },
-    data: {
-      frameSize: params.size,
-      channels: params.channels,
-      perTrial,
-      train: split('trainPixels', 'trainNextPixels'),
-      test: split('testPixels', 'testNextPixels'),
-    },
     perTrial,
     testTrials,
     labelWidth: 0,
-  };
+  });
 }
 
 /**

@@ -33,18 +33,8 @@ import { Rasterizer } from '../renderer/rasterize.ts';
 import { simulateFrames } from '../renderer/simulate.ts';
 import { sourceOf, type TaskSource } from '../renderer/sources.ts';
 
-export {
-  labelNames,
-  paramNames,
-  pixelTaskOf,
-  resolvePixelParams,
-  sampleInitialStates,
-  testTrialCount,
-  trialSystem,
-  type PixelDatasetOptions,
-  type PixelDatasetParams,
-  type PixelTaskRef,
-} from './pixel-params.ts';
+// The parameters and initial states of pixel datasets, for the callers of this module.
+export * from './pixel-params.ts';
 export { manifestPixelTask, otherScene, outdatedDataset, pixelParamsOf } from './pixel-manifest.ts';
 export { renderTruth } from './pixel-truth.ts';
 export { simulateFrames };

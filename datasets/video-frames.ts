@@ -1,11 +1,12 @@
 // Frames of a user's video as N x N bytes: a video file through ffmpeg (MP4, WebM, GIF, anything it
 // reads), or a folder of PNG / JPEG images through sharp. A crop box (given, or "auto": the bounding
 // box of what moves) is cut from the source frame before it is scaled to N x N.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
+import { probeVideoStream } from '../src/media/ffprobe.ts';
 import { UserError } from '../src/util/errors.ts';
 import { formatBytes } from '../src/util/memory.ts';
 import { startProgress } from '../src/util/progress.ts';
@@ -53,21 +54,7 @@ function rate(text: string | undefined): number {
 
 /** Width, height, rate and frame count of the first video stream, from ffprobe. */
 function probe(file: string): { width: number; height: number; fps: number; frames: number; codec: string } {
-  const r = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames,codec_name:format=duration',
-      '-of',
-      'json',
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
+  const r = probeVideoStream(file, 'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames,codec_name:format=duration');
   if (r.error)
     throw new UserError(
       `ffmpeg (ffprobe) is not on the PATH, and videos are read through it; install ffmpeg, or ${UNREADABLE.replace('give an MP4, WebM or GIF video, or', 'give')}`,

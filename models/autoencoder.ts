@@ -3,10 +3,8 @@
 //   decoder: h = relu(W5 z); h += relu(W6 h); h += relu(W7 h); x^ = W8 h   (linear output)
 // Every layer has a bias; weights orthogonal, biases uniform(+-1/sqrt(fan_in)), as the rest of the project.
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../src/util/rng.ts';
 import { variableOf } from '../src/tf/fixes.ts';
-import { orthogonal, takeWeights, uniformBias } from './init.ts';
-import type { NamedWeights, ParameterSource } from './mlp.ts';
+import { savedParameters, seededParameters, type NamedWeights, type ParameterSource } from './mlp.ts';
 
 export interface AutoencoderSpec {
   /** Input length (2 frames of N x N: 2 N^2). */
@@ -43,15 +41,12 @@ export class Autoencoder {
 
   /** Initial weights drawn from the seed's `init:<name>` stream. */
   static init(spec: AutoencoderSpec, seed: number, name = 'ae'): Autoencoder {
-    const rng = new Rng(seed).fork(`init:${name}`);
-    return new Autoencoder(spec, name, (_key, fanIn, fanOut, kind) =>
-      kind === 'w' ? orthogonal(fanIn, fanOut, rng) : uniformBias(fanIn, fanOut, rng),
-    );
+    return new Autoencoder(spec, name, seededParameters(seed, name));
   }
 
   /** Saved weights by key ("<name>/w1", ...), checked against the spec's shapes. */
   static fromWeights(spec: AutoencoderSpec, weights: NamedWeights, name = 'ae'): Autoencoder {
-    return new Autoencoder(spec, name, (key, fanIn, fanOut, kind) => takeWeights(weights, key, kind === 'w' ? [fanIn, fanOut] : [fanOut]));
+    return new Autoencoder(spec, name, savedParameters(weights));
   }
 
   /** `source` gives each tensor's values, called in variables() order (the seeded draws depend on it). */

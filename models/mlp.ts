@@ -18,6 +18,17 @@ export interface MlpSpec {
 /** Values of one parameter tensor of a layer with the given fan-in and fan-out ('w': [fanIn, fanOut], 'b': [fanOut]). */
 export type ParameterSource = (key: string, fanIn: number, fanOut: number, kind: 'w' | 'b') => Float32Array;
 
+/** Initial values from the seed's `init:<name>` stream: orthogonal weights, uniform(+-1/sqrt(fan_in)) biases. */
+export function seededParameters(seed: number, name: string): ParameterSource {
+  const rng = new Rng(seed).fork(`init:${name}`);
+  return (_key, fanIn, fanOut, kind) => (kind === 'w' ? orthogonal(fanIn, fanOut, rng) : uniformBias(fanIn, fanOut, rng));
+}
+
+/** Saved values by key, each checked against its layer's shape. */
+export function savedParameters(weights: NamedWeights): ParameterSource {
+  return (key, fanIn, fanOut, kind) => takeWeights(weights, key, kind === 'w' ? [fanIn, fanOut] : [fanOut]);
+}
+
 const activations: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
   tanh: safeTanh, // second-order-safe: HNN losses differentiate the activation twice
   relu: (x) => tf.relu(x),
@@ -31,15 +42,12 @@ export class Mlp {
 
   /** Initial weights drawn from the seed's `init:<name>` stream (orthogonal weights, uniform biases). */
   static init(spec: MlpSpec, seed: number, name = 'mlp'): Mlp {
-    const rng = new Rng(seed).fork(`init:${name}`);
-    return new Mlp(spec, name, (_key, fanIn, fanOut, kind) =>
-      kind === 'w' ? orthogonal(fanIn, fanOut, rng) : uniformBias(fanIn, fanOut, rng),
-    );
+    return new Mlp(spec, name, seededParameters(seed, name));
   }
 
   /** Saved weights by key ("<name>/w0", ...), checked against the spec's shapes. */
   static fromWeights(spec: MlpSpec, weights: NamedWeights, name = 'mlp'): Mlp {
-    return new Mlp(spec, name, (key, fanIn, fanOut, kind) => takeWeights(weights, key, kind === 'w' ? [fanIn, fanOut] : [fanOut]));
+    return new Mlp(spec, name, savedParameters(weights));
   }
 
   /** `source` gives each tensor's values, called in variables() order (the seeded draws depend on it). */

@@ -125,6 +125,9 @@ export class Rasterizer {
     };
   }
 
+  // hot-loop twin of renderer/rasterize.ts:renderColour: the same pixel and sub-sample loops with
+  // another rule inside (the brightest covering shape wins, shapes sorted by shade, one value per
+  // pixel); one loop for both would test the channel count or call the rule per sub-sample.
   private renderGrey(
     shapes: Capsule[],
     box: { i0: number; i1: number; j0: number; j1: number },
@@ -180,6 +183,9 @@ export class Rasterizer {
     }
   }
 
+  // hot-loop twin of renderer/rasterize.ts:renderGrey: the same pixel and sub-sample loops with
+  // another rule inside (the top-most covering shape wins, three channels summed per sub-sample);
+  // one loop for both would test the channel count or call the rule per sub-sample.
   private renderColour(
     shapes: Capsule[],
     box: { i0: number; i1: number; j0: number; j1: number },

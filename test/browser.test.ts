@@ -8,7 +8,8 @@
 // browser tests are reported as skipped, by name; CI installs Chromium (.ci/run) and fails without it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { CHROMIUM, FLAGS } from './helpers/chromium.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -35,17 +36,6 @@ import { startSiteServer, type SiteServer } from '../src/web/serve.ts';
 import { buildSite } from '../src/web/site.ts';
 import type { PageApi } from '../web/main.ts';
 
-const CHROMIUM = [process.env.HNN_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => p && existsSync(p)) ?? null;
-/** As the machine's notes ask: headless, no sandbox (root), no GPU, and none of Chromium's own network traffic. */
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const FRAMES = 60;
 
 declare global {

@@ -37,6 +37,17 @@ function states(rows: number, dim: number, seed: number): Float32Array {
   return Float32Array.from({ length: rows * dim }, () => rng.range(-1.5, 1.5));
 }
 
+/** The gradient of g at x by central differences, step 1e-6. */
+function centralDifferences(g: (x: ArrayLike<number>) => number, x: Float64Array): number[] {
+  const h = 1e-6;
+  return Array.from(x, (_, i) => {
+    const [a, b] = [Float64Array.from(x), Float64Array.from(x)];
+    a[i] += h;
+    b[i] -= h;
+    return (g(a) - g(b)) / (2 * h);
+  });
+}
+
 describe('the D-HNN field', () => {
   it('is J grad H + P grad D: the float64 field against central finite differences of the two scalars', () => {
     const model = DynamicsModel.init(spec, 3);
@@ -49,15 +60,8 @@ describe('the D-HNN field', () => {
     const parts = fieldPartsFunction(w);
     const grad = dissipationFunction(w);
     const x = Float64Array.of(0.3, -0.7, 1.1, 0.4);
-    const h = 1e-6;
-    const fd = (g: (x: ArrayLike<number>) => number, i: number) => {
-      const [a, b] = [Float64Array.from(x), Float64Array.from(x)];
-      a[i] += h;
-      b[i] -= h;
-      return (g(a) - g(b)) / (2 * h);
-    };
-    const dH = [0, 1, 2, 3].map((i) => fd(H, i));
-    const dD = [0, 1, 2, 3].map((i) => fd(D, i));
+    const dH = centralDifferences(H, x);
+    const dD = centralDifferences(D, x);
     // D acts on the momenta: dq/dt is dH/dp alone, dp/dt = -dH/dq + dD/dp
     const wantD = [0, 0, dD[2], dD[3]];
     const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
@@ -83,15 +87,8 @@ describe('the D-HNN field', () => {
     const f = fieldFunction('dhnn', w);
     const grad = dissipationFunction(w);
     const x = Float64Array.of(0.3, -0.7, 1.1, 0.4);
-    const h = 1e-6;
-    const fd = (g: (x: ArrayLike<number>) => number, i: number) => {
-      const [a, b] = [Float64Array.from(x), Float64Array.from(x)];
-      a[i] += h;
-      b[i] -= h;
-      return (g(a) - g(b)) / (2 * h);
-    };
-    const dH = [0, 1, 2, 3].map((i) => fd(H, i));
-    const dD = [0, 1, 2, 3].map((i) => fd(Ds, i));
+    const dH = centralDifferences(H, x);
+    const dD = centralDifferences(Ds, x);
     const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
     const out = f(0, x);
     for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(want[i], 7);

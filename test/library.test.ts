@@ -10,6 +10,21 @@ import { join } from 'node:path';
 const repo = join(import.meta.dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/**
+ * Compiles `folder` with its own tsconfig.json as is; only where @types/node lives is added (the
+ * folder installs no dev dependencies).
+ */
+function compile(folder: string): void {
+  writeFileSync(
+    join(folder, 'tsconfig.ci.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
+  );
+  execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
+    cwd: folder,
+    stdio: 'pipe',
+  });
+}
+
 describe('the packed library', () => {
   it('is the example the README shows, verbatim', () => {
     const example = readFileSync(join(repo, 'examples', 'quartic-oscillator.ts'), 'utf8');
@@ -29,16 +44,8 @@ describe('the packed library', () => {
       // the examples and their tsconfig come from the installed package (examples/ ships in it)
       const shipped = join(app, 'node_modules', 'hnn-ts', 'examples');
       for (const f of ['quartic-oscillator.ts', 'henon-heiles.ts', 'tsconfig.json']) copyFileSync(join(shipped, f), join(app, f));
-      // the shipped tsconfig as is; only where @types/node lives is added (this folder installs no dev dependencies)
-      writeFileSync(
-        join(app, 'tsconfig.ci.json'),
-        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
-      );
       // type-check against the installed package's declarations, then run the emitted JS
-      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
-        cwd: app,
-        stdio: 'pipe',
-      });
+      compile(app);
       const run = (file: string, steps: string) =>
         execFileSync(process.execPath, [file], { cwd: app, env: { ...process.env, STEPS: steps, BACKEND: 'wasm' }, encoding: 'utf8' });
       const result = JSON.parse(run('quartic-oscillator.js', '300').trim().split('\n').at(-1)!) as {
@@ -70,14 +77,7 @@ describe('the packed library', () => {
       const hnnBin = join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js');
       execFileSync(process.execPath, [hnnBin, 'init', 'starter'], { cwd: app, encoding: 'utf8' });
       const starter = join(app, 'starter');
-      writeFileSync(
-        join(starter, 'tsconfig.ci.json'),
-        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { typeRoots: [join(repo, 'node_modules', '@types')] } }),
-      );
-      execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.ci.json'], {
-        cwd: starter,
-        stdio: 'pipe',
-      });
+      compile(starter);
       const trained = execFileSync(process.execPath, ['train.js'], {
         cwd: starter,
         env: { ...process.env, STEPS: '20', BACKEND: 'wasm' },

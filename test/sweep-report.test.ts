@@ -3,7 +3,8 @@
 // test/browser.test.ts drives it): the table best first, every plot drawn, the failed run listed, no
 // console error. Without Chromium (a developer's machine) the page checks are skipped by name; CI
 // installs Chromium (.ci/run).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { CHROMIUM, FLAGS } from './helpers/chromium.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,17 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRun } from '../src/pipeline/sweep/plan.ts';
 import { writeReport, type ReportFiles } from '../src/pipeline/sweep/report.ts';
 import { sweepResults, type RunRecord } from '../src/pipeline/sweep/results.ts';
-
-const CHROMIUM = [process.env.HNN_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => p && existsSync(p)) ?? null;
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const dir = mkdtempSync(join(tmpdir(), 'hnn-sweep-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 // Validation of command-line values (each failure is a UserError naming the flag and the fix), and
 // the options several commands share with the same text.
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
+import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES } from '../../models/kinds.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { UserError } from '../util/errors.ts';
 import { MAX_SEED } from '../util/rng.ts';
@@ -59,4 +60,27 @@ export function backendOption(): Option {
   return new Option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`)
     .argParser(oneOf('backend', BACKEND_CHOICES))
     .default('auto');
+}
+
+/**
+ * The D network's flags of a D-HNN (docs/DISSIPATIVE.md), the same flags and checks on `train` and
+ * `reproduce`: `scope` says where they apply, `notes` hold each command's own defaults.
+ */
+export function addDissipationOptions(cmd: Command, scope: string, notes: { weightDecay: string; schedule: string; form: string }): void {
+  cmd
+    .option(
+      '--dissipation-weight-decay <w>',
+      `${scope}: weight decay of the D network${notes.weightDecay}`,
+      numberIn('--dissipation-weight-decay', 0, 1),
+    )
+    .option(
+      '--dissipation-schedule <name>',
+      `${scope}: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (${notes.schedule})`,
+      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
+    )
+    .option(
+      '--dissipation-form <name>',
+      `${scope}: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (${notes.form})`,
+      oneOf('dissipation form', DISSIPATION_FORMS),
+    );
 }

@@ -4,9 +4,10 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { numberIn, oneOf, positiveInt, seed } from './args.ts';
+import type { SplitBy, StateImportOptions, TargetMethod } from '../../datasets/import-states.ts';
 
-const TARGETS = ['forward', 'central'] as const;
-const SPLITS = ['trials', 'time'] as const;
+const TARGETS = ['forward', 'central'] as const satisfies readonly TargetMethod[];
+const SPLITS = ['trials', 'time'] as const satisfies readonly SplitBy[];
 const BACKGROUNDS = ['subtract', 'keep'] as const;
 
 /** A comma-separated list of names (column names are the user's own). */
@@ -23,21 +24,10 @@ function commandLine(): string {
   return ['hnn', ...process.argv.slice(2)].map((a) => (/^[\w./,:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
-interface StatesFlags {
+/** The flags of `hnn import states`: the importer's options, with the output folder and a seed always given. */
+interface StatesFlags extends Omit<StateImportOptions, 'command'> {
   out: string;
-  columns?: string[];
-  q?: string[];
-  p?: string[];
-  time?: string;
-  dt?: number;
-  trial?: string;
-  derivatives?: string[];
-  targets?: (typeof TARGETS)[number];
-  split?: (typeof SPLITS)[number];
-  testFraction?: number;
   seed: number;
-  energy?: string;
-  force?: boolean;
 }
 
 async function importStatesCommand(file: string, o: StatesFlags): Promise<void> {

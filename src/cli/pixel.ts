@@ -97,7 +97,8 @@ function lossOverrides(o: {
   return Object.keys(over).length ? over : undefined;
 }
 
-export async function runRolloutCommand(o: {
+/** What `hnn rollout` takes (src/cli/rollout.ts): the model folders, the data and the rollout's settings. */
+export interface RolloutCommandOptions {
   model?: string;
   hnn?: string;
   baseline?: string;
@@ -111,7 +112,9 @@ export async function runRolloutCommand(o: {
   backend: string;
   force?: boolean;
   quiet?: boolean;
-}): Promise<void> {
+}
+
+export async function runRolloutCommand(o: RolloutCommandOptions): Promise<void> {
   checkRolloutRequest({ frames: o.frames, integrator: o.integrator, out: resolve(o.out), force: o.force });
   // --model names one trained model; the other kinds are taken from --hnn / --baseline / --dhnn
   const dirs: ModelDirs = {};
@@ -157,14 +160,17 @@ function comparisonLines(c: NonNullable<Awaited<ReturnType<typeof runRollout>>['
   return lines.join('\n');
 }
 
-export async function runStartCommand(o: {
+/** What `hnn start` takes (src/cli/start.ts). */
+export interface StartCommandOptions {
   out: string;
   steps?: number;
   jobs?: number;
   backend: string;
   force?: boolean;
   quiet?: boolean;
-}): Promise<void> {
+}
+
+export async function runStartCommand(o: StartCommandOptions): Promise<void> {
   const summary = await runMainJob({
     outDir: resolve(o.out),
     steps: o.steps,

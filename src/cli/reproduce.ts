@@ -4,8 +4,6 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
-  DISSIPATION_FORMS,
-  DISSIPATION_SCHEDULES,
   LATENT_STEPS,
   MODEL_KINDS,
   type DissipationForm,
@@ -18,7 +16,7 @@ import { parseStatistic } from '../eval/statistic.ts';
 import type { ReproduceOptions } from '../pipeline/reproduce.ts';
 import { getTask, suiteTasks } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
-import { backendOption, listOf, numberIn, oneOf, positiveInt } from './args.ts';
+import { addDissipationOptions, backendOption, listOf, numberIn, oneOf, positiveInt } from './args.ts';
 import { systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 
 interface ReproduceFlags extends TrainFlagValues {
@@ -192,26 +190,6 @@ function addExecutionOptions(cmd: Command): void {
     );
 }
 
-/** The D network of the D-HNNs on state tasks. */
-function addDissipationOptions(cmd: Command): void {
-  cmd
-    .option(
-      '--dissipation-weight-decay <w>',
-      "state tasks, D-HNN: weight decay of the D network instead of each task's (docs/DISSIPATIVE.md)",
-      numberIn('--dissipation-weight-decay', 0, 1),
-    )
-    .option(
-      '--dissipation-schedule <name>',
-      `state tasks, D-HNN: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed)`,
-      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
-    )
-    .option(
-      '--dissipation-form <name>',
-      `state tasks, D-HNN: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even)`,
-      oneOf('dissipation form', DISSIPATION_FORMS),
-    );
-}
-
 export function registerReproduce(program: Command): void {
   const cmd = program
     .command('reproduce')
@@ -221,7 +199,11 @@ export function registerReproduce(program: Command): void {
   addTableOptions(cmd);
   addPixelOptions(cmd);
   addExecutionOptions(cmd);
-  addDissipationOptions(cmd);
+  addDissipationOptions(cmd, 'state tasks, D-HNN', {
+    weightDecay: " instead of each task's (docs/DISSIPATIVE.md)",
+    schedule: 'default relaxed',
+    form: 'default even',
+  });
   cmd.option('--force', 'retrain finished results in <out>').option('--quiet', 'no progress bars');
   for (const opt of trainOptions()) cmd.addOption(opt);
   cmd.action(reproduce);

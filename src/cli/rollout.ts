@@ -1,25 +1,13 @@
 // `hnn rollout --model DIR --out FILE`: latent rollouts of trained pixel models decoded into a video
 // and plots (src/cli/pixel.ts).
 import type { Command } from 'commander';
-import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
+import { ROLLOUT_INTEGRATORS, ROLLOUT_PROJECTIONS } from '../eval/integrators.ts';
 import { backendOption, nonNegativeInt, oneOf, positiveInt } from './args.ts';
 import { systemOption, useSystemFile } from './system.ts';
+import type { RolloutCommandOptions } from './pixel.ts';
 
-interface RolloutFlags {
+interface RolloutFlags extends RolloutCommandOptions {
   system?: string;
-  model?: string;
-  hnn?: string;
-  baseline?: string;
-  dhnn?: string;
-  data?: string;
-  out: string;
-  frames: number;
-  integrator?: RolloutIntegrator;
-  projection?: RolloutProjection;
-  trial: number;
-  backend: string;
-  force?: boolean;
-  quiet?: boolean;
 }
 
 async function rollout(o: RolloutFlags): Promise<void> {

@@ -2,15 +2,7 @@
 // video, plots and metrics (src/cli/pixel.ts).
 import type { Command } from 'commander';
 import { backendOption, positiveInt } from './args.ts';
-
-interface StartFlags {
-  out: string;
-  steps?: number;
-  jobs?: number;
-  backend: string;
-  force?: boolean;
-  quiet?: boolean;
-}
+import type { StartCommandOptions } from './pixel.ts';
 
 export function registerStart(program: Command): void {
   program
@@ -22,7 +14,7 @@ export function registerStart(program: Command): void {
     .addOption(backendOption())
     .option('--force', 'retrain even when finished results are present')
     .option('--quiet', 'no progress bars')
-    .action(async (o: StartFlags) => {
+    .action(async (o: StartCommandOptions) => {
       const { runStartCommand } = await import('./pixel.ts');
       await runStartCommand(o);
     });

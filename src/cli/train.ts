@@ -4,8 +4,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
-  DISSIPATION_FORMS,
-  DISSIPATION_SCHEDULES,
   LATENT_STEPS,
   MODEL_KINDS,
   PIXEL_ENCODERS,
@@ -20,7 +18,7 @@ import { getTask, TASK_NAMES } from '../tasks/registry.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
 import type { Task } from '../tasks/task.ts';
 import { UserError } from '../util/errors.ts';
-import { backendOption, numberIn, oneOf, positiveInt, seed } from './args.ts';
+import { addDissipationOptions, backendOption, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 import { summariseImportedState, summariseState } from './train-summary.ts';
 
@@ -199,26 +197,6 @@ function addLossOptions(cmd: Command): void {
     );
 }
 
-/** The D network of a D-HNN on a state task. */
-function addDissipationOptions(cmd: Command): void {
-  cmd
-    .option(
-      '--dissipation-weight-decay <w>',
-      "state tasks, --model dhnn: weight decay of the D network (default: the task's, else 5e-4; docs/DISSIPATIVE.md)",
-      numberIn('--dissipation-weight-decay', 0, 1),
-    )
-    .option(
-      '--dissipation-schedule <name>',
-      `state tasks, --model dhnn: how D's weight decay runs, ${DISSIPATION_SCHEDULES.join(', ')} (default relaxed: D's decay is dropped at the half when D survived it; docs/DISSIPATIVE.md)`,
-      oneOf('dissipation schedule', DISSIPATION_SCHEDULES),
-    )
-    .option(
-      '--dissipation-form <name>',
-      `state tasks, --model dhnn: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md)`,
-      oneOf('dissipation form', DISSIPATION_FORMS),
-    );
-}
-
 /** The pixel evaluation's projection, the run's size and threads, checkpoints and output. */
 function addExecutionOptions(cmd: Command): void {
   cmd
@@ -244,7 +222,11 @@ export function registerTrain(program: Command): void {
     .description('train one model on one task; writes <out>/metrics.json, <out>/model/, <out>/log.jsonl, <out>/plots/');
   addRunOptions(cmd);
   addLossOptions(cmd);
-  addDissipationOptions(cmd);
+  addDissipationOptions(cmd, 'state tasks, --model dhnn', {
+    weightDecay: " (default: the task's, else 5e-4; docs/DISSIPATIVE.md)",
+    schedule: "default relaxed: D's decay is dropped at the half when D survived it; docs/DISSIPATIVE.md",
+    form: "default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md",
+  });
   addExecutionOptions(cmd);
   for (const opt of trainOptions()) cmd.addOption(opt);
   cmd.action(train);

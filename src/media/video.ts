@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { dirname, extname } from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors.ts';
+import { probeVideoStream } from './ffprobe.ts';
 import { drawText, GLYPH_H, textWidth } from './font.ts';
 import { writeGif } from './gif.ts';
 
@@ -348,22 +349,7 @@ export async function readVideoInfo(path: string): Promise<VideoInfo> {
   if (ext === '.mp4') {
     if (!commandWorks('ffprobe'))
       throw new UserError(`reading ${path} needs ffprobe (part of ffmpeg), which is not on the PATH: ${FFMPEG_HELP}`);
-    const r = spawnSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-select_streams',
-        'v:0',
-        '-count_frames',
-        '-show_entries',
-        'stream=nb_read_frames,width,height',
-        '-of',
-        'json',
-        path,
-      ],
-      { encoding: 'utf8' },
-    );
+    const r = probeVideoStream(path, 'stream=nb_read_frames,width,height', true);
     if (r.status !== 0) throw new UserError(`ffprobe cannot read ${path}: ${(r.stderr || '').trim()}`);
     const s = (JSON.parse(r.stdout) as { streams?: Array<{ nb_read_frames?: string; width?: number; height?: number }> }).streams?.[0];
     if (!s) throw new UserError(`${path} has no video stream`);

@@ -14,7 +14,7 @@ import type { JsonlLog } from '../train/log.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { evaluateImportedPixelModel, type ImportedPixelEvaluation } from './import-pixel.ts';
-import { checkMetricsFinite } from './metrics.ts';
+import { checkMetricsFinite, metricsHead } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
 import type { PixelDataset } from '../../datasets/pixel-load.ts';
 import type { RunMetricsBase } from './metrics.ts';
@@ -78,12 +78,7 @@ export async function finishImportedPixelRun(
 export function importedPixelMetrics(i: ImportedMetricsInput): ImportedPixelMetrics {
   const r = i.result;
   return {
-    task: i.ds.task.name,
-    model: i.kind,
-    seed: i.seed,
-    steps: i.cfg.steps,
-    updates: i.cfg.steps + 1,
-    backend: i.backend,
+    ...metricsHead(i.ds.task.name, i.kind, i.seed, i.cfg.steps, i.backend),
     protocol: i.protocol,
     dataset: {
       dir: i.dataDir,

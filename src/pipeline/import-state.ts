@@ -8,14 +8,14 @@ import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { evaluateImportedState, type ImportedStateEvaluation } from '../eval/imported-state.ts';
 import type { MeanSem } from '../eval/stats.ts';
-import { linePlot } from '../media/plot.ts';
 import type { StateTask } from '../tasks/task.ts';
 import type { JsonlLog } from '../train/log.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
-import { checkMetricsFinite } from './metrics.ts';
+import { checkMetricsFinite, metricsHead } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
+import { stateLossPlot } from './run-log.ts';
 import type { RunMetricsBase } from './metrics.ts';
 
 export interface ImportedStateMetrics extends RunMetricsBase<string> {
@@ -55,12 +55,7 @@ export async function finishImportedState(r: ImportedStateRun): Promise<Imported
     hasEnergy ? (x) => r.task.system.energy(x) : null,
   );
   const metrics: ImportedStateMetrics = {
-    task: r.task.name,
-    model: r.kind,
-    seed: r.seed,
-    steps: r.protocol.steps,
-    updates: r.protocol.steps + 1,
-    backend: r.backend,
+    ...metricsHead(r.task.name, r.kind, r.seed, r.protocol.steps, r.backend),
     protocol: r.protocol,
     dataset: { dir: r.dataDir, seed: ds.seed, trainRows: ds.trainRows, testRows: ds.testRows, source: ds.params.source },
     trainLoss: r.trainLoss,
@@ -79,19 +74,7 @@ export async function finishImportedState(r: ImportedStateRun): Promise<Imported
     rollouts: evaluation.rollouts.stateMse.mean,
     trainSeconds: r.trained.seconds,
   });
-  if (r.plots) {
-    const h = r.trained.history;
-    await linePlot(join(r.work, 'plots', 'loss.png'), {
-      title: `${r.task.name} ${r.kind}: training curve`,
-      xLabel: 'step',
-      yLabel: 'loss (MSE of dx/dt)',
-      logY: true,
-      series: [
-        { name: 'train (batch)', x: h.map((s) => s.step), y: h.map((s) => s.loss) },
-        { name: 'test', x: h.map((s) => s.step), y: h.map((s) => s.testLoss) },
-      ],
-    });
-  }
+  if (r.plots) await stateLossPlot(join(r.work, 'plots', 'loss.png'), `${r.task.name} ${r.kind}`, r.trained.history);
   checkMetricsFinite(metrics, ['trainLoss.mean', 'testLoss.mean', 'rollouts.stateMse.mean', ...(hasEnergy ? ['energyMse.mean'] : [])]);
   writeJsonAtomic(join(r.work, METRICS_FILE), metrics);
   return metrics;

@@ -29,6 +29,17 @@ export interface RunMetricsBase<Task extends string> {
   versions: Record<string, string | null>;
 }
 
+/** The head of every metrics.json, in its order: the run's task, model, seed and steps, its updates (the loop runs steps + 1) and backend. */
+export function metricsHead<Task extends string>(
+  task: Task,
+  model: ModelKind,
+  seed: number,
+  steps: number,
+  backend: string,
+): Pick<RunMetricsBase<Task>, 'task' | 'model' | 'seed' | 'steps' | 'updates' | 'backend'> {
+  return { task, model, seed, steps, updates: steps + 1, backend };
+}
+
 /** The fields every metrics.json must hold as finite numbers. */
 const HEADLINE = ['trainLoss.mean', 'testLoss.mean', 'energyMse.mean'] as const;
 

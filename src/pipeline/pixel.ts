@@ -26,7 +26,7 @@ import { pixelTrainProtocolSchema } from '../tasks/schema.ts';
 import { parseOptions } from '../util/options.ts';
 import { UserError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/files.ts';
-import { checkMetricsFinite } from './metrics.ts';
+import { checkMetricsFinite, metricsHead } from './metrics.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
 import { packageVersions } from '../util/versions.ts';
 import { finishImportedPixelRun, type ImportedPixelMetrics } from './import-metrics.ts';
@@ -159,6 +159,14 @@ interface RunContext {
   backend: string;
 }
 
+/** A run's finished training: its configuration, the dataset it read, the trained model and the run's log. */
+interface TrainedRun {
+  cfg: PixelTrainConfig;
+  ds: PixelDataset;
+  trained: PixelTrainResult;
+  log: JsonlLog;
+}
+
 async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions): Promise<RunResult> {
   if (!opts.quiet) for (const n of out.notes) process.stderr.write(`${n}\n`);
   const ckpt = join(out.work, CHECKPOINT_FILE);
@@ -192,7 +200,8 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     trained.model.dispose();
     return { metrics: null, rollouts: [], map: null };
   }
-  return task.imported ? finishImportedRun(run, cfg, ds, trained, log) : finishRun(run, cfg, ds, trained, log);
+  const t: TrainedRun = { cfg, ds, trained, log };
+  return task.imported ? finishImportedRun(run, t) : finishRun(run, t);
 }
 
 /** The run's training configuration: the task's protocol with the run's options, checked against the dataset. */
@@ -237,14 +246,9 @@ function rolloutSettings(run: RunContext, cfg: PixelTrainConfig): RolloutSetting
 }
 
 /** A run on an imported dataset: metrics without energy (docs/IMPORT.md). */
-async function finishImportedRun(
-  run: RunContext,
-  cfg: PixelTrainConfig,
-  ds: PixelDataset,
-  trained: PixelTrainResult,
-  log: JsonlLog,
-): Promise<RunResult> {
+async function finishImportedRun(run: RunContext, t: TrainedRun): Promise<RunResult> {
   const { task, opts, out } = run;
+  const { cfg, ds, trained, log } = t;
   const base = {
     kind: opts.kind,
     seed: opts.seed,
@@ -269,17 +273,12 @@ async function finishImportedRun(
 }
 
 /** Evaluates the trained model, saves it with its latent map, and writes metrics.json last. */
-async function finishRun(
-  run: RunContext,
-  cfg: PixelTrainConfig,
-  ds: PixelDataset,
-  trained: PixelTrainResult,
-  log: JsonlLog,
-): Promise<RunResult> {
+async function finishRun(run: RunContext, t: TrainedRun): Promise<RunResult> {
   const { task, opts, out } = run;
+  const { cfg, trained, log } = t;
   const model = trained.model;
   const rollout = rolloutSettings(run, cfg);
-  const result = await evaluatePixelModel(model, model.read(), ds, cfg.loss, rollout);
+  const result = await evaluatePixelModel(model, model.read(), t.ds, cfg.loss, rollout);
   const meta = {
     task: task.name,
     seed: opts.seed,
@@ -291,7 +290,7 @@ async function finishRun(
   };
   await savePixelModel(join(out.work, 'model'), model, cfg.loss, meta);
   model.dispose();
-  const metrics = pixelMetrics(run, cfg, ds, trained, result, rollout);
+  const metrics = pixelMetrics(run, t, result, rollout);
   log.write({
     event: 'done',
     trainLoss: metrics.trainLoss,
@@ -308,22 +307,11 @@ async function finishRun(
   return { metrics, rollouts: result.rollouts, map: result.map };
 }
 
-function pixelMetrics(
-  run: RunContext,
-  cfg: PixelTrainConfig,
-  ds: PixelDataset,
-  trained: PixelTrainResult,
-  result: PixelEvaluation,
-  rollout: RolloutSettings,
-): PixelMetrics {
+function pixelMetrics(run: RunContext, t: TrainedRun, result: PixelEvaluation, rollout: RolloutSettings): PixelMetrics {
   const { task, opts, out } = run;
+  const { cfg, ds, trained } = t;
   return {
-    task: task.name,
-    model: opts.kind,
-    seed: opts.seed,
-    steps: cfg.steps,
-    updates: cfg.steps + 1,
-    backend: run.backend,
+    ...metricsHead(task.name, opts.kind, opts.seed, cfg.steps, run.backend),
     training: { engine: trained.engine, threads: trained.threads },
     protocol: pixelProtocol(cfg),
     dataset: {

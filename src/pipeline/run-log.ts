@@ -1,4 +1,4 @@
-// A run's log.jsonl read back, and its training curve.
+// A run's log.jsonl read back, and the training curves of pixel and state runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { linePlot } from '../media/plot.ts';
 
@@ -34,6 +34,20 @@ export async function lossCurvePlot(logPath: string, out: string, title: string)
       s('consistency', 'consistency'),
       s('latent HNN (unweighted)', 'hnn'),
       s('total (test)', 'testLoss', true),
+    ],
+  });
+}
+
+/** The training curve of a state run: the batch loss and the test loss at every logged step. */
+export async function stateLossPlot(path: string, title: string, history: Array<Record<string, number>>): Promise<void> {
+  await linePlot(path, {
+    title: `${title}: training curve`,
+    xLabel: 'step',
+    yLabel: 'loss (MSE of dx/dt)',
+    logY: true,
+    series: [
+      { name: 'train (batch)', x: history.map((h) => h.step), y: history.map((h) => h.loss) },
+      { name: 'test', x: history.map((h) => h.step), y: history.map((h) => h.testLoss) },
     ],
   });
 }

@@ -24,13 +24,13 @@ import { derivativeLoss } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
-import { linePlot } from '../media/plot.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { trainStateModel, type StateData, type StateTrainConfig, type StateTrainResult } from '../train/state.ts';
 import { writeJsonAtomic } from '../util/files.ts';
-import { checkMetricsFinite, type RunMetricsBase } from './metrics.ts';
+import { checkMetricsFinite, metricsHead, type RunMetricsBase } from './metrics.ts';
 import { METRICS_FILE, openRunOutput, RUN_DATASET, type RunOutput } from './run-output.ts';
+import { stateLossPlot } from './run-log.ts';
 import { packageVersions } from '../util/versions.ts';
 import { UserError } from '../util/errors.ts';
 import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
@@ -306,12 +306,7 @@ function stateMetricsOf(
   const { task, opts, protocol, dataset, trained } = run;
   const { settings } = e.evaluation;
   return {
-    task: task.name,
-    model: opts.kind,
-    seed: opts.seed,
-    steps: protocol.steps,
-    updates: protocol.steps + 1,
-    backend: run.backend,
+    ...metricsHead(task.name, opts.kind, opts.seed, protocol.steps, run.backend),
     training: {
       engine: trained.engine,
       threads: trained.threads,
@@ -354,18 +349,4 @@ function energyMetrics(energy: EnergyResult): Pick<StateMetrics, 'energyMse' | '
     stateMse: energy.stateMse,
     vpt: { mean: energy.vptMean, median: energy.vptMedian, perTrajectory: energy.vpt, threshold: VPT_THRESHOLD },
   };
-}
-
-/** The training curve of a state run: the batch loss and the test loss at every logged step. */
-async function stateLossPlot(path: string, title: string, history: Array<Record<string, number>>): Promise<void> {
-  await linePlot(path, {
-    title: `${title}: training curve`,
-    xLabel: 'step',
-    yLabel: 'loss (MSE of dx/dt)',
-    logY: true,
-    series: [
-      { name: 'train (batch)', x: history.map((h) => h.step), y: history.map((h) => h.loss) },
-      { name: 'test', x: history.map((h) => h.step), y: history.map((h) => h.testLoss) },
-    ],
-  });
 }

@@ -94,24 +94,22 @@ export function getTask(name: string): Task {
 
 /** A state task by name; a pixel task's name or an unknown one is a UserError. */
 export function getStateTask(name: string): StateTask {
-  const task = getTask(name);
-  if (task.kind !== 'state')
-    throw new UserError(
-      `task "${name}" is a pixel task; choose one of ${stateTasks()
-        .map((t) => t.name)
-        .join(', ')}`,
-    );
-  return task;
+  return getTaskOfKind(name, 'state', stateTasks);
 }
 
 /** A pixel task by name; a state task's name or an unknown one is a UserError. */
 export function getPixelTask(name: string): PixelTask {
+  return getTaskOfKind(name, 'pixel', pixelTasks);
+}
+
+/** A task of one kind by name; a task of the other kind is a UserError listing `ofKind`'s names. */
+function getTaskOfKind<K extends Task['kind']>(name: string, kind: K, ofKind: () => Task[]): Extract<Task, { kind: K }> {
   const task = getTask(name);
-  if (task.kind !== 'pixel')
+  if (task.kind !== kind)
     throw new UserError(
-      `task "${name}" is a state task; choose one of ${pixelTasks()
+      `task "${name}" is a ${task.kind} task; choose one of ${ofKind()
         .map((t) => t.name)
         .join(', ')}`,
     );
-  return task;
+  return task as Extract<Task, { kind: K }>;
 }

@@ -70,13 +70,13 @@ export const simulatedEnergyEvalSchema = z.strictObject({
   states: z.enum(['box', 'sampler']),
 });
 
+/** A task's name as a user may give it: a lower-case letter, then lower-case letters, digits and dashes. */
+const taskName = () => z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes');
+
 /** What `defineStateTask` takes besides the system: every field optional, the paper's state protocol otherwise. */
 export const stateTaskOptionsSchema = z.strictObject({
   /** Default: the system's name. */
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes')
-    .optional(),
+  name: taskName().optional(),
   description: z.string().optional(),
   data: simulatedDataSchema.partial().optional(),
   train: stateTrainProtocolSchema.partial().optional(),
@@ -130,10 +130,7 @@ export const pixelDataOptionsSchema = z.strictObject({
 /** What `definePixelTask` takes besides the system. */
 export const pixelTaskOptionsSchema = z.strictObject({
   /** Default: pixel-<system name>. */
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*$/, 'lower case letters, digits and dashes')
-    .optional(),
+  name: taskName().optional(),
   description: z.string().optional(),
   data: pixelDataOptionsSchema.partial().optional(),
   train: pixelTrainProtocolSchema.partial().optional(),

@@ -40,6 +40,18 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs, kernel:
   );
 }
 
+/** The convolution's geometry and the products' sizes: rows = B Ho Wo output positions, C input channels, K = kh kw C filter taps. */
+function convProduct(
+  xShape: number[],
+  filterShape: number[],
+  a: ConvAttrs,
+  kernel: string,
+): { info: Info; rows: number; C: number; K: number } {
+  const info = convInfo(xShape, filterShape, a, kernel);
+  const C = info.inChannels;
+  return { info, rows: info.batchSize * info.outHeight * info.outWidth, C, K: info.filterHeight * info.filterWidth * C };
+}
+
 /**
  * Visits every (output position r, tap t, input offset) pair whose tap reads inside the input:
  * r = (n, i, j) row-major, t = (a, b) of the kh x kw filter, `offset` the input pixel's first value.
@@ -78,10 +90,7 @@ const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmInternals;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-  const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter');
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const C = info.inChannels;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { info, rows, C, K } = convProduct(x.shape, a.filterShape, a, 'Conv2DBackpropFilter');
   const pt = b.makeOutput([1, K, rows], 'float32');
   try {
     // views are taken after the allocation (an allocation may move the wasm heap); padding stays 0
@@ -102,10 +111,7 @@ const conv2dBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmInternals;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-  const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput');
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const C = info.inChannels;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { info, rows, C, K } = convProduct(a.inputShape, filter.shape, a, 'Conv2DBackpropInput');
   const Co = info.outChannels;
   const wt = b.makeOutput([1, Co, K], 'float32');
   let cols: tf.TensorInfo | null = null;
