@@ -32,7 +32,6 @@ const pattern = (layer) => '^' + layer.path.replace(/[.]/g, '\\.') + (layer.path
 /** Every folder the check looks at: a module in one of them must belong to a layer. */
 const ROOTS = '^(src|renderer|datasets|models|web)/';
 
-
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${layer.name}`,
   comment: `${layer.path} imports only from itself and the layers below it; not from ${LAYERS.slice(i + 1)
