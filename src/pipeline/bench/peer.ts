@@ -75,9 +75,8 @@ export class TorchPeer {
   }
 
   /**
-   * The first of `candidates` that imports torch, or why none did. `threads`: the peer's threads
-   * (torch.set_num_threads, and OPENBLAS_NUM_THREADS and OMP_NUM_THREADS for the pools of OpenBLAS
-   * and OpenMP); null leaves torch's defaults.
+   * The first of `candidates` that imports torch, or why none did. `threads`: one thread for the
+   * peer (torch.set_num_threads and OPENBLAS_NUM_THREADS, OpenBLAS's own pool) when 1.
    */
   static start(candidates = pythonCandidates(), threads: number | null = null): TorchPeer | string {
     for (const python of candidates) {
