@@ -25,7 +25,7 @@ import { type RunMetrics, type Reference, LABELS, type TaskRow, tableRow, markdo
 import { dissipationTables, pixelSeedTable } from './reproduce-seed-tables.ts';
 import type { ReproduceOptions } from './reproduce-options.ts';
 import { modelsOf, seedsOf, runDir, dataDirOf, ensureDataset, refreshEvaluation, reusable, jobFor } from './reproduce-runs.ts';
-import { threadsFor } from '../tf/backend.ts';
+import { initBackend, threadsFor } from '../tf/backend.ts';
 
 export type { ExternalRuns, ReproduceOptions } from './reproduce-options.ts';
 
@@ -58,7 +58,8 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
   const models = modelsOf(o);
   const reference = o.reference ?? 'paper';
   const { planned, trained } = await trainRuns(o, tasks, models);
-  // the table and the plots, from what the runs wrote
+  // the table and the plots, from what the runs wrote (the plots load models here: the backend first)
+  await initBackend(o.backend);
   const { rows, runsJson } = await collectRows(o, tasks, models, reference);
   const seconds = (performance.now() - t0) / 1000;
   // the latent decay the pixel runs recorded (reuse guarantees they all share it)
