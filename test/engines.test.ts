@@ -124,6 +124,29 @@ describe('engines', () => {
     simd.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(scalar[i].buffer)), ['theta', 'm', 'v'][i]).toBe(true));
   });
 
+  it('the WebAssembly Adam writes subnormal results as 0 and keeps NaN, in both loops', () => {
+    for (const simd of [true, false]) {
+      useWasmAdamSimd(simd);
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const adam = wasmAdamOn(memory)!;
+      useWasmAdamSimd(true);
+      const n = 6; // a block of four and a tail of two
+      const [th, m, v, g0] = [0, 1, 2, 3].map((k) => new Float32Array(memory.buffer, 4 * n * k, n));
+      // a weight that gets no gradient and decays: theta subnormal after the step, m and v tiny
+      th.set([1e-39, 1e-39, 0.5, NaN, 1e-39, 0.5]);
+      m.set([1e-39, 0, 0, 0, 1e-39, 0]);
+      v.set([1e-39, 0, 0, 0, 0, 0]);
+      g0.set([0, 0, 1e-20, 0, 0, 0]); // g^2 c2 underflows to a subnormal
+      const at = [th, m, v, g0].map((a) => a.byteOffset);
+      adam(at[0], at[1], at[2], at[3], at[3], at[0], at[1], at[2], n, 0, ...[0, 0.9, 0.1, 0.999, 0.001, 1, 1e-8, 0].map(Math.fround));
+      const label = simd ? 'simd' : 'scalar';
+      expect(Array.from(th), label).toEqual([0, 0, 0.5, NaN, 0, 0.5]);
+      expect(Array.from(m.slice(0, 2)), label).toEqual([0, 0]);
+      expect(v[2], label).toBe(0); // 1e-40 * 0.001 flushed
+      expect(m[2], label).toBeCloseTo(1e-21, 25); // a normal value is kept
+    }
+  });
+
   it("Adam's ONNX form equals the project's fused tfjs Adam bit for bit (coupled decay, bias correction)", async () => {
     const shape = [40, 7];
     const [theta, grad] = [random(280, 1), random(280, 2, (r) => 1e-3 * r.normal())];

@@ -27,12 +27,17 @@ const [I_ADD, I_AND, I_SHL, I_GE_U] = [0x6a, 0x71, 0x74, 0x4f];
 const [F_ADD, F_SUB, F_MUL, F_DIV, F_SQRT] = [0x92, 0x93, 0x94, 0x95, 0x91];
 const simdOp = (code: number) => [0xfd, ...leb(code)];
 const [V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT, V_SPLAT] = [0xe4, 0xe5, 0xe6, 0xe7, 0xe3, 0x13].map(simdOp);
+const [V_ABS, V_LT, V_ANDNOT] = [0xe0, 0x43, 0x4f].map(simdOp);
+const [F_ABS, F_LT, SELECT] = [0x8b, 0x5d, 0x1b];
+/** The smallest normal f32: stored values below it in magnitude are written as 0 (see flush). */
+const F32_MIN_NORMAL = 1.1754943508222875e-38;
+const f32const = (x: number) => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 
 // Parameters 0-7 pointers, 8 n, 9 flags (1: second gradient part, 2: weight decay), 10-17 constants.
 const [THETA, M, V, G0, G1, OUT_THETA, OUT_M, OUT_V, N, FLAGS, WD, B1, C1, B2, C2, BC, EPS, LR] = Array.from({ length: 18 }, (_, i) => i);
 const CONSTANTS = [WD, B1, C1, B2, C2, BC, EPS, LR];
 // Locals: byte offset, end offset, end of the 16-byte blocks; f32 temporaries; v128 temporaries,
-// then the splatted constants from 29 on.
+// then the splatted constants from 29 on, then F32_MIN_NORMAL splatted (MIN4).
 const [O, END_O, END4, TH, G, MI, VI] = [18, 19, 20, 21, 22, 23, 24];
 const [TH4, G4, MI4, VI4] = [25, 26, 27, 28];
 
@@ -47,6 +52,17 @@ const load4 = (ptr: number) => op(get(ptr), get(O), I_ADD, simdOp(0x00), 2, 0); 
 const store4 = (ptr: number, value: number[]) => op(get(ptr), get(O), I_ADD, value, simdOp(0x0b), 2, 0); // v128.store
 /** The v128 local holding constant parameter i splatted to four lanes. */
 const splat = (i: number) => 29 + CONSTANTS.indexOf(i);
+/** The v128 local holding F32_MIN_NORMAL in four lanes. */
+const MIN4 = 29 + CONSTANTS.length;
+
+/**
+ * Subnormal results written as 0 (flush to zero), as ONNX Runtime's sessions run (src/engine/ort.ts):
+ * coupled weight decay drives the weights that get no gradient (an encoder's weights on pixels that
+ * never change) into the subnormal range, where the CPU's arithmetic on them is many times slower,
+ * and WebAssembly has no flush-to-zero mode. A NaN is kept (|NaN| < min is false).
+ */
+const flush = (local: number) => op(f32const(0), get(local), get(local), F_ABS, f32const(F32_MIN_NORMAL), F_LT, SELECT, set(local));
+const flush4 = (local: number) => op(get(local), get(local), V_ABS, get(MIN4), V_LT, V_ANDNOT, set(local));
 const c = (i: number) => get(splat(i));
 
 /**
@@ -56,6 +72,7 @@ const c = (i: number) => get(splat(i));
 function vectorLoop(): number[] {
   return [
     ...CONSTANTS.map((i) => op(get(i), V_SPLAT, set(splat(i)))),
+    op(f32const(F32_MIN_NORMAL), V_SPLAT, set(MIN4)),
     op(get(END_O), [0x41, 0x70], I_AND, set(END4)), // end4 = end & -16
     op(BLOCK, LOOP),
     op(get(O), get(END4), I_GE_U, 0x0d, 1),
@@ -64,8 +81,9 @@ function vectorLoop(): number[] {
     op(get(FLAGS), int(2), I_AND, IF, get(G4), get(TH4), c(WD), V_MUL, V_ADD, set(G4), END),
     op(load4(M), c(B1), V_MUL, get(G4), c(C1), V_MUL, V_ADD, set(MI4)),
     op(load4(V), c(B2), V_MUL, get(G4), get(G4), V_MUL, c(C2), V_MUL, V_ADD, set(VI4)),
-    op(store4(OUT_M, get(MI4)), store4(OUT_V, get(VI4))),
-    store4(OUT_THETA, op(get(TH4), get(MI4), get(VI4), V_SQRT, c(BC), V_DIV, c(EPS), V_ADD, V_DIV, c(LR), V_MUL, V_SUB)),
+    op(get(TH4), get(MI4), get(VI4), V_SQRT, c(BC), V_DIV, c(EPS), V_ADD, V_DIV, c(LR), V_MUL, V_SUB, set(TH4)),
+    op(flush4(MI4), flush4(VI4), flush4(TH4)),
+    op(store4(OUT_M, get(MI4)), store4(OUT_V, get(VI4)), store4(OUT_THETA, get(TH4))),
     op(get(O), int(16), I_ADD, set(O)),
     op(0x0c, 0, END, END),
   ].flat();
@@ -82,9 +100,10 @@ function scalarLoop(): number[] {
     op(get(FLAGS), int(2), I_AND, IF, get(G), get(TH), get(WD), F_MUL, F_ADD, set(G), END), // g += th wd
     op(load(M), get(B1), F_MUL, get(G), get(C1), F_MUL, F_ADD, set(MI)), // mi = m b1 + g c1
     op(load(V), get(B2), F_MUL, get(G), get(G), F_MUL, get(C2), F_MUL, F_ADD, set(VI)), // vi = v b2 + g^2 c2
-    op(store(OUT_M, get(MI)), store(OUT_V, get(VI))),
-    // theta' = theta - (mi / (sqrt(vi) / bc + eps)) lr
-    store(OUT_THETA, op(get(TH), get(MI), get(VI), F_SQRT, get(BC), F_DIV, get(EPS), F_ADD, F_DIV, get(LR), F_MUL, F_SUB)),
+    // theta' = theta - (mi / (sqrt(vi) / bc + eps)) lr; then the three flushed and stored
+    op(get(TH), get(MI), get(VI), F_SQRT, get(BC), F_DIV, get(EPS), F_ADD, F_DIV, get(LR), F_MUL, F_SUB, set(TH)),
+    op(flush(MI), flush(VI), flush(TH)),
+    op(store(OUT_M, get(MI)), store(OUT_V, get(VI)), store(OUT_THETA, get(TH))),
     op(get(O), int(4), I_ADD, set(O)), // o += 4
     op(0x0c, 0, END, END), // continue; end loop, end block
   ].flat();
@@ -97,7 +116,7 @@ function scalarLoop(): number[] {
  */
 function adamModuleBytes(simd: boolean): Uint8Array<ArrayBuffer> {
   const body = [
-    op(3, 3, I32, 4, F32, 12, V128), // locals: 3 i32, 4 f32, 12 v128
+    op(3, 3, I32, 4, F32, 13, V128), // locals: 3 i32, 4 f32, 13 v128
     op(get(N), int(2), I_SHL, set(END_O)), // end = 4 n
     simd ? vectorLoop() : [],
     scalarLoop(),
