@@ -67,8 +67,8 @@ function stateOf(s: string): RunState {
   return 'waiting';
 }
 
-async function recordOf(job: Job, run: PlannedRun): Promise<RunRecord> {
-  const state = stateOf(await job.getState());
+/** A run's record from its job, read after its state (see recordsOf). */
+function recordOf(job: Job, run: PlannedRun, state: RunState): RunRecord {
   const result = job.returnvalue as JobResult | null;
   return {
     run,
@@ -79,10 +79,21 @@ async function recordOf(job: Job, run: PlannedRun): Promise<RunRecord> {
   };
 }
 
-/** The records of the given runs (a run the queue does not hold is 'missing'). */
+/**
+ * The records of the given runs (a run the queue does not hold is 'missing'). A job read while it ran
+ * holds no result nor failure reason yet; one whose state is final by the time its state is asked is
+ * read again, so that a finished record always carries what its run left.
+ */
 export async function recordsOf(queue: Queue, runs: PlannedRun[]): Promise<RunRecord[]> {
-  const jobs = await Promise.all(runs.map((r) => queue.getJob(r.id)));
-  return Promise.all(runs.map((run, i) => (jobs[i] ? recordOf(jobs[i]!, run) : ({ run, state: 'missing' } as RunRecord))));
+  return Promise.all(
+    runs.map(async (run): Promise<RunRecord> => {
+      const first = await queue.getJob(run.id);
+      if (!first) return { run, state: 'missing' };
+      const state = stateOf(await first.getState());
+      const job = state === 'completed' || state === 'failed' ? ((await queue.getJob(run.id)) ?? first) : first;
+      return recordOf(job, run, state);
+    }),
+  );
 }
 
 const ALL_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
