@@ -2,6 +2,7 @@
 // parsers: the options are parsed by a fresh copy of the real commands with their actions replaced by
 // a capture, then by the checks their actions make (checkTrainFlags, checkGenerateFlags). Options
 // added to `hnn train` later are sweepable as they are.
+import { kebabCase } from '../util/options.ts';
 import { Command, CommanderError, type Option } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { optionArgv, type OptionValue, type RunSpec, type RunValidator } from '../pipeline/sweep/plan.ts';
@@ -42,11 +43,9 @@ function command(name: 'train' | 'generate'): { program: Command; cmd: Command }
   return { program, cmd };
 }
 
-const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 /** The option of `cmd` a spec key names (kebab-case or camelCase), or a UserError listing the choices. */
 function optionOf(cmd: Command, key: string, section: string): Option {
-  const name = kebab(key);
+  const name = kebabCase(key);
   const why = RESERVED[cmd.name() as 'train' | 'generate'][name];
   if (why) throw new UserError(`${section}.${key}: ${why}`);
   const opt = cmd.options.find((o) => o.long === `--${name}`);
@@ -92,7 +91,7 @@ function canonical(cmd: Command, section: string, given: Record<string, unknown>
     const opt = optionOf(cmd, key, section);
     const v = parsed[opt.attributeName()];
     if (v === undefined || v === false) continue;
-    out[kebab(opt.attributeName())] = v as OptionValue;
+    out[kebabCase(opt.attributeName())] = v as OptionValue;
   }
   return out;
 }
@@ -104,13 +103,13 @@ function canonical(cmd: Command, section: string, given: Record<string, unknown>
 export const validateRun: RunValidator = (run: RunSpec): RunSpec => {
   const { cmd: train } = command('train');
   const trainGiven: Record<string, OptionValue> = {};
-  for (const [k, v] of Object.entries(run.train)) trainGiven[kebab(k)] = checkValue(optionOf(train, k, 'train'), v, `train.${k}`);
+  for (const [k, v] of Object.entries(run.train)) trainGiven[kebabCase(k)] = checkValue(optionOf(train, k, 'train'), v, `train.${k}`);
   const dims = ['--task', run.task, '--model', run.model, '--seed', String(run.seed)];
   const parsedTrain = parseWith('train', [...dims, ...optionArgv(trainGiven)]);
   checkTrainFlags(parsedTrain as unknown as Parameters<typeof checkTrainFlags>[0]);
   const { cmd: generate } = command('generate');
   const dataGiven: Record<string, OptionValue> = {};
-  for (const [k, v] of Object.entries(run.data)) dataGiven[kebab(k)] = checkValue(optionOf(generate, k, 'data'), v, `data.${k}`);
+  for (const [k, v] of Object.entries(run.data)) dataGiven[kebabCase(k)] = checkValue(optionOf(generate, k, 'data'), v, `data.${k}`);
   const hasData = Object.keys(dataGiven).length > 0;
   const parsedData = hasData ? parseWith('generate', [run.task, '--out', '.', ...optionArgv(dataGiven)]) : {};
   if (hasData) checkGenerateFlags(run.task, parsedData);

@@ -1,6 +1,7 @@
 // `hnn train`: one model on one task (state, pixel or imported), writing <out>/metrics.json,
 // <out>/model/, <out>/log.jsonl and <out>/plots/. checkTrainFlags is also the check `hnn sweep`
 // makes of every run.
+import { kebabCase } from '../util/options.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -96,7 +97,7 @@ export function checkTrainFlags(o: Omit<TrainFlags, 'task'> & { task: string | T
   if (task.kind === 'pixel') return trainSettings;
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
-    const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const flags = given.map((k) => `--${kebabCase(k)}`);
     throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
   }
   if (o.latentStep !== undefined && o.rolloutSteps === undefined)

@@ -119,3 +119,8 @@ export const finite = () => z.number().refine(Number.isFinite, { message: 'must 
 export function fn<F>() {
   return z.custom<F>((v) => typeof v === 'function', { message: 'must be a function' });
 }
+
+/** An option key as its command-line flag spells it: `batchSize` -> `batch-size`. */
+export function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -2,6 +2,7 @@
 // `hnn train` command line with the table's protocol (the same options `hnn reproduce` gives its own
 // runs), trained by `hnn worker`s into the shared store; the table and plots are then made here from
 // the store, as from local runs. Each run makes its own dataset (the same bytes for the same seed).
+import { kebabCase } from '../../util/options.ts';
 import { UserError } from '../../util/errors.ts';
 import { getTask } from '../../tasks/registry.ts';
 import type { ModelKind } from '../../../models/dynamics.ts';
@@ -33,7 +34,7 @@ export function reproductionOptions(o: ReproduceOptions, task: string, model: Mo
       throw new UserError(
         `a queued reproduction passes ${key} as an \`hnn train\` flag, which cannot say null; drop it or run without --queue`,
       );
-    opts[key === 'rolloutIntegrator' ? 'latent-step' : kebab(key)] = Array.isArray(value) ? value.join(',') : value;
+    opts[key === 'rolloutIntegrator' ? 'latent-step' : kebabCase(key)] = Array.isArray(value) ? value.join(',') : value;
   }
   if (model === 'dhnn') {
     if (o.dissipationWeightDecay !== undefined) opts['dissipation-weight-decay'] = o.dissipationWeightDecay;
@@ -42,8 +43,6 @@ export function reproductionOptions(o: ReproduceOptions, task: string, model: Mo
   }
   return opts;
 }
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export interface QueuedReproduction {
   address: QueueAddress;
