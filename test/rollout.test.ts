@@ -32,6 +32,7 @@ import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 import { packageRoot } from '../src/util/package-root.ts';
 import { LatentRolloutHelper, rolloutLatents } from '../src/eval/latent-pool.ts';
+import type { LatentRollout } from '../src/eval/latent-rollout.ts';
 
 describe('rollout metrics', () => {
   it('VPT is the first frame whose normalised error exceeds 0.025', () => {
@@ -150,8 +151,9 @@ describe('rollout metrics', () => {
     const z0s = Array.from({ length: 5 }, () => Float64Array.from([rng.normal(), rng.normal()]));
     const req = { kind: 'hnn' as const, weights, z0s, frames: 30, integrator: 'rk45' as const };
     const helper = new LatentRolloutHelper();
+    let split: LatentRollout[] = [];
     try {
-      const split = await helper.begin(req).finish();
+      split = await helper.begin(req).finish();
       const here = rolloutLatents(req);
       expect(split.map((r) => r.reached)).toEqual(here.map((r) => r.reached));
       split.forEach((r, i) => expect(Buffer.from(r.z.buffer).equals(Buffer.from(here[i].z.buffer))).toBe(true));
@@ -159,6 +161,15 @@ describe('rollout metrics', () => {
       expect(here[0].z[58]).not.toBe(here[1].z[58]);
     } finally {
       await helper.close();
+    }
+    // a run given one thread (a sweep worker at --threads 1) keeps its rollouts on its own thread
+    const single = new LatentRolloutHelper(1);
+    try {
+      expect(single.threaded).toBe(false);
+      const one = await single.begin(req).finish();
+      one.forEach((r, i) => expect(Buffer.from(r.z.buffer).equals(Buffer.from(split[i].z.buffer))).toBe(true));
+    } finally {
+      await single.close();
     }
   });
 });

@@ -4,7 +4,7 @@
 // and the caller share the trials: each claims the next one from a shared counter, so the helper
 // starts at once and the caller joins when its own work (the losses) is done. A rollout runs the
 // same code on the same inputs whichever thread takes it, so the results are the bits a single
-// thread gives. Without a build (dist/), or on one core, everything runs here.
+// thread gives. Without a build (dist/), on one core, or for a run given one thread, everything runs here.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -57,9 +57,15 @@ export function rolloutLatents(req: LatentRolloutRequest): LatentRollout[] {
 export class LatentRolloutHelper {
   private readonly worker: Worker | null;
 
-  constructor() {
+  /** `threads`: the cores this evaluation may use (default every core); under 2, no helper starts. */
+  constructor(threads = availableParallelism()) {
     const entry = packageFile('dist/src/eval/latent-worker.js');
-    this.worker = availableParallelism() > 1 && existsSync(entry) ? new Worker(pathToFileURL(entry)) : null;
+    this.worker = Math.min(threads, availableParallelism()) > 1 && existsSync(entry) ? new Worker(pathToFileURL(entry)) : null;
+  }
+
+  /** Whether a helper thread runs (false: `begin` rolls everything out on the caller's thread). */
+  get threaded(): boolean {
+    return this.worker !== null;
   }
 
   begin(req: LatentRolloutRequest): { finish: () => Promise<LatentRollout[]> } {

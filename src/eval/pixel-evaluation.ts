@@ -46,6 +46,8 @@ export interface RolloutSettings {
   frames: number;
   integrator: RolloutIntegrator;
   projection: RolloutProjection;
+  /** the cores the rollouts may use (default every core): 1 keeps them on the caller's thread */
+  threads?: number;
 }
 
 /**
@@ -57,10 +59,10 @@ export async function evaluatePixelModel(
   weights: NamedWeights,
   ds: PixelDataset,
   loss: PixelLossConfig,
-  { frames, integrator, projection }: RolloutSettings,
+  { frames, integrator, projection, threads }: RolloutSettings,
 ): Promise<PixelEvaluation> {
   // started first: its thread loads while the losses are computed
-  const helper = projection === 'none' ? new LatentRolloutHelper() : null;
+  const helper = projection === 'none' ? new LatentRolloutHelper(threads) : null;
   try {
     // the helper starts on the latent rollouts now; this thread joins them after the losses and the map
     const trials = Array.from({ length: Math.min(EVAL_TRIALS, ds.testTrials) }, (_, t) => t);

@@ -242,6 +242,7 @@ function rolloutSettings(run: RunContext, cfg: PixelTrainConfig): RolloutSetting
     frames: run.opts.frames ?? run.task.evaluation.rolloutFrames,
     integrator: run.opts.integrator ?? defaultRolloutIntegrator(cfg.loss.latentStep),
     projection: run.opts.projection ?? taskProjection(run.task),
+    threads: cfg.threads,
   };
 }
 
