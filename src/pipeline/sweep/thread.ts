@@ -2,7 +2,10 @@
 // given by the caller): the caller's event loop stays free to renew the queue's lock and report
 // progress while training runs, and the run can be stopped at once (SIGKILL, as a kill would stop it;
 // its files stay resumable) without touching the engine, whose native threads a stopped worker thread
-// could take down with the whole process. The child's output comes back line by line.
+// could take down with the whole process. The child's output comes back line by line. Its garbage
+// collector runs on its own thread: a queued run is one core's job (`--concurrency` runs per machine,
+// each at its `threads`), and V8's parallel collector would take part of a neighbour's core
+// (docs/SWEEPS.md, "Measured").
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { UserError } from '../../util/errors.ts';
@@ -17,7 +20,7 @@ export interface ThreadRun {
 }
 
 export function runInThread(entry: string, argv: string[], log: (line: string) => void): ThreadRun {
-  const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [...process.execArgv, '--single-threaded-gc'] });
   for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', log);
   child.send({ argv });
   let stopped = false;
