@@ -77,6 +77,7 @@ function importedSummary(m: ImportedPixelMetrics, out: string): string {
     `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(0)} s)`,
     `  train loss ${e(m.trainLoss.mean)} +- ${e(m.trainLoss.sem)}   test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}`,
     `  VPT median ${m.vptMedian} of ${m.rollout.frames} frames (mean ${m.vptMean.toFixed(1)})   pixel MSE ${e(m.pixelMse.mean)} +- ${e(m.pixelMse.ci)}`,
+    `  against its own reconstructions (MSE ${e(m.reconMse)} from the frames): VPT median ${m.vptRecon.median} (mean ${m.vptRecon.mean.toFixed(1)})`,
     `  learned H drift ${drift ? `${e(drift.latent.mean)} (latent), ${e(drift.reencoded.mean)} (re-encoded frames), in std of H` : 'n/a (the baseline learns no H)'}`,
     `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
   ].join('\n');
@@ -154,7 +155,7 @@ function comparisonLines(c: NonNullable<Awaited<ReturnType<typeof runRollout>>['
   const lines = [`over ${c.trials} held-out trials, ${c.frames} frames each:`];
   for (const [k, m] of Object.entries(c.models))
     lines.push(
-      `${k}: VPT median ${m.vptMedian} (mean ${m.vptMean.toFixed(1)}), pixel MSE ${e(m.pixelMseMean)}, drift of the ${c.reference ?? 'HNN'}'s H ${m.hDrift ? e(m.hDrift.mean) : 'n/a'}`,
+      `${k}: VPT median ${m.vptMedian} (mean ${m.vptMean.toFixed(1)}), against its reconstructions ${m.vptReconMedian}, pixel MSE ${e(m.pixelMseMean)} (reconstructions ${e(m.reconMseMean)}), drift of the ${c.reference ?? 'HNN'}'s H ${m.hDrift ? e(m.hDrift.mean) : 'n/a'}`,
     );
   if (c.truthHDrift) lines.push(`truth: drift of the ${c.reference}'s H ${e(c.truthHDrift.mean)}`);
   return lines.join('\n');

@@ -1,6 +1,9 @@
 // What can be measured on imported data, which has no true energy (docs/IMPORT.md):
 // - along rollouts from held-out trials: pixel MSE and VPT against the stored frames (pixels), or
 //   state MSE and VPT against the measured states (states);
+// - for pixels, also the VPT of the dynamics alone: against the model's own reconstructions of the
+//   stored frames (an autoencoder whose reconstruction misses the frames by more than VPT's
+//   threshold gives a VPT of 0 against them whatever its dynamics do);
 // - the drift of the learned H along the model's own rollouts, in units of the spread of H over the
 //   held-out data: mean over frames of |H(z_t) - H(z_0)| / std(H over the encoded test samples);
 // - with a user's energy expression (states): energy MSE along the rollouts, as the real pendulum's.
@@ -37,6 +40,10 @@ export interface ImportedPixelRollout {
   frames: Float32Array;
   errors: Float64Array;
   vpt: number;
+  /** VPT against the model's reconstructions of the true frames (the errors still in units of the true frames' mean square) */
+  vptRecon: number;
+  /** mean over frames and pixels of (true frame - its reconstruction)^2: the floor under pixelMse */
+  reconMse: number;
   /** mean over frames and pixels of (truth - prediction)^2 */
   pixelMse: number;
   /** Latents of the re-encoded decoded rows. */
@@ -53,13 +60,39 @@ export function scoreImportedRollout(model: PixelCodec, latent: LatentRollout, t
   let se = 0;
   for (let i = 0; i < first.length; i++) se += (truth[i] - first[i]) ** 2;
   const errors = normalisedErrors(truth, first, NN, frames);
+  const recon = reconstructFrames(model, truth, frames);
+  let reconSe = 0;
+  for (let i = 0; i < first.length; i++) reconSe += (truth[i] - recon[i]) ** 2;
   return {
     frames: first,
     errors,
     vpt: validPredictionTime(errors),
+    vptRecon: validPredictionTime(normalisedErrors(recon, first, NN, frames, truth)),
+    reconMse: reconSe / first.length,
     pixelMse: se / first.length,
     reencoded: encodeRows(model, decoded, frames),
   };
+}
+
+/**
+ * The autoencoder's reconstruction of each of `frames` consecutive frames [frames, N^2 C]: frame f is
+ * decoded from the encoder row of C frames that starts at f (at frames - C for the last C - 1 frames).
+ */
+export function reconstructFrames(model: PixelCodec, truth: Float32Array, frames: number): Float32Array {
+  const C = contextOf(model.spec);
+  const NN = model.input / C;
+  if (frames < C) throw new Error(`a reconstruction needs ${C} frames per encoder row, got ${frames}`);
+  const rows = frames - C + 1;
+  const x = new Float32Array(rows * C * NN);
+  for (let k = 0; k < rows; k++) x.set(truth.subarray(k * NN, (k + C) * NN), k * C * NN);
+  const decoded = decodeLatents(model, encodeRows(model, x, rows));
+  const out = new Float32Array(frames * NN);
+  for (let f = 0; f < frames; f++) {
+    const k = Math.min(f, rows - 1);
+    const at = (k * C + (f - k)) * NN;
+    out.set(decoded.subarray(at, at + NN), f * NN);
+  }
+  return out;
 }
 
 /** The learned H's drift along rollouts: the latent path itself and its re-encoded decoded frames. */
@@ -99,7 +132,22 @@ export interface ImportedPixelSummary {
   vptMedian: number;
   vptOver50: number;
   vptPerTrial: number[];
+  /** VPT against the model's own reconstructions of the frames: the dynamics alone */
+  vptRecon: { median: number; mean: number; perTrial: number[]; description: string };
+  /** mean over the test trials of the reconstruction's pixel MSE */
+  reconMse: number;
   pixelMse: MeanCi & { perTrial: number[]; description: string };
+}
+
+function reconVpt(rollouts: ImportedPixelRollout[]): ImportedPixelSummary['vptRecon'] {
+  const v = rollouts.map((r) => r.vptRecon);
+  return {
+    median: median(v),
+    mean: mean(v),
+    perTrial: v,
+    description:
+      "frames until mean((reconstruction - decoded rollout)^2) / mean(true frame^2) exceeds VPT's threshold, the reconstruction being the model's own autoencoder on the true frames: the latent dynamics alone, read beside reconMse",
+  };
 }
 
 function median(v: number[]): number {
@@ -120,6 +168,8 @@ export function summariseImported(rollouts: ImportedPixelRollout[], frames: numb
     vptMedian: median(vpts),
     vptOver50: vpts.filter((v) => v > 50).length / vpts.length,
     vptPerTrial: vpts,
+    vptRecon: reconVpt(rollouts),
+    reconMse: mean(rollouts.map((r) => r.reconMse)),
     pixelMse: {
       ...ci,
       perTrial: per,

@@ -151,15 +151,18 @@ export function applyLatentMap(map: LatentMap, z: ArrayLike<number>): Float64Arr
   });
 }
 
-/** Per-frame normalised error mean((truth - pred)^2) / mean(truth^2), frames of `size` values. */
-export function normalisedErrors(truth: Float32Array, pred: Float32Array, size: number, frames: number): Float64Array {
+/**
+ * Per-frame normalised error mean((truth - pred)^2) / mean(scale^2), frames of `size` values; the
+ * scale is the truth unless given (a reconstruction compared in units of the true frames).
+ */
+export function normalisedErrors(truth: Float32Array, pred: Float32Array, size: number, frames: number, scale = truth): Float64Array {
   const out = new Float64Array(frames);
   for (let f = 0; f < frames; f++) {
     let se = 0;
     let ss = 0;
     for (let i = f * size; i < (f + 1) * size; i++) {
       se += (truth[i] - pred[i]) ** 2;
-      ss += truth[i] ** 2;
+      ss += scale[i] ** 2;
     }
     out[f] = ss > 0 ? se / ss : se > 0 ? Infinity : 0;
   }

@@ -50,7 +50,12 @@ export interface ImportedModelComparison {
   vptPerTrial: number[];
   vptMedian: number;
   vptMean: number;
+  /** VPT against the model's own reconstructions of the frames (src/eval/imported.ts): the dynamics alone */
+  vptReconMedian: number;
+  vptReconPerTrial: number[];
   pixelMseMean: number;
+  /** pixel MSE of the model's reconstructions of the true frames: the floor under pixelMseMean */
+  reconMseMean: number;
   /** drift of the reference H along this model's decoded frames, per held-out trial and on average (null: no HNN given) */
   hDrift: { mean: number; perTrial: number[] } | null;
 }
