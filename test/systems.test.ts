@@ -266,6 +266,37 @@ describe('registry', () => {
     expect(realPendulumTask.published?.testHnn).toEqual([6.0, 0.6]);
     expect(pixelPendulumTask.publishedScales).toEqual({ loss: 1e5, energy: 1e3 });
   });
+
+  it("puts each of paperRow's columns in its field (the real pendulum's and two-body's rows of Table 1, all columns distinct)", () => {
+    expect(realPendulumTask.published).toStrictEqual({
+      scale: 1e3,
+      trainBaseline: [2.7, 0.2],
+      trainHnn: [9.2, 0.5],
+      testBaseline: [2.2, 0.3],
+      testHnn: [6.0, 0.6],
+      energyBaseline: [390, 70],
+      energyHnn: [14, 5],
+    });
+    expect(twoBodyTask.published).toStrictEqual({
+      scale: 1e6,
+      trainBaseline: [33, 1],
+      trainHnn: [3.0, 0.1],
+      testBaseline: [30, 0.9],
+      testHnn: [2.8, 0.1],
+      energyBaseline: [6.3e4, 3e4],
+      energyHnn: [39, 5],
+    });
+    // the fields in the table's column order, as every record printed them before paperRow
+    expect(Object.keys(realPendulumTask.published!)).toEqual([
+      'scale',
+      'trainBaseline',
+      'trainHnn',
+      'testBaseline',
+      'testHnn',
+      'energyBaseline',
+      'energyHnn',
+    ]);
+  });
 });
 
 describe('real pendulum data', () => {
