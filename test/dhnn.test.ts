@@ -15,15 +15,16 @@ import { loadDynamicsModel, saveDynamicsModel } from '../models/storage.ts';
 import { fieldPass } from '../models/field-pass.ts';
 import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 import { dissipationFunction, fieldFunction, fieldPartsFunction, hamiltonianFunction, TanhMlp64 } from '../models/f64.ts';
-import { Mlp } from '../models/mlp.ts';
+import { Mlp, type NamedWeights } from '../models/mlp.ts';
 import { dissipationAt, fittedFriction, rowsOf, type FieldParts } from '../src/eval/dissipation.ts';
 import { rollout } from '../src/eval/energy.ts';
-import { buildStateDataset, linspace } from '../datasets/state.ts';
+import { buildStateDataset, linspace, type StateDataset } from '../datasets/state.ts';
 import { pendulum } from '../src/systems/pendulum.ts';
 import { realPendulumMidpointTask, realPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { dampedSpringTask, springTask } from '../src/tasks/builtin/spring.ts';
 import { toStateData } from '../src/pipeline/state.ts';
 import { trainStateModel } from '../src/train/state.ts';
+import type { StateTrainConfig } from '../src/train/options.ts';
 import { Rng } from '../src/util/rng.ts';
 
 beforeAll(async () => {
@@ -231,24 +232,24 @@ describe('dissipation measures', () => {
   });
 });
 
+/** The weights of a D-HNN trained on `ds` with `cfg`: full batch, lr 1e-2, weight decay 1e-4, no log lines. */
+async function trainedDhnn(
+  ds: StateDataset,
+  cfg: Omit<StateTrainConfig, 'kind' | 'batchSize' | 'weightDecay' | 'lr'>,
+): Promise<NamedWeights> {
+  const config = { kind: 'dhnn' as const, batchSize: null, weightDecay: 1e-4, lr: 1e-2, logEvery: 1e9, ...cfg };
+  const { model } = await trainStateModel(config, toStateData(ds), { quiet: true });
+  const w = model.read();
+  model.dispose();
+  return w;
+}
+
 describe('a D-HNN trained briefly (16 x 16 tanh, 200 full-batch steps, noise-free spring data)', () => {
   it("learns the damped spring's friction and none on the ideal spring", async () => {
     const learned: Record<string, number> = {};
     for (const task of [dampedSpringTask, springTask]) {
       const ds = buildStateDataset(task, 0, { noiseStd: 0 });
-      const cfg = {
-        kind: 'dhnn' as const,
-        seed: 0,
-        steps: 200,
-        batchSize: null,
-        weightDecay: 1e-4,
-        lr: 1e-2,
-        hidden: [16, 16],
-        logEvery: 1e9,
-      };
-      const { model } = await trainStateModel(cfg, toStateData(ds), { quiet: true });
-      const w = model.read();
-      model.dispose();
+      const w = await trainedDhnn(ds, { seed: 0, steps: 200, hidden: [16, 16] });
       const at = dissipationAt(task.system, task.system.friction, fieldPartsFunction(w), rowsOf(ds.testX, 2));
       learned[task.name] = at.learnedGamma;
     }
@@ -263,23 +264,8 @@ describe("D's own weight decay", () => {
   it('defaults to the weight decay of H, and a different one changes only what D sees', async () => {
     const ds = buildStateDataset(springTask, 0, { noiseStd: 0 });
     // the constant schedule: the decay's own effect (a relaxed run whose D survives is trained again without it)
-    const base = {
-      kind: 'dhnn' as const,
-      seed: 1,
-      steps: 5,
-      batchSize: null,
-      weightDecay: 1e-4,
-      lr: 1e-2,
-      hidden: [8, 8],
-      logEvery: 1e9,
-      dissipationSchedule: 'constant' as const,
-    };
-    const weights = async (extra: { dissipationWeightDecay?: number }) => {
-      const { model } = await trainStateModel({ ...base, ...extra }, toStateData(ds), { quiet: true });
-      const w = model.read();
-      model.dispose();
-      return w;
-    };
+    const weights = (extra: { dissipationWeightDecay?: number }) =>
+      trainedDhnn(ds, { seed: 1, steps: 5, hidden: [8, 8], dissipationSchedule: 'constant', ...extra });
     const [plain, same, strong] = [
       await weights({}),
       await weights({ dissipationWeightDecay: 1e-4 }),

@@ -100,32 +100,39 @@ function maxRelativeError(
   return worst;
 }
 
+/** maxRelativeError of a fresh model (`kind`, `dim`, `hidden`, initial weights from `seed`) on batch(16, dim, batchSeed); the model is disposed. */
+function freshModelError(
+  kind: ModelKind,
+  dim: number,
+  hidden: readonly number[],
+  seed: number,
+  batchSeed: number,
+  source: 'autodiff' | 'fast' = 'autodiff',
+): number {
+  const model = DynamicsModel.init({ kind, dim, hidden: [...hidden] }, seed);
+  const { x, y } = batch(16, dim, batchSeed);
+  try {
+    return maxRelativeError(kind, model, x, y, dim, source);
+  } finally {
+    model.dispose();
+  }
+}
+
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`HNN loss weight gradients on ${backend}`, () => {
     it('match central finite differences (max relative error <= 1e-2)', async () => {
       await initBackend(backend);
-      const dim = 4;
-      const model = DynamicsModel.init({ kind: 'hnn', dim, hidden: [12, 12] }, 3);
-      const { x, y } = batch(16, dim, 1);
-      const err = maxRelativeError('hnn', model, x, y, dim);
-      model.dispose();
-      expect(err).toBeLessThan(1e-2);
+      expect(freshModelError('hnn', 4, [12, 12], 3, 1)).toBeLessThan(1e-2);
     });
 
     it('baseline gradients match too', async () => {
       await initBackend(backend);
-      const model = DynamicsModel.init({ kind: 'baseline', dim: 2, hidden: [10, 10] }, 4);
-      const { x, y } = batch(16, 2, 2);
-      expect(maxRelativeError('baseline', model, x, y, 2)).toBeLessThan(1e-2);
-      model.dispose();
+      expect(freshModelError('baseline', 2, [10, 10], 4, 2)).toBeLessThan(1e-2);
     });
 
     it("the D-HNN's autodiff gradients match too (H's and D's weights)", async () => {
       await initBackend(backend);
-      const model = DynamicsModel.init({ kind: 'dhnn', dim: 4, hidden: [9, 8] }, 5);
-      const { x, y } = batch(16, 4, 3);
-      expect(maxRelativeError('dhnn', model, x, y, 4)).toBeLessThan(1e-2);
-      model.dispose();
+      expect(freshModelError('dhnn', 4, [9, 8], 5, 3)).toBeLessThan(1e-2);
     });
 
     it('the hand-written gradient of the training step matches central finite differences (HNN, baseline and D-HNN, 1 to 3 hidden layers)', async () => {
@@ -139,11 +146,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         ['dhnn', 2, [10, 10], 10],
         ['dhnn', 4, [7, 6, 5], 11],
       ] as const) {
-        const model = DynamicsModel.init({ kind, dim, hidden: [...hidden] }, seed);
-        const { x, y } = batch(16, dim, seed);
-        const err = maxRelativeError(kind, model, x, y, dim, 'fast');
-        model.dispose();
-        expect(err, `${kind} ${hidden}`).toBeLessThan(1e-2);
+        expect(freshModelError(kind, dim, hidden, seed, seed, 'fast'), `${kind} ${hidden}`).toBeLessThan(1e-2);
       }
     });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { contourPlot, linePlot, orbitPlot, vectorFieldPlot } from '../src/media/plot.ts';
+import { contourPlot, linePlot, orbitPlot, vectorFieldPlot, type LineSeries } from '../src/media/plot.ts';
 import { autoLevels, isoLines, sampleGrid } from '../src/media/contour.ts';
 import { fmtTicks, linearTicks, logTicks, makeScale, polylinePath } from '../src/media/svg.ts';
 
@@ -46,6 +46,13 @@ const ARROW = '#4c6a92';
 
 const steps = Array.from({ length: 500 }, (_, i) => i);
 
+/** A log-y line plot of `series` at the default size, axes "x" and "y", written to `file` of the test folder and decoded. */
+async function logYPlot(file: string, title: string, series: LineSeries[]): Promise<Decoded> {
+  const path = join(dir, file);
+  await linePlot(path, { title, xLabel: 'x', yLabel: 'y', logY: true, series });
+  return decode(path);
+}
+
 describe('linePlot', () => {
   it('renders a log-y training curve at the requested size with both series visible', async () => {
     const path = join(dir, 'loss.png');
@@ -87,24 +94,14 @@ describe('linePlot', () => {
   });
 
   it('skips NaN, infinite and (on a log axis) non-positive values instead of failing', async () => {
-    const path = join(dir, 'nan.png');
     const y = steps.map((i) => (i % 50 === 7 ? NaN : i % 70 === 3 ? Infinity : i % 90 === 5 ? -1 : i === 11 ? 0 : 1 / (1 + i)));
-    await linePlot(path, { title: 'nan', xLabel: 'x', yLabel: 'y', logY: true, series: [{ name: 'gappy', x: steps, y }] });
-    const img = await decode(path);
+    const img = await logYPlot('nan.png', 'nan', [{ name: 'gappy', x: steps, y }]);
     expect([img.width, img.height]).toEqual([800, 500]);
     expect(countColour(img, BLUE)).toBeGreaterThan(200);
   });
 
   it('renders empty axes when no value can be drawn', async () => {
-    const path = join(dir, 'allnan.png');
-    await linePlot(path, {
-      title: 'nothing',
-      xLabel: 'x',
-      yLabel: 'y',
-      logY: true,
-      series: [{ name: 's', x: [0, 1, 2], y: [NaN, -1, 0] }],
-    });
-    const img = await decode(path);
+    const img = await logYPlot('allnan.png', 'nothing', [{ name: 's', x: [0, 1, 2], y: [NaN, -1, 0] }]);
     expect([img.width, img.height]).toEqual([800, 500]);
     expect(countColour(img, BLUE)).toBeLessThan(150); // only the legend swatch
     expect(distinctColours(img)).toBeGreaterThan(5); // frame, ticks, text

@@ -34,6 +34,13 @@ import { packageRoot } from '../src/util/package-root.ts';
 import { LatentRolloutHelper, rolloutLatents } from '../src/eval/latent-pool.ts';
 import type { LatentRollout } from '../src/eval/latent-rollout.ts';
 
+/** `rows` latents of `dim` standard normals from `rng`, row-major, then each row's labels from `label` (called in row order). */
+function latentsAndLabels(rng: Rng, rows: number, dim: number, label: (z: Float64Array) => number[]) {
+  const z = new Float64Array(dim * rows).map(() => rng.normal());
+  const labels = Float64Array.from(Array.from({ length: rows }, (_, r) => label(z.subarray(dim * r, dim * (r + 1)))).flat());
+  return { z, labels };
+}
+
 describe('rollout metrics', () => {
   it('VPT is the first frame whose normalised error exceeds 0.025', () => {
     expect(validPredictionTime([0, 0.01, 0.025, 0.03, 0])).toBe(3);
@@ -60,39 +67,24 @@ describe('rollout metrics', () => {
   it('the latent map recovers an exact affine relation', () => {
     const rng = new Rng(4);
     const rows = 50;
-    const z = new Float64Array(2 * rows).map(() => rng.normal());
     // labels: the state (q, p), then an extra column the map must ignore
-    const labels = new Float64Array(3 * rows);
-    for (let r = 0; r < rows; r++) {
-      labels[3 * r] = 0.5 * z[2 * r] - 0.2 * z[2 * r + 1] + 0.1;
-      labels[3 * r + 1] = -0.3 * z[2 * r] + 0.7 * z[2 * r + 1] - 0.05;
-      labels[3 * r + 2] = rng.normal();
-    }
+    const { z, labels } = latentsAndLabels(rng, rows, 2, ([a, b]) => [0.5 * a - 0.2 * b + 0.1, -0.3 * a + 0.7 * b - 0.05, rng.normal()]);
     const map = fitLatentMap(z, labels, rows, 3, 2);
     const [q, p] = applyLatentMap(map, [1, 2]);
     expect(q).toBeCloseTo(0.5 - 0.4 + 0.1, 10);
     expect(p).toBeCloseTo(-0.3 + 1.4 - 0.05, 10);
     expect(map.r2[0]).toBeCloseTo(1, 10);
     // a 4-D latent onto a 4-D state works the same way
-    const z4 = new Float64Array(4 * rows).map(() => rng.normal());
-    const l4 = new Float64Array(4 * rows);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < 4; c++) l4[4 * r + c] = (c + 1) * z4[4 * r + ((c + 1) % 4)] - c;
+    const { z: z4, labels: l4 } = latentsAndLabels(rng, rows, 4, (zr) => [0, 1, 2, 3].map((c) => (c + 1) * zr[(c + 1) % 4] - c));
     const m4 = fitLatentMap(z4, l4, rows, 4, 4);
     expect(Array.from(applyLatentMap(m4, [1, 1, 1, 1])).map((v) => +v.toFixed(9))).toEqual([1, 1, 1, 1]);
     expect(m4.quadratic).toBeUndefined(); // saved as before quadratic maps existed
   });
 
   it('a quadratic latent map recovers products an affine one cannot', () => {
-    const rng = new Rng(5);
     const rows = 80;
-    const z = new Float64Array(2 * rows).map(() => rng.normal());
     // state = (z0 z1 + 0.5 z0 - 1, z1^2 - 0.25), no noise
-    const labels = new Float64Array(2 * rows);
-    for (let r = 0; r < rows; r++) {
-      const [a, b] = [z[2 * r], z[2 * r + 1]];
-      labels[2 * r] = a * b + 0.5 * a - 1;
-      labels[2 * r + 1] = b * b - 0.25;
-    }
+    const { z, labels } = latentsAndLabels(new Rng(5), rows, 2, ([a, b]) => [a * b + 0.5 * a - 1, b * b - 0.25]);
     const quad = fitLatentMap(z, labels, rows, 2, 2, 'quadratic');
     expect(quad.quadratic).toBe(true);
     expect(quad.coef[0]).toHaveLength(2 + 3 + 1); // z0, z1, z0^2, z0 z1, z1^2, offset

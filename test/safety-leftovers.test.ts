@@ -3,17 +3,15 @@
 // `*.partial-<pid>/` folders and `*.<pid>.tmp` files were never cleaned, a stale checkpoint could stay
 // in a finished folder, `hnn rollout` accepted an unfinished run, and seeds >= 2^32 wrapped around
 // onto seed 0's bytes while the manifest recorded the large seed.
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatasetOutput } from '../datasets/format.ts';
 import { recoverLeftovers } from '../src/util/output.ts';
 import { expectOneLineError, hnn } from './helpers/cli.ts';
+import { DEAD_PID, scratchFolder } from './helpers/scratch.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'hnn-safety-left-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const DEAD_PID = 4194303;
+const root = scratchFolder('hnn-safety-left-');
 
 describe('replacement publishes first, and killed runs leave nothing that lasts', () => {
   it('--force keeps the old dataset until the new one is complete', () => {

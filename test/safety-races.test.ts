@@ -2,20 +2,17 @@
 // both exited 0 and the later silently replaced the earlier's result; two `generate` runs into one
 // folder lost a dataset. A second writer is now refused while the first holds the folder's lock, a
 // lock left by a killed process is taken over, and two racing writers never both succeed.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, lockPathFor } from '../src/util/lock.ts';
 import { readDataset } from '../datasets/format.ts';
 import { BIN, expectOneLineError, hnn } from './helpers/cli.ts';
+import { DEAD_PID, scratchFolder } from './helpers/scratch.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'hnn-safety-race-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A pid that no process has (the largest pid Linux allows is 4194304). */
-const DEAD_PID = 4194303;
+const root = scratchFolder('hnn-safety-race-');
 
 describe('one writer per output', () => {
   it('refuses a second writer while the first holds the folder, naming it', () => {

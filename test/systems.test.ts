@@ -19,6 +19,7 @@ import { twoBody, circularSpeed as twoBodySpeed, mirroredState } from '../src/sy
 import { twoBodyTask } from '../src/tasks/builtin/two-body.ts';
 import { threeBody, circularSpeed as threeBodySpeed } from '../src/systems/three-body.ts';
 import { getStateTask, getTask, TASK_NAMES, TASKS } from '../src/tasks/registry.ts';
+import type { StateTask } from '../src/tasks/task.ts';
 import { loadMeasured, parseMeasured } from '../datasets/measured.ts';
 import { packageFile } from '../src/util/package-root.ts';
 
@@ -265,6 +266,24 @@ describe('registry', () => {
     expect(twoBodyTask.published?.scale).toBe(1e6);
     expect(realPendulumTask.published?.testHnn).toEqual([6.0, 0.6]);
     expect(pixelPendulumTask.publishedScales).toEqual({ loss: 1e5, energy: 1e3 });
+  });
+
+  it("puts each of paperRow's columns in its field (the real pendulum's and two-body's rows of Table 1, all columns distinct)", () => {
+    // the table's columns in order: train loss, test loss, energy MSE, each baseline then HNN
+    const columns = ['trainBaseline', 'trainHnn', 'testBaseline', 'testHnn', 'energyBaseline', 'energyHnn'] as const;
+    // the rows as the table of docs/PROTOCOLS.md ("Published results") prints them
+    const rows: Array<[StateTask, number, string]> = [
+      [realPendulumTask, 1e3, '2.7 +- 0.2 | 9.2 +- 0.5 | 2.2 +- 0.3 | 6.0 +- 0.6 | 390 +- 70 | 14 +- 5'],
+      [twoBodyTask, 1e6, '33 +- 1 | 3.0 +- 0.1 | 30 +- 0.9 | 2.8 +- 0.1 | 6.3e4 +- 3e4 | 39 +- 5'],
+    ];
+    for (const [task, scale, row] of rows) {
+      const figures = row.split('|').map((cell) => cell.split('+-').map(Number));
+      const published = task.published!;
+      expect(published.scale, task.name).toBe(scale);
+      columns.forEach((column, i) => expect(published[column], `${task.name} ${column}`).toEqual(figures[i]));
+      // no other field, and the fields in the table's order (as the records wrote them before paperRow)
+      expect(Object.keys(published)).toEqual(['scale', ...columns]);
+    }
   });
 });
 

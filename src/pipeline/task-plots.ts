@@ -56,14 +56,25 @@ export async function plotTaskComparison(task: StateTask, dir: string, inp: Task
   if (kinds.length === 0) throw new Error('plotTaskComparison: no model given');
   const truth = inp.energies[kinds[0]]!.truth[0];
   const pred = Object.fromEntries(kinds.map((k) => [k, inp.energies[k]!.predicted[0]])) as Partial<Record<ModelKind, Rollout>>;
-  const written = [await plotLossCurves(task, dir, inp, kinds), await plotEnergies(task, dir, kinds, truth, pred)];
-  if (task.system.dof === 1) written.push(await plotVectorFields(task, dir, inp, kinds, truth, pred));
-  else if (task.system.bodies) written.push(await plotOrbits(task, dir, kinds, truth, pred));
+  const c: Comparison = { task, dir, inp, kinds, truth, pred };
+  const written = [await plotLossCurves(c), await plotEnergies(c)];
+  if (task.system.dof === 1) written.push(await plotVectorFields(c));
+  else if (task.system.bodies) written.push(await plotOrbits(c));
   return written;
 }
 
+/** What each plot of plotTaskComparison draws from: the models in plot order, trajectory 0's truth and each model's rollout. */
+interface Comparison {
+  task: StateTask;
+  dir: string;
+  inp: TaskPlotInputs;
+  kinds: ModelKind[];
+  truth: Rollout;
+  pred: Partial<Record<ModelKind, Rollout>>;
+}
+
 /** loss.png: each model's train (solid) and test (dashed) loss over the steps of its log, log scale; a missing log draws empty curves. */
-async function plotLossCurves(task: StateTask, dir: string, inp: TaskPlotInputs, kinds: ModelKind[]): Promise<string> {
+async function plotLossCurves({ task, dir, inp, kinds }: Comparison): Promise<string> {
   const curves = kinds.flatMap((k) => {
     const h = readHistory(inp.histories[k] ?? '');
     return [
@@ -83,13 +94,7 @@ async function plotLossCurves(task: StateTask, dir: string, inp: TaskPlotInputs,
 }
 
 /** energy.png: the energy along the true trajectory (named "measured" for measured data) and along each model's rollout. */
-async function plotEnergies(
-  task: StateTask,
-  dir: string,
-  kinds: ModelKind[],
-  truth: Rollout,
-  pred: Partial<Record<ModelKind, Rollout>>,
-): Promise<string> {
+async function plotEnergies({ task, dir, kinds, truth, pred }: Comparison): Promise<string> {
   const path = join(dir, 'energy.png');
   await linePlot(path, {
     title: `${task.name}: energy along a rollout (trajectory 0)`,
@@ -104,18 +109,12 @@ async function plotEnergies(
 }
 
 /** vector-field.png of a one-degree-of-freedom system: the panels of fieldPanels over the true trajectory's range (padded). */
-async function plotVectorFields(
-  task: StateTask,
-  dir: string,
-  inp: TaskPlotInputs,
-  kinds: ModelKind[],
-  truth: Rollout,
-  pred: Partial<Record<ModelKind, Rollout>>,
-): Promise<string> {
+async function plotVectorFields(c: Comparison): Promise<string> {
+  const { task, dir, truth } = c;
   const path = join(dir, 'vector-field.png');
   await vectorFieldPlot(path, {
     title: `${task.name}: vector field and phase portrait`,
-    panels: fieldPanels(task, inp, kinds, truth, pred),
+    panels: fieldPanels(c),
     qRange: paddedRange([column(truth.y, 2, 0)]),
     pRange: paddedRange([column(truth.y, 2, 1)]),
     xLabel: 'q',
@@ -130,13 +129,7 @@ async function plotVectorFields(
  * dissipative part grad D, after the true friction term when the data are simulated and damped
  * (each panel scales its own arrows).
  */
-function fieldPanels(
-  task: StateTask,
-  inp: TaskPlotInputs,
-  kinds: ModelKind[],
-  truth: Rollout,
-  pred: Partial<Record<ModelKind, Rollout>>,
-): FieldPanel[] {
+function fieldPanels({ task, inp, kinds, truth, pred }: Comparison): FieldPanel[] {
   const system = task.system;
   const traj = (r: Rollout, name: string) => ({ q: column(r.y, 2, 0), p: column(r.y, 2, 1), name });
   const panels: FieldPanel[] = [];
@@ -174,13 +167,7 @@ function frictionPanel(task: StateTask): FieldPanel {
 }
 
 /** orbits.png of a body problem: the bodies' tracks along the truth and each model's rollout, a panel each. */
-async function plotOrbits(
-  task: StateTask,
-  dir: string,
-  kinds: ModelKind[],
-  truth: Rollout,
-  pred: Partial<Record<ModelKind, Rollout>>,
-): Promise<string> {
+async function plotOrbits({ task, dir, kinds, truth, pred }: Comparison): Promise<string> {
   const bodies = (r: Rollout) => bodyTracks(task.system.bodies!, r.y, task.system.dim);
   const path = join(dir, 'orbits.png');
   await orbitPlot(path, {

@@ -4,7 +4,7 @@
 // order: a manifest that copies a record's data (datasets/state.ts) is then the same bytes for the
 // same settings.
 import type { Rng } from '../util/rng.ts';
-import type { System } from '../systems/system.ts';
+import type { PublishedResult, System } from '../systems/system.ts';
 import type {
   ExtraLabel,
   PixelData,
@@ -14,8 +14,28 @@ import type {
   RandomParams,
   SimulatedData,
   SimulatedEnergyEval,
+  StateTask,
   StateTrainProtocol,
 } from './task.ts';
+
+/** A printed figure of the paper's tables: [mean, +-]. */
+type Figure = [number, number];
+
+/**
+ * A row of the paper's Table 1 in the table's column order: train loss (baseline, HNN), test loss
+ * (baseline, HNN), energy MSE (baseline, HNN), each [mean, +-] as printed at `scale`.
+ */
+export function paperRow(
+  scale: number,
+  trainBaseline: Figure,
+  trainHnn: Figure,
+  testBaseline: Figure,
+  testHnn: Figure,
+  energyBaseline: Figure,
+  energyHnn: Figure,
+): PublishedResult {
+  return { scale, trainBaseline, trainHnn, testBaseline, testHnn, energyBaseline, energyHnn };
+}
 
 /** The state protocol's training defaults (the paper's task 1): 2000 full-batch Adam steps, MLP 200 x 200. */
 export const STATE_TRAIN_DEFAULTS: StateTrainProtocol = { steps: 2000, batchSize: null, weightDecay: 1e-4, lr: 1e-3, hidden: [200, 200] };
@@ -71,6 +91,20 @@ export function sampledStateData(trajectories: number, t1: number, points: numbe
 /** The orbit protocol's energy metric: 15 trajectories from the sampler over [0, t1], tolerance 1e-9. */
 export function sampledStateEnergy(t1: number, points: number): SimulatedEnergyEval {
   return { count: 15, t1, points, rtol: 1e-9, atol: 1e-9, states: 'sampler' };
+}
+
+/**
+ * The protocol of our 4-D state tasks (cart pendulum, double pendulum): the orbit protocol's data
+ * with 500 trajectories on [0, 5] of 50 points, 5000 Adam steps in batches of 200 without weight
+ * decay, the energy metric over [0, 10] at 200 points, and 800 steps on 100 trajectories under --quick.
+ */
+export function fourDimStateProtocol(): Pick<StateTask, 'data' | 'train' | 'energy' | 'quick'> {
+  return {
+    data: sampledStateData(500, 5, 50),
+    train: { ...STATE_TRAIN_DEFAULTS, steps: 5000, batchSize: 200, weightDecay: 0 },
+    energy: sampledStateEnergy(10, 200),
+    quick: { steps: 800, data: { trajectories: 100 } },
+  };
 }
 
 /**

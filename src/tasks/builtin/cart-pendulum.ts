@@ -2,7 +2,7 @@
 // degrees of freedom from states and from pixels.
 import type { Rng } from '../../util/rng.ts';
 import { cartPendulum } from '../../systems/cart-pendulum.ts';
-import { pixelTask, sampledStateData, sampledStateEnergy, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { fourDimStateProtocol, pixelTask } from '../defaults.ts';
 import type { PixelTask, StateTask } from '../task.ts';
 
 export const cartPendulumTask: StateTask = {
@@ -11,10 +11,7 @@ export const cartPendulumTask: StateTask = {
   suites: [],
   description: 'pendulum on a cart (ours), 4-D state: x, theta and their canonical momenta',
   system: cartPendulum,
-  data: sampledStateData(500, 5, 50),
-  train: { ...STATE_TRAIN_DEFAULTS, steps: 5000, batchSize: 200, weightDecay: 0 },
-  energy: sampledStateEnergy(10, 200),
-  quick: { steps: 800, data: { trajectories: 100 } },
+  ...fourDimStateProtocol(),
 };
 
 /**

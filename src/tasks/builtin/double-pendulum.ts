@@ -2,7 +2,7 @@
 // from states and from pixels.
 import type { Rng } from '../../util/rng.ts';
 import { doublePendulum, doublePendulumSystem } from '../../systems/double-pendulum.ts';
-import { pixelTask, sampledStateData, sampledStateEnergy, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { fourDimStateProtocol, pixelTask } from '../defaults.ts';
 import type { PixelTask, StateTask } from '../task.ts';
 
 export const doublePendulumTask: StateTask = {
@@ -11,10 +11,7 @@ export const doublePendulumTask: StateTask = {
   suites: [],
   description: 'double pendulum (ours, chaotic), 4-D state',
   system: doublePendulum,
-  data: sampledStateData(500, 5, 50),
-  train: { ...STATE_TRAIN_DEFAULTS, steps: 5000, batchSize: 200, weightDecay: 0 },
-  energy: sampledStateEnergy(10, 200),
-  quick: { steps: 800, data: { trajectories: 100 } },
+  ...fourDimStateProtocol(),
 };
 
 /** Smaller swings for pixels: both bobs stay in the frame, the motion is still irregular. */

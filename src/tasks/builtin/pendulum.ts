@@ -3,7 +3,7 @@
 // targets (the D-HNN paper's), and the pendulum from pixels (task 5) with its damped variant.
 import type { Rng } from '../../util/rng.ts';
 import { gymPendulum, pendulum, pendulumSystem } from '../../systems/pendulum.ts';
-import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperRow, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
 import type { MeasuredData, PixelTask, StateTask } from '../task.ts';
 
 export const pendulumTask: StateTask = {
@@ -19,15 +19,7 @@ export const pendulumTask: StateTask = {
   train: STATE_TRAIN_DEFAULTS,
   energy: PAPER_STATE_ENERGY,
   quick: PAPER_STATE_QUICK,
-  published: {
-    scale: 1e3,
-    trainBaseline: [33, 2],
-    trainHnn: [33, 2],
-    testBaseline: [35, 2],
-    testHnn: [36, 2],
-    energyBaseline: [42, 10],
-    energyHnn: [25, 5],
-  },
+  published: paperRow(1e3, [33, 2], [33, 2], [35, 2], [36, 2], [42, 10], [25, 5]),
 };
 
 export const dampedPendulumTask: StateTask = {
@@ -64,15 +56,7 @@ export const realPendulumTask: StateTask = {
   // scipy's default tolerances, as the reference
   energy: { rtol: 1e-3, atol: 1e-6 },
   quick: PAPER_STATE_QUICK,
-  published: {
-    scale: 1e3,
-    trainBaseline: [2.7, 0.2],
-    trainHnn: [9.2, 0.5],
-    testBaseline: [2.2, 0.3],
-    testHnn: [6.0, 0.6],
-    energyBaseline: [390, 70],
-    energyHnn: [14, 5],
-  },
+  published: paperRow(1e3, [2.7, 0.2], [9.2, 0.5], [2.2, 0.3], [6.0, 0.6], [390, 70], [14, 5]),
   publishedDissipative: {
     source:
       "the outputs of analyze_realpend.ipynb in the authors' repository (greydanus/dissipative_hnns): losses as mean +- std of the last 3 test evaluations, energy MSE +- std/sqrt(points); their protocol differs: midpoint-rule targets, minibatches of 128, 5000 steps at lr 5e-3, a 256-wide residual MLP",
@@ -131,15 +115,7 @@ export const pixelPendulumTask: PixelTask = pixelTask({
   evaluation: { energyScale: 1 / 8 },
   // the paper's row: losses printed x 1e5, energy x 1e3
   publishedScales: { loss: 1e5, energy: 1e3 },
-  published: {
-    scale: 1,
-    trainBaseline: [18e-5, 0.2e-5],
-    trainHnn: [19e-5, 0.2e-5],
-    testBaseline: [17e-5, 0.3e-5],
-    testHnn: [18e-5, 0.3e-5],
-    energyBaseline: [9.3e-3, 1e-3],
-    energyHnn: [0.15e-3, 0.01e-3],
-  },
+  published: paperRow(1, [18e-5, 0.2e-5], [19e-5, 0.2e-5], [17e-5, 0.3e-5], [18e-5, 0.3e-5], [9.3e-3, 1e-3], [0.15e-3, 0.01e-3]),
 });
 
 export const pixelDampedPendulumTask: PixelTask = {

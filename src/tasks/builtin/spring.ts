@@ -2,7 +2,7 @@
 // variants (ours, and the D-HNN paper's position-damped grid task) and the ball on a spring from pixels.
 import type { Rng } from '../../util/rng.ts';
 import { massSpring, pixelSpring, positionDampedSpring, spring } from '../../systems/spring.ts';
-import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperRow, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
 import type { PixelTask, StateTask } from '../task.ts';
 
 export const springTask: StateTask = {
@@ -17,15 +17,7 @@ export const springTask: StateTask = {
   train: STATE_TRAIN_DEFAULTS,
   energy: PAPER_STATE_ENERGY,
   quick: PAPER_STATE_QUICK,
-  published: {
-    scale: 1e3,
-    trainBaseline: [37, 2],
-    trainHnn: [37, 2],
-    testBaseline: [37, 2],
-    testHnn: [36, 2],
-    energyBaseline: [170, 20],
-    energyHnn: [0.38, 0.1],
-  },
+  published: paperRow(1e3, [37, 2], [37, 2], [37, 2], [36, 2], [170, 20], [0.38, 0.1]),
 };
 
 /** Amplitude r ~ U(0.3, 1.0) at a random phase: q = r cos a, p = m w r sin a. */

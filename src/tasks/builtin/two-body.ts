@@ -1,7 +1,7 @@
 // The two-body tasks (the system: src/systems/two-body.ts): the paper's task 4, and the bodies from
 // pixels (ours).
 import { twoBody } from '../../systems/two-body.ts';
-import { pixelTask, sampledStateData, sampledStateEnergy, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { paperRow, pixelTask, sampledStateData, sampledStateEnergy, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
 import type { PixelTask, StateTask } from '../task.ts';
 
 export const twoBodyTask: StateTask = {
@@ -15,15 +15,7 @@ export const twoBodyTask: StateTask = {
   // 15 trajectories from the sampler with seeds 0..14, t in [0, 25], 500 points, exact T + U
   energy: sampledStateEnergy(25, 500),
   quick: { steps: 1500 },
-  published: {
-    scale: 1e6,
-    trainBaseline: [33, 1],
-    trainHnn: [3.0, 0.1],
-    testBaseline: [30, 0.9],
-    testHnn: [2.8, 0.1],
-    energyBaseline: [6.3e4, 3e4],
-    energyHnn: [39, 5],
-  },
+  published: paperRow(1e6, [33, 1], [3.0, 0.1], [30, 0.9], [2.8, 0.1], [6.3e4, 3e4], [39, 5]),
 };
 
 /**
