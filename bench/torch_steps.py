@@ -108,14 +108,33 @@ def pixel_update(opt, params, recon, consistency, latent):
     return total.item()
 
 
+# The pixel steps draw their batch afresh every step from a train split of the protocol's size (160
+# trials of 100 pairs, as src/pipeline/bench/steps.ts and training do): the gather is part of the
+# step a training loop runs, and its memory traffic is part of what the step costs.
+TRIALS, PER_TRIAL = 160, 100
+
+
+def pixel_split(n):
+    """Random pairs and their next pairs, [TRIALS * PER_TRIAL, n] each."""
+    return torch.rand(TRIALS * PER_TRIAL, n), torch.rand(TRIALS * PER_TRIAL, n)
+
+
+def window_starts(count, K):
+    """count window starts drawn without replacement among the rows with K pairs left in their trial."""
+    per = PER_TRIAL - K + 1
+    i = torch.randperm(TRIALS * per)[:count]
+    return (i // per) * PER_TRIAL + i % per
+
+
 def pixel_step(batch=200, frame=28):
     """The joint step of models/pixel.ts: recon + consistency + 0.1 latent HNN (Euler, dt 1)."""
     n = 2 * frame * frame
     ae, hnn, params, opt = pixel_model(n)
-    x = torch.rand(batch, n)
-    x_next = torch.rand(batch, n)
+    data, data_next = pixel_split(n)
 
     def step():
+        rows = window_starts(batch, 1)
+        x, x_next = data[rows], data_next[rows]
         z_all = ae.encode(torch.cat([x, x_next], 0))  # one encoder pass over both batches
         z, z_next = z_all[:batch], z_all[batch:]
         recon = ((x - ae.decode(z)) ** 2).mean()
@@ -148,9 +167,12 @@ def pixel_window_step(windows=80, K=4, frame=28, latent_step=euler_step):
     rows, as the one-step loss's 2 x 200."""
     n = 2 * frame * frame
     ae, hnn, params, opt = pixel_model(n)
-    pairs = torch.rand((K + 1) * windows, n)  # pair j of window i at row j * windows + i
+    data, data_next = pixel_split(n)
 
     def step():
+        r = window_starts(windows, K)
+        # pair j of window i at row j * windows + i: pairs r + j, then the next pair of r + K - 1
+        pairs = torch.cat([data[r + j] for j in range(K)] + [data_next[r + K - 1]])
         z_all = ae.encode(pairs)
         z = [z_all[j * windows : (j + 1) * windows] for j in range(K + 1)]
         recon = ((pairs[: K * windows] - ae.decode(z_all[: K * windows])) ** 2).mean()

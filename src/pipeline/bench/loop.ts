@@ -9,8 +9,7 @@ import { saveCheckpoint } from '../../train/checkpoint.ts';
 import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelTrainConfig } from '../../train/pixel.ts';
 import { type PixelData } from '../../../datasets/pixel-load.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
-import { Rng } from '../../util/rng.ts';
-import { pixelBenchStep, type BenchStep } from './steps.ts';
+import { pixelBenchStep, randomPixelData, type BenchStep } from './steps.ts';
 
 export interface LoopOverhead {
   settings: {
@@ -38,20 +37,6 @@ export interface LoopOverhead {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Random frames of the default dataset's shape: 160 train trials of 100 pairs, 1000 test rows. */
-function randomPixelData(): PixelData {
-  const [trainRows, evalRows, width] = [16000, 1000, 2 * 28 * 28];
-  const rng = new Rng(2);
-  const frames = Float32Array.from({ length: trainRows * width }, () => rng.uniform());
-  // next = the same frames: the content does not change the work
-  return {
-    frameSize: 28,
-    perTrial: 100,
-    train: { x: frames, next: frames, rows: trainRows },
-    test: { x: frames.subarray(0, evalRows * width), next: frames.subarray(0, evalRows * width), rows: evalRows },
-  };
-}
 
 /** Settings of benchTrainingLoop; the defaults are short runs with the log and checkpoint intervals scaled to them. */
 export interface LoopBenchOptions {

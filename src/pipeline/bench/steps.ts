@@ -1,6 +1,7 @@
 // The training steps `npm run bench` times, each as training runs it (the same step definitions,
-// batching in JS included) on random data of the protocol's shapes, on ONNX Runtime or on a tfjs
-// backend. bench/torch_steps.py builds the same steps for the PyTorch peer.
+// batching in JS included: a fresh batch is drawn and gathered every step, as training does) on
+// random data of the protocol's shapes, on ONNX Runtime or on a tfjs backend.
+// bench/torch_steps.py builds the same steps, gathers included, for the PyTorch peer.
 import type * as tf from '@tensorflow/tfjs';
 import { DynamicsModel, type ModelKind } from '../../../models/dynamics.ts';
 import { PixelModel, convSpecOf } from '../../../models/pixel.ts';
@@ -9,7 +10,8 @@ import { Adam } from '../../train/adam.ts';
 import { adamSettings, type StepEngine } from '../../train/engine.ts';
 import { gradientGraph, OrtStepEngine } from '../../train/engine-ort.ts';
 import { TfjsStepEngine } from '../../train/engine-tfjs.ts';
-import { pixelTrainConfig, pixelVariables } from '../../train/pixel.ts';
+import { pixelTrainConfig, pixelVariables, type PixelData } from '../../train/pixel.ts';
+import { WindowBatcher } from '../../train/pixel-batches.ts';
 import { StateBatches, stateVariables } from '../../train/state.ts';
 import { stateStepDefinition, windowStepDefinition, type StepDefinition } from '../../train/step-definition.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
@@ -78,14 +80,33 @@ export async function pixelBenchStep(K: number, latentStep: LatentStep, where: B
   const model = PixelModel.init(cfg.spec, 0);
   const width = model.input;
   const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
+  const data = randomPixelData();
+  const windows = new WindowBatcher(data.train, data.perTrial, K, count, width);
   const rng = new Rng(1);
-  const pairs = Float32Array.from({ length: (K + 1) * count * width }, () => rng.uniform());
   const engine = await engineFor(def, model.variables(), where);
   return {
-    run: async () => void (await engine.step([pairs, pairs.subarray(0, K * count * width)])),
+    run: async () => {
+      const order = rng.sample(windows.starts.length, count);
+      windows.fill(Array.from(order, (i) => windows.starts[i]));
+      await engine.step([windows.pairs, windows.head]);
+    },
     ...graphSize(def, engine),
     engine: engine.description,
     dispose: () => (engine.dispose(), model.dispose()),
+  };
+}
+
+/** Random pairs of the default dataset's shape: 160 train trials of 100 pairs (and their next pairs), 1000 test rows. */
+export function randomPixelData(): PixelData & { perTrial: number } {
+  const [trainRows, evalRows, width] = [16000, 1000, 2 * 28 * 28];
+  const rng = new Rng(2);
+  const x = Float32Array.from({ length: trainRows * width }, () => rng.uniform());
+  const next = Float32Array.from({ length: trainRows * width }, () => rng.uniform());
+  return {
+    frameSize: 28,
+    perTrial: 100,
+    train: { x, next, rows: trainRows },
+    test: { x: x.subarray(0, evalRows * width), next: next.subarray(0, evalRows * width), rows: evalRows },
   };
 }
 
