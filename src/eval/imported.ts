@@ -10,7 +10,7 @@
 import { decodeLatents, encodeRows, normalisedErrors, validPredictionTime, type PixelCodec } from './pixel.ts';
 import type { LatentRollout } from './latent-rollout.ts';
 import { contextOf } from '../../models/pixel-spec.ts';
-import { groupedInterval, type MeanCi } from './stats.ts';
+import { groupedInterval, mean, median, type MeanCi } from './stats.ts';
 
 /** Mean over frames of |H_t - H_0| / scale. */
 export function energyDrift(h: ArrayLike<number>, scale: number): number {
@@ -104,8 +104,6 @@ export interface LearnedEnergyDrift {
   description: string;
 }
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
 /** Drift of H along each trial's latent rollout and along its re-encoded frames, per trial and on average. */
 export function learnedEnergyDrift(
   H: (z: ArrayLike<number>) => number,
@@ -148,12 +146,6 @@ function reconVpt(rollouts: ImportedPixelRollout[]): ImportedPixelSummary['vptRe
     description:
       "frames until mean((reconstruction - decoded rollout)^2) / mean(true frame^2) exceeds VPT's threshold, the reconstruction being the model's own autoencoder on the true frames: the latent dynamics alone, read beside reconMse",
   };
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** VPT and pixel MSE over the test trials (trial 0 first). */

@@ -40,3 +40,16 @@ export function groupedInterval(values: ArrayLike<number>, groups = 5): MeanCi {
   const std = Math.sqrt(means.reduce((a, b) => a + (b - m) ** 2, 0) / (groups - 1));
   return { mean, ci: std / Math.sqrt(groups) };
 }
+
+/** The mean of values (NaN for none). */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The median of values (the mean of the middle two for an even count; NaN for none). */
+export function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  if (n === 0) return NaN;
+  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}

@@ -9,6 +9,7 @@ import type { ModelKind } from '../../models/kinds.ts';
 import { contextOf } from '../../models/pixel.ts';
 import type { LoadedPixelModel } from '../../models/storage.ts';
 import { energiesOf, energyDrift, scoreImportedRollout, spread } from '../eval/imported.ts';
+import { mean, median } from '../eval/stats.ts';
 import { defaultRolloutIntegrator, type RolloutIntegrator, type RolloutProjection } from '../eval/integrators.ts';
 import { decodeLatents, encodeRows } from '../eval/pixel.ts';
 import { linePlot } from '../media/plot.ts';
@@ -23,13 +24,6 @@ import type { ImportedComparison, ImportedModelComparison, RolloutOptions, Rollo
 
 const LABEL: Record<ModelKind, string> = { baseline: 'baseline', hnn: 'HNN', dhnn: 'D-HNN' };
 const COLOR: Record<ModelKind, string> = { baseline: '#ff7f0e', hnn: '#1f77b4', dhnn: '#2ca02c' };
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 interface Yardstick {
   kind: 'hnn' | 'dhnn';

@@ -3,20 +3,13 @@
 // over seeds, so a comparison that holds on one seed and not another shows as such.
 import type { ModelKind } from '../../models/kinds.ts';
 import { describeStatistic, type TestStatistic } from '../eval/statistic.ts';
+import { median } from '../eval/stats.ts';
 
 /** One task's test losses per model and seed (seed 0 first). */
 export interface SeedTestRow {
   task: string;
   bySeed: Partial<Record<ModelKind, number[]>>;
   statistic: TestStatistic;
-}
-
-/** The median of values (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const n = v.length;
-  if (n === 0) return NaN;
-  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /** Mean and std/sqrt(n) (NaN spread for one value). */

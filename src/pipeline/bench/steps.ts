@@ -96,8 +96,17 @@ export async function pixelBenchStep(K: number, latentStep: LatentStep, where: B
   };
 }
 
-/** Random pairs of the default dataset's shape: 160 train trials of 100 pairs (and their next pairs), 1000 test rows. */
+let randomPixels: (PixelData & { perTrial: number }) | null = null;
+
+/**
+ * Random pairs of the default dataset's shape: 160 train trials of 100 pairs (and their next pairs),
+ * 1000 test rows. Made once per process (200 MB) and shared, read-only, by every pixel case.
+ */
 export function randomPixelData(): PixelData & { perTrial: number } {
+  return (randomPixels ??= makeRandomPixelData());
+}
+
+function makeRandomPixelData(): PixelData & { perTrial: number } {
   const [trainRows, evalRows, width] = [16000, 1000, 2 * 28 * 28];
   const rng = new Rng(2);
   const x = Float32Array.from({ length: trainRows * width }, () => rng.uniform());
