@@ -57,21 +57,24 @@ export function scoreImportedRollout(model: PixelCodec, latent: LatentRollout, t
   const decoded = decodeLatents(model, latent.z);
   const first = new Float32Array(frames * NN);
   for (let f = 0; f < frames; f++) first.set(decoded.subarray(f * C * NN, f * C * NN + NN), f * NN);
-  let se = 0;
-  for (let i = 0; i < first.length; i++) se += (truth[i] - first[i]) ** 2;
   const errors = normalisedErrors(truth, first, NN, frames);
   const recon = reconstructFrames(model, truth, frames);
-  let reconSe = 0;
-  for (let i = 0; i < first.length; i++) reconSe += (truth[i] - recon[i]) ** 2;
   return {
     frames: first,
     errors,
     vpt: validPredictionTime(errors),
     vptRecon: validPredictionTime(normalisedErrors(recon, first, NN, frames, truth)),
-    reconMse: reconSe / first.length,
-    pixelMse: se / first.length,
+    reconMse: meanSquaredError(truth, recon, first.length),
+    pixelMse: meanSquaredError(truth, first, first.length),
     reencoded: encodeRows(model, decoded, frames),
   };
+}
+
+/** mean over the first n values of (a - b)^2 */
+function meanSquaredError(a: Float32Array, b: Float32Array, n: number): number {
+  let se = 0;
+  for (let i = 0; i < n; i++) se += (a[i] - b[i]) ** 2;
+  return se / n;
 }
 
 /**
