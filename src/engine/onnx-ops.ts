@@ -2,6 +2,7 @@
 // every shape checked as it is recorded (a definition's mistake fails here, not inside ONNX Runtime).
 // Transposed products are Gemm's transA/transB (no copy), a bias add is Gemm's C.
 import { OnnxGraph, type Sym } from './onnx-graph.ts';
+import { ONNX_FLOAT } from './onnx-proto.ts';
 import { sizeOf, type Ops } from './ops.ts';
 
 type Shape4 = readonly [number, number, number, number];
@@ -102,8 +103,10 @@ export class OnnxOps implements Ops<Sym> {
     return this.graph.node('Relu', [a], a.shape);
   }
   reluBackward(dy: Sym, out: Sym): Sym {
-    // a relu's output is >= 0, so its sign is the 0/1 mask of where it passed its input
-    return this.mul(dy, this.graph.node('Sign', [out], out.shape));
+    // the 0/1 mask of where the relu passed its input, as Cast(out > 0): the same values as Sign(out)
+    // for out >= 0, and faster on ONNX Runtime's CPU provider (docs/PERFORMANCE.md)
+    const passed = this.graph.node('Greater', [out, this.scalar(0)], out.shape);
+    return this.mul(dy, this.graph.node('Cast', [passed], out.shape, { to: ONNX_FLOAT }));
   }
 
   colSums(a: Sym): Sym {
