@@ -4,7 +4,8 @@
 // Every layer has a bias; weights orthogonal, biases uniform(+-1/sqrt(fan_in)), as the rest of the project.
 import * as tf from '@tensorflow/tfjs';
 import { variableOf } from '../src/tf/fixes.ts';
-import { savedParameters, seededParameters, type NamedWeights, type ParameterSource } from './mlp.ts';
+import { denseBias, denseWeight, type ParameterSource } from './init.ts';
+import { Network } from './network.ts';
 
 export interface AutoencoderSpec {
   /** Input length (2 frames of N x N: 2 N^2). */
@@ -33,32 +34,18 @@ function layerSizes(s: AutoencoderSpec): Array<[number, number]> {
   ];
 }
 
-export class Autoencoder {
+export class Autoencoder extends Network<AutoencoderSpec> {
+  static readonly defaultName = 'ae';
   /** Layers 1..8 at indices 0..7 (read by the hand-written backward pass in backprop.ts). */
   readonly layers: Dense[] = [];
-  /** Names of variables() in order ("<name>/w1", "<name>/b1", ...). */
-  readonly keys: string[] = [];
 
-  /** Initial weights drawn from the seed's `init:<name>` stream. */
-  static init(spec: AutoencoderSpec, seed: number, name = 'ae'): Autoencoder {
-    return new Autoencoder(spec, name, seededParameters(seed, name));
-  }
-
-  /** Saved weights by key ("<name>/w1", ...), checked against the spec's shapes. */
-  static fromWeights(spec: AutoencoderSpec, weights: NamedWeights, name = 'ae'): Autoencoder {
-    return new Autoencoder(spec, name, savedParameters(weights));
-  }
-
-  /** `source` gives each tensor's values, called in variables() order (the seeded draws depend on it). */
-  private constructor(
-    readonly spec: AutoencoderSpec,
-    readonly name: string,
-    source: ParameterSource,
-  ) {
-    // every value first, then the variables: a missing or misshapen saved tensor leaves nothing allocated
+  /** Layer l's weight "<name>/w<l>" then its bias "<name>/b<l>", l = 1..8, from `source`. */
+  constructor(spec: AutoencoderSpec, name: string, source: ParameterSource) {
+    super(spec, name);
+    // every value before any variable (./network.ts)
     const values = layerSizes(spec).map(([fanIn, fanOut], l) => {
-      const w = source(`${name}/w${l + 1}`, fanIn, fanOut, 'w');
-      return { w, b: source(`${name}/b${l + 1}`, fanIn, fanOut, 'b'), fanIn, fanOut };
+      const w = source(denseWeight(`${name}/w${l + 1}`, fanIn, fanOut));
+      return { w, b: source(denseBias(`${name}/b${l + 1}`, fanIn, fanOut)), fanIn, fanOut };
     });
     values.forEach(({ w, b, fanIn, fanOut }, l) => {
       this.layers.push({ w: variableOf(() => tf.tensor2d(w, [fanIn, fanOut])), b: variableOf(() => tf.tensor1d(b)) });
@@ -66,8 +53,7 @@ export class Autoencoder {
     });
   }
 
-  /** All trainable variables in a stable order (Adam state is keyed by it). */
-  variables(): tf.Variable[] {
+  override variables(): tf.Variable[] {
     return this.layers.flatMap((l) => [l.w, l.b]);
   }
 
@@ -90,15 +76,5 @@ export class Autoencoder {
   /** [N, latent] -> [N, input] */
   decode(z: tf.Tensor2D): tf.Tensor2D {
     return this.dense(7, this.trunk(4, z)) as tf.Tensor2D;
-  }
-
-  read(): NamedWeights {
-    const out: NamedWeights = {};
-    this.variables().forEach((v, i) => (out[this.keys[i]] = { shape: v.shape, values: v.dataSync() as Float32Array }));
-    return out;
-  }
-
-  dispose(): void {
-    tf.dispose(this.variables());
   }
 }

@@ -6,10 +6,9 @@
 // Weights orthogonal on the filter's [kh kw in, out] matrix, biases uniform(+-1/sqrt(fan_in)), as
 // the rest of the project. On wasm the convolution gradients come from src/tf/conv-kernels.ts.
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../src/util/rng.ts';
 import { variableOf } from '../src/tf/fixes.ts';
-import { orthogonal, takeWeights, uniformBias } from './init.ts';
-import type { NamedWeights } from './mlp.ts';
+import { denseBias, denseWeight, type ParameterSource, type TensorSpec } from './init.ts';
+import { Network } from './network.ts';
 
 export interface ConvAutoencoderSpec {
   /** Frame side N (a multiple of 4). */
@@ -27,33 +26,22 @@ export interface ConvAutoencoderSpec {
 
 const KERNEL = 3;
 
-interface Param {
-  key: string;
-  shape: number[];
-  /** Fan-in of the layer (for the bias bound) and the [rows, cols] matrix the orthogonal draw fills. */
-  fanIn: number;
-  matrix?: [number, number];
-}
-
 /** The parameters in variables() order. */
-function parameters(s: ConvAutoencoderSpec, name: string): Param[] {
+function parameters(s: ConvAutoencoderSpec, name: string): TensorSpec[] {
   const [f1, f2] = s.filters ?? [16, 32];
   const c = s.frames * s.channels;
   const m = (s.frameSize / 4) ** 2 * f2;
   const k2 = KERNEL * KERNEL;
-  const conv = (l: string, cin: number, cout: number): Param[] => [
+  const conv = (l: string, cin: number, cout: number): TensorSpec[] => [
     { key: `${name}/${l}`, shape: [KERNEL, KERNEL, cin, cout], fanIn: k2 * cin, matrix: [k2 * cin, cout] },
-    { key: `${name}/${l}b`, shape: [cout], fanIn: k2 * cin },
+    denseBias(`${name}/${l}b`, k2 * cin, cout),
   ];
   // a transposed convolution's filter is [kh, kw, out, in]
-  const convT = (l: string, cin: number, cout: number): Param[] => [
+  const convT = (l: string, cin: number, cout: number): TensorSpec[] => [
     { key: `${name}/${l}`, shape: [KERNEL, KERNEL, cout, cin], fanIn: k2 * cin, matrix: [k2 * cout, cin] },
-    { key: `${name}/${l}b`, shape: [cout], fanIn: k2 * cin },
+    denseBias(`${name}/${l}b`, k2 * cin, cout),
   ];
-  const dense = (l: string, a: number, b: number): Param[] => [
-    { key: `${name}/${l}`, shape: [a, b], fanIn: a, matrix: [a, b] },
-    { key: `${name}/${l}b`, shape: [b], fanIn: a },
-  ];
+  const dense = (l: string, a: number, b: number): TensorSpec[] => [denseWeight(`${name}/${l}`, a, b), denseBias(`${name}/${l}b`, a, b)];
   return [
     ...conv('c1', c, f1),
     ...conv('c2', f1, f2),
@@ -66,37 +54,20 @@ function parameters(s: ConvAutoencoderSpec, name: string): Param[] {
   ];
 }
 
-export class ConvAutoencoder {
-  /** Names of variables() in order. */
-  readonly keys: string[];
+export class ConvAutoencoder extends Network<ConvAutoencoderSpec> {
+  static readonly defaultName = 'ae';
   private readonly vars: tf.Variable[];
   private readonly p: Record<string, tf.Variable> = {};
 
-  /** Initial weights drawn from the seed's `init:<name>` stream. */
-  static init(spec: ConvAutoencoderSpec, seed: number, name = 'ae'): ConvAutoencoder {
-    const rng = new Rng(seed).fork(`init:${name}`);
-    return new ConvAutoencoder(spec, name, (p) =>
-      p.matrix ? orthogonal(p.matrix[0], p.matrix[1], rng) : uniformBias(p.fanIn, p.shape[0], rng),
-    );
-  }
-
-  /** Saved weights by key, checked against the spec's shapes. */
-  static fromWeights(spec: ConvAutoencoderSpec, weights: NamedWeights, name = 'ae'): ConvAutoencoder {
-    return new ConvAutoencoder(spec, name, (p) => takeWeights(weights, p.key, p.shape));
-  }
-
-  private constructor(
-    readonly spec: ConvAutoencoderSpec,
-    readonly name: string,
-    source: (p: Param) => Float32Array,
-  ) {
+  constructor(spec: ConvAutoencoderSpec, name: string, source: ParameterSource) {
+    super(spec, name);
     if (!Number.isInteger(spec.frameSize / 4) || spec.frameSize < 4)
       throw new Error(`the convolutional encoder needs a frame size that is a multiple of 4, got ${spec.frameSize}`);
     const params = parameters(spec, name);
-    // every value first: a missing or misshapen saved tensor leaves nothing allocated
+    // every value before any variable (./network.ts)
     const values = params.map((p) => source(p));
     this.vars = params.map((p, i) => variableOf(() => tf.tensor(values[i], p.shape)));
-    this.keys = params.map((p) => p.key);
+    this.keys.push(...params.map((p) => p.key));
     params.forEach((p, i) => (this.p[p.key.slice(name.length + 1)] = this.vars[i]));
   }
 
@@ -105,7 +76,7 @@ export class ConvAutoencoder {
     return this.spec.frames * this.spec.frameSize ** 2 * this.spec.channels;
   }
 
-  variables(): tf.Variable[] {
+  override variables(): tf.Variable[] {
     return this.vars;
   }
 
@@ -145,15 +116,5 @@ export class ConvAutoencoder {
     m = tf.relu(tf.add(tf.conv2dTranspose(m, this.p.t1 as tf.Tensor4D, [B, N / 2, N / 2, f1], 2, 'same'), this.p.t1b)) as tf.Tensor4D;
     m = tf.add(tf.conv2dTranspose(m, this.p.t2 as tf.Tensor4D, [B, N, N, F * ch], 2, 'same'), this.p.t2b) as tf.Tensor4D;
     return this.toRows(m);
-  }
-
-  read(): NamedWeights {
-    const out: NamedWeights = {};
-    this.vars.forEach((v, i) => (out[this.keys[i]] = { shape: v.shape, values: v.dataSync() as Float32Array }));
-    return out;
-  }
-
-  dispose(): void {
-    tf.dispose(this.vars);
   }
 }

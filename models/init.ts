@@ -1,7 +1,43 @@
 // Parameter initialisation matching the reference (PyTorch): orthogonal weights (gain 1) and
-// biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from a seeded Rng in float64.
-import type { Rng } from '../src/util/rng.ts';
+// biases uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from a seeded Rng in float64; and the two
+// sources of a network's values (seeded or saved) that every network of ./network.ts is built from.
+import { Rng } from '../src/util/rng.ts';
 import type { NamedWeights } from './named-weights.ts';
+
+/** One parameter tensor of a network, as its initialisation and its saved file see it. */
+export interface TensorSpec {
+  /** "<network name>/<tensor>", the key of the saved weights. */
+  key: string;
+  shape: number[];
+  /** Fan-in of the tensor's layer (the bias bound 1/sqrt(fan_in)). */
+  fanIn: number;
+  /** A weight's [rows, cols] matrix that the orthogonal draw fills; absent for a bias (uniform draw). */
+  matrix?: [number, number];
+}
+
+/** A dense layer's weight: [fanIn, fanOut], used as x . W. */
+export function denseWeight(key: string, fanIn: number, fanOut: number): TensorSpec {
+  return { key, shape: [fanIn, fanOut], fanIn, matrix: [fanIn, fanOut] };
+}
+
+/** A dense layer's bias: [fanOut]. */
+export function denseBias(key: string, fanIn: number, fanOut: number): TensorSpec {
+  return { key, shape: [fanOut], fanIn };
+}
+
+/** The values of each tensor of a network; a network asks in variables() order (the seeded draws depend on it). */
+export type ParameterSource = (tensor: TensorSpec) => Float32Array;
+
+/** Initial values from the seed's `init:<name>` stream: orthogonal weights, uniform(+-1/sqrt(fan_in)) biases. */
+export function seededParameters(seed: number, name: string): ParameterSource {
+  const rng = new Rng(seed).fork(`init:${name}`);
+  return (t) => (t.matrix ? orthogonal(t.matrix[0], t.matrix[1], rng) : uniformBias(t.fanIn, t.shape[0], rng));
+}
+
+/** Saved values by key, each checked against its tensor's shape. */
+export function savedParameters(weights: NamedWeights): ParameterSource {
+  return (t) => takeWeights(weights, t.key, t.shape);
+}
 
 /**
  * A [fanIn, fanOut] matrix (row-major, used as x . W) whose rows or columns are orthonormal,

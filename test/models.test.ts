@@ -8,6 +8,9 @@ import { initBackend } from '../src/tf/backend.ts';
 import { DynamicsModel } from '../models/dynamics.ts';
 import { loadDynamicsModel, saveDynamicsModel } from '../models/storage.ts';
 import { PixelModel } from '../models/pixel.ts';
+import { Autoencoder } from '../models/autoencoder.ts';
+import { ConvAutoencoder } from '../models/conv-autoencoder.ts';
+import { Mlp } from '../models/mlp.ts';
 import { fieldFunction, hamiltonianFunction } from '../models/f64.ts';
 import { orthogonal, uniformBias } from '../models/init.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -63,6 +66,41 @@ describe('construction: init(spec, seed) and fromWeights(spec, weights)', () => 
     expect(model.mlp.keys).toEqual(['baseline/w0', 'baseline/b0', 'baseline/w1', 'baseline/b1', 'baseline/w2']);
     model.mlp.keys.forEach((k, i) => expect(Array.from(got[k].values), k).toEqual(Array.from(want[i])));
     model.dispose();
+  });
+
+  it('the autoencoders draw every tensor in variables() order from init:<name>; the networks default to their own names', () => {
+    const rng = new Rng(4).fork('init:ae');
+    const ae = Autoencoder.init({ input: 18, hidden: 5, latent: 2 }, 4);
+    const aeSizes = [18, 5, 5, 5, 2, 5, 5, 5, 18];
+    const aeWant = aeSizes.slice(1).flatMap((out, l) => [orthogonal(aeSizes[l], out, rng), uniformBias(aeSizes[l], out, rng)]);
+    expect(ae.keys).toEqual(aeSizes.slice(1).flatMap((_, l) => [`ae/w${l + 1}`, `ae/b${l + 1}`]));
+    // the filters' values are their [kh kw in, out] matrices (a transposed convolution's: [kh kw out, in]), row-major
+    const conv = ConvAutoencoder.init({ frameSize: 8, frames: 3, channels: 1, hidden: 5, latent: 2, filters: [2, 3] }, 6, 'cae');
+    const crng = new Rng(6).fork('init:cae');
+    // [matrix rows, matrix cols, the bias's fan-in, the bias's length] of c1 c2 e1 e2 d1 d2 t1 t2
+    const layers: Array<[number, number, number, number]> = [
+      [27, 2, 27, 2], // c1: 3 frames -> 2 maps
+      [18, 3, 18, 3],
+      [12, 5, 12, 5], // e1: the 2x2x3 maps -> hidden
+      [5, 2, 5, 2],
+      [2, 5, 2, 5],
+      [5, 12, 5, 12],
+      [18, 3, 27, 2], // t1: 3 maps -> 2, filter [3, 3, 2, 3]
+      [27, 2, 18, 3], // t2: 2 maps -> 3 frames, filter [3, 3, 3, 2]
+    ];
+    const convWant = layers.flatMap(([rows, cols, fanIn, size]) => [orthogonal(rows, cols, crng), uniformBias(fanIn, size, crng)]);
+    for (const [net, want] of [
+      [ae, aeWant],
+      [conv, convWant],
+    ] as const) {
+      const got = net.read();
+      expect(net.keys).toHaveLength(16);
+      net.keys.forEach((k, i) => expect(Array.from(got[k].values), k).toEqual(Array.from(want[i])));
+      net.dispose();
+    }
+    const mlp = Mlp.init({ sizes: [2, 3, 1], activation: 'tanh', outputBias: true }, 1);
+    expect(mlp.keys).toEqual(['mlp/w0', 'mlp/b0', 'mlp/w1', 'mlp/b1']);
+    mlp.dispose();
   });
 
   it('the pixel model draws its autoencoder from init:ae and its latent model from init:<kind>, independently', () => {
