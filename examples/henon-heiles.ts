@@ -3,19 +3,9 @@
 // baseline, and their rollout metrics. The same settings as examples/henon-heiles.yaml, so
 // `npx hnn train --system henon-heiles.yaml --model hnn --steps 600` prints the same numbers.
 // Compile and run (docs/YOUR-SYSTEM.md): npx tsc -p . && node henon-heiles.js
-import {
-  buildStateDataset,
-  defineStateTask,
-  defineSystem,
-  derivativeLoss,
-  energyEvaluation,
-  fieldFunction,
-  initBackend,
-  toStateData,
-  trainStateModel,
-} from 'hnn-ts';
+import * as hnn from 'hnn-ts';
 
-const system = defineSystem({
+const system = hnn.defineSystem({
   name: 'henon-heiles',
   q: ['x', 'y'],
   p: ['px', 'py'],
@@ -25,18 +15,18 @@ const system = defineSystem({
   sampler: { ranges: { x: [-0.5, 0.5], y: [-0.5, 0.5], px: [-0.5, 0.5], py: [-0.5, 0.5] }, energy: [0.02, 0.12] },
 });
 
-const task = defineStateTask(system, {
+const task = hnn.defineStateTask(system, {
   data: { trajectories: 50, t1: 3, points: 30, noiseStd: 0.01 },
   train: { steps: Number(process.env.STEPS ?? 600) },
   energy: { count: 15, t1: 20, states: 'sampler' },
 });
-const backend = await initBackend(process.env.BACKEND ?? 'auto');
-const data = toStateData(buildStateDataset(task, 0));
+const backend = await hnn.initBackend(process.env.BACKEND ?? 'auto');
+const data = hnn.toStateData(hnn.buildStateDataset(task, 0));
 const results: Record<string, { testLoss: number; energyMse: number; stateMse: number; vptMean: number }> = {};
 for (const kind of ['hnn', 'baseline'] as const) {
-  const { model } = await trainStateModel({ kind, seed: 0, ...task.train }, data, { quiet: true });
-  const testLoss = derivativeLoss(model, data.test, data.dim).mean;
-  const r = energyEvaluation(task, fieldFunction(kind, model.read()));
+  const { model } = await hnn.trainStateModel({ kind, seed: 0, ...task.train }, data, { quiet: true });
+  const testLoss = hnn.derivativeLoss(model, data.test, data.dim).mean;
+  const r = hnn.energyEvaluation(task, hnn.fieldFunction(kind, model.read()));
   model.dispose();
   results[kind] = { testLoss, energyMse: r.mean, stateMse: r.stateMse.mean, vptMean: r.vptMean };
   console.log(`${kind}: test loss ${testLoss.toExponential(3)}, energy MSE ${r.mean.toExponential(3)}, VPT mean ${r.vptMean.toFixed(2)}`);
