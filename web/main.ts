@@ -4,9 +4,10 @@
 import { PAGE_BACKENDS, startBackend, type PageBackend } from './backend.ts';
 import { PixelModel } from '../models/pixel.ts';
 import type { EpisodeSetup } from './episode.ts';
+import { pageElements } from './elements.ts';
 import { decodeSite, fetchSite, type LoadedSite } from './load.ts';
 import { PlayView } from './play.ts';
-import { TrainView } from './train-view.ts';
+import { TRAIN_TAGS, TrainView } from './train-view.ts';
 import type { ModelKind } from '../models/kinds.ts';
 import { defaultRolloutIntegrator } from '../src/eval/integrators.ts';
 
@@ -147,17 +148,8 @@ function playView(site: LoadedSite): PlayView {
 
 /** The Train view on the site's state-model tasks, bound to its page elements. */
 function trainView(base: string, site: LoadedSite): TrainView {
-  return new TrainView(base, site.manifest.train, {
-    task: $('train-task'),
-    kind: $('train-kind'),
-    run: $('train-run'),
-    reset: $('train-reset'),
-    status: $('train-status'),
-    eps: $('train-eps'),
-    loss: $('train-loss'),
-    field: $('train-field'),
-    energy: $('train-energy'),
-  });
+  const elements = pageElements(TRAIN_TAGS, (role) => `train-${role}`);
+  return new TrainView(base, site.manifest.train, elements);
 }
 
 /** What the browser tests read from the Play view: the current episode's frames and pair, and a frame-rate probe. */

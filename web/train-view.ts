@@ -7,21 +7,25 @@ import { integrateHeld } from '../src/integrate/held.ts';
 import { getStateTask } from '../src/tasks/registry.ts';
 import type { StateTask } from '../src/tasks/task.ts';
 import type { SiteStateData, SiteStateTask } from '../src/web/format.ts';
+import type { ElementsOf } from './elements.ts';
 import { loadStateData } from './load.ts';
 import { Axes, boundsOf, drawArrows, drawSeries, type Series } from './plots.ts';
 import { ADAM_EPS, LiveTrainer } from './train.ts';
 
-export interface TrainElements {
-  task: HTMLSelectElement;
-  kind: HTMLSelectElement;
-  run: HTMLButtonElement;
-  reset: HTMLButtonElement;
-  status: HTMLElement;
-  eps: HTMLElement;
-  loss: HTMLCanvasElement;
-  field: HTMLCanvasElement;
-  energy: HTMLCanvasElement;
-}
+/** The Train view's page elements by role, with the tag each must have; each one's id is `train-<role>`. */
+export const TRAIN_TAGS = {
+  task: 'select',
+  kind: 'select',
+  run: 'button',
+  reset: 'button',
+  status: 'span',
+  eps: 'p',
+  loss: 'canvas',
+  field: 'canvas',
+  energy: 'canvas',
+} as const;
+
+export type TrainElements = ElementsOf<typeof TRAIN_TAGS>;
 
 /** Time per animation frame given to training steps (the rest draws and answers the user). */
 const SLICE_MS = 45;
