@@ -67,6 +67,39 @@ export const PAPER_STATE_ENERGY: SimulatedEnergyEval = { count: 15, t1: 20, poin
 /** What `--quick` keeps of the paper's 2000-step state protocol. */
 export const PAPER_STATE_QUICK = { steps: 600 } as const;
 
+/** One of the paper's conservative state tasks as written: what is its own. */
+export interface PaperStateTaskSpec {
+  name: string;
+  description: string;
+  system: System;
+  liveTrain: boolean;
+  /** Points per trajectory of paperStateData. */
+  points: number;
+  published: PublishedResult;
+}
+
+/**
+ * A conservative state task of the paper's table (task 1, spring; task 2, pendulum): the paper's
+ * data at the task's points per trajectory, its training, energy and --quick protocols. It is in
+ * the dissipative table too, as that table's conservative control: the D-HNN must not invent friction.
+ */
+export function paperStateTask(spec: PaperStateTaskSpec): StateTask {
+  const { name, description, system, liveTrain, points, published } = spec;
+  return {
+    kind: 'state',
+    name,
+    suites: ['paper', 'dissipative'],
+    description,
+    system,
+    liveTrain,
+    data: paperStateData(points),
+    train: STATE_TRAIN_DEFAULTS,
+    energy: PAPER_STATE_ENERGY,
+    quick: PAPER_STATE_QUICK,
+    published,
+  };
+}
+
 /**
  * The data of the orbit protocol (the paper's task 4, also the three-body and double-pendulum
  * tasks): noise-free trajectories from the system's sampler, tolerance 1e-9, the first 20% test,

@@ -3,24 +3,26 @@
 // targets (the D-HNN paper's), and the pendulum from pixels (task 5) with its damped variant.
 import type { Rng } from '../../util/rng.ts';
 import { gymPendulum, pendulum, pendulumSystem } from '../../systems/pendulum.ts';
-import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperRow, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import {
+  PAPER_STATE_ENERGY,
+  PAPER_STATE_QUICK,
+  paperRow,
+  paperStateData,
+  paperStateTask,
+  pixelTask,
+  STATE_TRAIN_DEFAULTS,
+} from '../defaults.ts';
 import type { MeasuredData, PixelTask, StateTask } from '../task.ts';
 
-export const pendulumTask: StateTask = {
-  kind: 'state',
+export const pendulumTask: StateTask = paperStateTask({
   name: 'pendulum',
-  // the dissipative table's conservative control: the D-HNN must not invent friction
-  suites: ['paper', 'dissipative'],
   description: 'ideal pendulum (paper task 2), H = 3 (1 - cos q) + p^2',
   system: pendulum,
   liveTrain: true,
   // radius r ~ U(1.3, 2.3): the pendulum swings far from the linear regime
-  data: paperStateData(45),
-  train: STATE_TRAIN_DEFAULTS,
-  energy: PAPER_STATE_ENERGY,
-  quick: PAPER_STATE_QUICK,
+  points: 45,
   published: paperRow(1e3, [33, 2], [33, 2], [35, 2], [36, 2], [42, 10], [25, 5]),
-};
+});
 
 export const dampedPendulumTask: StateTask = {
   kind: 'state',

@@ -2,23 +2,17 @@
 // variants (ours, and the D-HNN paper's position-damped grid task) and the ball on a spring from pixels.
 import type { Rng } from '../../util/rng.ts';
 import { massSpring, pixelSpring, positionDampedSpring, spring } from '../../systems/spring.ts';
-import { PAPER_STATE_ENERGY, PAPER_STATE_QUICK, paperRow, paperStateData, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
+import { PAPER_STATE_ENERGY, paperRow, paperStateTask, pixelTask, STATE_TRAIN_DEFAULTS } from '../defaults.ts';
 import type { PixelTask, StateTask } from '../task.ts';
 
-export const springTask: StateTask = {
-  kind: 'state',
+export const springTask: StateTask = paperStateTask({
   name: 'spring',
-  // the dissipative table's conservative control: the D-HNN must not invent friction
-  suites: ['paper', 'dissipative'],
   description: 'ideal mass-spring (paper task 1), H = q^2 + p^2',
   system: spring,
   liveTrain: true,
-  data: paperStateData(30),
-  train: STATE_TRAIN_DEFAULTS,
-  energy: PAPER_STATE_ENERGY,
-  quick: PAPER_STATE_QUICK,
+  points: 30,
   published: paperRow(1e3, [37, 2], [37, 2], [37, 2], [36, 2], [170, 20], [0.38, 0.1]),
-};
+});
 
 /** Amplitude r ~ U(0.3, 1.0) at a random phase: q = r cos a, p = m w r sin a. */
 function springSwing(rng: Rng): Float64Array {
