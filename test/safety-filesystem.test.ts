@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileSystemMessage } from '../src/util/errors.ts';
+import { fileSystemMessage } from '../src/util/fs-errors.ts';
 import { checkWritable, makeDir } from '../src/util/files.ts';
 import { BIN, expectOneLineError, hnn } from './helpers/cli.ts';
 
@@ -50,7 +50,17 @@ describe('file-system failures are one line, before any work', () => {
       'cannot write /data/run/weights.bin: no space left on the device (ENOSPC); free some disk space or choose another disk',
     );
     const acc = Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open', path: '/root/x' });
-    expect(fileSystemMessage(acc)).toMatch(/^cannot open \/root\/x: permission denied \(EACCES\); /);
+    expect(fileSystemMessage(acc)).toBe(
+      'cannot open /root/x: permission denied (EACCES); choose a path you can write, or fix its permissions',
+    );
+    const xdev = Object.assign(new Error('x'), { code: 'EXDEV', syscall: 'rename', path: '/tmp/a', dest: '/data/b' });
+    expect(fileSystemMessage(xdev)).toBe(
+      'cannot rename /tmp/a -> /data/b: the path crosses file systems (EXDEV); keep the output on one disk',
+    );
+    expect(fileSystemMessage(Object.assign(new Error('x'), { code: 'EMFILE' }))).toBe(
+      'file error on: too many open files (EMFILE); raise the open-file limit (ulimit -n) or close other programs',
+    );
+    expect(fileSystemMessage(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBeNull();
     expect(fileSystemMessage(new Error('plain'))).toBeNull();
   });
 

@@ -2,7 +2,8 @@
 // problem and the fix, and a non-zero exit (2 for bad input, 1 for an internal error); never a
 // stack trace for the user's mistakes.
 import { Command, CommanderError } from 'commander';
-import { fileSystemMessage, UserError } from '../util/errors.ts';
+import { UserError } from '../util/errors.ts';
+import { fileSystemMessage } from '../util/fs-errors.ts';
 import { registerCommands } from './commands.ts';
 import { packageVersions } from '../util/versions.ts';
 
