@@ -15,7 +15,7 @@ interface NetworkClass<S, N> {
 }
 
 export abstract class Network<Spec> {
-  /** Names of variables() in order ("<name>/w0", ...); tfjs variable names must be globally unique, these need not be. */
+  /** Keys of variables() in order, each "<name>/<tensor>"; tfjs variable names must be globally unique, these need not be. */
   readonly keys: string[] = [];
 
   protected constructor(
@@ -28,7 +28,7 @@ export abstract class Network<Spec> {
     return new this(spec, name, seededParameters(seed, name));
   }
 
-  /** Saved values by key ("<name>/w0", ...), each checked against the spec's shape. */
+  /** Saved values by key ("<name>/<tensor>"), each checked against the shape the spec gives it. */
   static fromWeights<S, N>(this: NetworkClass<S, N>, spec: S, weights: NamedWeights, name: string = this.defaultName): N {
     return new this(spec, name, savedParameters(weights));
   }
