@@ -5,8 +5,8 @@ import { nonNegativeInt } from './args.ts';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve a site made by `hnn web` on http://127.0.0.1 and print its address (Ctrl-C stops it)')
     .argument('[dir]', 'the site folder', 'site')
+    .description('serve a site made by `hnn web` on http://127.0.0.1 and print its address (Ctrl-C stops it)')
     .option('--port <n>', 'port (default: a free one)', nonNegativeInt('--port'))
     .action(async (dir: string, o: { port?: number }) => {
       const { runServeCommand } = await import('../web/serve.ts');
