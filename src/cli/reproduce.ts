@@ -201,7 +201,7 @@ export function registerReproduce(program: Command): void {
   addExecutionOptions(cmd);
   addDissipationOptions(cmd, 'state tasks, D-HNN', {
     weightDecay: " instead of each task's (docs/DISSIPATIVE.md)",
-    schedule: 'default relaxed',
+    schedule: 'default constant',
     form: 'default even',
   });
   cmd.option('--force', 'retrain finished results in <out>').option('--quiet', 'no progress bars');

@@ -224,8 +224,9 @@ export function registerTrain(program: Command): void {
   addRunOptions(cmd);
   addLossOptions(cmd);
   addDissipationOptions(cmd, 'state tasks, --model dhnn', {
-    weightDecay: " (default: the task's, else 5e-4; docs/DISSIPATIVE.md)",
-    schedule: "default relaxed: D's decay is dropped at the half when D survived it; docs/DISSIPATIVE.md",
+    weightDecay: " (default: the task's, else 3e-4; docs/DISSIPATIVE.md)",
+    schedule:
+      'default constant: D trains with its decay throughout; relaxed: a run with it decides, then one without it where D survived; docs/DISSIPATIVE.md',
     form: "default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md",
   });
   addExecutionOptions(cmd);

@@ -83,7 +83,7 @@ export const stateTaskOptionsSchema = z.strictObject({
   energy: simulatedEnergyEvalSchema.partial().optional(),
   /** Steps of --quick (default: a fifth of the protocol's). */
   quickSteps: int(1, 1e8).optional(),
-  /** The D-HNN's coupled weight decay of D on this task (default 5e-4, models/kinds.ts). */
+  /** The D-HNN's coupled weight decay of D on this task (default 3e-4, models/kinds.ts). */
   dissipationWeightDecay: decay().optional(),
 });
 
