@@ -15,7 +15,7 @@ import { integrateHeld } from '../integrate/held.ts';
 import { IntegrationError } from '../integrate/errors.ts';
 import type { Field } from '../systems/system.ts';
 import { UserError } from '../util/errors.ts';
-import { groupedInterval, type MeanCi } from './stats.ts';
+import { groupedInterval, mean, median, type MeanCi } from './stats.ts';
 import { VPT_THRESHOLD } from './pixel.ts';
 
 /** One trajectory at the comparison times. */
@@ -120,13 +120,7 @@ function stateErrors(truth: Rollout, pred: Rollout, dim: number): { vpt: number;
 }
 
 function meanCi(values: number[]): MeanCi {
-  return values.length >= 5 ? groupedInterval(values, 5) : { mean: values.reduce((a, v) => a + v, 0) / values.length, ci: NaN };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return values.length >= 5 ? groupedInterval(values, 5) : { mean: mean(values), ci: NaN };
 }
 
 /** Energy MSE, state MSE and VPT of `learned` against the true rollouts, over those that succeeded. */

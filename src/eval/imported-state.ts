@@ -9,7 +9,7 @@ import { integrateHeld } from '../integrate/held.ts';
 import type { Field } from '../systems/system.ts';
 import { energiesOf, energyDrift, spread } from './imported.ts';
 import { validPredictionTime, VPT_THRESHOLD } from './pixel.ts';
-import { groupedInterval, type MeanCi } from './stats.ts';
+import { groupedInterval, mean, type MeanCi } from './stats.ts';
 
 /** scipy's default tolerances, as the real pendulum's rollouts. */
 const TOL = { rtol: 1e-3, atol: 1e-6 };
@@ -32,8 +32,6 @@ export function testSegments(testTrial: ArrayLike<number>, testT: ArrayLike<numb
   }
   return out;
 }
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 function interval(per: number[]): MeanCi {
   return per.length >= 5 ? groupedInterval(per, 5) : { mean: mean(per), ci: NaN };

@@ -8,7 +8,7 @@ import type { PixelModel } from '../../models/pixel.ts';
 import { contextOf } from '../../models/pixel-spec.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { latentField, latentRollout, type LatentRollout } from './latent-rollout.ts';
-import { groupedInterval, type MeanCi } from './stats.ts';
+import { groupedInterval, median, type MeanCi } from './stats.ts';
 
 /** VPT threshold of the DeepMind suite: mean((truth - pred)^2) / mean(truth^2). */
 export const VPT_THRESHOLD = 0.025;
@@ -352,12 +352,6 @@ export interface PixelEnergySummary {
   periodRatioPerTrial: number[];
   /** mean over trials of |period ratio - 1| */
   periodErrorMean: number;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function meanAbsError(ratios: number[]): number {

@@ -15,7 +15,7 @@ import { MAIN_JOB_LATENT_STEP } from './main-job.ts';
 import { benchTrainingLoop, type LoopOverhead } from './bench/loop.ts';
 import { BENCH_FILES, peerFairness, TorchPeer, type MatmulSpeeds, type TorchInfo } from './bench/peer.ts';
 import { pixelBenchStep, stateBenchStep, type BenchEngine } from './bench/steps.ts';
-import { oursMatmul, sessionRunOverhead, timeCase, type BenchCase, type StepTiming } from './bench/timing.ts';
+import { oursMatmul, quantile, sessionRunOverhead, timeCase, type BenchCase, type StepTiming } from './bench/timing.ts';
 export { BENCH_FILES, TorchPeer } from './bench/peer.ts';
 
 export interface BenchOptions {
@@ -38,7 +38,7 @@ export function benchStartup(runs = 5): { command: string; medianMs: number; run
     runsMs.push(performance.now() - t);
     if (r.status !== 0) throw new Error(`node bin/hnn.js --help failed: ${r.stderr}`);
   }
-  return { command: 'node bin/hnn.js --help', medianMs: [...runsMs].sort((a, b) => a - b)[Math.floor(runs / 2)], runsMs };
+  return { command: 'node bin/hnn.js --help', medianMs: quantile(runsMs, 0.5), runsMs };
 }
 
 /** The steps of the table: each on ONNX Runtime, the spring and the default pixel step on tfjs too. */

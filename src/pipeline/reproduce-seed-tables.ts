@@ -2,6 +2,7 @@
 // seed, and the pixel table's VPT per seed, with the lowest (or longest) per seed marked.
 import { seedTestTable } from './seed-tables.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
+import { mean } from '../eval/stats.ts';
 
 import type { ModelKind } from '../../models/dynamics.ts';
 import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
@@ -131,7 +132,6 @@ export function pixelSeedTable(rows: TaskRow[]): string {
   const medianText = (m: number) => (Number.isInteger(2 * m) ? String(m) : m.toFixed(1));
   const vptText = (v: VptCell | undefined, best: boolean) =>
     v ? `${bold(medianText(v.median), best)} / ${v.mean.toFixed(1)} / ${(100 * v.over50).toFixed(0)}%` : '-';
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const meanCell = (v: VptCell[]): VptCell => ({
     median: mean(v.map((c) => c.median)),
     mean: mean(v.map((c) => c.mean)),

@@ -10,6 +10,7 @@ import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelTrainCo
 import { type PixelData } from '../../../datasets/pixel-load.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 import { pixelBenchStep, randomPixelData, type BenchStep } from './steps.ts';
+import { quantile } from './timing.ts';
 
 export interface LoopOverhead {
   settings: {
@@ -36,7 +37,7 @@ export interface LoopOverhead {
   protocolOverheadPercent: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 /** Settings of benchTrainingLoop; the defaults are short runs with the log and checkpoint intervals scaled to them. */
 export interface LoopBenchOptions {

@@ -36,7 +36,9 @@ export interface BenchCase {
   perBlock: number;
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+/** The q-quantile of xs as one of its values (the sorted element at floor(n q)): a median is a step that ran. */
+export const quantile = (xs: readonly number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
 function side(ms: number[], flops: number): TimedSide {
   const medianMs = quantile(ms, 0.5);
