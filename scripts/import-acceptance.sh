@@ -11,8 +11,8 @@ STEPS=${3:-}
 HNN="node $(dirname "$0")/../bin/hnn.js"
 STEPFLAG=${STEPS:+--steps $STEPS}
 mkdir -p "$OUT"
-[ -f "$OUT/pendulum.mp4" ] || bash "$(dirname "$0")/make-pendulum-video.sh" "$OUT/pendulum.mp4" 100
-[ -f "$OUT/ds-pendulum/manifest.json" ] || $HNN import video "$OUT/pendulum.mp4" --out "$OUT/ds-pendulum" --grey --trial-frames 80 --crop auto
+[ -f "$OUT/pendulum.mp4" ] || bash "$(dirname "$0")/make-pendulum-video.sh" "$OUT/pendulum.mp4"
+[ -f "$OUT/ds-pendulum/manifest.json" ] || $HNN import video "$OUT/pendulum.mp4" --out "$OUT/ds-pendulum" --grey --trial-frames 120 --crop auto
 for s in $(seq 0 $((SEEDS - 1))); do
   for m in hnn baseline; do
     [ -f "$OUT/pendulum-s$s/$m/metrics.json" ] || $HNN train --data "$OUT/ds-pendulum" --model $m --seed $s $STEPFLAG --out "$OUT/pendulum-s$s/$m" --quiet
