@@ -1,7 +1,7 @@
 // Processes of a queued sweep in tests: `hnn worker`s and `hnn sweep` coordinators as a user starts
 // them (the built bin), with their output kept, killed with the signal a test chooses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from './cli.ts';
 
@@ -42,12 +42,20 @@ export function writeSpec(dir: string, name: string, spec: unknown): string {
   return path;
 }
 
-/** Every file under `dir` (recursively), for checks over a whole store. */
+/**
+ * Every file under `dir` (recursively), for checks over a whole store. Workers may be writing it
+ * meanwhile: an entry that vanishes between the listing and the walk (a lock released, a
+ * temporary file renamed) is skipped, not an error.
+ */
 export function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return entries.flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
 }
 
 /** How often a worker log says it trained `run` to the end. */
