@@ -211,7 +211,7 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
     expect(runsOf(store, 'np')).toHaveLength(3);
-    for (const run of runsOf(store, 'np')) expect(trainedCount([worker.output()], run)).toBe(1);
+    for (const run of runsOf(store, 'np')) expect(trainedCount([worker.output()], run), worker.output()).toBe(1);
   }, 300_000);
 
   it('fails a failing configuration after its attempts, refuses invalid jobs and runs outside the store', async () => {

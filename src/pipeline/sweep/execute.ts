@@ -123,7 +123,8 @@ export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<Ru
   if (dataDir && !existsSync(join(dataDir, 'manifest.json'))) {
     clearStaleLock(dataDir);
     o.onProgress?.({ phase: 'dataset', step: 0, steps: 0, loss: null });
-    const stopped = await supervise(runInThread(o.entry, generateArgv(run, dataDir), log), o, null, [dataDir]);
+    const made = () => existsSync(join(dataDir, 'manifest.json'));
+    const stopped = await supervise(runInThread(o.entry, generateArgv(run, dataDir), log), o, null, [dataDir], made);
     if (stopped) return null;
   }
   clearStaleLock(runDir);
@@ -135,7 +136,7 @@ export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<Ru
   }, o.progressMs ?? 2000);
   try {
     const checkpointed = getTask(run.task).kind === 'pixel' ? join(runDir, CHECKPOINT_FILE) : null;
-    if (await supervise(thread, o, checkpointed, [runDir])) return null;
+    if (await supervise(thread, o, checkpointed, [runDir], () => finished(runDir))) return null;
   } finally {
     clearInterval(poll);
   }
@@ -145,12 +146,15 @@ export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<Ru
 /**
  * Waits for a thread; stops it at once on abort, or after the next checkpoint (a newer `checkpoint`
  * file; at once for runs without checkpoints) once a drain is asked for. True when it was stopped.
+ * A thread that completed its work (`complete()`) before the stop reached it counts as done: its
+ * result is kept, not reported as failed and made again.
  */
 async function supervise(
   thread: ReturnType<typeof runInThread>,
   o: ExecuteOptions,
   checkpoint: string | null,
   owned: string[],
+  complete: () => boolean,
 ): Promise<boolean> {
   let stop: 'abort' | 'drain' | null = null;
   let wake: () => void = () => {};
@@ -176,6 +180,7 @@ async function supervise(
     thread.done.catch(() => {}); // it rejects once stopped: the stop is the outcome
     await thread.stop();
     for (const dir of owned) releaseLockOf(dir, thread.pid);
+    if (complete()) return false;
     if (stop === 'abort') throw new Error(`stopped: ${String(o.abort?.reason ?? 'aborted')}`);
     return true;
   } finally {
