@@ -107,7 +107,7 @@ async function startPeer(o: BenchOptions, threads: number | null) {
     const info = { ...(await started.request<TorchInfo>('info')), pythonPath: started.python };
     return { peer: started, info, matmul: await started.request<MatmulSpeeds>('matmul'), note: null };
   } catch (e) {
-    started.close();
+    await started.close();
     return { peer: null, info: null, matmul: null, note: `torch peer failed (${(e as Error).message}): timing ours alone` };
   }
 }
@@ -127,7 +127,7 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
     steps.push(...(await timeCase(c, peer.peer, fairness.fair)));
     sample();
   }
-  peer.peer?.close();
+  await peer.peer?.close();
   const matmul = { ours: await oursMatmul(threads), torch: peer.matmul };
   const sessionRun = await sessionRunOverhead();
   const loop = o.pixel !== false ? await benchTrainingLoop({ threads }) : null;

@@ -102,7 +102,21 @@ export class TorchPeer {
     return (await this.request<{ ms: number[] }>(`run ${step} ${n}`)).ms;
   }
 
-  close(): void {
+  /** True until the peer's process has exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Asks the peer to quit and waits until its process has exited (killed after `graceMs`), so that
+   * what is timed next does not share the cores with the interpreter's shutdown.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    if (!this.running) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     if (!this.dead) this.child.stdin.end('quit\n');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 }
