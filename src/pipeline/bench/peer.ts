@@ -114,7 +114,7 @@ export class TorchPeer {
   async close(graceMs = 30_000): Promise<void> {
     if (!this.running) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    if (!this.dead) this.child.stdin.end('quit\n');
+    this.child.stdin.end('quit\n');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
