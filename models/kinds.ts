@@ -57,6 +57,17 @@ export function checkDissipationForm(topology: { kind: ModelKind; dissipation?: 
 export const DISSIPATION_WEIGHT_DECAY = 3e-4;
 
 /**
+ * Which of D's variables its weight decay acts on. 'hidden' (the default): the hidden layers' weights
+ * and biases, not the output layer's weights. The hidden layers set D's shape; the output layer sets
+ * its size, and a decay on it shrinks the friction D learns below the data's (docs/DISSIPATIVE.md).
+ * Sparing it, the decay still removes D where the data carry no friction, by collapsing the hidden
+ * features. 'all': every variable of D, the default before December 7.
+ */
+export const DISSIPATION_DECAY_SCOPES = ['hidden', 'all'] as const;
+export type DissipationDecayScope = (typeof DISSIPATION_DECAY_SCOPES)[number];
+export const DISSIPATION_DECAY_SCOPE: DissipationDecayScope = 'hidden';
+
+/**
  * How D's weight decay runs over a state D-HNN's training. 'constant' (the default): the run trains
  * with it. 'relaxed': the run with the decay is a probe; when the decay removed D (D's share of the
  * field at the training inputs under DISSIPATION_ALIVE_SHARE) it is the result; when D survived, the

@@ -54,6 +54,13 @@ export class Mlp extends Network<MlpSpec> {
     return out;
   }
 
+  /** The output layer's weight and, where it has one, its bias. */
+  outputLayer(): tf.Variable[] {
+    const last = this.weights.length - 1;
+    const b = this.biases[last];
+    return b ? [this.weights[last], b] : [this.weights[last]];
+  }
+
   apply(x: tf.Tensor): tf.Tensor {
     const act = activations[this.spec.activation];
     let h = x;

@@ -55,6 +55,15 @@ describe('hnn CLI', () => {
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.model).toBe('dhnn');
     expect(metrics.protocol.dissipationWeightDecay).toBe(2e-5); // the flag's, not the task's 1e-5
+    expect(metrics.protocol.dissipationDecayOn).toBe('hidden'); // the default, recorded
+    expectUserError(
+      hnn('train', '--task', 'spring', '--model', 'baseline', '--dissipation-decay-on', 'all'),
+      /--dissipation-decay-on applies to a D-HNN on a state task \(--model dhnn\), not baseline on spring; drop it/,
+    );
+    expectUserError(
+      hnn('train', '--task', 'spring', '--model', 'dhnn', '--dissipation-decay-on', 'output'),
+      /dissipation decay scope.*hidden, all/,
+    );
     expectUserError(
       hnn('train', '--task', 'spring', '--model', 'hnn', '--dissipation-weight-decay', '1e-3'),
       /--dissipation-weight-decay applies to a D-HNN on a state task \(--model dhnn\), not hnn on spring; drop it/,

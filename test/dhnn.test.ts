@@ -23,7 +23,7 @@ import { pendulum } from '../src/systems/pendulum.ts';
 import { realPendulumMidpointTask, realPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { dampedSpringTask, springTask } from '../src/tasks/builtin/spring.ts';
 import { toStateData } from '../src/pipeline/state.ts';
-import { trainStateModel } from '../src/train/state.ts';
+import { stateVariables, trainStateModel } from '../src/train/state.ts';
 import type { StateTrainConfig } from '../src/train/options.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -276,6 +276,36 @@ describe("D's own weight decay", () => {
     const norm = (w: typeof plain) =>
       Math.hypot(...Object.entries(w).flatMap(([k, v]) => (k.startsWith('dhnn-d') ? Array.from(v.values) : [])));
     expect(norm(strong)).toBeLessThan(norm(plain));
+  });
+});
+
+describe("the variables D's weight decay acts on", () => {
+  it("spare D's output layer by default ('hidden'), and take every variable of D with 'all'; H keeps its own", () => {
+    const model = DynamicsModel.init({ kind: 'dhnn', dim: 2, hidden: [8, 8], dissipation: 'even' }, 0);
+    try {
+      const decays = (dissipationDecayOn?: 'hidden' | 'all') =>
+        Object.fromEntries(
+          stateVariables(model, { weightDecay: 1e-4, dissipationWeightDecay: 3e-4, dissipationDecayOn }).map((v) => [v.key, v.weightDecay]),
+        );
+      const hidden = { 'dhnn-de/w0': 3e-4, 'dhnn-de/b0': 3e-4, 'dhnn-de/w1': 3e-4, 'dhnn-de/b1': 3e-4, 'dhnn-de/w2': 0 };
+      const h = { 'dhnn/w0': 1e-4, 'dhnn/b0': 1e-4, 'dhnn/w1': 1e-4, 'dhnn/b1': 1e-4, 'dhnn/w2': 1e-4 };
+      expect(decays()).toEqual({ ...h, ...hidden });
+      expect(decays('hidden')).toEqual({ ...h, ...hidden });
+      expect(decays('all')).toEqual({ ...h, ...hidden, 'dhnn-de/w2': 3e-4 });
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("train to different weights, each scope as its variables' decays say", async () => {
+    const ds = buildStateDataset(dampedSpringTask, 0, { noiseStd: 0 });
+    const weights = (dissipationDecayOn: 'hidden' | 'all') =>
+      trainedDhnn(ds, { seed: 1, steps: 60, hidden: [8, 8], dissipationWeightDecay: 1, dissipationDecayOn });
+    const [hidden, all] = [await weights('hidden'), await weights('all')];
+    const norm = (v: { values: ArrayLike<number> }) => Math.hypot(...Array.from(v.values));
+    // a strong decay on the output layer shrinks it; spared, it keeps its size
+    expect(norm(all['dhnn-de/w2'])).toBeLessThan(0.5 * norm(hidden['dhnn-de/w2']));
+    expect(Array.from(all['dhnn/w0'].values)).not.toEqual(Array.from(hidden['dhnn/w0'].values)); // H sees D's change
   });
 });
 

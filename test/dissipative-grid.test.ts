@@ -15,6 +15,8 @@ import { parseStatistic, testLossOf } from '../src/eval/statistic.ts';
 import { median } from '../src/eval/stats.ts';
 import { seedTestTable } from '../src/pipeline/seed-tables.ts';
 import { protocolMismatch, stateRunProtocol } from '../src/pipeline/state.ts';
+import { reproductionOptions } from '../src/pipeline/sweep/reproduce-queue.ts';
+import type { ReproduceOptions } from '../src/pipeline/reproduce.ts';
 import { getTask } from '../src/tasks/registry.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -184,8 +186,29 @@ describe('a finished run is reused only when trained the same way', () => {
     expect(
       protocolMismatch({ ...want, dissipationWeightDecay: 3e-3 }, stateRunProtocol(task, 'dhnn', { dissipationWeightDecay: 1e-4 })),
     ).toMatch(/dissipationWeightDecay 0\.003 \(asked: 0\.0001\)/);
+    // D's decay scope: recorded, and a run of an earlier version (none recorded: every variable) is not reused
+    expect(want.dissipationDecayOn).toBe('hidden');
+    expect(protocolMismatch({ ...want, dissipationDecayOn: undefined }, want)).toBe('dissipationDecayOn unset (asked: "hidden")');
+    expect(protocolMismatch({ ...want }, stateRunProtocol(task, 'dhnn', { dissipationDecayOn: 'all' }))).toBe(
+      'dissipationDecayOn "hidden" (asked: "all")',
+    );
     const hnn = stateRunProtocol(task, 'hnn', { steps: 10, train: { batchSize: 64 } });
     expect(protocolMismatch({ ...hnn, evalEvery: undefined }, hnn)).toBe('evalEvery unset (asked: 100)');
     expect(protocolMismatch({ ...hnn, note: 'anything else' }, hnn)).toBeNull(); // only training settings count
+  });
+
+  it("pass a reproduction's D-HNN options to its queued runs as `hnn train` flags, to the D-HNN's only", () => {
+    const o = {
+      tasks: ['damped-spring'],
+      seeds: 1,
+      backend: 'auto',
+      dissipationWeightDecay: 1e-4,
+      dissipationDecayOn: 'all',
+    } as unknown as ReproduceOptions;
+    expect(reproductionOptions(o, 'damped-spring', 'dhnn')).toMatchObject({
+      'dissipation-weight-decay': 1e-4,
+      'dissipation-decay-on': 'all',
+    });
+    expect(Object.keys(reproductionOptions(o, 'damped-spring', 'hnn')).filter((k) => k.startsWith('dissipation'))).toEqual([]);
   });
 });

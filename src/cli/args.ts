@@ -1,7 +1,7 @@
 // Validation of command-line values (each failure is a UserError naming the flag and the fix), and
 // the options several commands share with the same text.
 import { Option, type Command } from 'commander';
-import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES } from '../../models/kinds.ts';
+import { DISSIPATION_DECAY_SCOPES, DISSIPATION_FORMS, DISSIPATION_SCHEDULES } from '../../models/kinds.ts';
 import { BACKEND_CHOICES } from '../tf/choices.ts';
 import { UserError } from '../util/errors.ts';
 import { MAX_SEED } from '../util/rng.ts';
@@ -66,7 +66,11 @@ export function backendOption(): Option {
  * The D network's flags of a D-HNN (docs/DISSIPATIVE.md), the same flags and checks on `train` and
  * `reproduce`: `scope` says where they apply, `notes` hold each command's own defaults.
  */
-export function addDissipationOptions(cmd: Command, scope: string, notes: { weightDecay: string; schedule: string; form: string }): void {
+export function addDissipationOptions(
+  cmd: Command,
+  scope: string,
+  notes: { weightDecay: string; schedule: string; form: string; decayOn: string },
+): void {
   cmd
     .option(
       '--dissipation-weight-decay <w>',
@@ -82,5 +86,10 @@ export function addDissipationOptions(cmd: Command, scope: string, notes: { weig
       '--dissipation-form <name>',
       `${scope}: D's part of the field, ${DISSIPATION_FORMS.join(', ')} (${notes.form})`,
       oneOf('dissipation form', DISSIPATION_FORMS),
+    )
+    .option(
+      '--dissipation-decay-on <layers>',
+      `${scope}: the D network's variables its weight decay acts on, ${DISSIPATION_DECAY_SCOPES.join(', ')} (${notes.decayOn})`,
+      oneOf('dissipation decay scope', DISSIPATION_DECAY_SCOPES),
     );
 }

@@ -3,14 +3,7 @@
 // (src/pipeline/reproduce.ts).
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  LATENT_STEPS,
-  MODEL_KINDS,
-  type DissipationForm,
-  type DissipationSchedule,
-  type LatentStep,
-  type ModelKind,
-} from '../../models/kinds.ts';
+import { LATENT_STEPS, MODEL_KINDS, type LatentStep, type ModelKind } from '../../models/kinds.ts';
 import { ROLLOUT_PROJECTIONS, type RolloutProjection } from '../eval/integrators.ts';
 import { parseStatistic } from '../eval/statistic.ts';
 import type { ReproduceOptions } from '../pipeline/reproduce.ts';
@@ -18,13 +11,11 @@ import { getTask, suiteTasks } from '../tasks/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { addDissipationOptions, backendOption, listOf, numberIn, oneOf, positiveInt } from './args.ts';
 import { systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
+import { givenDissipationFlags, givenDissipationOptions, type DissipationOptions } from '../pipeline/dissipation-options.ts';
 
-interface ReproduceFlags extends TrainFlagValues {
+interface ReproduceFlags extends TrainFlagValues, DissipationOptions {
   tasks?: string[];
   statistic?: string;
-  dissipationWeightDecay?: number;
-  dissipationSchedule?: DissipationSchedule;
-  dissipationForm?: DissipationForm;
   system?: string;
   pixels?: boolean;
   dissipative?: boolean;
@@ -47,12 +38,7 @@ interface ReproduceFlags extends TrainFlagValues {
 /** Reproduce's state-task training flags and statistic, checked; refused when a pixel task is in the table. */
 function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
   const train = trainOverrides(o, 'state', 'hnn reproduce');
-  const given = [
-    ...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []),
-    ...(o.dissipationWeightDecay !== undefined ? ['--dissipation-weight-decay'] : []),
-    ...(o.dissipationSchedule !== undefined ? ['--dissipation-schedule'] : []),
-    ...(o.dissipationForm !== undefined ? ['--dissipation-form'] : []),
-  ];
+  const given = [...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []), ...givenDissipationFlags(o)];
   const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
   if (given.length && pixel)
     throw new UserError(
@@ -60,9 +46,7 @@ function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
     );
   return {
     ...(train ? { train } : {}),
-    ...(o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {}),
-    ...(o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {}),
-    ...(o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {}),
+    ...givenDissipationOptions(o),
     ...(o.statistic !== undefined ? { statistic: parseStatistic(o.statistic) } : {}),
   };
 }
@@ -203,6 +187,7 @@ export function registerReproduce(program: Command): void {
     weightDecay: " instead of each task's (docs/DISSIPATIVE.md)",
     schedule: 'default constant',
     form: 'default even',
+    decayOn: 'default hidden',
   });
   cmd.option('--force', 'retrain finished results in <out>').option('--quiet', 'no progress bars');
   for (const opt of trainOptions()) cmd.addOption(opt);

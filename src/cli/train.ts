@@ -4,16 +4,7 @@
 import { kebabCase } from '../util/options.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  LATENT_STEPS,
-  MODEL_KINDS,
-  PIXEL_ENCODERS,
-  type DissipationForm,
-  type DissipationSchedule,
-  type LatentStep,
-  type ModelKind,
-  type PixelEncoder,
-} from '../../models/kinds.ts';
+import { LATENT_STEPS, MODEL_KINDS, PIXEL_ENCODERS, type LatentStep, type ModelKind, type PixelEncoder } from '../../models/kinds.ts';
 import { ROLLOUT_PROJECTIONS, type RolloutProjection } from '../eval/integrators.ts';
 import { getTask, TASK_NAMES } from '../tasks/registry.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
@@ -22,8 +13,9 @@ import { UserError } from '../util/errors.ts';
 import { addDissipationOptions, backendOption, numberIn, oneOf, positiveInt, seed } from './args.ts';
 import { chosenTask, evalFlag, systemOption, trainOptions, trainOverrides, useSystemFile, type TrainFlagValues } from './system.ts';
 import { summariseImportedState, summariseState } from './train-summary.ts';
+import { givenDissipationFlags, givenDissipationOptions, type DissipationOptions } from '../pipeline/dissipation-options.ts';
 
-interface TrainFlags extends TrainFlagValues {
+interface TrainFlags extends TrainFlagValues, DissipationOptions {
   task?: string;
   system?: string;
   eval?: ReturnType<typeof evalFlag>;
@@ -41,9 +33,6 @@ interface TrainFlags extends TrainFlagValues {
   hnnWeight?: number;
   consistencyWeight?: number;
   dynamicsWeightDecay?: number;
-  dissipationWeightDecay?: number;
-  dissipationSchedule?: DissipationSchedule;
-  dissipationForm?: DissipationForm;
   projection?: RolloutProjection;
   quick?: boolean;
   threads?: number;
@@ -87,13 +76,9 @@ export function checkTrainFlags(o: Omit<TrainFlags, 'task'> & { task: string | T
     throw new UserError(
       `--eval sizes the state tasks' rollout evaluation; ${task.name} is a pixel task (its evaluation is its test trials); drop it`,
     );
-  for (const [flag, value] of [
-    ['--dissipation-weight-decay', o.dissipationWeightDecay],
-    ['--dissipation-schedule', o.dissipationSchedule],
-    ['--dissipation-form', o.dissipationForm],
-  ] as const)
-    if (value !== undefined && (task.kind !== 'state' || o.model !== 'dhnn'))
-      throw new UserError(`${flag} applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`);
+  const [flag] = givenDissipationFlags(o);
+  if (flag && (task.kind !== 'state' || o.model !== 'dhnn'))
+    throw new UserError(`${flag} applies to a D-HNN on a state task (--model dhnn), not ${o.model} on ${task.name}; drop it`);
   if (task.kind === 'pixel') return trainSettings;
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
@@ -132,9 +117,7 @@ async function train(flags: TrainFlags): Promise<void> {
     backend: o.backend,
     force: o.force,
     quiet: o.quiet,
-    dissipationWeightDecay: o.dissipationWeightDecay,
-    dissipationSchedule: o.dissipationSchedule,
-    dissipationForm: o.dissipationForm,
+    ...givenDissipationOptions(o),
     ...(o.quick && !o.data && task.quick.data ? { dataOverrides: task.quick.data } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(stateTrain ? { train: stateTrain } : {}),
@@ -228,6 +211,8 @@ export function registerTrain(program: Command): void {
     schedule:
       'default constant: D trains with its decay throughout; relaxed: a run with it decides, then one without it where D survived; docs/DISSIPATIVE.md',
     form: "default even: D's part even in the momenta, as a Rayleigh function; docs/DISSIPATIVE.md",
+    decayOn:
+      "default hidden: D's hidden layers, so the decay shapes D without shrinking its size; all: every variable; docs/DISSIPATIVE.md",
   });
   addExecutionOptions(cmd);
   for (const opt of trainOptions()) cmd.addOption(opt);

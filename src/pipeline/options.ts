@@ -1,7 +1,7 @@
 // The schemas of the experiment functions' options (runStateExperiment), built from the task and
 // training schemas (src/tasks/schema.ts): the command line's flags are checked by the same ones.
 import { z } from 'zod';
-import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
+import { DISSIPATION_DECAY_SCOPES, DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
 import { LATENT_STEPS } from '../tasks/vocabulary.ts';
 import { decay, simulatedEnergyEvalSchema, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import type { StateTask } from '../tasks/task.ts';
@@ -80,6 +80,8 @@ export const stateRunOptionsSchema = z.strictObject({
   dissipationSchedule: z.enum(DISSIPATION_SCHEDULES).optional(),
   /** D-HNN: the form of D's part of the field (default STATE_DISSIPATION_FORM, models/kinds.ts) */
   dissipationForm: z.enum(DISSIPATION_FORMS).optional(),
+  /** D-HNN: which of D's variables its decay acts on (default DISSIPATION_DECAY_SCOPE, models/kinds.ts) */
+  dissipationDecayOn: z.enum(DISSIPATION_DECAY_SCOPES).optional(),
   outDir: z.string().min(1),
   backend: z.string().optional(),
   /** ONNX Runtime's intra-op threads (default: every core; a run beside others gets its share) */

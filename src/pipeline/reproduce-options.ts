@@ -1,12 +1,14 @@
 // What `hnn reproduce` takes (runReproduce's options), and where runs trained elsewhere lie.
 import type { ModelKind } from '../../models/dynamics.ts';
-import { type DissipationForm, type DissipationSchedule, type LatentStep } from '../../models/kinds.ts';
+import { type LatentStep } from '../../models/kinds.ts';
+import type { DissipationOptions } from './dissipation-options.ts';
 import { type TestStatistic } from '../eval/statistic.ts';
 import { type RolloutProjection } from '../eval/integrators.ts';
 import type { StateTrainOverrides } from './options.ts';
 import { type Reference } from './reproduce-table.ts';
 
-export interface ReproduceOptions {
+/** The D-HNN's options (./dissipation-options.ts) apply to the state tasks; D's decay there instead of each task's. */
+export interface ReproduceOptions extends DissipationOptions {
   tasks: string[];
   /** A user's system file some of the tasks come from (registered by the caller; workers register it too). */
   systemFile?: string;
@@ -38,12 +40,6 @@ export interface ReproduceOptions {
   statistic?: TestStatistic;
   /** State tasks: training settings instead of every task protocol's (recorded in each metrics.json). */
   train?: StateTrainOverrides;
-  /** State tasks, D-HNN: the weight decay of D instead of each task's. */
-  dissipationWeightDecay?: number;
-  /** State tasks, D-HNN: how D's decay runs (default DISSIPATION_SCHEDULE). */
-  dissipationSchedule?: DissipationSchedule;
-  /** State tasks, D-HNN: the form of D's part (default STATE_DISSIPATION_FORM). */
-  dissipationForm?: DissipationForm;
 }
 
 /** Where runs trained elsewhere lie, and how to have them all finished. */

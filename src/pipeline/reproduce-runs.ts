@@ -19,6 +19,7 @@ import { type Job } from './workers.ts';
 import { type RunMetrics, TABLE_ORDER } from './reproduce-table.ts';
 
 import type { ReproduceOptions } from './reproduce-options.ts';
+import { givenDissipationOptions } from './dissipation-options.ts';
 
 function stepsOf(task: Task, o: Pick<ReproduceOptions, 'quick' | 'steps'>): number {
   return o.steps ?? (o.quick ? task.quick.steps : task.train.steps);
@@ -119,13 +120,7 @@ export function reusable(task: Task, kind: ModelKind, seed: number, dir: string,
       throw new UserError(
         `${dir} holds a finished D-HNN run of an earlier version, whose D acted on every coordinate (this version's acts on the momenta): use another --out or pass --force`,
       );
-    const want = stateRunProtocol(task, kind, {
-      steps: stepsOf(task, o),
-      train: o.train,
-      dissipationWeightDecay: o.dissipationWeightDecay,
-      dissipationSchedule: o.dissipationSchedule,
-      dissipationForm: o.dissipationForm,
-    });
+    const want = stateRunProtocol(task, kind, { steps: stepsOf(task, o), train: o.train, ...givenDissipationOptions(o) });
     const differ = protocolMismatch(finished.protocol, want);
     if (differ)
       throw new UserError(
@@ -156,10 +151,8 @@ export function jobFor(task: Task, kind: ModelKind, seed: number, dir: string, o
   const systemFile = o.systemFile ? { systemFile: o.systemFile } : {};
   if (task.kind === 'state') {
     const train = o.train ? { train: o.train } : {};
-    const decay = kind === 'dhnn' && o.dissipationWeightDecay !== undefined ? { dissipationWeightDecay: o.dissipationWeightDecay } : {};
-    const schedule = kind === 'dhnn' && o.dissipationSchedule !== undefined ? { dissipationSchedule: o.dissipationSchedule } : {};
-    const form = kind === 'dhnn' && o.dissipationForm !== undefined ? { dissipationForm: o.dissipationForm } : {};
-    return { name: 'stateRun', args: [{ ...common, ...train, ...decay, ...schedule, ...form, force: true }], ...systemFile };
+    const dissipation = kind === 'dhnn' ? givenDissipationOptions(o) : {};
+    return { name: 'stateRun', args: [{ ...common, ...train, ...dissipation, force: true }], ...systemFile };
   }
   const resume = !o.force && existsSync(join(dir, CHECKPOINT_FILE));
   return {

@@ -12,8 +12,10 @@ import type { z } from 'zod';
 import { saveDynamicsModel } from '../../models/storage.ts';
 import {
   STATE_DISSIPATION_FORM,
+  DISSIPATION_DECAY_SCOPE,
   DISSIPATION_SCHEDULE,
   DISSIPATION_WEIGHT_DECAY,
+  type DissipationDecayScope,
   type DissipationForm,
   type DissipationSchedule,
   type ModelKind,
@@ -23,6 +25,7 @@ import type { NamedWeights } from '../../models/mlp.ts';
 import { derivativeLoss } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
+import type { DissipationOptions } from './dissipation-options.ts';
 import type { MeanCi, MeanSem } from '../eval/stats.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
@@ -80,6 +83,7 @@ export type StateRunProtocol = StateTask['train'] & {
   dissipationWeightDecay?: number;
   dissipationSchedule?: DissipationSchedule;
   dissipation?: DissipationForm;
+  dissipationDecayOn?: DissipationDecayScope;
   /** K > 1: the K-step trajectory loss instead of the derivative loss, with its integrator */
   rolloutSteps?: number;
   rolloutIntegrator?: LatentStep;
@@ -93,7 +97,7 @@ export type StateRunProtocol = StateTask['train'] & {
 export function stateRunProtocol(
   task: StateTask,
   kind: ModelKind,
-  opts: Pick<ParsedRunOptions, 'steps' | 'train' | 'dissipationWeightDecay' | 'dissipationSchedule' | 'dissipationForm'>,
+  opts: Pick<ParsedRunOptions, 'steps' | 'train' | keyof DissipationOptions>,
 ): StateRunProtocol {
   return {
     ...task.train,
@@ -105,6 +109,7 @@ export function stateRunProtocol(
           dissipationWeightDecay: opts.dissipationWeightDecay ?? task.dissipationWeightDecay ?? DISSIPATION_WEIGHT_DECAY,
           dissipationSchedule: opts.dissipationSchedule ?? DISSIPATION_SCHEDULE,
           dissipation: opts.dissipationForm ?? STATE_DISSIPATION_FORM,
+          dissipationDecayOn: opts.dissipationDecayOn ?? DISSIPATION_DECAY_SCOPE,
         }
       : {}),
   };
@@ -134,6 +139,7 @@ const TRAINING_KEYS = [
   'dissipationWeightDecay',
   'dissipationSchedule',
   'dissipation',
+  'dissipationDecayOn',
   'rolloutSteps',
   'rolloutIntegrator',
 ];
@@ -266,7 +272,8 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
 
 /** trainStateModel's configuration for a run: its protocol, with the D-HNN's and the trajectory loss's settings when set. */
 function stateTrainConfig(opts: ParsedRunOptions, protocol: StateRunProtocol, threads: number): StateTrainConfig {
-  const { steps, batchSize, weightDecay, lr, hidden, dissipationWeightDecay, dissipationSchedule, dissipation } = protocol;
+  const { steps, batchSize, weightDecay, lr, hidden, dissipationWeightDecay, dissipationSchedule, dissipation, dissipationDecayOn } =
+    protocol;
   return {
     kind: opts.kind,
     seed: opts.seed,
@@ -281,6 +288,7 @@ function stateTrainConfig(opts: ParsedRunOptions, protocol: StateRunProtocol, th
     ...(dissipationWeightDecay !== undefined ? { dissipationWeightDecay } : {}),
     ...(dissipationSchedule !== undefined ? { dissipationSchedule } : {}),
     ...(dissipation !== undefined ? { dissipationForm: dissipation } : {}),
+    ...(dissipationDecayOn !== undefined ? { dissipationDecayOn } : {}),
   };
 }
 

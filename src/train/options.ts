@@ -2,7 +2,7 @@
 // fields (src/tasks/schema.ts) plus the model kind, the seed and the logging interval. The
 // StateTrainConfig type is derived from it.
 import { z } from 'zod';
-import { DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
+import { DISSIPATION_DECAY_SCOPES, DISSIPATION_FORMS, DISSIPATION_SCHEDULES, MODEL_KINDS } from '../../models/kinds.ts';
 import { LATENT_STEPS } from '../tasks/vocabulary.ts';
 import { decay, stateTrainProtocolSchema } from '../tasks/schema.ts';
 import { MAX_SEED } from '../util/rng.ts';
@@ -19,6 +19,8 @@ export const stateTrainConfigSchema = stateTrainProtocolSchema.extend({
   dissipationSchedule: z.enum(DISSIPATION_SCHEDULES).optional(),
   /** D-HNN: the form of D's part of the field (default STATE_DISSIPATION_FORM, models/kinds.ts). */
   dissipationForm: z.enum(DISSIPATION_FORMS).optional(),
+  /** D-HNN: which of D's variables its decay acts on (default DISSIPATION_DECAY_SCOPE, models/kinds.ts). */
+  dissipationDecayOn: z.enum(DISSIPATION_DECAY_SCOPES).optional(),
   /** Updates between log lines (default 200). */
   logEvery: z.number().int().min(1).optional(),
   /**

@@ -14,7 +14,7 @@ import { stateStepDefinition, trajectoryStepDefinition, type StepDefinition, typ
 import { StateWindows, windowStarts } from './state-windows.ts';
 import { dissipationShare, gateAfterProbe, probes, type DissipationGate } from './dissipation-phases.ts';
 import type { z } from 'zod';
-import { DISSIPATION_SCHEDULE, STATE_DISSIPATION_FORM } from '../../models/kinds.ts';
+import { DISSIPATION_DECAY_SCOPE, DISSIPATION_SCHEDULE, STATE_DISSIPATION_FORM } from '../../models/kinds.ts';
 import type { JsonlLog } from './log.ts';
 import { parseOptions } from '../util/options.ts';
 import { UserError } from '../util/errors.ts';
@@ -81,18 +81,20 @@ export interface StateTrainResult extends LoopResult {
   dissipationGate?: DissipationGate;
 }
 
-/** The model's variables with their weight decay: H's (or the baseline's) weightDecay, the D-HNN's D its own. */
+/**
+ * The model's variables with their weight decay: H's (or the baseline's) weightDecay; the D-HNN's D
+ * its own, on the variables its decay scope names (DISSIPATION_DECAY_SCOPES, models/kinds.ts).
+ */
 export function stateVariables(
   model: DynamicsModel,
-  cfg: Pick<StateTrainConfig, 'weightDecay' | 'dissipationWeightDecay'>,
+  cfg: Pick<StateTrainConfig, 'weightDecay' | 'dissipationWeightDecay' | 'dissipationDecayOn'>,
 ): VariableSpec[] {
-  const first = model.mlp.variables().length;
   const keys = model.keys();
-  return model.variables().map((v, i) => ({
-    key: keys[i],
-    shape: v.shape,
-    weightDecay: i < first ? cfg.weightDecay : (cfg.dissipationWeightDecay ?? cfg.weightDecay),
-  }));
+  const dissipation = new Set(model.dissipationMlp?.variables() ?? []);
+  const free = new Set((cfg.dissipationDecayOn ?? DISSIPATION_DECAY_SCOPE) === 'hidden' ? (model.dissipationMlp?.outputLayer() ?? []) : []);
+  const decayOf = (v: tf.Variable) =>
+    !dissipation.has(v) ? cfg.weightDecay : free.has(v) ? 0 : (cfg.dissipationWeightDecay ?? cfg.weightDecay);
+  return model.variables().map((v, i) => ({ key: keys[i], shape: v.shape, weightDecay: decayOf(v) }));
 }
 
 /** Rows of a split as float32 batches: the whole split, or `size` rows drawn per step. */

@@ -13,6 +13,7 @@ import { checkSweepName, planRun, runFolder, type OptionValue, type PlannedRun, 
 import { PAPER_PIXEL_OPTIONS } from './presets.ts';
 import type { SweepView } from './view.ts';
 import { join } from 'node:path';
+import { DISSIPATION_FLAGS, givenDissipationOptions, type DissipationOptions } from '../dissipation-options.ts';
 
 /** The `hnn train` options that give a task's run the reproduction's protocol. */
 export function reproductionOptions(o: ReproduceOptions, task: string, model: ModelKind): Record<string, OptionValue> {
@@ -36,11 +37,9 @@ export function reproductionOptions(o: ReproduceOptions, task: string, model: Mo
       );
     opts[key === 'rolloutIntegrator' ? 'latent-step' : kebabCase(key)] = Array.isArray(value) ? value.join(',') : value;
   }
-  if (model === 'dhnn') {
-    if (o.dissipationWeightDecay !== undefined) opts['dissipation-weight-decay'] = o.dissipationWeightDecay;
-    if (o.dissipationSchedule) opts['dissipation-schedule'] = o.dissipationSchedule;
-    if (o.dissipationForm) opts['dissipation-form'] = o.dissipationForm;
-  }
+  if (model === 'dhnn')
+    for (const [key, value] of Object.entries(givenDissipationOptions(o)))
+      opts[DISSIPATION_FLAGS[key as keyof DissipationOptions].slice(2)] = value;
   return opts;
 }
 
