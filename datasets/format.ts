@@ -125,7 +125,7 @@ export function openDatasetOutput(dir: string, opts: { force?: boolean; command?
         arrays: entries,
         ...(meta.extra ?? {}),
       };
-      writeJsonAtomic(join(partial, 'manifest.json'), manifest);
+      writeJsonAtomic(join(partial, MANIFEST_FILE), manifest);
       publishFolder(partial, claim.dir);
       published = true;
       return manifest;
@@ -191,9 +191,17 @@ export function writeDataset(
   }
 }
 
+/** The file that makes a folder a dataset: written last, so a folder holding it is complete. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Whether `dir` holds a dataset (its manifest; readManifest checks it). */
+export function hasDataset(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST_FILE));
+}
+
 /** Reads and checks a dataset folder's manifest.json (UserError naming the file and the fix when it is missing or invalid). */
 export function readManifest(dir: string): DatasetManifest {
-  const path = join(dir, 'manifest.json');
+  const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) throw new UserError(`dataset manifest not found: ${path}; create the dataset with \`hnn generate\``);
   let json: unknown;
   try {
@@ -213,7 +221,7 @@ export function readManifest(dir: string): DatasetManifest {
 
 /** The dataset's identity: the sha256 of its manifest (which holds the sha256 of every array). */
 export function datasetChecksum(dir: string): string {
-  return sha256(readFileSync(join(dir, 'manifest.json')));
+  return sha256(readFileSync(join(dir, MANIFEST_FILE)));
 }
 
 /** Index of the first value that is not finite, or -1. */

@@ -3,7 +3,7 @@
 // (written last) + log + loss plot.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { datasetChecksum, readManifest } from '../../datasets/format.ts';
+import { datasetChecksum, hasDataset, readManifest } from '../../datasets/format.ts';
 import { generatePixelDataset, manifestPixelTask, outdatedDataset, pixelTaskOf, type PixelTaskRef } from '../../datasets/pixel.ts';
 import { contextOf, type PixelEncoder, type PixelLossConfig } from '../../models/pixel.ts';
 import { savePixelModel } from '../../models/storage.ts';
@@ -109,7 +109,7 @@ export interface PixelRunResult {
 async function pixelRunDataset(task: PixelTask, opts: PixelRunOptions, work: string): Promise<string> {
   if (opts.dataDir) return opts.dataDir;
   const dir = join(work, RUN_DATASET);
-  if (existsSync(join(dir, 'manifest.json'))) {
+  if (hasDataset(dir)) {
     const m = readManifest(dir);
     if (m.kind === task.name && m.seed === opts.seed && !outdatedDataset(m)) return dir;
   }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePixelDataset, outdatedDataset } from '../../datasets/pixel.ts';
-import { readManifest } from '../../datasets/format.ts';
+import { hasDataset, readManifest } from '../../datasets/format.ts';
 import { STATE_GENERATOR_VERSION, writeStateDataset } from '../../datasets/state.ts';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { DISSIPATION_FORMS } from '../../models/kinds.ts';
@@ -78,7 +78,7 @@ export function dataDirOf(o: ReproduceOptions, task: Task, seed: number): string
 /** Generates a seed's dataset unless a reusable one is there (a state dataset of this generator version). */
 export async function ensureDataset(task: Task, seed: number, o: ReproduceOptions): Promise<void> {
   const dir = dataDirOf(o, task, seed);
-  const exists = existsSync(join(dir, 'manifest.json'));
+  const exists = hasDataset(dir);
   if (task.kind === 'pixel') {
     if (o.force || !exists) await generatePixelDataset(task, { out: dir, seed, quiet: o.quiet, force: true });
     else checkPixelDataset(dir);

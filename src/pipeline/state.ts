@@ -1,5 +1,4 @@
 // One state experiment end to end: dataset -> training -> saved model -> metrics.json (+ log, plots).
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStateDataset, STATE_GENERATOR_VERSION, stateTaskOf, writeStateDataset, type StateDataset } from '../../datasets/state.ts';
 import { energyEvalConfig, type EnergyEvalSettings } from '../../datasets/energy-eval.ts';
@@ -39,6 +38,7 @@ import { UserError } from '../util/errors.ts';
 import { asStateTask, resolveRunTask } from '../../datasets/import-task.ts';
 import { isImportTaskName } from '../tasks/imported.ts';
 import { finishImportedState, type ImportedStateMetrics } from './import-state.ts';
+import { hasDataset } from '../../datasets/format.ts';
 
 type ParsedRunOptions = z.output<typeof stateRunOptionsSchema>;
 
@@ -171,7 +171,7 @@ function runDataset(task: StateTask, opts: ParsedRunOptions, work: string): { da
   const dir = join(work, RUN_DATASET);
   const sameOverrides = (p: Record<string, unknown>) =>
     Object.entries(opts.dataOverrides ?? {}).every(([k, v]) => v === undefined || p[k] === v);
-  if (existsSync(join(dir, 'manifest.json'))) {
+  if (hasDataset(dir)) {
     const left = loadStateDataset(dir, task);
     if (left.seed === opts.seed && left.params.generatorVersion === STATE_GENERATOR_VERSION && sameOverrides(left.params))
       return { dataset: left, dir };

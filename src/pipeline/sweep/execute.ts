@@ -15,6 +15,7 @@ import { datasetFolder, generateArgv, runFolder, trainArgv, type PlannedRun } fr
 import { readRunProgress, type RunProgress } from './progress.ts';
 import { summarizeMetrics, type RunSummary } from './summary.ts';
 import { runInThread } from './thread.ts';
+import { hasDataset } from '../../../datasets/format.ts';
 
 export interface RunOutcome {
   summary: RunSummary;
@@ -112,7 +113,7 @@ function releaseLockOf(out: string, pid: number): void {
 }
 
 const finished = (dir: string) => existsSync(join(dir, METRICS_FILE));
-const datasetMade = (dir: string) => existsSync(join(dir, 'manifest.json'));
+const datasetMade = hasDataset;
 
 /** Runs (or reuses, or resumes) one run into the store; returns null when it stopped at a checkpoint for a drain. */
 export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<RunOutcome | null> {
