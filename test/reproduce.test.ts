@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeStateDataset } from '../datasets/state.ts';
-import { runReproduce } from '../src/pipeline/reproduce.ts';
+import { runReproduce, tableNote, type ReproduceOptions } from '../src/pipeline/reproduce.ts';
+import type { ModelKind } from '../models/dynamics.ts';
+import { getTask } from '../src/tasks/registry.ts';
 import { markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
 import { dissipationTables, pixelSeedTable } from '../src/pipeline/reproduce-seed-tables.ts';
 import { UserError } from '../src/util/errors.ts';
@@ -133,6 +135,15 @@ describe('reproduce table', () => {
     expect(md).toContain('| pixel-pendulum | mean | 1.50e-2 | **3.00e-3** | 3.5 / 4.5 / 0% | **4.5** / 25.1 / 20% |');
     // state rows have no VPT, and a table of them none of this section
     expect(pixelSeedTable([tableRow('spring', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] })])).toBe('');
+  });
+
+  it("names the D-HNN paper's figures' source, and says so when it gives none for the table's tasks", () => {
+    const o = { tasks: [], seeds: 3, reference: 'dissipative', backend: 'auto' } as unknown as ReproduceOptions;
+    const r = { models: ['baseline', 'hnn', 'dhnn'] as ModelKind[], seconds: 60, reused: 0, planned: 9, latentDecay: null };
+    expect(tableNote(o, [getTask('damped-spring')], r)).toContain('It gives no figure for any task of this table.');
+    const grid = tableNote(o, [getTask('damped-spring-grid')], r);
+    expect(grid).toContain('Its figures here come from the outputs of analyze_dampedspring.ipynb');
+    expect(grid).not.toContain('no figure');
   });
 
   it('marks tasks the paper does not have', () => {

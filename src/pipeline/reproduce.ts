@@ -153,7 +153,7 @@ function pixelLossSentence(o: ReproduceOptions, tasks: Task[]): string | null {
 }
 
 /** The text above the table: what it compares, the protocol, the time, and how to read it. */
-function tableNote(
+export function tableNote(
   o: ReproduceOptions,
   tasks: Task[],
   r: { models: ModelKind[]; seconds: number; reused: number; planned: number; latentDecay: number | null },
@@ -173,7 +173,7 @@ function tableNote(
     `${modeSentence(o, tasks)}; seeds 0..${o.seeds - 1}; ${formatSeconds(r.seconds)} wall time${reusedNote}.`,
     ...(dissipative
       ? [
-          `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring, which damps the position, is damped-spring-grid, whose figures are losses: its "energy MSE" there is a state MSE of one trajectory; it has no pixel experiment). Its figures here come from ${sources.join('; ') || 'nowhere'}.`,
+          `Paper: Sosanya & Greydanus (2022), "Dissipative Hamiltonian Neural Networks"; n/a where it gives no comparable figure (its damped spring, which damps the position, is damped-spring-grid, whose figures are losses: its "energy MSE" there is a state MSE of one trajectory; it has no pixel experiment). ${sources.length ? `Its figures here come from ${sources.join('; ')}.` : 'It gives no figure for any task of this table.'}`,
         ]
       : []),
     ...(lossNote ? [lossNote] : []),
