@@ -113,7 +113,6 @@ function releaseLockOf(out: string, pid: number): void {
 }
 
 const finished = (dir: string) => existsSync(join(dir, METRICS_FILE));
-const datasetMade = hasDataset;
 
 /** Runs (or reuses, or resumes) one run into the store; returns null when it stopped at a checkpoint for a drain. */
 export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<RunOutcome | null> {
@@ -122,10 +121,10 @@ export async function executeRun(run: PlannedRun, o: ExecuteOptions): Promise<Ru
   const readSummary = () => summarizeMetrics(JSON.parse(readFileSync(join(runDir, METRICS_FILE), 'utf8')) as Record<string, unknown>);
   if (finished(runDir)) return { summary: readSummary(), trained: false, seconds: 0 };
   const log = (line: string) => o.log(`[${run.name}] ${line}`);
-  if (dataDir && !datasetMade(dataDir)) {
+  if (dataDir && !hasDataset(dataDir)) {
     clearStaleLock(dataDir);
     o.onProgress?.({ phase: 'dataset', step: 0, steps: 0, loss: null });
-    const stopped = await supervise(runInThread(o.entry, generateArgv(run, dataDir), log), o, null, [dataDir], () => datasetMade(dataDir));
+    const stopped = await supervise(runInThread(o.entry, generateArgv(run, dataDir), log), o, null, [dataDir], () => hasDataset(dataDir));
     if (stopped) return null;
   }
   clearStaleLock(runDir);
