@@ -56,11 +56,11 @@ describe('reproduce table', () => {
   });
 
   it('the dissipative table: three column groups beside the D-HNN paper, energy per seed, the learned friction', () => {
-    const dhnn = (energy: number, learned: number, warning?: string) => ({
+    const dhnn = (energy: number, learned: number, warning?: string, gamma = 0.0123) => ({
       ...run(1e-3, 1e-3, energy),
       model: 'dhnn' as const,
       dissipation: {
-        gamma: 0.0123,
+        gamma,
         gammaSource: 'fitted to the measured energy' as const,
         rollouts: { rate: 0, trueRate: 0, learnedGamma: learned, share: 0.1, trueShare: 0.05, points: 10 },
         test: { rate: 0, trueRate: 0, learnedGamma: learned / 2, share: 0.1, trueShare: 0.05, points: 10 },
@@ -88,11 +88,16 @@ describe('reproduce table', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| real-pendulum'))).toHaveLength(3);
     const extra = dissipationTables([row, tableRow('spring', { hnn: [run(1, 1, 0.5)], baseline: [run(1, 1, 0.25)] }, 'dissipative')]);
     // the learned friction beside each seed's result, and the seed whose D was removed named below
-    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN | 0.010 / 0.0050; 0.012 |');
+    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN | 0.0100 / 0.00500; 0.0123 (81.3% / 40.7% of it) |');
     expect(extra).toContain(
-      '| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN | 1.0e-15 / 5.0e-16; 0.012 (removed: see below) |',
+      '| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN | 1.00e-15 / 5.00e-16; 0.0123 (0.0% / 0.0% of it) (removed: see below) |',
     );
     expect(extra).toContain('- real-pendulum seed 1: D was regularised away');
+    // a friction just outside a 20% band reads as such (0.03996 of 0.05 is 79.9%); none on conservative data
+    const damped = dissipationTables([tableRow('damped-spring', { dhnn: [dhnn(0.002, 0.03996, undefined, 0.05)] }, 'dissipative')]);
+    expect(damped).toContain('| 0.0400 / 0.0200; 0.0500 (79.9% / 40.0% of it) |');
+    const ideal = dissipationTables([tableRow('spring', { dhnn: [dhnn(0.002, 1e-17, undefined, 0)] }, 'dissipative')]);
+    expect(ideal).toContain('| 1.00e-17 / 5.00e-18; 0.00 |');
     expect(extra).toContain('| spring | 0 | **2.50e-1** | 5.00e-1 | - | Baseline | - |');
     expect(extra).toContain('| real-pendulum | 0.0123 (fitted) | 0.0050 ± 0.0050 | 0.0025 ± 0.0025 | 10.0% ± 0.0% | 5.0% |');
     // every model's test loss per seed, the median and the mean over seeds

@@ -42,7 +42,7 @@ export function dissipationTables(rows: TaskRow[]): string {
 /**
  * The energy MSE per seed: a row per task and seed (up to the most seeds any model ran; a missing
  * value reads '-'), the lowest in bold and named, and when any row measured the D-HNN's friction, a
- * column with it (rollouts / test inputs; the data's gamma). Returns the markdown lines and, in row
+ * column with it (frictionText). Returns the markdown lines and, in row
  * order, a warning line per seed whose learned friction was removed (the cell points to them).
  */
 function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: string[]; warnings: string[] } {
@@ -53,7 +53,7 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
     'Seed',
     ...kinds.map((k) => `${LABELS[k]} energy MSE`),
     'lowest',
-    ...(withFriction ? ['D-HNN learned friction (rollouts / test inputs; data)'] : []),
+    ...(withFriction ? ['D-HNN learned friction (rollouts / test inputs; data, and the learned as % of it)'] : []),
   ]);
   const warnings: string[] = [];
   for (const r of rows) {
@@ -63,13 +63,22 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
       const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
       const f = r.frictionBySeed?.[s];
       if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
-      const frictionCell = f
-        ? `${f.rollouts.toPrecision(2)} / ${f.test.toPrecision(2)}; ${r.dissipation!.gamma.toPrecision(2)}${f.warning ? ' (removed: see below)' : ''}`
-        : '-';
+      const frictionCell = f ? frictionText(f, r.dissipation!.gamma) : '-';
       lines.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
     }
   }
   return { lines, warnings };
+}
+
+/**
+ * One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); the data's;
+ * where the data's is not 0, the learned as a share of it to 0.1%, so that a band around the data's
+ * is read from the cell and not from rounded values (0.03996 against 0.05 is 79.9%, not "0.040").
+ */
+function frictionText(f: { rollouts: number; test: number; warning?: string }, gamma: number): string {
+  const share = (v: number) => `${((100 * v) / gamma).toFixed(1)}%`;
+  const ofData = gamma !== 0 ? ` (${share(f.rollouts)} / ${share(f.test)} of it)` : '';
+  return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${gamma.toPrecision(3)}${ofData}${f.warning ? ' (removed: see below)' : ''}`;
 }
 
 /**
