@@ -50,7 +50,7 @@ describe('hnn CLI', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /learned friction -?\d\.\d{4} along the rollouts, -?\d\.\d{4} at the test inputs \(data: 0\.\d{4}, fitted to the measured energy\)/,
+      /learned friction -?\d\.\d{4} along the rollouts, -?\d\.\d{4} at the test inputs \(data: 0\.\d{4}, fitted to the measured energy; -?\d+\.\d% \/ -?\d+\.\d% of it\)/,
     );
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.model).toBe('dhnn');

@@ -16,7 +16,7 @@ import { fieldPass } from '../models/field-pass.ts';
 import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 import { dissipationFunction, fieldFunction, fieldPartsFunction, hamiltonianFunction, TanhMlp64 } from '../models/f64.ts';
 import { Mlp, type NamedWeights } from '../models/mlp.ts';
-import { dissipationAt, fittedFriction, rowsOf, type FieldParts } from '../src/eval/dissipation.ts';
+import { dissipationAt, dissipationLines, fittedFriction, rowsOf, type FieldParts } from '../src/eval/dissipation.ts';
 import { rollout } from '../src/eval/energy.ts';
 import { buildStateDataset, linspace, type StateDataset } from '../datasets/state.ts';
 import { pendulum } from '../src/systems/pendulum.ts';
@@ -195,6 +195,22 @@ describe('dissipation measures', () => {
     expect(at.share).toBeGreaterThan(0);
     const none = dissipationAt(pendulum, 0, (x) => ({ conservative: exact(x).conservative, dissipative: [0, 0] }), points);
     expect(none).toMatchObject({ rate: 0, trueRate: 0, learnedGamma: 0, share: 0, trueShare: 0 });
+  });
+
+  it("print the learned friction as a share of the data's, to 0.1%, and none against a friction of 0", () => {
+    const at = (learnedGamma: number) => ({ rate: 0, trueRate: 0, learnedGamma, share: 0.03, trueShare: 0.03, points: 1 });
+    const summary = (learned: number, data: number) => ({
+      gamma: data,
+      gammaSource: 'system' as const,
+      rollouts: at(learned),
+      test: at(learned / 2),
+      description: '',
+    });
+    // 0.03996 prints as 0.0400 to 4 decimals: the share says it is outside a 20% band of 0.05
+    expect(dissipationLines(summary(0.03996, 0.05))[0]).toBe(
+      '  learned friction 0.0400 along the rollouts, 0.0200 at the test inputs (data: 0.0500; 79.9% / 40.0% of it)',
+    );
+    expect(dissipationLines(summary(1e-9, 0))[0]).toBe('  learned friction 0.0000 along the rollouts, 0.0000 at the test inputs (data: 0.0000)');
   });
 
   it('map a latent field to the state: x = A z + c, velocities A v / frameDt', () => {

@@ -3,6 +3,7 @@
 import { seedTestTable } from './seed-tables.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { mean } from '../eval/stats.ts';
+import { shareOfData } from '../eval/dissipation.ts';
 
 import type { ModelKind } from '../../models/dynamics.ts';
 import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
@@ -70,14 +71,9 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
   return { lines, warnings };
 }
 
-/**
- * One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); the data's;
- * where the data's is not 0, the learned as a share of it to 0.1%, so that a band around the data's
- * is read from the cell and not from rounded values (0.03996 against 0.05 is 79.9%, not "0.040").
- */
+/** One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); the data's; where it is not 0, the learned as shares of it. */
 function frictionText(f: { rollouts: number; test: number; warning?: string }, gamma: number): string {
-  const share = (v: number) => `${((100 * v) / gamma).toFixed(1)}%`;
-  const ofData = gamma !== 0 ? ` (${share(f.rollouts)} / ${share(f.test)} of it)` : '';
+  const ofData = gamma !== 0 ? ` (${shareOfData(f.rollouts, gamma)} / ${shareOfData(f.test, gamma)} of it)` : '';
   return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${gamma.toPrecision(3)}${ofData}${f.warning ? ' (removed: see below)' : ''}`;
 }
 
