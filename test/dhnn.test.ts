@@ -210,7 +210,9 @@ describe('dissipation measures', () => {
     expect(dissipationLines(summary(0.03996, 0.05))[0]).toBe(
       '  learned friction 0.0400 along the rollouts, 0.0200 at the test inputs (data: 0.0500; 79.9% / 40.0% of it)',
     );
-    expect(dissipationLines(summary(1e-9, 0))[0]).toBe('  learned friction 0.0000 along the rollouts, 0.0000 at the test inputs (data: 0.0000)');
+    expect(dissipationLines(summary(1e-9, 0))[0]).toBe(
+      '  learned friction 0.0000 along the rollouts, 0.0000 at the test inputs (data: 0.0000)',
+    );
   });
 
   it('map a latent field to the state: x = A z + c, velocities A v / frameDt', () => {

@@ -88,7 +88,9 @@ describe('reproduce table', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| real-pendulum'))).toHaveLength(3);
     const extra = dissipationTables([row, tableRow('spring', { hnn: [run(1, 1, 0.5)], baseline: [run(1, 1, 0.25)] }, 'dissipative')]);
     // the learned friction beside each seed's result, and the seed whose D was removed named below
-    expect(extra).toContain('| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN | 0.0100 / 0.00500; 0.0123 (81.3% / 40.7% of it) |');
+    expect(extra).toContain(
+      '| real-pendulum | 0 | 4.00e-1 | 1.00e-2 | **2.00e-3** | D-HNN | 0.0100 / 0.00500; 0.0123 (81.3% / 40.7% of it) |',
+    );
     expect(extra).toContain(
       '| real-pendulum | 1 | 3.00e-1 | **2.00e-2** | 3.00e-2 | HNN | 1.00e-15 / 5.00e-16; 0.0123 (0.0% / 0.0% of it) (removed: see below) |',
     );

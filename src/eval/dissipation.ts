@@ -250,7 +250,8 @@ export function shareOfData(learned: number, gamma: number): string {
 export function dissipationLines(d: DissipationSummary): string[] {
   const g = (v: number) => v.toFixed(4);
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const shares = d.gamma !== 0 ? `; ${shareOfData(d.rollouts.learnedGamma, d.gamma)} / ${shareOfData(d.test.learnedGamma, d.gamma)} of it` : '';
+  const shares =
+    d.gamma !== 0 ? `; ${shareOfData(d.rollouts.learnedGamma, d.gamma)} / ${shareOfData(d.test.learnedGamma, d.gamma)} of it` : '';
   return [
     `  learned friction ${g(d.rollouts.learnedGamma)} along the rollouts, ${g(d.test.learnedGamma)} at the test inputs (data: ${g(d.gamma)}${d.gammaSource === 'system' ? '' : `, ${d.gammaSource}`}${shares})`,
     `  D's share of the field ${pct(d.test.share)} at the test inputs (the friction term's: ${pct(d.test.trueShare)})`,

@@ -43,8 +43,8 @@ export function dissipationTables(rows: TaskRow[]): string {
 /**
  * The energy MSE per seed: a row per task and seed (up to the most seeds any model ran; a missing
  * value reads '-'), the lowest in bold and named, and when any row measured the D-HNN's friction, a
- * column with it (frictionText). Returns the markdown lines and, in row
- * order, a warning line per seed whose learned friction was removed (the cell points to them).
+ * column with it (frictionText). Returns the markdown lines and, in row order, a warning line per
+ * seed whose learned friction was removed (the cell points to them).
  */
 function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: string[]; warnings: string[] } {
   const seeds = Math.max(...rows.flatMap((r) => kinds.map((k) => r.energyBySeed[k]?.length ?? 0)));
