@@ -239,21 +239,23 @@ export function latentDissipation(
 }
 
 /**
- * A learned friction as a share of the data's (gamma not 0), to 0.1%: a band around the data's is read
- * from it, not from rounded values (0.03996 against 0.05 is "79.9%", where 2 digits print 0.040).
+ * The learned friction along the rollouts and at the test inputs as shares of the data's, to 0.1%
+ * ("79.9% / 76.7% of it"; null where the data's is 0): a band around the data's is read from them, not
+ * from rounded values (0.03996 against 0.05 is 79.9%, where 2 digits print 0.040).
  */
-export function shareOfData(learned: number, gamma: number): string {
-  return `${((100 * learned) / gamma).toFixed(1)}%`;
+export function sharesOfData(rollouts: number, test: number, gamma: number): string | null {
+  if (gamma === 0) return null;
+  const share = (v: number) => `${((100 * v) / gamma).toFixed(1)}%`;
+  return `${share(rollouts)} / ${share(test)} of it`;
 }
 
 /** The learned dissipation against the data's friction, as lines of a run's summary. */
 export function dissipationLines(d: DissipationSummary): string[] {
   const g = (v: number) => v.toFixed(4);
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const shares =
-    d.gamma !== 0 ? `; ${shareOfData(d.rollouts.learnedGamma, d.gamma)} / ${shareOfData(d.test.learnedGamma, d.gamma)} of it` : '';
+  const shares = sharesOfData(d.rollouts.learnedGamma, d.test.learnedGamma, d.gamma);
   return [
-    `  learned friction ${g(d.rollouts.learnedGamma)} along the rollouts, ${g(d.test.learnedGamma)} at the test inputs (data: ${g(d.gamma)}${d.gammaSource === 'system' ? '' : `, ${d.gammaSource}`}${shares})`,
+    `  learned friction ${g(d.rollouts.learnedGamma)} along the rollouts, ${g(d.test.learnedGamma)} at the test inputs (data: ${g(d.gamma)}${d.gammaSource === 'system' ? '' : `, ${d.gammaSource}`}${shares ? `; ${shares}` : ''})`,
     `  D's share of the field ${pct(d.test.share)} at the test inputs (the friction term's: ${pct(d.test.trueShare)})`,
     ...(d.warning ? [`  warning: ${d.warning}`] : []),
   ];

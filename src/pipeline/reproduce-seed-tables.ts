@@ -3,7 +3,7 @@
 import { seedTestTable } from './seed-tables.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { mean } from '../eval/stats.ts';
-import { shareOfData } from '../eval/dissipation.ts';
+import { sharesOfData } from '../eval/dissipation.ts';
 
 import type { ModelKind } from '../../models/dynamics.ts';
 import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
@@ -73,8 +73,8 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
 
 /** One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); the data's; where it is not 0, the learned as shares of it. */
 function frictionText(f: { rollouts: number; test: number; warning?: string }, gamma: number): string {
-  const ofData = gamma !== 0 ? ` (${shareOfData(f.rollouts, gamma)} / ${shareOfData(f.test, gamma)} of it)` : '';
-  return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${gamma.toPrecision(3)}${ofData}${f.warning ? ' (removed: see below)' : ''}`;
+  const shares = sharesOfData(f.rollouts, f.test, gamma);
+  return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${gamma.toPrecision(3)}${shares ? ` (${shares})` : ''}${f.warning ? ' (removed: see below)' : ''}`;
 }
 
 /**
