@@ -10,7 +10,7 @@ import { buildStateDataset } from '../datasets/state.ts';
 import { gridStates } from '../datasets/grid.ts';
 import { positionDampedSpring, spring } from '../src/systems/spring.ts';
 import { dampedSpringGridTask } from '../src/tasks/builtin/spring.ts';
-import { dissipationAt, frictionWarning, FRICTION_FLOOR } from '../src/eval/dissipation.ts';
+import { countWithinBand, dissipationAt, frictionWarning, FRICTION_FLOOR } from '../src/eval/dissipation.ts';
 import { parseStatistic, testLossOf } from '../src/eval/statistic.ts';
 import { median } from '../src/eval/stats.ts';
 import { seedTestTable } from '../src/pipeline/seed-tables.ts';
@@ -131,6 +131,13 @@ describe('the learned friction against the damped coordinates', () => {
     );
     expect(frictionWarning(0.05, at(0.05 * FRICTION_FLOOR * 1.5), at(1e-15))).toBeUndefined();
     expect(frictionWarning(0, at(0), at(0))).toBeUndefined(); // conservative data: no D is right
+  });
+
+  it('counts the seeds within 20% of their data friction, each against its own gamma', () => {
+    // 0.0401 and 0.06 of 0.05 are in (80.2%, 120%); 0.03996 (79.9%) and 0.0601 are out; 0.011 of 0.01 is in
+    const pairs = [0.0401, 0.06, 0.03996, 0.0601].map((learned) => ({ learned, gamma: 0.05 }));
+    expect(countWithinBand([...pairs, { learned: 0.011, gamma: 0.01 }])).toBe(3);
+    expect(countWithinBand([{ learned: 0, gamma: 0 }])).toBeNull(); // conservative data: no band
   });
 });
 

@@ -188,6 +188,18 @@ export function stateDissipation(task: StateTask, weights: NamedWeights, energy:
  */
 export const FRICTION_FLOOR = 0.01;
 
+/**
+ * The band of the reproduction's friction count: a seed's learned friction matches damped data's
+ * when it is within this fraction of the data's (|learned - gamma| <= FRICTION_BAND * gamma).
+ */
+export const FRICTION_BAND = 0.2;
+
+/** How many of the learned values lie within FRICTION_BAND of their data's gamma; null when any gamma is not positive. */
+export function countWithinBand(pairs: Array<{ learned: number; gamma: number }>): number | null {
+  if (pairs.some((p) => !(p.gamma > 0))) return null;
+  return pairs.filter((p) => Math.abs(p.learned - p.gamma) <= FRICTION_BAND * p.gamma).length;
+}
+
 /** A warning when damped data got a D-HNN without dissipation (undefined otherwise). */
 export function frictionWarning(gamma: number, rollouts: DissipationAt, test: DissipationAt): string | undefined {
   if (!(gamma > 0)) return undefined;

@@ -3,10 +3,10 @@
 import { seedTestTable } from './seed-tables.ts';
 import { VPT_THRESHOLD } from '../eval/pixel.ts';
 import { mean } from '../eval/stats.ts';
-import { sharesOfData } from '../eval/dissipation.ts';
+import { FRICTION_BAND, sharesOfData } from '../eval/dissipation.ts';
 
 import type { ModelKind } from '../../models/dynamics.ts';
-import { type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
+import { type DissipationRow, type VptCell, LABELS, type TaskRow, kindsOf, row, header } from './reproduce-table.ts';
 
 /**
  * The dissipative table's extra tables: each model's energy MSE per seed (the lowest in bold, the
@@ -31,7 +31,7 @@ export function dissipationTables(rows: TaskRow[]): string {
       ? [
           `## The D-HNN's learned friction`,
           ``,
-          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds).`,
+          `The friction coefficient that would drain the task's energy E as the learned D part does: mean(-grad E . P grad D) / mean(|dE/dp|^2) (|dE/dq|^2 where the data damp the positions), over the points of the D-HNN's energy-MSE rollouts, and over the test inputs (0 on conservative data; the data's friction gamma on damped data; fitted to the measured energy's decay for measured data). D's share: mean |P grad D| / (|J grad H| + |P grad D|) at the test inputs, against the friction term's |gamma dE/dp| / (|J grad E| + |gamma dE/dp|). Mean ± std/sqrt(seeds). The last column counts the seeds whose learned friction is within ${100 * FRICTION_BAND}% of their data's ('-' on conservative data).`,
           ``,
           ...frictionTable(withD),
           ``,
@@ -94,6 +94,7 @@ function frictionTable(withD: TaskRow[]): string[] {
     'at the test inputs',
     "D's share of the field (test)",
     "friction term's share",
+    `seeds within ${100 * FRICTION_BAND}% of the data's (rollouts / test inputs)`,
   ]);
   for (const r of withD) {
     const d = r.dissipation!;
@@ -105,10 +106,17 @@ function frictionTable(withD: TaskRow[]): string[] {
         gs(d.test),
         pct(d.share),
         `${(100 * d.trueShare).toFixed(1)}%`,
+        bandText(d),
       ]),
     );
   }
   return lines;
+}
+
+/** The friction table's band cell: "1 / 1 of 3" (rollouts / test inputs of the seeds), '-' on conservative data. */
+function bandText(d: DissipationRow): string {
+  const b = d.withinBand;
+  return b ? `${b.rollouts} / ${b.test} of ${b.seeds}` : '-';
 }
 
 /** Index of the value that beats every other (`better(a, b)`: a beats b); -1 when the best is tied. */

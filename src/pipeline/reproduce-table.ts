@@ -1,7 +1,7 @@
 // The rows of a reproduction's table: each model's metrics over seeds (mean and spread) beside the
 // published figures, and the markdown table they print as.
 import type { ModelKind } from '../../models/dynamics.ts';
-import type { DissipationSummary } from '../eval/dissipation.ts';
+import { countWithinBand, type DissipationSummary } from '../eval/dissipation.ts';
 import { FINAL, testLossOf, type TestLossRecord, type TestStatistic } from '../eval/statistic.ts';
 import type { MeanCi } from '../eval/stats.ts';
 import { getTask } from '../tasks/registry.ts';
@@ -70,6 +70,8 @@ export interface DissipationRow {
   test: [number, number];
   share: [number, number];
   trueShare: number;
+  /** seeds whose learned friction is within FRICTION_BAND of the data's, along the rollouts and at the test inputs (null on conservative data) */
+  withinBand: { rollouts: number; test: number; seeds: number } | null;
 }
 
 export interface TaskRow {
@@ -131,7 +133,15 @@ function dissipationRow(runs: RunMetrics[]): DissipationRow | undefined {
     test: meanSpread(d.map((x) => x.test.learnedGamma)),
     share: meanSpread(d.map((x) => x.test.share)),
     trueShare: d.reduce((a, x) => a + x.test.trueShare, 0) / d.length,
+    withinBand: bandCounts(d),
   };
+}
+
+/** Seeds within FRICTION_BAND of their data's friction, along the rollouts and at the test inputs (null on conservative data). */
+function bandCounts(d: DissipationSummary[]): DissipationRow['withinBand'] {
+  const count = (at: 'rollouts' | 'test') => countWithinBand(d.map((x) => ({ learned: x[at].learnedGamma, gamma: x.gamma })));
+  const [rollouts, test] = [count('rollouts'), count('test')];
+  return rollouts === null || test === null ? null : { rollouts, test, seeds: d.length };
 }
 
 /** One task's row: ours (mean and spread over seeds) beside the published figures of `reference`, for the models run. */
