@@ -3,6 +3,7 @@
 // onnxruntime-node is imported on first use, so commands that never train do not load it.
 import type * as Ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
+import { OnnxGraph } from './onnx-graph.ts';
 
 /** Where a session runs: ONNX Runtime's CPU provider, or CUDA (needs the CUDA provider binaries). */
 export type OrtProvider = 'cpu' | 'cuda';
@@ -50,9 +51,39 @@ export function sessionOptions(s: SessionSettings): Ort.InferenceSession.Session
   };
 }
 
+/**
+ * Resolves when sessions run on this thread flush denormals to zero, and rejects otherwise. ONNX
+ * Runtime sets the mode for its own pool threads per session, but for the thread that calls `run`
+ * only once per process: on the thread where the process's first session is made. A second Node
+ * worker thread running sessions would compute without it (and threads created later inherit the
+ * mode of their creator on Linux only), so its runs would differ in bytes from the same run elsewhere
+ * and slow several times once values near the denormal range appear. Checked once per thread (each
+ * worker thread has its own module instance) by a one-node graph: 1e-20 * 1e-20 must come out 0.
+ */
+let flushChecked: Promise<void> | null = null;
+function checkDenormalsFlushed(ort: typeof Ort): Promise<void> {
+  flushChecked ??= (async () => {
+    const g = new OnnxGraph();
+    const a = g.input('a', [1]);
+    g.output('y', g.node('Mul', [a, a], [1]));
+    const session = await ort.InferenceSession.create(g.toModel('denormal-probe'), sessionOptions({ provider: 'cpu', threads: 1 }));
+    try {
+      const out = await session.run({ a: new ort.Tensor('float32', Float32Array.of(1e-20), [1]) });
+      if ((out.y.data as Float32Array)[0] !== 0)
+        throw new Error(
+          'ONNX Runtime does not flush denormals on this thread: it sets that mode only on the thread of the process’s first session, so run every training in its own process (src/pipeline/workers.ts), not in a second worker thread',
+        );
+    } finally {
+      await session.release();
+    }
+  })();
+  return flushChecked;
+}
+
 /** A session made from a model's bytes; a missing provider becomes a UserError naming the fix. */
 export async function createSession(model: Uint8Array, s: SessionSettings): Promise<Ort.InferenceSession> {
   const ort = await loadOrt();
+  await checkDenormalsFlushed(ort);
   try {
     return await ort.InferenceSession.create(model, sessionOptions(s));
   } catch (e) {

@@ -1,5 +1,5 @@
-// The long jobs that can run side by side in worker threads (./workers.ts): each takes plain
-// options and returns plain metrics, so it crosses a thread boundary as structured-clone data.
+// The long jobs that can run side by side in child processes (./workers.ts): each takes plain
+// options and returns plain metrics, so it crosses a process boundary as structured-clone data.
 import { runPixelExperiment, type PixelRunOptions } from './pixel.ts';
 import { type PixelMetrics } from './pixel-metrics.ts';
 import { runStateExperiment, type StateMetrics, type StateRunOptions } from './state.ts';

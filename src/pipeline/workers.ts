@@ -1,10 +1,13 @@
-// Independent long jobs (training runs) on all cores: each runs in its own worker thread with its own
-// TensorFlow.js wasm backend (wasm runs one core per instance in Node), at most `concurrency` at a
-// time. Workers run the built package (dist/); without a build, or with one job, jobs run here in turn.
+// Independent long jobs (training runs) on all cores: each runs in its own child process with its own
+// TensorFlow.js wasm backend (wasm runs one core per instance in Node) and its own ONNX Runtime, at
+// most `concurrency` at a time. A process, not a worker thread: ONNX Runtime flushes denormals only on
+// the thread of a process's first session (src/engine/ort.ts), so a second worker thread would train
+// without that mode, in other bytes than the same run made by `hnn train`, and up to 7x slower
+// (docs/ENGINE.md). Jobs run the built package (dist/); without a build, or with one job, they run
+// here in turn.
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { UserError } from '../util/errors.ts';
 import { packageFile } from '../util/package-root.ts';
 import { JOBS, type JobName } from './jobs.ts';
@@ -23,31 +26,35 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
-function workerEntry(): string | null {
-  const path = packageFile('dist/src/pipeline/worker-entry.js');
+function jobEntry(): string | null {
+  const path = packageFile('dist/src/pipeline/job-process.js');
   return existsSync(path) ? path : null;
 }
 
-function runInWorker<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
+function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(pathToFileURL(entry), { workerData: { name: job.name, args: job.args, systemFile: job.systemFile } });
+    // 'advanced': the job's arguments and metrics cross as structured clones, as between threads
+    // one collector thread: jobs share the cores, and V8's parallel collector would take part of a
+    // neighbour's (as for a sweep's runs, ./sweep/thread.ts)
+    const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
     let settled = false;
-    worker.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
+    child.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
       settled = true;
       if (m.ok) resolve(m.result as Result<N>);
       else reject(rebuild(m.error!));
     });
-    worker.on('error', (e) => {
+    child.on('error', (e) => {
       settled = true;
       reject(e);
     });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`a worker running ${job.name} stopped with code ${code} before it reported`));
+    child.on('exit', (code, signal) => {
+      if (!settled) reject(new Error(`the process running ${job.name} stopped (${signal ?? `code ${code}`}) before it reported`));
     });
+    child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
   });
 }
 
-/** The worker's error as the main thread would have thrown it (a UserError stays one line). */
+/** The job's error as this process would have thrown it (a UserError stays one line). */
 function rebuild(e: Record<string, string | undefined>): Error {
   if (e.name === 'UserError') return new UserError(e.message ?? 'error in a worker');
   const err = Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: e.path });
@@ -65,7 +72,7 @@ export async function runJobs<N extends JobName>(
   concurrency = defaultJobs(),
   onResult?: (index: number, result: Result<N>) => void,
 ): Promise<Result<N>[]> {
-  const entry = workerEntry();
+  const entry = jobEntry();
   if (!entry || concurrency <= 1 || jobs.length <= 1) {
     const out: Result<N>[] = [];
     for (const j of jobs) {
@@ -81,7 +88,7 @@ export async function runJobs<N extends JobName>(
     while (next < jobs.length && failure === null) {
       const i = next++;
       try {
-        results[i] = await runInWorker(entry, jobs[i]);
+        results[i] = await runInProcess(entry, jobs[i]);
         onResult?.(i, results[i]);
       } catch (e) {
         failure ??= e;
