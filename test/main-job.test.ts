@@ -24,7 +24,7 @@ describe('main job', () => {
     for (const kind of ['hnn', 'baseline']) {
       expect(JSON.parse(readFileSync(join(out, `${kind}.previous-1`, 'metrics.json'), 'utf8')).steps).toBe(2);
     }
-    // the models trained side by side in worker threads are the ones a run alone in this thread makes
+    // the models trained side by side in job processes are the ones a run alone in this process makes
     const solo = join(out, 'solo');
     await runPixelExperiment({
       task: 'pixel-pendulum',

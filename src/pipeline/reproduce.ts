@@ -95,7 +95,7 @@ async function reproduceIn(o: ReproduceOptions, tasks: Task[]): Promise<{ rows: 
 /**
  * Makes the datasets (one per task and seed: every model of a seed trains on it; runs trained
  * elsewhere make their own) and trains every run not finished yet, side by side up to --jobs (each in
- * its own worker and backend). Returns how many runs the table has and how many trained now.
+ * its own process and backend). Returns how many runs the table has and how many trained now.
  */
 async function trainRuns(o: ReproduceOptions, tasks: Task[], models: ModelKind[]): Promise<{ planned: number; trained: number }> {
   if (!o.external) for (const task of tasks) for (let seed = 0; seed < o.seeds; seed++) await ensureDataset(task, seed, o);
