@@ -51,6 +51,9 @@ export function sessionOptions(s: SessionSettings): Ort.InferenceSession.Session
   };
 }
 
+/** This thread's check of the flush (checkDenormalsFlushed), made once. */
+let flushChecked: Promise<void> | null = null;
+
 /**
  * Resolves when sessions run on this thread flush denormals to zero, and rejects otherwise. ONNX
  * Runtime sets the mode for its own pool threads per session, but for the thread that calls `run`
@@ -60,7 +63,6 @@ export function sessionOptions(s: SessionSettings): Ort.InferenceSession.Session
  * and slow several times once values near the denormal range appear. Checked once per thread (each
  * worker thread has its own module instance) by a one-node graph: 1e-20 * 1e-20 must come out 0.
  */
-let flushChecked: Promise<void> | null = null;
 function checkDenormalsFlushed(ort: typeof Ort): Promise<void> {
   flushChecked ??= (async () => {
     const g = new OnnxGraph();

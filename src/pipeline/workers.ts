@@ -33,9 +33,9 @@ function jobEntry(): string | null {
 
 function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
   return new Promise((resolve, reject) => {
-    // 'advanced': the job's arguments and metrics cross as structured clones, as between threads
-    // one collector thread: jobs share the cores, and V8's parallel collector would take part of a
-    // neighbour's (as for a sweep's runs, ./sweep/thread.ts)
+    // 'advanced': the job's arguments and metrics cross as structured clones. One garbage-collector
+    // thread: jobs share the cores, and V8's parallel collector would take part of a neighbour's (as
+    // for a sweep's runs, ./sweep/thread.ts).
     const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
     let settled = false;
     child.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
