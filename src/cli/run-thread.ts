@@ -3,15 +3,14 @@
 // report success, or the error as the parent can turn it back into one line. It leaves when its
 // parent goes (a killed worker leaves no run training behind it).
 import { Command } from 'commander';
+import { errorRecord, sendToParent, type ErrorRecord } from '../util/child-errors.ts';
 import { registerCommands } from './commands.ts';
 
 const ALLOWED = new Set(['train', 'generate']);
 
-type Report = { ok: true } | { ok: false; error: Record<string, string | undefined> };
+type Report = { ok: true } | { ok: false; error: ErrorRecord };
 
-function report(r: Report): Promise<void> {
-  return new Promise((resolve) => process.send!(r, () => resolve()));
-}
+const report = (r: Report) => sendToParent(r);
 
 async function run(argv: string[]): Promise<void> {
   try {
@@ -29,11 +28,7 @@ async function run(argv: string[]): Promise<void> {
     }
     await report({ ok: true });
   } catch (e) {
-    const err = e as Error & { code?: string; syscall?: string; path?: string };
-    await report({
-      ok: false,
-      error: { name: err.name, message: err.message, stack: err.stack, code: err.code, syscall: err.syscall, path: err.path },
-    });
+    await report({ ok: false, error: errorRecord(e) });
   }
   process.exit(0);
 }

@@ -1,6 +1,7 @@
 // A job process's whole life (./workers.ts): receive one job of ./jobs.ts, run it with its own
 // TensorFlow.js backend and ONNX Runtime, and report the result, or the error in a form the parent can
 // turn back into a one-line message. It leaves when its parent goes (no run trains on without it).
+import { errorRecord, sendToParent, type ErrorRecord } from '../util/child-errors.ts';
 import { JOBS, type JobName } from './jobs.ts';
 
 interface JobMessage {
@@ -9,11 +10,9 @@ interface JobMessage {
   systemFile?: string;
 }
 
-type Report = { ok: true; result: unknown } | { ok: false; error: Record<string, string | undefined> };
+type Report = { ok: true; result: unknown } | { ok: false; error: ErrorRecord };
 
-function report(r: Report): Promise<void> {
-  return new Promise((resolve) => process.send!(r, () => resolve()));
-}
+const report = (r: Report) => sendToParent(r);
 
 async function run({ name, args, systemFile }: JobMessage): Promise<void> {
   try {
@@ -21,11 +20,7 @@ async function run({ name, args, systemFile }: JobMessage): Promise<void> {
     if (systemFile) await (await import('../tasks/system-file.ts')).registerSystemFile(systemFile);
     await report({ ok: true, result: await JOBS[name](...args) });
   } catch (e) {
-    const err = e as Error & { code?: string; syscall?: string; path?: string };
-    await report({
-      ok: false,
-      error: { name: err.name, message: err.message, stack: err.stack, code: err.code, syscall: err.syscall, path: err.path },
-    });
+    await report({ ok: false, error: errorRecord(e) });
   }
   process.exit(0);
 }

@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { UserError } from '../util/errors.ts';
+import { errorFromRecord, type ErrorRecord } from '../util/child-errors.ts';
 import { packageFile } from '../util/package-root.ts';
 import { JOBS, type JobName } from './jobs.ts';
 
@@ -38,10 +38,10 @@ function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Re
     // for a sweep's runs, ./sweep/thread.ts).
     const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
     let settled = false;
-    child.on('message', (m: { ok: boolean; result?: Result<N>; error?: Record<string, string | undefined> }) => {
+    child.on('message', (m: { ok: boolean; result?: Result<N>; error?: ErrorRecord }) => {
       settled = true;
       if (m.ok) resolve(m.result as Result<N>);
-      else reject(rebuild(m.error!));
+      else reject(errorFromRecord(m.error!, 'error in a worker'));
     });
     child.on('error', (e) => {
       settled = true;
@@ -52,14 +52,6 @@ function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Re
     });
     child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
   });
-}
-
-/** The job's error as this process would have thrown it (a UserError stays one line). */
-function rebuild(e: Record<string, string | undefined>): Error {
-  if (e.name === 'UserError') return new UserError(e.message ?? 'error in a worker');
-  const err = Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: e.path });
-  err.stack = e.stack;
-  return err;
 }
 
 /**

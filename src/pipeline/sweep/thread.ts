@@ -8,7 +8,7 @@
 // (docs/SWEEPS.md, "Measured").
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { UserError } from '../../util/errors.ts';
+import { errorFromRecord, type ErrorRecord } from '../../util/child-errors.ts';
 
 export interface ThreadRun {
   /** the child's process id (the owner recorded in the lock files it takes) */
@@ -27,10 +27,10 @@ export function runInThread(entry: string, argv: string[], log: (line: string) =
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const done = new Promise<void>((resolve, reject) => {
     let settled = false;
-    child.on('message', (m: { ok: boolean; error?: Record<string, string | undefined> }) => {
+    child.on('message', (m: { ok: boolean; error?: ErrorRecord }) => {
       settled = true;
       if (m.ok) resolve();
-      else reject(rebuild(m.error!));
+      else reject(errorFromRecord(m.error!, 'error in a run'));
     });
     child.on('error', (e) => {
       settled = true;
@@ -52,12 +52,4 @@ export function runInThread(entry: string, argv: string[], log: (line: string) =
       await exited;
     },
   };
-}
-
-/** The child's error as the parent would have thrown it (a UserError stays one line). */
-function rebuild(e: Record<string, string | undefined>): Error {
-  if (e.name === 'UserError') return new UserError(e.message ?? 'error in a run');
-  const err = Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: e.path });
-  err.stack = e.stack;
-  return err;
 }
