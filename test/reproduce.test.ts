@@ -98,6 +98,12 @@ describe('reproduce table', () => {
     // a friction just outside a 20% band reads as such (0.03996 of 0.05 is 79.9%); none on conservative data
     const damped = dissipationTables([tableRow('damped-spring', { dhnn: [dhnn(0.002, 0.03996, undefined, 0.05)] }, 'dissipative')]);
     expect(damped).toContain('| 0.0400 / 0.0200; 0.0500 (79.9% / 40.0% of it) |');
+    // each seed's cell against its own fitted friction, not the mean over seeds (0.011 here)
+    const fitted = dissipationTables([
+      tableRow('real-pendulum', { dhnn: [dhnn(0.002, 0.01, undefined, 0.012), dhnn(0.002, 0.01, undefined, 0.01)] }, 'dissipative'),
+    ]);
+    expect(fitted).toContain('| 0.0100 / 0.00500; 0.0120 (83.3% / 41.7% of it) |');
+    expect(fitted).toContain('| 0.0100 / 0.00500; 0.0100 (100.0% / 50.0% of it) |');
     const ideal = dissipationTables([tableRow('spring', { dhnn: [dhnn(0.002, 1e-17, undefined, 0)] }, 'dissipative')]);
     expect(ideal).toContain('| 1.00e-17 / 5.00e-18; 0.00 |');
     expect(extra).toContain('| spring | 0 | **2.50e-1** | 5.00e-1 | - | Baseline | - |');

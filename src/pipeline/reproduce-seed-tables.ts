@@ -64,17 +64,17 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
       const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
       const f = r.frictionBySeed?.[s];
       if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
-      const frictionCell = f ? frictionText(f, r.dissipation!.gamma) : '-';
+      const frictionCell = f ? frictionText(f) : '-';
       lines.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
     }
   }
   return { lines, warnings };
 }
 
-/** One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); the data's; where it is not 0, the learned as shares of it. */
-function frictionText(f: { rollouts: number; test: number; warning?: string }, gamma: number): string {
-  const shares = sharesOfData(f.rollouts, f.test, gamma);
-  return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${gamma.toPrecision(3)}${shares ? ` (${shares})` : ''}${f.warning ? ' (removed: see below)' : ''}`;
+/** One seed's friction cell: learned along the rollouts / at the test inputs (3 digits); that seed's data friction; where it is not 0, the learned as shares of it. */
+function frictionText(f: { rollouts: number; test: number; gamma: number; warning?: string }): string {
+  const shares = sharesOfData(f.rollouts, f.test, f.gamma);
+  return `${f.rollouts.toPrecision(3)} / ${f.test.toPrecision(3)}; ${f.gamma.toPrecision(3)}${shares ? ` (${shares})` : ''}${f.warning ? ' (removed: see below)' : ''}`;
 }
 
 /**

@@ -87,7 +87,8 @@ export interface TaskRow {
   /** the test loss statistic of testBySeed and of the testLoss cells */
   statistic: TestStatistic;
   /** D-HNN runs: the learned friction along the rollouts per seed, and each seed's warning (friction removed) */
-  frictionBySeed?: Array<{ rollouts: number; test: number; warning?: string }>;
+  /** Per seed: the learned friction along the rollouts and at the test inputs, and that seed's data friction (fitted gammas differ by seed). */
+  frictionBySeed?: Array<{ rollouts: number; test: number; gamma: number; warning?: string }>;
   /** pixel tasks: each model's VPT per seed (seed 0 first) */
   vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
   /** D-HNN runs: the learned friction */
@@ -179,6 +180,7 @@ export function tableRow(
         frictionBySeed: runs.dhnn.map((r) => ({
           rollouts: r.dissipation!.rollouts.learnedGamma,
           test: r.dissipation!.test.learnedGamma,
+          gamma: r.dissipation!.gamma,
           ...(r.dissipation!.warning ? { warning: r.dissipation!.warning } : {}),
         })),
       }
