@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trainOverrides } from '../src/cli/system.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'hnn.js');
 
@@ -32,6 +33,17 @@ describe('hnn CLI', () => {
     expectUserError(hnn('train', '--task', 'planet'), /unknown task "planet"; choose one of spring/);
     expectUserError(hnn('train', '--task', 'spring', '--model', 'lstm'), /unknown model "lstm"; choose one of hnn, baseline, dhnn/);
     expectUserError(hnn('train', '--task', 'spring', '--backend', 'tpu'), /unknown backend "tpu"/);
+  });
+
+  it('a training flag that is not a number is refused with the text as typed, and its range by the schema', () => {
+    expect(() => trainOverrides({ lr: 'abc' }, 'state')).toThrow(/^hnn train: --lr must be a number, got "abc"$/);
+    expect(() => trainOverrides({ hidden: '10,x' }, 'state')).toThrow(/^hnn train: --hidden \(entry 1\) must be a number, got "x"$/);
+    expect(() => trainOverrides({ batchSize: ' ' }, 'pixel', 'hnn reproduce')).toThrow(
+      /^hnn reproduce: --batch-size must be a number, got " "$/,
+    );
+    expect(() => trainOverrides({ lr: '-1' }, 'state')).toThrow(/^hnn train: --lr must be > 0, got -1$/);
+    expect(trainOverrides({ lr: '2e-3', hidden: '32,16' }, 'state')).toEqual({ lr: 0.002, hidden: [32, 16] });
+    expect(trainOverrides({}, 'state')).toBeUndefined();
   });
 
   it('reproduce takes one table choice, and known models', () => {

@@ -52,10 +52,15 @@ const FLAG: Record<string, string> = {
 const flagName: KeyNamer = (path) =>
   path.length ? `${FLAG[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (entry ${String(path[1])})` : ''}` : 'options';
 
-/** A flag's text as a number ("1e-3"), or NaN for anything else, which the schema then refuses by name. */
-function num(text: string | undefined): number | undefined {
+/**
+ * A flag's text as a number ("1e-3"); text that is not one is refused here, quoted as given, so the
+ * error shows what was typed (the schema then checks the range and names the flag).
+ */
+function num(text: string | undefined, flag: string, command: string): number | undefined {
   if (text === undefined) return undefined;
-  return text.trim() === '' ? NaN : Number(text);
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (Number.isNaN(value)) throw new UserError(`${command}: ${flag} must be a number, got "${text}"`);
+  return value;
 }
 
 /** Adds --lr, --batch-size, --weight-decay, --hidden and --eval-every to a command. */
@@ -74,12 +79,14 @@ export function trainOptions(): Option[] {
 
 /** The training flags given, checked by the task kind's schema (one-line errors naming the flag). */
 export function trainOverrides(o: TrainFlagValues, kind: Task['kind'], command = 'hnn train'): Record<string, unknown> | undefined {
+  const hidden = (text: string) =>
+    kind === 'state' ? text.split(',').map((w, i) => num(w, `${FLAG.hidden} (entry ${i})`, command)) : num(text, FLAG.hidden, command);
   const raw = {
-    lr: num(o.lr),
-    batchSize: num(o.batchSize),
-    weightDecay: num(o.weightDecay),
-    hidden: o.hidden === undefined ? undefined : kind === 'state' ? o.hidden.split(',').map((w) => num(w)) : num(o.hidden),
-    evalEvery: num(o.evalEvery),
+    lr: num(o.lr, FLAG.lr, command),
+    batchSize: num(o.batchSize, FLAG.batchSize, command),
+    weightDecay: num(o.weightDecay, FLAG.weightDecay, command),
+    hidden: o.hidden === undefined ? undefined : hidden(o.hidden),
+    evalEvery: num(o.evalEvery, FLAG.evalEvery, command),
   };
   const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) return undefined;
