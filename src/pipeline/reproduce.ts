@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ModelKind } from '../../models/dynamics.ts';
 import { loadDynamicsModel } from '../../models/storage.ts';
 import { fieldFunction } from '../../models/f64.ts';
+import { energyEvalConfig } from '../../datasets/energy-eval.ts';
 import { energyEvaluation } from '../eval/energy.ts';
 import { describeStatistic, FINAL } from '../eval/statistic.ts';
 import { taskProjection, type RolloutProjection } from '../eval/integrators.ts';
@@ -202,12 +203,15 @@ function projectionSentence(tasks: Task[], asked: RolloutProjection | undefined)
 /** Comparison plots of a state task from seed 0's runs: curves, energy along a rollout, fields or orbits. */
 async function statePlots(task: StateTask, models: ModelKind[], o: ReproduceOptions): Promise<void> {
   const inputs: TaskPlotInputs = { histories: {}, weights: {}, energies: {} };
+  // the plots draw test trajectory 0 alone: its rollouts, not the whole evaluation the runs already made
+  const settings = energyEvalConfig(task);
+  const first = { ...settings, initialStates: settings.initialStates.slice(0, 1) };
   for (const kind of models) {
     const { model, weights: w } = loadDynamicsModel(join(runDir(o, task, 0, kind), 'model'));
     model.dispose();
     inputs.histories[kind] = join(runDir(o, task, 0, kind), 'log.jsonl');
     inputs.weights[kind] = w;
-    inputs.energies[kind] = energyEvaluation(task, fieldFunction(kind, w));
+    inputs.energies[kind] = energyEvaluation(task, fieldFunction(kind, w), first);
   }
   await plotTaskComparison(task, join(o.outDir, task.name, 'plots'), inputs);
 }
