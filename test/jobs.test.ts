@@ -1,12 +1,13 @@
 // Runs trained side by side (src/pipeline/workers.ts) get the bytes the same run gets alone: each job
 // trains in its own process, where ONNX Runtime flushes denormals on the thread that runs the step;
-// and a session on a thread without that mode is refused (src/engine/ort.ts).
+// a session on a thread without that mode is refused (src/engine/ort.ts); and a job whose process
+// is killed ends the command with one line naming its run.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { hnn } from './helpers/cli.ts';
+import { BIN, hnn } from './helpers/cli.ts';
 import { scratchFolder } from './helpers/scratch.ts';
 
 const DIST = join(import.meta.dirname, '..', 'dist', 'src', 'engine');
@@ -54,6 +55,42 @@ describe('jobs side by side', () => {
     const weights = (dir: string) => readFileSync(join(dir, 'model', 'weights.bin'));
     expect(weights(join(out, 'damped-spring', 'seed1', 'dhnn')).equals(weights(alone))).toBe(true);
   });
+
+  // Linux: the job processes are found as the command's children in /proc
+  it.runIf(process.platform === 'linux')(
+    'a job whose process is killed ends the command with one line naming the run, after the other job finished',
+    async () => {
+      const out = join(root, 'killed');
+      const args = ['reproduce', '--dissipative', '--tasks', 'damped-spring', '--models', 'dhnn', '--seeds', '2', '--jobs', '2'];
+      const child = spawn(process.execPath, [BIN, ...args, '--steps', '60', '--quick', '--quiet', '--out', out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const jobs = () => {
+        const listed = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+        return listed ? listed.split(' ').map(Number) : [];
+      };
+      // bounded: 60 s of polling for the two job processes, then kill the later one (seed 1)
+      let pids: number[] = [];
+      for (let i = 0; i < 1200 && pids.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        pids = jobs();
+      }
+      expect(pids).toHaveLength(2);
+      process.kill(Math.max(...pids), 'SIGKILL');
+      expect(await exited).toBe(1);
+      expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
+      expect(stderr).toMatch(
+        /^hnn: error: the process training damped-spring dhnn seed 1 was stopped \(SIGKILL\) before it finished \(the system may have run out of memory: try fewer --jobs\); run the command again: it reuses the runs that finished\n$/,
+      );
+      // the job already running was let finish
+      expect(existsSync(join(out, 'damped-spring', 'seed0', 'dhnn', 'metrics.json'))).toBe(true);
+      expect(existsSync(join(out, 'damped-spring', 'seed1', 'dhnn', 'metrics.json'))).toBe(false);
+    },
+    120_000,
+  );
 
   it('refuses a session on a thread where ONNX Runtime does not flush denormals', () => {
     // the first worker thread makes the process's first session (the mode is set there); the

@@ -1,8 +1,8 @@
 // The `hnn` command. Every failure ends with one line on stderr, `hnn: error: ...`, naming the
-// problem and the fix, and a non-zero exit (2 for bad input, 1 for an internal error); never a
+// problem and the fix, and a non-zero exit (2 for bad input, 1 for a stopped job or an internal error); never a
 // stack trace for the user's mistakes.
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../util/errors.ts';
+import { StoppedError, UserError } from '../util/errors.ts';
 import { fileSystemMessage } from '../util/fs-errors.ts';
 import { registerCommands } from './commands.ts';
 import { packageVersions } from '../util/versions.ts';
@@ -32,6 +32,10 @@ export function exitCodeFor(e: unknown): number {
   if (cause instanceof UserError) {
     process.stderr.write(`hnn: error: ${cause.message}\n`);
     return 2;
+  }
+  if (cause instanceof StoppedError) {
+    process.stderr.write(`hnn: error: ${cause.message}\n`);
+    return 1;
   }
   const fs = fileSystemMessage(cause);
   if (fs) {

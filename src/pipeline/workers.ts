@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { errorFromRecord, type ErrorRecord } from '../util/child-errors.ts';
+import { StoppedError } from '../util/errors.ts';
 import { packageFile } from '../util/package-root.ts';
 import { JOBS, type JobName } from './jobs.ts';
 
@@ -48,10 +49,24 @@ function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Re
       reject(e);
     });
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new Error(`the process running ${job.name} stopped (${signal ?? `code ${code}`}) before it reported`));
+      if (!settled) reject(stoppedJob(job, signal ?? `exit code ${code}`));
     });
     child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
   });
+}
+
+/** A job's run as its arguments name it ("damped-spring dhnn seed 1"), else the job's name. */
+function describeJob(job: Job): string {
+  const a = job.args[0] as { task?: unknown; kind?: unknown; seed?: unknown };
+  return typeof a.task === 'string' && typeof a.kind === 'string' ? `${a.task} ${a.kind} seed ${String(a.seed)}` : job.name;
+}
+
+/** The one-line error for a job whose process ended without a result (killed, or out of memory). */
+function stoppedJob(job: Job, how: string): StoppedError {
+  const memory = how === 'SIGKILL' ? ' (the system may have run out of memory: try fewer --jobs)' : '';
+  return new StoppedError(
+    `the process training ${describeJob(job)} was stopped (${how}) before it finished${memory}; run the command again: it reuses the runs that finished`,
+  );
 }
 
 /**
