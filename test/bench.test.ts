@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BENCH_FILES, benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
 import { peerFairness, type TorchInfo } from '../src/pipeline/bench/peer.ts';
+import { blockRatios } from '../src/pipeline/bench/timing.ts';
+import { runLoop } from '../src/train/loop.ts';
 import { pixelBenchStep } from '../src/pipeline/bench/steps.ts';
 import { initBackend } from '../src/tf/backend.ts';
 
@@ -55,6 +57,23 @@ describe('bench', () => {
     );
     expect(peerFairness({ a: { ms: 1, gflops: 120 } })).toEqual({ fair: true, slowestGflops: 120, note: null });
     expect(peerFairness(null).fair).toBe(false);
+  });
+
+  it("gives the spread of the ratio over the alternating blocks, each side's median per block", () => {
+    // blocks of 3: medians 1 / 2, 3 / 2 and 2 / 4 (the outliers 9 and 0.1 do not move a median)
+    const ours = [1, 9, 1, 3, 3, 0.1, 2, 2, 2];
+    const theirs = [2, 2, 2, 2, 2, 2, 4, 4, 9];
+    expect(blockRatios(ours, theirs, 3)).toEqual({ low: 0.5, high: 1.5 });
+    expect(() => blockRatios([1, 2], [1, 2], 3)).toThrow(/not whole blocks of 3/);
+  });
+
+  it("reports a run's first update apart (the bench's loop overhead leaves out a new session's one-time costs)", async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let calls = 0;
+    const r = await runLoop({ updates: 6, step: async () => (await sleep(calls++ === 0 ? 100 : 1), { loss: 1 }), label: 't', quiet: true });
+    expect(r.firstStepMs).toBeGreaterThanOrEqual(99);
+    expect(r.firstStepMs).toBeLessThan(1000 * r.seconds);
+    expect((1000 * r.seconds - r.firstStepMs) / (r.lastStep - 1)).toBeLessThan(50);
   });
 
   it.skipIf(!hasTorch)(

@@ -180,22 +180,27 @@ function benchTable(r: {
 }): string {
   const unfair = r.notes.find((n) => n?.startsWith('unoptimized BLAS'));
   const lines = [
-    `${pad('step', 66)}${num('ours ms', 9)}${num('torch ms', 10)}${num('ours/torch', 12)}${num('nodes', 7)}${num('GFLOP/s', 9)}`,
+    `${pad('step', 66)}${num('ours ms', 9)}${num('torch ms', 10)}${num('ours/torch', 12)}${num('per block', 11)}${num('nodes', 7)}${num('GFLOP/s', 9)}`,
   ];
   for (const s of r.steps) {
     const ratio = s.ratio !== null ? s.ratio.toFixed(2) : s.torch && unfair ? 'unoptimized BLAS: not a fair peer' : '-';
+    const blocks = s.blockRatios ? `${s.blockRatios.low.toFixed(2)}-${s.blockRatios.high.toFixed(2)}` : '-';
     lines.push(
-      `${pad(s.name, 66)}${num(f1(s.medianMs), 9)}${num(f1(s.torch?.medianMs), 10)}${num(ratio, 12)}${num(String(s.nodesPerStep), 7)}${num(f1(s.gflops), 9)}`,
+      `${pad(s.name, 66)}${num(f1(s.medianMs), 9)}${num(f1(s.torch?.medianMs), 10)}${num(ratio, 12)}${num(blocks, 11)}${num(String(s.nodesPerStep), 7)}${num(f1(s.gflops), 9)}`,
     );
   }
+  if (r.steps.some((s) => s.blockRatios))
+    lines.push(
+      "per block: the lowest and highest ours/torch of one alternating block (each side's median in it): how far the ratio moves with the load",
+    );
   lines.push(`engine: ${r.steps[0]?.engine ?? '-'}; one session.run of a one-node graph: ${r.sessionRun.medianUs.toFixed(0)} us`);
   for (const [shape, o] of Object.entries(r.matmul.ours))
     lines.push(`raw matMul ${shape}: ours ${f1(o.gflops)} GFLOP/s, torch ${f1(r.matmul.torch?.[shape]?.gflops)} GFLOP/s`);
   if (r.loop)
     lines.push(
-      `pixel training loop (${r.loop.settings.updates} updates, logEvery ${r.loop.settings.logEvery}, checkpointEvery ${r.loop.settings.checkpointEvery}): ` +
-        `${f1(r.loop.loopMsPerStep)} ms/step vs bare step ${f1(r.loop.bareStepMs)} ms: overhead ${f1(r.loop.overheadPercent)}% ` +
-        `(one evaluation ${f1(r.loop.evaluationMs)} ms, one checkpoint ${f1(r.loop.checkpointMs)} ms; at logEvery 200 / checkpointEvery 250: ${f1(r.loop.protocolOverheadPercent)}%)`,
+      `pixel training loop (${r.loop.settings.updates} updates, logEvery ${r.loop.settings.logEvery}, checkpointEvery ${r.loop.settings.checkpointEvery}; after its first update): ` +
+        `${f1(r.loop.loopMsPerStep)} ms/step vs bare step ${f1(r.loop.bareStepMs)} ms on a fixed batch: overhead ${f1(r.loop.overheadPercent)}% ` +
+        `(one evaluation ${f1(r.loop.evaluationMs)} ms, one checkpoint ${f1(r.loop.checkpointMs)} ms)`,
     );
   lines.push(`start-up of node bin/hnn.js --help: ${r.startup.medianMs.toFixed(0)} ms (median of 5)`);
   const m = r.machine;

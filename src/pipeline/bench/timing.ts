@@ -24,6 +24,8 @@ export interface StepTiming extends TimedSide {
   torch: TimedSide | null;
   /** our median / torch's median; null without a peer, or when the peer is not a fair one */
   ratio: number | null;
+  /** the lowest and highest ratio of one block's medians (blockRatios); null with `ratio` */
+  blockRatios: { low: number; high: number } | null;
 }
 
 export interface BenchCase {
@@ -43,6 +45,20 @@ export const quantile = (xs: readonly number[], q: number) =>
 function side(ms: number[], flops: number): TimedSide {
   const medianMs = quantile(ms, 0.5);
   return { medianMs, p10Ms: quantile(ms, 0.1), p90Ms: quantile(ms, 0.9), gflops: flops / (medianMs * 1e6), steps: ms.length };
+}
+
+/**
+ * Ours / theirs block by block: each side's median within each block of `perBlock` steps (the blocks
+ * alternate, so each pair ran in the same minute), the lowest and highest of those ratios. How far they
+ * spread says how much one run's ratio moves with the machine's load.
+ */
+export function blockRatios(ours: readonly number[], theirs: readonly number[], perBlock: number): { low: number; high: number } {
+  const blocks = Math.min(ours.length, theirs.length) / perBlock;
+  if (!(Number.isInteger(blocks) && blocks >= 1))
+    throw new Error(`blockRatios: ${ours.length} and ${theirs.length} times are not whole blocks of ${perBlock}`);
+  const median = (xs: readonly number[], b: number) => quantile(xs.slice(b * perBlock, (b + 1) * perBlock), 0.5);
+  const ratios = Array.from({ length: blocks }, (_, b) => median(ours, b) / median(theirs, b));
+  return { low: Math.min(...ratios), high: Math.max(...ratios) };
 }
 
 /** Every variant of the case and the peer, alternating block by block after the same warm-up. */
@@ -76,6 +92,7 @@ export async function timeCase(c: BenchCase, peer: TorchPeer | null, fairPeer: b
       flopsPerStep: v.s.flops,
       torch: peerSide,
       ratio: peerSide && fairPeer ? ours.medianMs / peerSide.medianMs : null,
+      blockRatios: peerSide && fairPeer ? blockRatios(v.ms, theirs, c.perBlock) : null,
     };
   });
 }
