@@ -86,8 +86,7 @@ export interface TaskRow {
   testBySeed: Partial<Record<ModelKind, number[]>>;
   /** the test loss statistic of testBySeed and of the testLoss cells */
   statistic: TestStatistic;
-  /** D-HNN runs: the learned friction along the rollouts per seed, and each seed's warning (friction removed) */
-  /** Per seed: the learned friction along the rollouts and at the test inputs, and that seed's data friction (fitted gammas differ by seed). */
+  /** D-HNN runs, per seed: the learned friction along the rollouts and at the test inputs, that seed's data friction (fitted gammas differ by seed), and its warning (friction removed) */
   frictionBySeed?: Array<{ rollouts: number; test: number; gamma: number; warning?: string }>;
   /** pixel tasks: each model's VPT per seed (seed 0 first) */
   vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
