@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { errorFromRecord, type ErrorRecord } from '../util/child-errors.ts';
+import { childReport } from '../util/child-errors.ts';
 import { StoppedError } from '../util/errors.ts';
 import { packageFile } from '../util/package-root.ts';
 import { JOBS, type JobName } from './jobs.ts';
@@ -33,26 +33,13 @@ function jobEntry(): string | null {
 }
 
 function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Result<N>> {
-  return new Promise((resolve, reject) => {
-    // 'advanced': the job's arguments and metrics cross as structured clones. One garbage-collector
-    // thread: jobs share the cores, and V8's parallel collector would take part of a neighbour's (as
-    // for a sweep's runs, ./sweep/thread.ts).
-    const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
-    let settled = false;
-    child.on('message', (m: { ok: boolean; result?: Result<N>; error?: ErrorRecord }) => {
-      settled = true;
-      if (m.ok) resolve(m.result as Result<N>);
-      else reject(errorFromRecord(m.error!, 'error in a worker'));
-    });
-    child.on('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      if (!settled) reject(stoppedJob(job, signal ?? `exit code ${code}`));
-    });
-    child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
-  });
+  // 'advanced': the job's arguments and metrics cross as structured clones. One garbage-collector
+  // thread: jobs share the cores, and V8's parallel collector would take part of a neighbour's (as
+  // for a sweep's runs, ./sweep/thread.ts).
+  const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
+  const result = childReport<Result<N>>(child, 'error in a worker', (code, signal) => stoppedJob(job, signal ?? `exit code ${code}`));
+  child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
+  return result;
 }
 
 /** A job's run as its arguments name it ("damped-spring dhnn seed 1"), else the job's name. */

@@ -1,6 +1,7 @@
 // An error that crosses a process boundary (a job or a sweep's run in a child process): the child
 // sends it as a plain record, and the parent throws it again as the child would have (a UserError
-// stays one line).
+// stays one line). The child's one report, and how the parent waits for it.
+import type { ChildProcess } from 'node:child_process';
 import { UserError } from './errors.ts';
 
 export type ErrorRecord = Record<string, string | undefined>;
@@ -22,4 +23,31 @@ export function errorFromRecord(r: ErrorRecord, fallback: string): Error {
 /** Sends `message` to the parent process; resolves once it has been handed over. */
 export function sendToParent(message: unknown): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()));
+}
+
+/**
+ * The one report `child` sends (`{ ok: true, result }` or `{ ok: false, error }`): resolves with the
+ * result, rejects with the child's error as it threw it (`fallback`: errorFromRecord's), or with
+ * `unreported(code, signal)` when the child exits without reporting.
+ */
+export function childReport<T>(
+  child: ChildProcess,
+  fallback: string,
+  unreported: (code: number | null, signal: NodeJS.Signals | null) => Error,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    child.on('message', (m: { ok: boolean; result?: T; error?: ErrorRecord }) => {
+      settled = true;
+      if (m.ok) resolve(m.result as T);
+      else reject(errorFromRecord(m.error!, fallback));
+    });
+    child.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    child.once('exit', (code, signal) => {
+      if (!settled) reject(unreported(code, signal));
+    });
+  });
 }

@@ -8,7 +8,7 @@
 // (docs/SWEEPS.md, "Measured").
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { errorFromRecord, type ErrorRecord } from '../../util/child-errors.ts';
+import { childReport } from '../../util/child-errors.ts';
 
 export interface ThreadRun {
   /** the child's process id (the owner recorded in the lock files it takes) */
@@ -25,24 +25,12 @@ export function runInThread(entry: string, argv: string[], log: (line: string) =
   child.send({ argv });
   let stopped = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const done = new Promise<void>((resolve, reject) => {
-    let settled = false;
-    child.on('message', (m: { ok: boolean; error?: ErrorRecord }) => {
-      settled = true;
-      if (m.ok) resolve();
-      else reject(errorFromRecord(m.error!, 'error in a run'));
-    });
-    child.on('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    child.once('exit', (code, signal) => {
-      if (!settled)
-        reject(
-          new Error(stopped ? 'stopped' : `the process running hnn ${argv[0]} ended (${signal ?? `code ${code}`}) before it reported`),
-        );
-    });
-  });
+  const done = childReport<void>(
+    child,
+    'error in a run',
+    (code, signal) =>
+      new Error(stopped ? 'stopped' : `the process running hnn ${argv[0]} ended (${signal ?? `code ${code}`}) before it reported`),
+  );
   return {
     pid: child.pid!,
     done,
