@@ -4,7 +4,7 @@ import { describe, expect, it, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/tf/backend.ts';
 import { Adam } from '../src/train/adam.ts';
-import { groupedInterval, squaredErrorStats } from '../src/eval/stats.ts';
+import { groupedInterval, squaredErrorStats, withSpread } from '../src/eval/stats.ts';
 import { energyMseAgainst, trueRollouts } from '../src/eval/energy.ts';
 import { buildStateDataset } from '../datasets/state.ts';
 import { energyEvalConfig } from '../datasets/energy-eval.ts';
@@ -108,6 +108,14 @@ describe('statistics', () => {
     const r = groupedInterval([0, 2, 1, 3, 2, 4, 3, 5, 4, 6], 5);
     expect(r.mean).toBeCloseTo(3, 12);
     expect(r.ci).toBeCloseTo(Math.sqrt(2.5) / Math.sqrt(5), 12);
+  });
+
+  it('a summary line says in words when there is no spread, never "+- NaN"', () => {
+    expect(withSpread(1.5e-3, 2e-4)).toBe('1.500e-3 +- 2.000e-4');
+    // fewer values than groups: the interval is NaN (null in metrics.json)
+    const few = groupedInterval([1, 2], 5);
+    expect(Number.isNaN(few.ci)).toBe(true);
+    expect(withSpread(few.mean, few.ci)).toBe('1.500e+0 (no +-: too few rollouts to group)');
   });
 });
 

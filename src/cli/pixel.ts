@@ -5,6 +5,7 @@ import type { LatentStep, PixelEncoder, PixelLossConfig } from '../../models/pix
 import type { RolloutIntegrator } from '../eval/pixel.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
+import { withSpread } from '../eval/stats.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
 import { checkRolloutRequest, findPixelModels, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
@@ -64,7 +65,7 @@ export async function runPixelTrainCommand(o: {
     [
       `${metrics.task} ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
       `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
-      `  energy MSE ${e(metrics.energyMse.mean)} +- ${e(metrics.energyMse.ci)}   VPT ${metrics.vpt} frames`,
+      `  energy MSE ${withSpread(metrics.energyMse.mean, metrics.energyMse.ci, e)}   VPT ${metrics.vpt} frames`,
       ...(metrics.dissipation ? dissipationLines(metrics.dissipation) : []),
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
     ].join('\n'),
@@ -76,7 +77,7 @@ function importedSummary(m: ImportedPixelMetrics, out: string): string {
   return [
     `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(0)} s)`,
     `  train loss ${e(m.trainLoss.mean)} +- ${e(m.trainLoss.sem)}   test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}`,
-    `  VPT median ${m.vptMedian} of ${m.rollout.frames} frames (mean ${m.vptMean.toFixed(1)})   pixel MSE ${e(m.pixelMse.mean)} +- ${e(m.pixelMse.ci)}`,
+    `  VPT median ${m.vptMedian} of ${m.rollout.frames} frames (mean ${m.vptMean.toFixed(1)})   pixel MSE ${withSpread(m.pixelMse.mean, m.pixelMse.ci, e)}`,
     `  against its own reconstructions (MSE ${e(m.reconMse)} from the frames): VPT median ${m.vptRecon.median} (mean ${m.vptRecon.mean.toFixed(1)})`,
     `  learned H drift ${drift ? `${e(drift.latent.mean)} (latent), ${e(drift.reencoded.mean)} (re-encoded frames), in std of H` : 'n/a (the baseline learns no H)'}`,
     `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,

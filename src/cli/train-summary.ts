@@ -1,6 +1,7 @@
 // The lines `hnn train` prints for a finished state run: its losses, rollout metrics and files.
 import { dissipationLines } from '../eval/dissipation.ts';
 import { testLossOf } from '../eval/statistic.ts';
+import { withSpread } from '../eval/stats.ts';
 import type { ImportedStateMetrics } from '../pipeline/import-state.ts';
 import type { StateMetrics } from '../pipeline/state.ts';
 
@@ -20,7 +21,7 @@ export function summariseState(m: StateMetrics, out: string): void {
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
       ...lastTestLosses(m),
-      `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
+      `  energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
         ? [
             `  ${m.energyMse.truthFailed} of ${m.energyMse.truthFailed + m.energyMse.trajectories} true rollouts failed (${Object.entries(
@@ -50,7 +51,7 @@ export function summariseImportedState(m: ImportedStateMetrics, out: string): st
       ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`
       : '  learned H drift n/a (no learned H)',
     m.energyMse
-      ? `  energy MSE ${f(m.energyMse.mean)} +- ${f(m.energyMse.ci)} (the dataset's energy expression)`
+      ? `  energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci)} (the dataset's energy expression)`
       : '  energy MSE n/a (no --energy given at import)',
     `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
   ].join('\n');

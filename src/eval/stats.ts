@@ -41,6 +41,14 @@ export function groupedInterval(values: ArrayLike<number>, groups = 5): MeanCi {
   return { mean, ci: std / Math.sqrt(groups) };
 }
 
+/**
+ * "mean +- spread" for a summary line; a spread that is not finite (too few rollouts or trials to
+ * group: metrics.json holds null) is said in words, not printed as NaN.
+ */
+export function withSpread(mean: number, spread: number, format: (v: number) => string = (v) => v.toExponential(3)): string {
+  return Number.isFinite(spread) ? `${format(mean)} +- ${format(spread)}` : `${format(mean)} (no +-: too few rollouts to group)`;
+}
+
 /** The mean of values (NaN for none). */
 export function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;

@@ -14,6 +14,7 @@ import { defaultJobs, runJobs } from './workers.ts';
 import { hasFfmpeg } from '../media/video.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { pixelPendulumTask } from '../tasks/builtin/pendulum.ts';
+import { withSpread } from '../eval/stats.ts';
 
 /** The main job's task: the paper's pixel experiment. */
 export const MAIN_TASK = pixelPendulumTask;
@@ -240,7 +241,7 @@ export function formatSummary(s: MainJobSummary): string {
   const h = s.models.hnn.metrics;
   const b = s.models.baseline.metrics;
   const row = (name: string, m: PixelMetrics) =>
-    `  ${name.padEnd(9)} test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}   energy MSE ${e(m.energyMse.mean)} +- ${e(m.energyMse.ci)}   VPT ${m.vpt} frames (mean ${m.vptMean.toFixed(1)}, median ${m.vptMedian} over ${m.vptPerTrial.length} test trials)   ${m.msPerStep.toFixed(0)} ms/step`;
+    `  ${name.padEnd(9)} test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}   energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci, e)}   VPT ${m.vpt} frames (mean ${m.vptMean.toFixed(1)}, median ${m.vptMedian} over ${m.vptPerTrial.length} test trials)   ${m.msPerStep.toFixed(0)} ms/step`;
   const ratio = b.energyMse.mean / h.energyMse.mean;
   const lines = [
     '',
