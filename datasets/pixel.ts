@@ -29,6 +29,9 @@ import { startProgress } from '../src/util/progress.ts';
 import { contactSheet, encodePng, greyToBytes } from '../src/media/png.ts';
 import { encodeGif } from '../src/media/gif.ts';
 import type { PixelTask } from '../src/tasks/task.ts';
+import type { System } from '../src/systems/system.ts';
+import { firstNonFiniteIndex } from '../src/integrate/errors.ts';
+import { formatState } from '../src/systems/check.ts';
 import { Rasterizer } from '../renderer/rasterize.ts';
 import { simulateFrames } from '../renderer/simulate.ts';
 import { sourceOf, type TaskSource } from '../renderer/sources.ts';
@@ -188,11 +191,34 @@ function buildTrial(b: Build, t: number): { loss: number; drift: number } {
   let drift = 0;
   for (let f = 1; f < frames; f++)
     drift = Math.max(drift, Math.abs(trialSys.energy(states.subarray(f * dim, (f + 1) * dim)) - e0) / e0Size);
+  checkTrial(b, t, states, drift, trialSys);
   for (let f = 0; f < frames; f++) b.raster.render(trialSys.scene!(states.subarray(f * dim, (f + 1) * dim)), b.view, b.frameBuf, f * NN);
   const isTest = t < b.L.nTest;
   if (isTest) b.testFrames.append(b.frameBuf);
   appendSamples(b, isTest ? b.test : b.train, states, paramRow);
   return { loss: e0Size > 0 ? (e0 - eLast) / e0Size : 0, drift };
+}
+
+/**
+ * The exact source's largest relative energy drift along a trial of a frictionless system that a
+ * dataset accepts. The built-in pixel tasks stay below 3e-11 with their substeps; a trial past this
+ * went through a singularity or had steps too long for its field, and its frames are not the system's.
+ */
+export const MAX_EXACT_DRIFT = 1e-3;
+
+/** Refuses a trial whose states are not finite, or (exact source, no friction) whose energy drifted. */
+function checkTrial(b: Build, t: number, states: Float64Array, drift: number, system: System): void {
+  const { dim } = b.L;
+  const bad = firstNonFiniteIndex(states);
+  const exactDrift = b.source.conservative && system.friction === 0 && !(drift <= MAX_EXACT_DRIFT);
+  if (bad < 0 && !exactDrift) return;
+  const what =
+    bad >= 0
+      ? `its state is not finite from frame ${Math.floor(bad / dim)}`
+      : `its energy drifted by ${drift.toExponential(2)} of |E0| (at most ${MAX_EXACT_DRIFT} accepted) under RK4 with ${b.p.substeps} substeps per frame`;
+  throw new UserError(
+    `${b.task.name}: trial ${t} of the dataset, from ${formatState(states.subarray(0, dim), system.stateLabels)}: ${what}; keep the sampler's states away from singularities (its ranges or energy band) or raise the task's substeps (pixel.data.substeps)`,
+  );
 }
 
 /** Writes a trial's samples from b.frameBuf and its states: pixels, next pixels and label rows. */

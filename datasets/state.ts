@@ -9,6 +9,8 @@ import { MAX_SEED, Rng } from '../src/util/rng.ts';
 import type { NpyArray } from '../src/util/npy.ts';
 import { checkMemory } from '../src/util/memory.ts';
 import { solveIvpInto } from '../src/integrate/rk45.ts';
+import { FAILURE_WORDS, IntegrationError } from '../src/integrate/errors.ts';
+import { formatState } from '../src/systems/check.ts';
 import type { System } from '../src/systems/system.ts';
 import type { MeasuredData, SimulatedData, StateTask } from '../src/tasks/task.ts';
 import { getStateTask } from '../src/tasks/registry.ts';
@@ -146,6 +148,22 @@ function drawsFor(system: System, data: SimulatedData, seed: number): Draws {
   };
 }
 
+/**
+ * Runs one trajectory's integration; a trajectory the integrator cannot finish (a singularity, a
+ * blow-up) is the task's data settings at fault, so it becomes a one-line error naming the
+ * trajectory, its start and the settings that fix it.
+ */
+function simulateTrajectory<T>(taskName: string, system: System, k: number, x0: Float64Array, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof IntegrationError)) throw e;
+    throw new UserError(
+      `${taskName}: trajectory ${k} of the dataset, from ${formatState(x0, system.stateLabels)}, could not be integrated past t = ${e.t.toPrecision(4)} (${FAILURE_WORDS[e.reason]}); keep the sampler's states away from the singularity (its ranges or energy band) or shorten the data's t1`,
+    );
+  }
+}
+
 function buildSimulated(task: StateTask, seed: number, overrides: StateOverrides): StateDataset {
   const { data, system } = resolveData(task, overrides);
   const f = system.fieldInto;
@@ -165,7 +183,9 @@ function buildSimulated(task: StateTask, seed: number, overrides: StateOverrides
   let nfev = 0;
   for (let k = 0; k < data.trajectories; k++) {
     const x0 = draws.initial();
-    const sol = solveIvpInto(f, [data.t0, data.t1], x0, { tEval, rtol: data.rtol, atol: data.atol });
+    const sol = simulateTrajectory(task.name, system, k, x0, () =>
+      solveIvpInto(f, [data.t0, data.t1], x0, { tEval, rtol: data.rtol, atol: data.atol }),
+    );
     nfev += sol.nfev;
     const at = k * data.points * dim;
     x.set(sol.y, at);

@@ -19,6 +19,7 @@ import { pendulum } from '../src/systems/pendulum.ts';
 import { twoBody } from '../src/systems/two-body.ts';
 import { threeBody } from '../src/systems/three-body.ts';
 import { checkGradient } from '../src/systems/check.ts';
+import { buildSystem } from '../src/systems/system.ts';
 import { Rng } from '../src/util/rng.ts';
 import { hnn, expectOneLineError } from './helpers/cli.ts';
 
@@ -201,6 +202,46 @@ describe('no silent garbage in rollout metrics', () => {
     // from the sampler the same system stays bounded: nothing fails
     const ok = energyEvalConfig(defineStateTask(task.system, { energy: { states: 'sampler' } }), 0, { count: 5, rtol: 1e-6, atol: 1e-6 });
     expect(trueRollouts(ok).every((r) => !r.failed)).toBe(true);
+  });
+
+  it('a dataset whose trajectories reach a singularity or blow up is refused (state and pixel), naming the trajectory and the fix', async () => {
+    // falls into x = 0 within a fraction of a time unit
+    const fall = defineSystem({
+      name: 'fall',
+      q: ['x'],
+      p: ['px'],
+      H: 'px^2/2 - 1/abs(x)',
+      sampler: { ranges: { x: [-1, 1], px: [-0.1, 0.1] }, energy: [-5, -1] },
+    });
+    expect(() => buildStateDataset(defineStateTask(fall, { data: { trajectories: 3, points: 10 } }), 0)).toThrow(
+      /^fall: trajectory 0 of the dataset, from \[x=\S+, px=\S+\], could not be integrated past t = \S+ \(the step size collapsed: a singularity\); .* shorten the data's t1$/,
+    );
+    const pixelOptions = { data: { trials: 3, frames: 20, size: 16, samples: 1 } };
+    const out = join(root, 'fall-pixels');
+    await expect(generatePixelDataset(definePixelTask(fall, pixelOptions), { out, seed: 0, quiet: true })).rejects.toThrow(
+      /^pixel-fall: trial 0 of the dataset, from \[x=\S+, px=\S+\]: its energy drifted by \S+ of \|E0\| \(at most 0.001 accepted\) under RK4 with 64 substeps per frame; .*pixel.data.substeps\)$/,
+    );
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    // q'' = q^3 from q in [2.5, 3] blows up in finite time: RK4's states overflow. The default
+    // scene's view fit meets it first; with a view of its own, the dataset's trial check does.
+    const hill = defineSystem({ name: 'hill', q: ['q'], p: ['p'], H: 'p^2/2 - q^4/4', sampler: { ranges: { q: [2.5, 3], p: [0, 0.1] } } });
+    expect(() => definePixelTask(hill, pixelOptions)).toThrow(
+      /^system hill: the default scene fits its view to 16 sampled trials, and trial 0, from \[q=\S+, p=\S+\], stopped at t = \S+ \(the state became infinite or NaN\); .*set pixel: false for no pixel task$/,
+    );
+    const drawn = buildSystem({
+      ...hill,
+      hamiltonian: hill.energy,
+      gradient: (x, out) => out.set([-(x[0] ** 3), x[1]]),
+      view: { centre: [0, 0], scale: 0.2 },
+      scene: (x) => [{ kind: 'disc', x: x[0], y: 0, radius: 0.1, shade: 1 }],
+    });
+    await expect(
+      generatePixelDataset(definePixelTask(drawn, pixelOptions), { out: join(root, 'hill-pixels'), seed: 0, quiet: true }),
+    ).rejects.toThrow(/^pixel-hill: trial 0 of the dataset, from \[q=\S+, p=\S+\]: its state is not finite from frame \d+;/);
+    // the built-in tasks' trials pass the same check (their drift stays below 3e-11)
+    await expect(
+      generatePixelDataset(definePixelTask(henonHeiles(), pixelOptions), { out: join(root, 'hh-pixels'), seed: 0, quiet: true }),
+    ).resolves.toBeTruthy();
   });
 
   it('a minority of failed true rollouts is reported, left out of the means, with its reason', () => {

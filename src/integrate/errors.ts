@@ -16,6 +16,13 @@ export class IntegrationError extends Error {
   }
 }
 
+/** Why an integration stopped, in words for a user's message. */
+export const FAILURE_WORDS: Record<IntegrationFailure, string> = {
+  'step-too-small': 'the step size collapsed: a singularity',
+  'non-finite': 'the state became infinite or NaN',
+  'step-limit': 'it needed more steps than allowed',
+};
+
 /** Index of the first non-finite component, or -1. */
 export function firstNonFiniteIndex(x: ArrayLike<number>): number {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;

@@ -9,6 +9,8 @@
 // drawn by its own scene, or by the default scene (src/systems/default-scene.ts) in a view fitted to
 // where 16 sampled trajectories go. Defaults: 200 trials of 103 frames of 28 x 28, 0.1 time units apart.
 import { FIXED_STEP_INTEGRATORS } from '../integrate/index.ts';
+import { FAILURE_WORDS, IntegrationError } from '../integrate/errors.ts';
+import { formatState } from '../systems/check.ts';
 import { buildSystem, type System } from '../systems/system.ts';
 import { defaultLayout, defaultScene, fitView, layoutProblem, type SceneLayout } from '../systems/default-scene.ts';
 import { UserError } from '../util/errors.ts';
@@ -55,8 +57,17 @@ function withDefaultScene(system: System, layout: SceneLayout, data: Pick<PixelD
   const rng = new Rng(0).fork('view');
   const steps = data.frames * data.substeps;
   const states: Float64Array[] = [];
-  for (let i = 0; i < VIEW_TRIALS; i++)
-    states.push(FIXED_STEP_INTEGRATORS.rk4.integrateFixed(system.field, system.sampleInitial(rng), 0, data.frameDt / data.substeps, steps));
+  for (let i = 0; i < VIEW_TRIALS; i++) {
+    const x0 = system.sampleInitial(rng);
+    try {
+      states.push(FIXED_STEP_INTEGRATORS.rk4.integrateFixed(system.field, x0, 0, data.frameDt / data.substeps, steps));
+    } catch (e) {
+      if (!(e instanceof IntegrationError)) throw e;
+      throw new UserError(
+        `system ${system.name}: the default scene fits its view to ${VIEW_TRIALS} sampled trials, and trial ${i}, from ${formatState(x0, system.stateLabels)}, stopped at t = ${e.t.toPrecision(4)} (${FAILURE_WORDS[e.reason]}); keep the sampler's states away from singularities, give the system a view and scene of its own, or set pixel: false for no pixel task`,
+      );
+    }
+  }
   const all = new Float64Array(states.reduce((n, s) => n + s.length, 0));
   states.reduce((at, s) => (all.set(s, at), at + s.length), 0);
   const view = system.view ?? fitView(layout, system.dof, all);
