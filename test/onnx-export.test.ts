@@ -112,7 +112,14 @@ describe('hnn export', () => {
     mkdirSync(join(dir, 'empty'));
     const a = hnn(['export', '--model', join(dir, 'empty'), '--out', join(dir, 'x')]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/^hnn: error: no model found at .*empty \(model.json missing\); give --model the model\/ folder of a run\n$/);
+    expect(a.stderr).toMatch(
+      /^hnn: error: no model found at .*empty \(neither model.json nor model\/model.json\); give --model a run's folder or its model\/ folder\n$/,
+    );
+    // a run's folder is taken for its model/ folder: the same files, and export.json names the model folder
+    const run = runExport({ modelDir: join(dir, 'hnn'), out: join(dir, 'from-run') });
+    for (const f of ['field.onnx', 'hamiltonian.onnx'])
+      expect(readFileSync(join(run.dir, f)).equals(readFileSync(join(dir, 'hnn', 'onnx', f)))).toBe(true);
+    expect(JSON.parse(readFileSync(join(run.dir, 'export.json'), 'utf8')).model).toBe(join(dir, 'hnn', 'model'));
     mkdirSync(join(dir, 'mine'));
     writeFileSync(join(dir, 'mine', 'notes.txt'), 'keep');
     const b = hnn(['export', '--model', join(dir, 'hnn', 'model'), '--out', join(dir, 'mine')]);

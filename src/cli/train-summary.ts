@@ -51,7 +51,7 @@ export function summariseImportedState(m: ImportedStateMetrics, out: string): st
       ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`
       : '  learned H drift n/a (no learned H)',
     m.energyMse
-      ? `  energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci)} (the dataset's energy expression)`
+      ? `  energy MSE (the dataset's energy expression) ${withSpread(m.energyMse.mean, m.energyMse.ci)}`
       : '  energy MSE n/a (no --energy given at import)',
     `  wrote ${out}/metrics.json, ${out}/model/, ${out}/log.jsonl, ${out}/plots/`,
   ].join('\n');

@@ -18,21 +18,29 @@ export interface ExportResult {
   files: Array<Omit<ExportedGraph, 'bytes'> & { bytes: number }>;
 }
 
-/** The graphs of the model saved in `modelDir` (its format says whether it is a state or a pixel model). */
-export function exportGraphs(modelDir: string): { format: string; graphs: ExportedGraph[] } {
+/** A model's folder: `dir` itself, or the model/ folder of the run `dir` (as `hnn train` writes it). */
+function modelFolderOf(dir: string): string {
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  if (existsSync(join(dir, 'model', 'model.json'))) return join(dir, 'model');
+  throw new UserError(
+    `no model found at ${dir} (neither model.json nor model/model.json); give --model a run's folder or its model/ folder`,
+  );
+}
+
+/** The graphs of the model saved in `given` (its format says whether it is a state or a pixel model). */
+export function exportGraphs(given: string): { format: string; graphs: ExportedGraph[]; modelDir: string } {
+  const modelDir = modelFolderOf(given);
   const jsonPath = join(modelDir, 'model.json');
-  if (!existsSync(jsonPath))
-    throw new UserError(`no model found at ${modelDir} (model.json missing); give --model the model/ folder of a run`);
   const format = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { format?: string }).format;
   if (format === STATE_MODEL_FORMAT) {
     const art = loadArtifacts<DynamicsSpec>(modelDir, STATE_MODEL_FORMAT);
     checkDissipationForm(art.topology, modelDir);
-    return { format, graphs: dynamicsGraphs(art.topology, art.weights) };
+    return { format, graphs: dynamicsGraphs(art.topology, art.weights), modelDir };
   }
   if (format === PIXEL_MODEL_FORMAT) {
     const art = loadArtifacts<PixelTopology>(modelDir, PIXEL_MODEL_FORMAT);
     checkDissipationForm(art.topology, modelDir);
-    return { format, graphs: pixelGraphs(art.topology, pixelInputSize(art.topology), art.weights) };
+    return { format, graphs: pixelGraphs(art.topology, pixelInputSize(art.topology), art.weights), modelDir };
   }
   throw new UserError(
     `${jsonPath} holds a "${String(format)}" model, not a state or pixel model of hnn-ts; give --model a run's model/ folder`,
@@ -41,8 +49,7 @@ export function exportGraphs(modelDir: string): { format: string; graphs: Export
 
 /** Writes every graph of the model into `out` (published whole: a killed export leaves no half folder). */
 export function runExport(o: { modelDir: string; out: string; force?: boolean }): ExportResult {
-  const modelDir = resolve(o.modelDir);
-  const { format, graphs } = exportGraphs(modelDir);
+  const { format, graphs, modelDir } = exportGraphs(resolve(o.modelDir));
   const claim = claimOutput(o.out, 'export', 'hnn export');
   const partial = partialPathFor(claim.dir);
   try {
