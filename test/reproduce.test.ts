@@ -161,6 +161,16 @@ describe('reproduce table', () => {
     expect(grid).not.toContain('no figure');
   });
 
+  it("titles a table the HNN paper's only when one of its tasks has the paper's figures", () => {
+    const o = { tasks: [], seeds: 3, backend: 'auto' } as unknown as ReproduceOptions;
+    const r = { models: ['baseline', 'hnn'] as ModelKind[], seconds: 60, reused: 0, planned: 6, latentDecay: null };
+    const title = (names: string[]) => tableNote(o, names.map(getTask), r).split('\n')[0];
+    expect(title(['spring', 'damped-pendulum'])).toBe("# HNN reproduction: ours beside the paper's Table 1");
+    expect(title(['damped-pendulum', 'damped-spring'])).toBe(
+      '# HNN and baseline on damped-pendulum, damped-spring (the paper has no figures for these tasks: its columns read n/a)',
+    );
+  });
+
   it('marks tasks the paper does not have', () => {
     const row = tableRow('damped-pendulum', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] });
     expect(row.cells.hnn!.energyMse.paper).toBeNull();

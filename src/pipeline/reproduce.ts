@@ -169,7 +169,9 @@ export function tableNote(
   return [
     dissipative
       ? `# Dissipative HNN: ${r.models.map((k) => LABELS[k]).join(', ')} on damped, measured and conservative data, beside the D-HNN paper's figures`
-      : `# HNN reproduction: ours beside the paper's Table 1`,
+      : tasks.some((t) => t.published)
+        ? `# HNN reproduction: ours beside the paper's Table 1`
+        : `# HNN and baseline on ${tasks.map((t) => t.name).join(', ')} (the paper has no figures for these tasks: its columns read n/a)`,
     ``,
     `${modeSentence(o, tasks)}; seeds 0..${o.seeds - 1}; ${formatSeconds(r.seconds)} wall time${reusedNote}.`,
     ...(dissipative
