@@ -173,4 +173,25 @@ describe('state training', () => {
     }
     expect(energy.hnn * 5).toBeLessThan(energy.baseline);
   });
+
+  it('reports the rows of each batch: a batch size not smaller than the data trains on all of it, as no batch size does', async () => {
+    const data = toStateData(buildStateDataset('spring', 0));
+    const base = { kind: 'hnn' as const, seed: 0, steps: 3, weightDecay: 1e-4, lr: 1e-3, hidden: [16], logEvery: 3 };
+    const train = async (cfg: Partial<Parameters<typeof trainStateModel>[0]>) => {
+      const r = await trainStateModel({ ...base, batchSize: null, ...cfg }, data, { quiet: true });
+      const out = { rows: r.batchRows, weights: r.model.read() };
+      r.model.dispose();
+      return out;
+    };
+    const full = await train({});
+    const over = await train({ batchSize: 100_000 });
+    expect(full.rows).toBe(data.train.rows);
+    expect(over.rows).toBe(data.train.rows);
+    expect(Object.keys(over.weights)).toEqual(Object.keys(full.weights));
+    for (const k of Object.keys(full.weights))
+      expect(Buffer.from(over.weights[k].values.buffer).equals(Buffer.from(full.weights[k].values.buffer))).toBe(true);
+    expect((await train({ batchSize: 100 })).rows).toBe(100);
+    // windows of the trajectory loss: 25 trajectories of 30 states, K = 3 -> 25 x 27 starts
+    expect((await train({ batchSize: 100_000, rolloutSteps: 3, rolloutIntegrator: 'leapfrog' })).rows).toBe(25 * 27);
+  });
 });

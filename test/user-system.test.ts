@@ -346,6 +346,8 @@ describe('system files and the default scene', () => {
       '0.002',
       '--hidden',
       '32,32',
+      '--batch-size',
+      '100000',
       '--out',
       out,
       '--backend',
@@ -353,9 +355,15 @@ describe('system files and the default scene', () => {
       '--quiet',
     ]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/henon-heiles hnn .*\n.*\n.*\n {2}energy MSE/);
+    // a batch size above the data's rows: every step used all of them, and the run says so
+    const all =
+      /henon-heiles hnn .*\n {2}batch: all (\d+) training rows every step \(the batch size 100000 is not smaller than the data\)\n.*\n.*\n {2}energy MSE/.exec(
+        ok.stdout,
+      );
+    expect(all, ok.stdout).not.toBeNull();
     const metrics = JSON.parse((await import('node:fs')).readFileSync(join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.protocol).toMatchObject({ lr: 0.002, hidden: [32, 32], steps: 20 });
+    expect(metrics.protocol).toMatchObject({ lr: 0.002, hidden: [32, 32], steps: 20, batchSize: 100000 });
+    expect(metrics.training.batchRows).toBe(Number(all![1]));
     expect(metrics.evaluation).toMatchObject({ mode: 'quick', count: 2 });
 
     const [, pixel] = await loadSystemFile(file);

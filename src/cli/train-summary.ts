@@ -13,11 +13,21 @@ function lastTestLosses(m: StateMetrics): string[] {
   return [`  test loss, mean of the last 5 evaluations (every ${h.every} updates; the D-HNN paper's statistic): ${mean.toExponential(3)}`];
 }
 
+/** A line when the asked batch size was not smaller than the data, so every step used all of it. */
+function fullBatchNote(m: StateMetrics): string[] {
+  const asked = m.protocol.batchSize;
+  const rows = m.training?.batchRows;
+  if (typeof asked !== 'number' || rows === undefined || rows >= asked) return [];
+  const what = m.protocol.rolloutSteps ? 'training windows' : 'training rows';
+  return [`  batch: all ${rows} ${what} every step (the batch size ${asked} is not smaller than the data)`];
+}
+
 export function summariseState(m: StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
   console.log(
     [
       `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
+      ...fullBatchNote(m),
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
       ...lastTestLosses(m),

@@ -17,8 +17,11 @@ export interface RunMetricsBase<Task extends string> {
   steps: number;
   updates: number;
   backend: string;
-  /** What trained: the engine's description and ONNX Runtime's intra-op threads (null on tfjs); absent in older runs */
-  training?: { engine: string; threads: number | null; dissipationGate?: DissipationGate };
+  /**
+   * What trained: the engine's description, ONNX Runtime's intra-op threads (null on tfjs) and, for
+   * state runs, the rows (or windows) in each step's batch; absent in older runs
+   */
+  training?: { engine: string; threads: number | null; batchRows?: number; dissipationGate?: DissipationGate };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */

@@ -318,6 +318,7 @@ function stateMetricsOf(
     training: {
       engine: trained.engine,
       threads: trained.threads,
+      batchRows: trained.batchRows,
       ...(trained.dissipationGate ? { dissipationGate: trained.dissipationGate } : {}),
     },
     protocol,

@@ -77,6 +77,11 @@ export interface StateTrainResult extends LoopResult {
   engine: string;
   /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
   threads: number | null;
+  /**
+   * Rows (or, with rolloutSteps, windows) in each step's batch: batchSize, or all of them when
+   * batchSize is unset or not smaller (the reference's randperm(n)[:batch] takes all n then too).
+   */
+  batchRows: number;
   /** D-HNN, relaxed schedule: what the probe found and did (./dissipation-phases.ts). */
   dissipationGate?: DissipationGate;
 }
@@ -133,6 +138,7 @@ class StateSession {
   private constructor(
     readonly model: DynamicsModel,
     readonly engine: StepEngine,
+    readonly batchRows: number,
     private readonly nextBatch: () => Float32Array[],
     private readonly test: { x: tf.Tensor2D; dx: tf.Tensor2D },
     private readonly loop: { updates: number; logEvery: number; label: string; quiet?: boolean },
@@ -150,7 +156,7 @@ class StateSession {
       dx: tf.tensor2d(Float32Array.from(data.test.dx), [data.test.rows, data.dim]),
     };
     const loop = { updates: cfg.steps + 1, logEvery: cfg.logEvery ?? 200, label, quiet };
-    return new StateSession(model, engine, nextBatch, test, loop);
+    return new StateSession(model, engine, batches.rows, nextBatch, test, loop);
   }
 
   /** Trains updates [done, to), logging `step` records (under another event name when given); leaves the model synced. */
@@ -237,6 +243,7 @@ function finish(session: StateSession, loop: LoopResult, gate: DissipationGate |
     model: session.model,
     engine: engine.description,
     threads: engine.threads,
+    batchRows: session.batchRows,
     ...(gate ? { dissipationGate: gate } : {}),
   };
 }
@@ -250,7 +257,7 @@ function stateBatches(
   model: DynamicsModel,
   cfg: ParsedTrainConfig,
   data: StateData,
-): { def: StepDefinition; next: (rng: Rng) => Float32Array[] } {
+): { def: StepDefinition; rows: number; next: (rng: Rng) => Float32Array[] } {
   const variables = stateVariables(model, cfg);
   const pick = (n: number, rng: Rng) => (cfg.batchSize === null || cfg.batchSize >= n ? null : rng.sample(n, cfg.batchSize));
   if (cfg.rolloutSteps === undefined) {
@@ -259,6 +266,7 @@ function stateBatches(
     const def = stateStepDefinition(model.spec, variables, rows, data.dim);
     return {
       def,
+      rows,
       next: (rng) => {
         const chosen = pick(data.train.rows, rng);
         if (chosen) b.fill(chosen);
@@ -275,6 +283,7 @@ function stateBatches(
   if (count === starts.length) w.fill(starts);
   return {
     def,
+    rows: count,
     next: (rng) => {
       const chosen = pick(starts.length, rng);
       if (chosen) w.fill(Array.from(chosen, (i) => starts[i]));
