@@ -28,7 +28,7 @@ import { runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { fitTrainMap } from '../src/eval/pixel-evaluation.ts';
 import { loadPixelDataset } from '../datasets/pixel-load.ts';
 import { rolloutScoring, rolloutTrial, trialTruth } from '../src/eval/pixel-trials.ts';
-import { findPixelModels, runRollout } from '../src/pipeline/rollout.ts';
+import { findPixelModels, pixelModelFolder, runRollout } from '../src/pipeline/rollout.ts';
 import { Rng } from '../src/util/rng.ts';
 import { packageRoot } from '../src/util/package-root.ts';
 import { LatentRolloutHelper, rolloutLatents } from '../src/eval/latent-pool.ts';
@@ -324,6 +324,15 @@ describe('runRollout', () => {
     expect(findPixelModels(join(dir, 'baseline', 'model'))).toEqual({ baseline: join(dir, 'baseline', 'model') });
     expect(() => findPixelModels(ds)).toThrow(/no pixel model in/);
     expect(() => findPixelModels(join(dir, 'missing'))).toThrow(/model folder not found/);
+  });
+
+  it('takes --hnn / --baseline DIR as a run folder or its model/ folder', () => {
+    expect(pixelModelFolder(join(dir, 'hnn'))).toBe(join(dir, 'hnn', 'model'));
+    expect(pixelModelFolder(join(dir, 'hnn', 'model'))).toBe(join(dir, 'hnn', 'model'));
+    expect(() => pixelModelFolder(ds)).toThrow(
+      /^no pixel model at .* \(neither model.json nor model\/model.json\); pass a run's folder or its model\/ folder$/,
+    );
+    expect(() => pixelModelFolder(join(dir, 'missing'))).toThrow(/model folder not found/);
   });
 
   it('refuses bad input with a message naming the fix', async () => {

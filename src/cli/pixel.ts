@@ -8,7 +8,7 @@ import { dissipationLines } from '../eval/dissipation.ts';
 import { withSpread } from '../eval/stats.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
-import { checkRolloutRequest, findPixelModels, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
+import { checkRolloutRequest, findPixelModels, pixelModelFolder, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelTask } from '../tasks/task.ts';
 import type { ImportedPixelMetrics } from '../pipeline/import-metrics.ts';
@@ -120,7 +120,7 @@ export async function runRolloutCommand(o: RolloutCommandOptions): Promise<void>
   checkRolloutRequest({ frames: o.frames, integrator: o.integrator, out: resolve(o.out), force: o.force });
   // --model names one trained model; the other kinds are taken from --hnn / --baseline / --dhnn
   const dirs: ModelDirs = {};
-  for (const k of MODEL_KINDS) if (o[k]) dirs[k] = resolve(o[k]);
+  for (const k of MODEL_KINDS) if (o[k]) dirs[k] = pixelModelFolder(resolve(o[k]));
   if (o.model) {
     // a model folder, an experiment folder, or a run folder holding several models
     const found = findPixelModels(resolve(o.model));

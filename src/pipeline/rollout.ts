@@ -67,6 +67,21 @@ export function findPixelModels(dir: string): ModelDirs {
   return out;
 }
 
+/**
+ * The model folder of one pixel model given as a model folder or as the run folder holding it in
+ * model/ (what `hnn train` writes); refused when neither holds a pixel model.
+ */
+export function pixelModelFolder(dir: string): string {
+  if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task <pixel task>\``);
+  for (const d of [dir, join(dir, 'model')]) if (pixelModelKind(d)) return d;
+  const json = [dir, join(dir, 'model')].map((d) => join(d, 'model.json')).find((f) => existsSync(f));
+  throw new UserError(
+    json
+      ? `${json} is not a pixel model; pass a model trained with \`hnn train --task <pixel task>\``
+      : `no pixel model at ${dir} (neither model.json nor model/model.json); pass a run's folder or its model/ folder`,
+  );
+}
+
 const FFMPEG_HINT = 'install ffmpeg to get the MP4 too (Debian/Ubuntu: `apt-get install -y ffmpeg`; macOS: `brew install ffmpeg`)';
 
 /** Checks a rollout request before any work: frame count and its memory, integrator, where the video goes. */
