@@ -1,6 +1,6 @@
 // Your own system, end to end, through the package entry point only: a quartic oscillator
 // H = q^4/4 + p^2/2, a state dataset, an HNN and a baseline, their rollouts and energy MSE.
-// Run it after `npm install hnn-ts`: npx tsc (or tsx) quartic-oscillator.ts && node quartic-oscillator.js
+// Run it in a project that has hnn-ts installed (docs/LIBRARY.md, "Installing"): npx tsc -p . && node quartic-oscillator.js
 import {
   buildStateDataset,
   defineStateTask,

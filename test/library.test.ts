@@ -2,8 +2,8 @@
 // then compile and run examples/quartic-oscillator.ts, which imports `hnn-ts` by name (its own
 // system, a dataset, an HNN and a baseline, energy MSE), against the package's declarations.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,8 +39,12 @@ describe('the packed library', () => {
       const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
       const app = join(dir, 'app');
       execFileSync('mkdir', [app]);
-      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hnn-user', private: true, type: 'module' }));
-      execFileSync(npm, ['install', join(dir, tarball), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe' });
+      // a user's project as docs/LIBRARY.md sets it up: onnxruntime-node's CUDA download denied in its
+      // own package.json, and none of this repository's npm settings (its .npmrc's skip) inherited
+      const user = { name: 'hnn-user', private: true, type: 'module', allowScripts: { 'onnxruntime-node': false } };
+      writeFileSync(join(app, 'package.json'), JSON.stringify(user));
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/onnxruntime/i.test(k)));
+      execFileSync(npm, ['install', join(dir, tarball), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe', env });
       // the examples and their tsconfig come from the installed package (examples/ ships in it)
       const shipped = join(app, 'node_modules', 'hnn-ts', 'examples');
       for (const f of ['quartic-oscillator.ts', 'henon-heiles.ts', 'tsconfig.json']) copyFileSync(join(shipped, f), join(app, f));
@@ -73,12 +77,17 @@ describe('the packed library', () => {
       );
       expect(tasks).toMatch(/henon-heiles +state/);
       expect(tasks).toMatch(/pixel-henon-heiles +pixel/);
-      // hnn init writes a starter that compiles with its own tsconfig and runs
-      const hnnBin = join(app, 'node_modules', 'hnn-ts', 'bin', 'hnn.js');
-      execFileSync(process.execPath, [hnnBin, 'init', 'starter'], { cwd: app, encoding: 'utf8' });
+      // hnn init writes a starter whose own `npm install && npm run train` works: hnn-ts is linked
+      // from the package the command ran from (it is not on the npm registry), its prepare script
+      // skipped without a warning, and the starter compiles and runs with its own dev dependencies
+      const installed = join(app, 'node_modules', 'hnn-ts');
+      execFileSync(process.execPath, [join(installed, 'bin', 'hnn.js'), 'init', 'starter'], { cwd: app, encoding: 'utf8' });
       const starter = join(app, 'starter');
-      compile(starter);
-      const trained = execFileSync(process.execPath, ['train.js'], {
+      const install = spawnSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: starter, encoding: 'utf8', env });
+      expect(install.status, install.stderr).toBe(0);
+      expect(install.stderr).not.toMatch(/install-scripts|allow-scripts/);
+      expect(realpathSync(join(starter, 'node_modules', 'hnn-ts'))).toBe(realpathSync(installed));
+      const trained = execFileSync(npm, ['run', 'train'], {
         cwd: starter,
         env: { ...process.env, STEPS: '20', BACKEND: 'wasm' },
         encoding: 'utf8',

@@ -4,7 +4,8 @@
 //   train.ts       a script that loads it, trains an HNN and a baseline, prints their metrics and
 //                  plots the energy along the first test rollout (energy.png);
 //   tsconfig.json  the compiler settings the script needs (examples/tsconfig.json);
-//   package.json   "type": "module", hnn-ts, and `npm run train` (tsc, then node);
+//   package.json   "type": "module", hnn-ts as `file:` the package this command runs from (hnn-ts is
+//                  not on the npm registry: a version range would not install), and `npm run train`;
 //   README.md      what to run.
 // An existing file is never overwritten: a folder that is not empty is refused.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../util/errors.ts';
 import { makeDir, writeFileAtomic } from '../util/files.ts';
-import { packageFile } from '../util/package-root.ts';
+import { packageFile, packageRoot } from '../util/package-root.ts';
 
 const TRAIN_TS = `// Trains an HNN and a baseline on the state task of system.yaml and plots their energy along the
 // first test rollout. Run: npm run train (STEPS=100 npm run train for a short try).
@@ -40,7 +41,8 @@ console.log('wrote energy.png');
 const README = (name: string) => `# ${name}: your own system for hnn-ts
 
 - \`system.yaml\`: the system (H as an expression in q and p, a sampler, dataset and training settings).
-- \`npm install\` then \`npm run train\`: compiles \`train.ts\` and runs it (an HNN and a baseline,
+- \`npm install\` links hnn-ts from the package \`hnn init\` ran from (\`file:\` in package.json; hnn-ts
+  is not on the npm registry), then \`npm run train\`: compiles \`train.ts\` and runs it (an HNN and a baseline,
   their metrics, \`energy.png\`). \`STEPS=100 npm run train\` is a short try.
 - The command line takes the same file: \`npx hnn train --system system.yaml --model hnn\`,
   \`npx hnn generate pixel-<name> --system system.yaml --out data\` (frames from the default scene).
@@ -53,7 +55,6 @@ export function initProject(dir: string): string[] {
   const out = resolve(dir);
   if (existsSync(out) && readdirSync(out).length > 0) throw new UserError(`${out} is not empty; choose a new or empty folder for hnn init`);
   makeDir(out);
-  const version = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
   const files: Record<string, string> = {
     'system.yaml': readFileSync(packageFile('examples/henon-heiles.yaml'), 'utf8'),
     'tsconfig.json': readFileSync(packageFile('examples/tsconfig.json'), 'utf8'),
@@ -66,8 +67,11 @@ export function initProject(dir: string): string[] {
         private: true,
         type: 'module',
         scripts: { train: 'tsc -p . && node train.js' },
-        dependencies: { 'hnn-ts': `^${version}` },
+        dependencies: { 'hnn-ts': `file:${packageRoot()}` },
         devDependencies: { typescript: '^5.9.0', '@types/node': '^20.0.0' },
+        // the linked hnn-ts is built where it lives (this command ran from its build): its prepare
+        // script, which rebuilds it, need not run (npm 11 would run it and warn, npm 12 skip it)
+        allowScripts: { [`file:${packageRoot()}`]: false },
       },
       null,
       2,
