@@ -19,6 +19,7 @@ import { loadPixelModel } from '../models/storage.ts';
 import { CHECKPOINT_FILE, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { pixelProtocolMismatch, runPixelEvaluation } from '../src/pipeline/pixel-metrics.ts';
 import { JsonlLog } from '../src/train/log.ts';
+import { WindowBatcher } from '../src/train/pixel-batches.ts';
 
 const SIZE = 8;
 let dir: string;
@@ -178,6 +179,17 @@ describe('runPixelExperiment', () => {
     await expect(runPixelExperiment({ ...base, outDir: join(dir, 'four'), dataDir: join(dir, 'missing') })).rejects.toThrow(
       /dataset folder not found/,
     );
+  });
+});
+
+describe('pixel windows', () => {
+  it('a window loss longer than the trials is refused with the frames it needs and has, and the two fixes', () => {
+    // trials of 5 frames hold 2 samples each: a 3-step window needs more than 6 frames
+    const split = { x: new Float32Array(4 * 8), next: new Float32Array(4 * 8), rows: 4 };
+    expect(() => new WindowBatcher(split, 2, 3, 1, 8)).toThrow(
+      /^the 3-step window loss \(--rollout-steps 3\) needs trials of more than 6 frames, and these have 5; pass a smaller --rollout-steps or generate longer trials \(--frames\)$/,
+    );
+    expect(new WindowBatcher(split, 2, 1, 1, 8).starts).toEqual(Int32Array.of(0, 1, 2, 3));
   });
 });
 

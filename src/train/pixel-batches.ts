@@ -38,7 +38,9 @@ export class WindowBatcher {
       this.starts = Int32Array.from({ length: split.rows }, (_, i) => i);
     } else {
       if (perTrial - K < 1)
-        throw new UserError(`--rollout-steps ${K} needs trials of more than ${K + 3} frames; use fewer steps or longer trials`);
+        throw new UserError(
+          `the ${K}-step window loss (--rollout-steps ${K}) needs trials of more than ${K + 3} frames, and these have ${perTrial + 3}; pass a smaller --rollout-steps or generate longer trials (--frames)`,
+        );
       const perWindow = perTrial - K + 1;
       const trials = split.rows / perTrial;
       this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
