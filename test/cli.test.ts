@@ -141,7 +141,11 @@ describe('hnn CLI', () => {
     );
     expectUserError(
       hnn('train', '--task', 'spring', '--hnn-weight', '1', '--data', spring, '--out', join(dir, 'o0')),
-      /--hnn-weight apply to pixel tasks only, not spring/,
+      /--hnn-weight applies to pixel tasks only, not spring; drop it/,
+    );
+    expectUserError(
+      hnn('train', '--task', 'spring', '--hnn-weight', '1', '--resume', '--data', spring, '--out', join(dir, 'o0')),
+      /--resume, --hnn-weight apply to pixel tasks only, not spring; drop them/,
     );
   });
 

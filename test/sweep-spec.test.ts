@@ -88,7 +88,7 @@ describe('sweep specs', () => {
     const base = { tasks: ['spring'], models: ['hnn'] };
     const refuse = (train: unknown, pattern: RegExp) => expect(() => expand({ ...base, train })).toThrow(pattern);
     refuse({ steps: 0 }, /--steps must be a positive integer, got "0"/);
-    refuse({ context: 3 }, /--context apply to pixel tasks only, not spring/);
+    refuse({ context: 3 }, /--context applies to pixel tasks only, not spring; drop it/);
     refuse(
       { 'latent-step': 'euler' },
       /--latent-step chooses the integrator of the trajectory loss of a state task; give --rollout-steps K too/,

@@ -83,7 +83,9 @@ export function checkTrainFlags(o: Omit<TrainFlags, 'task'> & { task: string | T
   const given = PIXEL_TRAIN_FLAGS.filter((k) => o[k] !== undefined);
   if (given.length) {
     const flags = given.map((k) => `--${kebabCase(k)}`);
-    throw new UserError(`${flags.join(', ')} apply to pixel tasks only, not ${task.name}`);
+    throw new UserError(
+      `${flags.join(', ')} ${flags.length > 1 ? 'apply' : 'applies'} to pixel tasks only, not ${task.name}; drop ${flags.length > 1 ? 'them' : 'it'}`,
+    );
   }
   if (o.latentStep !== undefined && o.rolloutSteps === undefined)
     throw new UserError(
