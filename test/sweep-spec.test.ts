@@ -12,7 +12,7 @@ import { checkStore, confined } from '../src/pipeline/sweep/execute.ts';
 import { checkPayload, payloadOf } from '../src/pipeline/sweep/payload.ts';
 import { planRun, runId, trainArgv } from '../src/pipeline/sweep/plan.ts';
 import { parseQueueUrl, redact, scrub } from '../src/pipeline/sweep/connection.ts';
-import { sweepResults, resultsMarkdown, stat, type RunRecord } from '../src/pipeline/sweep/results.ts';
+import { optionCell, sweepResults, resultsMarkdown, stat, type RunRecord } from '../src/pipeline/sweep/results.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const expand = (raw: unknown, o = {}) => expandSpec(parseSpec(raw), validateRun, o);
@@ -103,6 +103,19 @@ describe('sweep specs', () => {
     expect(() => expand({ ...base, metric: 'speed' })).toThrow(/metric: "speed" is not a metric/);
     expect(() => expand({ ...base, train: { steps: { int: [1, 5] } } })).toThrow(/needs "search: random"/);
     expect(() => parseSpec({ ...base, surprise: 1 })).toThrow(/Unrecognized key/);
+    // a list-valued option given as a YAML list of lists: what an option takes, not zod's "Invalid input"
+    expect(() => parseSpec({ ...base, train: { hidden: [[32], [64, 64]] } })).toThrow(
+      /^the sweep spec: train\.hidden: an option takes a value .* e\.g\. hidden: \["32", "64,64"\]; see docs\/SWEEPS\.md for the format$/,
+    );
+    expect(expand({ ...base, train: { hidden: ['32', '64,64'] } }).runs).toHaveLength(2);
+  });
+
+  it('shows a drawn number to 4 significant digits in the tables, whole in results.json', () => {
+    expect(optionCell('0.0034602999004438627')).toBe('0.00346');
+    expect(optionCell(0.0055663302488834585)).toBe('0.005566');
+    expect(optionCell(1.2345678e-7)).toBe('1.235e-7');
+    for (const v of ['1e-5', '64,64', 'leapfrog', 200, true]) expect(optionCell(v)).toBe(String(v));
+    expect(optionCell(undefined)).toBe('-');
   });
 });
 

@@ -8,7 +8,7 @@ import { makeDir, writeFileAtomic, writeJsonAtomic } from '../../util/files.ts';
 import { claimOutput, markOutput, partialPathFor, publishFolder } from '../../util/output.ts';
 import { packageVersions } from '../../util/versions.ts';
 import { writeSweepPlots, type PlotFile } from './plots.ts';
-import { formatValue, optionColumns, resultsMarkdown, shownMetrics, type SweepResults } from './results.ts';
+import { formatValue, optionCell, optionColumns, resultsMarkdown, shownMetrics, type SweepResults } from './results.ts';
 
 export interface ReportFiles {
   dir: string;
@@ -32,7 +32,7 @@ export function reportPage(res: SweepResults, plots: PlotFile[]): string {
       String(i + 1),
       g.task,
       g.model,
-      ...opts.map((k) => String(g.options[k] ?? '-')),
+      ...opts.map((k) => optionCell(g.options[k])),
       `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`,
     ];
     const metricCells = metrics.map((m) => `<td${m.key === res.metric ? ' class="ranked"' : ''}>${esc(cell(g.metrics[m.key]))}</td>`);

@@ -117,6 +117,14 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
   };
 }
 
+/** An option's value in a table: a number with more than 4 significant digits (a drawn one) to 4, else as given; results.json keeps it whole. */
+export function optionCell(v: unknown): string {
+  if (v === undefined || v === null) return '-';
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(v) ? Number(v) : NaN;
+  const short = Number(n.toPrecision(4));
+  return Number.isFinite(n) && short !== n ? String(short) : String(v);
+}
+
 export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3);
@@ -149,7 +157,7 @@ export function resultsMarkdown(res: SweepResults): string {
       String(i + 1),
       g.task,
       g.model,
-      ...opts.map((k) => String(g.options[k] ?? '-')),
+      ...opts.map((k) => optionCell(g.options[k])),
       seeds,
       ...metrics.map((m) => cell(g.metrics[m.key])),
     ];

@@ -82,7 +82,13 @@ export function parseSpec(raw: unknown, where = 'the sweep spec'): SweepSpec {
   const r = specSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new UserError(`${where}: ${issue.path.join('.') || '(top level)'}: ${issue.message}; see docs/SWEEPS.md for the format`);
+    const [section] = issue.path;
+    // an option's value failed every form of `dimension`: zod says only "Invalid input"
+    const message =
+      issue.code === 'invalid_union' && (section === 'train' || section === 'data') && issue.path.length === 2
+        ? 'an option takes a value (text, a number, true or false), a list of values, or {uniform | log-uniform | int: [a, b]}; a list-valued option is written as its command-line text, e.g. hidden: ["32", "64,64"]'
+        : issue.message;
+    throw new UserError(`${where}: ${issue.path.join('.') || '(top level)'}: ${message}; see docs/SWEEPS.md for the format`);
   }
   return r.data;
 }
