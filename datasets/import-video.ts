@@ -66,7 +66,8 @@ interface Checked {
 function checkOptions(o: VideoImportOptions): Checked {
   const size = o.size ?? 28;
   const int = (name: string, v: number, min: number, max = Infinity) => {
-    if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new UserError(`${name} must be an integer ${max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`}, got ${v}`);
   };
   int('--size', size, 4, 512);
   int('--every', o.every ?? 1, 1);

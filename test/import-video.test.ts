@@ -149,6 +149,14 @@ describe('bad input: one line naming the fix, nothing written', () => {
       /one sequence of 20 frames.*--trial-frames F/,
     ],
     [
+      'too few frames per trial',
+      (d: string) => (
+        ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=32x32:r=10:d=1', join(d, 'x.mp4')]),
+        [join(d, 'x.mp4'), '--trial-frames', '2']
+      ),
+      /--trial-frames must be an integer >= 4, got 2\n?$/,
+    ],
+    [
       'an empty frame folder',
       (d: string) => (mkdirSync(join(d, 'frames')), [join(d, 'frames')]),
       /holds no \.png \/ \.jpg \/ \.jpeg frames/,
