@@ -3,12 +3,13 @@
 // a session on a thread without that mode is refused (src/engine/ort.ts); and a job whose process
 // is killed ends the command with one line naming its run.
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, hnn } from './helpers/cli.ts';
 import { scratchFolder } from './helpers/scratch.ts';
+import { childReport, sendToChild } from '../src/util/child-errors.ts';
 
 const DIST = join(import.meta.dirname, '..', 'dist', 'src', 'engine');
 
@@ -91,6 +92,17 @@ describe('jobs side by side', () => {
     },
     120_000,
   );
+
+  it("a child that cannot read its job (its channel gone) is ended and reported as stopped, not as the parent's write error", async () => {
+    // the child closes its channel at once and would otherwise wait for a job forever
+    const script = join(root, 'deaf.mjs');
+    writeFileSync(script, 'process.disconnect(); setInterval(() => {}, 1000);');
+    const child = fork(script, [], { stdio: 'ignore' });
+    const report = childReport<never>(child, 'x', (code, signal) => new Error(`ended without a report (${signal ?? code})`));
+    await new Promise((resolve) => child.once('disconnect', resolve));
+    sendToChild(child, { job: 1 });
+    await expect(report).rejects.toThrow(/^ended without a report \(SIGTERM\)$/);
+  });
 
   it('refuses a session on a thread where ONNX Runtime does not flush denormals', () => {
     // the first worker thread makes the process's first session (the mode is set there); the

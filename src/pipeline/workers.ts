@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { childReport } from '../util/child-errors.ts';
+import { childReport, sendToChild } from '../util/child-errors.ts';
 import { StoppedError } from '../util/errors.ts';
 import { packageFile } from '../util/package-root.ts';
 import { JOBS, type JobName } from './jobs.ts';
@@ -38,7 +38,7 @@ function runInProcess<N extends JobName>(entry: string, job: Job<N>): Promise<Re
   // for a sweep's runs, ./sweep/thread.ts).
   const child = fork(entry, [], { serialization: 'advanced', stdio: 'inherit', execArgv: [...process.execArgv, '--single-threaded-gc'] });
   const result = childReport<Result<N>>(child, 'error in a worker', (code, signal) => stoppedJob(job, signal ?? `exit code ${code}`));
-  child.send({ name: job.name, args: job.args, systemFile: job.systemFile });
+  sendToChild(child, { name: job.name, args: job.args, systemFile: job.systemFile });
   return result;
 }
 

@@ -26,6 +26,17 @@ export function sendToParent(message: unknown): Promise<void> {
 }
 
 /**
+ * Sends `child` its one message. A child that dies before reading it (killed, out of memory) makes
+ * the write fail (EPIPE): that is not the child's report, so the child is made sure to end, and its
+ * exit reports the stop (childReport's `unreported`).
+ */
+export function sendToChild(child: ChildProcess, message: Parameters<ChildProcess['send']>[0]): void {
+  child.send(message, (e) => {
+    if (e) child.kill();
+  });
+}
+
+/**
  * The one report `child` sends (`{ ok: true, result }` or `{ ok: false, error }`): resolves with the
  * result, rejects with the child's error as it threw it (`fallback`: errorFromRecord's), or with
  * `unreported(code, signal)` when the child exits without reporting.

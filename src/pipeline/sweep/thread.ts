@@ -8,7 +8,7 @@
 // (docs/SWEEPS.md, "Measured").
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { childReport } from '../../util/child-errors.ts';
+import { childReport, sendToChild } from '../../util/child-errors.ts';
 
 export interface ThreadRun {
   /** the child's process id (the owner recorded in the lock files it takes) */
@@ -22,7 +22,7 @@ export interface ThreadRun {
 export function runInThread(entry: string, argv: string[], log: (line: string) => void): ThreadRun {
   const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [...process.execArgv, '--single-threaded-gc'] });
   for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', log);
-  child.send({ argv });
+  sendToChild(child, { argv });
   let stopped = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const done = childReport<void>(
