@@ -36,10 +36,11 @@ describe('hnn CLI', () => {
   });
 
   it('a training flag that is not a number is refused with the text as typed, and its range by the schema', () => {
-    expect(() => trainOverrides({ lr: 'abc' }, 'state')).toThrow(/^hnn train: --lr must be a number, got "abc"$/);
-    expect(() => trainOverrides({ hidden: '10,x' }, 'state')).toThrow(/^hnn train: --hidden \(entry 1\) must be a number, got "x"$/);
+    expect(() => trainOverrides({ lr: 'abc' }, 'state')).toThrow(/^hnn train: --lr must be a finite number, got "abc"$/);
+    expect(() => trainOverrides({ lr: '1e400' }, 'state')).toThrow(/^hnn train: --lr must be a finite number, got "1e400"$/);
+    expect(() => trainOverrides({ hidden: '10,x' }, 'state')).toThrow(/^hnn train: --hidden \(entry 1\) must be a finite number, got "x"$/);
     expect(() => trainOverrides({ batchSize: ' ' }, 'pixel', 'hnn reproduce')).toThrow(
-      /^hnn reproduce: --batch-size must be a number, got " "$/,
+      /^hnn reproduce: --batch-size must be a finite number, got " "$/,
     );
     expect(() => trainOverrides({ lr: '-1' }, 'state')).toThrow(/^hnn train: --lr must be > 0, got -1$/);
     expect(trainOverrides({ lr: '2e-3', hidden: '32,16' }, 'state')).toEqual({ lr: 0.002, hidden: [32, 16] });

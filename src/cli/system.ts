@@ -59,7 +59,7 @@ const flagName: KeyNamer = (path) =>
 function num(text: string | undefined, flag: string, command: string): number | undefined {
   if (text === undefined) return undefined;
   const value = text.trim() === '' ? NaN : Number(text);
-  if (Number.isNaN(value)) throw new UserError(`${command}: ${flag} must be a number, got "${text}"`);
+  if (!Number.isFinite(value)) throw new UserError(`${command}: ${flag} must be a finite number, got "${text}"`);
   return value;
 }
 
