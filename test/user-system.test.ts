@@ -22,6 +22,7 @@ import { checkGradient } from '../src/systems/check.ts';
 import { buildSystem } from '../src/systems/system.ts';
 import { Rng } from '../src/util/rng.ts';
 import { hnn, expectOneLineError } from './helpers/cli.ts';
+import { fullBatchNote } from '../src/cli/train-summary.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hnn-user-system-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -387,6 +388,11 @@ describe('system files and the default scene', () => {
     await expect(runPixelExperiment({ ...base, resume: true, train: { lr: 1e-3 } })).rejects.toThrow(/made with a different configuration/);
     const resumed = await runPixelExperiment({ ...base, resume: true, train: { lr: 2e-3 } });
     expect(resumed.metrics?.protocol).toMatchObject({ lr: 2e-3 });
+    // 5 trials of 8 frames: 4 train trials of 5 samples, fewer than the protocol's batch of 200
+    expect(resumed.metrics?.training).toMatchObject({ batchRows: 20 });
+    expect(fullBatchNote(resumed.metrics!)).toEqual([
+      '  batch: all 20 training rows every step (the batch size 200 is not smaller than the data)',
+    ]);
     // the browser page cannot replay a user's system yet: hnn web says so instead of writing a page that fails
     expectOneLineError(
       hnn(['web', '--system', file, '--model', run, '--out', join(root, 'site')]),

@@ -13,8 +13,8 @@ function lastTestLosses(m: StateMetrics): string[] {
   return [`  test loss, mean of the last 5 evaluations (every ${h.every} updates; the D-HNN paper's statistic): ${mean.toExponential(3)}`];
 }
 
-/** A line when the asked batch size was not smaller than the data, so every step used all of it. */
-function fullBatchNote(m: StateMetrics): string[] {
+/** A line when a run's batch size was not smaller than its data, so every step drew on all of it. */
+export function fullBatchNote(m: Pick<StateMetrics, 'protocol' | 'training'>): string[] {
   const asked = m.protocol.batchSize;
   const rows = m.training?.batchRows;
   if (typeof asked !== 'number' || rows === undefined || rows >= asked) return [];

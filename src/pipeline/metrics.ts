@@ -18,8 +18,8 @@ export interface RunMetricsBase<Task extends string> {
   updates: number;
   backend: string;
   /**
-   * What trained: the engine's description, ONNX Runtime's intra-op threads (null on tfjs) and, for
-   * state runs, the rows (or windows) in each step's batch; absent in older runs
+   * What trained: the engine's description, ONNX Runtime's intra-op threads (null on tfjs) and the
+   * training rows of each step's batch (a state run's windows, with rolloutSteps); absent in older runs
    */
   training?: { engine: string; threads: number | null; batchRows?: number; dissipationGate?: DissipationGate };
   protocol: Record<string, unknown>;

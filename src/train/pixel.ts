@@ -179,6 +179,11 @@ export interface PixelTrainResult extends LoopResult {
   engine: string;
   /** ONNX Runtime's intra-op threads (null on a tfjs engine). */
   threads: number | null;
+  /**
+   * Training rows each step's windows are drawn from: batchSize, or all of them when batchSize is
+   * not smaller (./pixel-batches.ts windowsPerStep).
+   */
+  batchRows: number;
   /** Update the run started from (0, or the checkpoint's step). */
   startStep: number;
   /** True when every update ran (not stopped by stopAfter). */
@@ -221,7 +226,8 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   const start = startingPoint(cfg, opts, batchRng);
   const { model } = start;
   const K = cfg.loss.rolloutSteps ?? 1;
-  const count = windowsPerStep(Math.min(cfg.batchSize, data.train.rows), K);
+  const batchRows = Math.min(cfg.batchSize, data.train.rows);
+  const count = windowsPerStep(batchRows, K);
   const windows = new WindowBatcher(data.train, data.perTrial ?? null, K, count, width);
   const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
   const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
@@ -257,7 +263,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     // a stopped run leaves a checkpoint at exactly the step it stopped
     if (!finished) save(result.lastStep);
     syncModel(model, engine);
-    const engineInfo = { engine: engine.description, threads: engine.threads };
+    const engineInfo = { engine: engine.description, threads: engine.threads, batchRows };
     return { ...result, ...engineInfo, model, startStep: start.step, finished, totalSeconds: start.priorSeconds + result.seconds };
   } finally {
     engine.dispose();
