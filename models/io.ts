@@ -27,6 +27,14 @@ export async function saveArtifacts<T>(dir: string, format: string, art: ModelAr
   });
 }
 
+/**
+ * The folder holding a model's model.json: `dir` itself, or the model/ folder of the run `dir` (as
+ * `hnn train` writes it); null when neither holds one.
+ */
+export function modelFolder(dir: string): string | null {
+  return [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json'))) ?? null;
+}
+
 export function loadArtifacts<T>(dir: string, format: string): ModelArtifacts<T> {
   const jsonPath = join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new UserError(`no model found at ${dir} (model.json missing); train one with \`hnn train\``);

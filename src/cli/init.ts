@@ -55,6 +55,7 @@ export function initProject(dir: string): string[] {
   const out = resolve(dir);
   if (existsSync(out) && readdirSync(out).length > 0) throw new UserError(`${out} is not empty; choose a new or empty folder for hnn init`);
   makeDir(out);
+  const linked = `file:${packageRoot()}`;
   const files: Record<string, string> = {
     'system.yaml': readFileSync(packageFile('examples/henon-heiles.yaml'), 'utf8'),
     'tsconfig.json': readFileSync(packageFile('examples/tsconfig.json'), 'utf8'),
@@ -67,11 +68,11 @@ export function initProject(dir: string): string[] {
         private: true,
         type: 'module',
         scripts: { train: 'tsc -p . && node train.js' },
-        dependencies: { 'hnn-ts': `file:${packageRoot()}` },
+        dependencies: { 'hnn-ts': linked },
         devDependencies: { typescript: '^5.9.0', '@types/node': '^20.0.0' },
         // the linked hnn-ts is built where it lives (this command ran from its build): its prepare
         // script, which rebuilds it, need not run (npm 11 would run it and warn, npm 12 skip it)
-        allowScripts: { [`file:${packageRoot()}`]: false },
+        allowScripts: { [linked]: false },
       },
       null,
       2,

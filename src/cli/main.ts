@@ -29,13 +29,9 @@ export function exitCodeFor(e: unknown): number {
     return e.exitCode === 0 ? 0 : 2;
   }
   const cause = e instanceof Error && e.cause instanceof UserError ? e.cause : e;
-  if (cause instanceof UserError) {
+  if (cause instanceof UserError || cause instanceof StoppedError) {
     process.stderr.write(`hnn: error: ${cause.message}\n`);
-    return 2;
-  }
-  if (cause instanceof StoppedError) {
-    process.stderr.write(`hnn: error: ${cause.message}\n`);
-    return 1;
+    return cause instanceof UserError ? 2 : 1;
   }
   const fs = fileSystemMessage(cause);
   if (fs) {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { dynamicsGraphs, pixelGraphs, type ExportedGraph } from '../../models/export.ts';
 import type { DynamicsSpec } from '../../models/dynamics.ts';
 import { STATE_MODEL_FORMAT } from '../../models/dynamics.ts';
-import { loadArtifacts } from '../../models/io.ts';
+import { loadArtifacts, modelFolder } from '../../models/io.ts';
 import { checkDissipationForm } from '../../models/kinds.ts';
 import { PIXEL_MODEL_FORMAT, pixelInputSize, type PixelTopology } from '../../models/pixel.ts';
 import { UserError } from '../util/errors.ts';
@@ -18,18 +18,13 @@ export interface ExportResult {
   files: Array<Omit<ExportedGraph, 'bytes'> & { bytes: number }>;
 }
 
-/** A model's folder: `dir` itself, or the model/ folder of the run `dir` (as `hnn train` writes it). */
-function modelFolderOf(dir: string): string {
-  if (existsSync(join(dir, 'model.json'))) return dir;
-  if (existsSync(join(dir, 'model', 'model.json'))) return join(dir, 'model');
-  throw new UserError(
-    `no model found at ${dir} (neither model.json nor model/model.json); give --model a run's folder or its model/ folder`,
-  );
-}
-
 /** The graphs of the model saved in `given` (its format says whether it is a state or a pixel model). */
 export function exportGraphs(given: string): { format: string; graphs: ExportedGraph[]; modelDir: string } {
-  const modelDir = modelFolderOf(given);
+  const modelDir = modelFolder(given);
+  if (!modelDir)
+    throw new UserError(
+      `no model found at ${given} (neither model.json nor model/model.json); give --model a run's folder or its model/ folder`,
+    );
   const jsonPath = join(modelDir, 'model.json');
   const format = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { format?: string }).format;
   if (format === STATE_MODEL_FORMAT) {

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MODEL_KINDS, type ModelKind } from '../../models/kinds.ts';
 import { contextOf, PIXEL_MODEL_FORMAT } from '../../models/pixel.ts';
 import { loadPixelModel } from '../../models/storage.ts';
+import { modelFolder } from '../../models/io.ts';
 import { defaultRolloutIntegrator, taskProjection, type RolloutProjection } from '../eval/integrators.ts';
 import { ROLLOUT_INTEGRATORS, type LatentMap, type RolloutIntegrator, type RolloutTruth } from '../eval/pixel.ts';
 import { composePanels, hasFfmpeg, writeVideo, type VideoPanel } from '../media/video.ts';
@@ -73,11 +74,11 @@ export function findPixelModels(dir: string): ModelDirs {
  */
 export function pixelModelFolder(dir: string): string {
   if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}; train one with \`hnn train --task <pixel task>\``);
-  for (const d of [dir, join(dir, 'model')]) if (pixelModelKind(d)) return d;
-  const json = [dir, join(dir, 'model')].map((d) => join(d, 'model.json')).find((f) => existsSync(f));
+  const folder = modelFolder(dir);
+  if (folder && pixelModelKind(folder)) return folder;
   throw new UserError(
-    json
-      ? `${json} is not a pixel model; pass a model trained with \`hnn train --task <pixel task>\``
+    folder
+      ? `${join(folder, 'model.json')} is not a pixel model; pass a model trained with \`hnn train --task <pixel task>\``
       : `no pixel model at ${dir} (neither model.json nor model/model.json); pass a run's folder or its model/ folder`,
   );
 }
