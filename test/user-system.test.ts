@@ -1,6 +1,6 @@
 // Issue 24: a user's system from H alone, checked gradients and options, no silent garbage.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineSystem } from '../src/systems/define.ts';
@@ -217,6 +217,15 @@ describe('no silent garbage in rollout metrics', () => {
     expect(() => buildStateDataset(defineStateTask(fall, { data: { trajectories: 3, points: 10 } }), 0)).toThrow(
       /^fall: trajectory 0 of the dataset, from \[x=\S+, px=\S+\], could not be integrated past t = \S+ \(the step size collapsed: a singularity\); .* shorten the data's t1$/,
     );
+    // a run that fails before writing anything leaves its folder as it found it: absent, or empty
+    const fallTask = defineStateTask(fall, { data: { trajectories: 3, points: 10 } });
+    const run = (outDir: string) =>
+      runStateExperiment({ task: fallTask, kind: 'hnn', seed: 0, steps: 3, outDir, quiet: true, plots: false, backend: 'cpu' });
+    await expect(run(join(root, 'fall-run'))).rejects.toThrow(/could not be integrated/);
+    expect(existsSync(join(root, 'fall-run'))).toBe(false);
+    mkdirSync(join(root, 'fall-empty'));
+    await expect(run(join(root, 'fall-empty'))).rejects.toThrow(/could not be integrated/);
+    expect(readdirSync(join(root, 'fall-empty'))).toEqual([]);
     const pixelOptions = { data: { trials: 3, frames: 20, size: 16, samples: 1 } };
     const out = join(root, 'fall-pixels');
     await expect(generatePixelDataset(definePixelTask(fall, pixelOptions), { out, seed: 0, quiet: true })).rejects.toThrow(

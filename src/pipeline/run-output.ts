@@ -5,11 +5,13 @@
 // - an unfinished run with a checkpoint: --resume continues it, --force starts over, else refused;
 // - an unfinished run without a checkpoint (killed before its first one): it restarts, and says so;
 // - anything else (user files, a dataset, another kind of result): refused, whatever the flags.
+// A run that ends with nothing but its marker in the folder (it failed before writing anything)
+// leaves the folder as it found it: removed if the run made it, empty if it was empty.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { makeDir } from '../util/files.ts';
-import { claimOutput, markOutput, partialPathFor, publishFolder, type Claim } from '../util/output.ts';
+import { claimOutput, markOutput, MARKER, partialPathFor, publishFolder, type Claim } from '../util/output.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const METRICS_FILE = 'metrics.json';
@@ -82,6 +84,7 @@ function decide(claim: Claim, o: RunOutputOptions): RunOutput {
   makeDir(work);
   if (!resume) markOutput(work, 'run', o.info);
   let published = work === dir;
+  const wasEmpty = s.state === 'absent' || s.state === 'empty';
   return {
     dir,
     work,
@@ -95,9 +98,15 @@ function decide(claim: Claim, o: RunOutputOptions): RunOutput {
     },
     release() {
       if (!published) rmSync(work, { recursive: true, force: true });
+      else if (wasEmpty && holdsOnlyMarker(dir)) rmSync(s.state === 'absent' ? dir : join(dir, MARKER), { recursive: true, force: true });
       claim.release();
     },
   };
+}
+
+function holdsOnlyMarker(dir: string): boolean {
+  const entries = existsSync(dir) ? readdirSync(dir) : [];
+  return entries.length === 1 && entries[0] === MARKER;
 }
 
 /** Removes an unfinished run's files, keeping a dataset it generated (checked again before reuse). */
