@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { BENCH_FILES, benchStartup, TorchPeer } from '../src/pipeline/bench.ts';
 import { peerFairness, type TorchInfo } from '../src/pipeline/bench/peer.ts';
 import { blockRatios } from '../src/pipeline/bench/timing.ts';
-import { runLoop } from '../src/train/loop.ts';
+import { msPerUpdateAfterFirst } from '../src/pipeline/bench/loop.ts';
 import { pixelBenchStep } from '../src/pipeline/bench/steps.ts';
 import { initBackend } from '../src/tf/backend.ts';
 
@@ -67,13 +67,20 @@ describe('bench', () => {
     expect(() => blockRatios([1, 2], [1, 2], 3)).toThrow(/not whole blocks of 3/);
   });
 
-  it("reports a run's first update apart (the bench's loop overhead leaves out a new session's one-time costs)", async () => {
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    let calls = 0;
-    const r = await runLoop({ updates: 6, step: async () => (await sleep(calls++ === 0 ? 100 : 1), { loss: 1 }), label: 't', quiet: true });
-    expect(r.firstStepMs).toBeGreaterThanOrEqual(99);
-    expect(r.firstStepMs).toBeLessThan(1000 * r.seconds);
-    expect((1000 * r.seconds - r.firstStepMs) / (r.lastStep - 1)).toBeLessThan(50);
+  it("reads a real run's ms per update from its log, after the first update (a new session's one-time costs)", () => {
+    const line = (time: string, step: number | null) =>
+      JSON.stringify(step === null ? { time, event: 'start' } : { time, event: 'step', step, loss: 1 });
+    // update 0 logged 900 ms after the start; steps 200 and 400 at +5 s and +10.2 s: 10200 ms over 400 updates
+    const log = [
+      line('2026-12-07T10:00:00.000Z', null),
+      line('2026-12-07T10:00:00.900Z', 0),
+      line('2026-12-07T10:00:05.900Z', 200),
+      line('2026-12-07T10:00:11.100Z', 400),
+    ].join('\n');
+    expect(msPerUpdateAfterFirst(log)).toBeCloseTo(25.5, 12);
+    expect(() => msPerUpdateAfterFirst([line('2026-12-07T10:00:00.000Z', null), line('2026-12-07T10:00:00.900Z', 0)].join('\n'))).toThrow(
+      /logged no step after its first/,
+    );
   });
 
   it.skipIf(!hasTorch)(

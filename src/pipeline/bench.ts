@@ -196,12 +196,15 @@ function benchTable(r: {
   lines.push(`engine: ${r.steps[0]?.engine ?? '-'}; one session.run of a one-node graph: ${r.sessionRun.medianUs.toFixed(0)} us`);
   for (const [shape, o] of Object.entries(r.matmul.ours))
     lines.push(`raw matMul ${shape}: ours ${f1(o.gflops)} GFLOP/s, torch ${f1(r.matmul.torch?.[shape]?.gflops)} GFLOP/s`);
-  if (r.loop)
+  if (r.loop) {
+    const l = r.loop;
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
     lines.push(
-      `pixel training loop (${r.loop.settings.updates} updates, logEvery ${r.loop.settings.logEvery}, checkpointEvery ${r.loop.settings.checkpointEvery}; after its first update): ` +
-        `${f1(r.loop.loopMsPerStep)} ms/step vs bare step ${f1(r.loop.bareStepMs)} ms on a fixed batch: overhead ${f1(r.loop.overheadPercent)}% ` +
-        `(one evaluation ${f1(r.loop.evaluationMs)} ms, one checkpoint ${f1(r.loop.checkpointMs)} ms)`,
+      `a real run, ${l.settings.command} (${l.settings.updates} updates, ${l.settings.repeats} runs; after its first update): ` +
+        `${f1(l.loopMsPerStep)} ms/step vs the bench's step ${f1(l.bareStepMs)} ms in blocks around each run: ${pct(l.overheadPercent)} ` +
+        `(runs ${l.overheadRunsPercent.map(pct).join(', ')}; one evaluation ${f1(l.evaluationMs)} ms every ${l.settings.logEvery} updates, one checkpoint ${f1(l.checkpointMs)} ms every ${l.settings.checkpointEvery})`,
     );
+  }
   lines.push(`start-up of node bin/hnn.js --help: ${r.startup.medianMs.toFixed(0)} ms (median of 5)`);
   const m = r.machine;
   lines.push(

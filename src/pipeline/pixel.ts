@@ -36,6 +36,9 @@ import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets
 import { pixelProtocol, type PixelMetrics } from './pixel-metrics.ts';
 import { evaluatePixelModel, type PixelEvaluation, type RolloutSettings } from '../eval/pixel-evaluation.ts';
 import { lossCurvePlot } from './run-log.ts';
+
+/** Rows of the test split a pixel run evaluates at each log point, for its curve (its final metrics use every row). */
+export const CURVE_TEST_ROWS = 1000;
 export type { PixelMetrics } from './pixel-metrics.ts';
 export { CHECKPOINT_FILE } from './run-output.ts';
 
@@ -194,7 +197,7 @@ async function runPixelIn(task: PixelTask, out: RunOutput, opts: PixelRunOptions
     datasetId,
     datasetDir: dataDir,
     stopAfter: opts.stopAfter,
-    evalRows: Math.min(1000, ds.data.test.rows),
+    evalRows: Math.min(CURVE_TEST_ROWS, ds.data.test.rows),
   });
   if (!trained.finished) {
     trained.model.dispose();

@@ -28,8 +28,6 @@ export interface LoopResult {
   history: Array<Record<string, number>>;
   seconds: number;
   msPerStep: number;
-  /** ms of the first update, with its evaluation and log: a new session's first run is slow (one-time costs) */
-  firstStepMs: number;
   lastStep: number;
 }
 
@@ -47,7 +45,6 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   let last: Record<string, number> = {};
   const end = Math.min(opts.updates, opts.stopAfter ?? Infinity);
   let yielded = performance.now();
-  let firstStepMs = 0;
   for (let i = start; i < end; i++) {
     // Every step is synchronous: without a turn of the event loop now and then, Ctrl-C (SIGINT) and
     // SIGTERM would wait for the whole training to end, because their handlers (util/lock.ts) run there.
@@ -67,12 +64,11 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
       opts.log?.write({ event: 'step', ...record, tensors: tf.memory().numTensors - tensorsAtStart });
     }
     progress.update(done, last);
-    if (i === start) firstStepMs = performance.now() - t0;
     if (opts.checkpoint && !isLast && (i + 1) % opts.checkpoint.every === 0) await opts.checkpoint.save(i + 1);
   }
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
-  return { history, seconds, msPerStep: (1000 * seconds) / Math.max(1, done - start), firstStepMs, lastStep: done };
+  return { history, seconds, msPerStep: (1000 * seconds) / Math.max(1, done - start), lastStep: done };
 }
 
 /**

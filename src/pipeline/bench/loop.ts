@@ -1,37 +1,41 @@
-// The training loop's overhead over its bare step: trainPixelModel with the default protocol (the
-// K-frame window loss that `hnn train` and `npm start` run) on random frames, runs of a few hundred
-// updates at the protocol's log and checkpoint intervals, alternating with blocks of the bare step on
-// the same engine.
-import { mkdtempSync, rmSync } from 'node:fs';
+// A real training run against the bench's bare step: `hnn train --task pixel-pendulum --model hnn` (the
+// default protocol: the K-frame window loss, its log and checkpoint intervals) as a child process on
+// the seed-0 dataset, its ms per step as its metrics.json records it, each run between two blocks of
+// the bare step on the same engine, so that drift in the machine's speed cancels.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PixelModel } from '../../../models/pixel.ts';
+import { PixelModel } from '../../../models/pixel.ts';
+import { generatePixelDataset } from '../../../datasets/pixel.ts';
+import { loadPixelDataset, type PixelData, type PixelSplit } from '../../../datasets/pixel-load.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
-import { pixelTrainConfig, splitSampleLosses, trainPixelModel, type PixelTrainConfig } from '../../train/pixel.ts';
-import { type PixelData } from '../../../datasets/pixel-load.ts';
+import { pixelTrainConfig, splitSampleLosses } from '../../train/pixel.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
-import { pixelBenchStep, randomPixelData, type BenchStep } from './steps.ts';
+import { CURVE_TEST_ROWS } from '../pixel.ts';
+import { BENCH_FILES } from './peer.ts';
+import { pixelBenchStep, type BenchStep } from './steps.ts';
 import { quantile } from './timing.ts';
 
 export interface LoopOverhead {
   settings: {
+    /** the run's command line, less its --data and --out */
+    command: string;
     updates: number;
     logEvery: number;
     checkpointEvery: number;
     evalRows: number;
     trainRows: number;
     repeats: number;
+    /** bare steps per block around each run */
+    blockSteps: number;
     threads: number;
   };
-  /**
-   * trainPixelModel's own ms per update (batching, steps, evaluations, checkpoints) after its first
-   * update, median over the repeats: the first (a new session's first run and the first evaluation)
-   * is a one-time cost that a run of thousands of updates does not feel
-   */
+  /** the real runs' ms per update after their first (msPerUpdateAfterFirst), median over the repeats */
   loopMsPerStep: number;
-  /** the bare step on a fixed batch, median over blocks run between the loop runs */
+  /** the bare step on random frames of the dataset's shape (the bench's step), median over all its blocks */
   bareStepMs: number;
-  /** median over the repeats of (loop - bare) / bare, each loop run against the bare blocks just before and after it */
+  /** median over the repeats of (run - bare) / bare, each run against the medians of the bare blocks just before and after it */
   overheadPercent: number;
   loopRunsMs: number[];
   overheadRunsPercent: number[];
@@ -42,16 +46,11 @@ export interface LoopOverhead {
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-/**
- * Settings of benchTrainingLoop. The defaults run the protocol's own intervals (an evaluation every 200
- * updates, a checkpoint every 250), so the overhead is measured, not extrapolated: shorter intervals
- * cost more than their pieces timed alone (each evaluation leaves the next steps a cold cache).
- */
+/** Settings of benchTrainingLoop: the runs' updates (the protocol's intervals need a few hundred), repeats, threads. */
 export interface LoopBenchOptions {
   updates?: number;
-  logEvery?: number;
-  checkpointEvery?: number;
   repeats?: number;
+  blockSteps?: number;
   threads: number;
 }
 
@@ -62,34 +61,36 @@ interface BareTimes {
 }
 
 /**
- * Times trainPixelModel's whole loop against its bare step: repeats runs of the loop, each between
- * two blocks of bare steps on a warmed-up engine, so drift in the machine's speed cancels; then one
- * evaluation and one checkpoint alone, to say how much of the overhead they are.
+ * Times real `hnn train` runs against the bare step: generates the seed-0 pixel-pendulum dataset,
+ * runs the command `repeats` times, each between two blocks of bare steps on a warmed-up engine;
+ * then one evaluation and one checkpoint alone, to say how much of the difference they are.
  */
 export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhead> {
-  const [updates, logEvery, checkpointEvery, repeats] = [o.updates ?? 401, o.logEvery ?? 200, o.checkpointEvery ?? 250, o.repeats ?? 3];
-  const data = randomPixelData();
-  const cfg = {
-    ...pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1, logEvery, checkpointEvery }),
-    threads: o.threads,
-  };
-  const K = cfg.loss.rolloutSteps ?? 1;
-  const bare = await pixelBenchStep(K, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
-  for (let i = 0; i < 3; i++) await bare.run();
-  const bareTimes: BareTimes = { runs: [], blocks: [] };
-  const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-loop-'));
+  const [updates, repeats, blockSteps] = [o.updates ?? 601, o.repeats ?? 5, o.blockSteps ?? 30];
+  const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-run-'));
   try {
-    const { loopRunsMs, trained } = await alternateRuns(cfg, data, dir, repeats, bare, bareTimes);
-    bare.dispose();
-    const pieces = timePieces(trained!, data, cfg.loss, dir);
-    trained!.dispose();
+    const dataDir = join(dir, 'dataset');
+    await generatePixelDataset(pixelPendulumTask, { out: dataDir, seed: 0, quiet: true });
+    const args = ['train', '--task', 'pixel-pendulum', '--model', 'hnn', '--steps', String(updates - 1), '--threads', String(o.threads)];
+    const bare = await pixelBenchStep(cfg.loss.rolloutSteps ?? 1, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
+    const { loopRunsMs, bareTimes } = await alternate(bare, blockSteps, repeats, (r) =>
+      realRunMsPerStep([...args, '--data', dataDir, '--out', join(dir, `run${r}`)]),
+    );
+    const data = loadPixelDataset(dataDir, pixelPendulumTask).data;
+    const evalRows = Math.min(CURVE_TEST_ROWS, data.test.rows);
+    const model = PixelModel.init(cfg.spec, 0);
+    const pieces = timePieces(model, testRows(data, evalRows), cfg.loss, dir);
+    model.dispose();
     const settings = {
+      command: `hnn ${args.join(' ')}`,
       updates,
-      logEvery,
-      checkpointEvery,
-      evalRows: data.test.rows,
+      logEvery: cfg.logEvery,
+      checkpointEvery: cfg.checkpointEvery,
+      evalRows,
       trainRows: data.train.rows,
       repeats,
+      blockSteps,
       threads: o.threads,
     };
     return overheads(settings, loopRunsMs, bareTimes, pieces);
@@ -98,10 +99,30 @@ export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhe
   }
 }
 
-/** Ten runs of the bare step, each one's ms and the block's median added to `times`. */
-async function bareBlock(bare: BenchStep, times: BareTimes): Promise<void> {
+/**
+ * `repeats` real runs, each after a block of bare steps, and a last block: run r lies between blocks
+ * r and r + 1. Disposes the bare step.
+ */
+async function alternate(bare: BenchStep, blockSteps: number, repeats: number, run: (r: number) => number) {
+  const bareTimes: BareTimes = { runs: [], blocks: [] };
+  const loopRunsMs: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) await bare.run();
+    for (let r = 0; r < repeats; r++) {
+      await bareBlock(bare, blockSteps, bareTimes);
+      loopRunsMs.push(run(r));
+    }
+    await bareBlock(bare, blockSteps, bareTimes);
+  } finally {
+    bare.dispose();
+  }
+  return { loopRunsMs, bareTimes };
+}
+
+/** `blockSteps` runs of the bare step, each one's ms and the block's median added to `times`. */
+async function bareBlock(bare: BenchStep, blockSteps: number, times: BareTimes): Promise<void> {
   const block: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < blockSteps; i++) {
     const t = performance.now();
     await bare.run();
     block.push(performance.now() - t);
@@ -110,32 +131,31 @@ async function bareBlock(bare: BenchStep, times: BareTimes): Promise<void> {
   times.blocks.push(median(block));
 }
 
-/**
- * `repeats` loop runs, each after a bare block, and a last bare block: loop run r lies between
- * bare blocks r and r + 1. Returns each run's ms per update and the last run's model (the caller disposes it).
- */
-async function alternateRuns(
-  cfg: PixelTrainConfig,
-  data: PixelData,
-  dir: string,
-  repeats: number,
-  bare: BenchStep,
-  bareTimes: BareTimes,
-): Promise<{ loopRunsMs: number[]; trained: PixelModel | null }> {
-  const loopRunsMs: number[] = [];
-  let trained: PixelModel | null = null;
-  for (let r = 0; r < repeats; r++) {
-    await bareBlock(bare, bareTimes);
-    const run = await trainPixelModel(cfg, data, { quiet: true, checkpointPath: join(dir, 'checkpoint.bin'), evalRows: data.test.rows });
-    loopRunsMs.push((1000 * run.seconds - run.firstStepMs) / (run.lastStep - 1));
-    trained?.dispose();
-    trained = run.model;
-  }
-  await bareBlock(bare, bareTimes);
-  return { loopRunsMs, trained };
+/** Runs `hnn ARGS --quiet` to the end and returns its ms per update after the first (msPerUpdateAfterFirst of its log). */
+function realRunMsPerStep(args: string[]): number {
+  const child = spawnSync(process.execPath, [BENCH_FILES.hnnBin, ...args, '--quiet'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`bench: hnn ${args.join(' ')} failed (exit ${child.status}): ${child.stderr.trim()}`);
+  return msPerUpdateAfterFirst(readFileSync(join(args[args.indexOf('--out') + 1], 'log.jsonl'), 'utf8'));
 }
 
-/** The loop's overhead over the bare step: each run against the bare blocks just before and after it. */
+/**
+ * A run's ms per update from its log.jsonl: from the record of update 0 to the last step record,
+ * over the updates between. That leaves out the first update (a new session's first run and the
+ * first evaluation: one-time costs that a run of thousands of updates does not feel) and keeps the
+ * evaluations and checkpoints at the protocol's intervals.
+ */
+export function msPerUpdateAfterFirst(logText: string): number {
+  const steps = logText
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { time: string; event: string; step?: number })
+    .filter((r) => r.event === 'step');
+  const [first, last] = [steps[0], steps[steps.length - 1]];
+  if (first?.step !== 0 || last.step === undefined || last.step < 1) throw new Error('bench: the run logged no step after its first');
+  return (Date.parse(last.time) - Date.parse(first.time)) / last.step;
+}
+
+/** The runs' difference from the bare step: each run against the bare blocks just before and after it. */
 function overheads(
   settings: LoopOverhead['settings'],
   loopRunsMs: number[],
@@ -148,10 +168,16 @@ function overheads(
   return { settings, loopMsPerStep, bareStepMs, overheadPercent: median(overheadRunsPercent), loopRunsMs, overheadRunsPercent, ...pieces };
 }
 
-/** One evaluation and one checkpoint write, timed alone on a trained model. */
-function timePieces(model: PixelModel, data: PixelData, loss: Parameters<typeof splitSampleLosses>[2], dir: string) {
+/** The first `rows` rows of the test split, as a run's curve evaluates them. */
+function testRows(data: PixelData, rows: number): PixelSplit {
+  const width = data.test.x.length / data.test.rows;
+  return { x: data.test.x.subarray(0, rows * width), next: data.test.next.subarray(0, rows * width), rows };
+}
+
+/** One evaluation of `test` and one checkpoint write, timed alone on a new model. */
+function timePieces(model: PixelModel, test: PixelSplit, loss: Parameters<typeof splitSampleLosses>[2], dir: string) {
   const t0 = performance.now();
-  splitSampleLosses(model, data.test, loss);
+  splitSampleLosses(model, test, loss);
   const evaluationMs = performance.now() - t0;
   const zeros = model.variables().map((v) => new Float32Array(v.size));
   const t1 = performance.now();
