@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/tf/backend.ts';
+import { describeBackend, initBackend, type BackendInfo } from '../src/tf/backend.ts';
+import { availableParallelism } from 'node:os';
 import { DynamicsModel } from '../models/dynamics.ts';
 import { PixelModel } from '../models/pixel.ts';
 import { Adam } from '../src/train/adam.ts';
@@ -254,5 +255,15 @@ describe('a pixel run on ONNX Runtime', () => {
       expect(Buffer.from(Float32Array.from(a[k].values).buffer).equals(Buffer.from(Float32Array.from(b[k].values).buffer)), k).toBe(true);
     [full, killed, resumed].forEach((r) => r.model.dispose());
     await initBackend('wasm');
+  });
+  it("the run's first line says when --threads exceeds the cores (the threads then take turns, which is slower)", () => {
+    const ort: BackendInfo = { name: 'ort-cpu', engine: 'ort', ortProvider: 'cpu', tfjs: 'wasm', package: 'onnxruntime-node', skipped: [] };
+    const cores = availableParallelism();
+    expect(describeBackend(ort, cores)).toBe(
+      `backend: training on ONNX Runtime (cpu, ${cores} thread${cores > 1 ? 's' : ''}), evaluation on tfjs wasm`,
+    );
+    expect(describeBackend(ort, cores + 1)).toMatch(
+      new RegExp(`\\(cpu, ${cores + 1} threads on ${cores} cores?: more threads than cores, which is slower\\)`),
+    );
   });
 });

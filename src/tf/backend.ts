@@ -135,12 +135,18 @@ export function threadsFor(concurrent = 1): number {
   return Math.max(1, Math.floor(availableParallelism() / Math.max(1, concurrent)));
 }
 
+/** A note when `threads` exceed the cores: ONNX Runtime's threads then take turns on them, which is slower. */
+function oversubscribed(threads: number): string {
+  const cores = availableParallelism();
+  return threads > cores ? ` on ${cores} core${cores > 1 ? 's' : ''}: more threads than cores, which is slower` : '';
+}
+
 /** One line for the user: which engine trains and what evaluates, and why better choices were not used. */
 export function describeBackend(info: BackendInfo, threads?: number): string {
   const skipped = info.skipped.map((s) => s.replace(/ \(.*\)$/, '')).join('; ');
   const engine =
     info.engine === 'ort'
-      ? `training on ONNX Runtime (${info.ortProvider}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}), evaluation on tfjs ${info.tfjs}`
+      ? `training on ONNX Runtime (${info.ortProvider}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}${oversubscribed(threads)}` : ''}), evaluation on tfjs ${info.tfjs}`
       : `training and evaluation on tfjs ${info.tfjs}`;
   return `backend: ${engine}${skipped ? `; ${skipped}` : ''}`;
 }
