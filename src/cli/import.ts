@@ -60,7 +60,7 @@ async function importVideoCommand(source: string, o: VideoFlags): Promise<void> 
   const { importVideo } = await import('../../datasets/import-video.ts');
   const r = await importVideo(resolve(source), resolve(o.out), { ...o, command: commandLine() });
   console.log(
-    `pixel-import: ${r.trials} trials of ${r.frames} frames (${r.size}x${r.size}, ${r.channels === 3 ? 'colour' : 'grey'}, dt ${r.frameDt}), ${r.testTrials} held out -> ${resolve(o.out)}`,
+    `pixel-import: ${r.trials} trials of ${r.frames} frames (${r.size}x${r.size}, ${r.channels === 3 ? 'colour' : 'grey'}, dt ${Number(r.frameDt.toPrecision(6))} s), ${r.testTrials} held out -> ${resolve(o.out)}`,
   );
 }
 
@@ -113,7 +113,7 @@ export function registerImport(program: Command): void {
     )
     .option('--test-fraction <f>', 'fraction of trials held out (default 0.2)', numberIn('--test-fraction', 0, 1))
     .option('--seed <n>', 'seed of the split by trials', seed('--seed'), 0)
-    .option('--max-gb <g>', 'refuse more than g GB of decoded frames (default 2)', numberIn('--max-gb', 0, 1e6), 2)
+    .option('--max-gb <g>', 'refuse more than g GB of decoded frames', numberIn('--max-gb', 0, 1e6), 2)
     .option('--force', 'replace a dataset already in <out>')
     .option('--quiet', 'no progress output')
     .action(importVideoCommand);
