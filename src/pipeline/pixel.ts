@@ -36,11 +36,11 @@ import { loadPixelDataset, withContext, type PixelDataset } from '../../datasets
 import { pixelProtocol, type PixelMetrics } from './pixel-metrics.ts';
 import { evaluatePixelModel, type PixelEvaluation, type RolloutSettings } from '../eval/pixel-evaluation.ts';
 import { lossCurvePlot } from './run-log.ts';
+export type { PixelMetrics } from './pixel-metrics.ts';
+export { CHECKPOINT_FILE } from './run-output.ts';
 
 /** Rows of the test split a pixel run evaluates at each log point, for its curve (its final metrics use every row). */
 export const CURVE_TEST_ROWS = 1000;
-export type { PixelMetrics } from './pixel-metrics.ts';
-export { CHECKPOINT_FILE } from './run-output.ts';
 
 /** The training settings a pixel run may change (the rest are the task protocol's). */
 const pixelTrainOverridesSchema = pixelTrainProtocolSchema.pick({ lr: true, batchSize: true, weightDecay: true, hidden: true }).partial();

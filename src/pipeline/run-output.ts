@@ -104,6 +104,7 @@ function decide(claim: Claim, o: RunOutputOptions): RunOutput {
   };
 }
 
+/** True when `dir` holds its run's marker and nothing else (the run wrote nothing). */
 function holdsOnlyMarker(dir: string): boolean {
   const entries = existsSync(dir) ? readdirSync(dir) : [];
   return entries.length === 1 && entries[0] === MARKER;

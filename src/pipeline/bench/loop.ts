@@ -1,7 +1,7 @@
 // A real training run against the bench's bare step: `hnn train --task pixel-pendulum --model hnn` (the
 // default protocol: the K-frame window loss, its log and checkpoint intervals) as a child process on
-// the seed-0 dataset, its ms per step as its metrics.json records it, each run between two blocks of
-// the bare step on the same engine, so that drift in the machine's speed cancels.
+// the seed-0 dataset, its ms per update read from its log, each run between two blocks of the bare
+// step on the same engine, so that drift in the machine's speed cancels.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
