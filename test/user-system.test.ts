@@ -367,7 +367,7 @@ describe('system files and the default scene', () => {
     expect(ok.code, ok.stderr).toBe(0);
     // a batch size above the data's rows: every step used all of them, and the run says so
     const all =
-      /henon-heiles hnn .*\n {2}batch: all (\d+) training rows every step \(the batch size 100000 is not smaller than the data\)\n.*\n.*\n {2}energy MSE/.exec(
+      /henon-heiles hnn .*\n {2}batch: all (\d+) training rows every step \(the batch size 100000 is not smaller than the data\)\n {2}train loss/.exec(
         ok.stdout,
       );
     expect(all, ok.stdout).not.toBeNull();

@@ -22,6 +22,20 @@ export function fullBatchNote(m: Pick<StateMetrics, 'protocol' | 'training'>): s
   return [`  batch: all ${rows} ${what} every step (the batch size ${asked} is not smaller than the data)`];
 }
 
+/**
+ * A warning when the model is not clearly better than a field predicting no motion: its rollout
+ * metrics then measure nothing it learned (a field that barely moves conserves energy by construction).
+ */
+export function noMotionWarning(m: Pick<StateMetrics, 'againstNoMotion' | 'testLoss'>): string[] {
+  const n = m.againstNoMotion;
+  if (!n || n.learned) return [];
+  const f = (v: number) => v.toExponential(3);
+  return [
+    `  WARNING: the model learned nothing: its test loss is ${n.ratio.toPrecision(3)} times that of predicting no motion (${f(n.noMotionLoss)}), ` +
+      'so the rollout metrics below measure nothing it learned (a field that barely moves conserves energy by construction); lower --lr, or train longer',
+  ];
+}
+
 export function summariseState(m: StateMetrics, out: string): void {
   const f = (v: number) => v.toExponential(3);
   console.log(
@@ -30,6 +44,7 @@ export function summariseState(m: StateMetrics, out: string): void {
       ...fullBatchNote(m),
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+      ...noMotionWarning(m),
       ...lastTestLosses(m),
       `  energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
@@ -56,6 +71,7 @@ export function summariseImportedState(m: ImportedStateMetrics, out: string): st
     `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
     `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
     `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
+    ...noMotionWarning(m),
     `  rollouts over ${r.segments} held-out segment(s): state MSE ${f(r.stateMse.mean)}, VPT median ${r.vptMedian} rows${r.failed ? ` (${r.failed} stopped early)` : ''}`,
     m.learnedEnergyDrift
       ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`

@@ -8,6 +8,7 @@ import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { evaluateImportedState, type ImportedStateEvaluation } from '../eval/imported-state.ts';
 import type { MeanSem } from '../eval/stats.ts';
+import type { AgainstNoMotion } from '../eval/derivative.ts';
 import type { StateTask } from '../tasks/task.ts';
 import type { JsonlLog } from '../train/log.ts';
 import { UserError } from '../util/errors.ts';
@@ -37,6 +38,7 @@ export interface ImportedStateRun {
   weights: NamedWeights;
   trainLoss: MeanSem;
   testLoss: MeanSem;
+  noMotion: AgainstNoMotion;
   trained: { seconds: number; msPerStep: number; history: Array<Record<string, number>> };
   work: string;
   log: JsonlLog;
@@ -60,6 +62,7 @@ export async function finishImportedState(r: ImportedStateRun): Promise<Imported
     dataset: { dir: r.dataDir, seed: ds.seed, trainRows: ds.trainRows, testRows: ds.testRows, source: ds.params.source },
     trainLoss: r.trainLoss,
     testLoss: r.testLoss,
+    againstNoMotion: r.noMotion,
     rollouts: evaluation.rollouts,
     learnedEnergyDrift: evaluation.learnedEnergyDrift,
     ...(evaluation.energyMse ? { energyMse: evaluation.energyMse } : {}),

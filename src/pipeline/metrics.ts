@@ -8,6 +8,7 @@ import { readJson } from '../util/files.ts';
 import type { ModelKind } from '../tasks/vocabulary.ts';
 import type { DissipationGate } from '../train/dissipation-phases.ts';
 import type { MeanSem } from '../eval/stats.ts';
+import type { AgainstNoMotion } from '../eval/derivative.ts';
 
 /** What every metrics.json starts with, state or pixel. */
 export interface RunMetricsBase<Task extends string> {
@@ -27,6 +28,8 @@ export interface RunMetricsBase<Task extends string> {
   /** mean, std/sqrt(rows) */
   trainLoss: MeanSem;
   testLoss: MeanSem;
+  /** state runs: the test loss against a field predicting no motion, and whether the model learned anything (absent in older runs) */
+  againstNoMotion?: AgainstNoMotion;
   trainSeconds: number;
   msPerStep: number;
   versions: Record<string, string | null>;

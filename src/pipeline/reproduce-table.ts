@@ -92,6 +92,8 @@ export interface TaskRow {
   vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
   /** D-HNN runs: the learned friction */
   dissipation?: DissipationRow;
+  /** state runs whose model learned nothing (src/eval/derivative.ts): their energy MSE is near 0 by construction */
+  learnedNothing?: Array<{ kind: ModelKind; seed: number; ratio: number }>;
 }
 
 /** Mean and std/sqrt(n) of values over seeds (NaN spread for one value). */
@@ -173,6 +175,9 @@ export function tableRow(
       vptBySeed[kind] = own.map((r) => ({ median: r.vptMedian!, mean: r.vptMean!, over50: r.vptOver50! }));
   }
   const dissipation = runs.dhnn ? dissipationRow(runs.dhnn) : undefined;
+  const learnedNothing = TABLE_ORDER.flatMap((kind) =>
+    (runs[kind] ?? []).flatMap((r, seed) => (r.againstNoMotion?.learned === false ? [{ kind, seed, ratio: r.againstNoMotion.ratio }] : [])),
+  );
   const vpt = Object.keys(vptBySeed).length ? { vptBySeed } : {};
   const friction = runs.dhnn?.every((r) => r.dissipation)
     ? {
@@ -194,6 +199,7 @@ export function tableRow(
     ...vpt,
     ...friction,
     ...(dissipation ? { dissipation } : {}),
+    ...(learnedNothing.length ? { learnedNothing } : {}),
   };
 }
 
@@ -219,6 +225,18 @@ export function header(cells: string[]): string[] {
   return [row(cells), `|${cells.map(() => '---').join('|')}|`];
 }
 
+/** A mark on the energy MSE of a model with a seed that learned nothing, and the note that explains it. */
+const LEARNED_NOTHING_MARK = '†';
+
+function learnedNothingNotes(rows: TaskRow[]): string[] {
+  return rows.flatMap((r) =>
+    (r.learnedNothing ?? []).map(
+      (l) =>
+        `${LEARNED_NOTHING_MARK} ${r.task} ${LABELS[l.kind]}, seed ${l.seed}: the model learned nothing (its test loss is ${l.ratio.toPrecision(3)} times that of predicting no motion), so its energy MSE measures nothing it learned (a field that barely moves conserves energy by construction).`,
+    ),
+  );
+}
+
 /** The main table: per task and metric, each model's value beside the published one and their ratio. */
 export function markdownTable(rows: TaskRow[], note: string): string {
   const kinds = kindsOf(rows);
@@ -229,10 +247,12 @@ export function markdownTable(rows: TaskRow[], note: string): string {
       const scale = r.scales[key];
       const cells = kinds.flatMap((k) => {
         const c = r.cells[k]?.[key];
-        return c ? [fmt(c.ours, c.oursSpread, scale), fmt(c.paper, c.paperSpread, scale), ratio(c)] : ['-', '-', '-'];
+        const mark = key === 'energyMse' && r.learnedNothing?.some((l) => l.kind === k) ? ` ${LEARNED_NOTHING_MARK}` : '';
+        return c ? [fmt(c.ours, c.oursSpread, scale) + mark, fmt(c.paper, c.paperSpread, scale), ratio(c)] : ['-', '-', '-'];
       });
       lines.push(row([`${r.task} (x ${scale.toExponential(0)})`, label, ...cells]));
     }
   }
-  return `${note}\n\n${lines.join('\n')}\n`;
+  const notes = learnedNothingNotes(rows);
+  return `${note}\n\n${lines.join('\n')}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
 }

@@ -21,11 +21,11 @@ import {
 } from '../../models/kinds.ts';
 import { fieldFunction } from '../../models/f64.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
-import { derivativeLoss } from '../eval/derivative.ts';
+import { againstNoMotion, derivativeErrors, derivativeLoss, type AgainstNoMotion } from '../eval/derivative.ts';
 import { energyEvaluation, type EnergyResult } from '../eval/energy.ts';
 import { stateDissipation, type DissipationSummary } from '../eval/dissipation.ts';
 import type { DissipationOptions } from './dissipation-options.ts';
-import type { MeanCi, MeanSem } from '../eval/stats.ts';
+import { squaredErrorStats, type MeanCi, type MeanSem } from '../eval/stats.ts';
 import { describeBackend, initBackend, threadsFor } from '../tf/backend.ts';
 import { JsonlLog } from '../train/log.ts';
 import { trainStateModel, type StateData, type StateTrainConfig, type StateTrainResult } from '../train/state.ts';
@@ -244,11 +244,13 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
 
   const evalStart = performance.now();
   const trainLoss = derivativeLoss(trained.model, data.train, data.dim);
-  const testLoss = derivativeLoss(trained.model, data.test, data.dim);
+  const testErrors = derivativeErrors(trained.model, data.test, data.dim);
+  const testLoss = squaredErrorStats(testErrors, data.test.rows);
+  const noMotion = againstNoMotion(testErrors, data.test, data.dim);
   trained.model.dispose();
   if (task.data.source === 'imported') {
     const common = { task, kind: opts.kind, seed: opts.seed, protocol, dataset, dataDir, backend: backend.name, weights };
-    const run = { ...common, trainLoss, testLoss, trained, work: out.work, log, plots: opts.plots !== false };
+    const run = { ...common, trainLoss, testLoss, noMotion, trained, work: out.work, log, plots: opts.plots !== false };
     return { metrics: await finishImportedState(run), weights, energy: null, imported: true };
   }
   const evaluation = evaluationOf(task, protocol.steps, opts.evaluation);
@@ -256,7 +258,7 @@ async function runStateIn(task: StateTask, out: RunOutput, opts: ParsedRunOption
   const energy = energyEvaluation(task, fieldFunction(opts.kind, weights), settings);
   const dissipation = opts.kind === 'dhnn' ? stateDissipation(task, weights, energy, dataset.testX) : undefined;
   const metrics = stateMetricsOf(
-    { task, opts, protocol, backend: backend.name, dataset, dataDir, trained, trainLoss, testLoss },
+    { task, opts, protocol, backend: backend.name, dataset, dataDir, trained, trainLoss, testLoss, noMotion },
     {
       energy,
       evaluation: { mode: evaluation.mode, settings, seconds: (performance.now() - evalStart) / 1000 },
@@ -304,6 +306,7 @@ function stateMetricsOf(
     trained: StateTrainResult;
     trainLoss: MeanSem;
     testLoss: MeanSem;
+    noMotion: AgainstNoMotion;
   },
   e: {
     energy: EnergyResult;
@@ -325,6 +328,7 @@ function stateMetricsOf(
     dataset: { dir: run.dataDir, seed: dataset.seed, trainRows: dataset.trainRows, testRows: dataset.testRows },
     trainLoss: run.trainLoss,
     testLoss: run.testLoss,
+    againstNoMotion: run.noMotion,
     testLossHistory: periodicTestLoss(trained.history, protocol.evalEvery ?? DEFAULT_EVAL_EVERY),
     ...energyMetrics(e.energy),
     evaluation: {

@@ -8,7 +8,16 @@ import { makeDir, writeFileAtomic, writeJsonAtomic } from '../../util/files.ts';
 import { claimOutput, markOutput, partialPathFor, publishFolder } from '../../util/output.ts';
 import { packageVersions } from '../../util/versions.ts';
 import { writeSweepPlots, type PlotFile } from './plots.ts';
-import { formatValue, optionCell, optionColumns, resultsMarkdown, shownMetrics, type SweepResults } from './results.ts';
+import {
+  formatValue,
+  LEARNED_NOTHING_NOTE,
+  optionCell,
+  optionColumns,
+  resultsMarkdown,
+  seedsCell,
+  shownMetrics,
+  type SweepResults,
+} from './results.ts';
 
 export interface ReportFiles {
   dir: string;
@@ -28,17 +37,14 @@ export function reportPage(res: SweepResults, plots: PlotFile[]): string {
   const opts = optionColumns(res);
   const head = ['#', 'task', 'model', ...opts, 'seeds', ...metrics.map((m) => m.label)];
   const rows = res.groups.map((g, i) => {
-    const cells = [
-      String(i + 1),
-      g.task,
-      g.model,
-      ...opts.map((k) => optionCell(g.options[k])),
-      `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`,
-    ];
+    const cells = [String(i + 1), g.task, g.model, ...opts.map((k) => optionCell(g.options[k])), seedsCell(g)];
     const metricCells = metrics.map((m) => `<td${m.key === res.metric ? ' class="ranked"' : ''}>${esc(cell(g.metrics[m.key]))}</td>`);
     return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}${metricCells.join('')}</tr>`;
   });
   const failures = res.failures.map((f) => `<li><b>${esc(f.run)}</b> (${esc(f.name)}): <code>${esc(f.error)}</code></li>`);
+  const nothing = res.learnedNothing.map(
+    (l) => `<li><b>${esc(l.run)}</b> (${esc(l.name)}): test loss ${esc(formatValue(l.ratio))} times no motion's</li>`,
+  );
   const figures = plots.map((p) => `<figure><img src="plots/${esc(p.file)}" alt="${esc(`${p.metric} against ${p.option}`)}"></figure>`);
   const r = res.runs;
   return `<!doctype html>
@@ -56,6 +62,7 @@ th{background:#f3f3f3}td.ranked{font-weight:bold}figure{display:inline-block;mar
 ${rows.join('\n')}
 </tbody></table>
 ${failures.length ? `<h2>Failed runs</h2><ul id="failures">${failures.join('')}</ul>` : ''}
+${nothing.length ? `<h2>Runs whose model learned nothing</h2><p>${esc(LEARNED_NOTHING_NOTE)}</p><ul id="learned-nothing">${nothing.join('')}</ul>` : ''}
 <h2>Plots</h2>
 <div id="plots">${figures.join('\n')}</div>
 <p><a href="results.json">results.json</a> · <a href="results.md">results.md</a></p>

@@ -1,6 +1,7 @@
 // A sweep's results: its runs grouped by configuration (all but the seed), each metric's mean and
 // spread (std/sqrt(seeds)) over the seeds, best first by the sweep's metric; failed runs with their
-// one-line error. Markdown for people, JSON for machines.
+// one-line error, and runs whose model learned nothing (no rollout metric: a configuration with one
+// ranks after those without). Markdown for people, JSON for machines.
 import { describeOptions, type OptionValue, type PlannedRun } from './plan.ts';
 import { metricInfo, METRICS, type RunSummary } from './summary.ts';
 
@@ -30,6 +31,8 @@ export interface ResultGroup {
   options: Record<string, OptionValue>;
   seeds: number[];
   failed: number;
+  /** completed runs whose model learned nothing (summarizeMetrics): the group then has no rollout metric */
+  learnedNothing: number;
   metrics: Record<string, Stat>;
 }
 
@@ -41,6 +44,8 @@ export interface SweepResults {
   runs: { total: number; completed: number; failed: number; pending: number };
   groups: ResultGroup[];
   failures: Array<{ name: string; run: string; error: string; attempts: number | null }>;
+  /** completed runs whose model learned nothing: test loss over that of predicting no motion */
+  learnedNothing: Array<{ name: string; run: string; ratio: number }>;
 }
 
 export function stat(values: number[]): Stat {
@@ -78,13 +83,14 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
     const key = groupKey(r.run);
     if (!groups.has(key))
       groups.set(key, {
-        g: { task: r.run.task, model: r.run.model, options: optionsOf(r.run), seeds: [], failed: 0, metrics: {} },
+        g: { task: r.run.task, model: r.run.model, options: optionsOf(r.run), seeds: [], failed: 0, learnedNothing: 0, metrics: {} },
         summaries: [],
       });
     const entry = groups.get(key)!;
     if (r.state === 'completed' && r.summary) {
       entry.g.seeds.push(r.run.seed);
       entry.summaries.push(r.summary);
+      if (r.summary.noMotion?.learned === false) entry.g.learnedNothing++;
     } else if (r.state === 'failed') entry.g.failed++;
   }
   for (const { g, summaries } of groups.values()) {
@@ -94,6 +100,7 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
     }
   }
   const failed = records.filter((r) => r.state === 'failed');
+  const describe = (r: RunRecord) => `${r.run.task} ${r.run.model} seed ${r.run.seed} ${describeOptions(r.run)}`.trim();
   return {
     sweep,
     metric,
@@ -110,10 +117,13 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
     ),
     failures: failed.map((r) => ({
       name: r.run.name,
-      run: `${r.run.task} ${r.run.model} seed ${r.run.seed} ${describeOptions(r.run)}`.trim(),
+      run: describe(r),
       error: (r.error ?? 'no error recorded').split('\n')[0],
       attempts: r.attempts ?? null,
     })),
+    learnedNothing: records
+      .filter((r) => r.state === 'completed' && r.summary?.noMotion?.learned === false)
+      .map((r) => ({ name: r.run.name, run: describe(r), ratio: r.summary!.noMotion!.ratio })),
   };
 }
 
@@ -152,7 +162,7 @@ export function resultsMarkdown(res: SweepResults): string {
   const head = ['#', 'task', 'model', ...opts, 'seeds', ...metrics.map((m) => (m.key === res.metric ? `**${m.label}**` : m.label))];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   res.groups.forEach((g, i) => {
-    const seeds = `${g.seeds.length}${g.failed ? ` (+${g.failed} failed)` : ''}`;
+    const seeds = seedsCell(g);
     const row = [
       String(i + 1),
       g.task,
@@ -178,5 +188,20 @@ export function resultsMarkdown(res: SweepResults): string {
     for (const f of res.failures) parts.push(`- ${f.run} (${f.name}${f.attempts !== null ? `, ${f.attempts} attempts` : ''}): ${f.error}`);
     parts.push('');
   }
+  if (res.learnedNothing.length) {
+    parts.push('## Runs whose model learned nothing', '', LEARNED_NOTHING_NOTE, '');
+    for (const l of res.learnedNothing) parts.push(`- ${l.run} (${l.name}): test loss ${formatValue(l.ratio)} times no motion's`);
+    parts.push('');
+  }
   return parts.join('\n');
+}
+
+/** Why runs that learned nothing have no rollout metric. */
+export const LEARNED_NOTHING_NOTE =
+  'Each test loss is not clearly below that of predicting no motion, so the rollout metrics measure nothing the model learned (a field that barely moves conserves energy by construction). They are left out, and these configurations rank after the others.';
+
+/** The seeds column: completed seeds, then failed ones and those whose model learned nothing. */
+export function seedsCell(g: ResultGroup): string {
+  const notes = [...(g.failed ? [`+${g.failed} failed`] : []), ...(g.learnedNothing ? [`${g.learnedNothing} learned nothing`] : [])];
+  return `${g.seeds.length}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }

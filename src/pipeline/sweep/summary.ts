@@ -5,17 +5,19 @@ export interface RunSummary {
   backend: string;
   trainSeconds: number;
   msPerStep: number;
-  /** metric name -> value (means over the run's rows or trials) */
+  /** metric name -> value (means over the run's rows or trials); no rollout metric for a model that learned nothing */
   metrics: Record<string, number>;
+  /** state runs: the test loss over that of predicting no motion, and whether the model learned anything (src/eval/derivative.ts) */
+  noMotion?: { ratio: number; learned: boolean };
 }
 
 /** The metrics a sweep reports, in table order: name, where metrics.json keeps it, and whether higher is better. */
-export const METRICS: ReadonlyArray<{ key: string; label: string; path: string[]; higherIsBetter?: boolean }> = [
-  { key: 'energyMse', label: 'energy MSE', path: ['energyMse', 'mean'] },
+export const METRICS: ReadonlyArray<{ key: string; label: string; path: string[]; higherIsBetter?: boolean; rollout?: boolean }> = [
+  { key: 'energyMse', label: 'energy MSE', path: ['energyMse', 'mean'], rollout: true },
   { key: 'testLoss', label: 'test loss', path: ['testLoss', 'mean'] },
   { key: 'trainLoss', label: 'train loss', path: ['trainLoss', 'mean'] },
-  { key: 'vptMedian', label: 'VPT median (frames)', path: ['vptMedian'], higherIsBetter: true },
-  { key: 'periodErrorMean', label: 'period error', path: ['periodErrorMean'] },
+  { key: 'vptMedian', label: 'VPT median (frames)', path: ['vptMedian'], higherIsBetter: true, rollout: true },
+  { key: 'periodErrorMean', label: 'period error', path: ['periodErrorMean'], rollout: true },
 ];
 
 export function metricInfo(key: string) {
@@ -28,12 +30,26 @@ function at(m: Record<string, unknown>, path: string[]): unknown {
   return v;
 }
 
+/**
+ * A run's numbers for the sweep. The rollout metrics of a model that learned nothing are left out:
+ * its rollouts barely move, so its energy MSE is near 0 by construction and would rank it first.
+ */
 export function summarizeMetrics(m: Record<string, unknown>): RunSummary {
+  const ratio = at(m, ['againstNoMotion', 'ratio']);
+  const learned = at(m, ['againstNoMotion', 'learned']);
+  const noMotion = typeof learned === 'boolean' ? { ratio: typeof ratio === 'number' ? ratio : NaN, learned } : undefined;
   const metrics: Record<string, number> = {};
-  for (const { key, path } of METRICS) {
+  for (const { key, path, rollout } of METRICS) {
     const v = at(m, path);
-    if (typeof v === 'number' && Number.isFinite(v)) metrics[key] = v;
+    if (typeof v === 'number' && Number.isFinite(v) && !(rollout && noMotion?.learned === false)) metrics[key] = v;
   }
   const num = (k: string) => (typeof m[k] === 'number' ? (m[k] as number) : NaN);
-  return { steps: num('steps'), backend: String(m.backend ?? ''), trainSeconds: num('trainSeconds'), msPerStep: num('msPerStep'), metrics };
+  return {
+    steps: num('steps'),
+    backend: String(m.backend ?? ''),
+    trainSeconds: num('trainSeconds'),
+    msPerStep: num('msPerStep'),
+    metrics,
+    ...(noMotion ? { noMotion } : {}),
+  };
 }

@@ -1,0 +1,125 @@
+// A state model that learned nothing (not clearly better than predicting no motion) gets rollout
+// metrics that say nothing: a field that barely moves conserves energy by construction, so its energy
+// MSE is near 0. The check, by hand; a real run that collapses (spring, --lr 0.9) warns and records
+// it; a sweep leaves its rollout metrics out of the ranking; a reproduction's table marks them.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { againstNoMotion, LEARNED_RATIO } from '../src/eval/derivative.ts';
+import { planRun } from '../src/pipeline/sweep/plan.ts';
+import { resultsMarkdown, sweepResults, type RunRecord } from '../src/pipeline/sweep/results.ts';
+import { summarizeMetrics } from '../src/pipeline/sweep/summary.ts';
+import { markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
+import { hnn } from './helpers/cli.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'hnn-learned-nothing-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// three rows of two components; the no-motion field's squared errors are the squared targets
+const dx = Float64Array.of(1, 2, 2, 0, 0, 3);
+const split = { x: new Float64Array(6), dx, rows: 3 };
+const targetsSquared = Array.from(dx, (v) => v * v); // 1 4 4 0 0 9: mean 18 / 6 = 3
+
+describe('a model against a field predicting no motion', () => {
+  it('by hand: the loss ratio, and learned only when clearly below no motion', () => {
+    const same = againstNoMotion(targetsSquared, split, 2);
+    expect(same).toEqual({ noMotionLoss: 3, ratio: 1, learned: false });
+    // a tenth of each error: ratio 0.1, every row's paired difference negative
+    const good = againstNoMotion(
+      targetsSquared.map((v) => v / 10),
+      split,
+      2,
+    );
+    expect(good.ratio).toBeCloseTo(0.1, 12);
+    expect(good.learned).toBe(true);
+    // every row a little better (ratio 0.95): consistent, but above LEARNED_RATIO
+    const little = againstNoMotion(
+      targetsSquared.map((v) => 0.95 * v),
+      split,
+      2,
+    );
+    expect(little.ratio).toBeCloseTo(0.95, 12);
+    expect(LEARNED_RATIO).toBe(0.9);
+    expect(little.learned).toBe(false);
+    // ratio 0.5 on average, but one row much worse: the paired differences are -2.5, -2, +3 (rows
+    // 1 4 / 4 0 / 0 9 against 0 0 / 0 0 / 6 0): mean -0.5, std/sqrt(3) 1.76, so not clearly below
+    const mixed = againstNoMotion([0, 0, 0, 0, 9, 0], split, 2);
+    expect(mixed.ratio).toBeCloseTo(0.5, 12);
+    expect(mixed.learned).toBe(false);
+  });
+
+  it('a spring run that collapses (--lr 0.9) warns, records it, and a sound one does not', () => {
+    const out = join(root, 'collapsed');
+    const r = hnn(['train', '--task', 'spring', '--lr', '0.9', '--steps', '100', '--eval', 'quick', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/WARNING: the model learned nothing: its test loss is 0\.9\d+ times that of predicting no motion/);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { againstNoMotion: { ratio: number; learned: boolean } };
+    expect(m.againstNoMotion.learned).toBe(false);
+    expect(m.againstNoMotion.ratio).toBeGreaterThan(0.95);
+    const sound = join(root, 'sound');
+    const s = hnn(['train', '--task', 'spring', '--steps', '300', '--eval', 'quick', '--out', sound]);
+    expect(s.stdout).not.toMatch(/WARNING/);
+    const n = JSON.parse(readFileSync(join(sound, 'metrics.json'), 'utf8')) as { againstNoMotion: { ratio: number; learned: boolean } };
+    expect(n.againstNoMotion.learned).toBe(true);
+    expect(n.againstNoMotion.ratio).toBeLessThan(0.1);
+  });
+
+  it('a sweep leaves the rollout metrics of a model that learned nothing out, so it ranks last', () => {
+    const metrics = (energy: number, learned: boolean) => ({
+      steps: 1,
+      backend: 'ort-cpu',
+      trainSeconds: 1,
+      msPerStep: 1,
+      trainLoss: { mean: 0.1 },
+      testLoss: { mean: learned ? 0.04 : 0.78 },
+      energyMse: { mean: energy },
+      againstNoMotion: { noMotionLoss: 0.78, ratio: learned ? 0.05 : 0.995, learned },
+    });
+    expect(summarizeMetrics(metrics(3e-9, false))).toMatchObject({
+      metrics: { testLoss: 0.78 },
+      noMotion: { ratio: 0.995, learned: false },
+    });
+    expect(summarizeMetrics(metrics(3e-9, false)).metrics.energyMse).toBeUndefined();
+    const records: RunRecord[] = [];
+    for (const lr of [1e-3, 0.9])
+      for (const seed of [0, 1]) {
+        const run = planRun('s', { task: 'spring', model: 'hnn', seed, train: { lr }, data: {} });
+        records.push({ run, state: 'completed', summary: summarizeMetrics(metrics(lr === 0.9 ? 3e-9 : 2e-4, lr !== 0.9)) });
+      }
+    const res = sweepResults('s', 'energyMse', ['lr'], records);
+    expect(res.groups.map((g) => [g.options.lr, g.metrics.energyMse?.mean, g.learnedNothing])).toEqual([
+      [1e-3, 2e-4, 0],
+      [0.9, undefined, 2],
+    ]);
+    expect(res.learnedNothing.map((l) => l.ratio)).toEqual([0.995, 0.995]);
+    const md = resultsMarkdown(res);
+    expect(md).toMatch(/\| 2 \| spring \| hnn \| 0\.9 \| 2 \(2 learned nothing\) \| - \|/);
+    expect(md).toMatch(/## Runs whose model learned nothing/);
+  });
+
+  it("a reproduction's table marks the energy MSE of a model that learned nothing and says why", () => {
+    const run = (energy: number, learned: boolean) => ({
+      task: 'spring',
+      model: 'hnn' as const,
+      seed: 0,
+      steps: 1,
+      updates: 2,
+      backend: 'ort-cpu',
+      protocol: {},
+      dataset: { dir: '', seed: 0, trainRows: 1, testRows: 1 },
+      trainLoss: { mean: 0.1, sem: 0.01 },
+      testLoss: { mean: 0.1, sem: 0.01 },
+      energyMse: { mean: energy, ci: energy / 5 },
+      againstNoMotion: { noMotionLoss: 0.78, ratio: learned ? 0.05 : 0.995, learned },
+      trainSeconds: 1,
+      msPerStep: 1,
+      versions: {},
+    });
+    const row = tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] });
+    expect(row.learnedNothing).toEqual([{ kind: 'hnn', seed: 0, ratio: 0.995 }]);
+    const md = markdownTable([row], 'note');
+    expect(md).toMatch(/\| spring \(x 1e\+3\) \| energy MSE \| 20 ± 4 \| [^|]+ \| [^|]+ \| 0\.0000030 ± 6\.0e-7 † \|/);
+    expect(md).toMatch(/^† spring HNN, seed 0: the model learned nothing \(its test loss is 0\.995 times that of predicting no motion\)/m);
+  });
+});
