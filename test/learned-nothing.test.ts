@@ -11,6 +11,7 @@ import { planRun } from '../src/pipeline/sweep/plan.ts';
 import { resultsMarkdown, sweepResults, type RunRecord } from '../src/pipeline/sweep/results.ts';
 import { summarizeMetrics } from '../src/pipeline/sweep/summary.ts';
 import { markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
+import { dissipationTables } from '../src/pipeline/reproduce-seed-tables.ts';
 import { hnn } from './helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hnn-learned-nothing-'));
@@ -120,6 +121,9 @@ describe('a model against a field predicting no motion', () => {
     expect(row.learnedNothing).toEqual([{ kind: 'hnn', seed: 0, ratio: 0.995 }]);
     const md = markdownTable([row], 'note');
     expect(md).toMatch(/\| spring \(x 1e\+3\) \| energy MSE \| 20 ± 4 \| [^|]+ \| [^|]+ \| 0\.0000030 ± 6\.0e-7 † \|/);
+    // the per-seed energy table never names it the lowest
+    const perSeed = dissipationTables([tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] }, 'dissipative')]);
+    expect(perSeed).toContain('| spring | 0 | **2.00e-2** | 3.00e-9 † | Baseline |');
     expect(md).toMatch(/^† spring HNN, seed 0: the model learned nothing \(its test loss is 0\.995 times that of predicting no motion\)/m);
   });
 });

@@ -60,12 +60,17 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
   for (const r of rows) {
     for (let s = 0; s < seeds; s++) {
       const values = kinds.map((k) => r.energyBySeed[k]?.[s] ?? NaN);
-      const best = values.reduce((b, v, i) => (v < values[b] ? i : b), 0);
-      const cells = values.map((v, i) => (Number.isFinite(v) ? (i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)) : '-'));
+      // a model that learned nothing (marked †, as in the main table) is never the lowest
+      const nothing = kinds.map((k) => r.learnedNothing?.some((l) => l.kind === k && l.seed === s) ?? false);
+      const candidates = values.map((v, i) => (Number.isFinite(v) && !nothing[i] ? v : Infinity));
+      const best = candidates.reduce((b, v, i) => (v < candidates[b] ? i : b), 0);
+      const text = (v: number, i: number) => `${i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)}${nothing[i] ? ' †' : ''}`;
+      const cells = values.map((v, i) => (Number.isFinite(v) ? text(v, i) : '-'));
       const f = r.frictionBySeed?.[s];
       if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
       const frictionCell = f ? frictionText(f) : '-';
-      lines.push(row([r.task, String(s), ...cells, LABELS[kinds[best]], ...(withFriction ? [frictionCell] : [])]));
+      const lowest = Number.isFinite(candidates[best]) ? LABELS[kinds[best]] : '-';
+      lines.push(row([r.task, String(s), ...cells, lowest, ...(withFriction ? [frictionCell] : [])]));
     }
   }
   return { lines, warnings };
