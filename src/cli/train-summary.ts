@@ -2,6 +2,7 @@
 import { dissipationLines } from '../eval/dissipation.ts';
 import { testLossOf } from '../eval/statistic.ts';
 import { withSpread } from '../eval/stats.ts';
+import { NO_MOTION_REASON } from '../eval/derivative.ts';
 import type { ImportedStateMetrics } from '../pipeline/import-state.ts';
 import type { StateMetrics } from '../pipeline/state.ts';
 
@@ -24,7 +25,7 @@ export function fullBatchNote(m: Pick<StateMetrics, 'protocol' | 'training'>): s
 
 /**
  * A warning when the model is not clearly better than a field predicting no motion: its rollout
- * metrics then measure nothing it learned (a field that barely moves conserves energy by construction).
+ * metrics then measure nothing it learned (NO_MOTION_REASON).
  */
 export function noMotionWarning(m: Pick<StateMetrics, 'againstNoMotion' | 'testLoss'>): string[] {
   const n = m.againstNoMotion;
@@ -32,7 +33,7 @@ export function noMotionWarning(m: Pick<StateMetrics, 'againstNoMotion' | 'testL
   const f = (v: number) => v.toExponential(3);
   return [
     `  WARNING: the model learned nothing: its test loss is ${n.ratio.toPrecision(3)} times that of predicting no motion (${f(n.noMotionLoss)}), ` +
-      'so the rollout metrics below measure nothing it learned (a field that barely moves conserves energy by construction); lower --lr, or train longer',
+      `so the rollout metrics below measure nothing it learned (${NO_MOTION_REASON}); lower --lr, or train longer`,
   ];
 }
 

@@ -30,6 +30,9 @@ export function derivativeLoss(model: DynamicsModel, split: StateSplit, dim: num
  */
 export const LEARNED_RATIO = 0.9;
 
+/** Why the rollout metrics of a model that learned nothing mean nothing, for every message that says so. */
+export const NO_MOTION_REASON = 'a field that barely moves conserves energy by construction';
+
 /** A model's derivative loss beside that of a field predicting no motion (dx/dt = 0) on the same rows. */
 export interface AgainstNoMotion {
   /** the no-motion field's loss: the mean of the squared targets */

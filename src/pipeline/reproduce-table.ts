@@ -4,6 +4,7 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import { countWithinBand, type DissipationSummary } from '../eval/dissipation.ts';
 import { FINAL, testLossOf, type TestLossRecord, type TestStatistic } from '../eval/statistic.ts';
 import type { MeanCi } from '../eval/stats.ts';
+import { NO_MOTION_REASON } from '../eval/derivative.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { Task } from '../tasks/task.ts';
 import { type RunMetricsBase } from './metrics.ts';
@@ -232,7 +233,7 @@ function learnedNothingNotes(rows: TaskRow[]): string[] {
   return rows.flatMap((r) =>
     (r.learnedNothing ?? []).map(
       (l) =>
-        `${LEARNED_NOTHING_MARK} ${r.task} ${LABELS[l.kind]}, seed ${l.seed}: the model learned nothing (its test loss is ${l.ratio.toPrecision(3)} times that of predicting no motion), so its energy MSE measures nothing it learned (a field that barely moves conserves energy by construction).`,
+        `${LEARNED_NOTHING_MARK} ${r.task} ${LABELS[l.kind]}, seed ${l.seed}: the model learned nothing (its test loss is ${l.ratio.toPrecision(3)} times that of predicting no motion), so its energy MSE measures nothing it learned (${NO_MOTION_REASON}).`,
     ),
   );
 }

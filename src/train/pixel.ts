@@ -237,7 +237,7 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
         model.variables().map((v) => v.dataSync() as Float32Array),
         start.adam,
       );
-    const evalSplit = subset(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
+    const evalSplit = firstRows(data.test, Math.min(opts.evalRows ?? data.test.rows, data.test.rows), width);
     const save = checkpointWriter(cfg, opts, { model, engine, batchRng, priorSeconds: start.priorSeconds, t0: performance.now() });
     const updates = cfg.steps + 1;
     const result = await runLoop({
@@ -320,7 +320,8 @@ function testTerms(model: PixelModel, split: PixelSplit, loss: PixelLossConfig):
   return { testLoss: meanOf(s.total), testRecon: meanOf(s.recon), testConsistency: meanOf(s.consistency), testHnn: meanOf(s.hnn) };
 }
 
-function subset(s: PixelSplit, rows: number, width: number): PixelSplit {
+/** The first `rows` rows of a split (views, no copy). */
+export function firstRows(s: PixelSplit, rows: number, width: number): PixelSplit {
   return { x: s.x.subarray(0, rows * width), next: s.next.subarray(0, rows * width), rows };
 }
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PixelModel } from '../../../models/pixel.ts';
 import { generatePixelDataset } from '../../../datasets/pixel.ts';
-import { loadPixelDataset, type PixelData, type PixelSplit } from '../../../datasets/pixel-load.ts';
+import { loadPixelDataset, type PixelSplit } from '../../../datasets/pixel-load.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
-import { pixelTrainConfig, splitSampleLosses } from '../../train/pixel.ts';
+import { firstRows, pixelTrainConfig, splitSampleLosses } from '../../train/pixel.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 import { CURVE_TEST_ROWS } from '../pixel.ts';
 import { BENCH_FILES } from './peer.ts';
@@ -75,12 +75,12 @@ export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhe
     const args = ['train', '--task', 'pixel-pendulum', '--model', 'hnn', '--steps', String(updates - 1), '--threads', String(o.threads)];
     const bare = await pixelBenchStep(cfg.loss.rolloutSteps ?? 1, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
     const { loopRunsMs, bareTimes } = await alternate(bare, blockSteps, repeats, (r) =>
-      realRunMsPerStep([...args, '--data', dataDir, '--out', join(dir, `run${r}`)]),
+      realRunMsPerStep([...args, '--data', dataDir], join(dir, `run${r}`)),
     );
     const data = loadPixelDataset(dataDir, pixelPendulumTask).data;
     const evalRows = Math.min(CURVE_TEST_ROWS, data.test.rows);
     const model = PixelModel.init(cfg.spec, 0);
-    const pieces = timePieces(model, testRows(data, evalRows), cfg.loss, dir);
+    const pieces = timePieces(model, firstRows(data.test, evalRows, data.test.x.length / data.test.rows), cfg.loss, dir);
     model.dispose();
     const settings = {
       command: `hnn ${args.join(' ')}`,
@@ -131,11 +131,11 @@ async function bareBlock(bare: BenchStep, blockSteps: number, times: BareTimes):
   times.blocks.push(median(block));
 }
 
-/** Runs `hnn ARGS --quiet` to the end and returns its ms per update after the first (msPerUpdateAfterFirst of its log). */
-function realRunMsPerStep(args: string[]): number {
-  const child = spawnSync(process.execPath, [BENCH_FILES.hnnBin, ...args, '--quiet'], { encoding: 'utf8' });
+/** Runs `hnn ARGS --out OUT --quiet` to the end and returns its ms per update after the first (msPerUpdateAfterFirst of its log). */
+function realRunMsPerStep(args: string[], out: string): number {
+  const child = spawnSync(process.execPath, [BENCH_FILES.hnnBin, ...args, '--out', out, '--quiet'], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`bench: hnn ${args.join(' ')} failed (exit ${child.status}): ${child.stderr.trim()}`);
-  return msPerUpdateAfterFirst(readFileSync(join(args[args.indexOf('--out') + 1], 'log.jsonl'), 'utf8'));
+  return msPerUpdateAfterFirst(readFileSync(join(out, 'log.jsonl'), 'utf8'));
 }
 
 /**
@@ -166,12 +166,6 @@ function overheads(
   const around = (r: number) => (bareTimes.blocks[r] + bareTimes.blocks[r + 1]) / 2;
   const overheadRunsPercent = loopRunsMs.map((ms, r) => (100 * (ms - around(r))) / around(r));
   return { settings, loopMsPerStep, bareStepMs, overheadPercent: median(overheadRunsPercent), loopRunsMs, overheadRunsPercent, ...pieces };
-}
-
-/** The first `rows` rows of the test split, as a run's curve evaluates them. */
-function testRows(data: PixelData, rows: number): PixelSplit {
-  const width = data.test.x.length / data.test.rows;
-  return { x: data.test.x.subarray(0, rows * width), next: data.test.next.subarray(0, rows * width), rows };
 }
 
 /** One evaluation of `test` and one checkpoint write, timed alone on a new model. */

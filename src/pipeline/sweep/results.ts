@@ -2,6 +2,7 @@
 // spread (std/sqrt(seeds)) over the seeds, best first by the sweep's metric; failed runs with their
 // one-line error, and runs whose model learned nothing (no rollout metric: a configuration with one
 // ranks after those without). Markdown for people, JSON for machines.
+import { NO_MOTION_REASON } from '../../eval/derivative.ts';
 import { describeOptions, type OptionValue, type PlannedRun } from './plan.ts';
 import { metricInfo, METRICS, type RunSummary } from './summary.ts';
 
@@ -197,8 +198,7 @@ export function resultsMarkdown(res: SweepResults): string {
 }
 
 /** Why runs that learned nothing have no rollout metric. */
-export const LEARNED_NOTHING_NOTE =
-  'Each test loss is not clearly below that of predicting no motion, so the rollout metrics measure nothing the model learned (a field that barely moves conserves energy by construction). They are left out, and these configurations rank after the others.';
+export const LEARNED_NOTHING_NOTE = `Each test loss is not clearly below that of predicting no motion, so the rollout metrics measure nothing the model learned (${NO_MOTION_REASON}). They are left out, and these configurations rank after the others.`;
 
 /** The seeds column: completed seeds, then failed ones and those whose model learned nothing. */
 export function seedsCell(g: ResultGroup): string {
