@@ -36,13 +36,11 @@ describe('hnn CLI', () => {
   });
 
   it('a training flag that is not a number is refused with the text as typed, and its range by the schema', () => {
-    expect(() => trainOverrides({ lr: 'abc' }, 'state')).toThrow(/^hnn train: --lr must be a finite number, got "abc"$/);
-    expect(() => trainOverrides({ lr: '1e400' }, 'state')).toThrow(/^hnn train: --lr must be a finite number, got "1e400"$/);
-    expect(() => trainOverrides({ hidden: '10,x' }, 'state')).toThrow(/^hnn train: --hidden \(entry 1\) must be a finite number, got "x"$/);
-    expect(() => trainOverrides({ batchSize: ' ' }, 'pixel', 'hnn reproduce')).toThrow(
-      /^hnn reproduce: --batch-size must be a finite number, got " "$/,
-    );
-    expect(() => trainOverrides({ lr: '-1' }, 'state')).toThrow(/^hnn train: --lr must be > 0, got -1$/);
+    expect(() => trainOverrides({ lr: 'abc' }, 'state')).toThrow(/^--lr must be a finite number, got "abc"$/);
+    expect(() => trainOverrides({ lr: '1e400' }, 'state')).toThrow(/^--lr must be a finite number, got "1e400"$/);
+    expect(() => trainOverrides({ hidden: '10,x' }, 'state')).toThrow(/^--hidden \(entry 1\) must be a finite number, got "x"$/);
+    expect(() => trainOverrides({ batchSize: ' ' }, 'pixel')).toThrow(/^--batch-size must be a finite number, got " "$/);
+    expect(() => trainOverrides({ lr: '-1' }, 'state')).toThrow(/^--lr must be > 0, got -1$/);
     expect(trainOverrides({ lr: '2e-3', hidden: '32,16' }, 'state')).toEqual({ lr: 0.002, hidden: [32, 16] });
     expect(trainOverrides({}, 'state')).toBeUndefined();
   });
@@ -94,7 +92,7 @@ describe('hnn CLI', () => {
 
   it('checks the training options by name and range; a reproduction refuses to reuse a run trained with other options', () => {
     const bad: Array<[string, string, RegExp]> = [
-      ['--batch-size', '0', /hnn train: --batch-size must be >= 1, got 0/],
+      ['--batch-size', '0', /^hnn: error: --batch-size must be >= 1, got 0/],
       ['--batch-size', '2.5', /--batch-size must be an integer/],
       ['--weight-decay', '-1', /--weight-decay must be >= 0, got -1/],
       ['--weight-decay', '2000', /--weight-decay must be <= 1000/],

@@ -7,7 +7,7 @@ import { writeStateDataset } from '../datasets/state.ts';
 import { runReproduce, tableNote, type ReproduceOptions } from '../src/pipeline/reproduce.ts';
 import type { ModelKind } from '../models/dynamics.ts';
 import { getTask } from '../src/tasks/registry.ts';
-import { markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
+import { fmt, markdownTable, tableRow } from '../src/pipeline/reproduce-table.ts';
 import { dissipationTables, pixelSeedTable } from '../src/pipeline/reproduce-seed-tables.ts';
 import { UserError } from '../src/util/errors.ts';
 
@@ -53,6 +53,14 @@ describe('reproduce table', () => {
     const md = markdownTable([row], 'note');
     expect(md).toContain('| pixel-pendulum (x 1e+5) | train loss | 18 ± 1.8 | 18 ± 0.2 | 1.0 |');
     expect(md).toContain('| pixel-pendulum (x 1e+3) | energy MSE |');
+  });
+
+  it('prints values far below or above the scale in exponent form, never as 0.0000030', () => {
+    expect(fmt(3e-9, 1.2e-9, 1e3)).toBe('3.0e-6 ± 1.2e-6');
+    expect(fmt(0.5, null, 1e3)).toBe('5.0e+2');
+    expect(fmt(0, 0, 1e3)).toBe('0 ± 0');
+    expect(fmt(1.25e-4, 2e-5, 1e3)).toBe('0.13 ± 0.02');
+    expect(fmt(null, null, 1)).toBe('n/a');
   });
 
   it('the dissipative table: three column groups beside the D-HNN paper, energy per seed, the learned friction', () => {

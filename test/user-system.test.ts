@@ -344,7 +344,7 @@ describe('system files and the default scene', () => {
 
   it('hnn train takes the file and the training flags (checked by the same schema); a pixel run refuses to resume with another --lr', async () => {
     const bad = hnn(['train', '--system', file, '--lr', '-1', '--out', join(root, 'neg')]);
-    expectOneLineError(bad, /hnn train: --lr must be > 0, got -1/);
+    expectOneLineError(bad, /^hnn: error: --lr must be > 0, got -1/);
     const out = join(root, 'cli-state');
     const ok = hnn([
       'train',

@@ -37,7 +37,7 @@ interface ReproduceFlags extends TrainFlagValues, DissipationOptions {
 
 /** Reproduce's state-task training flags and statistic, checked; refused when a pixel task is in the table. */
 function reproduceStateOptions(o: ReproduceFlags, tasks: string[]) {
-  const train = trainOverrides(o, 'state', 'hnn reproduce');
+  const train = trainOverrides(o, 'state');
   const given = [...(train ? ['--lr, --batch-size, --weight-decay, --hidden, --eval-every'] : []), ...givenDissipationFlags(o)];
   const pixel = tasks.find((t) => getTask(t).kind === 'pixel');
   if (given.length && pixel)

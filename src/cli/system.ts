@@ -56,10 +56,10 @@ const flagName: KeyNamer = (path) =>
  * A flag's text as a number ("1e-3"); text that is not one is refused here, quoted as given, so the
  * error shows what was typed (the schema then checks the range and names the flag).
  */
-function num(text: string | undefined, flag: string, command: string): number | undefined {
+function num(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) throw new UserError(`${command}: ${flag} must be a finite number, got "${text}"`);
+  if (!Number.isFinite(value)) throw new UserError(`${flag} must be a finite number, got "${text}"`);
   return value;
 }
 
@@ -78,24 +78,22 @@ export function trainOptions(): Option[] {
 }
 
 /** The training flags given, checked by the task kind's schema (one-line errors naming the flag). */
-export function trainOverrides(o: TrainFlagValues, kind: Task['kind'], command = 'hnn train'): Record<string, unknown> | undefined {
+export function trainOverrides(o: TrainFlagValues, kind: Task['kind']): Record<string, unknown> | undefined {
   const hidden = (text: string) =>
-    kind === 'state' ? text.split(',').map((w, i) => num(w, `${FLAG.hidden} (entry ${i})`, command)) : num(text, FLAG.hidden, command);
+    kind === 'state' ? text.split(',').map((w, i) => num(w, `${FLAG.hidden} (entry ${i})`)) : num(text, FLAG.hidden);
   const raw = {
-    lr: num(o.lr, FLAG.lr, command),
-    batchSize: num(o.batchSize, FLAG.batchSize, command),
-    weightDecay: num(o.weightDecay, FLAG.weightDecay, command),
+    lr: num(o.lr, FLAG.lr),
+    batchSize: num(o.batchSize, FLAG.batchSize),
+    weightDecay: num(o.weightDecay, FLAG.weightDecay),
     hidden: o.hidden === undefined ? undefined : hidden(o.hidden),
-    evalEvery: num(o.evalEvery, FLAG.evalEvery, command),
+    evalEvery: num(o.evalEvery, FLAG.evalEvery),
   };
   const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) return undefined;
   const keys = { lr: true, batchSize: true, weightDecay: true, hidden: true } as const;
-  if (kind === 'state')
-    return parseOptions(stateTrainProtocolSchema.pick({ ...keys, evalEvery: true }).partial(), given, command, flagName);
-  if (given.evalEvery !== undefined)
-    throw new UserError(`${command}: --eval-every applies to state tasks (pixel runs log every 200 updates); drop it`);
-  return parseOptions(pixelTrainProtocolSchema.pick(keys).partial(), given, command, flagName);
+  if (kind === 'state') return parseOptions(stateTrainProtocolSchema.pick({ ...keys, evalEvery: true }).partial(), given, '', flagName);
+  if (given.evalEvery !== undefined) throw new UserError(`--eval-every applies to state tasks (pixel runs log every 200 updates); drop it`);
+  return parseOptions(pixelTrainProtocolSchema.pick(keys).partial(), given, '', flagName);
 }
 
 /** --eval: 'full', 'quick', or a number of initial states. */

@@ -204,11 +204,16 @@ export function tableRow(
   };
 }
 
+/**
+ * A value (and its spread) in the table's scale: two decimals from 0.01 to 100, two significant
+ * digits in exponent form outside (3.0e-6, not toPrecision's 0.0000030).
+ */
 export function fmt(v: number | null, spread: number | null, scale: number): string {
   if (v === null) return 'n/a';
   const s = (x: number) => {
     const y = x * scale;
-    return Math.abs(y) >= 100 || Math.abs(y) < 0.01 ? y.toPrecision(2) : y.toFixed(2).replace(/\.?0+$/, '');
+    if (y === 0) return '0';
+    return Math.abs(y) >= 100 || Math.abs(y) < 0.01 ? y.toExponential(1) : y.toFixed(2).replace(/\.?0+$/, '');
   };
   return spread !== null && Number.isFinite(spread) ? `${s(v)} ± ${s(spread)}` : s(v);
 }

@@ -102,14 +102,16 @@ function describeIssue(schema: AnySchema, issue: z.core.$ZodIssue, name: KeyName
 }
 
 /**
- * Parses `value` with `schema`; on failure throws a one-line UserError: `<what>: <first problem>`.
+ * Parses `value` with `schema`; on failure throws a one-line UserError: `<what>: <first problem>`
+ * (`what` empty: the problem alone, for command-line flags, whose names say where they came from).
  * `name` turns a key path into what the user wrote (default: dotted keys, e.g. `train.steps`).
  */
 export function parseOptions<S extends AnySchema>(schema: S, value: unknown, what: string, name: KeyNamer = dotted): z.output<S> {
   const r = z.safeParse(schema, value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new UserError(`${what}: ${describeIssue(schema, issue, name, value)}`);
+  const problem = describeIssue(schema, issue, name, value);
+  throw new UserError(what ? `${what}: ${problem}` : problem);
 }
 
 /** A finite number (NaN and infinities refused). */
