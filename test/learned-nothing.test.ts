@@ -120,7 +120,7 @@ describe('a model against a field predicting no motion', () => {
     const row = tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] });
     expect(row.learnedNothing).toEqual([{ kind: 'hnn', seed: 0, ratio: 0.995 }]);
     const md = markdownTable([row], 'note');
-    expect(md).toMatch(/\| spring \(x 1e\+3\) \| energy MSE \| 20 ± 4 \| [^|]+ \| [^|]+ \| 0\.0000030 ± 6\.0e-7 † \|/);
+    expect(md).toMatch(/\| spring \(x 1e\+3\) \| energy MSE \| 20 ± 4 \| [^|]+ \| [^|]+ \| 3\.0e-6 ± 6\.0e-7 † \| [^|]+ \| 7\.9e-6 \|/);
     // the per-seed energy table never names it the lowest
     const perSeed = dissipationTables([tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] }, 'dissipative')]);
     expect(perSeed).toContain('| spring | 0 | **2.00e-2** | 3.00e-9 † | Baseline |');

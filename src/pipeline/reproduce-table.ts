@@ -247,7 +247,7 @@ function learnedNothingNotes(rows: TaskRow[]): string[] {
 export function markdownTable(rows: TaskRow[], note: string): string {
   const kinds = kindsOf(rows);
   const lines = header(['Task (scale)', 'Metric', ...kinds.flatMap((k) => [`${LABELS[k]}: ours`, 'paper', 'ratio'])]);
-  const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : c.ratio.toPrecision(2));
+  const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : Math.abs(c.ratio) < 0.01 && c.ratio !== 0 ? c.ratio.toExponential(1) : c.ratio.toPrecision(2));
   for (const r of rows) {
     for (const [key, label] of METRICS) {
       const scale = r.scales[key];
