@@ -10,6 +10,7 @@ import { importStates } from '../datasets/import-states.ts';
 import { importVideo } from '../datasets/import-video.ts';
 import { runStateExperiment } from '../src/pipeline/state.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { learnedNothing } from '../src/pipeline/metrics.ts';
 import { runRollout } from '../src/pipeline/rollout.ts';
 import { initBackend } from '../src/tf/backend.ts';
 
@@ -83,6 +84,9 @@ describe('pixel-import runs', () => {
       expect(m.vptPerTrial).toHaveLength(1);
       expect(m.rollout.frames).toBe(9);
       expect(m.pixelMse.mean).toBeGreaterThan(0);
+      // five updates learn nothing, and the run records it against the still latent and the mean pair
+      expect(learnedNothing(m)?.why).toMatch(/reconstruction's test loss is .* mean pair/);
+      expect(m.againstNoMotion.learned).toBe(false);
       if (kind === 'hnn') expect(m.learnedEnergyDrift.latent.perTrial).toHaveLength(1);
       else expect(m.learnedEnergyDrift).toBeNull();
     }

@@ -1,12 +1,20 @@
-// A state model that learned nothing (not clearly better than predicting no motion) gets rollout
-// metrics that say nothing: a field that barely moves conserves energy by construction, so its energy
-// MSE is near 0. The check, by hand; a real run that collapses (spring, --lr 0.9) warns and records
-// it; a sweep leaves its rollout metrics out of the ranking; a reproduction's table marks them.
+// A model that learned nothing (a state model not clearly better than predicting no motion; a pixel
+// model whose latent step is not clearly better than a still latent, or whose reconstruction is not
+// clearly better than the mean pair) gets rollout metrics that say nothing: a field that barely moves
+// conserves energy by construction, so its energy MSE is near 0. The checks, by hand; a real run that
+// collapses (spring, --lr 0.9) warns and records it, as does a pixel run stopped early; a sweep
+// leaves its rollout metrics out of the ranking; a reproduction's table marks them.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { againstNoMotion, LEARNED_RATIO } from '../src/eval/derivative.ts';
+import { MEAN_FRAME_REASON, STILL_LATENT_REASON, meanPairLosses, pixelAgainstTrivial } from '../src/eval/pixel-learned.ts';
+import { learnedNothing } from '../src/pipeline/metrics.ts';
+import { formatSummary, type MainJobSummary } from '../src/pipeline/main-job.ts';
+import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { generatePixelDataset } from '../datasets/pixel.ts';
+import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { planRun } from '../src/pipeline/sweep/plan.ts';
 import { resultsMarkdown, sweepResults, type RunRecord } from '../src/pipeline/sweep/results.ts';
 import { summarizeMetrics } from '../src/pipeline/sweep/summary.ts';
@@ -43,11 +51,67 @@ describe('a model against a field predicting no motion', () => {
     expect(little.ratio).toBeCloseTo(0.95, 12);
     expect(LEARNED_RATIO).toBe(0.9);
     expect(little.learned).toBe(false);
-    // ratio 0.5 on average, but one row much worse: the paired differences are -2.5, -2, +3 (rows
-    // 1 4 / 4 0 / 0 9 against 0 0 / 0 0 / 6 0): mean -0.5, std/sqrt(3) 1.76, so not clearly below
+    // ratio 0.5 on average, but one row no better: the paired differences of the row means are -2.5,
+    // -2, 0 (rows 1 4 / 4 0 / 0 9 against 0 0 / 0 0 / 9 0): mean -1.5, std/sqrt(3) 0.764, so
+    // mean + 2 sem = 0.03 is not below 0
     const mixed = againstNoMotion([0, 0, 0, 0, 9, 0], split, 2);
     expect(mixed.ratio).toBeCloseTo(0.5, 12);
     expect(mixed.learned).toBe(false);
+  });
+
+  it('pixel models by hand: the latent step against a still latent, the reconstruction against the mean pair', () => {
+    // two test rows of width 2; the mean pair of the training rows (0 0, 2 4) is 1 2
+    const train = { x: Float32Array.of(0, 0, 2, 4), next: new Float32Array(4), rows: 2 };
+    const test = { x: Float32Array.of(3, 2, 1, 4), next: new Float32Array(4), rows: 2 };
+    expect(Array.from(meanPairLosses(test, train))).toEqual([2, 2]); // (4 + 0) / 2, (0 + 4) / 2
+    // latents of dimension 2: still latent's losses (z_next - z)^2 averaged: (1 + 1) / 2 = 1, (4 + 0) / 2 = 2
+    const z = Float64Array.of(0, 0, 1, 1);
+    const zNext = Float64Array.of(1, 1, 3, 1);
+    const good = pixelAgainstTrivial({ hnn: Float64Array.of(0.1, 0.2), recon: Float64Array.of(0, 0.1) }, z, zNext, 2, test, train);
+    expect(good.againstNoMotion.noMotionLoss).toBe(1.5);
+    expect(good.againstNoMotion.ratio).toBeCloseTo(0.1, 12);
+    expect(good.againstNoMotion.learned).toBe(true);
+    expect(good.againstMeanFrame.meanFrameLoss).toBe(2);
+    expect(good.againstMeanFrame.ratio).toBeCloseTo(0.025, 12);
+    expect(learnedNothing(good)).toBeNull();
+    // a latent that does not move at all: the reference is 0, so the ratio is 1 and nothing was learned
+    const frozen = pixelAgainstTrivial({ hnn: Float64Array.of(1e-12, 0), recon: Float64Array.of(2, 2) }, z, z, 2, test, train);
+    expect(frozen.againstNoMotion).toEqual({ noMotionLoss: 0, ratio: 1, learned: false });
+    expect(frozen.againstMeanFrame.ratio).toBe(1);
+    expect(learnedNothing(frozen)).toEqual({
+      why:
+        "its reconstruction's test loss is 1.00 times that of the training frames' mean pair (2.000e+0); " +
+        "its latent step's test loss is 1.00 times that of a latent that stays still (0.000e+0)",
+      reason: `${MEAN_FRAME_REASON}; ${STILL_LATENT_REASON}`,
+    });
+  });
+
+  it('a pixel run stopped early records both checks and warns; the main job then compares no energies', async () => {
+    const ds = join(root, 'pixel-data');
+    await generatePixelDataset(pixelPendulumTask, { out: ds, trials: 6, frames: 24, size: 8, seed: 2, quiet: true, samples: 2 });
+    const r = await runPixelExperiment({
+      kind: 'hnn',
+      seed: 0,
+      steps: 3,
+      dataDir: ds,
+      quiet: true,
+      frames: 10,
+      outDir: join(root, 'pixel'),
+    });
+    const m = r.metrics!;
+    expect(m.againstNoMotion?.learned).toBe(false);
+    expect(m.againstMeanFrame?.ratio).toBeGreaterThan(0.9);
+    expect(learnedNothing(m)?.why).toMatch(/^its reconstruction's test loss is \d\.\d+ times that of the training frames' mean pair/);
+    const summary = formatSummary({
+      models: { hnn: { dir: 'h', metrics: m, reused: false }, baseline: { dir: 'b', metrics: m, reused: false } },
+      steps: 3,
+      protocolSteps: 3000,
+      backend: 'ort-cpu',
+      seconds: 1,
+      rollout: { videos: [], energyPlot: 'e.png', notes: [] },
+    } as unknown as MainJobSummary);
+    expect(summary).toMatch(/WARNING: the HNN learned nothing: its reconstruction's test loss/);
+    expect(summary).toContain('energy MSE: not compared (a model learned nothing; train longer)');
   });
 
   it('a spring run that collapses (--lr 0.9) warns, records it, and a sound one does not', () => {
@@ -79,8 +143,9 @@ describe('a model against a field predicting no motion', () => {
     });
     expect(summarizeMetrics(metrics(3e-9, false))).toMatchObject({
       metrics: { testLoss: 0.78 },
-      noMotion: { ratio: 0.995, learned: false },
+      learnedNothing: 'its test loss is 0.995 times that of predicting no motion (7.800e-1)',
     });
+    expect(summarizeMetrics(metrics(2e-4, true)).learnedNothing).toBeUndefined();
     expect(summarizeMetrics(metrics(3e-9, false)).metrics.energyMse).toBeUndefined();
     const records: RunRecord[] = [];
     for (const lr of [1e-3, 0.9])
@@ -93,7 +158,9 @@ describe('a model against a field predicting no motion', () => {
       [1e-3, 2e-4, 0],
       [0.9, undefined, 2],
     ]);
-    expect(res.learnedNothing.map((l) => l.ratio)).toEqual([0.995, 0.995]);
+    expect(res.learnedNothing.map((l) => l.why)).toEqual(
+      Array(2).fill('its test loss is 0.995 times that of predicting no motion (7.800e-1)'),
+    );
     const md = resultsMarkdown(res);
     expect(md).toMatch(/\| 2 \| spring \| hnn \| 0\.9 \| 2 \(2 learned nothing\) \| - \|/);
     expect(md).toMatch(/## Runs whose model learned nothing/);
@@ -118,12 +185,16 @@ describe('a model against a field predicting no motion', () => {
       versions: {},
     });
     const row = tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] });
-    expect(row.learnedNothing).toEqual([{ kind: 'hnn', seed: 0, ratio: 0.995 }]);
+    expect(row.learnedNothing).toMatchObject([
+      { kind: 'hnn', seed: 0, why: 'its test loss is 0.995 times that of predicting no motion (7.800e-1)' },
+    ]);
     const md = markdownTable([row], 'note');
     expect(md).toMatch(/\| spring \(x 1e\+3\) \| energy MSE \| 20 ± 4 \| [^|]+ \| [^|]+ \| 3\.0e-6 ± 6\.0e-7 † \| [^|]+ \| 7\.9e-6 \|/);
     // the per-seed energy table never names it the lowest
     const perSeed = dissipationTables([tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] }, 'dissipative')]);
     expect(perSeed).toContain('| spring | 0 | **2.00e-2** | 3.00e-9 † | Baseline |');
-    expect(md).toMatch(/^† spring HNN, seed 0: the model learned nothing \(its test loss is 0\.995 times that of predicting no motion\)/m);
+    expect(md).toMatch(
+      /^† spring HNN, seed 0: the model learned nothing: its test loss is 0\.995 times that of predicting no motion \(7\.800e-1\)\. Its energy MSE/m,
+    );
   });
 });

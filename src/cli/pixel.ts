@@ -6,7 +6,7 @@ import type { RolloutIntegrator } from '../eval/pixel.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { withSpread } from '../eval/stats.ts';
-import { fullBatchNote } from './train-summary.ts';
+import { fullBatchNote, learnedNothingWarning } from './train-summary.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
 import { checkRolloutRequest, findPixelModels, pixelModelFolder, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
@@ -67,6 +67,7 @@ export async function runPixelTrainCommand(o: {
       `${metrics.task} ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
       ...fullBatchNote(metrics),
       `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
+      ...learnedNothingWarning(metrics),
       `  energy MSE ${withSpread(metrics.energyMse.mean, metrics.energyMse.ci, e)}   VPT ${metrics.vpt} frames`,
       ...(metrics.dissipation ? dissipationLines(metrics.dissipation) : []),
       `  wrote ${o.out}/metrics.json, ${o.out}/model/, ${o.out}/log.jsonl, ${o.out}/plots/`,
@@ -79,6 +80,7 @@ function importedSummary(m: ImportedPixelMetrics, out: string): string {
   return [
     `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(0)} s)`,
     `  train loss ${e(m.trainLoss.mean)} +- ${e(m.trainLoss.sem)}   test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}`,
+    ...learnedNothingWarning(m),
     `  VPT median ${m.vptMedian} of ${m.rollout.frames} frames (mean ${m.vptMean.toFixed(1)})   pixel MSE ${withSpread(m.pixelMse.mean, m.pixelMse.ci, e)}`,
     `  against its own reconstructions (MSE ${e(m.reconMse)} from the frames): VPT median ${m.vptRecon.median} (mean ${m.vptRecon.mean.toFixed(1)})`,
     `  learned H drift ${drift ? `${e(drift.latent.mean)} (latent), ${e(drift.reencoded.mean)} (re-encoded frames), in std of H` : 'n/a (the baseline learns no H)'}`,

@@ -2,7 +2,7 @@
 import { dissipationLines } from '../eval/dissipation.ts';
 import { testLossOf } from '../eval/statistic.ts';
 import { withSpread } from '../eval/stats.ts';
-import { NO_MOTION_REASON } from '../eval/derivative.ts';
+import { learnedNothing } from '../pipeline/metrics.ts';
 import type { ImportedStateMetrics } from '../pipeline/import-state.ts';
 import type { StateMetrics } from '../pipeline/state.ts';
 
@@ -24,16 +24,14 @@ export function fullBatchNote(m: Pick<StateMetrics, 'protocol' | 'training'>): s
 }
 
 /**
- * A warning when the model is not clearly better than a field predicting no motion: its rollout
- * metrics then measure nothing it learned (NO_MOTION_REASON).
+ * A warning when the model is not clearly better than a trivial one (predicting no motion; for a
+ * pixel model also the mean frame): its rollout metrics then measure nothing it learned.
  */
-export function noMotionWarning(m: Pick<StateMetrics, 'againstNoMotion' | 'testLoss'>): string[] {
-  const n = m.againstNoMotion;
-  if (!n || n.learned) return [];
-  const f = (v: number) => v.toExponential(3);
+export function learnedNothingWarning(m: Pick<StateMetrics, 'againstNoMotion' | 'againstMeanFrame'>): string[] {
+  const n = learnedNothing(m);
+  if (!n) return [];
   return [
-    `  WARNING: the model learned nothing: its test loss is ${n.ratio.toPrecision(3)} times that of predicting no motion (${f(n.noMotionLoss)}), ` +
-      `so the rollout metrics below measure nothing it learned (${NO_MOTION_REASON}); lower --lr, or train longer`,
+    `  WARNING: the model learned nothing: ${n.why}, so the rollout metrics below measure nothing it learned (${n.reason}); lower --lr, or train longer`,
   ];
 }
 
@@ -45,7 +43,7 @@ export function summariseState(m: StateMetrics, out: string): void {
       ...fullBatchNote(m),
       `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
       `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-      ...noMotionWarning(m),
+      ...learnedNothingWarning(m),
       ...lastTestLosses(m),
       `  energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci)}${m.energyMse.failed ? ` (${m.energyMse.failed} learned rollouts stopped early)` : ''}`,
       ...(m.energyMse.truthFailed
@@ -72,7 +70,7 @@ export function summariseImportedState(m: ImportedStateMetrics, out: string): st
     `${m.task} ${m.model} (seed ${m.seed}, ${m.updates} updates, backend ${m.backend}, ${m.msPerStep.toFixed(1)} ms/step, ${m.trainSeconds.toFixed(1)} s)`,
     `  train loss ${f(m.trainLoss.mean)} +- ${f(m.trainLoss.sem)}`,
     `  test loss  ${f(m.testLoss.mean)} +- ${f(m.testLoss.sem)}`,
-    ...noMotionWarning(m),
+    ...learnedNothingWarning(m),
     `  rollouts over ${r.segments} held-out segment(s): state MSE ${f(r.stateMse.mean)}, VPT median ${r.vptMedian} rows${r.failed ? ` (${r.failed} stopped early)` : ''}`,
     m.learnedEnergyDrift
       ? `  learned H drift ${f(m.learnedEnergyDrift.mean)} (in std of H over the test rows)`

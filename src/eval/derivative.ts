@@ -51,19 +51,47 @@ export interface AgainstNoMotion {
 /** Compares a model's squared errors on `split` (derivativeErrors) with those of a field predicting no motion. */
 export function againstNoMotion(squared: ArrayLike<number>, split: StateSplit, dim: number): AgainstNoMotion {
   const rows = split.rows;
-  const diff = new Float64Array(rows);
-  let model = 0;
-  let none = 0;
+  const model = new Float64Array(rows);
+  const none = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    let d = 0;
     for (let j = r * dim; j < (r + 1) * dim; j++) {
-      model += squared[j];
-      none += split.dx[j] ** 2;
-      d += squared[j] - split.dx[j] ** 2;
+      model[r] += squared[j] / dim;
+      none[r] += split.dx[j] ** 2 / dim;
     }
-    diff[r] = d / dim;
+  }
+  const c = againstReference(model, none);
+  return { noMotionLoss: c.referenceLoss, ratio: c.ratio, learned: c.learned };
+}
+
+/** A model's per-row losses beside a trivial predictor's on the same rows (see AgainstNoMotion.learned). */
+export interface AgainstReference {
+  /** the trivial predictor's mean loss */
+  referenceLoss: number;
+  /** the model's mean loss over the reference's; 1 when the reference's is 0 (no model does better) */
+  ratio: number;
+  /** the model's loss is under LEARNED_RATIO of the reference's, and the paired difference is significant */
+  learned: boolean;
+}
+
+/**
+ * The paired comparison behind every "learned nothing" check: the model learned when its mean loss
+ * is under LEARNED_RATIO of the reference's and the mean over rows of the differences, plus twice
+ * their std/sqrt(rows), is below 0. A reference at 0 (a latent that does not move at all) is a
+ * ratio of 1: nothing learned.
+ */
+export function againstReference(model: ArrayLike<number>, reference: ArrayLike<number>): AgainstReference {
+  const rows = model.length;
+  if (reference.length !== rows) throw new Error(`againstReference: ${rows} model rows against ${reference.length} reference rows`);
+  const diff = new Float64Array(rows);
+  let m = 0;
+  let ref = 0;
+  for (let r = 0; r < rows; r++) {
+    m += model[r];
+    ref += reference[r];
+    diff[r] = model[r] - reference[r];
   }
   const paired = squaredErrorStats(diff, rows); // mean and std/sqrt(rows) of the per-row differences
-  const ratio = model / none;
-  return { noMotionLoss: none / (rows * dim), ratio, learned: ratio < LEARNED_RATIO && paired.mean + 2 * paired.sem < 0 };
+  const ratio = ref > 0 ? m / ref : 1;
+  const learned = ratio < LEARNED_RATIO && paired.mean + 2 * paired.sem < 0;
+  return { referenceLoss: ref / rows, ratio, learned };
 }

@@ -8,6 +8,7 @@ import type { PixelTask } from '../tasks/task.ts';
 import type { LatentMapKind, RolloutIntegrator, RolloutProjection } from '../tasks/vocabulary.ts';
 import { splitSampleLosses } from '../train/pixel.ts';
 import { latentDissipation, type DissipationSummary } from './dissipation.ts';
+import { pixelAgainstTrivial, type PixelAgainstTrivial } from './pixel-learned.ts';
 import { LatentRolloutHelper } from './latent-pool.ts';
 import {
   encodeRows,
@@ -37,6 +38,8 @@ export interface PixelEvaluation {
   map: LatentMap;
   rollouts: PixelRollout[];
   summary: PixelEnergySummary;
+  /** whether the model learned anything: its latent step and reconstruction against trivial ones, on the test split */
+  againstTrivial: PixelAgainstTrivial;
   /** D-HNN latent models: the learned dissipation in the state's units (src/eval/dissipation.ts) */
   dissipation?: DissipationSummary;
 }
@@ -70,7 +73,9 @@ export async function evaluatePixelModel(
     const z0s = trials.map((t) => encodeRows(model, ds.data.test.x.subarray(t * ds.perTrial * w, (t * ds.perTrial + 1) * w), 1));
     const pending = helper?.begin({ kind: model.spec.kind, weights, z0s, frames, integrator });
     const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
-    const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
+    const testSamples = splitSampleLosses(model, ds.data.test, loss);
+    const testTerms = termStats(testSamples);
+    const againstTrivial = testAgainstTrivial(model, ds, testSamples);
     const map = fitTrainMap(model, ds);
     const latents = pending
       ? await pending.finish()
@@ -80,7 +85,7 @@ export async function evaluatePixelModel(
       return scoreLatentRollout(model, latents[i], truth, map, rolloutScoring(ds.task, truth.system), frames);
     });
     const summary = summariseRollouts(rollouts, trials, frames, energyName(ds.task));
-    if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, map, rollouts, summary };
+    if (model.spec.kind !== 'dhnn') return { trainTerms, testTerms, againstTrivial, map, rollouts, summary };
     const dissipation = latentDissipation(
       trialSystem(ds.task, ds.params, undefined),
       weights,
@@ -89,10 +94,22 @@ export async function evaluatePixelModel(
       rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
       encodeRows(model, ds.data.test.x, ds.data.test.rows),
     );
-    return { trainTerms, testTerms, map, rollouts, summary, dissipation };
+    return { trainTerms, testTerms, againstTrivial, map, rollouts, summary, dissipation };
   } finally {
     await helper?.close();
   }
+}
+
+/** The model's test terms (splitSampleLosses on the test split) against a still latent and the mean pair. */
+export function testAgainstTrivial(
+  model: PixelModel,
+  ds: PixelDataset,
+  terms: { hnn: Float64Array; recon: Float64Array },
+): PixelAgainstTrivial {
+  const t = ds.data.test;
+  const z = encodeRows(model, t.x, t.rows);
+  const zNext = encodeRows(model, t.next, t.rows);
+  return pixelAgainstTrivial(terms, z, zNext, model.spec.latent, t, ds.data.train);
 }
 
 /** The map latent -> state (the task's kind, affine by default) fitted on the training set's encodings. */

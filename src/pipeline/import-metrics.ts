@@ -5,7 +5,7 @@ import type { ModelKind } from '../../models/kinds.ts';
 import type { LearnedEnergyDrift, ImportedPixelSummary } from '../eval/imported.ts';
 import type { RolloutIntegrator } from '../eval/integrators.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
-import type { MeanSem } from '../eval/stats.ts';
+import type { TermStats } from '../eval/pixel-evaluation.ts';
 import type { PixelTrainConfig } from '../train/pixel.ts';
 import { join } from 'node:path';
 import type { PixelModel } from '../../models/pixel.ts';
@@ -18,8 +18,6 @@ import { checkMetricsFinite, metricsHead } from './metrics.ts';
 import { METRICS_FILE } from './run-output.ts';
 import type { PixelDataset } from '../../datasets/pixel-load.ts';
 import type { RunMetricsBase } from './metrics.ts';
-
-type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
 
 export interface ImportedPixelMetrics extends RunMetricsBase<string>, ImportedPixelSummary {
   dataset: RunMetricsBase<string>['dataset'] & { frameSize: number; engine: string; source: unknown };
@@ -93,6 +91,7 @@ export function importedPixelMetrics(i: ImportedMetricsInput): ImportedPixelMetr
     testLoss: r.testTerms.total,
     trainTerms: r.trainTerms,
     testTerms: r.testTerms,
+    ...r.againstTrivial,
     ...r.summary,
     learnedEnergyDrift: r.learnedEnergyDrift,
     rollout: i.rollout,

@@ -14,11 +14,11 @@ import {
   type LearnedEnergyDrift,
 } from '../eval/imported.ts';
 import { encodeRows, latentField, latentRollout, projectedRollouts, type LatentRollout } from '../eval/pixel.ts';
-import { squaredErrorStats, type MeanSem } from '../eval/stats.ts';
+import type { PixelAgainstTrivial } from '../eval/pixel-learned.ts';
 import { splitSampleLosses } from '../train/pixel.ts';
 import { UserError } from '../util/errors.ts';
 import type { PixelDataset } from '../../datasets/pixel-load.ts';
-import type { RolloutSettings } from '../eval/pixel-evaluation.ts';
+import { termStats, testAgainstTrivial, type RolloutSettings, type TermStats } from '../eval/pixel-evaluation.ts';
 
 /** The most frames a rollout of this dataset can be scored over: a trial's frames less the first. */
 export function importedRolloutLimit(ds: PixelDataset): number {
@@ -38,21 +38,16 @@ export function importedTruth(ds: PixelDataset, trial: number, frames: number): 
   return all.slice(start, start + frames * values);
 }
 
-type TermStats = Record<'total' | 'recon' | 'consistency' | 'hnn', MeanSem>;
-
 export interface ImportedPixelEvaluation {
   trainTerms: TermStats;
   testTerms: TermStats;
+  /** whether the model learned anything (src/eval/pixel-learned.ts) */
+  againstTrivial: PixelAgainstTrivial;
   rollouts: ImportedPixelRollout[];
   latents: LatentRollout[];
   summary: ImportedPixelSummary;
   /** HNN and D-HNN: the drift of their learned H along their own rollouts; null for the baseline (no H) */
   learnedEnergyDrift: LearnedEnergyDrift | null;
-}
-
-function termStats(s: Record<'total' | 'recon' | 'consistency' | 'hnn', Float64Array>): TermStats {
-  const st = (a: Float64Array) => squaredErrorStats(a, a.length);
-  return { total: st(s.total), recon: st(s.recon), consistency: st(s.consistency), hnn: st(s.hnn) };
 }
 
 /** Latent rollouts from the first sample of each test trial. */
@@ -75,7 +70,9 @@ export function evaluateImportedPixelModel(
   s: RolloutSettings,
 ): ImportedPixelEvaluation {
   const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
-  const testTerms = termStats(splitSampleLosses(model, ds.data.test, loss));
+  const testSamples = splitSampleLosses(model, ds.data.test, loss);
+  const testTerms = termStats(testSamples);
+  const againstTrivial = testAgainstTrivial(model, ds, testSamples);
   const latents = importedLatents(model, weights, ds, s);
   const rollouts = latents.map((l, t) => scoreImportedRollout(model, l, importedTruth(ds, t, s.frames), s.frames));
   const kind = model.spec.kind;
@@ -89,5 +86,13 @@ export function evaluateImportedPixelModel(
           encodeRows(model, ds.data.test.x, ds.data.test.rows),
           model.spec.latent,
         );
-  return { trainTerms, testTerms, rollouts, latents, summary: summariseImported(rollouts, s.frames), learnedEnergyDrift: drift };
+  return {
+    trainTerms,
+    testTerms,
+    againstTrivial,
+    rollouts,
+    latents,
+    summary: summariseImported(rollouts, s.frames),
+    learnedEnergyDrift: drift,
+  };
 }

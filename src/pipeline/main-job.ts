@@ -21,7 +21,7 @@ export const MAIN_TASK = pixelPendulumTask;
 import { CHECKPOINT_FILE, runPixelExperiment } from './pixel.ts';
 import { pixelProtocolMismatch, type PixelMetrics } from './pixel-metrics.ts';
 import { loadPixelDataset, type PixelDataset } from '../../datasets/pixel-load.ts';
-import { readMetrics } from './metrics.ts';
+import { learnedNothing, readMetrics } from './metrics.ts';
 import { runRollout, type RolloutResult } from './rollout.ts';
 
 /** Steps per model for `npm start` (measured: see README); the protocol's are MAIN_TASK.train.steps. */
@@ -243,12 +243,20 @@ export function formatSummary(s: MainJobSummary): string {
   const row = (name: string, m: PixelMetrics) =>
     `  ${name.padEnd(9)} test loss ${e(m.testLoss.mean)} +- ${e(m.testLoss.sem)}   energy MSE ${withSpread(m.energyMse.mean, m.energyMse.ci, e)}   VPT ${m.vpt} frames (mean ${m.vptMean.toFixed(1)}, median ${m.vptMedian} over ${m.vptPerTrial.length} test trials)   ${m.msPerStep.toFixed(0)} ms/step`;
   const ratio = b.energyMse.mean / h.energyMse.mean;
+  const nothing = (name: string, m: PixelMetrics) => {
+    const n = learnedNothing(m);
+    return n ? [`  WARNING: the ${name} learned nothing: ${n.why}, so its rollout metrics measure nothing it learned (${n.reason})`] : [];
+  };
+  const warnings = [...nothing('HNN', h), ...nothing('baseline', b)];
   const lines = [
     '',
     `${MAIN_TASK.name}, ${s.steps} steps per model${s.steps < s.protocolSteps ? ` (reduced; protocol ${s.protocolSteps})` : ''}, ${s.backend}, done in ${formatSeconds(s.seconds)}`,
     row('HNN', h),
     row('baseline', b),
-    `  energy MSE: the HNN's is ${!Number.isFinite(ratio) ? '?' : ratio >= 1 ? `${ratio.toFixed(1)} times below` : `${(1 / ratio).toFixed(1)} times above`} the baseline's${paperEnergy()}`,
+    ...warnings,
+    warnings.length
+      ? '  energy MSE: not compared (a model learned nothing; train longer)'
+      : `  energy MSE: the HNN's is ${!Number.isFinite(ratio) ? '?' : ratio >= 1 ? `${ratio.toFixed(1)} times below` : `${(1 / ratio).toFixed(1)} times above`} the baseline's${paperEnergy()}`,
     '',
     'outputs:',
     ...s.rollout.videos.map((v) => `  video   ${v}  (truth | baseline | HNN)`),

@@ -8,7 +8,8 @@ import { readJson } from '../util/files.ts';
 import type { ModelKind } from '../tasks/vocabulary.ts';
 import type { DissipationGate } from '../train/dissipation-phases.ts';
 import type { MeanSem } from '../eval/stats.ts';
-import type { AgainstNoMotion } from '../eval/derivative.ts';
+import { NO_MOTION_REASON, type AgainstNoMotion } from '../eval/derivative.ts';
+import { MEAN_FRAME_REASON, STILL_LATENT_REASON, type AgainstMeanFrame } from '../eval/pixel-learned.ts';
 
 /** What every metrics.json starts with, state or pixel. */
 export interface RunMetricsBase<Task extends string> {
@@ -28,11 +29,54 @@ export interface RunMetricsBase<Task extends string> {
   /** mean, std/sqrt(rows) */
   trainLoss: MeanSem;
   testLoss: MeanSem;
-  /** state runs: the test loss against a field predicting no motion, and whether the model learned anything (absent in older runs) */
+  /**
+   * Whether the model learned anything (absent in older runs). State runs: the test loss against a
+   * field predicting no motion; pixel runs: the latent step's test term against a latent that stays still.
+   */
   againstNoMotion?: AgainstNoMotion;
+  /** pixel runs: the test reconstruction against the training split's mean pair (absent in older runs) */
+  againstMeanFrame?: AgainstMeanFrame;
   trainSeconds: number;
   msPerStep: number;
   versions: Record<string, string | null>;
+}
+
+/** A run whose model learned nothing: against what, and why its rollout metrics then measure nothing it learned. */
+export interface LearnedNothing {
+  /** e.g. "its test loss is 0.995 times that of predicting no motion (7.820e-1)" */
+  why: string;
+  reason: string;
+}
+
+/**
+ * Whether a run's model learned nothing, from its metrics.json (null when it learned, or in runs
+ * made before the checks). A pixel run fails when its reconstruction or its latent step does.
+ */
+export function learnedNothing(m: Pick<RunMetricsBase<string>, 'againstNoMotion' | 'againstMeanFrame'>): LearnedNothing | null {
+  const f = (v: number) => v.toExponential(3);
+  const r = (v: number) => v.toPrecision(3);
+  const failed: LearnedNothing[] = [];
+  const frame = m.againstMeanFrame;
+  if (frame && !frame.learned)
+    failed.push({
+      why: `its reconstruction's test loss is ${r(frame.ratio)} times that of the training frames' mean pair (${f(frame.meanFrameLoss)})`,
+      reason: MEAN_FRAME_REASON,
+    });
+  const still = m.againstNoMotion;
+  if (still && !still.learned)
+    failed.push(
+      frame
+        ? {
+            why: `its latent step's test loss is ${r(still.ratio)} times that of a latent that stays still (${f(still.noMotionLoss)})`,
+            reason: STILL_LATENT_REASON,
+          }
+        : {
+            why: `its test loss is ${r(still.ratio)} times that of predicting no motion (${f(still.noMotionLoss)})`,
+            reason: NO_MOTION_REASON,
+          },
+    );
+  if (failed.length === 0) return null;
+  return { why: failed.map((x) => x.why).join('; '), reason: failed.map((x) => x.reason).join('; ') };
 }
 
 /** The head of every metrics.json, in its order: the run's task, model, seed and steps, its updates (the loop runs steps + 1) and backend. */

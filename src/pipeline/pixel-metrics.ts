@@ -124,6 +124,7 @@ export async function runPixelEvaluation(opts: {
       testLoss: r.testTerms.total,
       trainTerms: r.trainTerms,
       testTerms: r.testTerms,
+      ...r.againstTrivial,
       ...r.summary,
       ...(r.dissipation ? { dissipation: r.dissipation } : {}),
       rollout: { frames, integrator, latentMapR2: r.map.r2, latentMap: latentMapKind(r.map), projection },

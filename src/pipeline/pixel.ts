@@ -330,6 +330,7 @@ function pixelMetrics(run: RunContext, t: TrainedRun, result: PixelEvaluation, r
     testLoss: result.testTerms.total,
     trainTerms: result.trainTerms,
     testTerms: result.testTerms,
+    ...result.againstTrivial,
     ...result.summary,
     ...(result.dissipation ? { dissipation: result.dissipation } : {}),
     rollout: { ...rollout, latentMapR2: result.map.r2, latentMap: latentMapKind(result.map) },

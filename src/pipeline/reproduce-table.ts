@@ -4,10 +4,9 @@ import type { ModelKind } from '../../models/dynamics.ts';
 import { countWithinBand, type DissipationSummary } from '../eval/dissipation.ts';
 import { FINAL, testLossOf, type TestLossRecord, type TestStatistic } from '../eval/statistic.ts';
 import type { MeanCi } from '../eval/stats.ts';
-import { NO_MOTION_REASON } from '../eval/derivative.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { Task } from '../tasks/task.ts';
-import { type RunMetricsBase } from './metrics.ts';
+import { learnedNothing, type LearnedNothing, type RunMetricsBase } from './metrics.ts';
 
 /** The part of metrics.json the table reads, common to state and pixel runs. */
 export type RunMetrics = RunMetricsBase<string> &
@@ -94,7 +93,7 @@ export interface TaskRow {
   /** D-HNN runs: the learned friction */
   dissipation?: DissipationRow;
   /** state runs whose model learned nothing (src/eval/derivative.ts): their energy MSE is near 0 by construction */
-  learnedNothing?: Array<{ kind: ModelKind; seed: number; ratio: number }>;
+  learnedNothing?: Array<{ kind: ModelKind; seed: number } & LearnedNothing>;
 }
 
 /** Mean and std/sqrt(n) of values over seeds (NaN spread for one value). */
@@ -176,8 +175,11 @@ export function tableRow(
       vptBySeed[kind] = own.map((r) => ({ median: r.vptMedian!, mean: r.vptMean!, over50: r.vptOver50! }));
   }
   const dissipation = runs.dhnn ? dissipationRow(runs.dhnn) : undefined;
-  const learnedNothing = TABLE_ORDER.flatMap((kind) =>
-    (runs[kind] ?? []).flatMap((r, seed) => (r.againstNoMotion?.learned === false ? [{ kind, seed, ratio: r.againstNoMotion.ratio }] : [])),
+  const nothing = TABLE_ORDER.flatMap((kind) =>
+    (runs[kind] ?? []).flatMap((r, seed) => {
+      const n = learnedNothing(r);
+      return n ? [{ kind, seed, ...n }] : [];
+    }),
   );
   const vpt = Object.keys(vptBySeed).length ? { vptBySeed } : {};
   const friction = runs.dhnn?.every((r) => r.dissipation)
@@ -200,7 +202,7 @@ export function tableRow(
     ...vpt,
     ...friction,
     ...(dissipation ? { dissipation } : {}),
-    ...(learnedNothing.length ? { learnedNothing } : {}),
+    ...(nothing.length ? { learnedNothing: nothing } : {}),
   };
 }
 
@@ -238,7 +240,7 @@ function learnedNothingNotes(rows: TaskRow[]): string[] {
   return rows.flatMap((r) =>
     (r.learnedNothing ?? []).map(
       (l) =>
-        `${LEARNED_NOTHING_MARK} ${r.task} ${LABELS[l.kind]}, seed ${l.seed}: the model learned nothing (its test loss is ${l.ratio.toPrecision(3)} times that of predicting no motion), so its energy MSE measures nothing it learned (${NO_MOTION_REASON}).`,
+        `${LEARNED_NOTHING_MARK} ${r.task} ${LABELS[l.kind]}, seed ${l.seed}: the model learned nothing: ${l.why}. Its energy MSE measures nothing it learned (${l.reason}).`,
     ),
   );
 }
@@ -247,7 +249,8 @@ function learnedNothingNotes(rows: TaskRow[]): string[] {
 export function markdownTable(rows: TaskRow[], note: string): string {
   const kinds = kindsOf(rows);
   const lines = header(['Task (scale)', 'Metric', ...kinds.flatMap((k) => [`${LABELS[k]}: ours`, 'paper', 'ratio'])]);
-  const ratio = (c: Cell) => (c.ratio === null ? 'n/a' : Math.abs(c.ratio) < 0.01 && c.ratio !== 0 ? c.ratio.toExponential(1) : c.ratio.toPrecision(2));
+  const ratio = (c: Cell) =>
+    c.ratio === null ? 'n/a' : Math.abs(c.ratio) < 0.01 && c.ratio !== 0 ? c.ratio.toExponential(1) : c.ratio.toPrecision(2);
   for (const r of rows) {
     for (const [key, label] of METRICS) {
       const scale = r.scales[key];

@@ -42,9 +42,7 @@ export function reportPage(res: SweepResults, plots: PlotFile[]): string {
     return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}${metricCells.join('')}</tr>`;
   });
   const failures = res.failures.map((f) => `<li><b>${esc(f.run)}</b> (${esc(f.name)}): <code>${esc(f.error)}</code></li>`);
-  const nothing = res.learnedNothing.map(
-    (l) => `<li><b>${esc(l.run)}</b> (${esc(l.name)}): test loss ${esc(formatValue(l.ratio))} times no motion's</li>`,
-  );
+  const nothing = res.learnedNothing.map((l) => `<li><b>${esc(l.run)}</b> (${esc(l.name)}): ${esc(l.why)}</li>`);
   const figures = plots.map((p) => `<figure><img src="plots/${esc(p.file)}" alt="${esc(`${p.metric} against ${p.option}`)}"></figure>`);
   const r = res.runs;
   return `<!doctype html>

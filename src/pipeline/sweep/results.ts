@@ -46,7 +46,7 @@ export interface SweepResults {
   groups: ResultGroup[];
   failures: Array<{ name: string; run: string; error: string; attempts: number | null }>;
   /** completed runs whose model learned nothing: test loss over that of predicting no motion */
-  learnedNothing: Array<{ name: string; run: string; ratio: number }>;
+  learnedNothing: Array<{ name: string; run: string; why: string }>;
 }
 
 export function stat(values: number[]): Stat {
@@ -91,7 +91,7 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
     if (r.state === 'completed' && r.summary) {
       entry.g.seeds.push(r.run.seed);
       entry.summaries.push(r.summary);
-      if (r.summary.noMotion?.learned === false) entry.g.learnedNothing++;
+      if (r.summary.learnedNothing) entry.g.learnedNothing++;
     } else if (r.state === 'failed') entry.g.failed++;
   }
   for (const { g, summaries } of groups.values()) {
@@ -122,9 +122,9 @@ export function sweepResults(sweep: string, metric: string, swept: string[], rec
       error: (r.error ?? 'no error recorded').split('\n')[0],
       attempts: r.attempts ?? null,
     })),
-    learnedNothing: records
-      .filter((r) => r.state === 'completed' && r.summary?.noMotion?.learned === false)
-      .map((r) => ({ name: r.run.name, run: describe(r), ratio: r.summary!.noMotion!.ratio })),
+    learnedNothing: records.flatMap((r) =>
+      r.state === 'completed' && r.summary?.learnedNothing ? [{ name: r.run.name, run: describe(r), why: r.summary.learnedNothing }] : [],
+    ),
   };
 }
 
@@ -191,14 +191,14 @@ export function resultsMarkdown(res: SweepResults): string {
   }
   if (res.learnedNothing.length) {
     parts.push('## Runs whose model learned nothing', '', LEARNED_NOTHING_NOTE, '');
-    for (const l of res.learnedNothing) parts.push(`- ${l.run} (${l.name}): test loss ${formatValue(l.ratio)} times no motion's`);
+    for (const l of res.learnedNothing) parts.push(`- ${l.run} (${l.name}): ${l.why}`);
     parts.push('');
   }
   return parts.join('\n');
 }
 
 /** Why runs that learned nothing have no rollout metric. */
-export const LEARNED_NOTHING_NOTE = `Each test loss is not clearly below that of predicting no motion, so the rollout metrics measure nothing the model learned (${NO_MOTION_REASON}). They are left out, and these configurations rank after the others.`;
+export const LEARNED_NOTHING_NOTE = `Each of these models is not clearly better than a trivial one (predicting no motion; for a pixel model, also the training frames' mean pair), so its rollout metrics measure nothing it learned (${NO_MOTION_REASON}). They are left out, and these configurations rank after the others.`;
 
 /** The seeds column: completed seeds, then failed ones and those whose model learned nothing. */
 export function seedsCell(g: ResultGroup): string {

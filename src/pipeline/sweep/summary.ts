@@ -1,5 +1,6 @@
 // What a sweep keeps of a run's metrics.json: its numbers that rank and compare runs (plain numbers,
 // small enough for a queue job's return value), never paths or anything else of the machine.
+import { learnedNothing, type RunMetricsBase } from '../metrics.ts';
 export interface RunSummary {
   steps: number;
   backend: string;
@@ -7,8 +8,8 @@ export interface RunSummary {
   msPerStep: number;
   /** metric name -> value (means over the run's rows or trials); no rollout metric for a model that learned nothing */
   metrics: Record<string, number>;
-  /** state runs: the test loss over that of predicting no motion, and whether the model learned anything (src/eval/derivative.ts) */
-  noMotion?: { ratio: number; learned: boolean };
+  /** present when the model learned nothing: against what (src/pipeline/metrics.ts: learnedNothing) */
+  learnedNothing?: string;
 }
 
 /** The metrics a sweep reports, in table order: name, where metrics.json keeps it, and whether higher is better. */
@@ -32,16 +33,14 @@ function at(m: Record<string, unknown>, path: string[]): unknown {
 
 /**
  * A run's numbers for the sweep. The rollout metrics of a model that learned nothing are left out:
- * its rollouts barely move, so its energy MSE is near 0 by construction and would rank it first.
+ * when its rollouts barely move, its energy MSE is near 0 by construction and would rank it first.
  */
 export function summarizeMetrics(m: Record<string, unknown>): RunSummary {
-  const ratio = at(m, ['againstNoMotion', 'ratio']);
-  const learned = at(m, ['againstNoMotion', 'learned']);
-  const noMotion = typeof learned === 'boolean' ? { ratio: typeof ratio === 'number' ? ratio : NaN, learned } : undefined;
+  const nothing = learnedNothing(m as Pick<RunMetricsBase<string>, 'againstNoMotion' | 'againstMeanFrame'>);
   const metrics: Record<string, number> = {};
   for (const { key, path, rollout } of METRICS) {
     const v = at(m, path);
-    if (typeof v === 'number' && Number.isFinite(v) && !(rollout && noMotion?.learned === false)) metrics[key] = v;
+    if (typeof v === 'number' && Number.isFinite(v) && !(rollout && nothing)) metrics[key] = v;
   }
   const num = (k: string) => (typeof m[k] === 'number' ? (m[k] as number) : NaN);
   return {
@@ -50,6 +49,6 @@ export function summarizeMetrics(m: Record<string, unknown>): RunSummary {
     trainSeconds: num('trainSeconds'),
     msPerStep: num('msPerStep'),
     metrics,
-    ...(noMotion ? { noMotion } : {}),
+    ...(nothing ? { learnedNothing: nothing.why } : {}),
   };
 }
