@@ -13,6 +13,7 @@ import { MEAN_FRAME_REASON, STILL_LATENT_REASON, meanPairLosses, pixelAgainstTri
 import { learnedNothing } from '../src/pipeline/metrics.ts';
 import { formatSummary, type MainJobSummary } from '../src/pipeline/main-job.ts';
 import { runPixelExperiment } from '../src/pipeline/pixel.ts';
+import { runRollout } from '../src/pipeline/rollout.ts';
 import { generatePixelDataset } from '../datasets/pixel.ts';
 import { pixelPendulumTask } from '../src/tasks/builtin/pendulum.ts';
 import { planRun } from '../src/pipeline/sweep/plan.ts';
@@ -112,6 +113,14 @@ describe('a model against a field predicting no motion', () => {
     } as unknown as MainJobSummary);
     expect(summary).toMatch(/WARNING: the HNN learned nothing: its reconstruction's test loss/);
     expect(summary).toContain('energy MSE: not compared (a model learned nothing; train longer)');
+    // its rollout video comes with the warning, once
+    const roll = await runRollout({
+      modelDirs: { hnn: join(root, 'pixel', 'model') },
+      out: join(root, 'roll.gif'),
+      frames: 10,
+      quiet: true,
+    });
+    expect(roll.notes.filter((n) => /^WARNING: the HNN learned nothing \(.*metrics\.json: its reconstruction's/.test(n))).toHaveLength(1);
   });
 
   it('a spring run that collapses (--lr 0.9) warns, records it, and a sound one does not', () => {

@@ -197,6 +197,5 @@ export async function writeImportedRollout(
     comparison: r.comparison,
     versions: packageVersions(),
   });
-  if (!o.quiet) for (const n of notes) process.stderr.write(n + '\n');
   return { videos, phasePlot: null, energyPlot, scores: {}, notes, imported: r.comparison };
 }

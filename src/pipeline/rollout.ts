@@ -17,6 +17,7 @@ import { checkWritable, writeJsonAtomic } from '../util/files.ts';
 import { acquireLock } from '../util/lock.ts';
 import { checkMemory } from '../util/memory.ts';
 import { CHECKPOINT_FILE } from './run-output.ts';
+import { learnedNothing, readMetrics, type RunMetricsBase } from './metrics.ts';
 import { packageVersions } from '../util/versions.ts';
 import { writeImportedRollout } from './import-rollout.ts';
 import { rolloutTrial, trialTruth } from '../eval/pixel-trials.ts';
@@ -118,12 +119,31 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   try {
     loadModels(opts.modelDirs, kinds, models);
     const { dataDir, ds } = rolloutDataset(opts, kinds, models);
-    if (ds.task.imported) return await writeImportedRollout(models, kinds, ds, { ...opts, dataDir });
-    return await rolloutAndWrite(opts, kinds, models, dataDir, ds);
+    const warnings = kinds.flatMap((k) => learnedNothingNote(k, opts.modelDirs[k]!));
+    const r = ds.task.imported
+      ? await writeImportedRollout(models, kinds, ds, { ...opts, dataDir })
+      : await rolloutAndWrite(opts, kinds, models, dataDir, ds);
+    return { ...r, notes: [...warnings, ...r.notes] };
   } finally {
     for (const m of Object.values(models)) m?.model.dispose();
     lock.release();
   }
+}
+
+/**
+ * A warning when the run that trained a model recorded that it learned nothing (src/pipeline/metrics.ts).
+ * A model without a readable metrics.json beside it (copied alone) rolls out without one.
+ */
+function learnedNothingNote(kind: ModelKind, modelDir: string): string[] {
+  const path = join(dirname(resolve(modelDir)), 'metrics.json');
+  let m: RunMetricsBase<string>;
+  try {
+    m = readMetrics<RunMetricsBase<string>>(path);
+  } catch {
+    return [];
+  }
+  const n = learnedNothing(m);
+  return n ? [`WARNING: the ${LABEL[kind]} learned nothing (${path}: ${n.why}); its rollout shows nothing it learned`] : [];
 }
 
 /** Loads each kind's model into `models` (filled as it goes, so that the caller disposes what loaded before a failure); a folder holding another kind is refused. */
@@ -163,8 +183,8 @@ function rolloutDataset(opts: RolloutOptions, kinds: ModelKind[], models: Loaded
 /**
  * Rolls every model out from the test trial and writes, in this order: the GIF (and the MP4 when
  * asked and ffmpeg runs), the energy plot, the phase portrait (one-degree-of-freedom systems with an
- * HNN or D-HNN), and FILE.json beside the video recording what made it; then prints the notes
- * (unless quiet).
+ * HNN or D-HNN), and FILE.json beside the video recording what made it. The notes are returned,
+ * for the caller to print (the CLI prints each once).
  */
 async function rolloutAndWrite(
   opts: RolloutOptions,
@@ -212,7 +232,6 @@ async function rolloutAndWrite(
     scores,
     versions: packageVersions(),
   });
-  if (!opts.quiet) for (const n of notes) process.stderr.write(n + '\n');
   return { videos, phasePlot, energyPlot, scores, notes };
 }
 
