@@ -14,13 +14,13 @@ import { PixelModel } from '../models/pixel.ts';
 import { Adam } from '../src/train/adam.ts';
 import { adamScalars, adamUpdate } from '../src/train/adam-formula.ts';
 import { adamSettings } from '../src/train/engine.ts';
-import { OrtStepEngine } from '../src/train/engine-ort.ts';
+import { gradientGraph, OrtStepEngine, OrtTermsEvaluator, termsGraph } from '../src/train/engine-ort.ts';
 import { TfjsStepEngine } from '../src/train/engine-tfjs.ts';
 import { OnnxGraph } from '../src/engine/onnx-graph.ts';
 import { OnnxOps } from '../src/engine/onnx-ops.ts';
 import { runGraphOnce } from '../src/engine/ort.ts';
 import { useWasmAdamSimd, wasmAdamHasSimd, wasmAdamOn } from '../src/engine/wasm-adam.ts';
-import { pixelTrainConfig, pixelVariables, trainPixelModel } from '../src/train/pixel.ts';
+import { pixelTrainConfig, pixelVariables, splitSampleLosses, trainPixelModel } from '../src/train/pixel.ts';
 import { type PixelData } from '../datasets/pixel-load.ts';
 import { stateVariables } from '../src/train/state.ts';
 import { stateStepDefinition, windowStepDefinition } from '../src/train/step-definition.ts';
@@ -221,6 +221,32 @@ describe('engines', () => {
     want.forEach((w, i) => expect(Math.abs(got[i] - w) / w, `term ${i}`).toBeLessThan(2e-5));
     pEngine.dispose();
     pixel.dispose();
+  });
+});
+
+describe("a pixel run's training curve on ONNX Runtime", () => {
+  it("runs the forward pass alone, and its terms over 1000 rows are splitSampleLosses' means to float32 noise", async () => {
+    await initBackend('wasm');
+    for (const latentStep of ['leapfrog', 'euler'] as const) {
+      const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, {}, false);
+      const loss = { ...cfg.loss, latentStep };
+      const pixel = PixelModel.init(cfg.spec, 1);
+      const w = pixel.input;
+      const def = windowStepDefinition(pixel.spec, null, pixelVariables(pixel, cfg), { K: 1, count: 1000, width: w }, loss);
+      // no gradient node reaches the terms: the model holds under half of the step's nodes
+      expect(termsGraph(def).nodeCount).toBeLessThan(gradientGraph(def).nodeCount / 2);
+      const [x, next] = [random(1000 * w, 4, (r) => r.uniform()), random(1000 * w, 5, (r) => r.uniform())];
+      const xAll = new Float32Array(2000 * w);
+      xAll.set(x);
+      xAll.set(next, 1000 * w);
+      const ev = await OrtTermsEvaluator.create(def, [xAll, x], { provider: 'cpu', threads: 2 });
+      const got = await ev.terms(pixel.variables().map((v) => v.dataSync() as Float32Array));
+      ev.dispose();
+      const s = splitSampleLosses(pixel, { x, next, rows: 1000 }, loss);
+      const want = [s.recon, s.consistency, s.hnn].map((a) => a.reduce((p, q) => p + q, 0) / a.length);
+      want.forEach((v, i) => expect(Math.abs(got[i] - v) / v, `${latentStep} term ${i}`).toBeLessThan(1e-5));
+      pixel.dispose();
+    }
   });
 });
 

@@ -97,9 +97,26 @@ export class OnnxGraph {
     return out;
   }
 
-  /** Nodes recorded so far (the bench reports it per step). */
+  /** Nodes the outputs depend on (the bench reports it per step). */
   get nodeCount(): number {
-    return this.nodes.length;
+    return this.liveNodes().length;
+  }
+
+  /**
+   * The nodes the outputs depend on, in recorded order: a node none of whose outputs reaches a graph
+   * output is left out of the model (ONNX Runtime would run it anyway), so a graph that outputs only
+   * a definition's loss terms runs its forward pass alone.
+   */
+  private liveNodes(): Node[] {
+    const needed = new Set(this.outputs.keys());
+    const live: Node[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      if (!n.outputs.some((id) => needed.has(id))) continue;
+      live.push(n);
+      for (const id of n.inputs) needed.add(id);
+    }
+    return live.reverse();
   }
 
   /**
@@ -108,7 +125,7 @@ export class OnnxGraph {
    */
   productFlops(): number {
     let flops = 0;
-    for (const n of this.nodes) {
+    for (const n of this.liveNodes()) {
       const [a, b] = n.inputs.map((id) => this.shapes.get(id)!);
       const out = this.shapes.get(n.outputs[0])!;
       const outSize = out.reduce((x, y) => x * y, 1);
@@ -145,7 +162,8 @@ export class OnnxGraph {
       name: this.nameOf(id),
       type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: this.shapes.get(id)!.map(dim) } } },
     });
-    const node: NodeMessage[] = this.nodes.map((n, i) => ({
+    const nodes = this.liveNodes();
+    const node: NodeMessage[] = nodes.map((n, i) => ({
       name: `${n.op}_${i}`,
       opType: n.op,
       input: n.inputs.map((id) => this.nameOf(id)),
@@ -153,7 +171,7 @@ export class OnnxGraph {
       attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v)),
     }));
     // constants no node reads (a pass may make more than the graph uses) are left out
-    const used = new Set([...this.nodes.flatMap((n) => n.inputs), ...this.outputs.keys()]);
+    const used = new Set([...nodes.flatMap((n) => n.inputs), ...this.outputs.keys()]);
     const initializer = [...this.initializers]
       .filter(([id]) => used.has(id))
       .map(([id, t]) => ({ name: this.nameOf(id), dims: t.shape, dataType: t.dataType, rawData: t.bytes }));

@@ -53,6 +53,52 @@ export function gradientGraph(def: StepDefinition): OnnxGraph {
   return g;
 }
 
+/** The definition's loss terms alone: the gradients are built but not output, so the model holds the forward pass only. */
+export function termsGraph(def: StepDefinition): OnnxGraph {
+  const g = new OnnxGraph();
+  const o = new OnnxOps(g);
+  const theta = def.variables.map((v, i) => g.input(`theta${i}`, v.shape));
+  const data = def.data.map((d) => g.input(d.name, d.shape));
+  g.output('terms', def.build(o, theta, data).terms);
+  return g;
+}
+
+/** A definition's loss terms at given weights on fixed data (a training curve's test points), on ONNX Runtime. */
+export class OrtTermsEvaluator {
+  private constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    private readonly def: StepDefinition,
+    private readonly data: readonly Float32Array[],
+    private readonly termsShape: readonly number[],
+  ) {}
+
+  /** `data` holds the definition's inputs, in order, for every later call. */
+  static async create(def: StepDefinition, data: readonly Float32Array[], settings: SessionSettings): Promise<OrtTermsEvaluator> {
+    def.data.forEach((d, j) => {
+      if (data[j]?.length !== sizeOf(d.shape))
+        throw new Error(`${def.name}: input ${d.name} has ${data[j]?.length} values for [${d.shape.join(', ')}]`);
+    });
+    const graph = termsGraph(def);
+    const session = await createSession(graph.toModel(`${def.name}-terms`), settings);
+    return new OrtTermsEvaluator(await loadOrt(), session, def, data, graph.shapeOf('terms'));
+  }
+
+  async terms(weights: readonly Float32Array[]): Promise<Float32Array> {
+    const { ort, def } = this;
+    const feeds: Record<string, Ort.Tensor> = {};
+    def.variables.forEach((v, i) => (feeds[`theta${i}`] = tensorOver(ort, weights[i], v.shape)));
+    def.data.forEach((d, j) => (feeds[d.name] = tensorOver(ort, this.data[j], d.shape)));
+    const out = new Float32Array(sizeOf(this.termsShape));
+    await this.session.run(feeds, { terms: tensorOver(ort, out, this.termsShape) });
+    return out;
+  }
+
+  dispose(): void {
+    void this.session.release();
+  }
+}
+
 /**
  * Where Adam runs: 'graph', appended to the step's graph (weights and moments in and out every step);
  * 'wasm', a fused pass of ./../engine/wasm-adam.ts over the engine's own WebAssembly memory after a

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
 import type { StepDefinition } from './step-definition.ts';
 import { currentBackend, threadsFor } from '../tf/backend.ts';
-import { OrtStepEngine } from './engine-ort.ts';
+import { OrtStepEngine, OrtTermsEvaluator } from './engine-ort.ts';
 import { TfjsStepEngine } from './engine-tfjs.ts';
 import type { AdamSettings, StepEngine } from './step-engine.ts';
 
@@ -36,4 +36,18 @@ export async function createStepEngine(
   }
   const init = vars.map((v) => v.dataSync() as Float32Array);
   return OrtStepEngine.create(def, init, adam, { provider: backend.ortProvider ?? 'cpu', threads: opts.threads ?? threadsFor(1) });
+}
+
+/**
+ * The definition's loss terms on fixed data at an engine's weights, on ONNX Runtime with the
+ * engine's threads; null on tfjs, where the caller evaluates its own model.
+ */
+export async function createTermsEvaluator(
+  def: StepDefinition,
+  data: readonly Float32Array[],
+  opts: EngineOptions = {},
+): Promise<OrtTermsEvaluator | null> {
+  const backend = await currentBackend();
+  if (backend.engine === 'tfjs') return null;
+  return OrtTermsEvaluator.create(def, data, { provider: backend.ortProvider ?? 'cpu', threads: opts.threads ?? threadsFor(1) });
 }

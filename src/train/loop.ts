@@ -13,7 +13,7 @@ export interface LoopOptions {
   /** Runs update i and returns its loss terms (at least `loss`), as plain numbers. */
   step: (i: number) => Record<string, number> | Promise<Record<string, number>>;
   /** Extra measurements at log points (e.g. test loss); called every logEvery updates and at the end. */
-  evaluate?: (i: number) => Record<string, number>;
+  evaluate?: (i: number) => Record<string, number> | Promise<Record<string, number>>;
   logEvery?: number;
   log?: Pick<JsonlLog, 'write'>;
   label: string;
@@ -57,7 +57,7 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
     done = i + 1;
     const isLast = i + 1 === opts.updates;
     if (i % logEvery === 0 || isLast) {
-      const measured = opts.evaluate ? opts.evaluate(i) : {};
+      const measured = opts.evaluate ? await opts.evaluate(i) : {};
       checkFinite(measured, i, opts.label, 'test split');
       const record = { step: i, ...last, ...measured };
       history.push(record);
