@@ -20,7 +20,7 @@ import { OnnxGraph } from '../src/engine/onnx-graph.ts';
 import { OnnxOps } from '../src/engine/onnx-ops.ts';
 import { runGraphOnce } from '../src/engine/ort.ts';
 import { useWasmAdamSimd, wasmAdamHasSimd, wasmAdamOn } from '../src/engine/wasm-adam.ts';
-import { pixelTrainConfig, pixelVariables, splitSampleLosses, trainPixelModel } from '../src/train/pixel.ts';
+import { curveDefinition, pixelTrainConfig, pixelVariables, splitSampleLosses, trainPixelModel } from '../src/train/pixel.ts';
 import { type PixelData } from '../datasets/pixel-load.ts';
 import { stateVariables } from '../src/train/state.ts';
 import { stateStepDefinition, windowStepDefinition } from '../src/train/step-definition.ts';
@@ -232,14 +232,11 @@ describe("a pixel run's training curve on ONNX Runtime", () => {
       const loss = { ...cfg.loss, latentStep };
       const pixel = PixelModel.init(cfg.spec, 1);
       const w = pixel.input;
-      const def = windowStepDefinition(pixel.spec, null, pixelVariables(pixel, cfg), { K: 1, count: 1000, width: w }, loss);
+      const [x, next] = [random(1000 * w, 4, (r) => r.uniform()), random(1000 * w, 5, (r) => r.uniform())];
+      const { def, data } = curveDefinition(pixel, { ...cfg, loss }, { x, next, rows: 1000 });
       // no gradient node reaches the terms: the model holds under half of the step's nodes
       expect(termsGraph(def).nodeCount).toBeLessThan(gradientGraph(def).nodeCount / 2);
-      const [x, next] = [random(1000 * w, 4, (r) => r.uniform()), random(1000 * w, 5, (r) => r.uniform())];
-      const xAll = new Float32Array(2000 * w);
-      xAll.set(x);
-      xAll.set(next, 1000 * w);
-      const ev = await OrtTermsEvaluator.create(def, [xAll, x], { provider: 'cpu', threads: 2 });
+      const ev = await OrtTermsEvaluator.create(def, data, { provider: 'cpu', threads: 2 });
       const got = await ev.terms(pixel.variables().map((v) => v.dataSync() as Float32Array));
       ev.dispose();
       const s = splitSampleLosses(pixel, { x, next, rows: 1000 }, loss);

@@ -27,7 +27,7 @@ import { adamSettings, createStepEngine, createTermsEvaluator, type StepEngine }
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { WindowBatcher, windowsPerStep } from './pixel-batches.ts';
-import { windowStepDefinition, type VariableSpec } from './step-definition.ts';
+import { windowStepDefinition, type StepDefinition, type VariableSpec } from './step-definition.ts';
 import { syncModel } from './state.ts';
 export { windowsPerStep } from './pixel-batches.ts';
 
@@ -276,22 +276,11 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
 /**
  * The training curve's test point: the one-step loss terms on the first test rows, at the engine's
  * weights. On ONNX Runtime a graph of the one-step definition's forward pass computes them (its
- * terms are the batch means of splitSampleLosses' rows; 1000 rows take about 15 ms, against 150 on
- * tfjs-wasm); on tfjs the model itself.
+ * terms are the batch means of splitSampleLosses' rows); on tfjs the model itself.
  */
 async function curveEvaluator(model: PixelModel, cfg: PixelTrainConfig, split: PixelSplit, engine: StepEngine) {
-  const width = model.input;
-  const def = windowStepDefinition(
-    model.spec,
-    convSpecOf(model.spec),
-    pixelVariables(model, cfg),
-    { K: 1, count: split.rows, width },
-    cfg.loss,
-  );
-  const xAll = new Float32Array(2 * split.rows * width);
-  xAll.set(split.x.subarray(0, split.rows * width), 0);
-  xAll.set(split.next.subarray(0, split.rows * width), split.rows * width);
-  const ort = await createTermsEvaluator(def, [xAll, split.x.subarray(0, split.rows * width)], { threads: engine.threads ?? undefined });
+  const { def, data } = curveDefinition(model, cfg, split);
+  const ort = await createTermsEvaluator(def, data, { threads: engine.threads ?? undefined });
   const l = cfg.loss;
   return {
     evaluate: async (): Promise<Record<string, number>> => {
@@ -306,6 +295,27 @@ async function curveEvaluator(model: PixelModel, cfg: PixelTrainConfig, split: P
     },
     dispose: () => ort?.dispose(),
   };
+}
+
+/** The one-step definition over all of `split`'s rows, and its data (pairs then successors; the pairs), for the curve. */
+export function curveDefinition(
+  model: PixelModel,
+  cfg: PixelTrainConfig,
+  split: PixelSplit,
+): { def: StepDefinition; data: Float32Array[] } {
+  const width = model.input;
+  const n = split.rows * width;
+  const def = windowStepDefinition(
+    model.spec,
+    convSpecOf(model.spec),
+    pixelVariables(model, cfg),
+    { K: 1, count: split.rows, width },
+    cfg.loss,
+  );
+  const xAll = new Float32Array(2 * n);
+  xAll.set(split.x.subarray(0, n), 0);
+  xAll.set(split.next.subarray(0, n), n);
+  return { def, data: [xAll, split.x.subarray(0, n)] };
 }
 
 /** Writes a checkpoint of the engine's state at a step (nothing without opts.checkpointPath). */

@@ -10,7 +10,8 @@ import { PixelModel } from '../../../models/pixel.ts';
 import { generatePixelDataset } from '../../../datasets/pixel.ts';
 import { loadPixelDataset, type PixelSplit } from '../../../datasets/pixel-load.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
-import { firstRows, pixelTrainConfig, splitSampleLosses } from '../../train/pixel.ts';
+import { curveDefinition, firstRows, pixelTrainConfig, type PixelTrainConfig } from '../../train/pixel.ts';
+import { OrtTermsEvaluator } from '../../train/engine-ort.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
 import { CURVE_TEST_ROWS } from '../pixel.ts';
 import { BENCH_FILES } from './peer.ts';
@@ -80,7 +81,7 @@ export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhe
     const data = loadPixelDataset(dataDir, pixelPendulumTask).data;
     const evalRows = Math.min(CURVE_TEST_ROWS, data.test.rows);
     const model = PixelModel.init(cfg.spec, 0);
-    const pieces = timePieces(model, firstRows(data.test, evalRows, data.test.x.length / data.test.rows), cfg.loss, dir);
+    const pieces = await timePieces(model, cfg, firstRows(data.test, evalRows, data.test.x.length / data.test.rows), dir, o.threads);
     model.dispose();
     const settings = {
       command: `hnn ${args.join(' ')}`,
@@ -168,11 +169,16 @@ function overheads(
   return { settings, loopMsPerStep, bareStepMs, overheadPercent: median(overheadRunsPercent), loopRunsMs, overheadRunsPercent, ...pieces };
 }
 
-/** One evaluation of `test` and one checkpoint write, timed alone on a new model. */
-function timePieces(model: PixelModel, test: PixelSplit, loss: Parameters<typeof splitSampleLosses>[2], dir: string) {
+/** One evaluation of `test` as the run's curve makes it (on ONNX Runtime) and one checkpoint write, timed alone on a new model. */
+async function timePieces(model: PixelModel, cfg: PixelTrainConfig, test: PixelSplit, dir: string, threads: number) {
+  const { def, data } = curveDefinition(model, cfg, test);
+  const curve = await OrtTermsEvaluator.create(def, data, { provider: 'cpu', threads });
+  const weights = model.variables().map((v) => v.dataSync() as Float32Array);
+  await curve.terms(weights); // a new session's first run
   const t0 = performance.now();
-  splitSampleLosses(model, test, loss);
+  await curve.terms(weights);
   const evaluationMs = performance.now() - t0;
+  curve.dispose();
   const zeros = model.variables().map((v) => new Float32Array(v.size));
   const t1 = performance.now();
   saveCheckpoint(join(dir, 'alone.bin'), {
