@@ -2,7 +2,7 @@
 // that stays still, and its reconstruction against the training split's mean pair. A model that fails
 // either has rollout metrics that measure nothing it learned (src/eval/derivative.ts: againstReference).
 import type { PixelSplit } from '../../datasets/pixel-load.ts';
-import { againstReference, type AgainstNoMotion, type AgainstReference } from './derivative.ts';
+import { againstReference, type AgainstNoMotion } from './derivative.ts';
 
 /** Why the rollout metrics of a pixel model whose latent does not beat a still one mean nothing. */
 export const STILL_LATENT_REASON = 'a latent that barely moves keeps its energy by construction';
@@ -27,8 +27,9 @@ export interface PixelAgainstTrivial {
 }
 
 /**
- * `latentTerm` and `recon` are the model's per-row terms on `test` (splitSampleLosses); `z` and
- * `zNext` the encodings of its rows and of their successors, [rows, d]; `train` gives the mean pair.
+ * `terms` holds the model's per-row latent (`hnn`) and reconstruction terms on `test`
+ * (splitSampleLosses); `z` and `zNext` the encodings of its rows and of their successors, [rows, d];
+ * `train` gives the mean pair.
  */
 export function pixelAgainstTrivial(
   terms: { hnn: Float64Array; recon: Float64Array },
@@ -46,12 +47,8 @@ export function pixelAgainstTrivial(
   const frame = againstReference(terms.recon, meanPairLosses(test, train));
   return {
     againstNoMotion: { noMotionLoss: motion.referenceLoss, ratio: motion.ratio, learned: motion.learned },
-    againstMeanFrame: asMeanFrame(frame),
+    againstMeanFrame: { meanFrameLoss: frame.referenceLoss, ratio: frame.ratio, learned: frame.learned },
   };
-}
-
-function asMeanFrame(c: AgainstReference): AgainstMeanFrame {
-  return { meanFrameLoss: c.referenceLoss, ratio: c.ratio, learned: c.learned };
 }
 
 /** Per test row, the mean squared difference from the training split's mean pair (the reconstruction's units). */

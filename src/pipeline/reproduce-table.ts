@@ -92,7 +92,7 @@ export interface TaskRow {
   vptBySeed?: Partial<Record<ModelKind, VptCell[]>>;
   /** D-HNN runs: the learned friction */
   dissipation?: DissipationRow;
-  /** state runs whose model learned nothing (src/eval/derivative.ts): their energy MSE is near 0 by construction */
+  /** runs whose model learned nothing (src/pipeline/metrics.ts: learnedNothing): their energy MSE measures nothing it learned */
   learnedNothing?: Array<{ kind: ModelKind; seed: number } & LearnedNothing>;
 }
 

@@ -45,7 +45,7 @@ export interface SweepResults {
   runs: { total: number; completed: number; failed: number; pending: number };
   groups: ResultGroup[];
   failures: Array<{ name: string; run: string; error: string; attempts: number | null }>;
-  /** completed runs whose model learned nothing: test loss over that of predicting no motion */
+  /** completed runs whose model learned nothing, and against what (src/pipeline/metrics.ts: learnedNothing) */
   learnedNothing: Array<{ name: string; run: string; why: string }>;
 }
 
