@@ -156,6 +156,20 @@ describe('reproduce table', () => {
     // a tie on the median: no bold
     expect(md).toContain('| pixel-pendulum | 1 | 2.00e-2 | **4.00e-3** | 3 / 4.0 / 0% | 3 / 10.0 / 10% |');
     expect(md).toContain('| pixel-pendulum | mean | 1.50e-2 | **3.00e-3** | 3.5 / 4.5 / 0% | **4.5** / 25.1 / 20% |');
+    // a seed whose model learned nothing is marked and never in bold, there and in the mean row
+    const still = {
+      againstNoMotion: { noMotionLoss: 1e-3, ratio: 1, learned: false },
+      againstMeanFrame: { meanFrameLoss: 0.02, ratio: 0.1, learned: true },
+    };
+    const marked = pixelSeedTable([
+      tableRow('pixel-pendulum', {
+        hnn: [{ ...px(0.002, 6, 40.25, 0.3), ...still }, px(0.004, 3, 10, 0.1)],
+        baseline: [px(0.01, 4, 5, 0), px(0.02, 3, 4, 0)],
+      }),
+    ]);
+    expect(marked).toContain('| pixel-pendulum | 0 | **1.00e-2** | 2.00e-3 † | **4** / 5.0 / 0% | 6 / 40.3 / 30% |');
+    expect(marked).toContain('| pixel-pendulum | 1 | 2.00e-2 | **4.00e-3** | 3 / 4.0 / 0% | 3 / 10.0 / 10% |');
+    expect(marked).toContain('| pixel-pendulum | mean | **1.50e-2** | 3.00e-3 † | **3.5** / 4.5 / 0% | 4.5 / 25.1 / 20% |');
     // state rows have no VPT, and a table of them none of this section
     expect(pixelSeedTable([tableRow('spring', { hnn: [run(1, 1, 1)], baseline: [run(1, 1, 1)] })])).toBe('');
   });

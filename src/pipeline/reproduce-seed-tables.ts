@@ -145,7 +145,9 @@ export function pixelSeedTable(rows: TaskRow[]): string {
     ...kinds.map((k) => `${LABELS[k]} VPT median / mean / past 50`),
   ]);
   const bold = (text: string, on: boolean) => (on ? `**${text}**` : text);
-  const energyText = (v: number, best: boolean) => (Number.isFinite(v) ? bold(v.toExponential(2), best) : '-');
+  const mark = (nothing: boolean) => (nothing ? ' †' : '');
+  const energyText = (v: number, best: boolean, nothing: boolean) =>
+    Number.isFinite(v) ? bold(v.toExponential(2), best) + mark(nothing) : '-';
   // a seed's median is a whole or half frame; the mean over seeds gets one decimal
   const medianText = (m: number) => (Number.isInteger(2 * m) ? String(m) : m.toFixed(1));
   const vptText = (v: VptCell | undefined, best: boolean) =>
@@ -164,17 +166,22 @@ export function pixelSeedTable(rows: TaskRow[]): string {
         const v = r.vptBySeed?.[k];
         return v && (last ? meanCell(v) : v[s]);
       });
-      const lowest = uniqueBest(energy, (a, b) => a < b);
+      // a model that learned nothing on this seed (on any seed, in the mean row) is marked † and never in bold
+      const nothing = kinds.map((k) => r.learnedNothing?.some((l) => l.kind === k && (last || l.seed === s)) ?? false);
+      const lowest = uniqueBest(
+        energy.map((v, i) => (nothing[i] ? Infinity : v)),
+        (a, b) => a < b,
+      );
       const highest = uniqueBest(
-        vpt.map((v) => v?.median ?? -1),
+        vpt.map((v, i) => (nothing[i] ? -1 : (v?.median ?? -1))),
         (a, b) => a > b,
       );
       lines.push(
         row([
           r.task,
           last ? 'mean' : String(s),
-          ...energy.map((v, i) => energyText(v, i === lowest)),
-          ...vpt.map((v, i) => vptText(v, i === highest)),
+          ...energy.map((v, i) => energyText(v, i === lowest && !nothing[i], nothing[i])),
+          ...vpt.map((v, i) => vptText(v, i === highest && !nothing[i])),
         ]),
       );
     }
@@ -182,7 +189,7 @@ export function pixelSeedTable(rows: TaskRow[]): string {
   return [
     `## Per seed: energy MSE and valid prediction time`,
     ``,
-    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie); the last row of a task is the mean over seeds.`,
+    `VPT: frames until the decoded rollout's normalised error passes ${VPT_THRESHOLD} (the DeepMind suite's threshold), over the test trials; the lowest energy MSE and the highest median VPT in bold (no bold on a tie, nor for a model that learned nothing, marked †: see the notes under the main table); the last row of a task is the mean over seeds.`,
     ``,
     ...lines,
     ``,
