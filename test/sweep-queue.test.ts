@@ -157,7 +157,10 @@ describe.skipIf(!REDIS)('sweeps through a queue', () => {
     expect(runsOf(store, 'chaos').sort()).toEqual([...names].sort());
     for (const run of names) {
       expect(weights(store, 'chaos', run).equals(weights(local, 'chaos', run)), run).toBe(true);
-      expect(trainedCount(logs, run), run).toBe(1);
+      // trained once: one 'done' in its log (below), and at most one worker saying it trained it (a
+      // worker SIGKILLed after its run wrote metrics.json but before it said so leaves the next
+      // worker to find the run finished in the store; its 'done' then stays the only one)
+      expect(trainedCount(logs, run), run).toBeLessThanOrEqual(1);
       expect(readJsonl(join(store, 'chaos', 'runs', run, 'log.jsonl')).filter((r) => r.event === 'done')).toHaveLength(1);
     }
     // the SIGTERMed worker's run went on from the checkpoint it wrote
