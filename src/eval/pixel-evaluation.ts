@@ -75,7 +75,8 @@ export async function evaluatePixelModel(
     const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
     const testSamples = splitSampleLosses(model, ds.data.test, loss);
     const testTerms = termStats(testSamples);
-    const againstTrivial = testAgainstTrivial(model, ds, testSamples);
+    const zTest = encodeRows(model, ds.data.test.x, ds.data.test.rows);
+    const againstTrivial = testAgainstTrivial(model, ds, testSamples, zTest);
     const map = fitTrainMap(model, ds);
     const latents = pending
       ? await pending.finish()
@@ -92,7 +93,7 @@ export async function evaluatePixelModel(
       map,
       ds.params.frameDt,
       rollouts.map((r) => r.latent.z.subarray(0, r.latent.reached * model.spec.latent)),
-      encodeRows(model, ds.data.test.x, ds.data.test.rows),
+      zTest,
     );
     return { trainTerms, testTerms, againstTrivial, map, rollouts, summary, dissipation };
   } finally {
@@ -100,16 +101,19 @@ export async function evaluatePixelModel(
   }
 }
 
-/** The model's test terms (splitSampleLosses on the test split) against a still latent and the mean pair. */
+/**
+ * The model's test terms (splitSampleLosses on the test split) against a still latent and the mean
+ * pair; `zTest` holds the test rows' encodings, which the caller needs too.
+ */
 export function testAgainstTrivial(
   model: PixelModel,
   ds: PixelDataset,
   terms: { hnn: Float64Array; recon: Float64Array },
+  zTest: Float64Array,
 ): PixelAgainstTrivial {
   const t = ds.data.test;
-  const z = encodeRows(model, t.x, t.rows);
   const zNext = encodeRows(model, t.next, t.rows);
-  return pixelAgainstTrivial(terms, z, zNext, model.spec.latent, t, ds.data.train);
+  return pixelAgainstTrivial(terms, zTest, zNext, model.spec.latent, t, ds.data.train);
 }
 
 /** The map latent -> state (the task's kind, affine by default) fitted on the training set's encodings. */

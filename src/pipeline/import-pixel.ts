@@ -72,7 +72,8 @@ export function evaluateImportedPixelModel(
   const trainTerms = termStats(splitSampleLosses(model, ds.data.train, loss));
   const testSamples = splitSampleLosses(model, ds.data.test, loss);
   const testTerms = termStats(testSamples);
-  const againstTrivial = testAgainstTrivial(model, ds, testSamples);
+  const zTest = encodeRows(model, ds.data.test.x, ds.data.test.rows);
+  const againstTrivial = testAgainstTrivial(model, ds, testSamples, zTest);
   const latents = importedLatents(model, weights, ds, s);
   const rollouts = latents.map((l, t) => scoreImportedRollout(model, l, importedTruth(ds, t, s.frames), s.frames));
   const kind = model.spec.kind;
@@ -83,7 +84,7 @@ export function evaluateImportedPixelModel(
           hamiltonianFunction(weights, kind),
           latents.map((l) => l.z),
           rollouts.map((r) => r.reencoded),
-          encodeRows(model, ds.data.test.x, ds.data.test.rows),
+          zTest,
           model.spec.latent,
         );
   return {
