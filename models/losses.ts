@@ -102,8 +102,9 @@ function chainBackward<T>(o: Ops<T>, steps: StepPass<T>[], rBar: T[]): { grads: 
 
 /**
  * The pixel window loss and its gradient parts (the autoencoder's variables, then the latent
- * model's). xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width]; xHead holds
- * its first K blocks (the decoder's targets) as a tensor of its own where a slice would copy (wasm).
+ * model's). xAll stacks the K + 1 pairs of every window pair by pair, [(K + 1) N, width] (or the
+ * encoder's active columns of them, p.ae.active); xHead holds its first K blocks whole (the decoder's
+ * targets) as a tensor of its own where a slice would copy (wasm).
  * Returns the unweighted batch means [recon, consistency, latent] as `terms`.
  */
 export function windowLossGradients<T>(

@@ -13,6 +13,8 @@ import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 import { gradientGraph } from '../src/train/engine-ort.ts';
 import { stateStepDefinition, trajectoryStepDefinition, windowStepDefinition, type StepDefinition } from '../src/train/step-definition.ts';
 import { DynamicsModel, type ModelKind } from '../models/dynamics.ts';
+import { activeInputsOf } from '../models/autoencoder-pass.ts';
+import { splitColumns } from '../src/train/pixel-batches.ts';
 import { convSpecOf, PixelModel, type PixelModelSpec } from '../models/pixel.ts';
 import type { DissipationForm, LatentStep } from '../models/kinds.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -25,6 +27,8 @@ interface Setup {
   termWeights: number[];
   /** The loss terms from the tfjs autodiff model, for the same weights and data. */
   reference: () => number[];
+  /** A pixel step's pairs whole (its data may hold some of their columns). */
+  frames?: Float32Array;
 }
 
 const uniform = (n: number, rng: Rng, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => rng.range(lo, hi));
@@ -61,16 +65,23 @@ function trajectorySetup(kind: ModelKind, method: LatentStep, K = 3, rows = 4, d
   };
 }
 
-function pixelSetup(spec: PixelModelSpec, K: number, latentStep: LatentStep, count = 3): Setup {
+const LOSS = { recon: 1, consistency: 0.7, hnn: 0.3, latentStep: 'leapfrog' as LatentStep, dt: 0.5 };
+
+/** With `lit`, the frames are 0 outside the columns it keeps, and the step is fed those columns alone. */
+function pixelSetup(spec: PixelModelSpec, K: number, latentStep: LatentStep, count = 3, lit?: (column: number) => boolean): Setup {
   const model = PixelModel.init(spec, 2);
   const width = model.input;
   const xAll = uniform((K + 1) * count * width, new Rng(13), 0, 1);
-  const loss = { recon: 1, consistency: 0.7, hnn: 0.3, latentStep, dt: 0.5 };
+  if (lit) xAll.forEach((_, i) => (xAll[i] = lit(i % width) ? xAll[i] : 0));
+  const active = lit ? activeInputsOf([xAll], width) : null;
+  const fed = active ? splitColumns({ x: xAll, next: xAll, rows: xAll.length / width }, width, active.columns).x : xAll;
+  const loss = { ...LOSS, latentStep };
   const conv = convSpecOf(spec);
   return {
-    def: windowStepDefinition(spec, conv, specsOf(model.variables(), model.keys()), { K, count, width }, loss),
+    frames: xAll,
+    def: windowStepDefinition(spec, conv, specsOf(model.variables(), model.keys()), { K, count, width, active }, loss),
     weights: model.variables().map((v) => Float32Array.from(v.dataSync())),
-    data: [xAll, xAll.subarray(0, K * count * width)],
+    data: [fed, xAll.subarray(0, K * count * width)],
     termWeights: [loss.recon, loss.consistency, loss.hnn],
     reference: () => {
       const pairs = Array.from({ length: K + 1 }, (_, j) =>
@@ -166,6 +177,11 @@ const SETUPS: Array<[string, () => Setup]> = [
   ['pixel baseline mlp rk4 K=2', () => pixelSetup({ kind: 'baseline', frameSize: 4, hidden: 6, latent: 2, dynHidden: [5] }, 2, 'rk4')],
   ['pixel dhnn mlp leapfrog K=2', () => pixelSetup({ kind: 'dhnn', frameSize: 4, hidden: 6, latent: 2, dynHidden: [5] }, 2, 'leapfrog')],
   [
+    'pixel hnn mlp leapfrog K=2, 8 of 32 input columns lit',
+    () =>
+      pixelSetup({ kind: 'hnn', frameSize: 4, hidden: 6, latent: 4, dynHidden: [5, 3] }, 2, 'leapfrog', 3, (c) => c % 5 === 1 || c === 4),
+  ],
+  [
     'pixel hnn conv euler K=1',
     () => pixelSetup({ kind: 'hnn', frameSize: 8, hidden: 6, latent: 2, dynHidden: [5], encoder: 'conv' }, 1, 'euler', 2),
   ],
@@ -197,4 +213,27 @@ describe('training steps written once: gradients on every lowering', () => {
       });
     });
   }
+});
+
+describe('the pixel step fed the lit input columns alone', () => {
+  it("gives the dense step's terms and gradients in float64, with no gradient on the unlit columns' rows", () => {
+    const spec: PixelModelSpec = { kind: 'hnn', frameSize: 4, hidden: 6, latent: 2, dynHidden: [5] };
+    const lit = (c: number) => c === 0 || c === 5 || c === 6 || (c > 20 && c < 25);
+    const narrow = pixelSetup(spec, 2, 'leapfrog', 3, lit);
+    const width = narrow.def.data[1].shape[1];
+    const dense: Setup = {
+      ...narrow,
+      def: windowStepDefinition(spec, null, narrow.def.variables, { K: 2, count: 3, width }, LOSS),
+      data: [narrow.frames!, narrow.data[1]],
+    };
+    const [a, b] = [float64Pass(narrow), float64Pass(dense)];
+    expect(narrow.def.data[0].shape).toEqual([9, 7]);
+    expect(relativeGap(a.terms, b.terms)).toBeLessThan(1e-12);
+    a.grads.forEach((g, i) => expect(relativeGap(g, b.grads[i]), narrow.def.variables[i].key).toBeLessThan(1e-12));
+    const hidden = 6;
+    for (let c = 0; c < width; c++) {
+      const row = Array.from(a.grads[0].subarray(c * hidden, (c + 1) * hidden));
+      expect(row.every((v) => v === 0)).toBe(!lit(c));
+    }
+  });
 });

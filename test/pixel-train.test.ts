@@ -19,7 +19,9 @@ import { loadPixelModel } from '../models/storage.ts';
 import { CHECKPOINT_FILE, runPixelExperiment } from '../src/pipeline/pixel.ts';
 import { pixelProtocolMismatch, runPixelEvaluation } from '../src/pipeline/pixel-metrics.ts';
 import { JsonlLog } from '../src/train/log.ts';
-import { WindowBatcher } from '../src/train/pixel-batches.ts';
+import { splitColumns, WindowBatcher } from '../src/train/pixel-batches.ts';
+import { activeInputsOf } from '../models/autoencoder-pass.ts';
+import { inputColumnsNote } from '../src/cli/train-summary.ts';
 
 const SIZE = 8;
 let dir: string;
@@ -134,6 +136,14 @@ describe('runPixelExperiment', () => {
     expect(Number.isFinite(one.metrics!.testLoss.mean)).toBe(true);
     expect(existsSync(join(dir, 'one', 'plots', 'loss.png'))).toBe(true);
     expect(existsSync(join(dir, 'one', CHECKPOINT_FILE))).toBe(false);
+    // its encoder was fed the columns lit in some training frame (28 of 8 x 8 x 2 here), and it says so
+    const train = loadPixelDataset(ds).data.train;
+    const lit = activeInputsOf([train.x, train.next], 128)!.columns.length;
+    expect(lit).toBeLessThan(64);
+    expect(one.metrics?.training?.inputColumns).toEqual({ active: lit, of: 128 });
+    expect(inputColumnsNote(one.metrics!)).toEqual([
+      `  encoder input: the ${lit} of 128 pixel columns lit in some training frame (the rest are 0 in every one)`,
+    ]);
     // a default run records the resolved latent decay; a run under the literal protocol is not reused as a default one
     const m = one.metrics!;
     expect(m.protocol.dynamicsWeightDecay).toBe(1e-6);
@@ -190,6 +200,26 @@ describe('pixel windows', () => {
       /^the 3-step window loss \(--rollout-steps 3\) needs trials of more than 6 frames, and these have 5; pass a smaller --rollout-steps or generate longer trials \(--frames\)$/,
     );
     expect(new WindowBatcher(split, 2, 1, 1, 8).starts).toEqual(Int32Array.of(0, 1, 2, 3));
+  });
+
+  it("the encoder is fed the columns lit in some training frame, and the decoder's targets whole", () => {
+    // 4 rows of width 4 (one trial of 4 pairs): columns 1 and 3 lit somewhere, 0 and 2 never
+    const x = Float32Array.of(0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0);
+    const next = Float32Array.of(0, 5, 0, 0, 0, 0, 0, 6, 0, 7, 0, 0, 0, 0, 0, 8);
+    const active = activeInputsOf([x, next], 4)!;
+    expect(active.columns).toEqual(Int32Array.of(1, 3));
+    expect(active.rowOf).toEqual(Int32Array.of(2, 0, 2, 1));
+    expect(activeInputsOf([x, Float32Array.of(9, 0, 9, 0, ...next.subarray(4))], 4)).toBeNull(); // every column lit
+    expect(activeInputsOf([new Float32Array(8)], 4)).toBeNull(); // nothing lit: nothing to leave out
+    expect(() => activeInputsOf([new Float32Array(6)], 4)).toThrow(/6 values are not rows of 4/);
+    const split = { x, next, rows: 4 };
+    const narrow = splitColumns(split, 4, active.columns);
+    expect(narrow.x).toEqual(Float32Array.of(1, 0, 2, 0, 0, 3, 4, 0));
+    // windows of K = 2 starting at rows 0 and 1: pairs x_r, x_r+1, next_r+1 at the lit columns; head x_r, x_r+1 whole
+    const b = new WindowBatcher(split, 4, 2, 2, 4, { split: narrow, width: 2 });
+    b.fill([0, 1]);
+    expect(b.pairs).toEqual(Float32Array.of(1, 0, 2, 0, 2, 0, 0, 3, 0, 6, 7, 0));
+    expect(b.head).toEqual(Float32Array.of(...x.subarray(0, 4), ...x.subarray(4, 8), ...x.subarray(4, 8), ...x.subarray(8, 12)));
   });
 });
 

@@ -6,7 +6,7 @@ import type { RolloutIntegrator } from '../eval/pixel.ts';
 import type { RolloutProjection } from '../eval/integrators.ts';
 import { dissipationLines } from '../eval/dissipation.ts';
 import { withSpread } from '../eval/stats.ts';
-import { fullBatchNote, learnedNothingWarning } from './train-summary.ts';
+import { fullBatchNote, inputColumnsNote, learnedNothingWarning } from './train-summary.ts';
 import { formatSummary, runMainJob } from '../pipeline/main-job.ts';
 import { runPixelExperiment } from '../pipeline/pixel.ts';
 import { checkRolloutRequest, findPixelModels, pixelModelFolder, runRollout, type ModelDirs } from '../pipeline/rollout.ts';
@@ -66,6 +66,7 @@ export async function runPixelTrainCommand(o: {
     [
       `${metrics.task} ${metrics.model} (seed ${metrics.seed}, ${metrics.updates} updates, backend ${metrics.backend}, ${metrics.msPerStep.toFixed(1)} ms/step, ${metrics.trainSeconds.toFixed(0)} s)`,
       ...fullBatchNote(metrics),
+      ...inputColumnsNote(metrics),
       `  train loss ${e(metrics.trainLoss.mean)} +- ${e(metrics.trainLoss.sem)}   test loss ${e(metrics.testLoss.mean)} +- ${e(metrics.testLoss.sem)}`,
       ...learnedNothingWarning(metrics),
       `  energy MSE ${withSpread(metrics.energyMse.mean, metrics.energyMse.ci, e)}   VPT ${metrics.vpt} frames`,

@@ -23,6 +23,13 @@ export function fullBatchNote(m: Pick<StateMetrics, 'protocol' | 'training'>): s
   return [`  batch: all ${rows} ${what} every step (the batch size ${asked} is not smaller than the data)`];
 }
 
+/** A line when a pixel run's encoder was fed only the input columns lit in some training frame. */
+export function inputColumnsNote(m: Pick<StateMetrics, 'training'>): string[] {
+  const c = m.training?.inputColumns;
+  if (!c || c.active === c.of) return [];
+  return [`  encoder input: the ${c.active} of ${c.of} pixel columns lit in some training frame (the rest are 0 in every one)`];
+}
+
 /**
  * A warning when the model is not clearly better than a trivial one (predicting no motion; for a
  * pixel model also the mean frame): its rollout metrics then measure nothing it learned.

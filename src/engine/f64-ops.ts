@@ -160,6 +160,14 @@ export class F64Ops implements Ops<F64> {
     for (let i = 0; i < r; i++) for (let j = 0; j < count; j++) out.data[i * count + j] = a.data[i * c + start + j];
     return out;
   }
+  gather(a: F64, indices: Int32Array, axis: 0 | 1): F64 {
+    const [r, c] = a.shape;
+    if (indices.some((i) => i < 0 || i >= a.shape[axis])) throw new Error(`gather along ${axis} of [${a.shape}] at indices outside it`);
+    const out = make(axis === 0 ? [indices.length, c] : [r, indices.length]);
+    if (axis === 0) indices.forEach((src, i) => out.data.set(a.data.subarray(src * c, (src + 1) * c), i * c));
+    else for (let i = 0; i < r; i++) indices.forEach((src, j) => (out.data[i * indices.length + j] = a.data[i * c + src]));
+    return out;
+  }
   concat(ts: readonly F64[], axis: 0 | 1): F64 {
     if (axis === 0)
       return make([ts.reduce((s, t) => s + t.shape[0], 0), ts[0].shape[1]], Float64Array.from(ts.flatMap((t) => [...t.data])));

@@ -133,6 +133,13 @@ export class OnnxOps implements Ops<Sym> {
   sliceCols(a: Sym, start: number, count: number): Sym {
     return this.slice(a, 1, start, count);
   }
+  gather(a: Sym, indices: Int32Array, axis: 0 | 1): Sym {
+    if (a.shape.length !== 2 || indices.some((i) => i < 0 || i >= a.shape[axis]))
+      throw new Error(`gather along ${axis} of [${a.shape.join(', ')}] at indices outside it`);
+    const shape = [...a.shape];
+    shape[axis] = indices.length;
+    return this.graph.node('Gather', [a, this.graph.int64Constant([...indices])], shape, { axis });
+  }
   concat(ts: readonly Sym[], axis: 0 | 1): Sym {
     if (ts.length === 1) return ts[0];
     const other = 1 - axis;

@@ -59,6 +59,8 @@ export interface Ops<T> {
   sliceRows(a: T, start: number, count: number): T;
   /** Columns start..start+count of [N, n]. */
   sliceCols(a: T, start: number, count: number): T;
+  /** Rows (axis 0) or columns (axis 1) of a matrix at `indices`, in their order (repeats allowed). */
+  gather(a: T, indices: Int32Array, axis: 0 | 1): T;
   /** Concatenation along axis 0 (rows) or 1 (columns) of 2-D tensors. */
   concat(ts: readonly T[], axis: 0 | 1): T;
   /** Zero columns added before and after: [N, n] -> [N, before + n + after]. */

@@ -97,6 +97,9 @@ export class TfjsOps implements Ops<tf.Tensor> {
   sliceCols(a: tf.Tensor, start: number, count: number): tf.Tensor {
     return tf.slice(a, [0, start], [-1, count]);
   }
+  gather(a: tf.Tensor, indices: Int32Array, axis: 0 | 1): tf.Tensor {
+    return tf.gather(a, tf.tensor1d(indices, 'int32'), axis);
+  }
   concat(ts: readonly tf.Tensor[], axis: 0 | 1): tf.Tensor {
     return ts.length === 1 ? ts[0] : tf.concat([...ts], axis);
   }

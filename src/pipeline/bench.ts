@@ -12,6 +12,7 @@ import { pixelPendulumTask } from '../tasks/builtin/pendulum.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 import { packageVersions } from '../util/versions.ts';
 import { MAIN_JOB_LATENT_STEP } from './main-job.ts';
+import { pixelPendulumFrames, type BenchFrames } from './bench/frames.ts';
 import { benchTrainingLoop, type LoopOverhead } from './bench/loop.ts';
 import { BENCH_FILES, peerFairness, TorchPeer, type MatmulSpeeds, type TorchInfo } from './bench/peer.ts';
 import { pixelBenchStep, stateBenchStep, type BenchEngine } from './bench/steps.ts';
@@ -41,8 +42,12 @@ export function benchStartup(runs = 5): { command: string; medianMs: number; run
   return { command: 'node bin/hnn.js --help', medianMs: quantile(runsMs, 0.5), runsMs };
 }
 
-/** The steps of the table: each on ONNX Runtime, the spring and the default pixel step on tfjs too. */
-function benchCases(ort: BenchEngine, pixel: boolean): BenchCase[] {
+/**
+ * The steps of the table: each on ONNX Runtime, the spring and the default pixel step on tfjs too;
+ * the pixel steps on the pixel pendulum's frames (as training runs them there), the one-step and the
+ * default window also on random frames, where every input column is lit (the engine alone).
+ */
+function benchCases(ort: BenchEngine, frames: BenchFrames | null): BenchCase[] {
   const tfjs: BenchEngine = { kind: 'tfjs' };
   const both = (make: (e: BenchEngine) => Promise<import('./bench/steps.ts').BenchStep>) => [
     { label: '', make: () => make(ort) },
@@ -71,27 +76,42 @@ function benchCases(ort: BenchEngine, pixel: boolean): BenchCase[] {
       perBlock: 20,
     },
   ];
-  if (!pixel) return cases;
+  if (!frames) return cases;
   const K = pixelPendulumTask.train.rolloutSteps;
   const step = pixelPendulumTask.train.latentStep;
+  const random = ', random frames (all columns lit)';
   cases.push(
     {
       name: "pixel joint step, the paper's one-step loss (batch 200)",
-      ours: [{ label: '', make: () => pixelBenchStep(1, 'euler', ort) }],
+      ours: [{ label: '', make: () => pixelBenchStep(1, 'euler', ort, frames.data) }],
+      torch: 'pixel',
+      blocks: 5,
+      perBlock: 8,
+    },
+    {
+      name: "pixel joint step, the paper's one-step loss" + random,
+      ours: [{ label: '', make: () => pixelBenchStep(1, 'euler', ort, 'random') }],
       torch: 'pixel',
       blocks: 5,
       perBlock: 8,
     },
     {
       name: `pixel joint step, ${K}-frame ${step} window (the default)`,
-      ours: both((e) => pixelBenchStep(K, step, e)),
+      ours: both((e) => pixelBenchStep(K, step, e, frames.data)),
+      torch: `pixel${K}-${step}`,
+      blocks: 5,
+      perBlock: 8,
+    },
+    {
+      name: `pixel joint step, ${K}-frame ${step} window` + random,
+      ours: [{ label: '', make: () => pixelBenchStep(K, step, ort, 'random') }],
       torch: `pixel${K}-${step}`,
       blocks: 5,
       perBlock: 8,
     },
     {
       name: `pixel joint step, ${K}-frame ${MAIN_JOB_LATENT_STEP} window (npm start's)`,
-      ours: [{ label: '', make: () => pixelBenchStep(K, MAIN_JOB_LATENT_STEP, ort) }],
+      ours: [{ label: '', make: () => pixelBenchStep(K, MAIN_JOB_LATENT_STEP, ort, frames.data) }],
       torch: `pixel${K}`,
       blocks: 4,
       perBlock: 8,
@@ -122,16 +142,28 @@ export async function runBench(o: BenchOptions = {}): Promise<Record<string, unk
   const fairness = peerFairness(peer.matmul);
   if (peer.note) process.stderr.write(peer.note + '\n');
   if (fairness.note) process.stderr.write(fairness.note + '\n');
+  const frames = o.pixel !== false ? await pixelPendulumFrames() : null;
   const steps: StepTiming[] = [];
-  for (const c of benchCases({ kind: 'ort', threads }, o.pixel !== false)) {
-    steps.push(...(await timeCase(c, peer.peer, fairness.fair)));
+  let measured: {
+    matmul: { ours: MatmulSpeeds; torch: MatmulSpeeds | null };
+    sessionRun: { medianUs: number; p90Us: number };
+    loop: LoopOverhead | null;
+  };
+  try {
+    for (const c of benchCases({ kind: 'ort', threads }, frames)) {
+      steps.push(...(await timeCase(c, peer.peer, fairness.fair)));
+      sample();
+    }
+    await peer.peer?.close();
+    const matmul = { ours: await oursMatmul(threads), torch: peer.matmul };
+    const sessionRun = await sessionRunOverhead();
+    measured = { matmul, sessionRun, loop: frames ? await benchTrainingLoop({ threads, frames }) : null };
     sample();
+  } finally {
+    await peer.peer?.close();
+    frames?.dispose();
   }
-  await peer.peer?.close();
-  const matmul = { ours: await oursMatmul(threads), torch: peer.matmul };
-  const sessionRun = await sessionRunOverhead();
-  const loop = o.pixel !== false ? await benchTrainingLoop({ threads }) : null;
-  sample();
+  const { matmul, sessionRun, loop } = measured;
   const startup = benchStartup();
   const renderer = await benchRenderer();
   sample();

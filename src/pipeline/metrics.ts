@@ -23,7 +23,14 @@ export interface RunMetricsBase<Task extends string> {
    * What trained: the engine's description, ONNX Runtime's intra-op threads (null on tfjs) and the
    * training rows of each step's batch (a state run's windows, with rolloutSteps); absent in older runs
    */
-  training?: { engine: string; threads: number | null; batchRows?: number; dissipationGate?: DissipationGate };
+  training?: {
+    engine: string;
+    threads: number | null;
+    batchRows?: number;
+    /** Pixel runs: the input columns the encoder's first product ran over (those lit in some training frame), of the pair's width. */
+    inputColumns?: { active: number; of: number };
+    dissipationGate?: DissipationGate;
+  };
   protocol: Record<string, unknown>;
   dataset: { dir: string; seed: number; trainRows: number; testRows: number };
   /** mean, std/sqrt(rows) */

@@ -316,7 +316,7 @@ function pixelMetrics(run: RunContext, t: TrainedRun, result: PixelEvaluation, r
   const { cfg, ds, trained } = t;
   return {
     ...metricsHead(task.name, opts.kind, opts.seed, cfg.steps, run.backend),
-    training: { engine: trained.engine, threads: trained.threads, batchRows: trained.batchRows },
+    training: { engine: trained.engine, threads: trained.threads, batchRows: trained.batchRows, inputColumns: trained.inputColumns },
     protocol: pixelProtocol(cfg),
     dataset: {
       dir: run.dataDir,

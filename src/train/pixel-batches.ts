@@ -15,15 +15,28 @@ export function windowsPerStep(batchSize: number, K: number): number {
   return Math.max(1, Math.floor((2 * batchSize) / (K + 1)));
 }
 
+/** The split's rows at some of their columns: [rows, columns.length] each, made once. */
+export function splitColumns(split: PairSplit, width: number, columns: Int32Array): PairSplit {
+  const pick = (rows: Float32Array) => {
+    const out = new Float32Array(split.rows * columns.length);
+    for (let r = 0, o = 0; r < split.rows; r++) for (let j = 0; j < columns.length; j++, o++) out[o] = rows[r * width + columns[j]];
+    return out;
+  };
+  return { x: pick(split.x), next: pick(split.next), rows: split.rows };
+}
+
 /**
  * Pair j of window i at rows [j * count + i] of `pairs`: pairs 0..K-1 are the x rows r..r+K-1, pair K
- * the next pair of row r+K-1. `head` views its first K blocks (the decoder's targets).
+ * the next pair of row r+K-1. `head` holds its first K blocks whole (the decoder's targets). With a
+ * `narrow` copy of the split (some of its columns, ./pixel-batches.ts splitColumns), `pairs` is drawn
+ * from it and `head` from the whole split; without, `head` views `pairs`.
  */
 export class WindowBatcher {
   readonly pairs: Float32Array;
   readonly head: Float32Array;
   /** The rows a window may start at: within its trial, K pairs before the trial's last. */
   readonly starts: Int32Array;
+  private readonly source: { split: PairSplit; width: number };
 
   /** `perTrial` rows per trial (null: the split is one sequence of independent pairs, K = 1 only). */
   constructor(
@@ -32,6 +45,7 @@ export class WindowBatcher {
     readonly K: number,
     readonly count: number,
     private readonly width: number,
+    narrow?: { split: PairSplit; width: number },
   ) {
     if (perTrial === null) {
       if (K !== 1) throw new Error('multi-step windows need the rows per trial');
@@ -45,19 +59,26 @@ export class WindowBatcher {
       const trials = split.rows / perTrial;
       this.starts = Int32Array.from({ length: trials * perWindow }, (_, i) => Math.floor(i / perWindow) * perTrial + (i % perWindow));
     }
-    this.pairs = new Float32Array((K + 1) * count * width);
-    this.head = this.pairs.subarray(0, K * count * width);
+    this.source = narrow ?? { split, width };
+    this.pairs = new Float32Array((K + 1) * count * this.source.width);
+    this.head = narrow ? new Float32Array(K * count * width) : this.pairs.subarray(0, K * count * width);
   }
 
   /** Fills the buffers with the windows starting at the given rows. */
   fill(starts: ArrayLike<number>): void {
-    const w = this.width;
-    const { x, next } = this.split;
+    const { split, width: w } = this.source;
     for (let i = 0; i < this.count; i++) {
       const r = starts[i];
-      for (let j = 0; j < this.K; j++) this.pairs.set(x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
+      for (let j = 0; j < this.K; j++) this.pairs.set(split.x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
       const last = r + this.K - 1;
-      this.pairs.set(next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
+      this.pairs.set(split.next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
     }
+    if (this.source.split === this.split) return;
+    const W = this.width;
+    for (let i = 0; i < this.count; i++)
+      for (let j = 0; j < this.K; j++) {
+        const r = starts[i] + j;
+        this.head.set(this.split.x.subarray(r * W, (r + 1) * W), (j * this.count + i) * W);
+      }
   }
 }

@@ -17,6 +17,7 @@ import {
 import type { ModelKind } from '../../models/kinds.ts';
 import type { NamedWeights } from '../../models/mlp.ts';
 import { UserError } from '../util/errors.ts';
+import { activeInputsOf, type ActiveInputs } from '../../models/autoencoder-pass.ts';
 import type { PixelData, PixelSplit } from '../../datasets/pixel-load.ts';
 export type { PixelData, PixelSplit } from '../../datasets/pixel-load.ts';
 import type { PixelTask } from '../tasks/task.ts';
@@ -26,7 +27,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { adamSettings, createStepEngine, createTermsEvaluator, type StepEngine } from './engine.ts';
 import type { JsonlLog } from './log.ts';
 import { runLoop, type LoopResult } from './loop.ts';
-import { WindowBatcher, windowsPerStep } from './pixel-batches.ts';
+import { splitColumns, WindowBatcher, windowsPerStep } from './pixel-batches.ts';
 import { windowStepDefinition, type StepDefinition, type VariableSpec } from './step-definition.ts';
 import { syncModel } from './state.ts';
 export { windowsPerStep } from './pixel-batches.ts';
@@ -184,6 +185,8 @@ export interface PixelTrainResult extends LoopResult {
    * not smaller (./pixel-batches.ts windowsPerStep).
    */
   batchRows: number;
+  /** Input columns the encoder's first product ran over in training (models/autoencoder-pass.ts ActiveInputs), of the frame pair's width. */
+  inputColumns: { active: number; of: number };
   /** Update the run started from (0, or the checkpoint's step). */
   startStep: number;
   /** True when every update ran (not stopped by stopAfter). */
@@ -228,8 +231,9 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
   const K = cfg.loss.rolloutSteps ?? 1;
   const batchRows = Math.min(cfg.batchSize, data.train.rows);
   const count = windowsPerStep(batchRows, K);
-  const windows = new WindowBatcher(data.train, data.perTrial ?? null, K, count, width);
-  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
+  const active = inputColumnsOf(model, data.train);
+  const windows = new WindowBatcher(data.train, data.perTrial ?? null, K, count, width, narrowSplit(data.train, width, active));
+  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width, active }, cfg.loss);
   const engine = await createStepEngine(def, model.variables(), adamSettings(cfg.lr), { threads: cfg.threads });
   let curve: Awaited<ReturnType<typeof curveEvaluator>> | undefined;
   try {
@@ -265,12 +269,30 @@ export async function trainPixelModel(cfg: PixelTrainConfig, data: PixelData, op
     // a stopped run leaves a checkpoint at exactly the step it stopped
     if (!finished) save(result.lastStep);
     syncModel(model, engine);
-    const engineInfo = { engine: engine.description, threads: engine.threads, batchRows };
+    const inputColumns = { active: active?.columns.length ?? width, of: width };
+    const engineInfo = { engine: engine.description, threads: engine.threads, batchRows, inputColumns };
     return { ...result, ...engineInfo, model, startStep: start.step, finished, totalSeconds: start.priorSeconds + result.seconds };
   } finally {
     curve?.dispose();
     engine.dispose();
   }
+}
+
+/**
+ * The input columns the MLP encoder is fed in training: those lit in some frame of the training
+ * split (pairs and successors, every row the step can feed), or null for all of them (a
+ * convolutional encoder, or more than half of the columns lit).
+ */
+export function inputColumnsOf(model: PixelModel, train: PixelSplit): ActiveInputs | null {
+  if ((model.spec.encoder ?? 'mlp') !== 'mlp') return null;
+  const active = activeInputsOf([train.x, train.next], model.input);
+  // the encoder is fed a copy of the split at those columns: worth its memory when they are few
+  return active && active.columns.length <= model.input / 2 ? active : null;
+}
+
+/** The training split at the active columns, which the step's encoder input is drawn from (none without). */
+export function narrowSplit(train: PixelSplit, width: number, active: ActiveInputs | null) {
+  return active ? { split: splitColumns(train, width, active.columns), width: active.columns.length } : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 // the engine's Ops. ./engine.ts turns a definition into an ONNX graph with Adam appended (one
 // ONNX Runtime call per step) or runs it on tfjs with the project's Adam.
 import type { Ops } from '../engine/ops.ts';
+import type { ActiveInputs } from '../../models/autoencoder-pass.ts';
 import { fieldParamsOf, pixelParamsOf, type FieldLayoutSpec, type PixelLayoutSpec } from '../../models/layout.ts';
 import { stateLossGradients, trajectoryLossGradients, windowLossGradients, type WindowLossConfig } from '../../models/losses.ts';
 import type { ConvAutoencoderSpec } from '../../models/conv-autoencoder.ts';
@@ -68,24 +69,31 @@ export function trajectoryStepDefinition(
 
 /**
  * The pixel window loss on `count` windows of K + 1 pairs of `width` values: data xAll [(K + 1) count,
- * width] pair by pair, and xHead, its first K blocks (the decoder's targets).
+ * width] pair by pair, and xHead, its first K blocks whole (the decoder's targets). With `active`,
+ * xAll holds only those columns, [(K + 1) count, active.columns.length], and the pairs must be 0 in
+ * every other column (models/autoencoder-pass.ts ActiveInputs).
  */
 export function windowStepDefinition(
   spec: PixelLayoutSpec,
   conv: ConvAutoencoderSpec | null,
   variables: VariableSpec[],
-  window: { K: number; count: number; width: number },
+  window: { K: number; count: number; width: number; active?: ActiveInputs | null },
   loss: WindowLossConfig,
 ): StepDefinition {
-  const { K, count, width } = window;
+  const { K, count, width, active } = window;
+  if (active && (spec.encoder ?? 'mlp') !== 'mlp') throw new Error('active input columns apply to the MLP autoencoder only');
+  const paramsOf = <T>(vars: T[]) => {
+    const p = pixelParamsOf(spec, conv, vars);
+    return active && p.ae.kind === 'mlp' ? { ...p, ae: { ...p.ae, active } } : p;
+  };
   return {
     name: `pixel-${spec.kind}-${loss.latentStep}${K}`,
     variables,
     data: [
-      { name: 'xAll', shape: [(K + 1) * count, width] },
+      { name: 'xAll', shape: [(K + 1) * count, active ? active.columns.length : width] },
       { name: 'xHead', shape: [K * count, width] },
     ],
     terms: ['recon', 'consistency', 'hnn'],
-    build: (o, vars, [xAll, xHead]) => windowLossGradients(o, pixelParamsOf(spec, conv, vars), xHead, xAll, K, loss),
+    build: (o, vars, [xAll, xHead]) => windowLossGradients(o, paramsOf(vars), xHead, xAll, K, loss),
   };
 }

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PixelModel } from '../../../models/pixel.ts';
-import { generatePixelDataset } from '../../../datasets/pixel.ts';
-import { loadPixelDataset, type PixelSplit } from '../../../datasets/pixel-load.ts';
+import type { PixelSplit } from '../../../datasets/pixel-load.ts';
+import type { BenchFrames } from './frames.ts';
 import { saveCheckpoint } from '../../train/checkpoint.ts';
 import { curveDefinition, firstRows, pixelTrainConfig, type PixelTrainConfig } from '../../train/pixel.ts';
 import { OrtTermsEvaluator } from '../../train/engine-ort.ts';
@@ -34,7 +34,7 @@ export interface LoopOverhead {
   };
   /** the real runs' ms per update after their first (msPerUpdateAfterFirst), median over the repeats */
   loopMsPerStep: number;
-  /** the bare step on random frames of the dataset's shape (the bench's step), median over all its blocks */
+  /** the bare step on the same frames (the bench's default pixel step), median over all its blocks */
   bareStepMs: number;
   /** median over the repeats of (run - bare) / bare, each run against the medians of the bare blocks just before and after it */
   overheadPercent: number;
@@ -53,6 +53,8 @@ export interface LoopBenchOptions {
   repeats?: number;
   blockSteps?: number;
   threads: number;
+  /** The seed-0 dataset the runs and the bare step train on. */
+  frames: BenchFrames;
 }
 
 /** The bare step's timings: every run's ms, and the median of each block of runs in the order the blocks ran. */
@@ -62,7 +64,7 @@ interface BareTimes {
 }
 
 /**
- * Times real `hnn train` runs against the bare step: generates the seed-0 pixel-pendulum dataset,
+ * Times real `hnn train` runs against the bare step, both on the seed-0 pixel-pendulum dataset:
  * runs the command `repeats` times, each between two blocks of bare steps on a warmed-up engine;
  * then one evaluation and one checkpoint alone, to say how much of the difference they are.
  */
@@ -71,14 +73,12 @@ export async function benchTrainingLoop(o: LoopBenchOptions): Promise<LoopOverhe
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, { steps: updates - 1 });
   const dir = mkdtempSync(join(tmpdir(), 'hnn-bench-run-'));
   try {
-    const dataDir = join(dir, 'dataset');
-    await generatePixelDataset(pixelPendulumTask, { out: dataDir, seed: 0, quiet: true });
+    const { data, dir: dataDir } = o.frames;
     const args = ['train', '--task', 'pixel-pendulum', '--model', 'hnn', '--steps', String(updates - 1), '--threads', String(o.threads)];
-    const bare = await pixelBenchStep(cfg.loss.rolloutSteps ?? 1, cfg.loss.latentStep, { kind: 'ort', threads: o.threads });
+    const bare = await pixelBenchStep(cfg.loss.rolloutSteps ?? 1, cfg.loss.latentStep, { kind: 'ort', threads: o.threads }, data);
     const { loopRunsMs, bareTimes } = await alternate(bare, blockSteps, repeats, (r) =>
       realRunMsPerStep([...args, '--data', dataDir], join(dir, `run${r}`)),
     );
-    const data = loadPixelDataset(dataDir, pixelPendulumTask).data;
     const evalRows = Math.min(CURVE_TEST_ROWS, data.test.rows);
     const model = PixelModel.init(cfg.spec, 0);
     const pieces = await timePieces(model, cfg, firstRows(data.test, evalRows, data.test.x.length / data.test.rows), dir, o.threads);

@@ -1,6 +1,7 @@
 // The training steps `npm run bench` times, each as training runs it (the same step definitions,
 // batching in JS included: a fresh batch is drawn and gathered every step, as training does) on
-// random data of the protocol's shapes, on ONNX Runtime or on a tfjs backend.
+// random data of the protocol's shapes, or the pixel pendulum's frames, on ONNX Runtime or on a tfjs
+// backend.
 // bench/torch_steps.py builds the same steps, gathers included, for the PyTorch peer.
 import type * as tf from '@tensorflow/tfjs';
 import { DynamicsModel, type ModelKind } from '../../../models/dynamics.ts';
@@ -10,7 +11,7 @@ import { Adam } from '../../train/adam.ts';
 import { adamSettings, type StepEngine } from '../../train/engine.ts';
 import { gradientGraph, OrtStepEngine } from '../../train/engine-ort.ts';
 import { TfjsStepEngine } from '../../train/engine-tfjs.ts';
-import { pixelTrainConfig, pixelVariables, type PixelData } from '../../train/pixel.ts';
+import { inputColumnsOf, narrowSplit, pixelTrainConfig, pixelVariables, type PixelData } from '../../train/pixel.ts';
 import { WindowBatcher } from '../../train/pixel-batches.ts';
 import { StateBatches, stateVariables } from '../../train/state.ts';
 import { stateStepDefinition, windowStepDefinition, type StepDefinition } from '../../train/step-definition.ts';
@@ -70,18 +71,26 @@ export async function stateBenchStep(
 }
 
 /**
- * One pixel joint step of the pixel pendulum's protocol on random frames: K = 1 with the Euler step
- * is the paper's one-step loss (batch 200), K > 1 the window loss (80 windows of K + 1 pairs at K = 4).
+ * One pixel joint step of the pixel pendulum's protocol: K = 1 with the Euler step is the paper's
+ * one-step loss (batch 200), K > 1 the window loss (80 windows of K + 1 pairs at K = 4). On `frames`
+ * (the pixel pendulum's dataset) the step runs as training runs it there, the encoder's first
+ * product over the input columns lit in some training frame; on random frames every column is lit.
  */
-export async function pixelBenchStep(K: number, latentStep: LatentStep, where: BenchEngine): Promise<BenchStep> {
+export async function pixelBenchStep(
+  K: number,
+  latentStep: LatentStep,
+  where: BenchEngine,
+  frames: PixelData | 'random' = 'random',
+): Promise<BenchStep & { inputColumns: number }> {
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, {}, K === 1);
   cfg.loss = { ...cfg.loss, latentStep, ...(K > 1 ? { rolloutSteps: K } : {}) };
   const count = Math.max(1, Math.floor((2 * cfg.batchSize) / (K + 1)));
   const model = PixelModel.init(cfg.spec, 0);
   const width = model.input;
-  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width }, cfg.loss);
-  const data = randomPixelData();
-  const windows = new WindowBatcher(data.train, data.perTrial, K, count, width);
+  const data = frames === 'random' ? randomPixelData() : frames;
+  const active = inputColumnsOf(model, data.train);
+  const def = windowStepDefinition(model.spec, convSpecOf(model.spec), pixelVariables(model, cfg), { K, count, width, active }, cfg.loss);
+  const windows = new WindowBatcher(data.train, data.perTrial ?? null, K, count, width, narrowSplit(data.train, width, active));
   const rng = new Rng(1);
   const engine = await engineFor(def, model.variables(), where);
   return {
@@ -91,6 +100,7 @@ export async function pixelBenchStep(K: number, latentStep: LatentStep, where: B
       await engine.step([windows.pairs, windows.head]);
     },
     ...graphSize(def, engine),
+    inputColumns: active?.columns.length ?? width,
     engine: engine.description,
     dispose: () => (engine.dispose(), model.dispose()),
   };
