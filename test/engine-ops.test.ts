@@ -94,6 +94,11 @@ const CASES: Case[] = [
     ],
     run: (o, [a, b]) => o.padCols(o.concat([a, b], 0), 1, 2),
   },
+  {
+    name: 'gather rows and columns (reordered, repeated)',
+    inputs: [[5, 4]],
+    run: (o, [a]) => o.gather(o.gather(a, Int32Array.of(4, 0, 2, 0), 0), Int32Array.of(3, 1, 1), 1),
+  },
   { name: 'reshape, transpose', inputs: [[2, 12]], run: (o, [a]) => o.reshape(o.transpose(o.reshape(a, [2, 3, 4]), [0, 2, 1]), [4, 6]) },
   {
     name: 'conv2d stride 2',
