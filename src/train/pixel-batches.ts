@@ -67,18 +67,19 @@ export class WindowBatcher {
   /** Fills the buffers with the windows starting at the given rows. */
   fill(starts: ArrayLike<number>): void {
     const { split, width: w } = this.source;
+    const narrow = split !== this.split;
     for (let i = 0; i < this.count; i++) {
       const r = starts[i];
-      for (let j = 0; j < this.K; j++) this.pairs.set(split.x.subarray((r + j) * w, (r + j + 1) * w), (j * this.count + i) * w);
-      const last = r + this.K - 1;
-      this.pairs.set(split.next.subarray(last * w, (last + 1) * w), (this.K * this.count + i) * w);
-    }
-    if (this.source.split === this.split) return;
-    const W = this.width;
-    for (let i = 0; i < this.count; i++)
       for (let j = 0; j < this.K; j++) {
-        const r = starts[i] + j;
-        this.head.set(this.split.x.subarray(r * W, (r + 1) * W), (j * this.count + i) * W);
+        copyRow(this.pairs, split.x, w, r + j, j * this.count + i);
+        if (narrow) copyRow(this.head, this.split.x, this.width, r + j, j * this.count + i);
       }
+      copyRow(this.pairs, split.next, w, r + this.K - 1, this.K * this.count + i);
+    }
   }
+}
+
+/** Row `from` of rows `width` wide into row `to` of `dst`. */
+function copyRow(dst: Float32Array, src: Float32Array, width: number, from: number, to: number): void {
+  dst.set(src.subarray(from * width, (from + 1) * width), to * width);
 }

@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeInputsOf } from '../../../models/autoencoder-pass.ts';
 import { generatePixelDataset } from '../../../datasets/pixel.ts';
 import { loadPixelDataset, type PixelData } from '../../../datasets/pixel-load.ts';
 import { pixelPendulumTask } from '../../tasks/builtin/pendulum.ts';
@@ -12,9 +11,6 @@ export interface BenchFrames {
   /** The dataset's folder (an `hnn train --data` argument). */
   dir: string;
   data: PixelData;
-  /** Input columns lit in some training frame, of the pair's width. */
-  litColumns: number;
-  width: number;
   /** Removes the folder. */
   dispose(): void;
 }
@@ -25,9 +21,7 @@ export async function pixelPendulumFrames(): Promise<BenchFrames> {
     const dir = join(root, 'dataset');
     await generatePixelDataset(pixelPendulumTask, { out: dir, seed: 0, quiet: true });
     const data = loadPixelDataset(dir, pixelPendulumTask).data;
-    const width = data.train.x.length / data.train.rows;
-    const lit = activeInputsOf([data.train.x, data.train.next], width);
-    return { dir, data, litColumns: lit?.columns.length ?? width, width, dispose: () => rmSync(root, { recursive: true, force: true }) };
+    return { dir, data, dispose: () => rmSync(root, { recursive: true, force: true }) };
   } catch (e) {
     rmSync(root, { recursive: true, force: true });
     throw e;

@@ -81,7 +81,7 @@ export async function pixelBenchStep(
   latentStep: LatentStep,
   where: BenchEngine,
   frames: PixelData | 'random' = 'random',
-): Promise<BenchStep & { inputColumns: number }> {
+): Promise<BenchStep> {
   const cfg = pixelTrainConfig(pixelPendulumTask, 'hnn', 0, 28, {}, K === 1);
   cfg.loss = { ...cfg.loss, latentStep, ...(K > 1 ? { rolloutSteps: K } : {}) };
   const count = Math.max(1, Math.floor((2 * cfg.batchSize) / (K + 1)));
@@ -100,7 +100,6 @@ export async function pixelBenchStep(
       await engine.step([windows.pairs, windows.head]);
     },
     ...graphSize(def, engine),
-    inputColumns: active?.columns.length ?? width,
     engine: engine.description,
     dispose: () => (engine.dispose(), model.dispose()),
   };
