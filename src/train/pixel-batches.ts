@@ -28,7 +28,7 @@ export function splitColumns(split: PairSplit, width: number, columns: Int32Arra
 /**
  * Pair j of window i at rows [j * count + i] of `pairs`: pairs 0..K-1 are the x rows r..r+K-1, pair K
  * the next pair of row r+K-1. `head` holds its first K blocks whole (the decoder's targets). With a
- * `narrow` copy of the split (some of its columns, ./pixel-batches.ts splitColumns), `pairs` is drawn
+ * `narrow` copy of the split (some of its columns, splitColumns above), `pairs` is drawn
  * from it and `head` from the whole split; without, `head` views `pairs`.
  */
 export class WindowBatcher {
