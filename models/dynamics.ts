@@ -12,7 +12,7 @@
 // spring H = q^2 + p^2.
 import * as tf from '@tensorflow/tfjs';
 import { Mlp, type MlpSpec, type NamedWeights } from './mlp.ts';
-import { fieldPass, fieldParts, type FieldParams } from './field-pass.ts';
+import { dissipationForward, fieldPass, fieldParts, type FieldParams } from './field-pass.ts';
 import { fieldParamsOf } from './layout.ts';
 import { TfjsOps } from '../src/engine/tfjs-ops.ts';
 
@@ -119,10 +119,11 @@ export class DynamicsModel {
     return this.mlp.apply(x) as tf.Tensor2D;
   }
 
-  /** Learned D(x), [N, 1] (D-HNN only). */
+  /** Learned D(x), [N, 1], as the field uses it (models/field-pass.ts dissipationForward; D-HNN only). */
   dissipation(x: tf.Tensor2D): tf.Tensor2D {
-    if (!this.dissipationMlp) throw new Error(`the ${this.spec.kind} model has no dissipation function`);
-    return this.dissipationMlp.apply(x) as tf.Tensor2D;
+    const p = this.params();
+    if (!p.dissipation) throw new Error(`the ${this.spec.kind} model has no dissipation function`);
+    return dissipationForward(new TfjsOps(), p.dissipation, x, p.form ?? 'momenta') as tf.Tensor2D;
   }
 
   /** The structured parameters the passes take (models/field-pass.ts). */

@@ -5,9 +5,9 @@
 import { OnnxGraph, type Sym } from '../src/engine/onnx-graph.ts';
 import { OnnxOps } from '../src/engine/onnx-ops.ts';
 import { decoderPass, encoderPass, CONV_PARAMS } from './autoencoder-pass.ts';
-import { fieldPass, mlpForward } from './field-pass.ts';
+import { dissipationForward, fieldPass, mlpForward } from './field-pass.ts';
 import { fieldParamsOf, pixelParamsOf } from './layout.ts';
-import { DISSIPATION_NET, type ModelKind } from './kinds.ts';
+import { DISSIPATION_NET, dissipationNet, type DissipationForm, type ModelKind } from './kinds.ts';
 import type { NamedWeights } from './mlp.ts';
 import { convSpecOf, type PixelModelSpec } from './pixel-spec.ts';
 
@@ -58,14 +58,18 @@ function graphOf(
   };
 }
 
-/** A state model's graphs: field.onnx always; hamiltonian.onnx for the HNN and D-HNN; dissipation.onnx for the D-HNN. */
+/**
+ * A state model's graphs: field.onnx always; hamiltonian.onnx for the HNN and D-HNN; dissipation.onnx for
+ * the D-HNN (in its form: the even form's D_s, whose masked gradient is the field's dissipative part).
+ */
 export function dynamicsGraphs(
-  spec: { kind: ModelKind; dim: number; hidden: readonly number[] },
+  spec: { kind: ModelKind; dim: number; hidden: readonly number[]; dissipation?: DissipationForm },
   weights: NamedWeights,
   prefix = '',
 ): ExportedGraph[] {
   const layers = spec.hidden.length + 1;
-  const keys = [...mlpKeys(spec.kind, layers), ...(spec.kind === 'dhnn' ? mlpKeys(DISSIPATION_NET, layers) : [])];
+  const form = spec.dissipation ?? 'momenta';
+  const keys = [...mlpKeys(spec.kind, layers), ...(spec.kind === 'dhnn' ? mlpKeys(dissipationNet(form), layers) : [])];
   const params = (o: OnnxOps) => fieldParamsOf(spec, constants(o, weights, keys));
   const io = (a: string, b: string): [string, string] => [a, b];
   const out = [
@@ -85,8 +89,8 @@ export function dynamicsGraphs(
     );
   if (spec.kind === 'dhnn')
     out.push(
-      graphOf(`${prefix}dissipation.onnx`, "the D-HNN's learned dissipation D(x)", io('x', 'D'), spec.dim, (o, x) =>
-        mlpForward(o, params(o).dissipation!, x),
+      graphOf(`${prefix}dissipation.onnx`, "the D-HNN's learned dissipation D(x), as its field uses it", io('x', 'D'), spec.dim, (o, x) =>
+        dissipationForward(o, params(o).dissipation!, x, form),
       ),
     );
   return out;

@@ -259,6 +259,16 @@ export function fieldPass<T>(o: Ops<T>, p: FieldParams<T>, x: T): FieldPass<T> {
   return p.kind === 'hnn' ? hnnPass(o, p.net, x) : baselinePass(o, p.net, x);
 }
 
+/**
+ * The D-HNN's D as its field uses it, [N, 1] (no backward): D itself ('momenta'), or its part even in
+ * the momenta, D_s(x) = (D(x) + D(Rx)) / 2 ('even'). Either way P grad of it is the field's dissipative part.
+ */
+export function dissipationForward<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: DissipationForm): T {
+  if (form === 'momenta') return mlpForward(o, dp, x);
+  const flip = o.constant(momentumFlip(dims2(o, x)[1]), [1, dims2(o, x)[1]]);
+  return o.scale(o.add(mlpForward(o, dp, x), mlpForward(o, dp, o.mul(x, flip))), 0.5);
+}
+
 /** The scalar network's output at x, [N, 1] (H of the HNN and D-HNN; no backward). */
 export function mlpForward<T>(o: Ops<T>, p: MlpParams<T>, x: T): T {
   const { h } = tanhHidden(o, p, x);

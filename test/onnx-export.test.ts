@@ -42,13 +42,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hnn export', () => {
-  for (const kind of ['hnn', 'baseline', 'dhnn'] as const) {
-    it(`${kind}: the state model's graphs pass onnx's checker and equal the float64 evaluation at batch 5`, async () => {
-      const model = DynamicsModel.init({ kind, dim: 4, hidden: [16, 12] }, 3);
+  const cases = [['hnn'], ['baseline'], ['dhnn', 'momenta'], ['dhnn', 'even']] as const;
+  for (const [kind, form] of cases) {
+    it(`${kind}${form ? ` (${form})` : ''}: the state model's graphs pass onnx's checker and equal the float64 evaluation at batch 5`, async () => {
+      const model = DynamicsModel.init({ kind, dim: 4, hidden: [16, 12], ...(form ? { dissipation: form } : {}) }, 3);
       const weights = model.read();
-      await saveDynamicsModel(join(dir, kind, 'model'), model);
+      const name = `${kind}${form ?? ''}`;
+      await saveDynamicsModel(join(dir, name, 'model'), model);
       model.dispose();
-      const r = runExport({ modelDir: join(dir, kind, 'model'), out: join(dir, kind, 'onnx') });
+      const r = runExport({ modelDir: join(dir, name, 'model'), out: join(dir, name, 'onnx') });
       const want = {
         hnn: ['field.onnx', 'hamiltonian.onnx'],
         baseline: ['field.onnx'],
