@@ -52,6 +52,13 @@ function mlpSpec(spec: DynamicsSpec): MlpSpec {
   return { sizes: [spec.dim, ...spec.hidden, out], activation: 'tanh', outputBias: false };
 }
 
+/** D's network: a scalar of the state, or in the 'rayleigh' form g(q), the positions to one value per momentum. */
+function dissipationSpec(spec: DynamicsSpec): MlpSpec {
+  if (spec.dissipation !== 'rayleigh') return mlpSpec(spec);
+  const k = spec.dim / 2;
+  return { sizes: [k, ...spec.hidden, k], activation: 'tanh', outputBias: false };
+}
+
 export class DynamicsModel {
   /** The HNN's and D-HNN's H, or the baseline's field network. */
   readonly mlp: Mlp;
@@ -64,7 +71,7 @@ export class DynamicsModel {
     return new DynamicsModel(
       spec,
       h,
-      spec.kind === 'dhnn' ? Mlp.init(mlpSpec(spec), seed, dissipationNet(spec.dissipation ?? 'momenta')) : null,
+      spec.kind === 'dhnn' ? Mlp.init(dissipationSpec(spec), seed, dissipationNet(spec.dissipation ?? 'momenta')) : null,
     );
   }
 
@@ -73,7 +80,7 @@ export class DynamicsModel {
     const h = Mlp.fromWeights(mlpSpec(spec), weights, spec.kind);
     if (spec.kind !== 'dhnn') return new DynamicsModel(spec, h, null);
     try {
-      return new DynamicsModel(spec, h, Mlp.fromWeights(mlpSpec(spec), weights, dissipationNet(spec.dissipation ?? 'momenta')));
+      return new DynamicsModel(spec, h, Mlp.fromWeights(dissipationSpec(spec), weights, dissipationNet(spec.dissipation ?? 'momenta')));
     } catch (e) {
       h.dispose(); // D's weights did not fit: free H made before
       throw e;

@@ -162,12 +162,18 @@ export function fieldPartsFunction(
 /**
  * The D-HNN's dissipative part alone, at one state: P grad D ('momenta', D saved as dhnn-d), or
  * P grad D_s of D's part even in p ('even', D saved as dhnn-de: (grad D(x) - grad D(Rx)) P / 2, R
- * negating the momenta).
+ * negating the momenta), or [0, g(q) p] ('rayleigh', g saved as dhnn-dr).
  */
 export function dissipationFunction(weights: NamedWeights): (x: ArrayLike<number>) => Float64Array {
   const form = dissipationFormOf(weights);
   const d = new TanhMlp64(weights, dissipationNet(form));
   if (form === 'momenta') return (x) => onMomenta(d.inputGradient(x));
+  if (form === 'rayleigh')
+    return (x) => {
+      const k = x.length / 2;
+      const g = d.forward(Array.from({ length: k }, (_, i) => x[i]));
+      return Float64Array.from({ length: 2 * k }, (_, i) => (i < k ? 0 : g[i - k] * x[i]));
+    };
   return (x) => {
     const k = x.length / 2;
     const at = d.inputGradient(x);

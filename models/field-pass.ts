@@ -206,6 +206,7 @@ export function momentumFlip(dim: number): Float32Array {
  */
 function dissipativePass<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: DissipationForm): FieldPass<T> {
   const dim = dims2(o, x)[1];
+  if (form === 'rayleigh') return rayleighPass(o, dp, x);
   if (form === 'momenta') {
     const momenta = o.constant(momentumMask(dim), [1, dim]);
     const d = hnnPass(o, dp, x, false);
@@ -227,6 +228,25 @@ function dissipativePass<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: Dissipation
       const grads = a.grads.map((parts, i) => [...parts, ...b.grads[i]]);
       // the mirrored point's input is R x: its input gradient comes back through R
       return { grads, inputBar: inputGradient ? o.add(a.inputBar!, o.mul(b.inputBar!, flip)) : null };
+    },
+  };
+}
+
+/**
+ * The 'rayleigh' form's part of the field: P grad D for D = sum_i g_i(q) p_i^2 / 2 is [0, g(q) * p], g
+ * the network of the positions ([N, k] -> [N, k], linear output, as the baseline's). Its backward is
+ * g's first-order pass: dL/dg = dL/d(dp/dt) * p.
+ */
+function rayleighPass<T>(o: Ops<T>, dp: MlpParams<T>, x: T): FieldPass<T> {
+  const k = dims2(o, x)[1] / 2;
+  const p = o.sliceCols(x, k, k);
+  const g = baselinePass(o, dp, o.sliceCols(x, 0, k));
+  return {
+    field: o.padCols(o.mul(g.field, p), k, 0),
+    backward: (bar, inputGradient) => {
+      const pBar = o.sliceCols(bar, k, k);
+      const r = g.backward(o.mul(pBar, p), inputGradient);
+      return { grads: r.grads, inputBar: inputGradient ? o.concat([r.inputBar!, o.mul(pBar, g.field)], 1) : null };
     },
   };
 }
@@ -260,11 +280,18 @@ export function fieldPass<T>(o: Ops<T>, p: FieldParams<T>, x: T): FieldPass<T> {
 }
 
 /**
- * The D-HNN's D as its field uses it, [N, 1] (no backward): D itself ('momenta'), or its part even in
- * the momenta, D_s(x) = (D(x) + D(Rx)) / 2 ('even'). Either way P grad of it is the field's dissipative part.
+ * The D-HNN's D as its field uses it, [N, 1] (no backward): D itself ('momenta'), its part even in the
+ * momenta, D_s(x) = (D(x) + D(Rx)) / 2 ('even'), or sum_i g_i(q) p_i^2 / 2 ('rayleigh'). In every form
+ * P grad of it is the field's dissipative part.
  */
 export function dissipationForward<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: DissipationForm): T {
   if (form === 'momenta') return mlpForward(o, dp, x);
+  if (form === 'rayleigh') {
+    const k = dims2(o, x)[1] / 2;
+    const p = o.sliceCols(x, k, k);
+    const halves = o.constant(new Float32Array(k).fill(0.5), [k, 1]);
+    return o.matMul(o.mul(mlpForward(o, dp, o.sliceCols(x, 0, k)), o.square(p)), halves);
+  }
   const flip = o.constant(momentumFlip(dims2(o, x)[1]), [1, dims2(o, x)[1]]);
   return o.scale(o.add(mlpForward(o, dp, x), mlpForward(o, dp, o.mul(x, flip))), 0.5);
 }

@@ -12,16 +12,18 @@ export const DISSIPATION_NET = 'dhnn-d';
  * The D-HNN's dissipative part: 'momenta', P grad D (D acts on dp/dt alone); 'even', P grad D_s with
  * D_s(q, p) = (D(q, p) + D(q, -p)) / 2, the part of D even in the momenta, as a Rayleigh dissipation
  * function is: its P grad D_s is odd in p, so D cannot carry a force of the positions, which a plain
- * D can trade with H (docs/DISSIPATIVE.md). New state D-HNNs are 'even' (STATE_DISSIPATION_FORM);
+ * D can trade with H (docs/DISSIPATIVE.md); 'rayleigh', D(q, p) = sum_i g_i(q) p_i^2 / 2 with g a network
+ * of the positions alone ([k] -> [k]): a diagonal Rayleigh function in the momenta, whose part of the
+ * field, g(q) * p, is linear in p at each q. New state D-HNNs are 'even' (STATE_DISSIPATION_FORM);
  * pixel latent D-HNNs stay 'momenta' (the even form is not evaluated there). Saved D-HNNs record
  * theirs in the topology.
  */
-export const DISSIPATION_FORMS = ['momenta', 'even'] as const;
+export const DISSIPATION_FORMS = ['momenta', 'even', 'rayleigh'] as const;
 export type DissipationForm = (typeof DISSIPATION_FORMS)[number];
 
 /** The name of a D-HNN's D network in its form: its saved weights ("<name>/w0", ...) and its init stream (`init:<name>`). */
 export function dissipationNet(form: DissipationForm): string {
-  return form === 'even' ? `${DISSIPATION_NET}e` : DISSIPATION_NET;
+  return { momenta: DISSIPATION_NET, even: `${DISSIPATION_NET}e`, rayleigh: `${DISSIPATION_NET}r` }[form];
 }
 
 /** The form of a D-HNN's saved weights, from the name of its D network (an error when they hold neither). */

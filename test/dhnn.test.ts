@@ -112,6 +112,45 @@ describe('the D-HNN field', () => {
     model.dispose();
   });
 
+  it('in the Rayleigh form is J grad H + P grad D, D = sum_i g_i(q) p_i^2 / 2: linear in p, against finite differences, tfjs and float64 alike', async () => {
+    const rayleigh = { ...spec, dissipation: 'rayleigh' as const };
+    const model = DynamicsModel.init(rayleigh, 3);
+    const w = model.read();
+    expect(w['dhnn-dr/w0'].shape).toEqual([2, 16]); // g takes the positions alone
+    const H = hamiltonianFunction(w, 'dhnn');
+    const g = new TanhMlp64(w, 'dhnn-dr');
+    const D = (x: ArrayLike<number>) => {
+      const gq = g.forward([x[0], x[1]]);
+      return (gq[0] * x[2] ** 2 + gq[1] * x[3] ** 2) / 2;
+    };
+    const f = fieldFunction('dhnn', w);
+    const grad = dissipationFunction(w);
+    const x = Float64Array.of(0.3, -0.7, 1.1, 0.4);
+    const dH = centralDifferences(H, x);
+    const dD = centralDifferences(D, x);
+    const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
+    const out = f(0, x);
+    for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(want[i], 7);
+    expect(Math.abs(dD[0])).toBeGreaterThan(1e-4); // D's position gradient is there to be dropped
+    // D's part is linear in p at fixed q
+    const doubled = grad(Float64Array.of(0.3, -0.7, 2.2, 0.8));
+    for (let i = 0; i < 4; i++) expect(doubled[i]).toBeCloseTo(2 * grad(x)[i], 12);
+    // the tfjs field (the hand-written pass on tfjs) and D agree with the float64 ones
+    const xs = tf.tensor2d(Float32Array.from(x), [1, 4]);
+    const got = model.field(xs).dataSync();
+    for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(out[i], 5);
+    expect(model.dissipation(xs).dataSync()[0]).toBeCloseTo(D(x), 5);
+    // saved and loaded, the form comes back with it
+    const dir = mkdtempSync(join(tmpdir(), 'hnn-dhnn-rayleigh-'));
+    await saveDynamicsModel(dir, model);
+    const loaded = loadDynamicsModel(dir);
+    expect(loaded.model.spec.dissipation).toBe('rayleigh');
+    expect(Array.from(loaded.model.field(xs).dataSync())).toEqual(Array.from(got));
+    tf.dispose(xs);
+    loaded.model.dispose();
+    model.dispose();
+  });
+
   it('the autodiff field, its split and the hand-written pass agree with the float64 field', () => {
     const model = DynamicsModel.init(spec, 4);
     const w = model.read();

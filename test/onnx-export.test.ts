@@ -42,7 +42,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hnn export', () => {
-  const cases = [['hnn'], ['baseline'], ['dhnn', 'momenta'], ['dhnn', 'even']] as const;
+  const cases = [['hnn'], ['baseline'], ['dhnn', 'momenta'], ['dhnn', 'even'], ['dhnn', 'rayleigh']] as const;
   for (const [kind, form] of cases) {
     it(`${kind}${form ? ` (${form})` : ''}: the state model's graphs pass onnx's checker and equal the float64 evaluation at batch 5`, async () => {
       const model = DynamicsModel.init({ kind, dim: 4, hidden: [16, 12], ...(form ? { dissipation: form } : {}) }, 3);
