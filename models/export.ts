@@ -60,7 +60,7 @@ function graphOf(
 
 /**
  * A state model's graphs: field.onnx always; hamiltonian.onnx for the HNN and D-HNN; dissipation.onnx for
- * the D-HNN (in its form: the even form's D_s, whose masked gradient is the field's dissipative part).
+ * the D-HNN: D in its form, as the field uses it (./field-pass.ts dissipationForward; the even form's D_s).
  */
 export function dynamicsGraphs(
   spec: { kind: ModelKind; dim: number; hidden: readonly number[]; dissipation?: DissipationForm },

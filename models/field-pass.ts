@@ -286,13 +286,13 @@ export function fieldPass<T>(o: Ops<T>, p: FieldParams<T>, x: T): FieldPass<T> {
  */
 export function dissipationForward<T>(o: Ops<T>, dp: MlpParams<T>, x: T, form: DissipationForm): T {
   if (form === 'momenta') return mlpForward(o, dp, x);
+  const dim = dims2(o, x)[1];
+  const k = dim / 2;
   if (form === 'rayleigh') {
-    const k = dims2(o, x)[1] / 2;
-    const p = o.sliceCols(x, k, k);
     const halves = o.constant(new Float32Array(k).fill(0.5), [k, 1]);
-    return o.matMul(o.mul(mlpForward(o, dp, o.sliceCols(x, 0, k)), o.square(p)), halves);
+    return o.matMul(o.mul(mlpForward(o, dp, o.sliceCols(x, 0, k)), o.square(o.sliceCols(x, k, k))), halves);
   }
-  const flip = o.constant(momentumFlip(dims2(o, x)[1]), [1, dims2(o, x)[1]]);
+  const flip = o.constant(momentumFlip(dim), [1, dim]);
   return o.scale(o.add(mlpForward(o, dp, x), mlpForward(o, dp, o.mul(x, flip))), 0.5);
 }
 
