@@ -202,6 +202,9 @@ describe('a model against a field predicting no motion', () => {
     // the per-seed energy table never names it the lowest
     const perSeed = dissipationTables([tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, true)] }, 'dissipative')]);
     expect(perSeed).toContain('| spring | 0 | **2.00e-2** | 3.00e-9 † | Baseline |');
+    // and where every model learned nothing, none is bold and none the lowest
+    const none = dissipationTables([tableRow('spring', { hnn: [run(3e-9, false)], baseline: [run(0.02, false)] }, 'dissipative')]);
+    expect(none).toContain('| spring | 0 | 2.00e-2 † | 3.00e-9 † | - |');
     expect(md).toMatch(
       /^† spring HNN, seed 0: the model learned nothing: its test loss is 0\.995 times that of predicting no motion \(7\.800e-1\)\. Its energy MSE/m,
     );

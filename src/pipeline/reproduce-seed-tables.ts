@@ -63,13 +63,15 @@ function energyPerSeedTable(rows: TaskRow[], kinds: ModelKind[]): { lines: strin
       // a model that learned nothing (marked †, as in the main table) is never the lowest
       const nothing = kinds.map((k) => r.learnedNothing?.some((l) => l.kind === k && l.seed === s) ?? false);
       const candidates = values.map((v, i) => (Number.isFinite(v) && !nothing[i] ? v : Infinity));
-      const best = candidates.reduce((b, v, i) => (v < candidates[b] ? i : b), 0);
+      const lowestAt = candidates.reduce((b, v, i) => (v < candidates[b] ? i : b), 0);
+      // where every model learned nothing (or has no value), none is the lowest
+      const best = Number.isFinite(candidates[lowestAt]) ? lowestAt : -1;
       const text = (v: number, i: number) => `${i === best ? `**${v.toExponential(2)}**` : v.toExponential(2)}${nothing[i] ? ' †' : ''}`;
       const cells = values.map((v, i) => (Number.isFinite(v) ? text(v, i) : '-'));
       const f = r.frictionBySeed?.[s];
       if (f?.warning) warnings.push(`- ${r.task} seed ${s}: ${f.warning}`);
       const frictionCell = f ? frictionText(f) : '-';
-      const lowest = Number.isFinite(candidates[best]) ? LABELS[kinds[best]] : '-';
+      const lowest = best >= 0 ? LABELS[kinds[best]] : '-';
       lines.push(row([r.task, String(s), ...cells, lowest, ...(withFriction ? [frictionCell] : [])]));
     }
   }
