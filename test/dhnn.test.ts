@@ -49,6 +49,40 @@ function centralDifferences(g: (x: ArrayLike<number>) => number, x: Float64Array
   });
 }
 
+/** The float64 field at x against J grad H + P grad D from central differences of H and the given D; returns the field. */
+function expectFieldOfScalars(w: NamedWeights, D: (x: ArrayLike<number>) => number, x: Float64Array): Float64Array {
+  const dH = centralDifferences(hamiltonianFunction(w, 'dhnn'), x);
+  const dD = centralDifferences(D, x);
+  const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
+  const out = fieldFunction('dhnn', w)(0, x);
+  for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(want[i], 7);
+  return out;
+}
+
+/** The tfjs field at x equals the float64 one (`out`); saved and loaded, the model keeps its form and field. Disposes the model. */
+async function expectTfjsFieldAndReload(
+  model: DynamicsModel,
+  x: Float64Array,
+  out: Float64Array,
+  extra?: (xs: tf.Tensor2D) => void,
+): Promise<void> {
+  const form = model.spec.dissipation;
+  // the tfjs field (the hand-written pass on tfjs) agrees with the float64 one
+  const xs = tf.tensor2d(Float32Array.from(x), [1, 4]);
+  const got = model.field(xs).dataSync();
+  for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(out[i], 5);
+  extra?.(xs);
+  // saved and loaded, the form comes back with it
+  const dir = mkdtempSync(join(tmpdir(), `hnn-dhnn-${form}-`));
+  await saveDynamicsModel(dir, model);
+  const loaded = loadDynamicsModel(dir);
+  expect(loaded.model.spec.dissipation).toBe(form);
+  expect(Array.from(loaded.model.field(xs).dataSync())).toEqual(Array.from(got));
+  tf.dispose(xs);
+  loaded.model.dispose();
+  model.dispose();
+}
+
 describe('the D-HNN field', () => {
   it('is J grad H + P grad D: the float64 field against central finite differences of the two scalars', () => {
     const model = DynamicsModel.init(spec, 3);
@@ -82,34 +116,16 @@ describe('the D-HNN field', () => {
     const model = DynamicsModel.init(even, 3);
     const w = model.read();
     expect(Object.keys(w).some((k) => k.startsWith('dhnn-de/'))).toBe(true); // the weights name the form
-    const H = hamiltonianFunction(w, 'dhnn');
     const dNet = new TanhMlp64(w, 'dhnn-de');
     const Ds = (x: ArrayLike<number>) => (dNet.forward(x)[0] + dNet.forward([x[0], x[1], -x[2], -x[3]])[0]) / 2;
-    const f = fieldFunction('dhnn', w);
     const grad = dissipationFunction(w);
     const x = Float64Array.of(0.3, -0.7, 1.1, 0.4);
-    const dH = centralDifferences(H, x);
-    const dD = centralDifferences(Ds, x);
-    const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
-    const out = f(0, x);
-    for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(want[i], 7);
+    const out = expectFieldOfScalars(w, Ds, x);
     // D's part is odd in p: a force of the positions alone cannot sit in it
     const mirrored = grad(Float64Array.of(0.3, -0.7, -1.1, -0.4));
     for (let i = 0; i < 4; i++) expect(mirrored[i]).toBeCloseTo(-grad(x)[i], 12);
     expect(Math.abs(grad(x)[2])).toBeGreaterThan(1e-4);
-    // the tfjs field (the hand-written pass on tfjs) agrees with the float64 one
-    const xs = tf.tensor2d(Float32Array.from(x), [1, 4]);
-    const got = model.field(xs).dataSync();
-    for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(out[i], 5);
-    // saved and loaded, the form comes back with it
-    const dir = mkdtempSync(join(tmpdir(), 'hnn-dhnn-even-'));
-    await saveDynamicsModel(dir, model);
-    const loaded = loadDynamicsModel(dir);
-    expect(loaded.model.spec.dissipation).toBe('even');
-    expect(Array.from(loaded.model.field(xs).dataSync())).toEqual(Array.from(got));
-    tf.dispose(xs);
-    loaded.model.dispose();
-    model.dispose();
+    await expectTfjsFieldAndReload(model, x, out);
   });
 
   it('in the Rayleigh form is J grad H + P grad D, D = sum_i g_i(q) p_i^2 / 2: linear in p, against finite differences, tfjs and float64 alike', async () => {
@@ -117,38 +133,20 @@ describe('the D-HNN field', () => {
     const model = DynamicsModel.init(rayleigh, 3);
     const w = model.read();
     expect(w['dhnn-dr/w0'].shape).toEqual([2, 16]); // g takes the positions alone
-    const H = hamiltonianFunction(w, 'dhnn');
     const g = new TanhMlp64(w, 'dhnn-dr');
     const D = (x: ArrayLike<number>) => {
       const gq = g.forward([x[0], x[1]]);
       return (gq[0] * x[2] ** 2 + gq[1] * x[3] ** 2) / 2;
     };
-    const f = fieldFunction('dhnn', w);
     const grad = dissipationFunction(w);
     const x = Float64Array.of(0.3, -0.7, 1.1, 0.4);
-    const dH = centralDifferences(H, x);
-    const dD = centralDifferences(D, x);
-    const want = [dH[2], dH[3], -dH[0] + dD[2], -dH[1] + dD[3]];
-    const out = f(0, x);
-    for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(want[i], 7);
-    expect(Math.abs(dD[0])).toBeGreaterThan(1e-4); // D's position gradient is there to be dropped
+    const out = expectFieldOfScalars(w, D, x);
+    expect(Math.abs(centralDifferences(D, x)[0])).toBeGreaterThan(1e-4); // D's position gradient is there to be dropped
     // D's part is linear in p at fixed q
     const doubled = grad(Float64Array.of(0.3, -0.7, 2.2, 0.8));
     for (let i = 0; i < 4; i++) expect(doubled[i]).toBeCloseTo(2 * grad(x)[i], 12);
-    // the tfjs field (the hand-written pass on tfjs) and D agree with the float64 ones
-    const xs = tf.tensor2d(Float32Array.from(x), [1, 4]);
-    const got = model.field(xs).dataSync();
-    for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(out[i], 5);
-    expect(model.dissipation(xs).dataSync()[0]).toBeCloseTo(D(x), 5);
-    // saved and loaded, the form comes back with it
-    const dir = mkdtempSync(join(tmpdir(), 'hnn-dhnn-rayleigh-'));
-    await saveDynamicsModel(dir, model);
-    const loaded = loadDynamicsModel(dir);
-    expect(loaded.model.spec.dissipation).toBe('rayleigh');
-    expect(Array.from(loaded.model.field(xs).dataSync())).toEqual(Array.from(got));
-    tf.dispose(xs);
-    loaded.model.dispose();
-    model.dispose();
+    // D itself, as the field uses it, agrees with the float64 one
+    await expectTfjsFieldAndReload(model, x, out, (xs) => expect(model.dissipation(xs).dataSync()[0]).toBeCloseTo(D(x), 5));
   });
 
   it('the autodiff field, its split and the hand-written pass agree with the float64 field', () => {

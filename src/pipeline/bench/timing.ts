@@ -34,9 +34,15 @@ export interface BenchCase {
   ours: Array<{ label: string; make: () => Promise<BenchStep> }>;
   /** the peer's step name; null for ours alone */
   torch: string | null;
-  blocks: number;
   perBlock: number;
 }
+
+/**
+ * Blocks per case: 12 where a ratio is taken (with 5, one run's ratio for the same step moved by a
+ * fifth between runs; docs/PERFORMANCE.md), 3 for a step timed alone.
+ */
+const PEER_BLOCKS = 12;
+const SOLO_BLOCKS = 3;
 
 /** The q-quantile of xs as one of its values (the sorted element at floor(n q)): a median is a step that ran. */
 export const quantile = (xs: readonly number[], q: number) =>
@@ -70,7 +76,8 @@ export async function timeCase(c: BenchCase, peer: TorchPeer | null, fairPeer: b
   for (const v of made) for (let i = 0; i < warmup; i++) await v.s.run();
   if (torch) await torch.peer.run(torch.step, warmup);
   const theirs: number[] = [];
-  for (let b = 0; b < c.blocks; b++) {
+  const blocks = c.torch !== null ? PEER_BLOCKS : SOLO_BLOCKS;
+  for (let b = 0; b < blocks; b++) {
     for (const v of made) {
       for (let i = 0; i < c.perBlock; i++) {
         const t = performance.now();
